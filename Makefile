@@ -1,0 +1,134 @@
+# rulebook: compile Chinese government work rulebooks into Akoma Ntoso XML and compare them.
+#
+#   make            build build/rulebook, then compile corpora/*.txt into out/
+#   make test       unit, spec, CLI and corpus tests, built with ASan + UBSan
+#   make asan       the same as make test
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+#
+# Missing Debian packages are installed by tools/deps.sh when run as root (otherwise it
+# prints the apt-get line).
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/rulebook
+MANDIR ?= $(PREFIX)/share/man
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
+PKGS := libpcre2-8 libxml-2.0 yaml-0.1
+# recursively expanded on purpose: pkg-config runs after the deps step installed it
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+CPPFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Icompiler -DRB_DATADIR='"$(DATADIR)"' $(PKG_CFLAGS)
+
+B := build
+LIB_SRCS := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
+LIB_OBJS := $(patsubst compiler/%.c,$(B)/%.o,$(LIB_SRCS)) $(B)/tables.o
+HDRS := $(wildcard compiler/*.h)
+
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+A := $(B)/asan
+ASAN_OBJS := $(patsubst compiler/%.c,$(A)/%.o,$(LIB_SRCS)) $(A)/tables.o
+
+CORPORA := $(wildcard corpora/*.txt)
+OUT_XML := $(patsubst corpora/%.txt,out/%.xml,$(CORPORA))
+GRAMMAR := $(wildcard grammar/*.yaml)
+
+OPENCC_DIR ?= /usr/share/opencc
+OPENCC_DICTS := TSCharacters STCharacters TWVariantsRev TWPhrasesRev TWVariantsRevPhrases
+
+.PHONY: all build test asan out accept deps-build deps-test install uninstall clean
+.DELETE_ON_ERROR:
+
+all: build out
+
+build: $(B)/rulebook
+
+$(B)/.deps-build: tools/deps.sh
+	@mkdir -p $(B)
+	sh tools/deps.sh build
+	@touch $@
+
+$(B)/.deps-test: tools/deps.sh
+	@mkdir -p $(B)
+	sh tools/deps.sh test
+	@touch $@
+
+# ---- normalization tables from utf8proc and OpenCC's dictionaries (see tools/gentables.c)
+$(B)/gentables: tools/gentables.c | $(B)/.deps-build
+	$(CC) -O2 -std=c11 -D_GNU_SOURCE $(WARN) -o $@ $< $$(pkg-config --cflags --libs libutf8proc)
+
+$(B)/tables.c: $(B)/gentables | $(B)/.deps-build
+	@mkdir -p $(B)/opencc
+	for d in $(OPENCC_DICTS); do \
+	  opencc_dict -i $(OPENCC_DIR)/$$d.ocd2 -o $(B)/opencc/$$d.txt -f ocd2 -t text || exit 1; \
+	done
+	$(B)/gentables $(B)/opencc $@
+
+$(B)/tables.o: $(B)/tables.c
+	$(CC) -O1 -c -o $@ $<
+
+$(A)/tables.o: $(B)/tables.c
+	@mkdir -p $(A)
+	$(CC) -O1 -c -o $@ $<
+
+# ---- the library and the CLI
+$(B)/%.o: compiler/%.c $(HDRS) | $(B)/.deps-build
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -c -o $@ $<
+
+$(B)/librulebook.a: $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/rulebook: $(B)/main.o $(B)/librulebook.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# ---- corpora -> out/ (make -j2 compiles two at a time)
+out: $(OUT_XML)
+
+.SECONDEXPANSION:
+out/%.xml: corpora/%.txt $$(wildcard corpora/$$*.yaml) $(B)/rulebook $(GRAMMAR)
+	@mkdir -p out
+	$(B)/rulebook compile -q $< -o $@ || [ $$? -eq 1 ]
+
+accept:
+	rm -f $(OUT_XML)
+	$(MAKE) out
+
+# ---- tests, under AddressSanitizer and UndefinedBehaviorSanitizer
+$(A)/%.o: compiler/%.c $(HDRS) | $(B)/.deps-test
+	@mkdir -p $(A)
+	$(CC) $(CPPFLAGS_ALL) -O1 -g $(SAN) $(WARN) -c -o $@ $<
+
+$(A)/librulebook.a: $(ASAN_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(A)/rulebook: $(A)/main.o $(A)/librulebook.a
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+TESTS := $(patsubst tests/%.c,$(A)/%,$(wildcard tests/test_*.c))
+
+$(A)/test_%: tests/test_%.c tests/testutil.h $(A)/librulebook.a
+	$(CC) $(CPPFLAGS_ALL) -Itests -O1 -g $(SAN) $(WARN) -o $@ $< $(A)/librulebook.a \
+	  $(PKG_LIBS) $$(pkg-config --libs cmocka)
+
+test asan: $(A)/rulebook $(TESTS)
+	@export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	  RULEBOOK_GRAMMAR=$(CURDIR)/grammar; \
+	set -e; for t in $(TESTS); do echo "== $$t"; $$t; done; \
+	echo "== tests/cli.sh"; sh tests/cli.sh $(A)/rulebook; \
+	echo "== tests/out.sh"; sh tests/out.sh $(A)/rulebook
+
+# ---- install
+install: $(B)/rulebook
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/grammar
+	install -m 755 $(B)/rulebook $(DESTDIR)$(BINDIR)/rulebook
+	install -m 644 $(GRAMMAR) $(DESTDIR)$(DATADIR)/grammar/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/rulebook
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,124 @@
+/* compile.c: the compile pipeline for one input, stage after stage:
+ * source -> normalize -> parse (+ dedup) -> metadata sidecar. The caller writes the model
+ * out (akn.c) or analyzes it (extract.c). */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void rb_compile_opts_default(rb_compile_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    rb_limits_default(&o->limits);
+}
+
+/* NAME from .../NAME.txt */
+static char *base_id(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    const char *dot = strrchr(b, '.');
+    size_t n = dot && dot != b ? (size_t)(dot - b) : strlen(b);
+    return rb_xstrndup(b, n);
+}
+
+static char *sidecar_for(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    const char *dot = strrchr(path, '.');
+    size_t n = dot && (!b || dot > b) ? (size_t)(dot - path) : strlen(path);
+    char *s = rb_xmalloc(n + 6);
+    memcpy(s, path, n);
+    memcpy(s + n, ".yaml", 6);
+    return s;
+}
+
+static rb_status finish(const rb_grammar *g, rb_doc *d, const rb_compile_opts *o,
+                        const char *path, rb_diags *diags, rb_error *err)
+{
+    rb_status st = rb_view_build(d->src, &d->view, err);
+    if (st != RB_OK)
+        return st;
+    d->grammar_version = rb_xstrdup(g->version);
+    st = rb_parse(g, d, diags, err);
+    if (st != RB_OK)
+        return st;
+    if (d->narticles > o->limits.max_articles)
+        return rb_error_set(err, RB_ELIMIT, "parse", d->name, 0, 0, "too-many-articles",
+                            "%zu articles; the limit is %zu", d->narticles,
+                            o->limits.max_articles);
+    d->id = base_id(d->name);
+    char *mp = NULL;
+    if (o->meta_path)
+        mp = rb_xstrdup(o->meta_path);
+    else if (path && !o->no_meta) {
+        mp = sidecar_for(path);
+        if (access(mp, R_OK) != 0) {
+            free(mp);
+            mp = NULL;
+        }
+    }
+    if (mp) {
+        rb_meta *m;
+        st = rb_meta_load(mp, &m, err);
+        free(mp);
+        if (st != RB_OK)
+            return st;
+        rb_doc_apply_meta(d, m, diags);
+        rb_meta_free(m);
+    }
+    if (!d->date)
+        rb_diags_add(diags, RB_NOTE, d->name, 1, 1, "date-missing",
+                     "no issuing date in the text or a sidecar (give one in %s.yaml)", d->id);
+    if (d->src->encoding && strcmp(d->src->encoding, "UTF-8") != 0 &&
+        strcmp(d->src->encoding, "UTF-8+BOM") != 0)
+        rb_diags_add(diags, RB_NOTE, d->name, 1, 1, "encoding-converted",
+                     "decoded from %s", d->src->encoding);
+    return RB_OK;
+}
+
+rb_status rb_compile_bytes(const rb_grammar *g, const char *name, const char *bytes, size_t n,
+                           const rb_compile_opts *opts, rb_doc **out, rb_diags *diags,
+                           rb_error *err)
+{
+    rb_compile_opts def;
+    if (!opts) {
+        rb_compile_opts_default(&def);
+        opts = &def;
+    }
+    *out = NULL;
+    rb_doc *d = rb_doc_new();
+    d->name = rb_xstrdup(name);
+    rb_status st = rb_source_from_bytes(name, bytes, n, &opts->limits, &d->src, err);
+    if (st == RB_OK)
+        st = finish(g, d, opts, NULL, diags, err);
+    if (st != RB_OK) {
+        rb_doc_free(d);
+        return st;
+    }
+    *out = d;
+    return RB_OK;
+}
+
+rb_status rb_compile_file(const rb_grammar *g, const char *path, const rb_compile_opts *opts,
+                          rb_doc **out, rb_diags *diags, rb_error *err)
+{
+    rb_compile_opts def;
+    if (!opts) {
+        rb_compile_opts_default(&def);
+        opts = &def;
+    }
+    *out = NULL;
+    rb_doc *d = rb_doc_new();
+    d->name = rb_xstrdup(path);
+    rb_status st = rb_source_load(path, &opts->limits, &d->src, err);
+    if (st == RB_OK)
+        st = finish(g, d, opts, path, diags, err);
+    if (st != RB_OK) {
+        rb_doc_free(d);
+        return st;
+    }
+    *out = d;
+    return RB_OK;
+}

@@ -1,0 +1,370 @@
+/* dedup.c: the duplicate-run stage, run by rb_parse on the freshly built model.
+ *
+ * Web copies sometimes repeat a stretch of the text (the Chongqing mirror repeats articles
+ * 13-63 after article 63). A restart of the article numbering whose articles match the
+ * earlier articles of the same numbers is a duplicate run: the model keeps one article per
+ * number (the first copy), the second copy becomes a reported junk span, and every
+ * difference between the copies is reported. Where one copy equals the other plus inserted
+ * characters, the insertion is junk: the kept reading is the clean one.
+ * A restart whose articles do not match is left alone (the numbering check reports it). */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct artchars {
+    uint32_t *cp;
+    size_t *off; /* view offset of each code point */
+    size_t n;
+} artchars;
+
+static void append_span(const rb_doc *d, rb_span s, artchars *ac, size_t *cap)
+{
+    uint32_t *cp;
+    size_t *off;
+    size_t k = rb_utf8_to_cps(d->view->text + s.off, s.len, &cp, &off);
+    if (ac->n + k > *cap) {
+        *cap = (ac->n + k) * 2 + 16;
+        ac->cp = rb_xrealloc(ac->cp, *cap * sizeof *ac->cp);
+        ac->off = rb_xrealloc(ac->off, *cap * sizeof *ac->off);
+    }
+    for (size_t i = 0; i < k; i++) {
+        ac->cp[ac->n + i] = cp[i];
+        ac->off[ac->n + i] = s.off + off[i];
+    }
+    ac->n += k;
+    free(cp);
+    free(off);
+}
+
+static artchars article_chars(const rb_doc *d, const rb_article *a)
+{
+    artchars ac = {0};
+    size_t cap = 0;
+    for (size_t k = 0; k < a->nblocks; k++) {
+        const rb_block *b = &d->blocks[a->first_block + k];
+        if (b->kind == RB_BLOCK_POINT)
+            append_span(d, b->num, &ac, &cap);
+        append_span(d, b->text, &ac, &cap);
+    }
+    return ac;
+}
+
+static void artchars_free(artchars *ac)
+{
+    free(ac->cp);
+    free(ac->off);
+}
+
+typedef enum cmpres { C_SAME, C_A_INSERTED, C_B_INSERTED, C_DIFFERENT, C_UNRELATED } cmpres;
+
+typedef struct pairinfo {
+    size_t orig;  /* index of the earlier article with the same number */
+    cmpres res;
+    rb_edit *ed;
+    size_t ned;
+    artchars a, b;
+} pairinfo;
+
+static cmpres compare(const artchars *a, const artchars *b, rb_edit **ed, size_t *ned)
+{
+    size_t big = a->n > b->n ? a->n : b->n;
+    size_t max_d = big / 5 > 8 ? big / 5 : 8;
+    *ned = rb_chardiff(a->cp, a->n, b->cp, b->n, max_d, ed);
+    if (*ned == (size_t)-1) {
+        *ned = 0;
+        *ed = NULL;
+        return C_UNRELATED;
+    }
+    int del = 0, ins = 0;
+    for (size_t i = 0; i < *ned; i++) {
+        if ((*ed)[i].op == RB_DEL)
+            del = 1;
+        else if ((*ed)[i].op == RB_INS)
+            ins = 1;
+    }
+    if (!del && !ins)
+        return C_SAME;
+    if (del && !ins)
+        return C_A_INSERTED;
+    if (ins && !del)
+        return C_B_INSERTED;
+    return C_DIFFERENT;
+}
+
+static rb_span art_extent(const rb_doc *d, const rb_article *a)
+{
+    size_t s = a->num.off, e = a->num.off + a->num.len;
+    for (size_t k = 0; k < a->nblocks; k++) {
+        const rb_block *b = &d->blocks[a->first_block + k];
+        size_t be = b->text.off + b->text.len;
+        if (be > e)
+            e = be;
+    }
+    return (rb_span){s, e - s};
+}
+
+static char *cps_text(const uint32_t *cp, size_t n)
+{
+    rb_buf b;
+    rb_buf_init(&b);
+    for (size_t i = 0; i < n; i++) {
+        char u[4];
+        rb_buf_put(&b, u, (size_t)rb_utf8_encode(cp[i], u));
+    }
+    return rb_buf_detach(&b);
+}
+
+/* Report (and for the kept copy, set aside) each inserted run. */
+static void report_insertions(rb_doc *d, rb_diags *diags, const pairinfo *pi,
+                              const rb_article *keep, const rb_article *dup)
+{
+    for (size_t i = 0; i < pi->ned; i++) {
+        const rb_edit *e = &pi->ed[i];
+        if (e->op == RB_EQ)
+            continue;
+        int in_kept = e->op == RB_DEL; /* DEL: chars of a (the kept copy) missing from b */
+        const artchars *src = in_kept ? &pi->a : &pi->b;
+        size_t idx = in_kept ? e->a : e->b;
+        size_t vs = src->off[idx];
+        size_t last = src->off[idx + e->n - 1];
+        uint32_t cp;
+        size_t ve = last + (size_t)rb_utf8_decode(d->view->text + last, d->view->len - last, &cp);
+        unsigned line, col, oline, ocol;
+        rb_doc_linecol(d, vs, &line, &col);
+        /* where the other copy reads on without the insertion */
+        const artchars *oth = in_kept ? &pi->b : &pi->a;
+        size_t oidx = in_kept ? e->b : e->a;
+        const rb_article *other = in_kept ? dup : keep;
+        size_t ooff = oth->n ? oth->off[oidx < oth->n ? oidx : oth->n - 1] : other->num.off;
+        rb_doc_linecol(d, ooff, &oline, &ocol);
+        char *orig = rb_doc_text(d, (rb_span){vs, ve - vs});
+        if (in_kept)
+            rb_doc_add_junk(d, (rb_span){vs, ve - vs}, "insertion", "junk-insertion");
+        rb_diags_add(diags, RB_WARNING, d->name, line, col, "junk-insertion",
+                     "article %ld: '%s' is inserted here; the other copy (line %u:%u) reads "
+                     "without it%s",
+                     keep->ordinal, orig, oline, ocol,
+                     in_kept ? " (set aside; the model keeps the clean reading)" : "");
+        free(orig);
+    }
+}
+
+static void report_difference(rb_doc *d, rb_diags *diags, const pairinfo *pi,
+                              const rb_article *keep, const rb_article *dup)
+{
+    /* first differing position in each copy */
+    size_t ia = 0, ib = 0;
+    for (size_t i = 0; i < pi->ned; i++)
+        if (pi->ed[i].op != RB_EQ) {
+            ia = pi->ed[i].a;
+            ib = pi->ed[i].b;
+            break;
+        }
+    size_t va = ia < pi->a.n ? pi->a.off[ia] : keep->num.off;
+    size_t vb = ib < pi->b.n ? pi->b.off[ib] : dup->num.off;
+    unsigned la, ca, lb, cb;
+    rb_doc_linecol(d, va, &la, &ca);
+    rb_doc_linecol(d, vb, &lb, &cb);
+    size_t na = pi->a.n - ia < 12 ? pi->a.n - ia : 12;
+    size_t nb = pi->b.n - ib < 12 ? pi->b.n - ib : 12;
+    char *ta = cps_text(pi->a.cp + ia, na), *tb = cps_text(pi->b.cp + ib, nb);
+    rb_diags_add(diags, RB_WARNING, d->name, la, ca, "copy-difference",
+                 "article %ld differs from its copy at line %u:%u: '%s…' here, '%s…' there; "
+                 "the model keeps this copy",
+                 keep->ordinal, lb, cb, ta, tb);
+    free(ta);
+    free(tb);
+}
+
+/* Mark the lines of a removed element as a duplicate-copy junk span, merging with the
+ * previous span when only blank lines separate them. */
+static void dup_span(rb_doc *d, rb_span s, size_t *open_junk)
+{
+    if (*open_junk != (size_t)-1) {
+        rb_junk *j = &d->junk[*open_junk];
+        size_t je = j->span.off + j->span.len;
+        int only_space = je <= s.off;
+        for (size_t k = je; only_space && k < s.off; k++) {
+            char c = d->view->text[k];
+            only_space = c == ' ' || c == '\n' || c == '\t';
+        }
+        /* no other junk may sit in between */
+        for (size_t k = 0; only_space && k < d->njunk; k++)
+            if (k != *open_junk && d->junk[k].span.off >= je && d->junk[k].span.off < s.off)
+                only_space = 0;
+        if (only_space) {
+            j->span.len = s.off + s.len - j->span.off;
+            return;
+        }
+    }
+    *open_junk = rb_doc_add_junk(d, s, "duplicate-copy", "duplicate-run");
+}
+
+void rb_dedup(rb_doc *d, rb_diags *diags)
+{
+    size_t n = d->narticles;
+    if (n < 2)
+        return;
+    char *drop = rb_xcalloc(n, 1);
+    char *drop_ch = rb_xcalloc(d->nchapters ? d->nchapters : 1, 1);
+    int changed = 0;
+    size_t i = 1;
+    while (i < n) {
+        if (d->articles[i].ordinal > d->articles[i - 1].ordinal) {
+            i++;
+            continue;
+        }
+        /* a restart at i: the run goes on while numbers increase */
+        size_t j = i + 1;
+        while (j < n && d->articles[j].ordinal > d->articles[j - 1].ordinal)
+            j++;
+        size_t len = j - i;
+        pairinfo *pi = rb_xcalloc(len, sizeof *pi);
+        size_t with = 0, alike = 0;
+        for (size_t k = 0; k < len; k++) {
+            const rb_article *b = &d->articles[i + k];
+            pi[k].orig = (size_t)-1;
+            for (size_t q = 0; q < i; q++)
+                if (!drop[q] && d->articles[q].ordinal == b->ordinal) {
+                    pi[k].orig = q;
+                    break;
+                }
+            if (pi[k].orig == (size_t)-1)
+                continue;
+            with++;
+            pi[k].a = article_chars(d, &d->articles[pi[k].orig]);
+            pi[k].b = article_chars(d, b);
+            pi[k].res = compare(&pi[k].a, &pi[k].b, &pi[k].ed, &pi[k].ned);
+            if (pi[k].res != C_UNRELATED)
+                alike++;
+        }
+        int is_dup = with > 0 && alike * 10 >= with * 6;
+        if (is_dup) {
+            const rb_article *first = &d->articles[i];
+            /* the repeated ones: those with an earlier article of the same number */
+            size_t k0 = 0, k1 = 0;
+            for (size_t k = 0; k < len; k++)
+                if (pi[k].orig != (size_t)-1) {
+                    if (k1 == 0)
+                        k0 = k;
+                    k1 = k + 1;
+                }
+            const rb_article *rf = &d->articles[i + k0], *rl = &d->articles[i + k1 - 1];
+            unsigned line, col;
+            rb_doc_linecol(d, rf->num.off, &line, &col);
+            rb_span ext = art_extent(d, rl);
+            unsigned lline, lcol;
+            rb_doc_linecol(d, ext.off + ext.len, &lline, &lcol);
+            unsigned oline = d->articles[pi[k0].orig].line;
+            if (rf == rl)
+                rb_diags_add(diags, RB_WARNING, d->name, line, col, "duplicate-run",
+                             "article %ld (line %u) repeats the article first given at line %u; "
+                             "the model keeps one article per number",
+                             rf->ordinal, line, oline);
+            else
+                rb_diags_add(diags, RB_WARNING, d->name, line, col, "duplicate-run",
+                             "articles %ld-%ld (lines %u-%u) repeat the articles first given "
+                             "from line %u; the model keeps one article per number",
+                             rf->ordinal, rl->ordinal, line, lline, oline);
+            size_t open_junk = (size_t)-1;
+            long chap_before = first->chapter;
+            for (size_t k = 0; k < len; k++) {
+                rb_article *b = &d->articles[i + k];
+                /* chapter headings that open inside the run are copies too */
+                if (b->chapter != chap_before && b->chapter >= 0) {
+                    for (long c = chap_before + 1; c <= b->chapter; c++) {
+                        if (c <= first->chapter || c < 0)
+                            continue;
+                        int earlier = 0;
+                        for (long q = 0; q < c; q++)
+                            if (!drop_ch[q] && d->chapters[q].ordinal == d->chapters[c].ordinal &&
+                                d->chapters[q].line < first->line)
+                                earlier = 1;
+                        if (!earlier)
+                            continue;
+                        drop_ch[c] = 1;
+                        rb_chapter *ch = &d->chapters[c];
+                        size_t he = ch->heading.len ? ch->heading.off + ch->heading.len
+                                                    : ch->num.off + ch->num.len;
+                        dup_span(d, (rb_span){ch->num.off, he - ch->num.off}, &open_junk);
+                    }
+                    chap_before = b->chapter;
+                }
+                if (pi[k].orig == (size_t)-1)
+                    continue; /* a new article the first copy lacked: keep it */
+                const rb_article *a = &d->articles[pi[k].orig];
+                switch (pi[k].res) {
+                case C_SAME:
+                    break;
+                case C_A_INSERTED:
+                case C_B_INSERTED:
+                    report_insertions(d, diags, &pi[k], a, b);
+                    break;
+                case C_DIFFERENT:
+                    report_difference(d, diags, &pi[k], a, b);
+                    break;
+                case C_UNRELATED:
+                    rb_doc_linecol(d, b->num.off, &line, &col);
+                    rb_diags_add(diags, RB_WARNING, d->name, line, col, "copy-difference",
+                                 "article %ld here and at line %u share a number but not their "
+                                 "text; the model keeps the one at line %u",
+                                 b->ordinal, a->line, a->line);
+                    break;
+                }
+                drop[i + k] = 1;
+                dup_span(d, art_extent(d, b), &open_junk);
+            }
+            changed = 1;
+        }
+        for (size_t k = 0; k < len; k++) {
+            free(pi[k].ed);
+            artchars_free(&pi[k].a);
+            artchars_free(&pi[k].b);
+        }
+        free(pi);
+        if (is_dup)
+            d->duplicate_runs++;
+        i = j;
+    }
+    if (changed) {
+        /* compact chapters and articles, remapping chapter indexes */
+        long *remap = rb_xmalloc((d->nchapters ? d->nchapters : 1) * sizeof *remap);
+        size_t nc = 0;
+        for (size_t c = 0; c < d->nchapters; c++) {
+            if (drop_ch[c]) {
+                remap[c] = -1;
+                continue;
+            }
+            remap[c] = (long)nc;
+            d->chapters[nc] = d->chapters[c];
+            d->chapters[nc].narticles = 0;
+            nc++;
+        }
+        size_t na = 0;
+        long last_kept_ch = -1;
+        for (size_t k = 0; k < n; k++) {
+            if (drop[k])
+                continue;
+            rb_article a = d->articles[k];
+            if (a.chapter >= 0) {
+                long r = remap[a.chapter];
+                /* an article kept inside a dropped chapter joins the last kept one */
+                a.chapter = r >= 0 ? r : last_kept_ch;
+            }
+            if (a.chapter >= 0) {
+                if (d->chapters[a.chapter].narticles == 0)
+                    d->chapters[a.chapter].first_article = na;
+                d->chapters[a.chapter].narticles++;
+                last_kept_ch = a.chapter;
+            }
+            d->articles[na++] = a;
+        }
+        d->narticles = na;
+        d->nchapters = nc;
+        free(remap);
+        rb_doc_sort_junk(d);
+    }
+    free(drop);
+    free(drop_ch);
+}

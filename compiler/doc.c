@@ -1,0 +1,218 @@
+/* doc.c: the document model. Flat, growable arrays (chapters, articles, blocks, preface
+ * lines, marks, junk spans) of spans into the normalized view; text is recovered from the
+ * view or, via the offset map, from the original source. Also the tree dump that the spec
+ * tests compare against. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+rb_doc *rb_doc_new(void) { return rb_xcalloc(1, sizeof(rb_doc)); }
+
+void rb_facts_free(struct rb_facts *f); /* extract.c */
+
+void rb_doc_free(rb_doc *d)
+{
+    if (!d)
+        return;
+    rb_source_free(d->src);
+    rb_view_free(d->view);
+    free(d->name);
+    free(d->id);
+    free(d->title);
+    free(d->jurisdiction);
+    free(d->level);
+    free(d->date);
+    free(d->docnumber);
+    free(d->supersedes);
+    free(d->source_url);
+    free(d->issuer);
+    free(d->adopted);
+    free(d->grammar_version);
+    free(d->plines);
+    free(d->marks);
+    free(d->chapters);
+    free(d->articles);
+    free(d->blocks);
+    free(d->junk);
+    rb_facts_free(d->facts);
+    free(d);
+}
+
+size_t rb_doc_add_junk(rb_doc *d, rb_span s, const char *kind, const char *rule)
+{
+    if (d->njunk == d->cjunk) {
+        d->cjunk = d->cjunk ? 2 * d->cjunk : 16;
+        d->junk = rb_xrealloc(d->junk, d->cjunk * sizeof *d->junk);
+    }
+    rb_junk *j = &d->junk[d->njunk];
+    memset(j, 0, sizeof *j);
+    j->span = s;
+    rb_doc_linecol(d, s.off, &j->line, &j->col);
+    snprintf(j->kind, sizeof j->kind, "%s", kind);
+    snprintf(j->rule, sizeof j->rule, "%s", rule);
+    return d->njunk++;
+}
+
+static int cmp_junk(const void *a, const void *b)
+{
+    const rb_junk *x = a, *y = b;
+    return x->span.off < y->span.off ? -1 : x->span.off > y->span.off;
+}
+
+void rb_doc_sort_junk(rb_doc *d)
+{
+    if (d->njunk > 1)
+        qsort(d->junk, d->njunk, sizeof *d->junk, cmp_junk);
+}
+
+void rb_doc_linecol(const rb_doc *d, size_t view_off, unsigned *line, unsigned *col)
+{
+    rb_source_linecol(d->src, rb_view_to_orig(d->view, view_off), line, col);
+}
+
+/* Append the pieces of s not covered by junk; orig selects original vs view text. */
+static char *span_text(const rb_doc *d, rb_span s, int orig)
+{
+    rb_buf b;
+    rb_buf_init(&b);
+    size_t pos = s.off, end = s.off + s.len;
+    /* junk is sorted by offset; find the first that may overlap */
+    size_t lo = 0, hi = d->njunk;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (d->junk[mid].span.off + d->junk[mid].span.len <= s.off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t k = lo; k <= d->njunk && pos < end; k++) {
+        size_t js = k < d->njunk ? d->junk[k].span.off : end;
+        size_t je = k < d->njunk ? js + d->junk[k].span.len : end;
+        if (js > end)
+            js = je = end;
+        if (js > pos) {
+            if (orig) {
+                size_t a = rb_view_to_orig(d->view, pos), z = rb_view_to_orig(d->view, js);
+                rb_buf_put(&b, d->src->text + a, z - a);
+            } else {
+                rb_buf_put(&b, d->view->text + pos, js - pos);
+            }
+        }
+        if (je > pos)
+            pos = je;
+    }
+    return rb_buf_detach(&b);
+}
+
+char *rb_doc_text(const rb_doc *d, rb_span s) { return span_text(d, s, 1); }
+
+char *rb_doc_raw(const rb_doc *d, rb_span s)
+{
+    size_t a = rb_view_to_orig(d->view, s.off), z = rb_view_to_orig(d->view, s.off + s.len);
+    return rb_xstrndup(d->src->text + a, z > a ? z - a : 0);
+}
+char *rb_doc_norm(const rb_doc *d, rb_span s) { return span_text(d, s, 0); }
+
+static void dump_str(rb_buf *out, const rb_doc *d, rb_span s)
+{
+    char *t = rb_doc_text(d, s);
+    rb_buf_putc(out, '"');
+    rb_buf_puts(out, t);
+    rb_buf_putc(out, '"');
+    free(t);
+}
+
+static void dump_block(rb_buf *out, const rb_doc *d, const rb_block *b, const char *indent)
+{
+    if (b->kind == RB_BLOCK_POINT) {
+        rb_buf_printf(out, "%spoint %ld @%u ", indent, b->ordinal, b->line);
+        dump_str(out, d, b->num);
+        rb_buf_putc(out, ' ');
+    } else {
+        rb_buf_printf(out, "%sp @%u ", indent, b->line);
+    }
+    dump_str(out, d, b->text);
+    rb_buf_putc(out, '\n');
+}
+
+static void dump_chapter(rb_buf *out, const rb_doc *d, const rb_chapter *ch)
+{
+    rb_buf_printf(out, "chapter %ld @%u ", ch->ordinal, ch->line);
+    dump_str(out, d, ch->num);
+    if (ch->heading.len) {
+        rb_buf_printf(out, " heading @%u ", ch->heading_line);
+        dump_str(out, d, ch->heading);
+    }
+    rb_buf_printf(out, " %s\n", ch->eid);
+    for (size_t k = 0; k < ch->nintro; k++)
+        dump_block(out, d, &d->blocks[ch->first_intro + k], "  intro ");
+}
+
+static const char *mark_name(rb_mark_kind k)
+{
+    switch (k) {
+    case RB_MARK_DOCNUMBER: return "docnumber";
+    case RB_MARK_DATE: return "date";
+    case RB_MARK_TITLE: return "title";
+    case RB_MARK_ISSUER: return "issuer";
+    case RB_MARK_RECIPIENTS: return "recipients";
+    case RB_MARK_ADOPTED: return "adopted";
+    }
+    return "?";
+}
+
+void rb_doc_dump(const rb_doc *d, rb_buf *out)
+{
+    for (size_t i = 0; i < d->nplines; i++) {
+        const rb_pline *p = &d->plines[i];
+        rb_buf_printf(out, "%s @%u ", p->is_title ? "title" : "preface", p->line);
+        dump_str(out, d, p->text);
+        for (size_t k = 0; k < p->nmarks; k++) {
+            const rb_mark *m = &d->marks[p->first_mark + k];
+            rb_buf_printf(out, " [%s", mark_name(m->kind));
+            if (m->value[0])
+                rb_buf_printf(out, "=%s", m->value);
+            rb_buf_puts(out, " ");
+            dump_str(out, d, m->span);
+            rb_buf_puts(out, "]");
+        }
+        rb_buf_putc(out, '\n');
+    }
+    long cur = -2;
+    for (size_t i = 0; i < d->narticles; i++) {
+        const rb_article *a = &d->articles[i];
+        if (a->chapter != cur) {
+            for (long c = cur + 1; c <= a->chapter; c++) {
+                if (c < 0)
+                    continue;
+                dump_chapter(out, d, &d->chapters[c]);
+            }
+            cur = a->chapter;
+        }
+        const char *ind = a->chapter >= 0 ? "  " : "";
+        rb_buf_printf(out, "%sarticle %ld @%u ", ind, a->ordinal, a->line);
+        dump_str(out, d, a->num);
+        rb_buf_printf(out, " %s\n", a->eid);
+        char bi[16];
+        snprintf(bi, sizeof bi, "%s  ", ind);
+        for (size_t k = 0; k < a->nblocks; k++)
+            dump_block(out, d, &d->blocks[a->first_block + k], bi);
+    }
+    /* chapters after the last article (empty chapters) */
+    for (long c = cur + 1; c < (long)d->nchapters; c++)
+        dump_chapter(out, d, &d->chapters[c]);
+    for (size_t i = 0; i < d->njunk; i++) {
+        const rb_junk *j = &d->junk[i];
+        rb_buf_printf(out, "junk %s @%u:%u %s \"", j->kind, j->line, j->col, j->rule);
+        char *t = rb_doc_raw(d, j->span);
+        for (const char *c = t; *c; c++) {
+            if (*c == '\n')
+                rb_buf_puts(out, "\\n");
+            else if (*c != '\r')
+                rb_buf_putc(out, *c);
+        }
+        free(t);
+        rb_buf_puts(out, "\"\n");
+    }
+}

@@ -1,0 +1,455 @@
+/* grammar.c: grammar/ YAML files -> compiled PCRE2 patterns, loaded once per run.
+ *
+ * A structure grammar file looks like:
+ *
+ *   grammar: structure
+ *   version: "2026.11"
+ *   define:                       # {{name}} macros usable in every regex of the file
+ *     num: '[一二三四五六七八九十百千零〇两0-9]+'
+ *   patterns:
+ *     - id: article-dun           # rule id, reported in diagnostics
+ *       role: article             # what a match means (see rb_role)
+ *       regex: '^(?<num>{{num}})、'
+ *       examples: ['一、根据宪法']  # must match; checked when the grammar loads
+ *       not: ['(一)传达']          # must not match
+ *
+ * Patterns run on one line of the normalized view at a time (so ^ and $ are line anchors),
+ * compiled with PCRE2_UTF and JIT; matching skips the UTF check because the source stage
+ * validated the text once. Match and heap limits stop a hostile pattern or input. */
+#include "internal.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MATCH_LIMIT 2000000u
+#define DEPTH_LIMIT 10000u
+#define HEAP_LIMIT_KIB 65536u
+
+static const char *const ROLE_NAMES[RB_ROLE_COUNT] = {
+    "junk", "toc", "chapter", "article", "point", "title", "docnumber",
+    "date", "recipients", "issuer", "adopted", "heading"};
+
+/* Named groups each role must define. */
+static const char *const ROLE_GROUPS[RB_ROLE_COUNT][4] = {
+    [RB_ROLE_CHAPTER] = {"num"},
+    [RB_ROLE_ARTICLE] = {"num"},
+    [RB_ROLE_POINT] = {"num"},
+    [RB_ROLE_TITLE] = {"title"},
+    [RB_ROLE_DOCNUMBER] = {"docnumber"},
+    [RB_ROLE_DATE] = {"y", "m", "d"},
+    [RB_ROLE_ADOPTED] = {"meeting"},
+};
+
+const char *rb_role_name(rb_role r) { return r < RB_ROLE_COUNT ? ROLE_NAMES[r] : "?"; }
+
+static int role_from_name(const char *s)
+{
+    for (int i = 0; i < RB_ROLE_COUNT; i++)
+        if (strcmp(s, ROLE_NAMES[i]) == 0)
+            return i;
+    return -1;
+}
+
+void *rb_regex_compile(const char *pattern, const char *file, unsigned line, unsigned col,
+                       const char *id, rb_error *err)
+{
+    int ec;
+    PCRE2_SIZE eo;
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
+                                     &ec, &eo, NULL);
+    if (!code) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(ec, msg, sizeof msg);
+        rb_error_set(err, RB_EGRAMMAR, "grammar", file, line, col, "grammar-regex",
+                     "pattern %s does not compile: %s at offset %zu in '%s'", id, (char *)msg,
+                     (size_t)eo, pattern);
+        return NULL;
+    }
+    /* JIT failure is not fatal: the interpreter honours the same limits. */
+    pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    return code;
+}
+
+void rb_regex_free(void *code) { pcre2_code_free((pcre2_code *)code); }
+
+int rb_regex_match(const rb_grammar *g, void *codev, const char *id, const char *s, size_t n,
+                   size_t start, size_t *ov, size_t nov, rb_error *err)
+{
+    pcre2_code *code = codev;
+    pcre2_match_data *md = g->mdata;
+    int rc = pcre2_match(code, (PCRE2_SPTR)s, n, start, PCRE2_NO_UTF_CHECK, md,
+                         (pcre2_match_context *)g->mctx);
+    if (rc == PCRE2_ERROR_NOMATCH)
+        return 0;
+    if (rc < 0) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(rc, msg, sizeof msg);
+        rb_error_set(err, RB_ELIMIT, "match", "", 0, 0, "match-limit",
+                     "pattern %s gave up: %s (a pattern that backtracks catastrophically?)", id,
+                     (char *)msg);
+        return -1;
+    }
+    PCRE2_SIZE *o = pcre2_get_ovector_pointer(md);
+    uint32_t cnt = pcre2_get_ovector_count(md);
+    for (size_t i = 0; i < nov; i++) {
+        if (i < cnt) {
+            ov[2 * i] = o[2 * i] == PCRE2_UNSET ? (size_t)-1 : o[2 * i];
+            ov[2 * i + 1] = o[2 * i + 1] == PCRE2_UNSET ? (size_t)-1 : o[2 * i + 1];
+        } else {
+            ov[2 * i] = ov[2 * i + 1] = (size_t)-1;
+        }
+    }
+    return 1;
+}
+
+int rb_regex_group(void *code, const char *name, const size_t *ov, size_t nov, size_t *s,
+                   size_t *e)
+{
+    int k = pcre2_substring_number_from_name((pcre2_code *)code, (PCRE2_SPTR)name);
+    if (k < 0 || (size_t)k >= nov || ov[2 * k] == (size_t)-1)
+        return -1;
+    *s = ov[2 * k];
+    *e = ov[2 * k + 1];
+    return 0;
+}
+
+int rb_pattern_match(const rb_grammar *g, const rb_pattern *p, const char *subject, size_t n,
+                     size_t start, size_t *ov, size_t nov, rb_error *err)
+{
+    return rb_regex_match(g, p->code, p->id, subject, n, start, ov, nov, err);
+}
+
+int rb_pattern_group(const rb_pattern *p, const char *name, const size_t *ov, size_t nov,
+                     size_t *s, size_t *e)
+{
+    return rb_regex_group(p->code, name, ov, nov, s, e);
+}
+
+char *rb_expand_macros(yaml_document_t *doc, yaml_node_t *defines, const char *src,
+                       const char *file, unsigned line, rb_error *err)
+{
+    rb_buf b;
+    rb_buf_init(&b);
+    const char *p = src;
+    int depth = 0;
+    while (*p) {
+        const char *o = strstr(p, "{{");
+        if (!o) {
+            rb_buf_puts(&b, p);
+            break;
+        }
+        rb_buf_put(&b, p, (size_t)(o - p));
+        const char *c = strstr(o + 2, "}}");
+        if (!c) {
+            rb_buf_puts(&b, o);
+            break;
+        }
+        char name[64];
+        size_t nl = (size_t)(c - o - 2);
+        if (nl >= sizeof name)
+            nl = sizeof name - 1;
+        memcpy(name, o + 2, nl);
+        name[nl] = 0;
+        const char *val = rb_yaml_str(rb_yaml_get(doc, defines, name));
+        if (!val) {
+            rb_buf_free(&b);
+            rb_error_set(err, RB_EGRAMMAR, "grammar", file, line, 1, "grammar-macro",
+                         "unknown macro {{%s}} (define it under `define:`)", name);
+            return NULL;
+        }
+        /* one level of nesting: a define may use earlier defines */
+        if (strstr(val, "{{") && depth == 0) {
+            depth++;
+            char *inner = rb_expand_macros(doc, defines, val, file, line, err);
+            depth--;
+            if (!inner) {
+                rb_buf_free(&b);
+                return NULL;
+            }
+            rb_buf_puts(&b, inner);
+            free(inner);
+        } else {
+            rb_buf_puts(&b, val);
+        }
+        p = c + 2;
+    }
+    return rb_buf_detach(&b);
+}
+
+static char **string_list(yaml_document_t *doc, yaml_node_t *node, size_t *n)
+{
+    size_t k;
+    yaml_node_item_t *it = rb_yaml_items(node, &k);
+    *n = 0;
+    if (!it) {
+        const char *one = rb_yaml_str(node);
+        if (!one)
+            return NULL;
+        char **v = rb_xmalloc(sizeof *v);
+        v[0] = rb_xstrdup(one);
+        *n = 1;
+        return v;
+    }
+    char **v = rb_xcalloc(k ? k : 1, sizeof *v);
+    for (size_t i = 0; i < k; i++) {
+        const char *s = rb_yaml_str(yaml_document_get_node(doc, it[i]));
+        if (s)
+            v[(*n)++] = rb_xstrdup(s);
+    }
+    return v;
+}
+
+static void pattern_free(rb_pattern *p)
+{
+    free(p->id);
+    free(p->kind);
+    free(p->source);
+    free(p->file);
+    if (p->code)
+        rb_regex_free(p->code);
+    for (size_t i = 0; i < p->nexamples; i++)
+        free(p->examples[i]);
+    free(p->examples);
+    for (size_t i = 0; i < p->ncounter; i++)
+        free(p->counter[i]);
+    free(p->counter);
+}
+
+/* Check the examples written beside a pattern: they are its executable documentation. */
+static rb_status check_examples(rb_grammar *g, rb_pattern *p, rb_error *err)
+{
+    size_t ov[40];
+    for (size_t i = 0; i < p->nexamples; i++) {
+        size_t ln;
+        char *t = rb_normalize_str(p->examples[i], strlen(p->examples[i]), 1, &ln);
+        int r = rb_pattern_match(g, p, t, ln, 0, ov, 20, err);
+        free(t);
+        if (r < 0)
+            return rb_error_set(err, RB_EGRAMMAR, "grammar", p->file, p->line, 1,
+                                "grammar-example", "pattern %s: %s", p->id, err->message);
+        if (r == 0)
+            return rb_error_set(err, RB_EGRAMMAR, "grammar", p->file, p->line, 1,
+                                "grammar-example",
+                                "pattern %s does not match its example '%s'", p->id,
+                                p->examples[i]);
+    }
+    for (size_t i = 0; i < p->ncounter; i++) {
+        size_t ln;
+        char *t = rb_normalize_str(p->counter[i], strlen(p->counter[i]), 1, &ln);
+        int r = rb_pattern_match(g, p, t, ln, 0, ov, 20, err);
+        free(t);
+        if (r != 0)
+            return rb_error_set(err, RB_EGRAMMAR, "grammar", p->file, p->line, 1,
+                                "grammar-example",
+                                "pattern %s matches '%s', listed under `not:`", p->id,
+                                p->counter[i]);
+    }
+    return RB_OK;
+}
+
+static rb_status load_structure(rb_grammar *g, const char *path, yaml_document_t *doc,
+                                yaml_node_t *root, rb_error *err)
+{
+    const char *ver = rb_yaml_str(rb_yaml_get(doc, root, "version"));
+    if (ver) {
+        free(g->version);
+        g->version = rb_xstrdup(ver);
+    }
+    yaml_node_t *defines = rb_yaml_get(doc, root, "define");
+    yaml_node_t *pats = rb_yaml_get(doc, root, "patterns");
+    size_t n;
+    yaml_node_item_t *items = rb_yaml_items(pats, &n);
+    if (!items)
+        return rb_error_set(err, RB_EGRAMMAR, "grammar", path, rb_yaml_line(root), 1,
+                            "grammar-schema", "a structure grammar needs a `patterns:` list");
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *pn = yaml_document_get_node(doc, items[i]);
+        unsigned line = rb_yaml_line(pn);
+        const char *id = rb_yaml_str(rb_yaml_get(doc, pn, "id"));
+        const char *role = rb_yaml_str(rb_yaml_get(doc, pn, "role"));
+        yaml_node_t *rxn = rb_yaml_get(doc, pn, "regex");
+        const char *rx = rb_yaml_str(rxn);
+        if (!id || !role || !rx)
+            return rb_error_set(err, RB_EGRAMMAR, "grammar", path, line, 1, "grammar-schema",
+                                "each pattern needs id, role and regex");
+        int r = role_from_name(role);
+        if (r < 0)
+            return rb_error_set(err, RB_EGRAMMAR, "grammar", path, line, 1, "grammar-schema",
+                                "pattern %s: unknown role '%s'", id, role);
+        for (size_t k = 0; k < g->npatterns; k++)
+            if (strcmp(g->patterns[k].id, id) == 0)
+                return rb_error_set(err, RB_EGRAMMAR, "grammar", path, line, 1,
+                                    "grammar-schema", "pattern id %s is used twice", id);
+        if (g->nby_role[r] >= 64)
+            return rb_error_set(err, RB_EGRAMMAR, "grammar", path, line, 1, "grammar-schema",
+                                "too many patterns for role %s (64 at most)", role);
+        char *src = rb_expand_macros(doc, defines, rx, path, rb_yaml_line(rxn), err);
+        if (!src)
+            return RB_EGRAMMAR;
+        void *code = rb_regex_compile(src, path, rb_yaml_line(rxn), rb_yaml_col(rxn), id, err);
+        if (!code) {
+            free(src);
+            return RB_EGRAMMAR;
+        }
+        g->patterns = rb_xrealloc(g->patterns, (g->npatterns + 1) * sizeof *g->patterns);
+        rb_pattern *p = &g->patterns[g->npatterns++];
+        memset(p, 0, sizeof *p);
+        p->id = rb_xstrdup(id);
+        p->role = (rb_role)r;
+        const char *kind = rb_yaml_str(rb_yaml_get(doc, pn, "kind"));
+        p->kind = rb_xstrdup(kind ? kind : role);
+        p->source = src;
+        p->file = rb_xstrdup(path);
+        p->line = line;
+        p->code = code;
+        p->examples = string_list(doc, rb_yaml_get(doc, pn, "examples"), &p->nexamples);
+        p->counter = string_list(doc, rb_yaml_get(doc, pn, "not"), &p->ncounter);
+        g->by_role[r][g->nby_role[r]++] = g->npatterns - 1;
+        for (int k = 0; k < 4 && ROLE_GROUPS[r][k]; k++)
+            if (pcre2_substring_number_from_name(code, (PCRE2_SPTR)ROLE_GROUPS[r][k]) < 0)
+                return rb_error_set(err, RB_EGRAMMAR, "grammar", path, rb_yaml_line(rxn), 1,
+                                    "grammar-schema",
+                                    "pattern %s (role %s) needs a named group (?<%s>…)", id,
+                                    role, ROLE_GROUPS[r][k]);
+        if (p->nexamples == 0)
+            return rb_error_set(err, RB_EGRAMMAR, "grammar", path, line, 1, "grammar-schema",
+                                "pattern %s has no `examples:`; write one it must match", id);
+        rb_status st = check_examples(g, p, err);
+        if (st != RB_OK)
+            return st;
+    }
+    return RB_OK;
+}
+
+/* Implemented by extract.c; loads a `grammar: extract` file. */
+rb_status rb_extract_add(rb_grammar *g, const char *path, yaml_document_t *doc,
+                         yaml_node_t *root, rb_error *err);
+
+rb_status rb_grammar_add_file(rb_grammar *g, const char *path, rb_error *err)
+{
+    yaml_document_t doc;
+    rb_status st = rb_yaml_load(path, &doc, err);
+    if (st != RB_OK)
+        return st;
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    const char *kind = rb_yaml_str(rb_yaml_get(&doc, root, "grammar"));
+    if (!kind)
+        st = rb_error_set(err, RB_EGRAMMAR, "grammar", path, 1, 1, "grammar-schema",
+                          "missing `grammar:` (structure, extract, check or table)");
+    else if (strcmp(kind, "structure") == 0)
+        st = load_structure(g, path, &doc, root, err);
+    else if (strcmp(kind, "extract") == 0)
+        st = rb_extract_add(g, path, &doc, root, err);
+    else if (strcmp(kind, "check") == 0 || strcmp(kind, "table") == 0)
+        st = RB_OK; /* read by the check stage */
+    else
+        st = rb_error_set(err, RB_EGRAMMAR, "grammar", path, 1, 1, "grammar-schema",
+                          "unknown grammar kind '%s'", kind);
+    yaml_document_delete(&doc);
+    return st;
+}
+
+static rb_grammar *grammar_new(const char *dir)
+{
+    rb_grammar *g = rb_xcalloc(1, sizeof *g);
+    g->dir = rb_xstrdup(dir);
+    g->version = rb_xstrdup("unversioned");
+    pcre2_match_context *mc = pcre2_match_context_create(NULL);
+    pcre2_set_match_limit(mc, MATCH_LIMIT);
+    pcre2_set_depth_limit(mc, DEPTH_LIMIT);
+    pcre2_set_heap_limit(mc, HEAP_LIMIT_KIB);
+    g->mctx = mc;
+    g->mdata = pcre2_match_data_create(64, NULL);
+    return g;
+}
+
+rb_status rb_grammar_load(const char *dir, rb_grammar **out, rb_error *err)
+{
+    *out = NULL;
+    size_t n;
+    char **files = rb_yaml_list_dir(dir, &n, err);
+    if (!files)
+        return RB_EGRAMMAR;
+    rb_grammar *g = grammar_new(dir);
+    rb_status st = RB_OK;
+    for (size_t i = 0; i < n; i++) {
+        if (st == RB_OK)
+            st = rb_grammar_add_file(g, files[i], err);
+        free(files[i]);
+    }
+    free(files);
+    if (st == RB_OK) {
+        static const rb_role need[] = {RB_ROLE_ARTICLE, RB_ROLE_CHAPTER, RB_ROLE_TITLE};
+        for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
+            if (g->nby_role[need[i]] == 0) {
+                st = rb_error_set(err, RB_EGRAMMAR, "grammar", dir, 0, 0, "grammar-schema",
+                                  "no pattern for role %s in %s/*.yaml",
+                                  rb_role_name(need[i]), dir);
+                break;
+            }
+    }
+    if (st != RB_OK) {
+        rb_grammar_free(g);
+        return st;
+    }
+    *out = g;
+    return RB_OK;
+}
+
+/* Implemented by extract.c. */
+void rb_extract_rules_free(struct rb_extract_rules *r);
+
+void rb_grammar_free(rb_grammar *g)
+{
+    if (!g)
+        return;
+    for (size_t i = 0; i < g->npatterns; i++)
+        pattern_free(&g->patterns[i]);
+    free(g->patterns);
+    free(g->dir);
+    free(g->version);
+    pcre2_match_context_free(g->mctx);
+    pcre2_match_data_free(g->mdata);
+    rb_extract_rules_free(g->extract);
+    free(g);
+}
+
+#ifndef RB_DATADIR
+#define RB_DATADIR "/usr/local/share/rulebook"
+#endif
+
+static int is_dir_with_yaml(const char *d)
+{
+    char p[4400];
+    snprintf(p, sizeof p, "%s/structure.yaml", d);
+    return access(p, R_OK) == 0;
+}
+
+char *rb_grammar_default_dir(void)
+{
+    const char *env = getenv("RULEBOOK_GRAMMAR");
+    if (env && *env)
+        return rb_xstrdup(env);
+    char exe[4096];
+    ssize_t l = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (l > 0) {
+        exe[l] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            const char *rel[] = {"/../grammar", "/../share/rulebook/grammar", "/../../grammar"};
+            for (size_t i = 0; i < 3; i++) {
+                char cand[4200];
+                snprintf(cand, sizeof cand, "%s%s", exe, rel[i]);
+                if (is_dir_with_yaml(cand)) {
+                    char *rp = realpath(cand, NULL);
+                    return rp ? rp : rb_xstrdup(cand);
+                }
+            }
+        }
+    }
+    return rb_xstrdup(RB_DATADIR "/grammar");
+}

@@ -1,0 +1,65 @@
+/* internal.h: declarations shared between library stages but not part of the public API. */
+#ifndef RULEBOOK_INTERNAL_H
+#define RULEBOOK_INTERNAL_H
+
+#include "rulebook.h"
+
+#include <yaml.h>
+
+/* ---- YAML documents (yamldoc.c) ----------------------------------------------------------- */
+
+/* Load a whole YAML file; on a syntax error err gets file:line:col and the problem. */
+rb_status rb_yaml_load(const char *path, yaml_document_t *doc, rb_error *err);
+yaml_node_t *rb_yaml_get(yaml_document_t *doc, yaml_node_t *map, const char *key);
+/* Scalar value or NULL when node is not a scalar. */
+const char *rb_yaml_str(yaml_node_t *node);
+unsigned rb_yaml_line(yaml_node_t *node);
+unsigned rb_yaml_col(yaml_node_t *node);
+/* Items of a sequence node: *n set, returns the item array (node ids), or NULL. */
+yaml_node_item_t *rb_yaml_items(yaml_node_t *node, size_t *n);
+/* Pairs of a mapping node. */
+yaml_node_pair_t *rb_yaml_pairs(yaml_node_t *node, size_t *n);
+/* List *.yaml files in dir, sorted; caller frees each and the array. */
+char **rb_yaml_list_dir(const char *dir, size_t *n, rb_error *err);
+
+/* ---- patterns (grammar.c) ------------------------------------------------------------------ */
+
+/* Compile one regex with the project's options (UTF, JIT, limits). Returns NULL and fills err
+ * (with file/line of the pattern) when it does not compile. */
+void *rb_regex_compile(const char *pattern, const char *file, unsigned line, unsigned col,
+                       const char *id, rb_error *err);
+void rb_regex_free(void *code);
+/* Expand {{name}} macros from a `define:` mapping. Returns malloc'd string, NULL on an
+ * unknown macro (err filled). */
+char *rb_expand_macros(yaml_document_t *doc, yaml_node_t *defines, const char *src,
+                       const char *file, unsigned line, rb_error *err);
+/* Match a compiled regex (from rb_regex_compile) against s[0..n) from start. */
+int rb_regex_match(const rb_grammar *g, void *code, const char *id, const char *s, size_t n,
+                   size_t start, size_t *ov, size_t nov, rb_error *err);
+int rb_regex_group(void *code, const char *name, const size_t *ov, size_t nov, size_t *s,
+                   size_t *e);
+
+/* ---- doc helpers (doc.c) ------------------------------------------------------------------- */
+
+size_t rb_doc_add_junk(rb_doc *d, rb_span s, const char *kind, const char *rule);
+void rb_doc_sort_junk(rb_doc *d);
+/* Line and column (1-based, code points of the ORIGINAL text) of a view offset. */
+void rb_doc_linecol(const rb_doc *d, size_t view_off, unsigned *line, unsigned *col);
+
+/* ---- character diff (chardiff.c) ----------------------------------------------------------- */
+
+typedef enum rb_edit_op { RB_EQ = 0, RB_DEL, RB_INS } rb_edit_op;
+typedef struct rb_edit {
+    rb_edit_op op;
+    size_t a, b, n; /* start in a, start in b (code point indexes), length in code points */
+} rb_edit;
+
+/* Myers diff of two code-point arrays. Returns the number of edit runs written to *out
+ * (malloc'd), or (size_t)-1 when the edit distance exceeds max_d. */
+size_t rb_chardiff(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, size_t max_d,
+                   rb_edit **out);
+/* Decode UTF-8 into code points, dropping whitespace; offs (optional) gets the byte offset of
+ * each kept code point. Returns the count. Caller frees *cps and *offs. */
+size_t rb_utf8_to_cps(const char *s, size_t n, uint32_t **cps, size_t **offs);
+
+#endif

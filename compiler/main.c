@@ -1,0 +1,295 @@
+/* main.c: the rulebook command line. Each subcommand parses its options and calls the
+ * library; nothing here knows how a rulebook is parsed. */
+#include "rulebook.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Exit codes, as in diff(1): 0 fine, 1 the documents have problems, 2 trouble. */
+enum { EXIT_OK = 0, EXIT_FINDINGS = 1, EXIT_TROUBLE = 2 };
+
+static const char *prog = "rulebook";
+
+static const char HELP_MAIN[] =
+    "rulebook " RB_VERSION ": compile and compare Chinese government work rulebooks\n"
+    "\n"
+    "usage: rulebook COMMAND [OPTIONS] FILE...\n"
+    "\n"
+    "commands:\n"
+    "  compile   raw rulebook text -> Akoma Ntoso 3.0 XML\n"
+    "  help      show the help of a command: rulebook help compile\n"
+    "\n"
+    "options for every command:\n"
+    "  --grammar DIR   grammar directory (default: $RULEBOOK_GRAMMAR, then the installed one)\n"
+    "  -h, --help      this help;  --version  print the version\n"
+    "\n"
+    "exit status: 0 no problem, 1 the documents have problems (errors found),\n"
+    "             2 trouble (unreadable input, bad options, broken grammar)\n"
+    "\n"
+    "examples:\n"
+    "  rulebook compile corpora/wuhan-2018.txt -o out/wuhan-2018.xml\n"
+    "  rulebook compile corpora/*.txt -o out/\n"
+    "See `man rulebook` or README.md for the tour.\n";
+
+static const char HELP_COMPILE[] =
+    "usage: rulebook compile FILE... [-o OUT] [--meta META.yaml] [--diagnostics text|json]\n"
+    "                                [--format akn|tree] [--grammar DIR] [-q]\n"
+    "\n"
+    "Compile rulebook texts (UTF-8 with or without BOM, UTF-16 with BOM, GB18030; simplified\n"
+    "or traditional script; LF or CRLF) into Akoma Ntoso 3.0 XML. Diagnostics go to stderr as\n"
+    "FILE:LINE:COL: severity: message [rule-id].\n"
+    "\n"
+    "  -o OUT              output file (one FILE) or directory (several FILEs: OUT/NAME.xml);\n"
+    "                      without -o a single FILE is written to stdout. Files are written\n"
+    "                      atomically: a failed run leaves no partial file behind.\n"
+    "  --meta META.yaml    metadata sidecar (default: FILE's name with .yaml, if present)\n"
+    "  --no-meta           do not read a sidecar\n"
+    "  --diagnostics FMT   text (default) or json (one JSON array on stderr)\n"
+    "  --format FMT        akn (default) or tree (the model as an indented outline)\n"
+    "  -q, --quiet         no notes, only warnings and errors\n"
+    "\n"
+    "exit status: 0 compiled, 1 compiled but a document has errors (e.g. broken numbering),\n"
+    "             2 could not compile (I/O, encoding, grammar, limits)\n"
+    "\n"
+    "examples:\n"
+    "  rulebook compile corpora/chongqing-2018.txt -o out/chongqing-2018.xml\n"
+    "  rulebook compile --format tree corpora/wujin-2021.txt | less\n";
+
+static void usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "%s: error: ", prog);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, " (see `rulebook help%s%s`)\n", cmd ? " " : "", cmd ? cmd : "");
+}
+
+typedef struct common {
+    const char *grammar_dir;
+    int json_diags;
+    int quiet;
+    rb_diags diags;
+} common;
+
+static void flush_diags(common *c, size_t from)
+{
+    if (c->json_diags)
+        return;
+    for (size_t i = from; i < c->diags.n; i++)
+        if (!c->quiet || c->diags.items[i].severity > RB_NOTE)
+            rb_diag_print_text(stderr, &c->diags.items[i]);
+}
+
+static void finish_diags(common *c)
+{
+    if (c->json_diags) {
+        if (c->quiet) {
+            rb_diags kept;
+            rb_diags_init(&kept);
+            for (size_t i = 0; i < c->diags.n; i++) {
+                const rb_diag *d = &c->diags.items[i];
+                if (d->severity > RB_NOTE)
+                    rb_diags_add(&kept, d->severity, d->file, d->line, d->col, d->rule, "%s",
+                                 d->message);
+            }
+            rb_diags_print_json(stderr, &kept);
+            rb_diags_free(&kept);
+        } else {
+            rb_diags_print_json(stderr, &c->diags);
+        }
+    }
+    rb_diags_free(&c->diags);
+}
+
+static rb_grammar *load_grammar(common *c)
+{
+    char *dir = c->grammar_dir ? rb_xstrdup(c->grammar_dir) : rb_grammar_default_dir();
+    rb_grammar *g = NULL;
+    rb_error err;
+    rb_error_clear(&err);
+    if (rb_grammar_load(dir, &g, &err) != RB_OK) {
+        rb_diags_add_error(&c->diags, &err);
+        g = NULL;
+    }
+    free(dir);
+    return g;
+}
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static char *out_name(const char *dir, const char *input)
+{
+    const char *b = strrchr(input, '/');
+    b = b ? b + 1 : input;
+    const char *dot = strrchr(b, '.');
+    size_t n = dot && dot != b ? (size_t)(dot - b) : strlen(b);
+    size_t l = strlen(dir) + n + 8;
+    char *p = rb_xmalloc(l);
+    snprintf(p, l, "%s%s%.*s.xml", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", (int)n, b);
+    return p;
+}
+
+static int cmd_compile(int argc, char **argv)
+{
+    common c = {0};
+    rb_diags_init(&c.diags);
+    const char *out = NULL, *meta = NULL, *format = "akn";
+    int no_meta = 0;
+    static const struct option opts[] = {{"output", required_argument, 0, 'o'},
+                                         {"meta", required_argument, 0, 'm'},
+                                         {"no-meta", no_argument, 0, 'M'},
+                                         {"diagnostics", required_argument, 0, 'd'},
+                                         {"format", required_argument, 0, 'f'},
+                                         {"grammar", required_argument, 0, 'g'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int ch;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'o': out = optarg; break;
+        case 'm': meta = optarg; break;
+        case 'M': no_meta = 1; break;
+        case 'd':
+            if (strcmp(optarg, "json") == 0)
+                c.json_diags = 1;
+            else if (strcmp(optarg, "text") != 0) {
+                usage_error("compile", "--diagnostics takes text or json, not '%s'", optarg);
+                return EXIT_TROUBLE;
+            }
+            break;
+        case 'f':
+            if (strcmp(optarg, "akn") && strcmp(optarg, "tree")) {
+                usage_error("compile", "--format takes akn or tree, not '%s'", optarg);
+                return EXIT_TROUBLE;
+            }
+            format = optarg;
+            break;
+        case 'g': c.grammar_dir = optarg; break;
+        case 'q': c.quiet = 1; break;
+        case 'h': fputs(HELP_COMPILE, stdout); return EXIT_OK;
+        case ':':
+            usage_error("compile", "option %s needs an argument", argv[optind - 1]);
+            return EXIT_TROUBLE;
+        default:
+            usage_error("compile", "unknown option '%s'", argv[optind - 1]);
+            return EXIT_TROUBLE;
+        }
+    }
+    int nfiles = argc - optind;
+    char **files = argv + optind;
+    if (nfiles < 1) {
+        usage_error("compile", "%s", "compile needs at least one FILE");
+        return EXIT_TROUBLE;
+    }
+    if (nfiles > 1 && !out) {
+        usage_error("compile", "%s", "several FILEs need -o DIR");
+        return EXIT_TROUBLE;
+    }
+    if (nfiles > 1 && meta) {
+        usage_error("compile", "%s", "--meta applies to one FILE; use sidecars for several");
+        return EXIT_TROUBLE;
+    }
+    int out_is_dir = out && (nfiles > 1 || is_dir(out));
+    if (nfiles > 1 && !is_dir(out) && mkdir(out, 0777) != 0) {
+        fprintf(stderr, "%s:0:0: error: cannot create the output directory: %s [io-write]\n",
+                out, strerror(errno));
+        return EXIT_TROUBLE;
+    }
+    rb_grammar *g = load_grammar(&c);
+    if (!g) {
+        flush_diags(&c, 0);
+        finish_diags(&c);
+        return EXIT_TROUBLE;
+    }
+    rb_compile_opts co;
+    rb_compile_opts_default(&co);
+    co.meta_path = meta;
+    co.no_meta = no_meta;
+    int worst = EXIT_OK;
+    for (int i = 0; i < nfiles; i++) {
+        size_t mark = c.diags.n;
+        rb_error err;
+        rb_error_clear(&err);
+        rb_doc *d = NULL;
+        rb_status st = rb_compile_file(g, files[i], &co, &d, &c.diags, &err);
+        if (st == RB_OK) {
+            if (strcmp(format, "tree") == 0) {
+                rb_buf b;
+                rb_buf_init(&b);
+                rb_doc_dump(d, &b);
+                if (out && !out_is_dir)
+                    st = rb_write_atomic(out, b.data, b.len, &err);
+                else if (out)
+                    st = RB_OK, fwrite(b.data, 1, b.len, stdout);
+                else
+                    fwrite(b.data, 1, b.len, stdout);
+                rb_buf_free(&b);
+            } else if (!out || strcmp(out, "-") == 0) {
+                fflush(stdout);
+                st = rb_akn_write_fd(d, 1, &err);
+            } else {
+                char *path = out_is_dir ? out_name(out, files[i]) : rb_xstrdup(out);
+                st = rb_akn_write(d, path, &err);
+                free(path);
+            }
+        }
+        if (st != RB_OK) {
+            rb_diags_add_error(&c.diags, &err);
+            worst = EXIT_TROUBLE;
+        } else {
+            int errors = 0;
+            for (size_t k = mark; k < c.diags.n; k++)
+                if (c.diags.items[k].severity == RB_ERROR)
+                    errors = 1;
+            if (errors && worst == EXIT_OK)
+                worst = EXIT_FINDINGS;
+        }
+        rb_doc_free(d);
+        flush_diags(&c, mark);
+    }
+    finish_diags(&c);
+    rb_grammar_free(g);
+    return worst;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(HELP_MAIN, stderr);
+        return EXIT_TROUBLE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        fputs(HELP_MAIN, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        printf("rulebook %s\n", RB_VERSION);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "help") == 0) {
+        if (argc < 3) {
+            fputs(HELP_MAIN, stdout);
+            return EXIT_OK;
+        }
+        if (strcmp(argv[2], "compile") == 0) {
+            fputs(HELP_COMPILE, stdout);
+            return EXIT_OK;
+        }
+        usage_error(NULL, "no help for unknown command '%s'", argv[2]);
+        return EXIT_TROUBLE;
+    }
+    if (strcmp(cmd, "compile") == 0)
+        return cmd_compile(argc - 1, argv + 1);
+    usage_error(NULL, "unknown command '%s'", cmd);
+    return EXIT_TROUBLE;
+}

@@ -1,0 +1,291 @@
+/* normalize.c: second stage. Source text -> the normalized matching view that every pattern
+ * runs on, with a sparse map back to the original offsets.
+ *
+ * Per code point: NFKC width folding (full-width digits/letters/punctuation to ASCII,
+ * U+3000 and NBSP to a space, small forms ﹑﹐﹕), zero-width characters dropped, CR LF / CR
+ * to LF, and OpenCC's traditional->simplified character table. For a document detected as
+ * traditional, OpenCC's Taiwan phrases (檔案->文件, 程式->程序) are applied first, longest
+ * match. Tables are generated at build time (tools/gentables.c), so this is a table lookup
+ * per character. The map holds an entry only where the byte lengths diverge. */
+#include "rulebook.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const char *const rb_fold_multi[];
+extern const uint16_t rb_fold_index[];
+extern const uint32_t rb_fold_pages[][256];
+extern const char *const rb_phrase_from[];
+extern const char *const rb_phrase_to[];
+extern const size_t rb_nphrases;
+
+#define F_TRAD (1u << 24)
+#define F_SIMP (1u << 25)
+#define F_MULTI (1u << 26)
+#define F_DELETE (1u << 27)
+#define F_TARGET 0x1FFFFFu
+
+const char *rb_script_name(rb_script s)
+{
+    switch (s) {
+    case RB_SCRIPT_SIMPLIFIED: return "simplified";
+    case RB_SCRIPT_TRADITIONAL: return "traditional";
+    case RB_SCRIPT_MIXED: return "mixed";
+    default: return "unknown";
+    }
+}
+
+static inline uint32_t fold_entry(uint32_t cp)
+{
+    if (cp >= 0x110000)
+        return 0;
+    return rb_fold_pages[rb_fold_index[cp >> 8]][cp & 0xFF];
+}
+
+/* Phrase lookup: buckets by first code point, longest key first within a bucket. */
+#define PH_BUCKETS 1024
+static struct {
+    uint16_t head[PH_BUCKETS];
+    uint16_t *next;
+    uint16_t *flen;
+    uint16_t *tlen;
+    uint32_t *first;
+    size_t maxlen;
+} ph;
+static pthread_once_t ph_once = PTHREAD_ONCE_INIT;
+
+static void ph_init(void)
+{
+    size_t n = rb_nphrases;
+    ph.next = rb_xcalloc(n + 1, sizeof *ph.next);
+    ph.flen = rb_xcalloc(n + 1, sizeof *ph.flen);
+    ph.tlen = rb_xcalloc(n + 1, sizeof *ph.tlen);
+    ph.first = rb_xcalloc(n + 1, sizeof *ph.first);
+    /* Insert longest first so that bucket chains are ordered by length, descending. */
+    size_t *order = rb_xmalloc((n + 1) * sizeof *order);
+    for (size_t i = 0; i < n; i++) {
+        order[i] = i;
+        ph.flen[i] = (uint16_t)strlen(rb_phrase_from[i]);
+        ph.tlen[i] = (uint16_t)strlen(rb_phrase_to[i]);
+        rb_utf8_decode(rb_phrase_from[i], ph.flen[i], &ph.first[i]);
+        if (ph.flen[i] > ph.maxlen)
+            ph.maxlen = ph.flen[i];
+    }
+    for (size_t i = 1; i < n; i++) /* insertion sort by length ascending */
+        for (size_t j = i; j > 0 && ph.flen[order[j - 1]] > ph.flen[order[j]]; j--) {
+            size_t t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    for (size_t i = 0; i < PH_BUCKETS; i++)
+        ph.head[i] = 0xFFFF;
+    for (size_t k = 0; k < n; k++) { /* shortest first, each pushed to the front */
+        size_t i = order[k];
+        size_t b = ph.first[i] % PH_BUCKETS;
+        ph.next[i] = ph.head[b];
+        ph.head[b] = (uint16_t)i;
+    }
+    free(order);
+}
+
+/* Longest phrase starting at s; returns its index or -1. */
+static long phrase_at(const char *s, size_t n, uint32_t cp)
+{
+    for (uint16_t i = ph.head[cp % PH_BUCKETS]; i != 0xFFFF; i = ph.next[i]) {
+        if (ph.first[i] != cp || ph.flen[i] > n)
+            continue;
+        if (memcmp(s, rb_phrase_from[i], ph.flen[i]) == 0)
+            return i;
+    }
+    return -1;
+}
+
+typedef struct mapbuf {
+    rb_mapent *v;
+    size_t n, cap;
+} mapbuf;
+
+static void map_push(mapbuf *m, size_t view, int64_t delta)
+{
+    if (m->n && m->v[m->n - 1].view == view) {
+        m->v[m->n - 1].delta = delta;
+        return;
+    }
+    if (m->n == m->cap) {
+        m->cap = m->cap ? 2 * m->cap : 256;
+        m->v = rb_xrealloc(m->v, m->cap * sizeof *m->v);
+    }
+    m->v[m->n].view = view;
+    m->v[m->n].delta = delta;
+    m->n++;
+}
+
+/* The core fold. s must be valid UTF-8. When m is non-NULL, entries are pushed wherever
+ * orig - view changes. */
+static void fold(const char *s, size_t n, int trad, rb_buf *out, mapbuf *m)
+{
+    int64_t delta = 0;
+    size_t i = 0;
+    if (trad)
+        pthread_once(&ph_once, ph_init);
+    while (i < n) {
+        /* copy a run of plain ASCII (no CR) */
+        size_t j = i;
+        while (j < n && (unsigned char)s[j] < 0x80 && s[j] != '\r')
+            j++;
+        if (j > i) {
+            rb_buf_put(out, s + i, j - i);
+            i = j;
+            if (i >= n)
+                break;
+        }
+        if (s[i] == '\r') {
+            rb_buf_putc(out, '\n');
+            i += (i + 1 < n && s[i + 1] == '\n') ? 2 : 1;
+        } else {
+            uint32_t cp;
+            int k = rb_utf8_decode(s + i, n - i, &cp);
+            long p = trad ? phrase_at(s + i, n - i, cp) : -1;
+            if (p >= 0) {
+                rb_buf_put(out, rb_phrase_to[p], ph.tlen[p]);
+                i += ph.flen[p];
+            } else {
+                uint32_t e = fold_entry(cp);
+                if (e & F_DELETE) {
+                    /* dropped */
+                } else if (e & F_MULTI) {
+                    rb_buf_puts(out, rb_fold_multi[e & F_TARGET]);
+                } else if (e & F_TARGET) {
+                    char u[4];
+                    rb_buf_put(out, u, (size_t)rb_utf8_encode(e & F_TARGET, u));
+                } else {
+                    rb_buf_put(out, s + i, (size_t)k);
+                }
+                i += (size_t)k;
+            }
+        }
+        if (m) {
+            int64_t nd = (int64_t)i - (int64_t)out->len;
+            if (nd != delta) {
+                delta = nd;
+                map_push(m, out->len, delta);
+            }
+        }
+    }
+}
+
+static void count_scripts(const char *s, size_t n, rb_view *v, size_t *ft, size_t *fs)
+{
+    *ft = *fs = SIZE_MAX;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        int k = rb_utf8_decode(s + i, n - i, &cp);
+        uint32_t e = fold_entry(cp);
+        if (e & F_TRAD) {
+            if (v->n_trad++ == 0)
+                *ft = i;
+        } else if (e & F_SIMP) {
+            if (v->n_simp++ == 0)
+                *fs = i;
+        }
+        i += (size_t)k;
+    }
+    size_t t = v->n_trad, sc = v->n_simp;
+    if (t + sc == 0)
+        v->script = RB_SCRIPT_NONE;
+    else if (t >= 10 * sc && t >= 3)
+        v->script = RB_SCRIPT_TRADITIONAL;
+    else if (sc >= 10 * t || t < 3)
+        v->script = RB_SCRIPT_SIMPLIFIED;
+    else
+        v->script = RB_SCRIPT_MIXED;
+}
+
+/* Inverse of rb_view_to_orig for character starts (orig = view + delta is monotonic). */
+static size_t view_from_orig(const rb_view *v, size_t orig)
+{
+    size_t lo = 0, hi = v->nmap;
+    if (hi == 0 || orig < v->map[0].view + (size_t)v->map[0].delta)
+        return orig < v->len ? orig : v->len;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if ((int64_t)v->map[mid].view + v->map[mid].delta <= (int64_t)orig)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    int64_t r = (int64_t)orig - v->map[lo].delta;
+    return r < 0 ? 0 : (size_t)r > v->len ? v->len : (size_t)r;
+}
+
+rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
+{
+    (void)err;
+    rb_view *v = rb_xcalloc(1, sizeof *v);
+    size_t ft, fs;
+    count_scripts(src->text, src->len, v, &ft, &fs);
+    rb_buf b;
+    rb_buf_init(&b);
+    b.cap = src->len + 16;
+    b.data = rb_xmalloc(b.cap);
+    b.data[0] = 0;
+    mapbuf m = {0};
+    fold(src->text, src->len, v->script == RB_SCRIPT_TRADITIONAL, &b, &m);
+    v->len = b.len;
+    v->text = rb_buf_detach(&b);
+    v->map = m.v;
+    v->nmap = m.n;
+    /* line starts: one LF per source line break, so the counts agree */
+    v->line_start = rb_xmalloc((src->nlines + 1) * sizeof *v->line_start);
+    size_t nl = 0;
+    v->line_start[nl++] = 0;
+    for (size_t i = 0; i < v->len && nl < src->nlines; i++)
+        if (v->text[i] == '\n')
+            v->line_start[nl++] = i + 1;
+    v->nlines = nl;
+    v->first_trad = ft == SIZE_MAX ? SIZE_MAX : view_from_orig(v, ft);
+    v->first_simp = fs == SIZE_MAX ? SIZE_MAX : view_from_orig(v, fs);
+    *out = v;
+    return RB_OK;
+}
+
+void rb_view_free(rb_view *v)
+{
+    if (!v)
+        return;
+    free(v->text);
+    free(v->map);
+    free(v->line_start);
+    free(v);
+}
+
+size_t rb_view_to_orig(const rb_view *v, size_t off)
+{
+    if (v->nmap == 0 || off < v->map[0].view)
+        return off;
+    size_t lo = 0, hi = v->nmap;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (v->map[mid].view <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return (size_t)((int64_t)off + v->map[lo].delta);
+}
+
+char *rb_normalize_str(const char *s, size_t n, int trad, size_t *outlen)
+{
+    rb_buf b;
+    rb_buf_init(&b);
+    fold(s, n, trad, &b, NULL);
+    if (outlen)
+        *outlen = b.len;
+    return rb_buf_detach(&b);
+}

@@ -1,0 +1,427 @@
+/* rulebook.h: the public API of librulebook, the library behind build/rulebook.
+ *
+ * Pipeline (one .c file per stage):
+ *   source.c    bytes -> decoded UTF-8 text with a line index
+ *   normalize.c text -> normalized matching view (width, punctuation, script) + map back
+ *   grammar.c   grammar/ YAML files -> compiled PCRE2 patterns
+ *   parse.c     view + grammar -> document model (preface, chapters, articles, points, junk)
+ *   dedup.c     restarted runs of articles -> one article per number, differences reported
+ *   akn.c       model -> Akoma Ntoso 3.0 XML (and back, for compiled inputs)
+ *   diag.c      diagnostics and the error record
+ *
+ * Ownership: every rb_X_new/rb_X_load returns an object the caller frees with rb_X_free.
+ * Strings inside returned structs belong to the struct. Spans (rb_span) are offsets into the
+ * normalized view (rb_view.text) of the document that holds them.
+ */
+#ifndef RULEBOOK_H
+#define RULEBOOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define RB_VERSION "0.1.0"
+
+/* ---- status and error record (diag.c) ---------------------------------------------------- */
+
+typedef enum rb_status {
+    RB_OK = 0,
+    RB_EIO,       /* file could not be read or written */
+    RB_EENCODING, /* not decodable text */
+    RB_EINPUT,    /* decodable but unusable: empty, binary, no articles, too large */
+    RB_EGRAMMAR,  /* a grammar or metadata file is broken */
+    RB_ELIMIT,    /* a resource limit was hit */
+    RB_ENOMEM,
+    RB_EUSAGE
+} rb_status;
+
+/* The error record filled by every fallible call: where (file, line, col), which stage,
+ * which rule, and one sentence. line/col are 1-based, 0 when unknown. */
+typedef struct rb_error {
+    rb_status status;
+    const char *stage; /* static string: "source", "grammar", "parse", "akn", ... */
+    char file[1024];
+    unsigned line, col;
+    char rule[64];
+    char message[1024];
+} rb_error;
+
+void rb_error_clear(rb_error *err);
+rb_status rb_error_set(rb_error *err, rb_status st, const char *stage, const char *file,
+                       unsigned line, unsigned col, const char *rule, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
+const char *rb_status_name(rb_status st);
+
+typedef enum rb_severity { RB_NOTE = 0, RB_WARNING = 1, RB_ERROR = 2 } rb_severity;
+
+typedef struct rb_diag {
+    rb_severity severity;
+    char *file;
+    unsigned line, col;
+    char *rule;
+    char *message;
+} rb_diag;
+
+/* A growable list of diagnostics. rb_diags_add copies its strings. */
+typedef struct rb_diags {
+    rb_diag *items;
+    size_t n, cap;
+} rb_diags;
+
+void rb_diags_init(rb_diags *d);
+void rb_diags_free(rb_diags *d);
+void rb_diags_add(rb_diags *d, rb_severity sev, const char *file, unsigned line, unsigned col,
+                  const char *rule, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+void rb_diags_add_error(rb_diags *d, const rb_error *err);
+size_t rb_diags_count(const rb_diags *d, rb_severity at_least);
+/* FILE:LINE:COL: severity: message [rule-id] */
+void rb_diag_print_text(FILE *out, const rb_diag *dg);
+/* One JSON array of {file,line,column,severity,message,rule}. */
+void rb_diags_print_json(FILE *out, const rb_diags *d);
+const char *rb_severity_name(rb_severity s);
+
+/* ---- growable byte buffer (buf.c) -------------------------------------------------------- */
+
+typedef struct rb_buf {
+    char *data;
+    size_t len, cap;
+} rb_buf;
+
+void rb_buf_init(rb_buf *b);
+void rb_buf_free(rb_buf *b);
+void rb_buf_put(rb_buf *b, const void *p, size_t n);
+void rb_buf_puts(rb_buf *b, const char *s);
+void rb_buf_putc(rb_buf *b, char c);
+void rb_buf_printf(rb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* JSON string literal with quotes. */
+void rb_buf_json_str(rb_buf *b, const char *s, size_t n);
+char *rb_buf_detach(rb_buf *b); /* NUL-terminated; caller frees */
+
+void *rb_xmalloc(size_t n);
+void *rb_xcalloc(size_t n, size_t sz);
+void *rb_xrealloc(void *p, size_t n);
+char *rb_xstrdup(const char *s);
+char *rb_xstrndup(const char *s, size_t n);
+
+/* Write data to path atomically: a temp file in the same directory, then rename.
+ * A failed write leaves the old file untouched and no temp file behind. */
+rb_status rb_write_atomic(const char *path, const char *data, size_t len, rb_error *err);
+/* Same, for writers that stream: rb_atomic_open gives a temp path to write to;
+ * rb_atomic_commit renames it into place, rb_atomic_abort removes it. */
+typedef struct rb_atomic {
+    char *final_path;
+    char *tmp_path;
+    int fd;
+} rb_atomic;
+rb_status rb_atomic_open(rb_atomic *a, const char *path, rb_error *err);
+rb_status rb_atomic_commit(rb_atomic *a, rb_error *err);
+void rb_atomic_abort(rb_atomic *a);
+
+/* ---- UTF-8 (utf8.c) ---------------------------------------------------------------------- */
+
+/* Offset of the first invalid byte, or (size_t)-1 when s[0..n) is valid UTF-8 (no overlongs,
+ * no surrogates, nothing above U+10FFFF). */
+size_t rb_utf8_invalid_at(const char *s, size_t n);
+/* Decode one code point from valid UTF-8; returns its byte length (>=1). */
+int rb_utf8_decode(const char *s, size_t n, uint32_t *cp);
+int rb_utf8_encode(uint32_t cp, char out[4]);
+size_t rb_utf8_count(const char *s, size_t n); /* code points */
+
+/* ---- SHA-256 (sha256.c) ------------------------------------------------------------------ */
+
+void rb_sha256(const void *data, size_t len, uint8_t out[32]);
+void rb_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* ---- limits ------------------------------------------------------------------------------ */
+
+typedef struct rb_limits {
+    size_t max_bytes;    /* largest input accepted */
+    size_t max_line;     /* longest line accepted, bytes */
+    size_t max_articles; /* most articles in one document */
+} rb_limits;
+
+void rb_limits_default(rb_limits *l);
+
+/* ---- source (source.c) ------------------------------------------------------------------- */
+
+typedef struct rb_source {
+    char *path;           /* as given, for diagnostics */
+    char *text;           /* decoded UTF-8, NUL-terminated, BOM removed */
+    size_t len;
+    const char *encoding; /* "UTF-8", "UTF-8+BOM", "UTF-16LE", "UTF-16BE", "GB18030" */
+    int crlf;             /* the input used CR LF line ends */
+    char sha256[65];      /* hex digest of the raw input bytes */
+    size_t raw_len;
+    size_t *line_start;   /* offsets in text of each line; nlines entries */
+    size_t nlines;
+} rb_source;
+
+rb_status rb_source_load(const char *path, const rb_limits *lim, rb_source **out, rb_error *err);
+rb_status rb_source_from_bytes(const char *name, const char *bytes, size_t n,
+                               const rb_limits *lim, rb_source **out, rb_error *err);
+void rb_source_free(rb_source *src);
+/* 1-based line and code-point column of a byte offset in text. */
+void rb_source_linecol(const rb_source *src, size_t off, unsigned *line, unsigned *col);
+
+/* ---- normalized view (normalize.c) ------------------------------------------------------- */
+
+typedef enum rb_script {
+    RB_SCRIPT_NONE = 0, /* no Han characters that tell */
+    RB_SCRIPT_SIMPLIFIED,
+    RB_SCRIPT_TRADITIONAL,
+    RB_SCRIPT_MIXED
+} rb_script;
+const char *rb_script_name(rb_script s);
+
+typedef struct rb_mapent {
+    size_t view; /* from this view offset on ... */
+    int64_t delta; /* ... orig offset = view offset + delta */
+} rb_mapent;
+
+/* The matching view: NFKC width folding (full-width forms, U+3000/NBSP spaces, small-form
+ * punctuation; full-width ，：；（） become ASCII), zero-width characters dropped, CR LF and CR
+ * become LF, traditional -> simplified characters (OpenCC's tables) and, for a traditional
+ * document, Taiwan phrasing (OpenCC's TWPhrasesRev: 檔案->文件, 程式->程序). Line i of the
+ * view is line i of the source. */
+typedef struct rb_view {
+    char *text;
+    size_t len;
+    rb_mapent *map;
+    size_t nmap;
+    size_t *line_start; /* view offsets; nlines entries, same count as the source */
+    size_t nlines;
+    rb_script script;
+    size_t n_trad, n_simp; /* characters that only one script uses */
+    size_t first_trad, first_simp; /* view offset of the first such character, or SIZE_MAX */
+} rb_view;
+
+rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err);
+void rb_view_free(rb_view *v);
+size_t rb_view_to_orig(const rb_view *v, size_t view_off);
+/* Normalize a standalone UTF-8 string (no map); phrases applied when trad != 0.
+ * Returns a malloc'd NUL-terminated string. */
+char *rb_normalize_str(const char *s, size_t n, int trad, size_t *outlen);
+
+/* ---- Chinese numerals (numeral.c) -------------------------------------------------------- */
+
+/* Parse 一 … 九十九, 一百零一, 两, 〇/零, 十一 and 一十一, 千, and ASCII digits.
+ * Returns 0 and sets *value, or -1 when s[0..n) is not a numeral. */
+int rb_numeral_parse(const char *s, size_t n, long *value);
+/* Format an ordinal as Chinese numerals (一, 十一, 二十, 一百零一) into out (>= 64 bytes). */
+void rb_numeral_format(long v, char *out, size_t outsz);
+
+/* ---- grammar (grammar.c) ----------------------------------------------------------------- */
+
+/* Roles a structural pattern can play. The C code knows the roles; grammar/ YAML files gives the
+ * patterns for each, so a new article style or junk line is a YAML change only. */
+typedef enum rb_role {
+    RB_ROLE_JUNK = 0,   /* page junk set aside: aggregator headers, footers, QR-code text */
+    RB_ROLE_TOC,        /* a table-of-contents line: 第一章,第二章,… */
+    RB_ROLE_CHAPTER,    /* group num, optional group heading */
+    RB_ROLE_ARTICLE,    /* group num */
+    RB_ROLE_POINT,      /* group num */
+    RB_ROLE_TITLE,      /* group title */
+    RB_ROLE_DOCNUMBER,  /* group docnumber (anywhere in a preface line) */
+    RB_ROLE_DATE,       /* groups y, m, d */
+    RB_ROLE_RECIPIENTS, /* whole line */
+    RB_ROLE_ISSUER,     /* whole line */
+    RB_ROLE_ADOPTED,    /* group meeting */
+    RB_ROLE_HEADING,    /* a line that can be a chapter heading on its own */
+    RB_ROLE_COUNT
+} rb_role;
+
+const char *rb_role_name(rb_role r);
+
+typedef struct rb_pattern {
+    char *id;        /* rule id, e.g. "article-dun" */
+    rb_role role;
+    char *kind;      /* free label (junk kind, article style) */
+    char *source;    /* the regex as written (macros expanded) */
+    char *file;      /* grammar file and line of the pattern, for messages */
+    unsigned line;
+    void *code;      /* pcre2_code_8 * */
+    char **examples; /* strings that must match */
+    size_t nexamples;
+    char **counter;  /* strings that must not match */
+    size_t ncounter;
+} rb_pattern;
+
+typedef struct rb_grammar {
+    char *dir;
+    char *version;
+    rb_pattern *patterns;
+    size_t npatterns;
+    size_t by_role[RB_ROLE_COUNT][64]; /* pattern indexes per role, in file order */
+    size_t nby_role[RB_ROLE_COUNT];
+    void *mctx;  /* pcre2_match_context_8 *: match, depth and heap limits */
+    void *mdata; /* pcre2_match_data_8 * shared by single-threaded callers */
+    struct rb_extract_rules *extract; /* fact rules (extract.c), NULL until loaded */
+} rb_grammar;
+
+/* Load every *.yaml under dir that declares `grammar: structure` (and, through
+ * rb_extract_load, the extraction rules). Patterns are compiled once, with JIT. */
+rb_status rb_grammar_load(const char *dir, rb_grammar **out, rb_error *err);
+/* Load one more grammar file into g (used by tests and --grammar-file). */
+rb_status rb_grammar_add_file(rb_grammar *g, const char *path, rb_error *err);
+void rb_grammar_free(rb_grammar *g);
+/* Match pattern p against subject[0..n). Returns 1 match, 0 no match, -1 error (limit hit,
+ * err filled). ovector pairs are written to ov (at least 2*nov entries) as byte offsets. */
+int rb_pattern_match(const rb_grammar *g, const rb_pattern *p, const char *subject, size_t n,
+                     size_t start, size_t *ov, size_t nov, rb_error *err);
+/* Byte range of a named group in the last match (ov from rb_pattern_match); -1 if unset. */
+int rb_pattern_group(const rb_pattern *p, const char *name, const size_t *ov, size_t nov,
+                     size_t *s, size_t *e);
+/* Find the default grammar directory: $RULEBOOK_GRAMMAR, next to the executable
+ * (../grammar, ../share/rulebook/grammar), or the compiled-in data dir. Caller frees. */
+char *rb_grammar_default_dir(void);
+
+/* ---- metadata sidecar (meta.c) ----------------------------------------------------------- */
+
+typedef struct rb_meta {
+    char *id, *title, *jurisdiction, *level, *script, *date, *docnumber, *supersedes,
+        *source, *issuer;
+    char *path; /* where it was read from */
+} rb_meta;
+
+rb_status rb_meta_load(const char *path, rb_meta **out, rb_error *err);
+void rb_meta_free(rb_meta *m);
+
+/* ---- document model (doc.c) -------------------------------------------------------------- */
+
+typedef struct rb_span {
+    size_t off, len; /* in the view */
+} rb_span;
+
+typedef enum rb_block_kind { RB_BLOCK_P = 0, RB_BLOCK_POINT } rb_block_kind;
+
+/* One line of article (or chapter intro) text: a plain paragraph line or a numbered point. */
+typedef struct rb_block {
+    rb_block_kind kind;
+    rb_span num;  /* point number as written, e.g. （一）; len 0 for P */
+    long ordinal; /* point ordinal */
+    rb_span text; /* the content after the number */
+    unsigned line;
+} rb_block;
+
+typedef struct rb_article {
+    rb_span num; /* 一、 or 第一条 as written */
+    long ordinal;
+    unsigned line;
+    long chapter; /* index into chapters, or -1 */
+    size_t first_block, nblocks;
+    char eid[64];
+} rb_article;
+
+typedef struct rb_chapter {
+    rb_span num; /* 第一章 */
+    long ordinal;
+    rb_span heading; /* len 0 when missing */
+    unsigned line, heading_line;
+    size_t first_article, narticles;
+    size_t first_intro, nintro; /* blocks between heading and first article */
+    char eid[32];
+} rb_chapter;
+
+typedef enum rb_mark_kind {
+    RB_MARK_DOCNUMBER = 0,
+    RB_MARK_DATE,
+    RB_MARK_TITLE,
+    RB_MARK_ISSUER,
+    RB_MARK_RECIPIENTS,
+    RB_MARK_ADOPTED
+} rb_mark_kind;
+
+/* A preface line; marks (inline docNumber, docDate …) refer into it. */
+typedef struct rb_pline {
+    rb_span text;
+    unsigned line;
+    int is_title; /* the rulebook title (longTitle) */
+    size_t first_mark, nmarks;
+} rb_pline;
+
+typedef struct rb_mark {
+    rb_mark_kind kind;
+    rb_span span;
+    char value[32]; /* ISO date for RB_MARK_DATE */
+} rb_mark;
+
+/* A span of the source set aside (page junk, a TOC line, an injected insertion, a duplicate
+ * copy). Junk spans are subtracted from any node text that contains them. */
+typedef struct rb_junk {
+    rb_span span;
+    unsigned line, col;
+    char kind[32]; /* page-junk, toc, insertion, duplicate-copy */
+    char rule[64];
+} rb_junk;
+
+struct rb_facts;
+
+typedef struct rb_doc {
+    rb_source *src;
+    rb_view *view;
+    char *name; /* display path */
+    /* metadata, each NULL when unknown; *_from says "text" or "sidecar" */
+    char *id, *title, *jurisdiction, *level, *date, *docnumber, *supersedes, *source_url,
+        *issuer, *adopted;
+    const char *date_from, *docnumber_from, *title_from;
+    char *grammar_version;
+    rb_pline *plines;
+    size_t nplines, cplines;
+    rb_mark *marks;
+    size_t nmarks, cmarks;
+    rb_chapter *chapters;
+    size_t nchapters, cchapters;
+    rb_article *articles;
+    size_t narticles, carticles;
+    rb_block *blocks;
+    size_t nblocks, cblocks;
+    rb_junk *junk;
+    size_t njunk, cjunk;
+    int articles_style_tiao; /* 第X条 style */
+    size_t duplicate_runs;
+    struct rb_facts *facts; /* extract.c; NULL until extracted */
+} rb_doc;
+
+rb_doc *rb_doc_new(void);
+void rb_doc_free(rb_doc *d);
+/* The original-script text of a view span with junk spans inside it removed. Caller frees. */
+char *rb_doc_text(const rb_doc *d, rb_span s);
+/* The normalized-view text of a span with junk removed. Caller frees. */
+char *rb_doc_norm(const rb_doc *d, rb_span s);
+/* The original-script text of a span as it is in the source, junk included. Caller frees. */
+char *rb_doc_raw(const rb_doc *d, rb_span s);
+/* Tree dump used by the spec tests and `compile --format tree`. */
+void rb_doc_dump(const rb_doc *d, rb_buf *out);
+
+/* ---- compile (parse.c, dedup.c) ---------------------------------------------------------- */
+
+typedef struct rb_compile_opts {
+    rb_limits limits;
+    const char *meta_path; /* explicit sidecar, or NULL to look for FILE.yaml beside FILE */
+    int no_meta;           /* do not look for a sidecar */
+} rb_compile_opts;
+
+void rb_compile_opts_default(rb_compile_opts *o);
+
+/* Read, decode, normalize and parse one file into a document model. Problems in the document
+ * (numbering, junk, duplicates) go to diags; failure to compile returns non-OK with err. */
+rb_status rb_compile_file(const rb_grammar *g, const char *path, const rb_compile_opts *opts,
+                          rb_doc **out, rb_diags *diags, rb_error *err);
+rb_status rb_compile_bytes(const rb_grammar *g, const char *name, const char *bytes, size_t n,
+                           const rb_compile_opts *opts, rb_doc **out, rb_diags *diags,
+                           rb_error *err);
+/* The parse stage alone (parse.c): view -> model. */
+rb_status rb_parse(const rb_grammar *g, rb_doc *doc, rb_diags *diags, rb_error *err);
+/* The duplicate-run stage (dedup.c): called by rb_parse on restarted numbering. */
+void rb_dedup(rb_doc *doc, rb_diags *diags);
+void rb_doc_apply_meta(rb_doc *doc, const rb_meta *m, rb_diags *diags);
+
+/* ---- Akoma Ntoso (akn.c) ----------------------------------------------------------------- */
+
+#define RB_AKN_NS "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"
+#define RB_NS "urn:x-rulebook:model:1"
+
+rb_status rb_akn_write(const rb_doc *d, const char *path, rb_error *err); /* atomic */
+rb_status rb_akn_write_fd(const rb_doc *d, int fd, rb_error *err);
+
+#endif

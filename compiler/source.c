@@ -1,0 +1,358 @@
+/* source.c: first stage. Raw bytes -> decoded UTF-8 text with a line index.
+ * Detects a UTF-8 BOM, UTF-16/32 (by BOM) and GB18030/GBK (when the bytes are not UTF-8 but
+ * decode cleanly as GB18030 into Chinese text), refuses binary or undecodable input with the
+ * byte offset, and validates UTF-8 once so that later stages can skip the check.
+ * Hands the normalize stage an rb_source whose text is valid UTF-8 without NUL bytes. */
+#include "rulebook.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void rb_limits_default(rb_limits *l)
+{
+    l->max_bytes = (size_t)1 << 30; /* 1 GiB */
+    l->max_line = (size_t)1 << 20;  /* 1 MiB */
+    l->max_articles = 1000000;
+}
+
+/* Convert with iconv; on failure *bad is the input offset that could not be converted. */
+static char *convert(const char *from, const char *in, size_t n, size_t *outlen, size_t *bad)
+{
+    iconv_t cd = iconv_open("UTF-8", from);
+    if (cd == (iconv_t)-1) {
+        *bad = 0;
+        return NULL;
+    }
+    size_t cap = n * 2 + 16, used = 0;
+    char *out = rb_xmalloc(cap);
+    char *ip = (char *)in;
+    size_t left = n;
+    while (left > 0) {
+        char *op = out + used;
+        size_t oleft = cap - used - 1;
+        size_t r = iconv(cd, &ip, &left, &op, &oleft);
+        used = (size_t)(op - out);
+        if (r == (size_t)-1) {
+            if (errno == E2BIG) {
+                cap *= 2;
+                out = rb_xrealloc(out, cap);
+                continue;
+            }
+            *bad = (size_t)(ip - in);
+            free(out);
+            iconv_close(cd);
+            return NULL;
+        }
+    }
+    iconv_close(cd);
+    out[used] = 0;
+    *outlen = used;
+    return out;
+}
+
+/* Line and column (code points) of a byte offset in possibly-invalid bytes, for messages. */
+static void raw_linecol(const char *s, size_t off, unsigned *line, unsigned *col)
+{
+    unsigned l = 1, c = 1;
+    for (size_t i = 0; i < off; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '\n') {
+            l++;
+            c = 1;
+        } else if ((ch & 0xC0) != 0x80) {
+            c++;
+        }
+    }
+    *line = l;
+    *col = c;
+}
+
+/* Share of CJK code points among the non-ASCII ones: GB18030 decodes most byte soup into
+ * *something*, so only accept it when the result reads as Chinese text. */
+static int looks_chinese(const char *s, size_t n)
+{
+    size_t cjk = 0, other = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        int k = rb_utf8_decode(s + i, n - i, &cp);
+        i += (size_t)k;
+        if (cp < 0x80)
+            continue;
+        if ((cp >= 0x3000 && cp <= 0x303F) || (cp >= 0x3400 && cp <= 0x9FFF) ||
+            (cp >= 0xFF00 && cp <= 0xFFEF) || (cp >= 0x2010 && cp <= 0x206F) || cp == 0xA0)
+            cjk++;
+        else
+            other++;
+    }
+    return cjk >= 4 && cjk * 10 >= (cjk + other) * 9;
+}
+
+static size_t first_nul(const char *s, size_t n)
+{
+    const char *p = memchr(s, 0, n);
+    return p ? (size_t)(p - s) : (size_t)-1;
+}
+
+/* Control characters other than tab, LF, VT, FF, CR: more than a few means binary. */
+static int looks_binary(const char *s, size_t n, size_t *where)
+{
+    size_t ctl = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') ||
+            c == 0x7F) {
+            if (ctl == 0)
+                *where = i;
+            ctl++;
+        }
+    }
+    return ctl > 8 && ctl * 100 > n;
+}
+
+static rb_status index_lines(rb_source *src, const rb_limits *lim, rb_error *err)
+{
+    size_t cap = 64, n = 0;
+    size_t *ls = rb_xmalloc(cap * sizeof *ls);
+    ls[n++] = 0;
+    const char *t = src->text;
+    size_t len = src->len;
+    size_t start = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = t[i];
+        if (c != '\n' && c != '\r')
+            continue;
+        if (i - start > lim->max_line) {
+            unsigned line = (unsigned)n;
+            free(ls);
+            return rb_error_set(err, RB_ELIMIT, "source", src->path, line, 1, "line-too-long",
+                                "line %u is %zu bytes long; the limit is %zu bytes (is this a "
+                                "rulebook text?)",
+                                line, i - start, lim->max_line);
+        }
+        if (c == '\r') {
+            if (i + 1 < len && t[i + 1] == '\n') {
+                src->crlf = 1;
+                i++;
+            }
+        }
+        if (n == cap) {
+            cap *= 2;
+            ls = rb_xrealloc(ls, cap * sizeof *ls);
+        }
+        ls[n++] = i + 1;
+        start = i + 1;
+    }
+    if (len - start > lim->max_line) {
+        unsigned line = (unsigned)n;
+        free(ls);
+        return rb_error_set(err, RB_ELIMIT, "source", src->path, line, 1, "line-too-long",
+                            "line %u is %zu bytes long; the limit is %zu bytes (is this a "
+                            "rulebook text?)",
+                            line, len - start, lim->max_line);
+    }
+    /* A final line break does not start another line. */
+    if (n > 1 && ls[n - 1] == len)
+        n--;
+    src->line_start = ls;
+    src->nlines = n;
+    return RB_OK;
+}
+
+rb_status rb_source_from_bytes(const char *name, const char *bytes, size_t n,
+                               const rb_limits *lim_in, rb_source **out, rb_error *err)
+{
+    rb_limits lim;
+    if (lim_in)
+        lim = *lim_in;
+    else
+        rb_limits_default(&lim);
+    *out = NULL;
+    if (n > lim.max_bytes)
+        return rb_error_set(err, RB_ELIMIT, "source", name, 0, 0, "input-too-large",
+                            "input is %zu bytes; the limit is %zu bytes", n, lim.max_bytes);
+    if (n == 0)
+        return rb_error_set(err, RB_EINPUT, "source", name, 1, 1, "input-empty",
+                            "empty file: there is no text to compile");
+
+    rb_source *src = rb_xcalloc(1, sizeof *src);
+    src->path = rb_xstrdup(name);
+    src->raw_len = n;
+    rb_sha256_hex(bytes, n, src->sha256);
+    const unsigned char *u = (const unsigned char *)bytes;
+    const char *from = NULL;
+    size_t skip = 0;
+
+    if (n >= 4 && u[0] == 0xFF && u[1] == 0xFE && u[2] == 0 && u[3] == 0) {
+        from = "UTF-32LE"; skip = 4;
+    } else if (n >= 4 && u[0] == 0 && u[1] == 0 && u[2] == 0xFE && u[3] == 0xFF) {
+        from = "UTF-32BE"; skip = 4;
+    } else if (n >= 2 && u[0] == 0xFF && u[1] == 0xFE) {
+        from = "UTF-16LE"; skip = 2;
+    } else if (n >= 2 && u[0] == 0xFE && u[1] == 0xFF) {
+        from = "UTF-16BE"; skip = 2;
+    }
+
+    rb_status st = RB_OK;
+    if (from) {
+        size_t bad = 0, olen = 0;
+        char *t = convert(from, bytes + skip, n - skip, &olen, &bad);
+        if (!t) {
+            st = rb_error_set(err, RB_EENCODING, "source", name, 0, 0, "encoding-invalid",
+                              "the byte-order mark says %s, but the text is not valid %s at "
+                              "byte offset %zu",
+                              from, from, bad + skip);
+            goto fail;
+        }
+        src->text = t;
+        src->len = olen;
+        src->encoding = from;
+    } else {
+        if (n >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
+            skip = 3;
+            src->encoding = "UTF-8+BOM";
+        } else {
+            src->encoding = "UTF-8";
+        }
+        size_t nul = first_nul(bytes + skip, n - skip);
+        if (nul != (size_t)-1) {
+            unsigned l, c;
+            raw_linecol(bytes, nul + skip, &l, &c);
+            st = rb_error_set(err, RB_EINPUT, "source", name, l, c, "input-binary",
+                              "binary file: NUL byte at byte offset %zu (UTF-16 without a "
+                              "byte-order mark? convert it to UTF-8 first)",
+                              nul + skip);
+            goto fail;
+        }
+        size_t inv = rb_utf8_invalid_at(bytes + skip, n - skip);
+        if (inv == (size_t)-1) {
+            src->text = rb_xstrndup(bytes + skip, n - skip);
+            src->len = n - skip;
+        } else {
+            size_t bad = 0, olen = 0;
+            char *t = skip ? NULL : convert("GB18030", bytes, n, &olen, &bad);
+            if (t && looks_chinese(t, olen)) {
+                src->text = t;
+                src->len = olen;
+                src->encoding = "GB18030";
+            } else {
+                free(t);
+                unsigned l, c;
+                raw_linecol(bytes, inv + skip, &l, &c);
+                st = rb_error_set(err, RB_EENCODING, "source", name, l, c, "encoding-invalid",
+                                  "invalid UTF-8 at byte offset %zu (byte 0x%02X), and the file "
+                                  "does not decode as GB18030 Chinese text either",
+                                  inv + skip, u[inv + skip]);
+                goto fail;
+            }
+        }
+    }
+
+    size_t nul = first_nul(src->text, src->len);
+    if (nul != (size_t)-1) {
+        st = rb_error_set(err, RB_EINPUT, "source", name, 0, 0, "input-binary",
+                          "binary content: a NUL character after decoding %s", src->encoding);
+        goto fail;
+    }
+    size_t where = 0;
+    if (looks_binary(src->text, src->len, &where)) {
+        unsigned l, c;
+        raw_linecol(src->text, where, &l, &c);
+        st = rb_error_set(err, RB_EINPUT, "source", name, l, c, "input-binary",
+                          "binary file: control characters from byte offset %zu on", where);
+        goto fail;
+    }
+    st = index_lines(src, &lim, err);
+    if (st != RB_OK)
+        goto fail;
+    *out = src;
+    return RB_OK;
+fail:
+    rb_source_free(src);
+    return st;
+}
+
+rb_status rb_source_load(const char *path, const rb_limits *lim_in, rb_source **out,
+                         rb_error *err)
+{
+    rb_limits lim;
+    if (lim_in)
+        lim = *lim_in;
+    else
+        rb_limits_default(&lim);
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return rb_error_set(err, RB_EIO, "source", path, 0, 0, "io-read", "cannot open: %s",
+                            strerror(errno));
+    struct stat stt;
+    if (fstat(fileno(f), &stt) == 0 && S_ISDIR(stt.st_mode)) {
+        fclose(f);
+        return rb_error_set(err, RB_EIO, "source", path, 0, 0, "io-read",
+                            "is a directory, not a text file");
+    }
+    if (fstat(fileno(f), &stt) == 0 && S_ISREG(stt.st_mode) &&
+        (size_t)stt.st_size > lim.max_bytes) {
+        fclose(f);
+        return rb_error_set(err, RB_ELIMIT, "source", path, 0, 0, "input-too-large",
+                            "input is %lld bytes; the limit is %zu bytes",
+                            (long long)stt.st_size, lim.max_bytes);
+    }
+    size_t cap = S_ISREG(stt.st_mode) && stt.st_size > 0 ? (size_t)stt.st_size + 1 : 65536;
+    size_t n = 0;
+    char *buf = rb_xmalloc(cap);
+    for (;;) {
+        if (n == cap) {
+            if (cap > lim.max_bytes) {
+                free(buf);
+                fclose(f);
+                return rb_error_set(err, RB_ELIMIT, "source", path, 0, 0, "input-too-large",
+                                    "input is over the limit of %zu bytes", lim.max_bytes);
+            }
+            cap *= 2;
+            buf = rb_xrealloc(buf, cap);
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    if (ferror(f)) {
+        int e = errno;
+        free(buf);
+        fclose(f);
+        return rb_error_set(err, RB_EIO, "source", path, 0, 0, "io-read", "cannot read: %s",
+                            strerror(e));
+    }
+    fclose(f);
+    rb_status st = rb_source_from_bytes(path, buf, n, &lim, out, err);
+    free(buf);
+    return st;
+}
+
+void rb_source_free(rb_source *src)
+{
+    if (!src)
+        return;
+    free(src->path);
+    free(src->text);
+    free(src->line_start);
+    free(src);
+}
+
+void rb_source_linecol(const rb_source *src, size_t off, unsigned *line, unsigned *col)
+{
+    size_t lo = 0, hi = src->nlines;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (src->line_start[mid] <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    *line = (unsigned)lo + 1;
+    size_t s = src->line_start[lo];
+    *col = (unsigned)rb_utf8_count(src->text + s, off > s ? off - s : 0) + 1;
+}
