@@ -1,0 +1,139 @@
+#!/bin/sh
+# cli.sh BINARY: the command line as a user meets it. Exit codes, one clear error line for
+# every bad input, no partial or clobbered output files, help and version.
+set -u
+RB=${1:?usage: cli.sh path/to/rulebook}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+n=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { n=$((n + 1)); }
+
+# run CMD...: sets rc, out (stdout file) and err (stderr file)
+run() {
+  "$@" >"$T/stdout" 2>"$T/stderr"
+  rc=$?
+}
+
+expect_rc() { # expect_rc WANT WHAT
+  if [ "$rc" -ne "$1" ]; then fail "$2: exit $rc, want $1; stderr: $(head -c 400 "$T/stderr")"; else ok; fi
+}
+
+# one line on stderr, shaped FILE:LINE:COL: error: message [rule]
+expect_one_error_line() { # WHAT RULE
+  lines=$(grep -c '' "$T/stderr")
+  [ "$lines" -eq 1 ] || fail "$1: $lines lines on stderr, want 1: $(head -c 400 "$T/stderr")"
+  grep -Eq '^[^:]+:[0-9]+:[0-9]+: error: .+ \['"$2"'\]$' "$T/stderr" ||
+    fail "$1: stderr is not 'FILE:LINE:COL: error: … [$2]': $(cat "$T/stderr")"
+  ok
+}
+
+# ---- help, version, usage errors ------------------------------------------------------------
+run "$RB" --help; expect_rc 0 "--help"
+grep -q "usage: rulebook COMMAND" "$T/stdout" || fail "--help prints no usage"
+run "$RB" --version; expect_rc 0 "--version"
+grep -Eq '^rulebook [0-9]+\.[0-9]+\.[0-9]+$' "$T/stdout" || fail "--version: $(cat "$T/stdout")"
+run "$RB" help compile; expect_rc 0 "help compile"
+grep -q -- "--diagnostics" "$T/stdout" || fail "help compile does not document --diagnostics"
+run "$RB" compile --help; expect_rc 0 "compile --help"
+run "$RB"; expect_rc 2 "no command"
+run "$RB" frobnicate; expect_rc 2 "unknown command"
+grep -q "rulebook help" "$T/stderr" || fail "unknown command does not point at the help"
+run "$RB" compile --frob corpora/wujin-2021.txt; expect_rc 2 "unknown option"
+[ "$(grep -c '' "$T/stderr")" -eq 1 ] || fail "unknown option: not one line"
+grep -q "rulebook help compile" "$T/stderr" || fail "unknown option does not point at the help"
+run "$RB" compile; expect_rc 2 "compile without FILE"
+run "$RB" compile corpora/wujin-2021.txt corpora/urumqi-2018.txt; expect_rc 2 "several FILEs without -o"
+run "$RB" compile --diagnostics yaml corpora/wujin-2021.txt; expect_rc 2 "bad --diagnostics"
+
+# ---- a good compile ---------------------------------------------------------------------------
+run "$RB" compile -q corpora/wujin-2021.txt -o "$T/wujin.xml"; expect_rc 0 "compile wujin"
+[ -s "$T/wujin.xml" ] || fail "no output written"
+grep -q 'eId="chp_11__art_58"' "$T/wujin.xml" || fail "article 58 missing from the XML"
+run "$RB" compile -q corpora/wujin-2021.txt; expect_rc 0 "compile to stdout"
+cmp -s "$T/stdout" "$T/wujin.xml" || fail "stdout and -o outputs differ"
+
+# ---- bad inputs: one error line, exit 2, no output, a good old output left alone ---------------
+cp "$T/wujin.xml" "$T/keep.xml"
+bad() { # bad NAME RULE: compile $T/NAME over $T/keep.xml
+  run "$RB" compile "$T/$1" -o "$T/keep.xml"
+  expect_rc 2 "$1"
+  expect_one_error_line "$1" "$2"
+  cmp -s "$T/keep.xml" "$T/wujin.xml" || fail "$1: the existing output was clobbered"
+  ls "$T" | grep -q 'tmp\.' && fail "$1: a temporary file was left behind"
+  ok
+}
+: >"$T/empty.txt"
+bad empty.txt input-empty
+head -c 3000 "$RB" >"$T/binary.txt"
+bad binary.txt input-binary
+{ head -c 5000 corpora/wuhan-2018.txt; printf '\377\376'; tail -c +5001 corpora/wuhan-2018.txt; } >"$T/invalid.txt"
+bad invalid.txt encoding-invalid
+grep -q "byte offset 5000" "$T/stderr" || fail "invalid UTF-8: the byte offset is not named: $(cat "$T/stderr")"
+printf '\377\376\000\330\101\000' >"$T/utf16-bad.txt"   # UTF-16LE with a lone surrogate
+bad utf16-bad.txt encoding-invalid
+{ printf '\377\376'; printf 'not a rulebook at all' | iconv -f UTF-8 -t UTF-16LE; } >"$T/utf16-prose.txt"
+bad utf16-prose.txt no-articles
+head -c 52428800 /dev/zero | tr '\000' 'a' >"$T/oneline.txt"
+bad oneline.txt line-too-long
+bad does-not-exist.txt io-read
+mkdir "$T/adir.txt"
+bad adir.txt io-read
+printf '这是一段普通的文字。\n没有任何条文。\n' >"$T/prose.txt"
+bad prose.txt no-articles
+
+# a grammar file with a broken regex: file, line and pattern named
+mkdir "$T/g"
+cp grammar/*.yaml "$T/g/"
+cat >>"$T/g/structure.yaml" <<'YAML'
+  - id: broken-pattern
+    role: junk
+    regex: '^(unclosed'
+    examples: ['x']
+YAML
+run "$RB" compile --grammar "$T/g" corpora/wujin-2021.txt -o "$T/keep.xml"
+expect_rc 2 "broken grammar"
+expect_one_error_line "broken grammar" grammar-regex
+grep -q "structure.yaml:[0-9]*:[0-9]*: error: pattern broken-pattern" "$T/stderr" || fail "broken grammar: file/line/pattern not named: $(cat "$T/stderr")"
+cmp -s "$T/keep.xml" "$T/wujin.xml" || fail "broken grammar: output clobbered"
+
+# ---- other encodings and line ends compile to the same model ------------------------------------
+run "$RB" compile --format tree -q corpora/chongqing-2018.txt; cp "$T/stdout" "$T/cq.tree"
+sed 's/$/\r/' corpora/chongqing-2018.txt >"$T/cq-crlf.txt"
+run "$RB" compile --format tree -q --no-meta "$T/cq-crlf.txt"; expect_rc 0 "CRLF copy"
+cmp -s "$T/stdout" "$T/cq.tree" || fail "the CRLF copy compiles to another model"
+iconv -f UTF-8 -t GB18030 corpora/chongqing-2018.txt >"$T/cq-gb.txt"
+run "$RB" compile --format tree --no-meta "$T/cq-gb.txt"; expect_rc 0 "GB18030 copy"
+cmp -s "$T/stdout" "$T/cq.tree" || fail "the GB18030 copy compiles to another model"
+grep -q "decoded from GB18030 \[encoding-converted\]" "$T/stderr" || fail "GB18030: no note saying how it was decoded"
+{ printf '\377\376'; iconv -f UTF-8 -t UTF-16LE corpora/chongqing-2018.txt; } >"$T/cq-16.txt"
+run "$RB" compile --format tree -q --no-meta "$T/cq-16.txt"; expect_rc 0 "UTF-16 copy"
+cmp -s "$T/stdout" "$T/cq.tree" || fail "the UTF-16 copy compiles to another model"
+
+# ---- several files: one bad one does not stop the others, nor leave a partial file ---------------
+mkdir "$T/many"
+run "$RB" compile -q corpora/wujin-2021.txt "$T/empty.txt" corpora/urumqi-2018.txt -o "$T/many"
+expect_rc 2 "several files with one bad"
+[ -s "$T/many/wujin-2021.xml" ] && [ -s "$T/many/urumqi-2018.xml" ] || fail "good files not written"
+[ -e "$T/many/empty.xml" ] && fail "a bad input left an output file"
+[ "$(ls "$T/many" | wc -l)" -eq 2 ] || fail "stray files in the output directory: $(ls "$T/many")"
+ok
+
+# ---- document errors: exit 1, output still written; JSON diagnostics -----------------------------
+printf '某市人民政府工作规则\n一、甲。\n二、乙。\n四、丁。\n' >"$T/gap.txt"
+run "$RB" compile "$T/gap.txt" -o "$T/gap.xml"; expect_rc 1 "numbering gap"
+[ -s "$T/gap.xml" ] || fail "numbering gap: no output"
+grep -q "gap.txt:4:1: error: article 四 (4) follows 二 (2): article 三 (3) is missing \[numbering-gap\]" "$T/stderr" ||
+  fail "numbering gap message: $(cat "$T/stderr")"
+run "$RB" compile --diagnostics json "$T/gap.txt" -o "$T/gap.xml"; expect_rc 1 "json diagnostics"
+grep -q '"rule": "numbering-gap"' "$T/stderr" || fail "json diagnostics: no numbering-gap"
+grep -q '"line": 4, "column": 1, "severity": "error"' "$T/stderr" || fail "json diagnostics: no position"
+if command -v python3 >/dev/null 2>&1; then
+  python3 -m json.tool "$T/stderr" >/dev/null || fail "json diagnostics are not valid JSON"
+fi
+run "$RB" compile --diagnostics json "$T/empty.txt" -o "$T/x.xml"; expect_rc 2 "json error"
+grep -q '"rule": "input-empty"' "$T/stderr" || fail "json: the error is not in the array"
+
+echo "cli.sh: $n checks, $fails failed"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,424 @@
+/* test_corpus.c: acceptance tests of `compile` on the five corpora: chapter and article
+ * counts, the real last article, no article absorbing junk, nothing lost (model text plus
+ * junk spans cover the normalized source exactly once), XSD validity of the XML, and the
+ * same model from CRLF, UTF-8+BOM, UTF-16 and GB18030 copies. */
+#include "testutil.h"
+
+#include <iconv.h>
+#include <libxml/parser.h>
+#include <libxml/xmlschemas.h>
+#include <unistd.h>
+
+typedef struct corpus {
+    const char *id;
+    size_t chapters, articles;
+    const char *last_ends; /* the last article's last paragraph ends so */
+    const char *docnumber, *date, *date_from;
+} corpus;
+
+static const corpus CORPORA[] = {
+    {"urumqi-2018", 11, 70, "派出机构适用本规则。", NULL, "2018-12-27", "sidecar"},
+    {"erenhot-2013", 13, 74, "外出超过半个月需向市长请假。", "二政发〔2013〕24号", "2013-04-01",
+     "sidecar"},
+    {"wuhan-2018", 13, 79, "(武政〔2013〕101号)同时废止。", "武政〔2018〕54号", "2018-11-01",
+     "sidecar"},
+    {"wujin-2021", 11, 58, "(武政发〔2017〕81号)同时废止。", NULL, "2021-04-12", "sidecar"},
+    {"chongqing-2018", 12, 63, "其他機構適用本規則。", "渝府发〔2018〕28号", "2018-07-07",
+     "sidecar"},
+};
+#define NCORPORA (sizeof CORPORA / sizeof CORPORA[0])
+
+static rb_grammar *G;
+
+static int setup(void **state)
+{
+    (void)state;
+    G = tu_grammar();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    rb_grammar_free(G);
+    return 0;
+}
+
+static rb_doc *compile_corpus(const char *id, rb_diags *diags)
+{
+    char path[256];
+    snprintf(path, sizeof path, "corpora/%s.txt", id);
+    rb_doc *d = NULL;
+    rb_error err;
+    rb_error_clear(&err);
+    if (rb_compile_file(G, path, NULL, &d, diags, &err) != RB_OK)
+        fail_msg("%s: %u:%u: %s", path, err.line, err.col, err.message);
+    return d;
+}
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && memcmp(s + a - b, suf, b) == 0;
+}
+
+static void test_counts_and_ends(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NCORPORA; i++) {
+        const corpus *c = &CORPORA[i];
+        rb_diags diags;
+        rb_diags_init(&diags);
+        rb_doc *d = compile_corpus(c->id, &diags);
+        if (d->nchapters != c->chapters || d->narticles != c->articles)
+            fail_msg("%s: %zu chapters / %zu articles, want %zu / %zu", c->id, d->nchapters,
+                     d->narticles, c->chapters, c->articles);
+        /* numbered 1..N in order, chapters too; no error diagnostics (no false alarms) */
+        for (size_t k = 0; k < d->narticles; k++)
+            if (d->articles[k].ordinal != (long)k + 1)
+                fail_msg("%s: article %zu has number %ld", c->id, k + 1, d->articles[k].ordinal);
+        for (size_t k = 0; k < d->nchapters; k++)
+            assert_int_equal(d->chapters[k].ordinal, (long)k + 1);
+        if (rb_diags_count(&diags, RB_ERROR) != 0)
+            fail_msg("%s: %zu errors, first: %s", c->id, rb_diags_count(&diags, RB_ERROR),
+                     diags.items[0].message);
+        /* every chapter has a heading and at least one article */
+        for (size_t k = 0; k < d->nchapters; k++) {
+            assert_true(d->chapters[k].heading.len > 0);
+            assert_true(d->chapters[k].narticles > 0);
+        }
+        const rb_article *last = &d->articles[d->narticles - 1];
+        assert_true(last->nblocks >= 1);
+        char *t = rb_doc_text(d, d->blocks[last->first_block + last->nblocks - 1].text);
+        if (!ends_with(t, c->last_ends))
+            fail_msg("%s: the last article ends '%s'", c->id, t);
+        free(t);
+        /* metadata: from the text where it says so, else from the sidecar */
+        if (c->docnumber) {
+            char *n = rb_normalize_str(d->docnumber, strlen(d->docnumber), 1, NULL);
+            assert_string_equal(n, c->docnumber);
+            free(n);
+        }
+        assert_string_equal(d->date, c->date);
+        rb_doc_free(d);
+        rb_diags_free(&diags);
+    }
+}
+
+/* No paragraph of an article is a chapter heading, a TOC line or page junk. */
+static void test_no_article_absorbs_junk(void **state)
+{
+    (void)state;
+    size_t ov[40];
+    rb_error err;
+    static const rb_role roles[] = {RB_ROLE_JUNK, RB_ROLE_TOC, RB_ROLE_CHAPTER, RB_ROLE_TITLE};
+    for (size_t i = 0; i < NCORPORA; i++) {
+        rb_diags diags;
+        rb_diags_init(&diags);
+        rb_doc *d = compile_corpus(CORPORA[i].id, &diags);
+        for (size_t a = 0; a < d->narticles; a++) {
+            const rb_article *ar = &d->articles[a];
+            for (size_t k = 0; k < ar->nblocks; k++) {
+                char *t = rb_doc_norm(d, d->blocks[ar->first_block + k].text);
+                for (size_t r = 0; r < sizeof roles / sizeof roles[0]; r++)
+                    for (size_t q = 0; q < G->nby_role[roles[r]]; q++) {
+                        const rb_pattern *p = &G->patterns[G->by_role[roles[r]][q]];
+                        if (rb_pattern_match(G, p, t, strlen(t), 0, ov, 20, &err) == 1)
+                            fail_msg("%s: article %ld absorbed a %s line: %s", CORPORA[i].id,
+                                     ar->ordinal, rb_role_name(roles[r]), t);
+                    }
+                assert_null(strstr(t, "本文链接"));
+                assert_null(strstr(t, "二维码"));
+                assert_null(strstr(t, "相关词条"));
+                free(t);
+            }
+        }
+        rb_doc_free(d);
+        rb_diags_free(&diags);
+    }
+}
+
+static void cover(unsigned char *cnt, rb_span s, const unsigned char *junk)
+{
+    for (size_t k = s.off; k < s.off + s.len; k++)
+        if (!junk[k] && cnt[k] < 255)
+            cnt[k]++;
+}
+
+/* Nothing lost: every non-space character of the normalized view belongs to exactly one of
+ * a model node (preface line, chapter number/heading, article number, point number,
+ * paragraph) or a reported junk span. */
+static void test_nothing_lost(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NCORPORA; i++) {
+        rb_diags diags;
+        rb_diags_init(&diags);
+        rb_doc *d = compile_corpus(CORPORA[i].id, &diags);
+        size_t n = d->view->len;
+        unsigned char *junk = calloc(n + 1, 1), *cnt = calloc(n + 1, 1);
+        for (size_t k = 0; k < d->njunk; k++)
+            for (size_t q = d->junk[k].span.off; q < d->junk[k].span.off + d->junk[k].span.len; q++) {
+                if (junk[q])
+                    fail_msg("%s: junk spans overlap at view offset %zu", CORPORA[i].id, q);
+                junk[q] = 1;
+                cnt[q]++;
+            }
+        for (size_t k = 0; k < d->nplines; k++)
+            cover(cnt, d->plines[k].text, junk);
+        for (size_t k = 0; k < d->nchapters; k++) {
+            const rb_chapter *c = &d->chapters[k];
+            cover(cnt, c->num, junk);
+            cover(cnt, c->heading, junk);
+            for (size_t b = 0; b < c->nintro; b++)
+                cover(cnt, d->blocks[c->first_intro + b].text, junk);
+        }
+        for (size_t k = 0; k < d->narticles; k++) {
+            const rb_article *a = &d->articles[k];
+            cover(cnt, a->num, junk);
+            for (size_t b = 0; b < a->nblocks; b++) {
+                cover(cnt, d->blocks[a->first_block + b].num, junk);
+                cover(cnt, d->blocks[a->first_block + b].text, junk);
+            }
+        }
+        size_t lost = 0, twice = 0, first_lost = (size_t)-1;
+        for (size_t q = 0; q < n; q++) {
+            char ch = d->view->text[q];
+            int space = ch == ' ' || ch == '\n' || ch == '\t' || ch == '\f' || ch == '\v';
+            if (!space && cnt[q] == 0) {
+                if (first_lost == (size_t)-1)
+                    first_lost = q;
+                lost++;
+            }
+            if (cnt[q] > 1)
+                twice++;
+        }
+        if (lost || twice) {
+            unsigned line = 0, col = 0;
+            if (first_lost != (size_t)-1)
+                rb_doc_linecol(d, first_lost, &line, &col);
+            fail_msg("%s: %zu bytes of the source are in no node and no junk span (first at "
+                     "%u:%u), %zu are in two",
+                     CORPORA[i].id, lost, line, col, twice);
+        }
+        free(junk);
+        free(cnt);
+        rb_doc_free(d);
+        rb_diags_free(&diags);
+    }
+}
+
+static const char *xsd_path(void)
+{
+    const char *e = getenv("RULEBOOK_AKN_XSD");
+    if (e && *e)
+        return access(e, R_OK) == 0 ? e : NULL;
+    static const char *const cand[] = {"../shared/schemas/akn/akomantoso30.xsd",
+                                       "/work/shared/schemas/akn/akomantoso30.xsd"};
+    for (size_t i = 0; i < 2; i++)
+        if (access(cand[i], R_OK) == 0)
+            return cand[i];
+    return NULL;
+}
+
+static void test_xsd_valid(void **state)
+{
+    (void)state;
+    const char *xsd = xsd_path();
+    if (!xsd) {
+        fprintf(stderr, "  SKIPPED: the AKN 3.0 XSD is not at ../shared/schemas/akn "
+                        "(set RULEBOOK_AKN_XSD)\n");
+        skip();
+    }
+    xmlSchemaParserCtxtPtr pc = xmlSchemaNewParserCtxt(xsd);
+    xmlSchemaPtr schema = xmlSchemaParse(pc);
+    assert_non_null(schema);
+    for (size_t i = 0; i < NCORPORA; i++) {
+        rb_diags diags;
+        rb_diags_init(&diags);
+        rb_doc *d = compile_corpus(CORPORA[i].id, &diags);
+        char path[] = "/tmp/rbxsd-XXXXXX.xml";
+        int fd = mkstemps(path, 4);
+        assert_true(fd >= 0);
+        rb_error err;
+        assert_int_equal(rb_akn_write_fd(d, fd, &err), RB_OK);
+        close(fd);
+        xmlDocPtr x = xmlReadFile(path, NULL, XML_PARSE_NONET);
+        assert_non_null(x);
+        xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(schema);
+        int r = xmlSchemaValidateDoc(vc, x);
+        if (r != 0)
+            fail_msg("%s: the XML does not validate against %s", CORPORA[i].id, xsd);
+        /* the corpus files in out/ are what make writes: validate them too */
+        char outp[128];
+        snprintf(outp, sizeof outp, "out/%s.xml", CORPORA[i].id);
+        xmlDocPtr o = access(outp, R_OK) == 0 ? xmlReadFile(outp, NULL, XML_PARSE_NONET) : NULL;
+        if (o) {
+            assert_int_equal(xmlSchemaValidateDoc(vc, o), 0);
+            xmlFreeDoc(o);
+        }
+        xmlSchemaFreeValidCtxt(vc);
+        xmlFreeDoc(x);
+        unlink(path);
+        rb_doc_free(d);
+        rb_diags_free(&diags);
+    }
+    xmlSchemaFree(schema);
+    xmlSchemaFreeParserCtxt(pc);
+}
+
+static char *dump_of(const char *bytes, size_t n)
+{
+    rb_diags diags;
+    rb_diags_init(&diags);
+    rb_error err;
+    rb_error_clear(&err);
+    char *t = tu_dump_bytes(G, "copy.txt", bytes, n, &diags, &err);
+    if (!t)
+        fail_msg("copy does not compile: %s", err.message);
+    rb_diags_free(&diags);
+    return t;
+}
+
+static char *iconv_to(const char *to, const char *in, size_t n, size_t *outn)
+{
+    iconv_t cd = iconv_open(to, "UTF-8");
+    assert_true(cd != (iconv_t)-1);
+    size_t cap = n * 4 + 16;
+    char *out = malloc(cap), *op = out, *ip = (char *)in;
+    size_t il = n, ol = cap;
+    assert_true(iconv(cd, &ip, &il, &op, &ol) != (size_t)-1);
+    iconv_close(cd);
+    *outn = cap - ol;
+    return out;
+}
+
+/* The same model from other encodings and line ends of the same text. */
+static void test_same_model_from_copies(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NCORPORA; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "corpora/%s.txt", CORPORA[i].id);
+        size_t n;
+        char *raw = tu_read(path, &n);
+        assert_non_null(raw);
+        char *base = dump_of(raw, n);
+        /* CRLF */
+        rb_buf crlf;
+        rb_buf_init(&crlf);
+        for (size_t k = 0; k < n; k++) {
+            if (raw[k] == '\n')
+                rb_buf_putc(&crlf, '\r');
+            rb_buf_putc(&crlf, raw[k]);
+        }
+        char *t = dump_of(crlf.data, crlf.len);
+        if (strcmp(t, base) != 0)
+            fail_msg("%s: the CRLF copy compiles to another model", CORPORA[i].id);
+        free(t);
+        rb_buf_free(&crlf);
+        /* UTF-8 with BOM */
+        rb_buf bom;
+        rb_buf_init(&bom);
+        rb_buf_puts(&bom, "\xEF\xBB\xBF");
+        rb_buf_put(&bom, raw, n);
+        t = dump_of(bom.data, bom.len);
+        assert_string_equal(t, base);
+        free(t);
+        rb_buf_free(&bom);
+        /* GB18030 */
+        size_t gn;
+        char *gb = iconv_to("GB18030", raw, n, &gn);
+        t = dump_of(gb, gn);
+        if (strcmp(t, base) != 0)
+            fail_msg("%s: the GB18030 copy compiles to another model", CORPORA[i].id);
+        free(t);
+        free(gb);
+        /* UTF-16LE with a BOM */
+        size_t un;
+        char *u16 = iconv_to("UTF-16LE", raw, n, &un);
+        rb_buf ub;
+        rb_buf_init(&ub);
+        rb_buf_put(&ub, "\xFF\xFE", 2);
+        rb_buf_put(&ub, u16, un);
+        t = dump_of(ub.data, ub.len);
+        if (strcmp(t, base) != 0)
+            fail_msg("%s: the UTF-16 copy compiles to another model", CORPORA[i].id);
+        free(t);
+        free(u16);
+        rb_buf_free(&ub);
+        free(base);
+        free(raw);
+    }
+}
+
+/* Chongqing: the repeated run is merged, the insertions are set aside with their lines. */
+static void test_chongqing_duplicate_run(void **state)
+{
+    (void)state;
+    rb_diags diags;
+    rb_diags_init(&diags);
+    rb_doc *d = compile_corpus("chongqing-2018", &diags);
+    assert_int_equal(d->duplicate_runs, 1);
+    static const struct {
+        long art;
+        const char *junk;
+        unsigned line;
+    } ins[] = {{16, "少殃再", 40}, {17, "棕厚拘陵", 41}, {17, "整付嬸", 42}};
+    for (size_t i = 0; i < 3; i++) {
+        const rb_article *a = &d->articles[ins[i].art - 1];
+        assert_int_equal(a->ordinal, ins[i].art);
+        for (size_t k = 0; k < a->nblocks; k++) {
+            char *t = rb_doc_text(d, d->blocks[a->first_block + k].text);
+            assert_null(strstr(t, ins[i].junk));
+            free(t);
+        }
+        int found = 0;
+        for (size_t k = 0; k < d->njunk; k++) {
+            char *t = rb_doc_raw(d, d->junk[k].span);
+            if (strcmp(d->junk[k].kind, "insertion") == 0 && strcmp(t, ins[i].junk) == 0 &&
+                d->junk[k].line == ins[i].line)
+                found = 1;
+            free(t);
+        }
+        if (!found)
+            fail_msg("no insertion junk '%s' at line %u", ins[i].junk, ins[i].line);
+        int reported = 0;
+        for (size_t k = 0; k < diags.n; k++)
+            if (strcmp(diags.items[k].rule, "junk-insertion") == 0 &&
+                diags.items[k].line == ins[i].line && strstr(diags.items[k].message, ins[i].junk))
+                reported = 1;
+        assert_true(reported);
+    }
+    /* the clean reading of article 16 */
+    char *t = rb_doc_text(d, d->blocks[d->articles[15].first_block].text);
+    assert_non_null(strstr(t, "建設職能科學、權責法定"));
+    free(t);
+    /* the second copy is one duplicate-copy span from line 142 */
+    int dup = 0;
+    for (size_t k = 0; k < d->njunk; k++)
+        if (strcmp(d->junk[k].kind, "duplicate-copy") == 0) {
+            assert_int_equal(d->junk[k].line, 142);
+            dup++;
+        }
+    assert_int_equal(dup, 1);
+    /* chapter 12 is the last, once; article 63 is at line 141 (the first copy) */
+    assert_int_equal(d->chapters[11].ordinal, 12);
+    assert_int_equal(d->articles[62].line, 141);
+    assert_int_equal(d->view->script, RB_SCRIPT_TRADITIONAL);
+    rb_doc_free(d);
+    rb_diags_free(&diags);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_counts_and_ends),
+        cmocka_unit_test(test_no_article_absorbs_junk),
+        cmocka_unit_test(test_nothing_lost),
+        cmocka_unit_test(test_xsd_valid),
+        cmocka_unit_test(test_same_model_from_copies),
+        cmocka_unit_test(test_chongqing_duplicate_run),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

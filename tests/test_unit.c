@@ -1,0 +1,448 @@
+/* test_unit.c: unit tests of the library stages: numerals, UTF-8, SHA-256, width and script
+ * folding with the map back to the source, every grammar pattern against the examples
+ * written beside it, grammar error reporting and limits, and the character diff. */
+#include "testutil.h"
+
+#include <unistd.h>
+
+/* ---- numerals ---------------------------------------------------------------------------- */
+
+static void test_numerals_fixed(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        long v;
+    } ok[] = {{"一", 1},        {"二", 2},     {"两", 2},     {"兩", 2},         {"九", 9},
+              {"十", 10},       {"十一", 11},   {"一十一", 11}, {"十九", 19},       {"二十", 20},
+              {"二十一", 21},    {"九十九", 99}, {"一百", 100},  {"一百零一", 101},   {"一百一十", 110},
+              {"一百一十一", 111}, {"〇", 0},     {"零", 0},     {"二〇一八", 2018},  {"一千零五十", 1050},
+              {"两百", 200},     {"12", 12},    {"0", 0},     {"三十七", 37},      {"六十三", 63}};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        long v = -1;
+        if (rb_numeral_parse(ok[i].s, strlen(ok[i].s), &v) != 0 || v != ok[i].v)
+            fail_msg("'%s': expected %ld, got %ld", ok[i].s, ok[i].v, v);
+    }
+    static const char *const bad[] = {"", "十十", "百十", "一百零", "abc", "二三十", "第一", "一、"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        long v = -1;
+        if (rb_numeral_parse(bad[i], strlen(bad[i]), &v) == 0)
+            fail_msg("'%s' should not parse, got %ld", bad[i], v);
+    }
+}
+
+static void test_numerals_roundtrip(void **state)
+{
+    (void)state;
+    /* every ordinal a rulebook can have formats and parses back */
+    for (long v = 0; v < 10000; v++) {
+        char s[64];
+        rb_numeral_format(v, s, sizeof s);
+        long back = -1;
+        if (rb_numeral_parse(s, strlen(s), &back) != 0 || back != v)
+            fail_msg("%ld formats as '%s' which parses as %ld", v, s, back);
+    }
+    char s[64];
+    rb_numeral_format(11, s, sizeof s);
+    assert_string_equal(s, "十一");
+    rb_numeral_format(101, s, sizeof s);
+    assert_string_equal(s, "一百零一");
+    rb_numeral_format(110, s, sizeof s);
+    assert_string_equal(s, "一百一十");
+    rb_numeral_format(20, s, sizeof s);
+    assert_string_equal(s, "二十");
+}
+
+/* ---- UTF-8 and SHA-256 ------------------------------------------------------------------- */
+
+static void test_utf8(void **state)
+{
+    (void)state;
+    assert_true(rb_utf8_invalid_at("abc 中文", strlen("abc 中文")) == (size_t)-1);
+    assert_int_equal(rb_utf8_invalid_at("ab\xC0\x80", 4), 2);      /* overlong */
+    assert_int_equal(rb_utf8_invalid_at("a\xED\xA0\x80", 4), 1);   /* surrogate */
+    assert_int_equal(rb_utf8_invalid_at("\xE4\xB8", 2), 0);        /* truncated */
+    assert_int_equal(rb_utf8_invalid_at("12345678\xFF", 9), 8);    /* after the fast path */
+    assert_int_equal(rb_utf8_invalid_at("\xF4\x90\x80\x80", 4), 0); /* above U+10FFFF */
+    uint32_t cp;
+    assert_int_equal(rb_utf8_decode("中", 3, &cp), 3);
+    assert_int_equal(cp, 0x4E2D);
+    assert_int_equal(rb_utf8_count("中文ab", strlen("中文ab")), 4);
+}
+
+static void test_sha256(void **state)
+{
+    (void)state;
+    char hex[65];
+    rb_sha256_hex("", 0, hex);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    rb_sha256_hex("abc", 3, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    const char *l = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    rb_sha256_hex(l, strlen(l), hex);
+    assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+/* ---- normalization ------------------------------------------------------------------------- */
+
+static void norm_is(const char *in, int trad, const char *want)
+{
+    char *got = rb_normalize_str(in, strlen(in), trad, NULL);
+    if (strcmp(got, want) != 0)
+        fail_msg("normalize('%s') = '%s', want '%s'", in, got, want);
+    free(got);
+}
+
+static void test_fold_width(void **state)
+{
+    (void)state;
+    norm_is("１２３ＡＢＣ", 0, "123ABC");                /* full-width digits and letters */
+    norm_is("（一）", 0, "(一)");                        /* full-width parentheses */
+    norm_is("(一)", 0, "(一)");                          /* ASCII ones unchanged */
+    norm_is("甲﹑乙﹐丙﹕", 0, "甲、乙,丙:");               /* small forms */
+    norm_is("第一章\u3000总则", 0, "第一章 总则");          /* ideographic space */
+    norm_is("第一章\u00A0总则", 0, "第一章 总则");          /* NBSP */
+    norm_is("甲，乙；丙：", 0, "甲,乙;丙:");               /* full-width punctuation */
+    norm_is("零\u200B宽", 0, "零宽");                      /* zero-width dropped */
+    norm_is("一、〔2018〕《规则》", 0, "一、〔2018〕《规则》"); /* kept as they are */
+}
+
+static void test_fold_script(void **state)
+{
+    (void)state;
+    norm_is("重慶市人民政府工作規則", 0, "重庆市人民政府工作规则");
+    norm_is("市長辦公會議", 0, "市长办公会议");
+    norm_is("规范性檔案", 1, "规范性文件"); /* Taiwan phrase, traditional document */
+    norm_is("规范性檔案", 0, "规范性档案"); /* simplified document: characters only */
+    norm_is("程式", 1, "程序");
+    norm_is("最佳化服務", 1, "优化服务");
+    norm_is("已经简体", 0, "已经简体");
+}
+
+static rb_view *view_of(const char *bytes, size_t n, rb_source **src)
+{
+    rb_error err;
+    rb_error_clear(&err);
+    assert_int_equal(rb_source_from_bytes("t", bytes, n, NULL, src, &err), RB_OK);
+    rb_view *v = NULL;
+    assert_int_equal(rb_view_build(*src, &v, &err), RB_OK);
+    return v;
+}
+
+static void test_view_map(void **state)
+{
+    (void)state;
+    rb_source *src;
+    const char *in = "１２、测试\r\n第二行（一）";
+    rb_view *v = view_of(in, strlen(in), &src);
+    assert_string_equal(v->text, "12、测试\n第二行(一)");
+    assert_int_equal(v->nlines, 2);
+    assert_int_equal(src->nlines, 2);
+    /* 、 is at view offset 2, original offset 6 */
+    assert_int_equal(rb_view_to_orig(v, 2), 6);
+    /* the second line starts at view 12, original 17 (after CR LF) */
+    assert_int_equal(v->line_start[1], 12);
+    assert_int_equal(rb_view_to_orig(v, 12), 17);
+    /* ( at view 21 is （ at original 26 */
+    assert_int_equal(rb_view_to_orig(v, 21), 26);
+    unsigned line, col;
+    rb_source_linecol(src, 26, &line, &col);
+    assert_int_equal(line, 2);
+    assert_int_equal(col, 4);
+    rb_view_free(v);
+    rb_source_free(src);
+}
+
+static void test_script_detection(void **state)
+{
+    (void)state;
+    rb_source *src;
+    const char *t = "市政府實行市長負責制,市長領導市政府的工作。副市長、秘書長協助市長工作。";
+    rb_view *v = view_of(t, strlen(t), &src);
+    assert_int_equal(v->script, RB_SCRIPT_TRADITIONAL);
+    rb_view_free(v);
+    rb_source_free(src);
+    const char *s = "市政府实行市长负责制,市长领导市政府的工作。副市长、秘书长协助市长工作。";
+    v = view_of(s, strlen(s), &src);
+    assert_int_equal(v->script, RB_SCRIPT_SIMPLIFIED);
+    rb_view_free(v);
+    rb_source_free(src);
+}
+
+/* ---- source: encodings and refusals ------------------------------------------------------- */
+
+static void source_fails(const char *bytes, size_t n, rb_status want, const char *rule)
+{
+    rb_source *src = NULL;
+    rb_error err;
+    rb_error_clear(&err);
+    rb_status st = rb_source_from_bytes("in.txt", bytes, n, NULL, &src, &err);
+    if (st != want || strcmp(err.rule, rule) != 0)
+        fail_msg("want %s [%s], got %s [%s] %s", rb_status_name(want), rule, rb_status_name(st),
+                 err.rule, err.message);
+    assert_null(src);
+}
+
+static void test_source_refusals(void **state)
+{
+    (void)state;
+    source_fails("", 0, RB_EINPUT, "input-empty");
+    source_fails("abc\0def", 7, RB_EINPUT, "input-binary");
+    source_fails("一、\xFF\xFE\xFD\x80\x80", 11, RB_EENCODING, "encoding-invalid");
+    source_fails("\xFF\xFE\x00\xD8", 4, RB_EENCODING, "encoding-invalid"); /* lone surrogate */
+    rb_source *src = NULL;
+    rb_error err;
+    rb_error_clear(&err);
+    rb_limits lim;
+    rb_limits_default(&lim);
+    lim.max_line = 16;
+    const char *longline = "一二三四五六七八九十";
+    assert_int_equal(rb_source_from_bytes("x", longline, strlen(longline), &lim, &src, &err),
+                     RB_ELIMIT);
+    assert_string_equal(err.rule, "line-too-long");
+    /* the invalid byte's offset is named */
+    rb_error_clear(&err);
+    assert_int_equal(rb_source_from_bytes("x", "ab\xC3", 3, NULL, &src, &err), RB_EENCODING);
+    assert_non_null(strstr(err.message, "byte offset 2"));
+}
+
+static void test_source_encodings(void **state)
+{
+    (void)state;
+    const char *utf8 = "第一章 总则\n一、为了规范工作。\n";
+    rb_source *src = NULL;
+    rb_error err;
+    rb_error_clear(&err);
+    /* UTF-16LE with BOM */
+    const unsigned char u16[] = {0xFF, 0xFE, 0x2C, 0x7B, 0x00, 0x4E, 0x0A, 0x00};
+    assert_int_equal(rb_source_from_bytes("x", (const char *)u16, sizeof u16, NULL, &src, &err),
+                     RB_OK);
+    assert_string_equal(src->text, "第一\n");
+    assert_string_equal(src->encoding, "UTF-16LE");
+    rb_source_free(src);
+    /* GB18030 (第一章 总则 ...) */
+    const unsigned char gb[] = {0xB5, 0xDA, 0xD2, 0xBB, 0xD5, 0xC2, 0x20, 0xD7, 0xDC, 0xD4,
+                                0xF2, 0x0A, 0xD2, 0xBB, 0xA1, 0xA2, 0xCE, 0xAA, 0xC1, 0xCB};
+    assert_int_equal(rb_source_from_bytes("x", (const char *)gb, sizeof gb, NULL, &src, &err),
+                     RB_OK);
+    assert_string_equal(src->encoding, "GB18030");
+    assert_non_null(strstr(src->text, "第一章 总则"));
+    rb_source_free(src);
+    /* UTF-8 with BOM: the BOM is not text */
+    char bom[128];
+    snprintf(bom, sizeof bom, "\xEF\xBB\xBF%s", utf8);
+    assert_int_equal(rb_source_from_bytes("x", bom, strlen(bom), NULL, &src, &err), RB_OK);
+    assert_string_equal(src->text, utf8);
+    assert_string_equal(src->encoding, "UTF-8+BOM");
+    assert_int_equal(src->nlines, 2);
+    rb_source_free(src);
+}
+
+/* ---- grammar ------------------------------------------------------------------------------- */
+
+/* Every pattern has examples; each must match and each `not:` must not. The loader checks the
+ * same, but this test names every pattern and fails when one has no example at all. */
+static void test_grammar_examples(void **state)
+{
+    (void)state;
+    rb_grammar *g = tu_grammar();
+    assert_true(g->npatterns >= 10);
+    size_t ov[40];
+    rb_error err;
+    for (size_t i = 0; i < g->npatterns; i++) {
+        const rb_pattern *p = &g->patterns[i];
+        if (p->nexamples == 0)
+            fail_msg("pattern %s has no examples", p->id);
+        for (size_t k = 0; k < p->nexamples; k++) {
+            size_t n;
+            char *t = rb_normalize_str(p->examples[k], strlen(p->examples[k]), 1, &n);
+            if (rb_pattern_match(g, p, t, n, 0, ov, 20, &err) != 1)
+                fail_msg("pattern %s does not match its example '%s'", p->id, p->examples[k]);
+            free(t);
+        }
+        for (size_t k = 0; k < p->ncounter; k++) {
+            size_t n;
+            char *t = rb_normalize_str(p->counter[k], strlen(p->counter[k]), 1, &n);
+            if (rb_pattern_match(g, p, t, n, 0, ov, 20, &err) != 0)
+                fail_msg("pattern %s matches '%s'", p->id, p->counter[k]);
+            free(t);
+        }
+    }
+    rb_grammar_free(g);
+}
+
+/* A scratch grammar directory holding one structure file (plus the real one's essentials). */
+static rb_status load_scratch(const char *yaml, rb_error *err, rb_grammar **out)
+{
+    char dir[] = "/tmp/rbtest-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/structure.yaml", dir);
+    tu_write(path, yaml, strlen(yaml));
+    rb_error_clear(err);
+    rb_status st = rb_grammar_load(dir, out, err);
+    unlink(path);
+    rmdir(dir);
+    return st;
+}
+
+#define MINIMAL                                                                                  \
+    "grammar: structure\n"                                                                       \
+    "patterns:\n"                                                                                \
+    "  - {id: a, role: article, regex: '^(?<num>[一二三])、', examples: ['一、甲']}\n"           \
+    "  - {id: c, role: chapter, regex: '^第(?<num>[一二三])章', examples: ['第一章']}\n"         \
+    "  - {id: t, role: title, regex: '^(?<title>.+规则)$', examples: ['工作规则']}\n"
+
+static void test_grammar_errors(void **state)
+{
+    (void)state;
+    rb_grammar *g = NULL;
+    rb_error err;
+    assert_int_equal(load_scratch(MINIMAL, &err, &g), RB_OK);
+    rb_grammar_free(g);
+    /* a broken regex names the file, the line and the pattern */
+    assert_int_equal(load_scratch(MINIMAL "  - {id: bad, role: junk, regex: '^(unclosed', "
+                                          "examples: ['x']}\n",
+                                  &err, &g),
+                     RB_EGRAMMAR);
+    assert_string_equal(err.rule, "grammar-regex");
+    assert_int_equal(err.line, 6);
+    assert_non_null(strstr(err.message, "bad"));
+    assert_non_null(strstr(err.message, "^(unclosed"));
+    /* a YAML syntax error gives line and column */
+    assert_int_equal(load_scratch("grammar: structure\npatterns: [\n  - {id: x\n", &err, &g),
+                     RB_EGRAMMAR);
+    assert_string_equal(err.rule, "yaml-syntax");
+    assert_true(err.line >= 3);
+    /* an article pattern without (?<num>) */
+    assert_int_equal(load_scratch(MINIMAL "  - {id: a2, role: article, regex: '^[一二]、', "
+                                          "examples: ['一、']}\n",
+                                  &err, &g),
+                     RB_EGRAMMAR);
+    assert_non_null(strstr(err.message, "?<num>"));
+    /* an example that does not match */
+    assert_int_equal(load_scratch(MINIMAL "  - {id: j, role: junk, regex: '^abc$', examples: "
+                                          "['abd']}\n",
+                                  &err, &g),
+                     RB_EGRAMMAR);
+    assert_string_equal(err.rule, "grammar-example");
+    /* an unknown role */
+    assert_int_equal(load_scratch(MINIMAL "  - {id: r, role: nonsense, regex: 'x', examples: "
+                                          "['x']}\n",
+                                  &err, &g),
+                     RB_EGRAMMAR);
+    assert_non_null(strstr(err.message, "nonsense"));
+}
+
+/* A catastrophic-backtracking pattern hits the match limit instead of hanging. */
+static void test_match_limit(void **state)
+{
+    (void)state;
+    rb_grammar *g = NULL;
+    rb_error err;
+    assert_int_equal(load_scratch(MINIMAL "  - {id: evil, role: junk, regex: '^(a|aa)+$', "
+                                          "examples: ['aaaa']}\n",
+                                  &err, &g),
+                     RB_OK);
+    size_t n = 4096;
+    char *s = malloc(n + 2);
+    memset(s, 'a', n);
+    s[n] = 'b';
+    s[n + 1] = 0;
+    const rb_pattern *p = NULL;
+    for (size_t i = 0; i < g->npatterns; i++)
+        if (strcmp(g->patterns[i].id, "evil") == 0)
+            p = &g->patterns[i];
+    assert_non_null(p);
+    size_t ov[4];
+    rb_error_clear(&err);
+    assert_int_equal(rb_pattern_match(g, p, s, n + 1, 0, ov, 2, &err), -1);
+    assert_string_equal(err.rule, "match-limit");
+    /* and through the compiler: a clear error, not a hang */
+    rb_doc *d = NULL;
+    rb_diags diags;
+    rb_diags_init(&diags);
+    rb_error_clear(&err);
+    rb_buf in;
+    rb_buf_init(&in);
+    rb_buf_puts(&in, "一、甲\n");
+    rb_buf_put(&in, s, n + 1);
+    assert_int_equal(rb_compile_bytes(g, "evil.txt", in.data, in.len, NULL, &d, &diags, &err),
+                     RB_ELIMIT);
+    rb_buf_free(&in);
+    assert_int_equal(err.line, 2);
+    assert_string_equal(err.rule, "match-limit");
+    assert_null(d);
+    rb_diags_free(&diags);
+    free(s);
+    rb_grammar_free(g);
+}
+
+/* ---- character diff ------------------------------------------------------------------------ */
+
+static size_t cps(const char *s, uint32_t **out) { return rb_utf8_to_cps(s, strlen(s), out, NULL); }
+
+static void test_chardiff(void **state)
+{
+    (void)state;
+    uint32_t *a, *b;
+    size_t na = cps("建设职能少殃再科学、权责法定", &a);
+    size_t nb = cps("建设职能科学、权责法定", &b);
+    rb_edit *ed;
+    size_t ne = rb_chardiff(a, na, b, nb, 10, &ed);
+    assert_int_equal(ne, 3);
+    assert_int_equal(ed[0].op, RB_EQ);
+    assert_int_equal(ed[0].n, 4);
+    assert_int_equal(ed[1].op, RB_DEL);
+    assert_int_equal(ed[1].a, 4);
+    assert_int_equal(ed[1].n, 3);
+    assert_int_equal(ed[2].op, RB_EQ);
+    assert_int_equal(ed[2].n, 7);
+    free(ed);
+    /* the other way round it is an insertion */
+    ne = rb_chardiff(b, nb, a, na, 10, &ed);
+    assert_int_equal(ed[1].op, RB_INS);
+    assert_int_equal(ed[1].b, 4);
+    free(ed);
+    /* a replacement is a deletion plus an insertion; too many edits give up */
+    free(a);
+    free(b);
+    na = cps("每月召开2次", &a);
+    nb = cps("每两周召开1次", &b);
+    ne = rb_chardiff(a, na, b, nb, 10, &ed);
+    size_t del = 0, ins = 0, eq = 0;
+    for (size_t i = 0; i < ne; i++) {
+        if (ed[i].op == RB_DEL)
+            del += ed[i].n;
+        else if (ed[i].op == RB_INS)
+            ins += ed[i].n;
+        else
+            eq += ed[i].n;
+    }
+    assert_int_equal(eq + del, na);
+    assert_int_equal(eq + ins, nb);
+    assert_int_equal(del, 2);
+    assert_int_equal(ins, 3);
+    free(ed);
+    assert_true(rb_chardiff(a, na, b, nb, 2, &ed) == (size_t)-1);
+    free(a);
+    free(b);
+    /* whitespace is not compared */
+    na = cps("一、 为了\n规范", &a);
+    assert_int_equal(na, 6);
+    free(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
+        cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
+        cmocka_unit_test(test_fold_width),       cmocka_unit_test(test_fold_script),
+        cmocka_unit_test(test_view_map),         cmocka_unit_test(test_script_detection),
+        cmocka_unit_test(test_source_refusals),  cmocka_unit_test(test_source_encodings),
+        cmocka_unit_test(test_grammar_examples), cmocka_unit_test(test_grammar_errors),
+        cmocka_unit_test(test_match_limit),      cmocka_unit_test(test_chardiff),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,77 @@
+/* testutil.h: helpers shared by the cmocka test programs. Tests run from the repository
+ * root (make test does that); RULEBOOK_GRAMMAR may point at another grammar directory. */
+#ifndef RB_TESTUTIL_H
+#define RB_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "internal.h"
+
+static inline const char *tu_grammar_dir(void)
+{
+    const char *e = getenv("RULEBOOK_GRAMMAR");
+    return e && *e ? e : "grammar";
+}
+
+static inline rb_grammar *tu_grammar(void)
+{
+    rb_grammar *g = NULL;
+    rb_error err;
+    rb_error_clear(&err);
+    if (rb_grammar_load(tu_grammar_dir(), &g, &err) != RB_OK) {
+        fprintf(stderr, "%s:%u:%u: %s\n", err.file, err.line, err.col, err.message);
+        fail_msg("grammar does not load");
+    }
+    return g;
+}
+
+static inline char *tu_read(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    rb_buf b;
+    rb_buf_init(&b);
+    char tmp[65536];
+    size_t r;
+    while ((r = fread(tmp, 1, sizeof tmp, f)) > 0)
+        rb_buf_put(&b, tmp, r);
+    fclose(f);
+    if (n)
+        *n = b.len;
+    return rb_buf_detach(&b);
+}
+
+static inline void tu_write(const char *path, const char *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    fclose(f);
+}
+
+/* Compile bytes into a tree dump (caller frees); NULL with err on failure. */
+static inline char *tu_dump_bytes(const rb_grammar *g, const char *name, const char *bytes,
+                                  size_t n, rb_diags *diags, rb_error *err)
+{
+    rb_doc *d = NULL;
+    rb_compile_opts o;
+    rb_compile_opts_default(&o);
+    o.no_meta = 1;
+    if (rb_compile_bytes(g, name, bytes, n, &o, &d, diags, err) != RB_OK)
+        return NULL;
+    rb_buf b;
+    rb_buf_init(&b);
+    rb_doc_dump(d, &b);
+    rb_doc_free(d);
+    return rb_buf_detach(&b);
+}
+
+#endif
