@@ -68,6 +68,11 @@ static rb_status finish(const rb_grammar *g, rb_doc *d, const rb_compile_opts *o
         rb_doc_apply_meta(d, m, diags);
         rb_meta_free(m);
     }
+    if (g->extract) {
+        st = rb_extract(g, d, err);
+        if (st != RB_OK)
+            return st;
+    }
     if (!d->date)
         rb_diags_add(diags, RB_NOTE, d->name, 1, 1, "date-missing",
                      "no issuing date in the text or a sidecar (give one in %s.yaml)", d->id);

@@ -9,7 +9,6 @@
 
 rb_doc *rb_doc_new(void) { return rb_xcalloc(1, sizeof(rb_doc)); }
 
-void rb_facts_free(struct rb_facts *f); /* extract.c */
 
 void rb_doc_free(rb_doc *d)
 {
@@ -215,4 +214,11 @@ void rb_doc_dump(const rb_doc *d, rb_buf *out)
         free(t);
         rb_buf_puts(out, "\"\n");
     }
+    if (d->facts)
+        for (size_t i = 0; i < d->facts->n; i++) {
+            const rb_fact *f = &d->facts->v[i];
+            rb_buf_printf(out, "fact %s @%u:%u art %ld %s: %s", f->dim, f->line, f->col,
+                          f->article, f->rule, f->value ? f->value : "");
+            rb_buf_printf(out, " | %s\n", f->text);
+        }
 }

@@ -1,32 +1,1424 @@
-/* extract.c: fact extraction (meetings, signing, leave, deadlines). Placeholder until the
- * compare stage lands: no rules, no facts. */
+/* extract.c: the analysis stage. Compiled model + `grammar: extract` rules -> facts.
+ *
+ * Rules are data (grammar/extract.yaml): PCRE2 patterns with named groups, grouped into
+ * dimensions, plus normalization tables (roles, units, periods, meeting types, document
+ * kinds). Each rule runs on every sentence (split at 。 and ;) of every paragraph and point;
+ * each match is a fact whose fields come from the groups through the field specs (table
+ * lookup, lists, numbers, ranges, prefixes stripped, values inherited within a paragraph).
+ * A dimension declared only in YAML gets its facts as they are; the four built-in ones get
+ * a summary value, and `meetings` merges its partial facts (instituted, members, convener,
+ * frequency) into one fact per meeting type with the frequency normalized per year. */
 #include "internal.h"
 
 #include <libxml/xmlwriter.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- rules ------------------------------------------------------------------------------------ */
+
+typedef struct xtable {
+    char *name;
+    char **keys, **vals;
+    size_t *klen;
+    size_t n;
+} xtable;
+
+typedef struct xfield {
+    char *name;
+    char *group;  /* named group; NULL with before */
+    int before;   /* the sentence text before the match */
+    int all;      /* every table key found, as a list */
+    int heads;    /* role lists: head nouns only, no delegators or recipients */
+    int number, range, inherit, required;
+    char **seps;  /* split separators */
+    size_t nseps;
+    size_t table, strip; /* table indexes + 1; 0 = none */
+    char *value;  /* constant */
+    char *deflt;
+    char *weak;   /* comma-separated values that give way when others are found */
+} xfield;
+
+typedef struct xrule {
+    char *id;
+    size_t dim;
+    void *code;
+    xfield *f;
+    size_t nf;
+    char *file;
+    unsigned line;
+} xrule;
+
+typedef struct xdim {
+    char *id, *title;
+    char **kw;
+    size_t nkw;
+} xdim;
 
 struct rb_extract_rules {
-    int unused;
+    xtable *tables;
+    size_t ntables;
+    xdim *dims;
+    size_t ndims;
+    xrule *rules;
+    size_t nrules;
+    char *version;
 };
-struct rb_facts {
-    int unused;
-};
+
+static void fact_clear(rb_fact *f);
+typedef struct xtext xtext;
+static void apply_fields(const struct rb_extract_rules *r, const xrule *xr, const char *s,
+                         size_t ss, const size_t *ov, rb_fact *f, const rb_doc *d,
+                         const xtext *x);
+static int has_required(const xrule *xr, const rb_fact *f);
+
+static void table_free(xtable *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->keys[i]);
+        free(t->vals[i]);
+    }
+    free(t->keys);
+    free(t->vals);
+    free(t->klen);
+    free(t->name);
+}
+
+static void field_free(xfield *f)
+{
+    free(f->name);
+    free(f->group);
+    for (size_t i = 0; i < f->nseps; i++)
+        free(f->seps[i]);
+    free(f->seps);
+    free(f->value);
+    free(f->deflt);
+    free(f->weak);
+}
+
+void rb_extract_rules_free(struct rb_extract_rules *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->ntables; i++)
+        table_free(&r->tables[i]);
+    free(r->tables);
+    for (size_t i = 0; i < r->ndims; i++) {
+        free(r->dims[i].id);
+        free(r->dims[i].title);
+        for (size_t k = 0; k < r->dims[i].nkw; k++)
+            free(r->dims[i].kw[k]);
+        free(r->dims[i].kw);
+    }
+    free(r->dims);
+    for (size_t i = 0; i < r->nrules; i++) {
+        xrule *x = &r->rules[i];
+        free(x->id);
+        free(x->file);
+        rb_regex_free(x->code);
+        for (size_t k = 0; k < x->nf; k++)
+            field_free(&x->f[k]);
+        free(x->f);
+    }
+    free(r->rules);
+    free(r->version);
+    free(r);
+}
+
+static size_t find_table(const struct rb_extract_rules *r, const char *name)
+{
+    for (size_t i = 0; i < r->ntables; i++)
+        if (strcmp(r->tables[i].name, name) == 0)
+            return i + 1;
+    return 0;
+}
+
+static int cmp_len_desc(const void *a, const void *b, void *t_)
+{
+    const xtable *t = t_;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return t->klen[x] < t->klen[y] ? 1 : t->klen[x] > t->klen[y] ? -1 : (x > y) - (x < y);
+}
+
+/* Tables keep their keys normalized (so traditional keys work) and longest first. */
+static rb_status load_table(struct rb_extract_rules *r, const char *path, yaml_document_t *doc,
+                            const char *name, yaml_node_t *map, rb_error *err)
+{
+    size_t np;
+    yaml_node_pair_t *pairs = rb_yaml_pairs(map, &np);
+    if (!pairs)
+        return rb_error_set(err, RB_EGRAMMAR, "extract", path, rb_yaml_line(map), 1,
+                            "grammar-schema", "table %s must be a mapping of key: value", name);
+    size_t ti = find_table(r, name);
+    if (!ti) {
+        r->tables = rb_xrealloc(r->tables, (r->ntables + 1) * sizeof *r->tables);
+        memset(&r->tables[r->ntables], 0, sizeof *r->tables);
+        r->tables[r->ntables].name = rb_xstrdup(name);
+        ti = ++r->ntables;
+    }
+    xtable *t = &r->tables[ti - 1];
+    t->keys = rb_xrealloc(t->keys, (t->n + np) * sizeof *t->keys);
+    t->vals = rb_xrealloc(t->vals, (t->n + np) * sizeof *t->vals);
+    t->klen = rb_xrealloc(t->klen, (t->n + np) * sizeof *t->klen);
+    for (size_t i = 0; i < np; i++) {
+        yaml_node_t *kn = yaml_document_get_node(doc, pairs[i].key);
+        const char *k = rb_yaml_str(kn);
+        const char *v = rb_yaml_str(yaml_document_get_node(doc, pairs[i].value));
+        if (!k || !v || !*k)
+            return rb_error_set(err, RB_EGRAMMAR, "extract", path, rb_yaml_line(kn), 1,
+                                "grammar-schema", "table %s: keys and values are strings", name);
+        size_t kl;
+        t->keys[t->n] = rb_normalize_str(k, strlen(k), 1, &kl);
+        t->klen[t->n] = kl;
+        t->vals[t->n] = rb_xstrdup(v);
+        t->n++;
+    }
+    /* sort longest first (stable) */
+    size_t *ord = rb_xmalloc(t->n * sizeof *ord);
+    for (size_t i = 0; i < t->n; i++)
+        ord[i] = i;
+    qsort_r(ord, t->n, sizeof *ord, cmp_len_desc, t);
+    char **k2 = rb_xmalloc(t->n * sizeof *k2), **v2 = rb_xmalloc(t->n * sizeof *v2);
+    size_t *l2 = rb_xmalloc(t->n * sizeof *l2);
+    for (size_t i = 0; i < t->n; i++) {
+        k2[i] = t->keys[ord[i]];
+        v2[i] = t->vals[ord[i]];
+        l2[i] = t->klen[ord[i]];
+    }
+    free(t->keys);
+    free(t->vals);
+    free(t->klen);
+    free(ord);
+    t->keys = k2;
+    t->vals = v2;
+    t->klen = l2;
+    return RB_OK;
+}
+
+static int yaml_flag(yaml_document_t *doc, yaml_node_t *map, const char *key)
+{
+    const char *v = rb_yaml_str(rb_yaml_get(doc, map, key));
+    return v && (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0);
+}
+
+static rb_status load_field(struct rb_extract_rules *r, const char *path, yaml_document_t *doc,
+                            const char *name, yaml_node_t *spec, xfield *f, void *code,
+                            const char *rule, rb_error *err)
+{
+    memset(f, 0, sizeof *f);
+    f->name = rb_xstrdup(name);
+    if (spec && spec->type != YAML_MAPPING_NODE)
+        return rb_error_set(err, RB_EGRAMMAR, "extract", path, rb_yaml_line(spec), 1,
+                            "grammar-schema", "rule %s: field %s takes a mapping ({} for plain)",
+                            rule, name);
+    const char *v;
+    if ((v = rb_yaml_str(rb_yaml_get(doc, spec, "value"))))
+        f->value = rb_xstrdup(v);
+    if ((v = rb_yaml_str(rb_yaml_get(doc, spec, "default"))))
+        f->deflt = rb_xstrdup(v);
+    if ((v = rb_yaml_str(rb_yaml_get(doc, spec, "weak"))))
+        f->weak = rb_xstrdup(v);
+    f->before = yaml_flag(doc, spec, "before");
+    f->all = yaml_flag(doc, spec, "all");
+    f->heads = yaml_flag(doc, spec, "heads");
+    f->number = yaml_flag(doc, spec, "number");
+    f->range = yaml_flag(doc, spec, "range");
+    f->inherit = yaml_flag(doc, spec, "inherit");
+    f->required = yaml_flag(doc, spec, "required");
+    const char *grp = rb_yaml_str(rb_yaml_get(doc, spec, "group"));
+    if (!f->value && !f->before) {
+        f->group = rb_xstrdup(grp ? grp : name);
+        /* group: 'a|b' takes the first of the groups that is set */
+        char *gs = rb_xstrdup(f->group);
+        for (char *tok = strtok(gs, "|"); tok; tok = strtok(NULL, "|"))
+            if (!rb_regex_has_group(code, tok)) {
+                rb_status st = rb_error_set(err, RB_EGRAMMAR, "extract", path, rb_yaml_line(spec),
+                                            1, "grammar-schema",
+                                            "rule %s: field %s uses group (?<%s>…), which the "
+                                            "regex does not have",
+                                            rule, name, tok);
+                free(gs);
+                return st;
+            }
+        free(gs);
+    }
+    if ((v = rb_yaml_str(rb_yaml_get(doc, spec, "table")))) {
+        f->table = find_table(r, v);
+        if (!f->table)
+            return rb_error_set(err, RB_EGRAMMAR, "extract", path, rb_yaml_line(spec), 1,
+                                "grammar-schema", "rule %s: unknown table '%s'", rule, v);
+    }
+    if ((v = rb_yaml_str(rb_yaml_get(doc, spec, "strip")))) {
+        f->strip = find_table(r, v);
+        if (!f->strip)
+            return rb_error_set(err, RB_EGRAMMAR, "extract", path, rb_yaml_line(spec), 1,
+                                "grammar-schema", "rule %s: unknown table '%s'", rule, v);
+    }
+    if ((v = rb_yaml_str(rb_yaml_get(doc, spec, "split")))) {
+        const char *p = v;
+        while (*p) {
+            const char *bar = strchr(p, '|');
+            size_t l = bar ? (size_t)(bar - p) : strlen(p);
+            if (l) {
+                f->seps = rb_xrealloc(f->seps, (f->nseps + 1) * sizeof *f->seps);
+                f->seps[f->nseps++] = rb_normalize_str(p, l, 1, NULL);
+            }
+            p += l + (bar ? 1 : 0);
+        }
+    }
+    return RB_OK;
+}
+
+static rb_status check_rule_examples(const rb_grammar *g, const xrule *x, yaml_document_t *doc,
+                                     yaml_node_t *rn, rb_error *err)
+{
+    static const char *const keys[] = {"examples", "not"};
+    for (int w = 0; w < 2; w++) {
+        size_t n;
+        yaml_node_item_t *it = rb_yaml_items(rb_yaml_get(doc, rn, keys[w]), &n);
+        if (w == 0 && n == 0)
+            return rb_error_set(err, RB_EGRAMMAR, "extract", x->file, x->line, 1,
+                                "grammar-schema", "rule %s has no `examples:`", x->id);
+        for (size_t i = 0; i < n; i++) {
+            const char *ex = rb_yaml_str(yaml_document_get_node(doc, it[i]));
+            if (!ex)
+                continue;
+            size_t l;
+            char *t = rb_normalize_str(ex, strlen(ex), 1, &l);
+            size_t ov[40];
+            int m = 0;
+            for (size_t pos = 0; pos < l && m == 0;) {
+                int r1 = rb_regex_match(g, x->code, x->id, t, l, pos, ov, 20, err);
+                if (r1 < 0) {
+                    free(t);
+                    return RB_EGRAMMAR;
+                }
+                if (r1 == 0)
+                    break;
+                rb_fact f;
+                memset(&f, 0, sizeof f);
+                apply_fields(g->extract, x, t, 0, ov, &f, NULL, NULL);
+                m = has_required(x, &f);
+                fact_clear(&f);
+                pos = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+            }
+            free(t);
+            if (w == 0 && m == 0)
+                return rb_error_set(err, RB_EGRAMMAR, "extract", x->file, x->line, 1,
+                                    "grammar-example", "rule %s does not match its example '%s'",
+                                    x->id, ex);
+            if (w == 1 && m == 1)
+                return rb_error_set(err, RB_EGRAMMAR, "extract", x->file, x->line, 1,
+                                    "grammar-example", "rule %s matches '%s', listed under `not:`",
+                                    x->id, ex);
+        }
+    }
+    return RB_OK;
+}
 
 rb_status rb_extract_add(rb_grammar *g, const char *path, yaml_document_t *doc,
                          yaml_node_t *root, rb_error *err)
 {
-    (void)g;
-    (void)doc;
-    (void)root;
-    return rb_error_set(err, RB_EGRAMMAR, "grammar", path, 1, 1, "grammar-schema",
-                        "extraction grammars are not supported by this build");
+    if (!g->extract)
+        g->extract = rb_xcalloc(1, sizeof *g->extract);
+    struct rb_extract_rules *r = g->extract;
+    const char *ver = rb_yaml_str(rb_yaml_get(doc, root, "version"));
+    if (ver) {
+        free(r->version);
+        r->version = rb_xstrdup(ver);
+    }
+    size_t n;
+    yaml_node_pair_t *tp = rb_yaml_pairs(rb_yaml_get(doc, root, "tables"), &n);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = rb_yaml_str(yaml_document_get_node(doc, tp[i].key));
+        rb_status st = load_table(r, path, doc, name ? name : "?",
+                                  yaml_document_get_node(doc, tp[i].value), err);
+        if (st != RB_OK)
+            return st;
+    }
+    yaml_node_t *defines = rb_yaml_get(doc, root, "define");
+    yaml_node_item_t *dims = rb_yaml_items(rb_yaml_get(doc, root, "dimensions"), &n);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *dn = yaml_document_get_node(doc, dims[i]);
+        const char *id = rb_yaml_str(rb_yaml_get(doc, dn, "id"));
+        if (!id)
+            return rb_error_set(err, RB_EGRAMMAR, "extract", path, rb_yaml_line(dn), 1,
+                                "grammar-schema", "a dimension needs an id");
+        size_t di = r->ndims;
+        for (size_t k = 0; k < r->ndims; k++)
+            if (strcmp(r->dims[k].id, id) == 0)
+                di = k;
+        if (di == r->ndims) {
+            r->dims = rb_xrealloc(r->dims, (r->ndims + 1) * sizeof *r->dims);
+            memset(&r->dims[di], 0, sizeof *r->dims);
+            r->dims[di].id = rb_xstrdup(id);
+            const char *title = rb_yaml_str(rb_yaml_get(doc, dn, "title"));
+            r->dims[di].title = rb_xstrdup(title ? title : id);
+            r->ndims++;
+        }
+        size_t nk;
+        yaml_node_item_t *kw = rb_yaml_items(rb_yaml_get(doc, dn, "keywords"), &nk);
+        for (size_t k = 0; k < nk; k++) {
+            const char *w = rb_yaml_str(yaml_document_get_node(doc, kw[k]));
+            if (!w)
+                continue;
+            xdim *D = &r->dims[di];
+            D->kw = rb_xrealloc(D->kw, (D->nkw + 1) * sizeof *D->kw);
+            D->kw[D->nkw++] = rb_normalize_str(w, strlen(w), 1, NULL);
+        }
+        size_t nr;
+        yaml_node_item_t *rules = rb_yaml_items(rb_yaml_get(doc, dn, "rules"), &nr);
+        for (size_t k = 0; k < nr; k++) {
+            yaml_node_t *rn = yaml_document_get_node(doc, rules[k]);
+            const char *rid = rb_yaml_str(rb_yaml_get(doc, rn, "id"));
+            yaml_node_t *rxn = rb_yaml_get(doc, rn, "regex");
+            const char *rx = rb_yaml_str(rxn);
+            if (!rid || !rx)
+                return rb_error_set(err, RB_EGRAMMAR, "extract", path, rb_yaml_line(rn), 1,
+                                    "grammar-schema", "each rule needs id and regex");
+            for (size_t q = 0; q < r->nrules; q++)
+                if (strcmp(r->rules[q].id, rid) == 0)
+                    return rb_error_set(err, RB_EGRAMMAR, "extract", path, rb_yaml_line(rn), 1,
+                                        "grammar-schema", "rule id %s is used twice", rid);
+            for (size_t q = 0; q < g->npatterns; q++)
+                if (strcmp(g->patterns[q].id, rid) == 0)
+                    return rb_error_set(err, RB_EGRAMMAR, "extract", path, rb_yaml_line(rn), 1,
+                                        "grammar-schema", "rule id %s is a structure pattern's id",
+                                        rid);
+            char *src = rb_expand_macros(doc, defines, rx, path, rb_yaml_line(rxn), err);
+            if (!src)
+                return RB_EGRAMMAR;
+            void *code = rb_regex_compile(src, path, rb_yaml_line(rxn), rb_yaml_col(rxn), rid, err);
+            free(src);
+            if (!code)
+                return RB_EGRAMMAR;
+            r->rules = rb_xrealloc(r->rules, (r->nrules + 1) * sizeof *r->rules);
+            xrule *x = &r->rules[r->nrules++];
+            memset(x, 0, sizeof *x);
+            x->id = rb_xstrdup(rid);
+            x->dim = di;
+            x->code = code;
+            x->file = rb_xstrdup(path);
+            x->line = rb_yaml_line(rn);
+            size_t nf;
+            yaml_node_pair_t *fp = rb_yaml_pairs(rb_yaml_get(doc, rn, "fields"), &nf);
+            x->f = rb_xcalloc(nf ? nf : 1, sizeof *x->f);
+            for (size_t q = 0; q < nf; q++) {
+                const char *fname = rb_yaml_str(yaml_document_get_node(doc, fp[q].key));
+                rb_status st = load_field(r, path, doc, fname ? fname : "?",
+                                          yaml_document_get_node(doc, fp[q].value), &x->f[q],
+                                          code, rid, err);
+                x->nf = q + 1;
+                if (st != RB_OK)
+                    return st;
+            }
+            rb_status st = check_rule_examples(g, x, doc, rn, err);
+            if (st != RB_OK)
+                return st;
+        }
+    }
+    return RB_OK;
 }
 
-void rb_extract_rules_free(struct rb_extract_rules *r) { free(r); }
-void rb_facts_free(struct rb_facts *f) { free(f); }
+size_t rb_extract_dims(const rb_grammar *g, const char ***ids, const char ***titles)
+{
+    static const char *none[1];
+    if (!g || !g->extract) {
+        *ids = *titles = none;
+        return 0;
+    }
+    /* the pointers live as long as the grammar; the arrays are rebuilt each call */
+    struct rb_extract_rules *r = g->extract;
+    static __thread const char **iv, **tv;
+    free(iv);
+    free(tv);
+    iv = rb_xmalloc((r->ndims + 1) * sizeof *iv);
+    tv = rb_xmalloc((r->ndims + 1) * sizeof *tv);
+    for (size_t i = 0; i < r->ndims; i++) {
+        iv[i] = r->dims[i].id;
+        tv[i] = r->dims[i].title;
+    }
+    *ids = iv;
+    *titles = tv;
+    return r->ndims;
+}
+
+/* ---- facts ---------------------------------------------------------------------------------- */
+
+static void field_clear(rb_field *f)
+{
+    free(f->name);
+    free(f->words);
+    for (size_t i = 0; i < f->n; i++)
+        free(f->items[i]);
+    free(f->items);
+}
+
+static void fact_clear(rb_fact *f)
+{
+    free(f->dim);
+    free(f->rule);
+    free(f->eid);
+    free(f->text);
+    free(f->norm);
+    free(f->value);
+    for (size_t i = 0; i < f->nfields; i++)
+        field_clear(&f->fields[i]);
+    free(f->fields);
+    memset(f, 0, sizeof *f);
+}
+
+void rb_facts_free(rb_facts *f)
+{
+    if (!f)
+        return;
+    for (size_t i = 0; i < f->n; i++)
+        fact_clear(&f->v[i]);
+    free(f->v);
+    for (size_t i = 0; i < f->nu; i++) {
+        free(f->u[i].dim);
+        free(f->u[i].eid);
+        free(f->u[i].text);
+    }
+    free(f->u);
+    free(f);
+}
+
+const rb_field *rb_fact_field(const rb_fact *f, const char *name)
+{
+    for (size_t i = 0; i < f->nfields; i++)
+        if (strcmp(f->fields[i].name, name) == 0)
+            return &f->fields[i];
+    return NULL;
+}
+
+const char *rb_fact_str(const rb_fact *f, const char *name)
+{
+    const rb_field *x = rb_fact_field(f, name);
+    return x && x->n ? x->items[0] : NULL;
+}
+
+static rb_field *fact_set(rb_fact *f, const char *name)
+{
+    for (size_t i = 0; i < f->nfields; i++)
+        if (strcmp(f->fields[i].name, name) == 0) {
+            field_clear(&f->fields[i]);
+            memset(&f->fields[i], 0, sizeof f->fields[i]);
+            f->fields[i].name = rb_xstrdup(name);
+            return &f->fields[i];
+        }
+    f->fields = rb_xrealloc(f->fields, (f->nfields + 1) * sizeof *f->fields);
+    rb_field *x = &f->fields[f->nfields++];
+    memset(x, 0, sizeof *x);
+    x->name = rb_xstrdup(name);
+    return x;
+}
+
+static void field_push(rb_field *x, const char *s)
+{
+    for (size_t i = 0; i < x->n; i++)
+        if (strcmp(x->items[i], s) == 0)
+            return; /* a list of distinct values */
+    x->items = rb_xrealloc(x->items, (x->n + 1) * sizeof *x->items);
+    x->items[x->n++] = rb_xstrdup(s);
+}
+
+static void set_str_field(rb_fact *f, const char *name, const char *v, int number)
+{
+    if (!v)
+        return;
+    rb_field *x = fact_set(f, name);
+    field_push(x, v);
+    x->number = number;
+}
+
+static void set_num_field(rb_fact *f, const char *name, double v)
+{
+    char b[32];
+    snprintf(b, sizeof b, "%g", v);
+    set_str_field(f, name, b, 1);
+}
+
+static rb_fact *facts_push(rb_facts *fs)
+{
+    if (fs->n == fs->cap) {
+        fs->cap = fs->cap ? 2 * fs->cap : 32;
+        fs->v = rb_xrealloc(fs->v, fs->cap * sizeof *fs->v);
+    }
+    rb_fact *f = &fs->v[fs->n++];
+    memset(f, 0, sizeof *f);
+    return f;
+}
+
+/* ---- normalizers ---------------------------------------------------------------------------- */
+
+/* Arabic (1, 1.5) or Chinese (三, 十五, 两) numbers; 半 alone is a half. */
+static int parse_number(const char *s, size_t n, double *v)
+{
+    if (n == 0)
+        return -1;
+    if ((s[0] >= '0' && s[0] <= '9')) {
+        char b[32];
+        if (n >= sizeof b)
+            return -1;
+        memcpy(b, s, n);
+        b[n] = 0;
+        char *e;
+        *v = strtod(b, &e);
+        return *e ? -1 : 0;
+    }
+    if (n == 3 && memcmp(s, "半", 3) == 0) {
+        *v = 0.5;
+        return 0;
+    }
+    long l;
+    if (rb_numeral_parse(s, n, &l) != 0)
+        return -1;
+    *v = (double)l;
+    return 0;
+}
+
+static const char *table_lookup(const xtable *t, const char *s, size_t n)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->klen[i] > n)
+            continue;
+        if (memmem(s, n, t->keys[i], t->klen[i]))
+            return t->vals[i];
+    }
+    return NULL;
+}
+
+/* Every key found, left to right, longest at each position. With heads (role lists):
+ * text inside parentheses is skipped (秘书长(厅主任) is one person); an organization directly
+ * followed by another hit only qualifies it (市政府 分管副市长); a role followed by 委托/授权
+ * is the delegator, and one preceded by 向 the recipient, not the actor; a role inside a
+ * relative clause (委托副秘书长召开会议的 市政府领导同志) is dropped: one whose gap to the next hit
+ * holds a 的 and does not start with a conjunction. */
+static int starts_conj(const char *s, size_t n)
+{
+    static const char *const c[] = {"或者", "或", "、", "和", "及", ","};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+        if (n >= strlen(c[i]) && memcmp(s, c[i], strlen(c[i])) == 0)
+            return 1;
+    return 0;
+}
+
+static void table_all(const xtable *t, const char *s, size_t n, int heads, rb_field *out)
+{
+    typedef struct {
+        size_t at, len;
+        const char *val;
+    } hit;
+    hit *h = NULL;
+    size_t nh = 0;
+    int depth = 0;
+    for (size_t i = 0; i < n;) {
+        if (heads && s[i] == '(') {
+            depth++;
+            i++;
+            continue;
+        }
+        if (heads && s[i] == ')') {
+            if (depth)
+                depth--;
+            i++;
+            continue;
+        }
+        size_t best = (size_t)-1;
+        if (!depth)
+            for (size_t k = 0; k < t->n; k++)
+                if (t->klen[k] <= n - i && memcmp(s + i, t->keys[k], t->klen[k]) == 0) {
+                    best = k;
+                    break;
+                }
+        if (best != (size_t)-1) {
+            h = rb_xrealloc(h, (nh + 1) * sizeof *h);
+            h[nh++] = (hit){i, t->klen[best], t->vals[best]};
+            i += t->klen[best];
+            continue;
+        }
+        uint32_t cp;
+        i += (size_t)rb_utf8_decode(s + i, n - i, &cp);
+    }
+    for (size_t k = 0; k < nh; k++) {
+        if (!*h[k].val)
+            continue; /* a key that only consumes its words */
+        if (heads) {
+            size_t end = h[k].at + h[k].len;
+            size_t gap_end = k + 1 < nh ? h[k + 1].at : n;
+            const char *gap = s + end;
+            size_t gl = gap_end - end;
+            if (k + 1 < nh && gl == 0)
+                continue; /* qualifier */
+            if (gl >= 6 && (memcmp(gap, "委托", 6) == 0 || memcmp(gap, "授权", 6) == 0))
+                continue; /* delegator */
+            if (h[k].at >= 3 && memcmp(s + h[k].at - 3, "向", 3) == 0)
+                continue; /* recipient */
+            if (k + 1 < nh && memmem(gap, gl, "的", 3) && !starts_conj(gap, gl))
+                continue; /* inside a relative clause */
+        }
+        field_push(out, h[k].val);
+    }
+    free(h);
+}
+
+static char *strip_prefix(const xtable *t, const char *s, size_t n, size_t *outn)
+{
+    for (size_t k = 0; k < t->n; k++)
+        if (t->klen[k] < n && memcmp(s, t->keys[k], t->klen[k]) == 0) {
+            *outn = n - t->klen[k];
+            return rb_xstrndup(s + t->klen[k], n - t->klen[k]);
+        }
+    *outn = n;
+    return rb_xstrndup(s, n);
+}
+
+/* 1―2, 一至两, 3 -> "1-2", "3" */
+static int parse_range(const char *s, size_t n, char *out, size_t outsz)
+{
+    static const char *const seps[] = {"-", "―", "—", "~", "～", "至", "到"};
+    for (size_t k = 0; k < sizeof seps / sizeof seps[0]; k++) {
+        const char *p = memmem(s, n, seps[k], strlen(seps[k]));
+        if (!p)
+            continue;
+        size_t a = (size_t)(p - s);
+        size_t bo = a + strlen(seps[k]);
+        while (a > 0 && s[a - 1] == ' ')
+            a--;
+        while (bo < n && s[bo] == ' ')
+            bo++;
+        double x, y;
+        if (parse_number(s, a, &x) || parse_number(s + bo, n - bo, &y))
+            return -1;
+        snprintf(out, outsz, "%g-%g", x, y);
+        return 0;
+    }
+    double x;
+    if (parse_number(s, n, &x))
+        return -1;
+    snprintf(out, outsz, "%g", x);
+    return 0;
+}
+
+/* Is v one of the comma-separated values in list? */
+static int list_has(const char *list, const char *v)
+{
+    size_t l = strlen(v);
+    for (const char *p = list; p && *p;) {
+        const char *c = strchr(p, ',');
+        size_t n = c ? (size_t)(c - p) : strlen(p);
+        if (n == l && memcmp(p, v, l) == 0)
+            return 1;
+        p = c ? c + 1 : NULL;
+    }
+    return 0;
+}
+
+/* Apply one field spec to the text of its group. */
+static void apply_field(const struct rb_extract_rules *r, const xfield *f, const char *s,
+                        size_t n, rb_fact *fact)
+{
+    if (f->value) {
+        set_str_field(fact, f->name, f->value, 0);
+        return;
+    }
+    /* items: the whole text, or split */
+    size_t cap = 1, ni = 0;
+    struct {
+        const char *p;
+        size_t n;
+    } *items = rb_xmalloc(sizeof *items * (n + 1));
+    if (f->nseps) {
+        size_t start = 0;
+        for (size_t i = 0; i <= n;) {
+            size_t sl = 0;
+            for (size_t k = 0; i < n && k < f->nseps && !sl; k++) {
+                size_t l = strlen(f->seps[k]);
+                if (l <= n - i && memcmp(s + i, f->seps[k], l) == 0)
+                    sl = l;
+            }
+            if (i == n || sl) {
+                if (i > start)
+                    items[ni].p = s + start, items[ni++].n = i - start;
+                if (i == n)
+                    break;
+                i += sl;
+                start = i;
+            } else {
+                i++;
+            }
+        }
+    } else if (n) {
+        items[0].p = s;
+        items[0].n = n;
+        ni = 1;
+    }
+    (void)cap;
+    rb_field *out = NULL;
+    for (size_t i = 0; i < ni; i++) {
+        const char *p = items[i].p;
+        size_t l = items[i].n;
+        char *stripped = NULL;
+        if (f->strip) {
+            stripped = strip_prefix(&r->tables[f->strip - 1], p, l, &l);
+            p = stripped;
+        }
+        if (!out)
+            out = fact_set(fact, f->name);
+        if (f->table && f->all) {
+            table_all(&r->tables[f->table - 1], p, l, f->heads, out);
+            out->list = 1;
+        } else if (f->table) {
+            const char *v = table_lookup(&r->tables[f->table - 1], p, l);
+            if (v)
+                field_push(out, v);
+        } else if (f->number) {
+            double v;
+            if (parse_number(p, l, &v) == 0) {
+                char b[32];
+                snprintf(b, sizeof b, "%g", v);
+                field_push(out, b);
+                out->number = 1;
+            }
+        } else if (f->range) {
+            char b[64];
+            if (parse_range(p, l, b, sizeof b) == 0)
+                field_push(out, b);
+        } else {
+            char *t = rb_xstrndup(p, l);
+            field_push(out, t);
+            free(t);
+        }
+        if (f->nseps)
+            out->list = 1;
+        free(stripped);
+    }
+    free(items);
+    if (out && out->n == 0) {
+        /* nothing normalized: drop the field (the default may fill it) */
+        for (size_t i = 0; i < fact->nfields; i++)
+            if (&fact->fields[i] == out) {
+                field_clear(out);
+                memmove(&fact->fields[i], &fact->fields[i + 1],
+                        (fact->nfields - i - 1) * sizeof *fact->fields);
+                fact->nfields--;
+                break;
+            }
+    }
+    if (f->weak && out && rb_fact_field(fact, f->name)) {
+        /* weak values give way to any other value */
+        size_t strong = 0;
+        for (size_t i = 0; i < out->n; i++)
+            if (!list_has(f->weak, out->items[i]))
+                strong++;
+        if (strong) {
+            size_t k = 0;
+            for (size_t i = 0; i < out->n; i++) {
+                if (list_has(f->weak, out->items[i]))
+                    free(out->items[i]);
+                else
+                    out->items[k++] = out->items[i];
+            }
+            out->n = k;
+        }
+    }
+    if (f->deflt && !rb_fact_field(fact, f->name))
+        set_str_field(fact, f->name, f->deflt, 0);
+}
+
+/* ---- running the rules ------------------------------------------------------------------------ */
+
+struct xtext {
+    char *s;     /* normalized text of a block, junk removed */
+    size_t n;
+    size_t *vo;  /* view offset of each byte */
+};
+
+static void block_text(const rb_doc *d, const rb_block *b, xtext *x)
+{
+    rb_buf out;
+    rb_buf_init(&out);
+    size_t cap = 0;
+    x->vo = NULL;
+    rb_span parts[2] = {b->num, b->text};
+    for (int p = 0; p < 2; p++) {
+        rb_span s = parts[p];
+        for (size_t k = s.off; k < s.off + s.len; k++) {
+            /* skip junk (sorted spans) */
+            int in_junk = 0;
+            for (size_t j = 0; j < d->njunk; j++) {
+                if (d->junk[j].span.off > k)
+                    break;
+                if (k < d->junk[j].span.off + d->junk[j].span.len) {
+                    in_junk = 1;
+                    break;
+                }
+            }
+            if (in_junk)
+                continue;
+            if (out.len + 1 > cap) {
+                cap = cap ? 2 * cap : 256;
+                x->vo = rb_xrealloc(x->vo, cap * sizeof *x->vo);
+            }
+            x->vo[out.len] = k;
+            rb_buf_putc(&out, d->view->text[k]);
+        }
+    }
+    x->n = out.len;
+    x->s = rb_buf_detach(&out);
+}
+
+static rb_fact *new_fact(rb_facts *fs, const rb_doc *d, const rb_article *a, const char *dim,
+                         const char *rule, const xtext *x, size_t s, size_t e)
+{
+    rb_fact *f = facts_push(fs);
+    f->dim = rb_xstrdup(dim);
+    f->rule = rb_xstrdup(rule);
+    f->article = a->ordinal;
+    f->eid = rb_xstrdup(a->eid);
+    size_t vs = x->vo[s], ve = e > s ? x->vo[e - 1] + 1 : vs;
+    /* extend to the end of the last character */
+    while (ve < d->view->len && ((unsigned char)d->view->text[ve] & 0xC0) == 0x80)
+        ve++;
+    rb_doc_linecol(d, vs, &f->line, &f->col);
+    f->text = rb_doc_text(d, (rb_span){vs, ve - vs});
+    f->norm = rb_xstrndup(x->s + s, e - s);
+    return f;
+}
+
+static void add_unmatched(rb_facts *fs, const rb_doc *d, const rb_article *a, const char *dim,
+                          const xtext *x, size_t s, size_t e)
+{
+    if (fs->nu == fs->cu) {
+        fs->cu = fs->cu ? 2 * fs->cu : 16;
+        fs->u = rb_xrealloc(fs->u, fs->cu * sizeof *fs->u);
+    }
+    rb_unmatched *u = &fs->u[fs->nu++];
+    u->dim = rb_xstrdup(dim);
+    u->article = a->ordinal;
+    u->eid = rb_xstrdup(a->eid);
+    unsigned col;
+    rb_doc_linecol(d, x->vo[s], &u->line, &col);
+    size_t vs = x->vo[s], ve = x->vo[e - 1] + 1;
+    while (ve < d->view->len && ((unsigned char)d->view->text[ve] & 0xC0) == 0x80)
+        ve++;
+    u->text = rb_doc_text(d, (rb_span){vs, ve - vs});
+}
+
+static int is_sentence_end(const char *s, size_t n, size_t i, size_t *len)
+{
+    if (s[i] == ';') {
+        *len = 1;
+        return 1;
+    }
+    if (n - i >= 3 && memcmp(s + i, "。", 3) == 0) {
+        *len = 3;
+        return 1;
+    }
+    return 0;
+}
+
+/* Copy the inheritable fields of the previous fact of the same rule in this paragraph. */
+static void inherit_fields(const xrule *x, rb_fact *f, const rb_fact *prev)
+{
+    for (size_t k = 0; k < x->nf; k++) {
+        const xfield *xf = &x->f[k];
+        if (!xf->inherit || rb_fact_field(f, xf->name))
+            continue;
+        const rb_field *pf = rb_fact_field(prev, xf->name);
+        if (!pf)
+            continue;
+        rb_field *o = fact_set(f, xf->name);
+        for (size_t i = 0; i < pf->n; i++)
+            field_push(o, pf->items[i]);
+        o->list = pf->list;
+        o->number = pf->number;
+        if (pf->words)
+            o->words = rb_xstrdup(pf->words);
+    }
+}
+
+static int group_alt(void *code, const char *spec, const size_t *ov, size_t *gs, size_t *ge);
+
+/* The original-script words of s[a..b) of a block. */
+static char *words_of(const rb_doc *d, const xtext *x, size_t a, size_t b)
+{
+    size_t vs = x->vo[a], ve = x->vo[b - 1] + 1;
+    while (ve < d->view->len && ((unsigned char)d->view->text[ve] & 0xC0) == 0x80)
+        ve++;
+    return rb_doc_text(d, (rb_span){vs, ve - vs});
+}
+
+/* Fill a fact's fields from a match (ov) in s; `before` fields take s[ss..match). With a document
+ * (d, x), each field also records the original words it came from. */
+static void apply_fields(const struct rb_extract_rules *r, const xrule *xr, const char *s,
+                         size_t ss, const size_t *ov, rb_fact *f, const rb_doc *d,
+                         const xtext *x)
+{
+    for (size_t k = 0; k < xr->nf; k++) {
+        const xfield *xf = &xr->f[k];
+        if (xf->value || !xf->group) {
+            if (xf->before)
+                apply_field(r, xf, s + ss, ov[0] - ss, f);
+            else
+                apply_field(r, xf, NULL, 0, f);
+            continue;
+        }
+        size_t gs, ge;
+        if (group_alt(xr->code, xf->group, ov, &gs, &ge) == 0) {
+            apply_field(r, xf, s + gs, ge - gs, f);
+            rb_field *fd = (rb_field *)rb_fact_field(f, xf->name);
+            if (fd && d && ge > gs && !fd->words)
+                fd->words = words_of(d, x, gs, ge);
+        } else if (xf->deflt)
+            set_str_field(f, xf->name, xf->deflt, 0);
+    }
+}
+
+static int has_required(const xrule *xr, const rb_fact *f)
+{
+    for (size_t k = 0; k < xr->nf; k++)
+        if (xr->f[k].required && !rb_fact_field(f, xr->f[k].name))
+            return 0;
+    return 1;
+}
+
+/* The first set group among 'a|b'. */
+static int group_alt(void *code, const char *spec, const size_t *ov, size_t *gs, size_t *ge)
+{
+    const char *p = spec;
+    while (*p) {
+        const char *bar = strchr(p, '|');
+        size_t l = bar ? (size_t)(bar - p) : strlen(p);
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)l, p);
+        if (rb_regex_group(code, name, ov, 20, gs, ge) == 0)
+            return 0;
+        if (!bar)
+            break;
+        p = bar + 1;
+    }
+    return -1;
+}
+
+static rb_status run_sentence(const rb_grammar *g, const rb_doc *d, const rb_article *a,
+                              const xtext *x, size_t ss, size_t se, rb_facts *fs,
+                              size_t *last_fact_of_rule, rb_error *err)
+{
+    const struct rb_extract_rules *r = g->extract;
+    size_t ov[2 * 20];
+    char *hit_dim = rb_xcalloc(r->ndims ? r->ndims : 1, 1);
+    for (size_t ri = 0; ri < r->nrules; ri++) {
+        const xrule *xr = &r->rules[ri];
+        size_t pos = ss;
+        while (pos < se) {
+            int m = rb_regex_match(g, xr->code, xr->id, x->s, se, pos, ov, 20, err);
+            if (m < 0) {
+                free(hit_dim);
+                unsigned line, col;
+                rb_doc_linecol(d, x->vo[pos], &line, &col);
+                err->line = line;
+                err->col = col;
+                snprintf(err->file, sizeof err->file, "%s", d->name);
+                return RB_ELIMIT;
+            }
+            if (m == 0)
+                break;
+            size_t ms = ov[0], me = ov[1];
+            rb_fact *f = new_fact(fs, d, a, r->dims[xr->dim].id, xr->id, x, ms, me);
+            /* `before` fields see the text since the previous match of this rule */
+            apply_fields(r, xr, x->s, pos, ov, f, d, x);
+            if (last_fact_of_rule[ri] != (size_t)-1)
+                inherit_fields(xr, f, &fs->v[last_fact_of_rule[ri]]);
+            if (!has_required(xr, f)) { /* not a fact after all: a required field is empty */
+                fact_clear(f);
+                fs->n--;
+                pos = me > ms ? me : ms + 1;
+                continue;
+            }
+            last_fact_of_rule[ri] = fs->n - 1;
+            hit_dim[xr->dim] = 1;
+            pos = me > ms ? me : ms + 1;
+        }
+    }
+    /* sentences that look like a dimension but gave nothing */
+    for (size_t di = 0; di < r->ndims; di++) {
+        if (hit_dim[di])
+            continue;
+        for (size_t k = 0; k < r->dims[di].nkw; k++)
+            if (memmem(x->s + ss, se - ss, r->dims[di].kw[k], strlen(r->dims[di].kw[k]))) {
+                add_unmatched(fs, d, a, r->dims[di].id, x, ss, se);
+                break;
+            }
+    }
+    free(hit_dim);
+    return RB_OK;
+}
+
+/* ---- built-in dimensions ---------------------------------------------------------------------- */
+
+static const char *const TYPE_ORDER[] = {"plenary", "executive", "office", "briefing",
+                                         "special", "other"};
+
+static int kind_rank(const char *k)
+{
+    if (!k)
+        return 0;
+    if (strcmp(k, "regular") == 0)
+        return 4;
+    if (strcmp(k, "relative") == 0)
+        return 3;
+    if (strcmp(k, "irregular") == 0)
+        return 2;
+    if (strcmp(k, "as_needed") == 0)
+        return 1;
+    return 0;
+}
+
+static const xtable *table_named(const struct rb_extract_rules *r, const char *name)
+{
+    size_t t = find_table(r, name);
+    return t ? &r->tables[t - 1] : NULL;
+}
+
+typedef struct meeting {
+    char *type, *name;
+    const rb_fact *where; /* the fact that locates the meeting */
+    int where_rank;
+    const rb_fact *freq;
+    const rb_fact *members, *convener;
+} meeting;
+
+static void copy_list(rb_fact *dst, const char *name, const rb_fact *src, const char *from)
+{
+    const rb_field *x = src ? rb_fact_field(src, from) : NULL;
+    if (!x)
+        return;
+    rb_field *o = fact_set(dst, name);
+    for (size_t i = 0; i < x->n; i++)
+        field_push(o, x->items[i]);
+    o->list = 1;
+    if (x->words)
+        o->words = rb_xstrdup(x->words);
+}
+
+/* Merge the partial meeting facts (institute, members, convener, frequency) into one fact per
+ * meeting type, with the frequency normalized per period and per year. */
+static void merge_meetings(const struct rb_extract_rules *r, rb_facts *fs)
+{
+    meeting *m = NULL;
+    size_t nm = 0;
+    for (size_t i = 0; i < fs->n; i++) {
+        const rb_fact *f = &fs->v[i];
+        if (strcmp(f->dim, "meetings") != 0)
+            continue;
+        const char *role = rb_fact_str(f, "role");
+        const rb_field *types = rb_fact_field(f, "type");
+        const rb_field *names = rb_fact_field(f, "name");
+        if (!types || !role)
+            continue;
+        for (size_t k = 0; k < types->n; k++) {
+            const char *type = types->items[k];
+            const char *name = names && k < names->n ? names->items[k] : type;
+            if (names && names->n != types->n)
+                name = names->items[names->n - 1 < k ? names->n - 1 : k];
+            size_t j = 0;
+            for (; j < nm; j++)
+                if (strcmp(m[j].type, type) == 0 &&
+                    (strcmp(type, "other") != 0 || strcmp(m[j].name, name) == 0))
+                    break;
+            if (j == nm) {
+                m = rb_xrealloc(m, (nm + 1) * sizeof *m);
+                memset(&m[nm], 0, sizeof *m);
+                m[nm].type = rb_xstrdup(type);
+                m[nm].name = rb_xstrdup(name);
+                nm++;
+            }
+            meeting *M = &m[j];
+            int rank = strcmp(role, "frequency") == 0 ? 3 : strcmp(role, "institute") == 0 ? 1 : 2;
+            if (strcmp(role, "frequency") == 0) {
+                const char *k1 = rb_fact_str(f, "kind");
+                if (!M->freq || kind_rank(k1) > kind_rank(rb_fact_str(M->freq, "kind")))
+                    M->freq = f;
+            } else if (strcmp(role, "members") == 0 && !M->members) {
+                M->members = f;
+            } else if (strcmp(role, "convener") == 0 && !M->convener) {
+                M->convener = f;
+            }
+            if (rank > M->where_rank || (rank == 3 && M->freq == f)) {
+                M->where = f;
+                M->where_rank = rank;
+                if (strcmp(role, "institute") != 0 && names && k < names->n &&
+                    strcmp(M->type, "other") != 0) {
+                    free(M->name);
+                    M->name = rb_xstrdup(names->items[k]);
+                }
+            }
+        }
+    }
+    /* build the merged facts, in the canonical type order */
+    rb_facts out = {0};
+    const xtable *period = table_named(r, "period");
+    for (size_t t = 0; t < sizeof TYPE_ORDER / sizeof TYPE_ORDER[0]; t++)
+        for (size_t j = 0; j < nm; j++) {
+            meeting *M = &m[j];
+            if (strcmp(M->type, TYPE_ORDER[t]) != 0 || !M->where)
+                continue;
+            const rb_fact *w = M->where;
+            rb_fact *f = facts_push(&out);
+            f->dim = rb_xstrdup("meetings");
+            f->rule = rb_xstrdup(w->rule);
+            f->article = w->article;
+            f->eid = rb_xstrdup(w->eid);
+            f->line = w->line;
+            f->col = w->col;
+            f->text = rb_xstrdup(w->text);
+            f->norm = rb_xstrdup(w->norm);
+            set_str_field(f, "type", M->type, 0);
+            set_str_field(f, "name", M->name, 0);
+            copy_list(f, "members", M->members, "members");
+            copy_list(f, "convener", M->convener, "convener");
+            const rb_fact *q = M->freq;
+            const char *kind = q ? rb_fact_str(q, "kind") : "unstated";
+            set_str_field(f, "kind", kind ? kind : "unstated", 0);
+            char val[128] = "";
+            if (q && rb_fact_str(q, "hedge"))
+                set_str_field(f, "hedge", rb_fact_str(q, "hedge"), 0);
+            if (q && rb_fact_str(q, "relative_to")) {
+                set_str_field(f, "relative_to", rb_fact_str(q, "relative_to"), 0);
+                set_str_field(f, "when", rb_fact_str(q, "when"), 0);
+            }
+            const char *cnt = q ? rb_fact_str(q, "count") : NULL;
+            const char *per = q ? rb_fact_str(q, "period") : NULL;
+            const char *pv = per && period ? table_lookup(period, per, strlen(per)) : NULL;
+            /* exact period keys take precedence over contained ones (每半年 over 半年) */
+            if (per && period)
+                for (size_t k = 0; k < period->n; k++)
+                    if (strcmp(period->keys[k], per) == 0)
+                        pv = period->vals[k];
+            if (cnt && pv) {
+                double a = 0, b = 0;
+                if (sscanf(cnt, "%lf-%lf", &a, &b) != 2)
+                    b = a = atof(cnt);
+                char iso[32] = "";
+                double py = 0;
+                sscanf(pv, "%31s %lf", iso, &py);
+                set_num_field(f, "count_min", a);
+                set_num_field(f, "count_max", b);
+                set_str_field(f, "period", iso, 0);
+                set_num_field(f, "per_year_min", a * py);
+                set_num_field(f, "per_year_max", b * py);
+                if (a == b)
+                    snprintf(val, sizeof val, "%g per %s = %g/yr", a, iso, a * py);
+                else
+                    snprintf(val, sizeof val, "%g-%g per %s = %g-%g/yr", a, b, iso, a * py,
+                             b * py);
+            } else if (strcmp(kind, "relative") == 0) {
+                snprintf(val, sizeof val, "relative: %s %s", rb_fact_str(q, "when") ? rb_fact_str(q, "when") : "",
+                         rb_fact_str(q, "relative_to") ? rb_fact_str(q, "relative_to") : "");
+            } else {
+                snprintf(val, sizeof val, "%s", kind);
+            }
+            f->value = rb_xstrdup(val);
+        }
+    for (size_t j = 0; j < nm; j++) {
+        free(m[j].type);
+        free(m[j].name);
+    }
+    free(m);
+    /* replace the partial meeting facts by the merged ones, keeping the others in order */
+    rb_facts keep = {0};
+    for (size_t i = 0; i < out.n; i++)
+        *facts_push(&keep) = out.v[i];
+    for (size_t i = 0; i < fs->n; i++) {
+        if (strcmp(fs->v[i].dim, "meetings") == 0)
+            fact_clear(&fs->v[i]);
+        else
+            *facts_push(&keep) = fs->v[i];
+    }
+    free(out.v);
+    free(fs->v);
+    fs->v = keep.v;
+    fs->n = keep.n;
+    fs->cap = keep.cap;
+}
+
+static void join_field(rb_buf *b, const rb_fact *f, const char *name, const char *sep)
+{
+    const rb_field *x = rb_fact_field(f, name);
+    for (size_t i = 0; x && i < x->n; i++) {
+        if (i)
+            rb_buf_puts(b, sep);
+        rb_buf_puts(b, x->items[i]);
+    }
+}
+
+/* One-line summaries of the normalized value. */
+static void summarize(rb_fact *f)
+{
+    if (f->value)
+        return;
+    rb_buf b;
+    rb_buf_init(&b);
+    if (strcmp(f->dim, "signing") == 0) {
+        join_field(&b, f, "signer", " or ");
+        rb_buf_printf(&b, " %s", rb_fact_str(f, "verb") ? rb_fact_str(f, "verb") : "");
+        if (rb_fact_field(f, "reviewer")) {
+            rb_buf_puts(&b, " after review by ");
+            join_field(&b, f, "reviewer", ", ");
+        }
+        if (rb_fact_str(f, "condition"))
+            rb_buf_printf(&b, " (if %s)", rb_fact_str(f, "condition"));
+    } else if (strcmp(f->dim, "leave") == 0) {
+        rb_buf_printf(&b, "%s: ", rb_fact_str(f, "occasion"));
+        if (rb_fact_field(f, "who")) {
+            join_field(&b, f, "who", ", ");
+            rb_buf_puts(&b, " ");
+        }
+        if (rb_fact_field(f, "approver")) {
+            rb_buf_puts(&b, "-> ");
+            join_field(&b, f, "approver", " or ");
+        }
+        if (rb_fact_str(f, "notice_amount"))
+            rb_buf_printf(&b, ", %s %s ahead", rb_fact_str(f, "notice_amount"),
+                          rb_fact_str(f, "notice_unit") ? rb_fact_str(f, "notice_unit") : "");
+        if (rb_fact_str(f, "threshold_amount"))
+            rb_buf_printf(&b, ", beyond %s %s", rb_fact_str(f, "threshold_amount"),
+                          rb_fact_str(f, "threshold_unit") ? rb_fact_str(f, "threshold_unit") : "");
+        if (rb_fact_str(f, "written"))
+            rb_buf_puts(&b, ", in writing");
+    } else if (strcmp(f->dim, "deadlines") == 0) {
+        rb_buf_printf(&b, "%s %s %s", rb_fact_str(f, "bound"), rb_fact_str(f, "amount"),
+                      rb_fact_str(f, "unit"));
+        if (rb_fact_str(f, "trigger"))
+            rb_buf_printf(&b, " from %s", rb_fact_str(f, "trigger"));
+    } else {
+        for (size_t i = 0; i < f->nfields; i++) {
+            if (i)
+                rb_buf_puts(&b, "; ");
+            rb_buf_printf(&b, "%s=", f->fields[i].name);
+            join_field(&b, f, f->fields[i].name, ",");
+        }
+    }
+    f->value = rb_buf_detach(&b);
+}
+
+rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_error *err)
+{
+    rb_facts_free(d->facts);
+    d->facts = rb_xcalloc(1, sizeof *d->facts);
+    const struct rb_extract_rules *r = g->extract;
+    if (!r || r->nrules == 0)
+        return RB_OK;
+    size_t *last = rb_xmalloc(r->nrules * sizeof *last);
+    for (size_t ai = 0; ai < d->narticles; ai++) {
+        const rb_article *a = &d->articles[ai];
+        for (size_t bi = 0; bi < a->nblocks; bi++) {
+            xtext x;
+            block_text(d, &d->blocks[a->first_block + bi], &x);
+            for (size_t k = 0; k < r->nrules; k++)
+                last[k] = (size_t)-1; /* inheritance stays inside a paragraph */
+            size_t ss = 0;
+            for (size_t i = 0; i <= x.n;) {
+                size_t sl = 0;
+                if (i == x.n || is_sentence_end(x.s, x.n, i, &sl)) {
+                    size_t se = i == x.n ? x.n : i + sl;
+                    if (se > ss) {
+                        rb_status st = run_sentence(g, d, a, &x, ss, se, d->facts, last, err);
+                        if (st != RB_OK) {
+                            free(x.s);
+                            free(x.vo);
+                            free(last);
+                            return st;
+                        }
+                    }
+                    if (i == x.n)
+                        break;
+                    i += sl;
+                    ss = i;
+                } else {
+                    i++;
+                }
+            }
+            free(x.s);
+            free(x.vo);
+        }
+    }
+    free(last);
+    merge_meetings(r, d->facts);
+    for (size_t i = 0; i < d->facts->n; i++)
+        summarize(&d->facts->v[i]);
+    return RB_OK;
+}
+
+/* ---- XML (meta/analysis) ------------------------------------------------------------------------- */
+
+#define X(s) ((const xmlChar *)(s))
 
 void rb_akn_write_analysis(xmlTextWriterPtr w, const rb_doc *d, int *fail)
 {
-    (void)w;
-    (void)d;
-    (void)fail;
+    const rb_facts *fs = d->facts;
+    if (!fs || (fs->n == 0 && fs->nu == 0))
+        return;
+    int rc = 0;
+    char b[64];
+    rc |= xmlTextWriterStartElement(w, X("analysis")) < 0;
+    rc |= xmlTextWriterWriteAttribute(w, X("source"), X("#rulebook")) < 0;
+    rc |= xmlTextWriterStartElement(w, X("otherAnalysis")) < 0;
+    rc |= xmlTextWriterWriteAttribute(w, X("source"), X("#rulebook")) < 0;
+    rc |= xmlTextWriterStartElement(w, X("rb:facts")) < 0;
+    snprintf(b, sizeof b, "%zu", fs->n);
+    rc |= xmlTextWriterWriteAttribute(w, X("count"), X(b)) < 0;
+    for (size_t i = 0; i < fs->n; i++) {
+        const rb_fact *f = &fs->v[i];
+        rc |= xmlTextWriterStartElement(w, X("rb:fact")) < 0;
+        rc |= xmlTextWriterWriteAttribute(w, X("dimension"), X(f->dim)) < 0;
+        rc |= xmlTextWriterWriteAttribute(w, X("rule"), X(f->rule)) < 0;
+        snprintf(b, sizeof b, "%ld", f->article);
+        rc |= xmlTextWriterWriteAttribute(w, X("article"), X(b)) < 0;
+        rc |= xmlTextWriterWriteAttribute(w, X("eId"), X(f->eid)) < 0;
+        snprintf(b, sizeof b, "%u", f->line);
+        rc |= xmlTextWriterWriteAttribute(w, X("line"), X(b)) < 0;
+        snprintf(b, sizeof b, "%u", f->col);
+        rc |= xmlTextWriterWriteAttribute(w, X("col"), X(b)) < 0;
+        rc |= xmlTextWriterWriteAttribute(w, X("value"), X(f->value ? f->value : "")) < 0;
+        rc |= xmlTextWriterWriteElement(w, X("rb:text"), X(f->text)) < 0;
+        rc |= xmlTextWriterWriteElement(w, X("rb:normalized"), X(f->norm)) < 0;
+        for (size_t k = 0; k < f->nfields; k++) {
+            const rb_field *x = &f->fields[k];
+            rc |= xmlTextWriterStartElement(w, X("rb:field")) < 0;
+            rc |= xmlTextWriterWriteAttribute(w, X("name"), X(x->name)) < 0;
+            if (x->words)
+                rc |= xmlTextWriterWriteAttribute(w, X("words"), X(x->words)) < 0;
+            if (x->number)
+                rc |= xmlTextWriterWriteAttribute(w, X("type"), X("number")) < 0;
+            if (x->list) {
+                rc |= xmlTextWriterWriteAttribute(w, X("list"), X("true")) < 0;
+                for (size_t q = 0; q < x->n; q++)
+                    rc |= xmlTextWriterWriteElement(w, X("rb:item"), X(x->items[q])) < 0;
+            } else if (x->n) {
+                rc |= xmlTextWriterWriteString(w, X(x->items[0])) < 0;
+            }
+            rc |= xmlTextWriterEndElement(w) < 0;
+        }
+        rc |= xmlTextWriterEndElement(w) < 0;
+    }
+    for (size_t i = 0; i < fs->nu; i++) {
+        const rb_unmatched *u = &fs->u[i];
+        rc |= xmlTextWriterStartElement(w, X("rb:unmatched")) < 0;
+        rc |= xmlTextWriterWriteAttribute(w, X("dimension"), X(u->dim)) < 0;
+        snprintf(b, sizeof b, "%ld", u->article);
+        rc |= xmlTextWriterWriteAttribute(w, X("article"), X(b)) < 0;
+        rc |= xmlTextWriterWriteAttribute(w, X("eId"), X(u->eid)) < 0;
+        snprintf(b, sizeof b, "%u", u->line);
+        rc |= xmlTextWriterWriteAttribute(w, X("line"), X(b)) < 0;
+        rc |= xmlTextWriterWriteString(w, X(u->text)) < 0;
+        rc |= xmlTextWriterEndElement(w) < 0;
+    }
+    rc |= xmlTextWriterEndElement(w) < 0; /* rb:facts */
+    rc |= xmlTextWriterEndElement(w) < 0; /* otherAnalysis */
+    rc |= xmlTextWriterEndElement(w) < 0; /* analysis */
+    if (rc)
+        *fail = 1;
 }

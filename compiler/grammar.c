@@ -116,6 +116,11 @@ int rb_regex_group(void *code, const char *name, const size_t *ov, size_t nov, s
     return 0;
 }
 
+int rb_regex_has_group(void *code, const char *name)
+{
+    return pcre2_substring_number_from_name((pcre2_code *)code, (PCRE2_SPTR)name) >= 0;
+}
+
 int rb_pattern_match(const rb_grammar *g, const rb_pattern *p, const char *subject, size_t n,
                      size_t start, size_t *ov, size_t nov, rb_error *err)
 {

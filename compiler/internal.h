@@ -38,6 +38,7 @@ int rb_regex_match(const rb_grammar *g, void *code, const char *id, const char *
                    size_t start, size_t *ov, size_t nov, rb_error *err);
 int rb_regex_group(void *code, const char *name, const size_t *ov, size_t nov, size_t *s,
                    size_t *e);
+int rb_regex_has_group(void *code, const char *name);
 
 /* ---- doc helpers (doc.c) ------------------------------------------------------------------- */
 

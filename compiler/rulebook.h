@@ -393,6 +393,81 @@ char *rb_doc_raw(const rb_doc *d, rb_span s);
 /* Tree dump used by the spec tests and `compile --format tree`. */
 void rb_doc_dump(const rb_doc *d, rb_buf *out);
 
+/* ---- facts (extract.c) ----------------------------------------------------------------------- */
+
+/* A field of a fact: one item for a scalar, several for a list. */
+typedef struct rb_field {
+    char *name;
+    char *words; /* the words the value came from, original script; NULL for constants */
+    char **items;
+    size_t n;
+    int list;   /* written as a list even with one item */
+    int number; /* items are numbers */
+} rb_field;
+
+/* A fact: where it is (rulebook article, eId, line/col), the verbatim span in the original
+ * script, the same span normalized, a one-line summary and the normalized fields. */
+typedef struct rb_fact {
+    char *dim, *rule;
+    long article;
+    char *eid;
+    unsigned line, col;
+    char *text;  /* verbatim original text */
+    char *norm;  /* normalized (simplified) text */
+    char *value; /* summary of the normalized value */
+    rb_field *fields;
+    size_t nfields;
+} rb_fact;
+
+/* A sentence that looks like a dimension (has one of its keywords) but gave no fact. */
+typedef struct rb_unmatched {
+    char *dim;
+    long article;
+    char *eid;
+    unsigned line;
+    char *text;
+} rb_unmatched;
+
+typedef struct rb_facts {
+    rb_fact *v;
+    size_t n, cap;
+    rb_unmatched *u;
+    size_t nu, cu;
+} rb_facts;
+
+void rb_facts_free(rb_facts *f);
+const rb_field *rb_fact_field(const rb_fact *f, const char *name);
+/* First item of a field, or NULL. */
+const char *rb_fact_str(const rb_fact *f, const char *name);
+/* The extraction dimensions the grammar declares, in file order (ids and titles). */
+size_t rb_extract_dims(const rb_grammar *g, const char ***ids, const char ***titles);
+/* Run the extraction rules over a compiled document; facts go to d->facts. */
+rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_error *err);
+
+/* A rulebook as compare sees it: built from a compiled document or read back from XML. */
+typedef struct rb_rulebook {
+    char *id, *title, *jurisdiction, *level, *script, *date, *docnumber, *file;
+    size_t chapters, articles;
+    rb_facts *facts;
+} rb_rulebook;
+
+rb_rulebook *rb_rulebook_from_doc(rb_doc *d); /* takes d->facts (d keeps none) */
+rb_status rb_rulebook_read_xml(const char *path, rb_rulebook **out, rb_error *err);
+void rb_rulebook_free(rb_rulebook *r);
+
+/* ---- compare (compare.c) --------------------------------------------------------------------- */
+
+typedef enum rb_format { RB_FMT_MD = 0, RB_FMT_CSV, RB_FMT_JSON, RB_FMT_HTML } rb_format;
+
+typedef struct rb_compare_opts {
+    rb_format format;
+    int unmatched; /* list sentences that look like a dimension but gave no fact */
+    int bom;       /* CSV: start with a UTF-8 BOM for spreadsheets */
+} rb_compare_opts;
+
+void rb_compare_render(rb_rulebook *const *rbs, size_t n, const rb_compare_opts *o,
+                       rb_buf *out);
+
 /* ---- compile (parse.c, dedup.c) ---------------------------------------------------------- */
 
 typedef struct rb_compile_opts {
