@@ -460,3 +460,196 @@ rb_status rb_akn_write(const rb_doc *d, const char *path, rb_error *err)
     }
     return rb_atomic_commit(&a, err);
 }
+
+/* ---- reading a compiled file back (compare takes .xml inputs) -------------------------------- */
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+static int is_rb(xmlNodePtr n, const char *name)
+{
+    return n->type == XML_ELEMENT_NODE && n->ns && xmlStrEqual(n->ns->href, X(RB_NS)) &&
+           xmlStrEqual(n->name, X(name));
+}
+
+static char *prop(xmlNodePtr n, const char *name)
+{
+    xmlChar *v = xmlGetNoNsProp(n, X(name));
+    if (!v)
+        return NULL;
+    char *s = rb_xstrdup((const char *)v);
+    xmlFree(v);
+    return s;
+}
+
+static char *content(xmlNodePtr n)
+{
+    xmlChar *v = xmlNodeGetContent(n);
+    char *s = rb_xstrdup(v ? (const char *)v : "");
+    xmlFree(v);
+    return s;
+}
+
+static void read_fact(xmlNodePtr n, rb_facts *fs)
+{
+    if (fs->n == fs->cap) {
+        fs->cap = fs->cap ? 2 * fs->cap : 32;
+        fs->v = rb_xrealloc(fs->v, fs->cap * sizeof *fs->v);
+    }
+    rb_fact *f = &fs->v[fs->n++];
+    memset(f, 0, sizeof *f);
+    f->dim = prop(n, "dimension");
+    f->rule = prop(n, "rule");
+    f->eid = prop(n, "eId");
+    f->value = prop(n, "value");
+    char *a = prop(n, "article"), *l = prop(n, "line"), *c = prop(n, "col");
+    f->article = a ? atol(a) : 0;
+    f->line = l ? (unsigned)atol(l) : 0;
+    f->col = c ? (unsigned)atol(c) : 0;
+    free(a);
+    free(l);
+    free(c);
+    if (!f->dim)
+        f->dim = rb_xstrdup("?");
+    if (!f->rule)
+        f->rule = rb_xstrdup("?");
+    if (!f->eid)
+        f->eid = rb_xstrdup("");
+    for (xmlNodePtr k = n->children; k; k = k->next) {
+        if (is_rb(k, "text"))
+            f->text = content(k);
+        else if (is_rb(k, "normalized"))
+            f->norm = content(k);
+        else if (is_rb(k, "field")) {
+            f->fields = rb_xrealloc(f->fields, (f->nfields + 1) * sizeof *f->fields);
+            rb_field *x = &f->fields[f->nfields++];
+            memset(x, 0, sizeof *x);
+            x->name = prop(k, "name");
+            if (!x->name)
+                x->name = rb_xstrdup("?");
+            x->words = prop(k, "words");
+            char *t = prop(k, "type"), *li = prop(k, "list");
+            x->number = t && strcmp(t, "number") == 0;
+            x->list = li && strcmp(li, "true") == 0;
+            free(t);
+            free(li);
+            if (x->list) {
+                for (xmlNodePtr it = k->children; it; it = it->next)
+                    if (is_rb(it, "item")) {
+                        x->items = rb_xrealloc(x->items, (x->n + 1) * sizeof *x->items);
+                        x->items[x->n++] = content(it);
+                    }
+            } else {
+                x->items = rb_xmalloc(sizeof *x->items);
+                x->items[0] = content(k);
+                x->n = 1;
+            }
+        }
+    }
+    if (!f->text)
+        f->text = rb_xstrdup("");
+    if (!f->norm)
+        f->norm = rb_xstrdup(f->text);
+}
+
+static void read_unmatched(xmlNodePtr n, rb_facts *fs)
+{
+    if (fs->nu == fs->cu) {
+        fs->cu = fs->cu ? 2 * fs->cu : 16;
+        fs->u = rb_xrealloc(fs->u, fs->cu * sizeof *fs->u);
+    }
+    rb_unmatched *u = &fs->u[fs->nu++];
+    u->dim = prop(n, "dimension");
+    if (!u->dim)
+        u->dim = rb_xstrdup("?");
+    u->eid = prop(n, "eId");
+    if (!u->eid)
+        u->eid = rb_xstrdup("");
+    char *a = prop(n, "article"), *l = prop(n, "line");
+    u->article = a ? atol(a) : 0;
+    u->line = l ? (unsigned)atol(l) : 0;
+    free(a);
+    free(l);
+    u->text = content(n);
+}
+
+static void walk(xmlNodePtr n, rb_rulebook *r, int *seen_doc)
+{
+    for (; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        if (is_rb(n, "document")) {
+            *seen_doc = 1;
+            r->id = prop(n, "id");
+            r->title = prop(n, "title");
+            r->jurisdiction = prop(n, "jurisdiction");
+            r->level = prop(n, "level");
+            r->date = prop(n, "date");
+            r->docnumber = prop(n, "number");
+            char *c = prop(n, "chapters"), *a = prop(n, "articles");
+            r->chapters = c ? (size_t)atol(c) : 0;
+            r->articles = a ? (size_t)atol(a) : 0;
+            free(c);
+            free(a);
+            continue;
+        }
+        if (is_rb(n, "source")) {
+            r->script = prop(n, "script");
+            continue;
+        }
+        if (is_rb(n, "fact")) {
+            read_fact(n, r->facts);
+            continue;
+        }
+        if (is_rb(n, "unmatched")) {
+            read_unmatched(n, r->facts);
+            continue;
+        }
+        if (xmlStrEqual(n->name, X("body")) || xmlStrEqual(n->name, X("preface")))
+            continue; /* the text is not needed to compare */
+        walk(n->children, r, seen_doc);
+    }
+}
+
+rb_status rb_rulebook_read_xml(const char *path, rb_rulebook **out, rb_error *err)
+{
+    *out = NULL;
+    /* no network, no DTD loading, no entity substitution */
+    xmlDocPtr x = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOWARNING |
+                                              XML_PARSE_NOERROR);
+    if (!x) {
+        const xmlError *e = xmlGetLastError();
+        return rb_error_set(err, RB_EINPUT, "akn", path, e ? (unsigned)e->line : 0, 0,
+                            "xml-invalid", "not well-formed XML: %s",
+                            e && e->message ? e->message : "parse error");
+    }
+    if (x->intSubset || x->extSubset) {
+        xmlFreeDoc(x);
+        return rb_error_set(err, RB_EINPUT, "akn", path, 1, 1, "xml-doctype",
+                            "a DOCTYPE is not allowed in a compiled rulebook (entities refused)");
+    }
+    xmlNodePtr root = xmlDocGetRootElement(x);
+    if (!root || !root->ns || !xmlStrEqual(root->ns->href, X(RB_AKN_NS)) ||
+        !xmlStrEqual(root->name, X("akomaNtoso"))) {
+        xmlFreeDoc(x);
+        return rb_error_set(err, RB_EINPUT, "akn", path, 1, 1, "xml-not-akn",
+                            "not an Akoma Ntoso 3.0 document");
+    }
+    rb_rulebook *r = rb_xcalloc(1, sizeof *r);
+    r->facts = rb_xcalloc(1, sizeof *r->facts);
+    r->file = rb_xstrdup(path);
+    int seen = 0;
+    walk(root, r, &seen);
+    xmlFreeDoc(x);
+    if (!seen) {
+        rb_rulebook_free(r);
+        return rb_error_set(err, RB_EINPUT, "akn", path, 1, 1, "xml-not-rulebook",
+                            "no rb:document metadata: compile the text with `rulebook compile`");
+    }
+    if (!r->id) {
+        const char *b = strrchr(path, '/');
+        r->id = rb_xstrdup(b ? b + 1 : path);
+    }
+    *out = r;
+    return RB_OK;
+}
