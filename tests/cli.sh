@@ -135,5 +135,37 @@ fi
 run "$RB" compile --diagnostics json "$T/empty.txt" -o "$T/x.xml"; expect_rc 2 "json error"
 grep -q '"rule": "input-empty"' "$T/stderr" || fail "json: the error is not in the array"
 
+# ---- compare ------------------------------------------------------------------------------------
+run "$RB" help compare; expect_rc 0 "help compare"
+run "$RB" compare --format pdf corpora/wujin-2021.txt; expect_rc 2 "compare: bad --format"
+run "$RB" compare; expect_rc 2 "compare without FILE"
+mkdir "$T/cmp"
+for f in wujin-2021 chongqing-2018; do "$RB" compile -q corpora/$f.txt -o "$T/cmp/$f.xml" 2>/dev/null; done
+# from compiled XML and from the texts: the same comparison
+run "$RB" compare -q --format json "$T/cmp/wujin-2021.xml" "$T/cmp/chongqing-2018.xml"; expect_rc 0 "compare xml"
+cp "$T/stdout" "$T/from-xml.json"
+run "$RB" compare -q --format json corpora/wujin-2021.txt corpora/chongqing-2018.txt; expect_rc 0 "compare txt"
+cmp -s "$T/stdout" "$T/from-xml.json" || fail "compare from XML and from text differ"
+for k in '"rulebooks": [' '"meetings": [' '"signing": [' '"leave": [' '"deadlines": [' \
+         '"frequency": {"kind": "regular", "count_min": 1, "count_max": 1, "period": "P1W", "per_year_min": 52, "per_year_max": 52}'; do
+  grep -qF "$k" "$T/from-xml.json" || fail "compare json lacks $k"
+done
+if command -v python3 >/dev/null 2>&1; then
+  python3 -m json.tool "$T/from-xml.json" >/dev/null || fail "compare json is not valid JSON"
+fi
+# CSV: RFC 4180 (CRLF, quoted cells), optional BOM
+run "$RB" compare -q --format csv --bom corpora/wujin-2021.txt -o "$T/c.csv"; expect_rc 0 "compare csv"
+head -c 3 "$T/c.csv" | od -An -tx1 | grep -q 'ef bb bf' || fail "--bom: no byte-order mark"
+head -1 "$T/c.csv" | grep -q "$(printf '\r')$" || fail "csv lines do not end in CR LF"
+grep -q '^wujin-2021,常州市武进区,deadlines,49,' "$T/c.csv" || fail "csv: no deadline row for article 49"
+# a bad input: one error line, exit 2, no output
+printf '<x>' >"$T/bad.xml"
+run "$RB" compare "$T/bad.xml" corpora/wujin-2021.txt -o "$T/never.md"; expect_rc 2 "compare bad xml"
+grep -q "bad.xml:.*error: not well-formed XML" "$T/stderr" || fail "compare bad xml: $(cat "$T/stderr")"
+[ -e "$T/never.md" ] && fail "compare wrote an output despite a bad input"
+printf '<?xml version="1.0"?><r/>' >"$T/other.xml"
+run "$RB" compare "$T/other.xml"; expect_rc 2 "compare non-AKN xml"
+grep -q "not an Akoma Ntoso 3.0 document \[xml-not-akn\]" "$T/stderr" || fail "non-AKN xml: $(cat "$T/stderr")"
+
 echo "cli.sh: $n checks, $fails failed"
 [ "$fails" -eq 0 ]
