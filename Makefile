@@ -34,12 +34,13 @@ ASAN_OBJS := $(patsubst compiler/%.c,$(A)/%.o,$(LIB_SRCS)) $(A)/tables.o
 
 CORPORA := $(wildcard corpora/*.txt)
 OUT_XML := $(patsubst corpora/%.txt,out/%.xml,$(CORPORA))
+OUT_COMPARE := out/compare.md out/compare.csv out/compare.json out/compare.html
 GRAMMAR := $(wildcard grammar/*.yaml)
 
 OPENCC_DIR ?= /usr/share/opencc
 OPENCC_DICTS := TSCharacters STCharacters TWVariantsRev TWPhrasesRev TWVariantsRevPhrases
 
-.PHONY: all build test asan out accept deps-build deps-test install uninstall clean
+.PHONY: all build test asan test-html out accept deps-build deps-test install uninstall clean
 .DELETE_ON_ERROR:
 
 all: build out
@@ -84,16 +85,19 @@ $(B)/librulebook.a: $(LIB_OBJS)
 $(B)/rulebook: $(B)/main.o $(B)/librulebook.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-# ---- corpora -> out/ (make -j2 compiles two at a time)
-out: $(OUT_XML)
+# ---- corpora -> out/ (make -j2 compiles two at a time), then the comparison tables
+out: $(OUT_XML) $(OUT_COMPARE)
 
 .SECONDEXPANSION:
 out/%.xml: corpora/%.txt $$(wildcard corpora/$$*.yaml) $(B)/rulebook $(GRAMMAR)
 	@mkdir -p out
 	$(B)/rulebook compile -q $< -o $@ || [ $$? -eq 1 ]
 
+out/compare.%: $(OUT_XML) $(B)/rulebook
+	$(B)/rulebook compare -q --unmatched --format $* $(OUT_XML) -o $@
+
 accept:
-	rm -f $(OUT_XML)
+	rm -f $(OUT_XML) $(OUT_COMPARE)
 	$(MAKE) out
 
 # ---- tests, under AddressSanitizer and UndefinedBehaviorSanitizer
@@ -119,6 +123,10 @@ test asan: $(A)/rulebook $(TESTS)
 	set -e; for t in $(TESTS); do echo "== $$t"; $$t; done; \
 	echo "== tests/cli.sh"; sh tests/cli.sh $(A)/rulebook; \
 	echo "== tests/out.sh"; sh tests/out.sh $(A)/rulebook
+
+# ---- the HTML comparison in a real browser (headless Chromium; .ci/run runs it)
+test-html: $(B)/rulebook
+	sh tests/html.sh $(B)/rulebook
 
 # ---- install
 install: $(B)/rulebook

@@ -16,19 +16,29 @@ committed() { # committed PATH DEST: the committed version of PATH
     return 1
   fi
 }
+check() { # check NAME: compare $T/NAME with out/NAME
+  if ! committed "out/$1" "$T/$1.committed"; then
+    echo "out.sh: out/$1 is not committed"; status=1; return
+  fi
+  if ! cmp -s "$T/$1" "$T/$1.committed"; then
+    echo "out.sh: out/$1 differs from what the compiler now produces:"
+    diff -u "$T/$1.committed" "$T/$1" | head -40
+    status=1
+  fi
+}
+xmls=""
 for f in corpora/*.txt; do
   id=$(basename "$f" .txt)
   "$RB" compile -q "$f" -o "$T/$id.xml" 2>"$T/$id.err"
   rc=$?
   if [ $rc -ge 2 ]; then echo "out.sh: $f does not compile:"; cat "$T/$id.err"; status=1; continue; fi
-  if ! committed "out/$id.xml" "$T/$id.committed"; then
-    echo "out.sh: out/$id.xml is not committed"; status=1; continue
-  fi
-  if ! cmp -s "$T/$id.xml" "$T/$id.committed"; then
-    echo "out.sh: out/$id.xml differs from what the compiler now produces:"
-    diff -u "$T/$id.committed" "$T/$id.xml" | head -40
-    status=1
-  fi
+  check "$id.xml"
+  xmls="$xmls $T/$id.xml"
+done
+for fmt in md csv json html; do
+  # shellcheck disable=SC2086
+  "$RB" compare -q --unmatched --format $fmt $xmls -o "$T/compare.$fmt" || { echo "out.sh: compare --format $fmt failed"; status=1; continue; }
+  check "compare.$fmt"
 done
 if [ $status -ne 0 ]; then
   echo "If the change is intended, accept it with:  make accept && git add out/"
