@@ -1088,6 +1088,8 @@ typedef struct meeting {
     int where_rank;
     const rb_fact *freq;
     const rb_fact *members, *convener;
+    const rb_fact *allfreq[8]; /* every regular frequency given, to spot contradictions */
+    size_t nallfreq;
 } meeting;
 
 static void copy_list(rb_fact *dst, const char *name, const rb_fact *src, const char *from)
@@ -1139,6 +1141,8 @@ static void merge_meetings(const struct rb_extract_rules *r, rb_facts *fs)
             int rank = strcmp(role, "frequency") == 0 ? 3 : strcmp(role, "institute") == 0 ? 1 : 2;
             if (strcmp(role, "frequency") == 0) {
                 const char *k1 = rb_fact_str(f, "kind");
+                if (k1 && strcmp(k1, "regular") == 0 && M->nallfreq < 8)
+                    M->allfreq[M->nallfreq++] = f;
                 if (!M->freq || kind_rank(k1) > kind_rank(rb_fact_str(M->freq, "kind")))
                     M->freq = f;
             } else if (strcmp(role, "members") == 0 && !M->members) {
@@ -1221,6 +1225,23 @@ static void merge_meetings(const struct rb_extract_rules *r, rb_facts *fs)
                 snprintf(val, sizeof val, "%s", kind);
             }
             f->value = rb_xstrdup(val);
+            /* a second regular frequency that says something else */
+            for (size_t k = 0; q && k < M->nallfreq; k++) {
+                const rb_fact *o = M->allfreq[k];
+                if (o == q)
+                    continue;
+                const char *oc = rb_fact_str(o, "count"), *op = rb_fact_str(o, "period");
+                if (oc && op && cnt && per && strcmp(oc, cnt) == 0 && strcmp(op, per) == 0)
+                    continue;
+                char c[256];
+                snprintf(c, sizeof c, "%s%s次 in article %ld (line %u)", op ? op : "?",
+                         oc ? oc : "?", o->article, o->line);
+                rb_field *x = (rb_field *)rb_fact_field(f, "conflict");
+                if (!x)
+                    x = fact_set(f, "conflict");
+                field_push(x, c);
+                x->list = 1;
+            }
         }
     for (size_t j = 0; j < nm; j++) {
         free(m[j].type);
