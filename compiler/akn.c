@@ -124,6 +124,7 @@ static void meta(wr *W)
     start(W, "rb:source");
     const char *file = strrchr(d->name, '/');
     attr(W, "file", file ? file + 1 : d->name);
+    attr(W, "path", d->name);
     attr(W, "sha256", d->src->sha256);
     attrf(W, "bytes", "%zu", d->src->raw_len);
     attr(W, "encoding", d->src->encoding);
@@ -652,4 +653,192 @@ rb_status rb_rulebook_read_xml(const char *path, rb_rulebook **out, rb_error *er
     }
     *out = r;
     return RB_OK;
+}
+
+/* ---- reading a compiled file back as a document (check and diff take .xml inputs) ------------ */
+
+typedef struct lines {
+    rb_buf *v;
+    size_t n;
+} lines;
+
+static void line_put(lines *L, const char *line_attr, const char *text, int sep)
+{
+    long l = line_attr ? atol(line_attr) : 0;
+    if (l <= 0 || l > 10000000)
+        return;
+    if ((size_t)l > L->n) {
+        L->v = rb_xrealloc(L->v, (size_t)l * sizeof *L->v);
+        for (size_t i = L->n; i < (size_t)l; i++)
+            rb_buf_init(&L->v[i]);
+        L->n = (size_t)l;
+    }
+    rb_buf *b = &L->v[l - 1];
+    if (sep && b->len)
+        rb_buf_putc(b, ' ');
+    rb_buf_puts(b, text);
+}
+
+static void put_node(lines *L, xmlNodePtr n, int sep)
+{
+    xmlChar *ln = xmlGetNsProp(n, X("line"), X(RB_NS));
+    char *t = content(n);
+    line_put(L, (const char *)ln, t, sep);
+    free(t);
+    xmlFree(ln);
+}
+
+/* The line of the nearest ancestor (or self) with rb:line. */
+static xmlChar *line_of(xmlNodePtr n)
+{
+    for (; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
+        xmlChar *l = xmlGetNsProp(n, X("line"), X(RB_NS));
+        if (l)
+            return l;
+    }
+    return NULL;
+}
+
+static int is_akn(xmlNodePtr n, const char *name)
+{
+    return n->type == XML_ELEMENT_NODE && n->ns && xmlStrEqual(n->ns->href, X(RB_AKN_NS)) &&
+           xmlStrEqual(n->name, X(name));
+}
+
+static void collect(lines *L, xmlNodePtr n, rb_diags *diags, const char *src)
+{
+    for (; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        if (is_rb(n, "junk")) {
+            char *kind = prop(n, "kind"), *line = prop(n, "line"), *col = prop(n, "col");
+            char *t = content(n);
+            if (kind && strcmp(kind, "insertion") == 0)
+                rb_diags_add(diags, RB_WARNING, src, line ? (unsigned)atol(line) : 0,
+                             col ? (unsigned)atol(col) : 0, "junk-insertion",
+                             "'%s' is inserted here; the other copy reads without it (set aside "
+                             "when compiled)",
+                             t);
+            else if (kind && strcmp(kind, "duplicate-copy") == 0)
+                rb_diags_add(diags, RB_WARNING, src, line ? (unsigned)atol(line) : 0,
+                             col ? (unsigned)atol(col) : 0, "duplicate-run",
+                             "a repeated copy of earlier articles starts here (set aside when "
+                             "compiled)");
+            free(kind);
+            free(line);
+            free(col);
+            free(t);
+            continue;
+        }
+        if (is_akn(n, "p")) {
+            /* a preface or content paragraph: its text goes on its line, after any number */
+            xmlChar *l = line_of(n);
+            char *t = content(n);
+            line_put(L, (const char *)l, t, 0);
+            free(t);
+            xmlFree(l);
+            continue;
+        }
+        if (is_akn(n, "num")) {
+            xmlChar *l = line_of(n->parent);
+            char *t = content(n);
+            line_put(L, (const char *)l, t, 0);
+            free(t);
+            xmlFree(l);
+            continue;
+        }
+        if (is_akn(n, "heading")) {
+            put_node(L, n, 1);
+            continue;
+        }
+        collect(L, n->children, diags, src); /* meta/proprietary holds the junk records */
+    }
+}
+
+rb_status rb_akn_load_doc(const rb_grammar *g, const char *path, const rb_compile_opts *o,
+                          rb_doc **out, rb_diags *diags, rb_error *err)
+{
+    *out = NULL;
+    xmlDocPtr x = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOWARNING |
+                                              XML_PARSE_NOERROR);
+    if (!x) {
+        const xmlError *e = xmlGetLastError();
+        return rb_error_set(err, RB_EINPUT, "akn", path, e ? (unsigned)e->line : 0, 0,
+                            "xml-invalid", "not well-formed XML: %s",
+                            e && e->message ? e->message : "parse error");
+    }
+    xmlNodePtr root = xmlDocGetRootElement(x);
+    if (x->intSubset || x->extSubset || !root || !root->ns ||
+        !xmlStrEqual(root->ns->href, X(RB_AKN_NS))) {
+        xmlFreeDoc(x);
+        return rb_error_set(err, RB_EINPUT, "akn", path, 1, 1, "xml-not-akn",
+                            "not an Akoma Ntoso 3.0 document (or it has a DOCTYPE)");
+    }
+    /* where the text came from, for the diagnostics */
+    char *src = NULL;
+    rb_rulebook *meta = rb_xcalloc(1, sizeof *meta);
+    meta->facts = rb_xcalloc(1, sizeof *meta->facts);
+    int seen = 0;
+    walk(root, meta, &seen);
+    for (xmlNodePtr n = root; n;) {
+        if (is_rb(n, "source")) {
+            src = prop(n, "path");
+            break;
+        }
+        if (n->children && n->type == XML_ELEMENT_NODE && !is_akn(n, "body") &&
+            !is_akn(n, "preface"))
+            n = n->children;
+        else {
+            while (n && !n->next)
+                n = n->parent;
+            if (n)
+                n = n->next;
+        }
+    }
+    if (!src)
+        src = rb_xstrdup(path);
+    lines L = {0};
+    rb_diags junkd;
+    rb_diags_init(&junkd);
+    collect(&L, root, &junkd, src);
+    xmlFreeDoc(x);
+    rb_buf text;
+    rb_buf_init(&text);
+    for (size_t i = 0; i < L.n; i++) {
+        rb_buf_put(&text, L.v[i].data ? L.v[i].data : "", L.v[i].len);
+        rb_buf_putc(&text, '\n');
+        rb_buf_free(&L.v[i]);
+    }
+    free(L.v);
+    rb_compile_opts co = *o;
+    co.no_meta = 1;
+    co.meta_path = NULL;
+    rb_doc *d = NULL;
+    rb_status st = seen ? rb_compile_bytes(g, src, text.data ? text.data : "", text.len, &co, &d,
+                                           diags, err)
+                        : rb_error_set(err, RB_EINPUT, "akn", path, 1, 1, "xml-not-rulebook",
+                                       "no rb:document metadata: compile the text with "
+                                       "`rulebook compile`");
+    rb_buf_free(&text);
+    if (st == RB_OK) {
+        /* metadata as compiled (sidecar included) */
+        char **slots[] = {&d->id, &d->title, &d->jurisdiction, &d->level, &d->date,
+                          &d->docnumber};
+        char *vals[] = {meta->id, meta->title, meta->jurisdiction, meta->level, meta->date,
+                        meta->docnumber};
+        for (size_t i = 0; i < 6; i++)
+            if (vals[i]) {
+                free(*slots[i]);
+                *slots[i] = rb_xstrdup(vals[i]);
+            }
+        for (size_t i = 0; i < junkd.n; i++) {
+            const rb_diag *j = &junkd.items[i];
+            rb_diags_add(diags, j->severity, j->file, j->line, j->col, j->rule, "%s", j->message);
+        }
+        *out = d;
+    }
+    rb_diags_free(&junkd);
+    rb_rulebook_free(meta);
+    free(src);
+    return st;
 }

@@ -256,6 +256,7 @@ typedef struct rb_grammar {
     void *mctx;  /* pcre2_match_context_8 *: match, depth and heap limits */
     void *mdata; /* pcre2_match_data_8 * shared by single-threaded callers */
     struct rb_extract_rules *extract; /* fact rules (extract.c), NULL until loaded */
+    struct rb_check_rules *check;     /* check patterns and tables (check.c) */
 } rb_grammar;
 
 /* Load every *.yaml under dir that declares `grammar: structure` (and, through
@@ -468,6 +469,37 @@ typedef struct rb_compare_opts {
 void rb_compare_render(rb_rulebook *const *rbs, size_t n, const rb_compare_opts *o,
                        rb_buf *out);
 
+/* ---- check (check.c) ----------------------------------------------------------------------------- */
+
+typedef struct rb_finding {
+    char *rule;
+    rb_severity severity;
+    char *file;
+    unsigned line, col;
+    long article; /* 0 outside the articles */
+    char *message;
+    char *key;            /* the words the fingerprint is made of */
+    char fingerprint[17]; /* stable across moved lines: rule, rulebook, article, words */
+} rb_finding;
+
+typedef struct rb_findings {
+    rb_finding *v;
+    size_t n, cap;
+} rb_findings;
+
+typedef enum rb_check_format { RB_CHECK_TEXT = 0, RB_CHECK_JSON, RB_CHECK_SARIF } rb_check_format;
+
+/* Check compiled documents together (citations and deadlines are compared across them). cd
+ * holds their compile diagnostics, which become findings too. out is sorted by file and line. */
+rb_status rb_check(const rb_grammar *g, rb_doc *const *docs, size_t n, const rb_diags *cd,
+                   rb_findings *out, rb_error *err);
+/* Drop the findings whose fingerprints appear in a previous JSON or SARIF output; returns how
+ * many were dropped. */
+size_t rb_findings_apply_baseline(rb_findings *fs, const char *baseline, size_t n);
+void rb_findings_render(const rb_findings *fs, rb_check_format fmt, rb_severity min, rb_buf *b);
+size_t rb_findings_count(const rb_findings *fs, rb_severity min);
+void rb_findings_free(rb_findings *f);
+
 /* ---- compile (parse.c, dedup.c) ---------------------------------------------------------- */
 
 typedef struct rb_compile_opts {
@@ -497,6 +529,12 @@ void rb_doc_apply_meta(rb_doc *doc, const rb_meta *m, rb_diags *diags);
 #define RB_NS "urn:x-rulebook:model:1"
 
 rb_status rb_akn_write(const rb_doc *d, const char *path, rb_error *err); /* atomic */
+/* A compiled .xml read back as a document: the text of its preface and body is laid out on
+ * the source lines it came from and compiled again (so line numbers are the source's), the
+ * sidecar metadata it recorded is applied, and its junk records (insertions, duplicate copies)
+ * become diagnostics. */
+rb_status rb_akn_load_doc(const rb_grammar *g, const char *path, const rb_compile_opts *o,
+                          rb_doc **out, rb_diags *diags, rb_error *err);
 rb_status rb_akn_write_fd(const rb_doc *d, int fd, rb_error *err);
 
 #endif
