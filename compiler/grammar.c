@@ -329,9 +329,12 @@ static rb_status load_structure(rb_grammar *g, const char *path, yaml_document_t
     return RB_OK;
 }
 
-/* Implemented by extract.c; loads a `grammar: extract` file. */
+/* Implemented by extract.c and check.c: load a `grammar: extract` / `grammar: check` file. */
 rb_status rb_extract_add(rb_grammar *g, const char *path, yaml_document_t *doc,
                          yaml_node_t *root, rb_error *err);
+rb_status rb_check_add(rb_grammar *g, const char *path, yaml_document_t *doc, yaml_node_t *root,
+                       rb_error *err);
+void rb_check_rules_free(struct rb_check_rules *r);
 
 rb_status rb_grammar_add_file(rb_grammar *g, const char *path, rb_error *err)
 {
@@ -343,13 +346,13 @@ rb_status rb_grammar_add_file(rb_grammar *g, const char *path, rb_error *err)
     const char *kind = rb_yaml_str(rb_yaml_get(&doc, root, "grammar"));
     if (!kind)
         st = rb_error_set(err, RB_EGRAMMAR, "grammar", path, 1, 1, "grammar-schema",
-                          "missing `grammar:` (structure, extract, check or table)");
+                          "missing `grammar:` (structure, extract or check)");
     else if (strcmp(kind, "structure") == 0)
         st = load_structure(g, path, &doc, root, err);
     else if (strcmp(kind, "extract") == 0)
         st = rb_extract_add(g, path, &doc, root, err);
-    else if (strcmp(kind, "check") == 0 || strcmp(kind, "table") == 0)
-        st = RB_OK; /* read by the check stage */
+    else if (strcmp(kind, "check") == 0)
+        st = rb_check_add(g, path, &doc, root, err);
     else
         st = rb_error_set(err, RB_EGRAMMAR, "grammar", path, 1, 1, "grammar-schema",
                           "unknown grammar kind '%s'", kind);
@@ -419,6 +422,7 @@ void rb_grammar_free(rb_grammar *g)
     pcre2_match_context_free(g->mctx);
     pcre2_match_data_free(g->mdata);
     rb_extract_rules_free(g->extract);
+    rb_check_rules_free(g->check);
     free(g);
 }
 

@@ -22,6 +22,7 @@ static const char HELP_MAIN[] =
     "commands:\n"
     "  compile   raw rulebook text -> Akoma Ntoso 3.0 XML (with the extracted facts)\n"
     "  compare   comparison tables across rulebooks: meetings, signing, leave, deadlines\n"
+    "  check     consistency findings for legal staff (text, JSON, SARIF for CI)\n"
     "  help      show the help of a command: rulebook help compile\n"
     "\n"
     "options for every command:\n"
@@ -35,6 +36,7 @@ static const char HELP_MAIN[] =
     "  rulebook compile corpora/wuhan-2018.txt -o out/wuhan-2018.xml\n"
     "  rulebook compile corpora/*.txt -o out/\n"
     "  rulebook compare out/*.xml --format md\n"
+    "  rulebook check corpora/*.txt --format sarif -o check.sarif\n"
     "See `man rulebook` or README.md for the tour.\n";
 
 static const char HELP_COMPILE[] =
@@ -83,6 +85,31 @@ static const char HELP_COMPARE[] =
     "examples:\n"
     "  rulebook compare out/*.xml --format html -o compare.html\n"
     "  rulebook compare corpora/*.txt --format csv --bom -o facts.csv\n";
+
+static const char HELP_CHECK[] =
+    "usage: rulebook check FILE... [--format text|json|sarif] [-o OUT] [--baseline FILE]\n"
+    "                              [--min-severity note|warning|error] [--grammar DIR]\n"
+    "\n"
+    "Consistency findings for legal staff: numbering, empty or truncated texts, duplicate copies\n"
+    "and injected characters, pinyin and lost characters, mixed scripts, contradicting\n"
+    "frequencies or deadlines, meetings used but never instituted, roles outside the\n"
+    "composition, the wrong head-of-government word, superseded instruments and renamed\n"
+    "bodies, the repeal clause and self-citation; across several FILEs, one instrument cited\n"
+    "two ways and deadlines longer than a cited higher-level rulebook's. FILE is a text (.txt)\n"
+    "or a compiled .xml. Each finding: FILE:LINE:COL: severity: message [rule-id].\n"
+    "\n"
+    "  --format FMT         text (default), json, or sarif (SARIF 2.1.0 for code scanning)\n"
+    "  -o OUT               write to OUT atomically (default: stdout)\n"
+    "  --baseline FILE      a previous json or sarif output: findings listed there are not\n"
+    "                       reported again (their fingerprints survive moved lines)\n"
+    "  --min-severity S     report and count findings of severity S and above (default warning)\n"
+    "\n"
+    "exit status: 0 no finding at or above the threshold, 1 findings, 2 trouble\n"
+    "\n"
+    "examples:\n"
+    "  rulebook check corpora/chongqing-2018.txt\n"
+    "  rulebook check corpora/*.txt --format sarif -o check.sarif\n"
+    "  rulebook check new.txt --baseline accepted.json --min-severity warning\n";
 
 static void usage_error(const char *cmd, const char *fmt, const char *arg)
 {
@@ -425,6 +452,144 @@ static int cmd_compare(int argc, char **argv)
     return rc;
 }
 
+static int cmd_check(int argc, char **argv)
+{
+    common c = {0};
+    rb_diags_init(&c.diags);
+    const char *out = NULL, *baseline = NULL;
+    rb_check_format fmt = RB_CHECK_TEXT;
+    rb_severity min = RB_WARNING;
+    static const struct option opts[] = {{"output", required_argument, 0, 'o'},
+                                         {"format", required_argument, 0, 'f'},
+                                         {"baseline", required_argument, 0, 'b'},
+                                         {"min-severity", required_argument, 0, 's'},
+                                         {"grammar", required_argument, 0, 'g'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int ch;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'o': out = optarg; break;
+        case 'f':
+            if (strcmp(optarg, "text") == 0)
+                fmt = RB_CHECK_TEXT;
+            else if (strcmp(optarg, "json") == 0)
+                fmt = RB_CHECK_JSON;
+            else if (strcmp(optarg, "sarif") == 0)
+                fmt = RB_CHECK_SARIF;
+            else {
+                usage_error("check", "--format takes text, json or sarif, not '%s'", optarg);
+                return EXIT_TROUBLE;
+            }
+            break;
+        case 'b': baseline = optarg; break;
+        case 's':
+            if (strcmp(optarg, "note") == 0)
+                min = RB_NOTE;
+            else if (strcmp(optarg, "warning") == 0)
+                min = RB_WARNING;
+            else if (strcmp(optarg, "error") == 0)
+                min = RB_ERROR;
+            else {
+                usage_error("check", "--min-severity takes note, warning or error, not '%s'",
+                            optarg);
+                return EXIT_TROUBLE;
+            }
+            break;
+        case 'g': c.grammar_dir = optarg; break;
+        case 'h': fputs(HELP_CHECK, stdout); return EXIT_OK;
+        case ':':
+            usage_error("check", "option %s needs an argument", argv[optind - 1]);
+            return EXIT_TROUBLE;
+        default:
+            usage_error("check", "unknown option '%s'", argv[optind - 1]);
+            return EXIT_TROUBLE;
+        }
+    }
+    int n = argc - optind;
+    if (n < 1) {
+        usage_error("check", "%s", "check needs at least one FILE");
+        return EXIT_TROUBLE;
+    }
+    char *base = NULL;
+    size_t nbase = 0;
+    if (baseline) {
+        FILE *bf = fopen(baseline, "rb");
+        if (!bf) {
+            fprintf(stderr, "%s:0:0: error: cannot open the baseline: %s [io-read]\n", baseline,
+                    strerror(errno));
+            return EXIT_TROUBLE;
+        }
+        rb_buf bb;
+        rb_buf_init(&bb);
+        char tmp[65536];
+        size_t r;
+        while ((r = fread(tmp, 1, sizeof tmp, bf)) > 0)
+            rb_buf_put(&bb, tmp, r);
+        fclose(bf);
+        nbase = bb.len;
+        base = rb_buf_detach(&bb);
+    }
+    rb_grammar *g = load_grammar(&c);
+    if (!g) {
+        flush_diags(&c, 0);
+        finish_diags(&c);
+        free(base);
+        return EXIT_TROUBLE;
+    }
+    rb_compile_opts co;
+    rb_compile_opts_default(&co);
+    rb_doc **docs = rb_xcalloc((size_t)n, sizeof *docs);
+    rb_diags cd; /* compile diagnostics: they become findings */
+    rb_diags_init(&cd);
+    int rc = EXIT_OK;
+    for (int i = 0; i < n; i++) {
+        const char *f = argv[optind + i];
+        rb_error err;
+        rb_error_clear(&err);
+        rb_status st = has_suffix(f, ".xml") ? rb_akn_load_doc(g, f, &co, &docs[i], &cd, &err)
+                                             : rb_compile_file(g, f, &co, &docs[i], &cd, &err);
+        if (st != RB_OK) {
+            rb_diags_add_error(&c.diags, &err);
+            rc = EXIT_TROUBLE;
+        }
+    }
+    if (rc == EXIT_OK) {
+        rb_findings fs;
+        rb_error err;
+        rb_error_clear(&err);
+        rb_check(g, docs, (size_t)n, &cd, &fs, &err);
+        if (base)
+            rb_findings_apply_baseline(&fs, base, nbase);
+        rb_buf b;
+        rb_buf_init(&b);
+        rb_findings_render(&fs, fmt, min, &b);
+        if (out && strcmp(out, "-") != 0) {
+            if (rb_write_atomic(out, b.data ? b.data : "", b.len, &err) != RB_OK) {
+                rb_diags_add_error(&c.diags, &err);
+                rc = EXIT_TROUBLE;
+            }
+        } else if (b.len) {
+            fwrite(b.data, 1, b.len, stdout);
+        }
+        if (rc == EXIT_OK)
+            rc = rb_findings_count(&fs, min) ? EXIT_FINDINGS : EXIT_OK;
+        rb_buf_free(&b);
+        rb_findings_free(&fs);
+    }
+    flush_diags(&c, 0);
+    finish_diags(&c);
+    for (int i = 0; i < n; i++)
+        rb_doc_free(docs[i]);
+    free(docs);
+    rb_diags_free(&cd);
+    rb_grammar_free(g);
+    free(base);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -453,6 +618,10 @@ int main(int argc, char **argv)
             fputs(HELP_COMPARE, stdout);
             return EXIT_OK;
         }
+        if (strcmp(argv[2], "check") == 0) {
+            fputs(HELP_CHECK, stdout);
+            return EXIT_OK;
+        }
         usage_error(NULL, "no help for unknown command '%s'", argv[2]);
         return EXIT_TROUBLE;
     }
@@ -460,6 +629,8 @@ int main(int argc, char **argv)
         return cmd_compile(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)
         return cmd_compare(argc - 1, argv + 1);
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
     usage_error(NULL, "unknown command '%s'", cmd);
     return EXIT_TROUBLE;
 }

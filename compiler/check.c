@@ -1,0 +1,1356 @@
+/* check.c: the consistency stage. Compiled documents (with their facts) -> findings for legal
+ * staff, each with a rule id, a severity, one sentence, the file, line, column and article, and
+ * a fingerprint that stays put when lines move (for --baseline in CI).
+ *
+ *   structure   numbering (from compile), empty article or chapter, text outside articles,
+ *               a text that ends mid-sentence or lacks its closing article
+ *   damage      duplicate copies and their insertions (from compile), injected characters
+ *               (character bigrams: a run no word contains, whose removal joins two words),
+ *               pinyin annotations and lost characters (patterns), mixed scripts
+ *   consistency one meeting type with two frequencies, one action with two deadlines, a
+ *               meeting type used but never instituted, a signer or convener outside the
+ *               composition, a head-of-government word of another level
+ *   references  superseded instruments and renamed bodies (tables, by date), the repeal
+ *               clause, self-citation; across files: one instrument spelled two ways (one with
+ *               inserted characters), deadlines longer than the cited higher-level rulebook's
+ * Pattern and table rules are in grammar/check.yaml. */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- rules from YAML -------------------------------------------------------------------------- */
+
+typedef struct cpat {
+    char *id, *message;
+    rb_severity sev;
+    void *code;
+} cpat;
+
+typedef struct csup {
+    char *title;  /* normalized */
+    char *replaced_by, *from, *note;
+} csup;
+
+typedef struct cren {
+    void *code;
+    char *replaced_by, *from, *note;
+} cren;
+
+struct rb_check_rules {
+    cpat *pats;
+    size_t npats;
+    void **closing;
+    size_t nclosing;
+    csup *sup;
+    size_t nsup;
+    cren *ren;
+    size_t nren;
+    char **head_suffix, **head_word;
+    size_t nhead;
+};
+
+void rb_check_rules_free(struct rb_check_rules *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->npats; i++) {
+        free(r->pats[i].id);
+        free(r->pats[i].message);
+        rb_regex_free(r->pats[i].code);
+    }
+    free(r->pats);
+    for (size_t i = 0; i < r->nclosing; i++)
+        rb_regex_free(r->closing[i]);
+    free(r->closing);
+    for (size_t i = 0; i < r->nsup; i++) {
+        free(r->sup[i].title);
+        free(r->sup[i].replaced_by);
+        free(r->sup[i].from);
+        free(r->sup[i].note);
+    }
+    free(r->sup);
+    for (size_t i = 0; i < r->nren; i++) {
+        rb_regex_free(r->ren[i].code);
+        free(r->ren[i].replaced_by);
+        free(r->ren[i].from);
+        free(r->ren[i].note);
+    }
+    free(r->ren);
+    for (size_t i = 0; i < r->nhead; i++) {
+        free(r->head_suffix[i]);
+        free(r->head_word[i]);
+    }
+    free(r->head_suffix);
+    free(r->head_word);
+    free(r);
+}
+
+static char *ystr(yaml_document_t *doc, yaml_node_t *m, const char *k)
+{
+    const char *v = rb_yaml_str(rb_yaml_get(doc, m, k));
+    return v ? rb_xstrdup(v) : NULL;
+}
+
+/* One example must match (or, for `not`, must not): run through the normalizer first. */
+static int example_matches(const rb_grammar *g, void *code, const char *id, const char *ex,
+                           rb_error *err)
+{
+    size_t l;
+    char *t = rb_normalize_str(ex, strlen(ex), 1, &l);
+    size_t ov[4];
+    int m = rb_regex_match(g, code, id, t, l, 0, ov, 2, err);
+    free(t);
+    return m;
+}
+
+static int valid_date(const char *s)
+{
+    int y, m, d;
+    char tail;
+    return s && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && m >= 1 && m <= 12 &&
+           d >= 1 && d <= 31;
+}
+
+rb_status rb_check_add(rb_grammar *g, const char *path, yaml_document_t *doc, yaml_node_t *root,
+                       rb_error *err)
+{
+    if (!g->check)
+        g->check = rb_xcalloc(1, sizeof *g->check);
+    struct rb_check_rules *r = g->check;
+    size_t n;
+    yaml_node_item_t *it = rb_yaml_items(rb_yaml_get(doc, root, "patterns"), &n);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *pn = yaml_document_get_node(doc, it[i]);
+        char *id = ystr(doc, pn, "id"), *msg = ystr(doc, pn, "message"),
+             *sev = ystr(doc, pn, "severity");
+        yaml_node_t *rxn = rb_yaml_get(doc, pn, "regex");
+        const char *rx = rb_yaml_str(rxn);
+        if (!id || !msg || !rx) {
+            free(id);
+            free(msg);
+            free(sev);
+            return rb_error_set(err, RB_EGRAMMAR, "check", path, rb_yaml_line(pn), 1,
+                                "grammar-schema", "a check pattern needs id, message and regex");
+        }
+        void *code = rb_regex_compile(rx, path, rb_yaml_line(rxn), rb_yaml_col(rxn), id, err);
+        if (!code) {
+            free(id);
+            free(msg);
+            free(sev);
+            return RB_EGRAMMAR;
+        }
+        r->pats = rb_xrealloc(r->pats, (r->npats + 1) * sizeof *r->pats);
+        cpat *p = &r->pats[r->npats++];
+        p->id = id;
+        p->message = msg;
+        p->code = code;
+        p->sev = sev && strcmp(sev, "error") == 0 ? RB_ERROR
+                 : sev && strcmp(sev, "note") == 0 ? RB_NOTE
+                                                   : RB_WARNING;
+        free(sev);
+        static const char *const keys[] = {"examples", "not"};
+        for (int w = 0; w < 2; w++) {
+            size_t ne;
+            yaml_node_item_t *ex = rb_yaml_items(rb_yaml_get(doc, pn, keys[w]), &ne);
+            if (w == 0 && ne == 0)
+                return rb_error_set(err, RB_EGRAMMAR, "check", path, rb_yaml_line(pn), 1,
+                                    "grammar-schema", "check pattern %s has no examples", id);
+            for (size_t k = 0; k < ne; k++) {
+                const char *e = rb_yaml_str(yaml_document_get_node(doc, ex[k]));
+                if (e && example_matches(g, code, id, e, err) != (w == 0))
+                    return rb_error_set(err, RB_EGRAMMAR, "check", path, rb_yaml_line(pn), 1,
+                                        "grammar-example", "check pattern %s %s '%s'", id,
+                                        w == 0 ? "does not match its example" : "matches", e);
+            }
+        }
+    }
+    it = rb_yaml_items(rb_yaml_get(doc, root, "closing"), &n);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *cn = yaml_document_get_node(doc, it[i]);
+        yaml_node_t *rxn = rb_yaml_get(doc, cn, "regex");
+        const char *rx = rb_yaml_str(rxn), *ex = rb_yaml_str(rb_yaml_get(doc, cn, "example"));
+        if (!rx || !ex)
+            return rb_error_set(err, RB_EGRAMMAR, "check", path, rb_yaml_line(cn), 1,
+                                "grammar-schema", "a closing pattern needs regex and example");
+        void *code = rb_regex_compile(rx, path, rb_yaml_line(rxn), rb_yaml_col(rxn), "closing",
+                                      err);
+        if (!code)
+            return RB_EGRAMMAR;
+        r->closing = rb_xrealloc(r->closing, (r->nclosing + 1) * sizeof *r->closing);
+        r->closing[r->nclosing++] = code;
+        if (example_matches(g, code, "closing", ex, err) != 1)
+            return rb_error_set(err, RB_EGRAMMAR, "check", path, rb_yaml_line(cn), 1,
+                                "grammar-example", "closing pattern '%s' does not match '%s'", rx,
+                                ex);
+    }
+    it = rb_yaml_items(rb_yaml_get(doc, root, "superseded"), &n);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *sn = yaml_document_get_node(doc, it[i]);
+        const char *title = rb_yaml_str(rb_yaml_get(doc, sn, "title"));
+        char *from = ystr(doc, sn, "from");
+        if (!title || !valid_date(from)) {
+            free(from);
+            return rb_error_set(err, RB_EGRAMMAR, "check", path, rb_yaml_line(sn), 1,
+                                "grammar-schema",
+                                "a superseded entry needs title and from (YYYY-MM-DD)");
+        }
+        r->sup = rb_xrealloc(r->sup, (r->nsup + 1) * sizeof *r->sup);
+        csup *s = &r->sup[r->nsup++];
+        s->title = rb_normalize_str(title, strlen(title), 1, NULL);
+        s->replaced_by = ystr(doc, sn, "replaced_by");
+        s->from = from;
+        s->note = ystr(doc, sn, "note");
+    }
+    it = rb_yaml_items(rb_yaml_get(doc, root, "renamed"), &n);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *rn = yaml_document_get_node(doc, it[i]);
+        yaml_node_t *rxn = rb_yaml_get(doc, rn, "regex");
+        const char *rx = rb_yaml_str(rxn), *ex = rb_yaml_str(rb_yaml_get(doc, rn, "example"));
+        char *from = ystr(doc, rn, "from");
+        if (!rx || !ex || !valid_date(from)) {
+            free(from);
+            return rb_error_set(err, RB_EGRAMMAR, "check", path, rb_yaml_line(rn), 1,
+                                "grammar-schema",
+                                "a renamed entry needs regex, example and from (YYYY-MM-DD)");
+        }
+        void *code = rb_regex_compile(rx, path, rb_yaml_line(rxn), rb_yaml_col(rxn), "renamed",
+                                      err);
+        if (!code) {
+            free(from);
+            return RB_EGRAMMAR;
+        }
+        r->ren = rb_xrealloc(r->ren, (r->nren + 1) * sizeof *r->ren);
+        cren *c = &r->ren[r->nren++];
+        c->code = code;
+        c->from = from;
+        c->replaced_by = ystr(doc, rn, "replaced_by");
+        c->note = ystr(doc, rn, "note");
+        if (example_matches(g, code, "renamed", ex, err) != 1)
+            return rb_error_set(err, RB_EGRAMMAR, "check", path, rb_yaml_line(rn), 1,
+                                "grammar-example", "renamed pattern '%s' does not match '%s'", rx,
+                                ex);
+    }
+    yaml_node_pair_t *hp = rb_yaml_pairs(rb_yaml_get(doc, root, "head_words"), &n);
+    for (size_t i = 0; i < n; i++) {
+        const char *k = rb_yaml_str(yaml_document_get_node(doc, hp[i].key));
+        const char *v = rb_yaml_str(yaml_document_get_node(doc, hp[i].value));
+        if (!k || !v)
+            continue;
+        r->head_suffix = rb_xrealloc(r->head_suffix, (r->nhead + 1) * sizeof *r->head_suffix);
+        r->head_word = rb_xrealloc(r->head_word, (r->nhead + 1) * sizeof *r->head_word);
+        r->head_suffix[r->nhead] = rb_normalize_str(k, strlen(k), 1, NULL);
+        r->head_word[r->nhead] = rb_normalize_str(v, strlen(v), 1, NULL);
+        r->nhead++;
+    }
+    return RB_OK;
+}
+
+/* ---- the rule catalogue (for SARIF and --help) ------------------------------------------------ */
+
+typedef struct rule_info {
+    const char *id;
+    rb_severity sev;
+    const char *text;
+} rule_info;
+
+static const rule_info RULES[] = {
+    {"numbering-gap", RB_ERROR, "A number is missing from the sequence of chapters, articles or points."},
+    {"numbering-duplicate", RB_ERROR, "The same number appears twice in a row."},
+    {"numbering-restart", RB_ERROR, "The numbering restarts, and the restarted text is not a copy."},
+    {"numbering-start", RB_WARNING, "The numbering does not start at one."},
+    {"empty-article", RB_WARNING, "An article has a number but no text."},
+    {"empty-chapter", RB_WARNING, "A chapter has a heading but no articles."},
+    {"text-outside-article", RB_WARNING, "Text stands between a chapter heading and its first article."},
+    {"chapter-heading-missing", RB_WARNING, "A chapter has no heading."},
+    {"title-missing", RB_WARNING, "No title line precedes the body."},
+    {"truncated-mid-sentence", RB_WARNING, "The text ends in the middle of a sentence."},
+    {"closing-article-missing", RB_WARNING, "No closing article (…适用本规则, 自…施行, …同时废止): the text may be cut short."},
+    {"duplicate-run", RB_WARNING, "A stretch of articles is repeated; the model keeps one copy."},
+    {"copy-difference", RB_WARNING, "Two copies of an article differ."},
+    {"junk-insertion", RB_WARNING, "Characters are inserted in one copy of a repeated article."},
+    {"injected-characters", RB_WARNING, "Characters that no word contains break the surrounding words; removing them joins two words."},
+    {"mixed-script", RB_WARNING, "Simplified and traditional characters are mixed in one document."},
+    {"meeting-frequency-conflict", RB_WARNING, "One meeting type is given two different frequencies."},
+    {"deadline-conflict", RB_WARNING, "One action is given two different deadlines."},
+    {"meeting-not-instituted", RB_WARNING, "A meeting type is used in a leave or signing article but never instituted."},
+    {"role-not-in-composition", RB_NOTE, "A role that signs or convenes is not a member of the government by its composition article."},
+    {"head-title-level", RB_WARNING, "The head-of-government word does not match the jurisdiction's level (市长 in a 区 rulebook)."},
+    {"superseded-citation", RB_WARNING, "A cited instrument had been replaced when the rulebook was issued."},
+    {"renamed-body", RB_WARNING, "A body named in the text had been merged or renamed when the rulebook was issued."},
+    {"repeal-clause", RB_NOTE, "The rulebook repeals an earlier instrument."},
+    {"self-citation", RB_WARNING, "The rulebook cites its own title outside the repeal clause."},
+    {"citation-variant", RB_WARNING, "One instrument is cited under two spellings; one has inserted characters."},
+    {"deadline-longer-than-superior", RB_WARNING, "A deadline is longer than the same deadline in the higher-level rulebook this one cites."},
+};
+#define NRULES (sizeof RULES / sizeof RULES[0])
+
+/* ---- findings ---------------------------------------------------------------------------------- */
+
+void rb_findings_free(rb_findings *f)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        free(f->v[i].rule);
+        free(f->v[i].file);
+        free(f->v[i].message);
+        free(f->v[i].key);
+    }
+    free(f->v);
+    memset(f, 0, sizeof *f);
+}
+
+static uint64_t fnv(const char *s, uint64_t h)
+{
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+static void add_finding(rb_findings *fs, const char *rule, rb_severity sev, const char *file,
+                        const char *docid, unsigned line, unsigned col, long article,
+                        const char *key, const char *fmt, ...) __attribute__((format(printf, 10, 11)));
+static void add_finding(rb_findings *fs, const char *rule, rb_severity sev, const char *file,
+                        const char *docid, unsigned line, unsigned col, long article,
+                        const char *key, const char *fmt, ...)
+{
+    if (fs->n == fs->cap) {
+        fs->cap = fs->cap ? 2 * fs->cap : 32;
+        fs->v = rb_xrealloc(fs->v, fs->cap * sizeof *fs->v);
+    }
+    rb_finding *f = &fs->v[fs->n++];
+    memset(f, 0, sizeof *f);
+    f->rule = rb_xstrdup(rule);
+    f->severity = sev;
+    f->file = rb_xstrdup(file);
+    f->line = line;
+    f->col = col;
+    f->article = article;
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    f->message = rb_xstrdup(msg);
+    f->key = rb_xstrdup(key ? key : "");
+    /* the fingerprint ignores lines and columns: rule, rulebook, article and the words */
+    char art[32];
+    snprintf(art, sizeof art, "|%ld|", article);
+    uint64_t h = fnv(rule, 0xcbf29ce484222325ull);
+    h = fnv("|", h);
+    h = fnv(docid ? docid : "", h);
+    h = fnv(art, h);
+    h = fnv(f->key, h);
+    snprintf(f->fingerprint, sizeof f->fingerprint, "%016llx", (unsigned long long)h);
+}
+
+static rb_severity rule_sev(const char *id, rb_severity dflt)
+{
+    for (size_t i = 0; i < NRULES; i++)
+        if (strcmp(RULES[i].id, id) == 0)
+            return RULES[i].sev;
+    return dflt;
+}
+
+/* ---- helpers over a document ------------------------------------------------------------------ */
+
+/* The article whose text holds a line (0 in the preface). */
+static long article_at_line(const rb_doc *d, unsigned line)
+{
+    long a = 0;
+    for (size_t i = 0; i < d->narticles; i++) {
+        const rb_article *ar = &d->articles[i];
+        if (ar->line > line)
+            break;
+        a = ar->ordinal;
+    }
+    return a;
+}
+
+typedef struct btext {
+    char *s;
+    size_t n;
+    size_t *vo; /* view offset of each byte */
+} btext;
+
+static void btext_of(const rb_doc *d, rb_span sp, btext *t)
+{
+    rb_buf out;
+    rb_buf_init(&out);
+    size_t cap = sp.len + 1;
+    t->vo = rb_xmalloc(cap * sizeof *t->vo);
+    size_t j = 0;
+    for (size_t k = sp.off; k < sp.off + sp.len; k++) {
+        while (j < d->njunk && d->junk[j].span.off + d->junk[j].span.len <= k)
+            j++;
+        if (j < d->njunk && d->junk[j].span.off <= k)
+            continue;
+        t->vo[out.len] = k;
+        rb_buf_putc(&out, d->view->text[k]);
+    }
+    t->n = out.len;
+    t->s = rb_buf_detach(&out);
+}
+
+static char *orig_words(const rb_doc *d, const btext *t, size_t a, size_t b)
+{
+    if (b <= a)
+        return rb_xstrdup("");
+    size_t vs = t->vo[a], ve = t->vo[b - 1] + 1;
+    while (ve < d->view->len && ((unsigned char)d->view->text[ve] & 0xC0) == 0x80)
+        ve++;
+    return rb_doc_text(d, (rb_span){vs, ve - vs});
+}
+
+static void pos_of(const rb_doc *d, const btext *t, size_t a, unsigned *line, unsigned *col)
+{
+    rb_doc_linecol(d, a < t->n ? t->vo[a] : (t->n ? t->vo[t->n - 1] : 0), line, col);
+}
+
+/* ---- the injected-character detector ---------------------------------------------------------- */
+
+extern const uint32_t rb_lexicon[];
+extern const size_t rb_nlexicon;
+
+static int lex_has(uint32_t a, uint32_t b)
+{
+    if (a > 0xFFFF || b > 0xFFFF)
+        return 0;
+    uint32_t k = a << 16 | b;
+    size_t lo = 0, hi = rb_nlexicon;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (rb_lexicon[mid] < k)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < rb_nlexicon && rb_lexicon[lo] == k;
+}
+
+static int is_han(uint32_t c) { return (c >= 0x3400 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF); }
+
+/* Bigram counts over the documents being checked (open addressing). */
+typedef struct bicount {
+    uint64_t *k;
+    uint32_t *c;
+    size_t cap, n;
+} bicount;
+
+static void bc_add(bicount *b, uint64_t key)
+{
+    if (b->n * 2 >= b->cap) {
+        size_t nc = b->cap ? 2 * b->cap : 1 << 14;
+        uint64_t *nk = rb_xcalloc(nc, sizeof *nk);
+        uint32_t *ncnt = rb_xcalloc(nc, sizeof *ncnt);
+        for (size_t i = 0; i < b->cap; i++)
+            if (b->k[i]) {
+                size_t h = (size_t)(b->k[i] * 0x9E3779B97F4A7C15ull) & (nc - 1);
+                while (nk[h])
+                    h = (h + 1) & (nc - 1);
+                nk[h] = b->k[i];
+                ncnt[h] = b->c[i];
+            }
+        free(b->k);
+        free(b->c);
+        b->k = nk;
+        b->c = ncnt;
+        b->cap = nc;
+    }
+    size_t h = (size_t)(key * 0x9E3779B97F4A7C15ull) & (b->cap - 1);
+    while (b->k[h] && b->k[h] != key)
+        h = (h + 1) & (b->cap - 1);
+    if (!b->k[h]) {
+        b->k[h] = key;
+        b->n++;
+    }
+    b->c[h]++;
+}
+
+static uint32_t bc_get(const bicount *b, uint64_t key)
+{
+    if (!b->cap)
+        return 0;
+    size_t h = (size_t)(key * 0x9E3779B97F4A7C15ull) & (b->cap - 1);
+    while (b->k[h]) {
+        if (b->k[h] == key)
+            return b->c[h];
+        h = (h + 1) & (b->cap - 1);
+    }
+    return 0;
+}
+
+static uint64_t bkey(uint32_t a, uint32_t b) { return (uint64_t)a << 32 | b | 1ull << 63; }
+
+static int plausible(const bicount *bc, uint32_t a, uint32_t b)
+{
+    return lex_has(a, b) || bc_get(bc, bkey(a, b)) >= 2;
+}
+
+static uint64_t ukey(uint32_t a) { return (uint64_t)a | 1ull << 62; }
+
+/* Bigram and character counts of the article texts (one table, keys apart). */
+static void count_bigrams(const rb_doc *d, bicount *bc)
+{
+    for (size_t i = 0; i < d->narticles; i++) {
+        const rb_article *a = &d->articles[i];
+        for (size_t k = 0; k < a->nblocks; k++) {
+            btext t;
+            btext_of(d, d->blocks[a->first_block + k].text, &t);
+            uint32_t prev = 0;
+            for (size_t p = 0; p < t.n;) {
+                uint32_t c;
+                p += (size_t)rb_utf8_decode(t.s + p, t.n - p, &c);
+                if (is_han(prev) && is_han(c))
+                    bc_add(bc, bkey(prev, c));
+                if (is_han(c))
+                    bc_add(bc, ukey(c));
+                prev = c;
+            }
+            free(t.s);
+            free(t.vo);
+        }
+    }
+}
+
+/* Runs of Han characters where every bigram in and out of the run is implausible (no word has
+ * it, and it is not repeated elsewhere in the texts) while the bigram joining the two sides
+ * is plausible: characters that break the words around them. A run at a clause edge has one
+ * side only. Most characters of the run must occur nowhere else in the texts; a run of two
+ * must split a word of the lexicon. Measured on the corpora: README.md, "check". */
+static void detect_injected(const rb_doc *d, const bicount *bc, rb_findings *fs)
+{
+    for (size_t i = 0; i < d->narticles; i++) {
+        const rb_article *a = &d->articles[i];
+        for (size_t k = 0; k < a->nblocks; k++) {
+            const rb_block *bl = &d->blocks[a->first_block + k];
+            btext t;
+            btext_of(d, bl->text, &t);
+            size_t n = 0;
+            uint32_t *cp = rb_xmalloc((t.n + 1) * sizeof *cp);
+            size_t *at = rb_xmalloc((t.n + 2) * sizeof *at);
+            for (size_t p = 0; p < t.n;) {
+                at[n] = p;
+                p += (size_t)rb_utf8_decode(t.s + p, t.n - p, &cp[n]);
+                n++;
+            }
+            at[n] = t.n;
+            /* bad[j]: the bigram (cp[j], cp[j+1]) is Han-Han and implausible */
+            size_t j = 0;
+            while (j + 1 < n) {
+                if (!(is_han(cp[j]) && is_han(cp[j + 1]) && !plausible(bc, cp[j], cp[j + 1]))) {
+                    j++;
+                    continue;
+                }
+                size_t s = j;
+                while (j + 1 < n && is_han(cp[j]) && is_han(cp[j + 1]) &&
+                       !plausible(bc, cp[j], cp[j + 1]))
+                    j++;
+                size_t e = j - 1; /* bigrams s..e are bad */
+                size_t m = e - s + 1;
+                size_t rs = 0, re = 0; /* the run: characters rs..re-1 */
+                int edge_l = s == 0 || !is_han(cp[s - 1]);
+                int edge_r = e + 2 >= n || !is_han(cp[e + 2]);
+                if (m >= 3 && e + 1 < n && plausible(bc, cp[s], cp[e + 1])) {
+                    rs = s + 1; /* inside: L run R, with L-R a word bigram */
+                    re = e + 1;
+                } else if (m >= 3 && edge_l && s > 0 && !is_han(cp[s - 1])) {
+                    rs = s; /* at a clause start: run R */
+                    re = e + 1;
+                } else if (m >= 3 && edge_r && e + 2 < n + 1) {
+                    rs = s + 1; /* at a clause end: L run */
+                    re = e + 2;
+                }
+                /* injected characters are strangers to the texts: most of them occur only
+                 * here, while the words of these texts recur (a half of the run inside a
+                 * sentence, two thirds at a clause edge, where no bridge bigram vouches) */
+                size_t hapax = 0;
+                for (size_t q = rs; q < re; q++)
+                    if (bc_get(bc, ukey(cp[q])) <= 1)
+                        hapax++;
+                int inside = rs == s + 1 && re == e + 1;
+                int strange = hapax >= 1 && (inside ? 2 * hapax >= re - rs : 3 * hapax >= 2 * (re - rs));
+                /* two characters are too few to tell, unless they split a word (常委|章灑|会) */
+                if (strange && re - rs == 2 && !(inside && lex_has(cp[s], cp[e + 1])))
+                    strange = 0;
+                if (re > rs && re - rs >= 2 && re - rs <= 6 && strange) {
+                    char *w = orig_words(d, &t, at[rs], at[re]);
+                    char *nw = rb_xstrndup(t.s + at[rs], at[re] - at[rs]);
+                    unsigned line, col;
+                    pos_of(d, &t, at[rs], &line, &col);
+                    add_finding(fs, "injected-characters", RB_WARNING, d->name, d->id, line, col,
+                                a->ordinal, nw,
+                                "article %ld: '%s' breaks the words around it (no word has these "
+                                "characters together; without them the text reads on)",
+                                a->ordinal, w);
+                    free(w);
+                    free(nw);
+                }
+                j++;
+            }
+            free(cp);
+            free(at);
+            free(t.s);
+            free(t.vo);
+        }
+    }
+}
+
+/* ---- per-document rules ------------------------------------------------------------------------ */
+
+static int ends_sentence(const char *s, size_t n)
+{
+    static const char *const ends[] = {"。", ";", "!", "?", "”", "」", "』", ")", "…", ".", ":"};
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+        size_t l = strlen(ends[i]);
+        if (n >= l && memcmp(s + n - l, ends[i], l) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void structure_rules(const rb_grammar *g, const rb_doc *d, rb_findings *fs)
+{
+    for (size_t i = 0; i < d->narticles; i++) {
+        const rb_article *a = &d->articles[i];
+        int empty = 1;
+        for (size_t k = 0; k < a->nblocks; k++)
+            if (d->blocks[a->first_block + k].text.len)
+                empty = 0;
+        if (empty) {
+            unsigned line, col;
+            rb_doc_linecol(d, a->num.off, &line, &col);
+            add_finding(fs, "empty-article", RB_WARNING, d->name, d->id, line, col, a->ordinal,
+                        "", "article %ld has a number but no text", a->ordinal);
+        }
+    }
+    for (size_t i = 0; i < d->nchapters; i++) {
+        const rb_chapter *c = &d->chapters[i];
+        if (c->narticles == 0) {
+            unsigned line, col;
+            rb_doc_linecol(d, c->num.off, &line, &col);
+            add_finding(fs, "empty-chapter", RB_WARNING, d->name, d->id, line, col, 0, c->eid,
+                        "chapter %ld has no articles", c->ordinal);
+        }
+    }
+    if (d->narticles == 0)
+        return;
+    const rb_article *last = &d->articles[d->narticles - 1];
+    if (last->nblocks) {
+        const rb_block *b = &d->blocks[last->first_block + last->nblocks - 1];
+        btext t;
+        btext_of(d, b->text, &t);
+        if (t.n && !ends_sentence(t.s, t.n)) {
+            unsigned line, col;
+            pos_of(d, &t, t.n - 1, &line, &col);
+            size_t tail = t.n > 24 ? t.n - 24 : 0;
+            while (tail < t.n && ((unsigned char)t.s[tail] & 0xC0) == 0x80)
+                tail++;
+            char *w = orig_words(d, &t, tail, t.n);
+            add_finding(fs, "truncated-mid-sentence", RB_WARNING, d->name, d->id, line, col,
+                        last->ordinal, "", "the text ends mid-sentence: '…%s'", w);
+            free(w);
+        }
+        free(t.s);
+        free(t.vo);
+    }
+    const struct rb_check_rules *r = g->check;
+    if (r && r->nclosing) {
+        int found = 0;
+        size_t from = d->narticles > 3 ? d->narticles - 3 : 0;
+        for (size_t i = from; i < d->narticles && !found; i++) {
+            const rb_article *a = &d->articles[i];
+            for (size_t k = 0; k < a->nblocks && !found; k++) {
+                char *t = rb_doc_norm(d, d->blocks[a->first_block + k].text);
+                size_t ov[4];
+                rb_error err;
+                for (size_t c = 0; c < r->nclosing && !found; c++)
+                    if (rb_regex_match(g, r->closing[c], "closing", t, strlen(t), 0, ov, 2, &err) == 1)
+                        found = 1;
+                free(t);
+            }
+        }
+        if (!found) {
+            unsigned line, col;
+            rb_doc_linecol(d, last->num.off, &line, &col);
+            add_finding(fs, "closing-article-missing", RB_WARNING, d->name, d->id, line, col,
+                        last->ordinal, "",
+                        "the last article is %ld and no closing article (…适用本规则, 自…施行, "
+                        "…同时废止) ends the text: is it cut short?",
+                        last->ordinal);
+        }
+    }
+    if (d->view->script == RB_SCRIPT_MIXED) {
+        int trad_minor = d->view->n_trad < d->view->n_simp;
+        size_t off = trad_minor ? d->view->first_trad : d->view->first_simp;
+        unsigned line = 1, col = 1;
+        if (off != SIZE_MAX)
+            rb_doc_linecol(d, off, &line, &col);
+        add_finding(fs, "mixed-script", RB_WARNING, d->name, d->id, line, col,
+                    article_at_line(d, line), "",
+                    "simplified (%zu characters) and traditional (%zu) script are mixed; the "
+                    "first %s character is here",
+                    d->view->n_simp, d->view->n_trad, trad_minor ? "traditional" : "simplified");
+    }
+}
+
+static void pattern_rules(const rb_grammar *g, const rb_doc *d, rb_findings *fs)
+{
+    const struct rb_check_rules *r = g->check;
+    if (!r)
+        return;
+    for (size_t i = 0; i < d->narticles; i++) {
+        const rb_article *a = &d->articles[i];
+        for (size_t k = 0; k < a->nblocks; k++) {
+            btext t;
+            btext_of(d, d->blocks[a->first_block + k].text, &t);
+            for (size_t p = 0; p < r->npats; p++) {
+                size_t pos = 0, ov[4];
+                rb_error err;
+                while (pos < t.n &&
+                       rb_regex_match(g, r->pats[p].code, r->pats[p].id, t.s, t.n, pos, ov, 2,
+                                      &err) == 1) {
+                    unsigned line, col;
+                    pos_of(d, &t, ov[0], &line, &col);
+                    char *w = orig_words(d, &t, ov[0], ov[1]);
+                    char *nw = rb_xstrndup(t.s + ov[0], ov[1] - ov[0]);
+                    add_finding(fs, r->pats[p].id, r->pats[p].sev, d->name, d->id, line, col,
+                                a->ordinal, nw, "%s: '%s'", r->pats[p].message, w);
+                    free(w);
+                    free(nw);
+                    pos = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+                }
+            }
+            free(t.s);
+            free(t.vo);
+        }
+    }
+}
+
+static const char *fstr(const rb_fact *f, const char *k)
+{
+    const char *v = rb_fact_str(f, k);
+    return v ? v : "";
+}
+
+/* Strip the modal words in front of an action so that 应在…办结 and 要…办结 compare. */
+static char *action_key(const char *a)
+{
+    static const char *const lead[] = {"原则上", "一般", "应当", "必须", "应", "须", "要", "均",
+                                       "于", "在", "并"};
+    const char *p = a;
+    for (int again = 1; again;) {
+        again = 0;
+        for (size_t i = 0; i < sizeof lead / sizeof lead[0]; i++) {
+            size_t l = strlen(lead[i]);
+            if (strncmp(p, lead[i], l) == 0) {
+                p += l;
+                again = 1;
+            }
+        }
+    }
+    return rb_xstrdup(p);
+}
+
+static int covers(const char *set_role, const char *role)
+{
+    if (strcmp(set_role, role) == 0)
+        return 1;
+    /* a deputy in charge or the executive deputy is a deputy head; the office director and the
+     * heads of departments are department heads */
+    if (strcmp(set_role, "deputy_head") == 0 &&
+        (strcmp(role, "executive_deputy_head") == 0 || strcmp(role, "deputy_head_in_charge") == 0))
+        return 1;
+    if (strcmp(set_role, "department_head") == 0 && strcmp(role, "office_director") == 0)
+        return 1;
+    return 0;
+}
+
+static void fact_rules(const rb_grammar *g, const rb_doc *d, rb_findings *fs)
+{
+    const rb_facts *F = d->facts;
+    if (!F)
+        return;
+    /* meetings with two frequencies */
+    for (size_t i = 0; i < F->n; i++) {
+        const rb_fact *f = &F->v[i];
+        const rb_field *c = strcmp(f->dim, "meetings") == 0 ? rb_fact_field(f, "conflict") : NULL;
+        for (size_t k = 0; c && k < c->n; k++)
+            add_finding(fs, "meeting-frequency-conflict", RB_WARNING, d->name, d->id, f->line,
+                        f->col, f->article, c->items[k],
+                        "%s: %s in article %ld, but %s", fstr(f, "name"),
+                        f->value ? f->value : "?", f->article, c->items[k]);
+    }
+    /* one action, two deadlines (in different articles: within one they are sub-cases) */
+    for (size_t i = 0; i < F->n; i++) {
+        const rb_fact *a = &F->v[i];
+        if (strcmp(a->dim, "deadlines") != 0 || !rb_fact_str(a, "action"))
+            continue;
+        char *ka = action_key(fstr(a, "action"));
+        if (strlen(ka) >= 6)
+            for (size_t j = i + 1; j < F->n; j++) {
+                const rb_fact *b = &F->v[j];
+                if (strcmp(b->dim, "deadlines") != 0 || b->article == a->article ||
+                    !rb_fact_str(b, "action"))
+                    continue;
+                char *kb = action_key(fstr(b, "action"));
+                if (strcmp(ka, kb) == 0 &&
+                    (strcmp(fstr(a, "amount"), fstr(b, "amount")) ||
+                     strcmp(fstr(a, "unit"), fstr(b, "unit")) ||
+                     strcmp(fstr(a, "bound"), fstr(b, "bound"))))
+                    add_finding(fs, "deadline-conflict", RB_WARNING, d->name, d->id, b->line,
+                                b->col, b->article, kb,
+                                "'%s': %s here, but %s in article %ld (line %u)", kb, b->value,
+                                a->value, a->article, a->line);
+                free(kb);
+            }
+        free(ka);
+    }
+    /* meeting types used but never instituted */
+    const char *inst[16];
+    size_t ninst = 0;
+    int have_meetings = 0;
+    for (size_t i = 0; i < F->n; i++)
+        if (strcmp(F->v[i].dim, "meetings") == 0) {
+            have_meetings = 1;
+            if (ninst < 16 && rb_fact_str(&F->v[i], "type"))
+                inst[ninst++] = rb_fact_str(&F->v[i], "type");
+        }
+    for (size_t i = 0; have_meetings && i < F->n; i++) {
+        const rb_fact *f = &F->v[i];
+        if (strcmp(f->dim, "signing") != 0 && strcmp(f->dim, "leave") != 0)
+            continue;
+        const rb_field *m = rb_fact_field(f, "meetings");
+        for (size_t k = 0; m && k < m->n; k++) {
+            size_t q = 0;
+            while (q < ninst && strcmp(inst[q], m->items[k]) != 0)
+                q++;
+            if (q == ninst && strcmp(m->items[k], "other") != 0)
+                add_finding(fs, "meeting-not-instituted", RB_WARNING, d->name, d->id, f->line,
+                            f->col, f->article, m->items[k],
+                            "a %s meeting is named here (%s), but the rulebook never institutes "
+                            "one",
+                            m->items[k], f->dim);
+        }
+    }
+    /* signers and conveners outside the composition */
+    const rb_fact *comp = NULL;
+    for (size_t i = 0; i < F->n && !comp; i++)
+        if (strcmp(F->v[i].dim, "composition") == 0)
+            comp = &F->v[i];
+    const rb_field *members = comp ? rb_fact_field(comp, "members") : NULL;
+    for (size_t i = 0; members && i < F->n; i++) {
+        const rb_fact *f = &F->v[i];
+        const char *field = strcmp(f->dim, "signing") == 0    ? "signer"
+                            : strcmp(f->dim, "meetings") == 0 ? "convener"
+                                                              : NULL;
+        const rb_field *roles = field ? rb_fact_field(f, field) : NULL;
+        for (size_t k = 0; roles && k < roles->n; k++) {
+            const char *role = roles->items[k];
+            if (strcmp(role, "government_leader") == 0 || strcmp(role, "government") == 0 ||
+                strcmp(role, "general_office") == 0)
+                continue;
+            int in = 0;
+            for (size_t q = 0; q < members->n && !in; q++)
+                in = covers(members->items[q], role);
+            if (!in)
+                add_finding(fs, "role-not-in-composition", RB_NOTE, d->name, d->id, f->line,
+                            f->col, f->article, role,
+                            "%s %s here is not a member of the government by article %ld",
+                            role, strcmp(field, "signer") == 0 ? "signs" : "convenes",
+                            comp->article);
+        }
+    }
+    /* the head-of-government word of another level */
+    const struct rb_check_rules *r = g->check;
+    if (r && d->jurisdiction && r->nhead) {
+        char *jn = rb_normalize_str(d->jurisdiction, strlen(d->jurisdiction), 1, NULL);
+        size_t jl = strlen(jn);
+        const char *own = NULL;
+        for (size_t i = 0; i < r->nhead; i++) {
+            size_t sl = strlen(r->head_suffix[i]);
+            if (jl >= sl && strcmp(jn + jl - sl, r->head_suffix[i]) == 0)
+                own = r->head_word[i];
+        }
+        for (size_t i = 0; own && i < F->n; i++) {
+            const rb_fact *f = &F->v[i];
+            for (size_t k = 0; k < f->nfields; k++) {
+                const rb_field *x = &f->fields[k];
+                if (!x->words)
+                    continue;
+                char *w = rb_normalize_str(x->words, strlen(x->words), 1, NULL);
+                for (size_t h = 0; h < r->nhead; h++) {
+                    if (strcmp(r->head_word[h], own) == 0 || !strstr(w, r->head_word[h]))
+                        continue;
+                    add_finding(fs, "head-title-level", RB_WARNING, d->name, d->id, f->line,
+                                f->col, f->article, r->head_word[h],
+                                "'%s' in a rulebook of %s, whose head of government is the %s",
+                                r->head_word[h], d->jurisdiction, own);
+                    break;
+                }
+                free(w);
+            }
+        }
+        free(jn);
+    }
+}
+
+/* ---- citations ------------------------------------------------------------------------------------ */
+
+typedef struct cite {
+    const rb_doc *d;
+    char *title; /* normalized, without 《》 */
+    char *orig;  /* as written */
+    unsigned line, col;
+    long article; /* 0: preface */
+    int repeal;   /* in a sentence that repeals */
+} cite;
+
+typedef struct cites {
+    cite *v;
+    size_t n, cap;
+} cites;
+
+static void collect_cites_in(const rb_doc *d, rb_span sp, long article, cites *cs)
+{
+    btext t;
+    btext_of(d, sp, &t);
+    const char *open = "《", *close = "》";
+    for (size_t p = 0; p + 3 <= t.n;) {
+        const char *o = memmem(t.s + p, t.n - p, open, 3);
+        if (!o)
+            break;
+        size_t a = (size_t)(o - t.s) + 3;
+        const char *c = memmem(t.s + a, t.n - a, close, 3);
+        if (!c)
+            break;
+        size_t z = (size_t)(c - t.s);
+        if (cs->n == cs->cap) {
+            cs->cap = cs->cap ? 2 * cs->cap : 32;
+            cs->v = rb_xrealloc(cs->v, cs->cap * sizeof *cs->v);
+        }
+        cite *x = &cs->v[cs->n++];
+        x->d = d;
+        x->title = rb_xstrndup(t.s + a, z - a);
+        x->orig = orig_words(d, &t, a, z);
+        pos_of(d, &t, a - 3, &x->line, &x->col);
+        x->article = article;
+        /* the sentence around it */
+        size_t ss = a, se = z;
+        while (ss > 0 && !(ss >= 3 && memcmp(t.s + ss - 3, "。", 3) == 0) && t.s[ss - 1] != ';')
+            ss--;
+        while (se < t.n && !(se + 3 <= t.n && memcmp(t.s + se, "。", 3) == 0) && t.s[se] != ';')
+            se++;
+        x->repeal = memmem(t.s + ss, se - ss, "废止", 6) != NULL;
+        /* 本《规则》 is this rulebook speaking of itself */
+        if (a >= 6 && memcmp(t.s + a - 6, "本", 3) == 0) {
+            free(x->title);
+            free(x->orig);
+            cs->n--;
+        }
+        p = z + 3;
+    }
+    free(t.s);
+    free(t.vo);
+}
+
+static void collect_cites(const rb_doc *d, cites *cs)
+{
+    for (size_t i = 0; i < d->nplines; i++)
+        collect_cites_in(d, d->plines[i].text, 0, cs);
+    for (size_t i = 0; i < d->narticles; i++) {
+        const rb_article *a = &d->articles[i];
+        for (size_t k = 0; k < a->nblocks; k++)
+            collect_cites_in(d, d->blocks[a->first_block + k].text, a->ordinal, cs);
+    }
+}
+
+static void reference_rules(const rb_grammar *g, const rb_doc *d, const cites *cs,
+                            rb_findings *fs)
+{
+    const struct rb_check_rules *r = g->check;
+    char *own = d->title ? rb_normalize_str(d->title, strlen(d->title), 1, NULL) : NULL;
+    for (size_t i = 0; i < cs->n; i++) {
+        const cite *c = &cs->v[i];
+        if (c->d != d || c->article == 0)
+            continue; /* the notice in the preface cites the rulebook it issues */
+        for (size_t k = 0; r && k < r->nsup; k++)
+            if (strcmp(r->sup[k].title, c->title) == 0 && d->date &&
+                strcmp(d->date, r->sup[k].from) >= 0)
+                add_finding(fs, "superseded-citation", RB_WARNING, d->name, d->id, c->line,
+                            c->col, c->article, c->title,
+                            "《%s》 was replaced by 《%s》 from %s, before this rulebook's date %s%s%s",
+                            c->orig, r->sup[k].replaced_by ? r->sup[k].replaced_by : "?",
+                            r->sup[k].from, d->date, r->sup[k].note ? ": " : "",
+                            r->sup[k].note ? r->sup[k].note : "");
+        if (own && strcmp(own, c->title) == 0) {
+            if (c->repeal)
+                add_finding(fs, "repeal-clause", RB_NOTE, d->name, d->id, c->line, c->col,
+                            c->article, c->title,
+                            "repeals an earlier 《%s》 of the same title%s%s%s", c->orig,
+                            d->supersedes ? " (" : "", d->supersedes ? d->supersedes : "",
+                            d->supersedes ? ")" : "");
+            else
+                add_finding(fs, "self-citation", RB_WARNING, d->name, d->id, c->line, c->col,
+                            c->article, c->title, "the rulebook cites its own title 《%s》",
+                            c->orig);
+        } else if (c->repeal) {
+            add_finding(fs, "repeal-clause", RB_NOTE, d->name, d->id, c->line, c->col,
+                        c->article, c->title, "repeals 《%s》", c->orig);
+        }
+    }
+    free(own);
+    /* renamed bodies */
+    for (size_t k = 0; r && k < r->nren && d->date; k++) {
+        if (strcmp(d->date, r->ren[k].from) < 0)
+            continue;
+        for (size_t i = 0; i < d->narticles; i++) {
+            const rb_article *a = &d->articles[i];
+            for (size_t b = 0; b < a->nblocks; b++) {
+                btext t;
+                btext_of(d, d->blocks[a->first_block + b].text, &t);
+                size_t ov[4];
+                rb_error err;
+                if (rb_regex_match(g, r->ren[k].code, "renamed", t.s, t.n, 0, ov, 2, &err) == 1) {
+                    unsigned line, col;
+                    pos_of(d, &t, ov[0], &line, &col);
+                    char *w = orig_words(d, &t, ov[0], ov[1]);
+                    char *nw = rb_xstrndup(t.s + ov[0], ov[1] - ov[0]);
+                    char note[512] = "";
+                    if (r->ren[k].note)
+                        snprintf(note, sizeof note, " (%s)", r->ren[k].note);
+                    add_finding(fs, "renamed-body", RB_WARNING, d->name, d->id, line, col,
+                                a->ordinal, nw,
+                                "'%s': from %s this is the %s, and the rulebook is dated %s%s", w,
+                                r->ren[k].from,
+                                r->ren[k].replaced_by ? r->ren[k].replaced_by : "?", d->date,
+                                note);
+                    free(w);
+                    free(nw);
+                }
+                free(t.s);
+                free(t.vo);
+            }
+        }
+    }
+}
+
+/* One instrument cited under two spellings, one of them with inserted characters. */
+static void citation_variants(const cites *cs, rb_findings *fs)
+{
+    for (size_t i = 0; i < cs->n; i++) {
+        const cite *x = &cs->v[i];
+        if (x->article == 0)
+            continue;
+        /* compare with the other rulebooks first, then with this one */
+        for (size_t jj = 0; jj < 2 * cs->n; jj++) {
+            size_t j = jj % cs->n;
+            const cite *y = &cs->v[j];
+            if ((jj < cs->n) == (y->d == x->d))
+                continue;
+            size_t lx = strlen(x->title), ly = strlen(y->title);
+            if (lx <= ly || lx - ly > 24 || ly < 18)
+                continue;
+            uint32_t *a, *b;
+            size_t na = rb_utf8_to_cps(x->title, lx, &a, NULL);
+            size_t nb = rb_utf8_to_cps(y->title, ly, &b, NULL);
+            rb_edit *ed = NULL;
+            size_t ne = rb_chardiff(a, na, b, nb, 8, &ed);
+            if (ne != (size_t)-1 && ne >= 2) {
+                size_t ndel = 0, del_at = 0, del_n = 0, other = 0;
+                for (size_t k = 0; k < ne; k++) {
+                    if (ed[k].op == RB_DEL) {
+                        ndel++;
+                        del_at = ed[k].a;
+                        del_n = ed[k].n;
+                    } else if (ed[k].op == RB_INS) {
+                        other = 1;
+                    }
+                }
+                /* the inserted characters must break words (not 中华人民共和国 before a short
+                 * title, nor a place name): at most a third of the bigrams in, through and out
+                 * of them are in a word of the lexicon */
+                size_t words = 0, total = 0;
+                for (size_t k = del_at ? del_at - 1 : 0; k < del_at + del_n && k + 1 < na; k++) {
+                    total++;
+                    words += (size_t)lex_has(a[k], a[k + 1]);
+                }
+                if (ndel == 1 && !other && 3 * words <= total) {
+                    rb_buf ins;
+                    rb_buf_init(&ins);
+                    for (size_t k = del_at; k < del_at + del_n; k++) {
+                        char u[4];
+                        rb_buf_put(&ins, u, (size_t)rb_utf8_encode(a[k], u));
+                    }
+                    const char *where = y->d == x->d ? "also in this text" : y->d->id;
+                    add_finding(fs, "citation-variant", RB_WARNING, x->d->name, x->d->id, x->line,
+                                x->col, x->article, x->title,
+                                "《%s》 is 《%s》 (%s, line %u) with '%s' inserted", x->orig,
+                                y->orig, where, y->line, ins.data);
+                    rb_buf_free(&ins);
+                    free(ed);
+                    free(a);
+                    free(b);
+                    break; /* one report per citation */
+                }
+            }
+            free(ed);
+            free(a);
+            free(b);
+        }
+    }
+}
+
+/* A lower-level rulebook's deadline longer than the same one in the higher-level rulebook it
+ * cites, when that one is among the inputs. */
+static void superior_deadlines(rb_doc *const *docs, size_t n, const cites *cs, rb_findings *fs)
+{
+    for (size_t i = 0; i < cs->n; i++) {
+        const cite *c = &cs->v[i];
+        if (c->article == 0)
+            continue;
+        const rb_doc *low = c->d, *high = NULL;
+        for (size_t k = 0; k < n && !high; k++) {
+            if (docs[k] == low || !docs[k]->title)
+                continue;
+            char *t = rb_normalize_str(docs[k]->title, strlen(docs[k]->title), 1, NULL);
+            if (strcmp(t, c->title) == 0)
+                high = docs[k];
+            free(t);
+        }
+        if (!high || !low->facts || !high->facts)
+            continue;
+        for (size_t a = 0; a < low->facts->n; a++) {
+            const rb_fact *lf = &low->facts->v[a];
+            if (strcmp(lf->dim, "deadlines") != 0 || !rb_fact_str(lf, "action"))
+                continue;
+            char *ka = action_key(fstr(lf, "action"));
+            for (size_t b = 0; b < high->facts->n; b++) {
+                const rb_fact *hf = &high->facts->v[b];
+                if (strcmp(hf->dim, "deadlines") != 0 || !rb_fact_str(hf, "action"))
+                    continue;
+                char *kb = action_key(fstr(hf, "action"));
+                if (strlen(ka) >= 4 && strcmp(ka, kb) == 0 &&
+                    strcmp(fstr(lf, "unit"), fstr(hf, "unit")) == 0 &&
+                    strcmp(fstr(lf, "bound"), fstr(hf, "bound")) == 0 &&
+                    (strcmp(fstr(lf, "bound"), "within") == 0 ||
+                     strcmp(fstr(lf, "bound"), "at_most") == 0) &&
+                    atof(fstr(lf, "amount")) > atof(fstr(hf, "amount")))
+                    add_finding(fs, "deadline-longer-than-superior", RB_WARNING, low->name,
+                                low->id, lf->line, lf->col, lf->article, ka,
+                                "'%s' %s here, but %s in the higher-level %s (%s, article %ld), "
+                                "which this rulebook cites",
+                                ka, lf->value, hf->value, high->title, high->id, hf->article);
+                free(kb);
+            }
+            free(ka);
+        }
+    }
+}
+
+/* ---- the run ------------------------------------------------------------------------------------ */
+
+static int cmp_finding(const void *a, const void *b)
+{
+    const rb_finding *x = a, *y = b;
+    int c = strcmp(x->file, y->file);
+    if (c)
+        return c;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    c = strcmp(x->rule, y->rule);
+    return c ? c : strcmp(x->message, y->message);
+}
+
+rb_status rb_check(const rb_grammar *g, rb_doc *const *docs, size_t n, const rb_diags *cd,
+                   rb_findings *out, rb_error *err)
+{
+    (void)err;
+    memset(out, 0, sizeof *out);
+    /* what compile found: numbering, duplicates, insertions, structure */
+    for (size_t i = 0; cd && i < cd->n; i++) {
+        const rb_diag *dg = &cd->items[i];
+        if (dg->severity < RB_WARNING || !dg->rule)
+            continue;
+        const rb_doc *d = NULL;
+        for (size_t k = 0; k < n && !d; k++)
+            if (strcmp(docs[k]->name, dg->file) == 0)
+                d = docs[k];
+        if (!d)
+            continue; /* a sidecar's note, say */
+        long art = article_at_line(d, dg->line);
+        /* the words at the position, for a fingerprint that survives moved lines */
+        char key[128] = "";
+        if (dg->line >= 1 && dg->line <= d->src->nlines) {
+            size_t ls = d->src->line_start[dg->line - 1];
+            size_t off = ls, c = 1;
+            while (c < dg->col && off < d->src->len && d->src->text[off] != '\n') {
+                uint32_t cp;
+                off += (size_t)rb_utf8_decode(d->src->text + off, d->src->len - off, &cp);
+                c++;
+            }
+            size_t e = off, k = 0;
+            while (e < d->src->len && d->src->text[e] != '\n' && d->src->text[e] != '\r' && k < 12) {
+                uint32_t cp;
+                e += (size_t)rb_utf8_decode(d->src->text + e, d->src->len - e, &cp);
+                k++;
+            }
+            snprintf(key, sizeof key, "%.*s", (int)(e - off), d->src->text + off);
+        }
+        add_finding(out, dg->rule, rule_sev(dg->rule, dg->severity), dg->file, d->id, dg->line,
+                    dg->col, art, key, "%s", dg->message);
+    }
+    bicount bc = {0};
+    for (size_t i = 0; i < n; i++)
+        count_bigrams(docs[i], &bc);
+    cites cs = {0};
+    for (size_t i = 0; i < n; i++)
+        collect_cites(docs[i], &cs);
+    for (size_t i = 0; i < n; i++) {
+        const rb_doc *d = docs[i];
+        structure_rules(g, d, out);
+        pattern_rules(g, d, out);
+        detect_injected(d, &bc, out);
+        fact_rules(g, d, out);
+        reference_rules(g, d, &cs, out);
+    }
+    citation_variants(&cs, out);
+    superior_deadlines(docs, n, &cs, out);
+    for (size_t i = 0; i < cs.n; i++) {
+        free(cs.v[i].title);
+        free(cs.v[i].orig);
+    }
+    free(cs.v);
+    free(bc.k);
+    free(bc.c);
+    if (out->n > 1)
+        qsort(out->v, out->n, sizeof *out->v, cmp_finding);
+    return RB_OK;
+}
+
+/* ---- baseline ---------------------------------------------------------------------------------- */
+
+/* Fingerprints in a previous JSON or SARIF output: every 16-hex-digit string after a
+ * "fingerprint" or "rulebook/v1" key. */
+size_t rb_findings_apply_baseline(rb_findings *fs, const char *baseline, size_t n)
+{
+    size_t dropped = 0, k = 0;
+    for (size_t i = 0; i < fs->n; i++) {
+        const char *p = baseline;
+        int found = 0;
+        while (!found && (p = memmem(p, n - (size_t)(p - baseline), fs->v[i].fingerprint, 16))) {
+            found = p > baseline && p[-1] == '"' && p[16] == '"';
+            p += 16;
+        }
+        if (found) {
+            free(fs->v[i].rule);
+            free(fs->v[i].file);
+            free(fs->v[i].message);
+            free(fs->v[i].key);
+            dropped++;
+        } else {
+            fs->v[k++] = fs->v[i];
+        }
+    }
+    fs->n = k;
+    return dropped;
+}
+
+/* ---- output -------------------------------------------------------------------------------------- */
+
+static const char *sarif_level(rb_severity s)
+{
+    return s == RB_ERROR ? "error" : s == RB_WARNING ? "warning" : "note";
+}
+
+void rb_findings_render(const rb_findings *fs, rb_check_format fmt, rb_severity min, rb_buf *b)
+{
+    if (fmt == RB_CHECK_TEXT) {
+        for (size_t i = 0; i < fs->n; i++) {
+            const rb_finding *f = &fs->v[i];
+            if (f->severity < min)
+                continue;
+            rb_buf_printf(b, "%s:%u:%u: %s: %s [%s]\n", f->file, f->line, f->col,
+                          rb_severity_name(f->severity), f->message, f->rule);
+        }
+        return;
+    }
+    if (fmt == RB_CHECK_JSON) {
+        size_t cnt[3] = {0};
+        rb_buf_puts(b, "{\"tool\": \"rulebook\", \"version\": \"" RB_VERSION "\", \"findings\": [");
+        int any = 0;
+        for (size_t i = 0; i < fs->n; i++) {
+            const rb_finding *f = &fs->v[i];
+            if (f->severity < min)
+                continue;
+            cnt[f->severity]++;
+            rb_buf_puts(b, any ? ",\n  {" : "\n  {");
+            any = 1;
+            rb_buf_puts(b, "\"rule\": ");
+            rb_buf_json_str(b, f->rule, strlen(f->rule));
+            rb_buf_printf(b, ", \"severity\": \"%s\", \"file\": ", rb_severity_name(f->severity));
+            rb_buf_json_str(b, f->file, strlen(f->file));
+            rb_buf_printf(b, ", \"line\": %u, \"column\": %u, \"article\": %ld, \"message\": ",
+                          f->line, f->col, f->article);
+            rb_buf_json_str(b, f->message, strlen(f->message));
+            rb_buf_printf(b, ", \"fingerprint\": \"%s\"}", f->fingerprint);
+        }
+        rb_buf_printf(b, "],\n \"summary\": {\"error\": %zu, \"warning\": %zu, \"note\": %zu}}\n",
+                      cnt[RB_ERROR], cnt[RB_WARNING], cnt[RB_NOTE]);
+        return;
+    }
+    /* SARIF 2.1.0 */
+    rb_buf_puts(b, "{\n \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n"
+                   " \"version\": \"2.1.0\",\n \"runs\": [{\n  \"tool\": {\"driver\": {"
+                   "\"name\": \"rulebook\", \"version\": \"" RB_VERSION "\", "
+                   "\"informationUri\": \"https://example.invalid/rulebook\", \"rules\": [");
+    for (size_t i = 0; i < NRULES; i++) {
+        rb_buf_printf(b, "%s\n   {\"id\": \"%s\", \"name\": \"%s\", \"shortDescription\": {\"text\": ",
+                      i ? "," : "", RULES[i].id, RULES[i].id);
+        rb_buf_json_str(b, RULES[i].text, strlen(RULES[i].text));
+        rb_buf_printf(b, "}, \"defaultConfiguration\": {\"level\": \"%s\"}}",
+                      sarif_level(RULES[i].sev));
+    }
+    rb_buf_puts(b, "]}},\n  \"columnKind\": \"unicodeCodePoints\",\n  \"results\": [");
+    int any = 0;
+    for (size_t i = 0; i < fs->n; i++) {
+        const rb_finding *f = &fs->v[i];
+        if (f->severity < min)
+            continue;
+        long idx = -1;
+        for (size_t k = 0; k < NRULES; k++)
+            if (strcmp(RULES[k].id, f->rule) == 0)
+                idx = (long)k;
+        rb_buf_puts(b, any ? ",\n   {" : "\n   {");
+        any = 1;
+        rb_buf_puts(b, "\"ruleId\": ");
+        rb_buf_json_str(b, f->rule, strlen(f->rule));
+        if (idx >= 0)
+            rb_buf_printf(b, ", \"ruleIndex\": %ld", idx);
+        rb_buf_printf(b, ", \"level\": \"%s\", \"message\": {\"text\": ", sarif_level(f->severity));
+        rb_buf_json_str(b, f->message, strlen(f->message));
+        rb_buf_puts(b, "}, \"locations\": [{\"physicalLocation\": {\"artifactLocation\": {\"uri\": ");
+        rb_buf_json_str(b, f->file, strlen(f->file));
+        rb_buf_printf(b, "}, \"region\": {\"startLine\": %u, \"startColumn\": %u}}",
+                      f->line ? f->line : 1, f->col ? f->col : 1);
+        if (f->article)
+            rb_buf_printf(b, ", \"logicalLocations\": [{\"name\": \"article %ld\", \"kind\": "
+                             "\"member\"}]",
+                          f->article);
+        rb_buf_printf(b, "}], \"partialFingerprints\": {\"rulebook/v1\": \"%s\"}}", f->fingerprint);
+    }
+    rb_buf_puts(b, "]\n }]\n}\n");
+}
+
+size_t rb_findings_count(const rb_findings *fs, rb_severity min)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < fs->n; i++)
+        if (fs->v[i].severity >= min)
+            n++;
+    return n;
+}
