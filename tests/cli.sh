@@ -167,5 +167,26 @@ printf '<?xml version="1.0"?><r/>' >"$T/other.xml"
 run "$RB" compare "$T/other.xml"; expect_rc 2 "compare non-AKN xml"
 grep -q "not an Akoma Ntoso 3.0 document \[xml-not-akn\]" "$T/stderr" || fail "non-AKN xml: $(cat "$T/stderr")"
 
+# ---- check ------------------------------------------------------------------------------------
+run "$RB" help check; expect_rc 0 "help check"
+run "$RB" check --format yaml corpora/wujin-2021.txt; expect_rc 2 "check: bad --format"
+run "$RB" check --min-severity fatal corpora/wujin-2021.txt; expect_rc 2 "check: bad --min-severity"
+printf '某市人民政府工作规则\n一、市政府工作的准则是依法行政。\n二、本规则自印发之日起施行。\n' >"$T/clean.txt"
+run "$RB" check "$T/clean.txt"; expect_rc 0 "check: a clean text"
+[ -s "$T/stdout" ] && fail "check: output for a clean text: $(cat "$T/stdout")"
+run "$RB" check "$T/gap.txt"; expect_rc 1 "check: findings"
+grep -q "gap.txt:4:1: error: .* \[numbering-gap\]" "$T/stdout" || fail "check: no numbering-gap line: $(cat "$T/stdout")"
+run "$RB" check --min-severity error corpora/chongqing-2018.txt; expect_rc 0 "check: nothing at error level"
+run "$RB" check --format json -o "$T/base.json" "$T/gap.txt"; expect_rc 1 "check json"
+run "$RB" check --baseline "$T/base.json" "$T/gap.txt"; expect_rc 0 "check: all in the baseline"
+run "$RB" check --baseline "$T/nonexistent.json" "$T/gap.txt"; expect_rc 2 "check: missing baseline"
+run "$RB" check "$T/empty.txt"; expect_rc 2 "check: bad input"
+expect_one_error_line "check: bad input" input-empty
+run "$RB" check --format sarif "$T/gap.txt" -o "$T/c.sarif"; expect_rc 1 "check sarif"
+grep -q '"version": "2.1.0"' "$T/c.sarif" || fail "check: sarif without version"
+if command -v python3 >/dev/null 2>&1; then
+  python3 -m json.tool "$T/c.sarif" >/dev/null || fail "check: sarif is not valid JSON"
+fi
+
 echo "cli.sh: $n checks, $fails failed"
 [ "$fails" -eq 0 ]

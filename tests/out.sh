@@ -40,6 +40,12 @@ for fmt in md csv json html; do
   "$RB" compare -q --unmatched --format $fmt $xmls -o "$T/compare.$fmt" || { echo "out.sh: compare --format $fmt failed"; status=1; continue; }
   check "compare.$fmt"
 done
+"$RB" check --min-severity note corpora/*.txt -o "$T/check.txt"; rc=$?
+[ $rc -le 1 ] || { echo "out.sh: check failed"; status=1; }
+check check.txt
+"$RB" check --min-severity note --format sarif corpora/*.txt -o "$T/check.sarif"; rc=$?
+[ $rc -le 1 ] || { echo "out.sh: check --format sarif failed"; status=1; }
+check check.sarif
 if [ $status -ne 0 ]; then
   echo "If the change is intended, accept it with:  make accept && git add out/"
 fi

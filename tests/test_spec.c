@@ -12,18 +12,23 @@
  *   1:1: warning: … [title-missing]
  *   --- error
  *   (instead of tree/diagnostics: the expected compile error line, LINE:COL: message [rule])
+ *   --- meta
+ *   (a metadata sidecar for the input, YAML: jurisdiction, date …)
+ *   --- check
+ *   (the expected `rulebook check --min-severity note` findings, LINE:COL: severity: … [rule])
  *
  * In the input, \r is a carriage return, \u{3000} a code point and \\ a backslash.
  * A failing case prints its file, number, line and a diff of expected and actual output. */
 #include "testutil.h"
 
 #include <dirent.h>
+#include <unistd.h>
 
 typedef struct scase {
     char name[256];
     unsigned line;
-    rb_buf input, tree, diags, error;
-    int has_diags, has_error;
+    rb_buf input, tree, diags, error, meta, check;
+    int has_diags, has_error, has_tree, has_meta, has_check;
 } scase;
 
 static void unescape(const char *s, size_t n, rb_buf *out)
@@ -104,14 +109,69 @@ static void print_diff(const char *want, const char *got)
     free(L);
 }
 
+/* Compile the case's input (with its sidecar), dump it, and check it when asked. */
+static char *compile_case(const rb_grammar *g, scase *c, rb_diags *diags, rb_error *err,
+                          char **check)
+{
+    rb_doc *d = NULL;
+    rb_compile_opts o;
+    rb_compile_opts_default(&o);
+    o.no_meta = 1;
+    if (rb_compile_bytes(g, "spec.txt", c->input.data ? c->input.data : "", c->input.len, &o, &d,
+                         diags, err) != RB_OK)
+        return NULL;
+    if (c->has_meta) {
+        char path[] = "/tmp/rbspec-XXXXXX.yaml";
+        int fd = mkstemps(path, 5);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, c->meta.data, c->meta.len), (ssize_t)c->meta.len);
+        close(fd);
+        rb_meta *m = NULL;
+        rb_error merr;
+        if (rb_meta_load(path, &m, &merr) != RB_OK)
+            fail_msg("case %s: the meta section does not load: %s", c->name, merr.message);
+        rb_doc_apply_meta(d, m, NULL);
+        rb_meta_free(m);
+        unlink(path);
+    }
+    rb_buf b;
+    rb_buf_init(&b);
+    rb_doc_dump(d, &b);
+    if (c->has_check) {
+        rb_findings fs;
+        rb_error cerr;
+        rb_check(g, &d, 1, diags, &fs, &cerr);
+        rb_buf cb;
+        rb_buf_init(&cb);
+        for (size_t i = 0; i < fs.n; i++)
+            rb_buf_printf(&cb, "%u:%u: %s: %s [%s]\n", fs.v[i].line, fs.v[i].col,
+                          rb_severity_name(fs.v[i].severity), fs.v[i].message, fs.v[i].rule);
+        *check = rb_buf_detach(&cb);
+        rb_findings_free(&fs);
+    }
+    rb_doc_free(d);
+    return rb_buf_detach(&b);
+}
+
+static int compare_section(const char *file, size_t num, const scase *c, const char *what,
+                           const rb_buf *want, const char *got)
+{
+    if (strcmp(got ? got : "", want->data ? want->data : "") == 0)
+        return 1;
+    fprintf(stderr, "%s: case %zu (line %u) '%s': %s differ (- expected, + actual)\n", file, num,
+            c->line, c->name, what);
+    print_diff(want->data ? want->data : "", got ? got : "");
+    return 0;
+}
+
 static int run_case(const rb_grammar *g, const char *file, size_t num, scase *c)
 {
     rb_diags diags;
     rb_diags_init(&diags);
     rb_error err;
     rb_error_clear(&err);
-    char *tree = tu_dump_bytes(g, "spec.txt", c->input.data ? c->input.data : "", c->input.len,
-                               &diags, &err);
+    char *check = NULL;
+    char *tree = compile_case(g, c, &diags, &err, &check);
     int ok = 1;
     rb_buf got;
     rb_buf_init(&got);
@@ -122,41 +182,34 @@ static int run_case(const rb_grammar *g, const char *file, size_t num, scase *c)
             ok = 0;
         } else {
             rb_buf_printf(&got, "%u:%u: %s [%s]\n", err.line, err.col, err.message, err.rule);
-            if (strcmp(got.data, c->error.data ? c->error.data : "") != 0) {
-                fprintf(stderr, "%s: case %zu (line %u) '%s': error differs\n", file, num,
-                        c->line, c->name);
-                print_diff(c->error.data ? c->error.data : "", got.data);
-                ok = 0;
-            }
+            ok = compare_section(file, num, c, "the error", &c->error, got.data);
         }
     } else if (!tree) {
         fprintf(stderr, "%s: case %zu (line %u) '%s': compile failed: %u:%u: %s [%s]\n", file,
                 num, c->line, c->name, err.line, err.col, err.message, err.rule);
         ok = 0;
     } else {
-        if (strcmp(tree, c->tree.data ? c->tree.data : "") != 0) {
-            fprintf(stderr, "%s: case %zu (line %u) '%s': tree differs (- expected, + actual)\n",
-                    file, num, c->line, c->name);
-            print_diff(c->tree.data ? c->tree.data : "", tree);
-            ok = 0;
-        }
+        if (c->has_tree)
+            ok &= compare_section(file, num, c, "trees", &c->tree, tree);
         if (c->has_diags) {
             for (size_t i = 0; i < diags.n; i++) {
                 const rb_diag *d = &diags.items[i];
                 rb_buf_printf(&got, "%u:%u: %s: %s [%s]\n", d->line, d->col,
                               rb_severity_name(d->severity), d->message, d->rule);
             }
-            if (strcmp(got.data ? got.data : "", c->diags.data ? c->diags.data : "") != 0) {
-                fprintf(stderr,
-                        "%s: case %zu (line %u) '%s': diagnostics differ (- expected, + actual)\n",
-                        file, num, c->line, c->name);
-                print_diff(c->diags.data ? c->diags.data : "", got.data ? got.data : "");
-                ok = 0;
-            }
+            ok &= compare_section(file, num, c, "diagnostics", &c->diags, got.data);
+        }
+        if (c->has_check)
+            ok &= compare_section(file, num, c, "check findings", &c->check, check);
+        if (!c->has_tree && !c->has_diags && !c->has_check) {
+            fprintf(stderr, "%s: case %zu (line %u) '%s': nothing to compare\n", file, num,
+                    c->line, c->name);
+            ok = 0;
         }
     }
     rb_buf_free(&got);
     free(tree);
+    free(check);
     rb_diags_free(&diags);
     return ok;
 }
@@ -167,6 +220,8 @@ static void case_reset(scase *c)
     rb_buf_free(&c->tree);
     rb_buf_free(&c->diags);
     rb_buf_free(&c->error);
+    rb_buf_free(&c->meta);
+    rb_buf_free(&c->check);
     memset(c, 0, sizeof *c);
 }
 
@@ -178,7 +233,7 @@ static size_t run_file(const rb_grammar *g, const char *path, size_t *ncases)
     assert_non_null(text);
     scase c;
     memset(&c, 0, sizeof c);
-    enum { NONE, INPUT, TREE, DIAGS, ERROR } sect = NONE;
+    enum { NONE, INPUT, TREE, DIAGS, ERROR, META, CHECK } sect = NONE;
     size_t failed = 0, num = 0;
     unsigned lineno = 0;
     char *p = text;
@@ -206,7 +261,11 @@ static size_t run_file(const rb_grammar *g, const char *path, size_t *ncases)
             while (*w == ' ')
                 w++;
             if (strncmp(w, "tree", 4) == 0)
-                sect = TREE;
+                sect = TREE, c.has_tree = 1;
+            else if (strncmp(w, "meta", 4) == 0)
+                sect = META, c.has_meta = 1;
+            else if (strncmp(w, "check", 5) == 0)
+                sect = CHECK, c.has_check = 1;
             else if (strncmp(w, "diagnostics", 11) == 0)
                 sect = DIAGS, c.has_diags = 1;
             else if (strncmp(w, "error", 5) == 0)
@@ -216,8 +275,12 @@ static size_t run_file(const rb_grammar *g, const char *path, size_t *ncases)
         } else if (sect == INPUT) {
             unescape(p, l, &c.input);
             rb_buf_putc(&c.input, '\n');
-        } else if (sect == TREE || sect == DIAGS || sect == ERROR) {
-            rb_buf *b = sect == TREE ? &c.tree : sect == DIAGS ? &c.diags : &c.error;
+        } else if (sect != NONE) {
+            rb_buf *b = sect == TREE    ? &c.tree
+                        : sect == DIAGS ? &c.diags
+                        : sect == META  ? &c.meta
+                        : sect == CHECK ? &c.check
+                                        : &c.error;
             if (l > 0) {
                 rb_buf_put(b, p, l);
                 rb_buf_putc(b, '\n');

@@ -1,0 +1,280 @@
+/* test_check.c: `check` on the five corpora (the findings the issue asks for, no numbering
+ * false alarm in the four clean texts, and every finding equal to the committed out/check.txt),
+ * the rules that need several files, SARIF 2.1.0 structure, baselines, and .xml inputs. The
+ * single-file rules are tested both ways in tests/spec/check.txt. */
+#include "testutil.h"
+
+#include "json.h"
+
+#include <unistd.h>
+
+static rb_grammar *G;
+static const char *const CORPORA[] = {"corpora/chongqing-2018.txt", "corpora/erenhot-2013.txt",
+                                      "corpora/urumqi-2018.txt", "corpora/wuhan-2018.txt",
+                                      "corpora/wujin-2021.txt"};
+#define NC 5
+
+static int setup(void **state)
+{
+    (void)state;
+    G = tu_grammar();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    rb_grammar_free(G);
+    return 0;
+}
+
+typedef struct run {
+    rb_doc *docs[8];
+    size_t n;
+    rb_diags cd;
+    rb_findings fs;
+} run;
+
+static void check_files(run *r, const char *const *files, size_t n)
+{
+    memset(r, 0, sizeof *r);
+    rb_diags_init(&r->cd);
+    rb_error err;
+    for (size_t i = 0; i < n; i++) {
+        rb_error_clear(&err);
+        if (rb_compile_file(G, files[i], NULL, &r->docs[i], &r->cd, &err) != RB_OK)
+            fail_msg("%s: %s", files[i], err.message);
+    }
+    r->n = n;
+    assert_int_equal(rb_check(G, r->docs, n, &r->cd, &r->fs, &err), RB_OK);
+}
+
+static void run_free(run *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        rb_doc_free(r->docs[i]);
+    rb_diags_free(&r->cd);
+    rb_findings_free(&r->fs);
+}
+
+static const rb_finding *find(const rb_findings *fs, const char *file, const char *rule,
+                              unsigned line, const char *in_message)
+{
+    for (size_t i = 0; i < fs->n; i++) {
+        const rb_finding *f = &fs->v[i];
+        if (strcmp(f->rule, rule) == 0 && strstr(f->file, file) &&
+            (line == 0 || f->line == line) && (!in_message || strstr(f->message, in_message)))
+            return f;
+    }
+    return NULL;
+}
+
+static void test_corpora_findings(void **state)
+{
+    (void)state;
+    run r;
+    check_files(&r, CORPORA, NC);
+    static const struct {
+        const char *rule;
+        unsigned line;
+        const char *msg;
+    } want[] = {
+        {"duplicate-run", 142, "13-63"},
+        {"junk-insertion", 40, "少殃再"},        /* article 16 */
+        {"junk-insertion", 41, "棕厚拘陵"},      /* article 17 */
+        {"junk-insertion", 42, "整付嬸"},        /* article 17 */
+        {"citation-variant", 12, "悼故祖"},      /* article 1, the organic law */
+        {"injected-characters", 13, "凶肯獄阿"}, /* article 2 */
+        {"injected-characters", 22, "章灑"},     /* article 7 */
+        {"injected-characters", 31, "希檔船"},   /* article 11 */
+        {"renamed-body", 42, "法制機構"},        /* the 2018 merger, dated 2018-07-07 */
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!find(&r.fs, "chongqing-2018", want[i].rule, want[i].line, want[i].msg))
+            fail_msg("no %s finding at chongqing-2018:%u (%s)", want[i].rule, want[i].line,
+                     want[i].msg);
+    /* no numbering false alarm in the other four */
+    for (size_t i = 0; i < r.fs.n; i++)
+        if (!strstr(r.fs.v[i].file, "chongqing") && strncmp(r.fs.v[i].rule, "numbering", 9) == 0)
+            fail_msg("numbering false alarm: %s:%u %s", r.fs.v[i].file, r.fs.v[i].line,
+                     r.fs.v[i].message);
+    /* every finding is in the committed expected-findings file */
+    rb_buf b;
+    rb_buf_init(&b);
+    rb_findings_render(&r.fs, RB_CHECK_TEXT, RB_NOTE, &b);
+    size_t n;
+    char *expected = tu_read("out/check.txt", &n);
+    assert_non_null(expected);
+    if (strcmp(expected, b.data) != 0)
+        fail_msg("the findings differ from out/check.txt (make accept, review, commit)");
+    free(expected);
+    rb_buf_free(&b);
+    run_free(&r);
+}
+
+static void write_tmp(char *path, const char *text)
+{
+    int fd = mkstemps(path, 4);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+}
+
+static void test_across_files(void **state)
+{
+    (void)state;
+    /* a city rulebook and a district one that cites it */
+    char city[] = "/tmp/rbcity-XXXXXX.txt", dist[] = "/tmp/rbdist-XXXXXX.txt";
+    write_tmp(city, "某市人民政府工作规则\n"
+                    "一、根据《中华人民共和国地方各级人民代表大会和地方各级人民政府组织法》,制定本规则。\n"
+                    "二、各部门报送的公文,承办部门应在7个工作日内办结回复意见。\n"
+                    "三、本规则自印发之日起施行。\n");
+    write_tmp(dist, "某市某区人民政府工作规则\n"
+                    "一、根据《中华人民共和国地方各级人民代表大会和悼故祖地方各级人民政府组织法》和《某市人民政府工作规则》,制定本规则。\n"
+                    "二、各部门报送的公文,承办部门应在10个工作日内办结回复意见。\n"
+                    "三、本规则自印发之日起施行。\n");
+    const char *files[] = {city, dist};
+    run r;
+    check_files(&r, files, 2);
+    const rb_finding *f = find(&r.fs, dist, "citation-variant", 2, "悼故祖");
+    assert_non_null(f);
+    assert_non_null(strstr(f->message, "rbcity")); /* found by comparison with the other file */
+    f = find(&r.fs, dist, "deadline-longer-than-superior", 3, "7 working_day");
+    assert_non_null(f);
+    /* neither applies to the city */
+    assert_null(find(&r.fs, city, "citation-variant", 0, NULL));
+    assert_null(find(&r.fs, city, "deadline-longer-than-superior", 0, NULL));
+    run_free(&r);
+    /* alone, the district has no higher-level rulebook to compare with */
+    const char *one[] = {dist};
+    check_files(&r, one, 1);
+    assert_null(find(&r.fs, dist, "deadline-longer-than-superior", 0, NULL));
+    assert_null(find(&r.fs, dist, "citation-variant", 0, NULL));
+    run_free(&r);
+    unlink(city);
+    unlink(dist);
+}
+
+static void test_sarif(void **state)
+{
+    (void)state;
+    run r;
+    check_files(&r, CORPORA, NC);
+    rb_buf b;
+    rb_buf_init(&b);
+    rb_findings_render(&r.fs, RB_CHECK_SARIF, RB_NOTE, &b);
+    jv *root = jparse(b.data, b.len);
+    assert_non_null(root); /* well-formed JSON */
+    assert_string_equal(jget(root, "version")->str, "2.1.0");
+    jv *run0 = jat(jget(root, "runs"), 0);
+    assert_non_null(run0);
+    jv *driver = jget(jget(run0, "tool"), "driver");
+    assert_string_equal(jget(driver, "name")->str, "rulebook");
+    jv *rules = jget(driver, "rules");
+    assert_true(rules && rules->t == J_ARR && rules->n >= 20);
+    for (size_t i = 0; i < rules->n; i++) {
+        assert_non_null(jget(jat(rules, i), "id"));
+        assert_non_null(jget(jget(jat(rules, i), "shortDescription"), "text"));
+    }
+    jv *results = jget(run0, "results");
+    assert_true(results && results->t == J_ARR);
+    assert_int_equal(results->n, r.fs.n);
+    for (size_t i = 0; i < results->n; i++) {
+        jv *x = jat(results, i);
+        jv *rid = jget(x, "ruleId");
+        assert_true(rid && rid->t == J_STR);
+        jv *idx = jget(x, "ruleIndex");
+        if (idx) /* the index points at the rule of that id */
+            assert_string_equal(jget(jat(rules, (size_t)idx->num), "id")->str, rid->str);
+        assert_true(jget(x, "level")->t == J_STR);
+        assert_true(jget(jget(x, "message"), "text")->t == J_STR);
+        jv *pl = jget(jat(jget(x, "locations"), 0), "physicalLocation");
+        assert_true(jget(jget(pl, "artifactLocation"), "uri")->t == J_STR);
+        jv *region = jget(pl, "region");
+        assert_true(jget(region, "startLine")->num >= 1);
+        assert_true(jget(region, "startColumn")->num >= 1);
+        assert_int_equal((unsigned)jget(region, "startLine")->num, r.fs.v[i].line);
+        assert_int_equal(strlen(jget(jget(x, "partialFingerprints"), "rulebook/v1")->str), 16);
+    }
+    jfree(root);
+    /* the JSON format too */
+    rb_buf_free(&b);
+    rb_buf_init(&b);
+    rb_findings_render(&r.fs, RB_CHECK_JSON, RB_NOTE, &b);
+    root = jparse(b.data, b.len);
+    assert_non_null(root);
+    assert_int_equal(jget(root, "findings")->n, r.fs.n);
+    jfree(root);
+    rb_buf_free(&b);
+    run_free(&r);
+}
+
+/* A baseline hides the accepted findings, also when lines move; a new problem still shows. */
+static void test_baseline(void **state)
+{
+    (void)state;
+    const char *base_text = "某市人民政府工作规则\n一、甲。\n三、乙。\n四、本规则自印发之日起施行。\n";
+    char p1[] = "/tmp/rbbase-XXXXXX.txt";
+    write_tmp(p1, base_text);
+    const char *files[] = {p1};
+    run r;
+    check_files(&r, files, 1);
+    assert_int_equal(rb_findings_count(&r.fs, RB_WARNING), 1); /* the gap */
+    rb_buf b;
+    rb_buf_init(&b);
+    rb_findings_render(&r.fs, RB_CHECK_JSON, RB_NOTE, &b);
+    run_free(&r);
+    /* the same text with lines inserted above, and one new problem */
+    FILE *f = fopen(p1, "w");
+    fputs("某市人民政府工作规则\n\n\n一、甲。\n三、乙。\n五、丙。\n六、本规则自印发之日起施行。\n", f);
+    fclose(f);
+    check_files(&r, files, 1);
+    assert_int_equal(rb_findings_count(&r.fs, RB_WARNING), 2);
+    size_t dropped = rb_findings_apply_baseline(&r.fs, b.data, b.len);
+    assert_int_equal(dropped, 1);
+    assert_int_equal(r.fs.n, 1);
+    assert_non_null(strstr(r.fs.v[0].message, "五"));
+    run_free(&r);
+    rb_buf_free(&b);
+    unlink(p1);
+}
+
+/* A compiled .xml checks like its text: the same rules at the same lines. */
+static void test_xml_input(void **state)
+{
+    (void)state;
+    run r;
+    const char *cq[] = {"corpora/chongqing-2018.txt"};
+    check_files(&r, cq, 1);
+    rb_doc *d = NULL;
+    rb_diags cd;
+    rb_diags_init(&cd);
+    rb_error err;
+    rb_compile_opts o;
+    rb_compile_opts_default(&o);
+    assert_int_equal(rb_akn_load_doc(G, "out/chongqing-2018.xml", &o, &d, &cd, &err), RB_OK);
+    rb_findings fx;
+    assert_int_equal(rb_check(G, &d, 1, &cd, &fx, &err), RB_OK);
+    assert_int_equal(d->narticles, 63);
+    assert_int_equal(d->nchapters, 12);
+    for (size_t i = 0; i < r.fs.n; i++) {
+        const rb_finding *a = &r.fs.v[i];
+        if (!find(&fx, "chongqing-2018.txt", a->rule, a->line, NULL))
+            fail_msg("from the XML, no %s at line %u", a->rule, a->line);
+    }
+    assert_int_equal(fx.n, r.fs.n);
+    rb_findings_free(&fx);
+    rb_diags_free(&cd);
+    rb_doc_free(d);
+    run_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_corpora_findings), cmocka_unit_test(test_across_files),
+        cmocka_unit_test(test_sarif),            cmocka_unit_test(test_baseline),
+        cmocka_unit_test(test_xml_input),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
