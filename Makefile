@@ -25,16 +25,17 @@ CPPFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Icompiler -DRB_DATADIR='"$(DATADIR)"' $(P
 
 B := build
 LIB_SRCS := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
-LIB_OBJS := $(patsubst compiler/%.c,$(B)/%.o,$(LIB_SRCS)) $(B)/tables.o
+LIB_OBJS := $(patsubst compiler/%.c,$(B)/%.o,$(LIB_SRCS)) $(B)/tables.o $(B)/lexicon.o
 HDRS := $(wildcard compiler/*.h)
 
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 A := $(B)/asan
-ASAN_OBJS := $(patsubst compiler/%.c,$(A)/%.o,$(LIB_SRCS)) $(A)/tables.o
+ASAN_OBJS := $(patsubst compiler/%.c,$(A)/%.o,$(LIB_SRCS)) $(A)/tables.o $(A)/lexicon.o
 
 CORPORA := $(wildcard corpora/*.txt)
 OUT_XML := $(patsubst corpora/%.txt,out/%.xml,$(CORPORA))
 OUT_COMPARE := out/compare.md out/compare.csv out/compare.json out/compare.html
+OUT_CHECK := out/check.txt out/check.sarif
 GRAMMAR := $(wildcard grammar/*.yaml)
 
 OPENCC_DIR ?= /usr/share/opencc
@@ -68,10 +69,18 @@ $(B)/tables.c: $(B)/gentables | $(B)/.deps-build
 	done
 	$(B)/gentables $(B)/opencc $@
 
-$(B)/tables.o: $(B)/tables.c
+# ---- the character-bigram lexicon of the junk detector, from jieba's word list
+JIEBA_DICT ?= /usr/lib/python3/dist-packages/jieba/dict.txt
+$(B)/genlexicon: tools/genlexicon.c | $(B)/.deps-build
+	$(CC) -O2 -std=c11 $(WARN) -o $@ $<
+
+$(B)/lexicon.c: $(B)/genlexicon | $(B)/.deps-build
+	$(B)/genlexicon $(JIEBA_DICT) $@
+
+$(B)/%.o: $(B)/%.c
 	$(CC) -O1 -c -o $@ $<
 
-$(A)/tables.o: $(B)/tables.c
+$(A)/%.o: $(B)/%.c
 	@mkdir -p $(A)
 	$(CC) -O1 -c -o $@ $<
 
@@ -86,7 +95,7 @@ $(B)/rulebook: $(B)/main.o $(B)/librulebook.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # ---- corpora -> out/ (make -j2 compiles two at a time), then the comparison tables
-out: $(OUT_XML) $(OUT_COMPARE)
+out: $(OUT_XML) $(OUT_COMPARE) $(OUT_CHECK)
 
 .SECONDEXPANSION:
 out/%.xml: corpora/%.txt $$(wildcard corpora/$$*.yaml) $(B)/rulebook $(GRAMMAR)
@@ -96,8 +105,15 @@ out/%.xml: corpora/%.txt $$(wildcard corpora/$$*.yaml) $(B)/rulebook $(GRAMMAR)
 out/compare.%: $(OUT_XML) $(B)/rulebook
 	$(B)/rulebook compare -q --unmatched --format $* $(OUT_XML) -o $@
 
+# every finding on the corpora, notes included (exit 1 means findings: expected here)
+out/check.txt: $(CORPORA) $(B)/rulebook $(GRAMMAR)
+	$(B)/rulebook check --min-severity note $(CORPORA) -o $@ || [ $$? -eq 1 ]
+
+out/check.sarif: $(CORPORA) $(B)/rulebook $(GRAMMAR)
+	$(B)/rulebook check --min-severity note --format sarif $(CORPORA) -o $@ || [ $$? -eq 1 ]
+
 accept:
-	rm -f $(OUT_XML) $(OUT_COMPARE)
+	rm -f $(OUT_XML) $(OUT_COMPARE) $(OUT_CHECK)
 	$(MAKE) out
 
 # ---- tests, under AddressSanitizer and UndefinedBehaviorSanitizer
@@ -113,7 +129,7 @@ $(A)/rulebook: $(A)/main.o $(A)/librulebook.a
 
 TESTS := $(patsubst tests/%.c,$(A)/%,$(wildcard tests/test_*.c))
 
-$(A)/test_%: tests/test_%.c tests/testutil.h $(A)/librulebook.a
+$(A)/test_%: tests/test_%.c tests/testutil.h tests/json.h $(A)/librulebook.a
 	$(CC) $(CPPFLAGS_ALL) -Itests -O1 -g $(SAN) $(WARN) -o $@ $< $(A)/librulebook.a \
 	  $(PKG_LIBS) $$(pkg-config --libs cmocka)
 
