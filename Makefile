@@ -39,9 +39,9 @@ OUT_CHECK := out/check.txt out/check.sarif
 GRAMMAR := $(wildcard grammar/*.yaml)
 
 OPENCC_DIR ?= /usr/share/opencc
-OPENCC_DICTS := TSCharacters STCharacters TWVariantsRev TWPhrasesRev TWVariantsRevPhrases
+OPENCC_DICTS := TSCharacters STCharacters TWVariantsRev TWPhrasesRev TWVariantsRevPhrases TSPhrases
 
-.PHONY: all build test asan test-html out accept deps-build deps-test install uninstall clean
+.PHONY: all build test asan test-html revision-check out accept deps-build deps-test install uninstall clean
 .DELETE_ON_ERROR:
 
 all: build out
@@ -139,6 +139,12 @@ test asan: $(A)/rulebook $(TESTS)
 	set -e; for t in $(TESTS); do echo "== $$t"; $$t; done; \
 	echo "== tests/cli.sh"; sh tests/cli.sh $(A)/rulebook; \
 	echo "== tests/out.sh"; sh tests/out.sh $(A)/rulebook
+
+# ---- CI: does a new revision change what we track?  make revision-check OLD=a.txt NEW=b.txt
+TRACK ?= meetings,deadlines
+revision-check: $(B)/rulebook
+	@[ -n "$(OLD)" ] && [ -n "$(NEW)" ] || { echo "usage: make revision-check OLD=old.txt NEW=new.txt [TRACK=meetings,deadlines]"; exit 2; }
+	RULEBOOK=$(B)/rulebook sh tools/revision-check.sh "$(OLD)" "$(NEW)" "$(TRACK)"
 
 # ---- the HTML comparison in a real browser (headless Chromium; .ci/run runs it)
 test-html: $(B)/rulebook

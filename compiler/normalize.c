@@ -18,7 +18,16 @@ extern const uint16_t rb_fold_index[];
 extern const uint32_t rb_fold_pages[][256];
 extern const char *const rb_phrase_from[];
 extern const char *const rb_phrase_to[];
+extern const unsigned char rb_phrase_tw[];
 extern const size_t rb_nphrases;
+
+/* Words only Taiwan phrasing uses for what mainland texts say otherwise (互联网, 优化, 程序,
+ * 信息, 软件, 数字, 智能, 宏观). A traditional text with two of them was machine-converted with
+ * Taiwan phrasing (s2twp) and gets OpenCC's Taiwan phrase table back (檔案 -> 文件); one without
+ * them does not, because that table also turns everyday 核心, 執行, 互動 into the computing terms
+ * 内核, 运行, 交互. */
+static const char *const TW_MARKERS[] = {"網際網路", "最佳化", "程式", "資訊", "軟體", "硬體",
+                                         "數位", "智慧型", "巨觀", "預設", "網路", "介面"};
 
 #define F_TRAD (1u << 24)
 #define F_SIMP (1u << 25)
@@ -89,11 +98,11 @@ static void ph_init(void)
     free(order);
 }
 
-/* Longest phrase starting at s; returns its index or -1. */
-static long phrase_at(const char *s, size_t n, uint32_t cp)
+/* Longest phrase starting at s (Taiwan phrases only when tw); its index or -1. */
+static long phrase_at(const char *s, size_t n, uint32_t cp, int tw)
 {
     for (uint16_t i = ph.head[cp % PH_BUCKETS]; i != 0xFFFF; i = ph.next[i]) {
-        if (ph.first[i] != cp || ph.flen[i] > n)
+        if (ph.first[i] != cp || ph.flen[i] > n || (rb_phrase_tw[i] && !tw))
             continue;
         if (memcmp(s, rb_phrase_from[i], ph.flen[i]) == 0)
             return i;
@@ -121,7 +130,8 @@ static void map_push(mapbuf *m, size_t view, int64_t delta)
     m->n++;
 }
 
-/* The core fold. s must be valid UTF-8. When m is non-NULL, entries are pushed wherever
+/* The core fold. s must be valid UTF-8. trad: 0 characters only, 1 with OpenCC's traditional
+ * phrases, 2 with the Taiwan phrases too. When m is non-NULL, entries are pushed wherever
  * orig - view changes. */
 static void fold(const char *s, size_t n, int trad, rb_buf *out, mapbuf *m)
 {
@@ -146,7 +156,7 @@ static void fold(const char *s, size_t n, int trad, rb_buf *out, mapbuf *m)
         } else {
             uint32_t cp;
             int k = rb_utf8_decode(s + i, n - i, &cp);
-            long p = trad ? phrase_at(s + i, n - i, cp) : -1;
+            long p = trad ? phrase_at(s + i, n - i, cp, trad > 1) : -1;
             if (p >= 0) {
                 rb_buf_put(out, rb_phrase_to[p], ph.tlen[p]);
                 i += ph.flen[p];
@@ -236,7 +246,16 @@ rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
     b.data = rb_xmalloc(b.cap);
     b.data[0] = 0;
     mapbuf m = {0};
-    fold(src->text, src->len, v->script == RB_SCRIPT_TRADITIONAL, &b, &m);
+    int level = 0;
+    if (v->script == RB_SCRIPT_TRADITIONAL) {
+        size_t markers = 0;
+        for (size_t k = 0; k < sizeof TW_MARKERS / sizeof TW_MARKERS[0]; k++)
+            if (memmem(src->text, src->len, TW_MARKERS[k], strlen(TW_MARKERS[k])))
+                markers++;
+        level = markers >= 2 ? 2 : 1;
+        v->taiwan_phrasing = markers >= 2;
+    }
+    fold(src->text, src->len, level, &b, &m);
     v->len = b.len;
     v->text = rb_buf_detach(&b);
     v->map = m.v;

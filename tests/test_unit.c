@@ -112,10 +112,13 @@ static void test_fold_script(void **state)
     (void)state;
     norm_is("重慶市人民政府工作規則", 0, "重庆市人民政府工作规则");
     norm_is("市長辦公會議", 0, "市长办公会议");
-    norm_is("规范性檔案", 1, "规范性文件"); /* Taiwan phrase, traditional document */
-    norm_is("规范性檔案", 0, "规范性档案"); /* simplified document: characters only */
-    norm_is("程式", 1, "程序");
-    norm_is("最佳化服務", 1, "优化服务");
+    norm_is("规范性檔案", 2, "规范性文件"); /* Taiwan phrasing */
+    norm_is("规范性檔案", 1, "规范性档案"); /* standard traditional: characters and phrases */
+    norm_is("规范性檔案", 0, "规范性档案"); /* characters only */
+    norm_is("程式", 2, "程序");
+    norm_is("最佳化服務", 2, "优化服务");
+    norm_is("計畫", 1, "计划");              /* OpenCC's traditional phrases */
+    norm_is("嚴格執行,以習近平同志爲核心", 1, "严格执行,以习近平同志为核心");
     norm_is("已经简体", 0, "已经简体");
 }
 
@@ -149,6 +152,27 @@ static void test_view_map(void **state)
     rb_source_linecol(src, 26, &line, &col);
     assert_int_equal(line, 2);
     assert_int_equal(col, 4);
+    rb_view_free(v);
+    rb_source_free(src);
+}
+
+/* Taiwan phrases only for a text that shows Taiwan phrasing: OpenCC's table would also turn
+ * everyday 核心 and 執行 into the computing terms 内核 and 运行. */
+static void test_taiwan_phrasing(void **state)
+{
+    (void)state;
+    rb_source *src;
+    const char *tw = "建設網際網路政務平台,最佳化服務,制定規範性檔案,嚴格執行程式。";
+    rb_view *v = view_of(tw, strlen(tw), &src);
+    assert_true(v->taiwan_phrasing);
+    assert_string_equal(v->text, "建设互联网政务平台,优化服务,制定规范性文件,严格运行程序。");
+    rb_view_free(v);
+    rb_source_free(src);
+    const char *std = "堅決維護以習近平同志爲核心的黨中央權威,嚴格執行全面從嚴治黨的各項規定。";
+    v = view_of(std, strlen(std), &src);
+    assert_int_equal(v->script, RB_SCRIPT_TRADITIONAL);
+    assert_false(v->taiwan_phrasing);
+    assert_string_equal(v->text, "坚决维护以习近平同志为核心的党中央权威,严格执行全面从严治党的各项规定。");
     rb_view_free(v);
     rb_source_free(src);
 }
@@ -440,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
         cmocka_unit_test(test_fold_width),       cmocka_unit_test(test_fold_script),
         cmocka_unit_test(test_view_map),         cmocka_unit_test(test_script_detection),
+        cmocka_unit_test(test_taiwan_phrasing),
         cmocka_unit_test(test_source_refusals),  cmocka_unit_test(test_source_encodings),
         cmocka_unit_test(test_grammar_examples), cmocka_unit_test(test_grammar_errors),
         cmocka_unit_test(test_match_limit),      cmocka_unit_test(test_chardiff),

@@ -3,7 +3,7 @@
  *   gentables DICTDIR OUT.c
  *
  * DICTDIR holds OpenCC's dictionaries exported to text by `opencc_dict -t text`
- * (TSCharacters, STCharacters, TWVariantsRev, TWPhrasesRev, TWVariantsRevPhrases).
+ * (TSCharacters, STCharacters, TWVariantsRev, TWPhrasesRev, TWVariantsRevPhrases, TSPhrases).
  * For every code point the fold is: NFKC (utf8proc) for width and compatibility forms, then
  * OpenCC's Taiwan-variant and traditional->simplified character tables (first candidate).
  * Taking the tables once at build time keeps traditional input at the speed of simplified
@@ -139,7 +139,9 @@ static char *fold_str(const char *s)
 
 typedef struct {
     char *from, *to;
+    int tw; /* a Taiwan phrasing (TWPhrasesRev), not a plain traditional phrase */
 } phrase;
+static int reading_tw;
 static phrase *phrases;
 static size_t nphrases, cphrases;
 
@@ -165,6 +167,7 @@ static void on_phrase(const char *k, const char *v, int self)
     }
     phrases[nphrases].from = strdup(k);
     phrases[nphrases].to = to;
+    phrases[nphrases].tw = reading_tw;
     nphrases++;
 }
 
@@ -241,8 +244,14 @@ int main(int argc, char **argv)
         }
     }
 
+    /* Taiwan phrasing first (檔案 -> 文件), then OpenCC's own traditional phrases (計畫 -> 计划),
+     * as tw2sp chains them */
+    reading_tw = 1;
     if (read_dict(argv[1], "TWPhrasesRev", on_phrase) ||
         read_dict(argv[1], "TWVariantsRevPhrases", on_phrase))
+        return 1;
+    reading_tw = 0;
+    if (read_dict(argv[1], "TSPhrases", on_phrase))
         return 1;
     qsort(phrases, nphrases, sizeof *phrases, cmp_phrase);
 
@@ -306,7 +315,10 @@ int main(int argc, char **argv)
         c_string(f, phrases[i].to);
         fprintf(f, ",\n");
     }
-    fprintf(f, "  0};\nconst size_t rb_nphrases = %zu;\n", nphrases);
+    fprintf(f, "  0};\nconst unsigned char rb_phrase_tw[] = {");
+    for (size_t i = 0; i < nphrases; i++)
+        fprintf(f, "%s%d,", i % 32 ? "" : "\n  ", phrases[i].tw);
+    fprintf(f, "0};\nconst size_t rb_nphrases = %zu;\n", nphrases);
     if (fclose(f) != 0) {
         perror(argv[2]);
         return 1;
