@@ -379,19 +379,13 @@ static void btext_of(const rb_doc *d, rb_span sp, btext *t)
 {
     rb_buf out;
     rb_buf_init(&out);
-    size_t cap = sp.len + 1;
-    t->vo = rb_xmalloc(cap * sizeof *t->vo);
-    size_t j = 0;
-    for (size_t k = sp.off; k < sp.off + sp.len; k++) {
-        while (j < d->njunk && d->junk[j].span.off + d->junk[j].span.len <= k)
-            j++;
-        if (j < d->njunk && d->junk[j].span.off <= k)
-            continue;
-        t->vo[out.len] = k;
-        rb_buf_putc(&out, d->view->text[k]);
-    }
+    size_t cap = 0;
+    t->vo = NULL;
+    rb_doc_append_norm(d, sp, &out, &t->vo, &cap);
     t->n = out.len;
     t->s = rb_buf_detach(&out);
+    if (!t->vo)
+        t->vo = rb_xmalloc(sizeof *t->vo);
 }
 
 static char *orig_words(const rb_doc *d, const btext *t, size_t a, size_t b)

@@ -106,6 +106,40 @@ static char *span_text(const rb_doc *d, rb_span s, int orig)
 
 char *rb_doc_text(const rb_doc *d, rb_span s) { return span_text(d, s, 1); }
 
+void rb_doc_append_norm(const rb_doc *d, rb_span s, rb_buf *out, size_t **vo, size_t *vocap)
+{
+    /* the first junk span that may overlap */
+    size_t lo = 0, hi = d->njunk;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (d->junk[mid].span.off + d->junk[mid].span.len <= s.off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t j = lo;
+    for (size_t k = s.off; k < s.off + s.len;) {
+        while (j < d->njunk && d->junk[j].span.off + d->junk[j].span.len <= k)
+            j++;
+        if (j < d->njunk && d->junk[j].span.off <= k) {
+            k = d->junk[j].span.off + d->junk[j].span.len;
+            continue;
+        }
+        size_t e = j < d->njunk && d->junk[j].span.off < s.off + s.len ? d->junk[j].span.off
+                                                                       : s.off + s.len;
+        if (vo) {
+            if (out->len + (e - k) + 1 > *vocap) {
+                *vocap = (out->len + (e - k) + 1) * 2;
+                *vo = rb_xrealloc(*vo, *vocap * sizeof **vo);
+            }
+            for (size_t q = 0; q < e - k; q++)
+                (*vo)[out->len + q] = k + q;
+        }
+        rb_buf_put(out, d->view->text + k, e - k);
+        k = e;
+    }
+}
+
 char *rb_doc_raw(const rb_doc *d, rb_span s)
 {
     size_t a = rb_view_to_orig(d->view, s.off), z = rb_view_to_orig(d->view, s.off + s.len);
@@ -221,4 +255,45 @@ void rb_doc_dump(const rb_doc *d, rb_buf *out)
                           f->article, f->rule, f->value ? f->value : "");
             rb_buf_printf(out, " | %s\n", f->text);
         }
+}
+
+/* One line per preface line, chapter and article (its paragraphs and points joined), in the
+ * original text: a line diff of two of these is aligned by article (the git textconv view). */
+void rb_doc_lines(const rb_doc *d, rb_buf *out)
+{
+    for (size_t i = 0; i < d->nplines; i++) {
+        char *t = rb_doc_text(d, d->plines[i].text);
+        rb_buf_printf(out, "%s%s\n", d->plines[i].is_title ? "# " : "", t);
+        free(t);
+    }
+    long cur = -1;
+    for (size_t i = 0; i < d->narticles; i++) {
+        const rb_article *a = &d->articles[i];
+        for (long c = cur + 1; c <= a->chapter; c++) {
+            char *n = rb_doc_text(d, d->chapters[c].num);
+            char *h = rb_doc_text(d, d->chapters[c].heading);
+            rb_buf_printf(out, "\n%s %s\n", n, h);
+            free(n);
+            free(h);
+        }
+        if (a->chapter > cur)
+            cur = a->chapter;
+        char *n = rb_doc_text(d, a->num);
+        rb_buf_puts(out, n);
+        free(n);
+        for (size_t k = 0; k < a->nblocks; k++) {
+            const rb_block *b = &d->blocks[a->first_block + k];
+            if (k)
+                rb_buf_putc(out, ' ');
+            if (b->num.len) {
+                char *bn = rb_doc_text(d, b->num);
+                rb_buf_puts(out, bn);
+                free(bn);
+            }
+            char *t = rb_doc_text(d, b->text);
+            rb_buf_puts(out, t);
+            free(t);
+        }
+        rb_buf_putc(out, '\n');
+    }
 }

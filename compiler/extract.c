@@ -835,38 +835,35 @@ struct xtext {
     size_t *vo;  /* view offset of each byte */
 };
 
-static void block_text(const rb_doc *d, const rb_block *b, xtext *x)
+static int ends_clause(const char *s, size_t n)
+{
+    static const char *const ends[] = {"。", ";", ":", "!", "?", "”", ")", "…"};
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+        size_t l = strlen(ends[i]);
+        if (n >= l && memcmp(s + n - l, ends[i], l) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* A paragraph's text for the rules: a block, and the blocks that continue it when a line was
+ * broken inside a sentence (a reflowed copy reads the same). Returns the next block. */
+static size_t block_text(const rb_doc *d, const rb_article *a, size_t bi, xtext *x)
 {
     rb_buf out;
     rb_buf_init(&out);
     size_t cap = 0;
     x->vo = NULL;
-    rb_span parts[2] = {b->num, b->text};
-    for (int p = 0; p < 2; p++) {
-        rb_span s = parts[p];
-        for (size_t k = s.off; k < s.off + s.len; k++) {
-            /* skip junk (sorted spans) */
-            int in_junk = 0;
-            for (size_t j = 0; j < d->njunk; j++) {
-                if (d->junk[j].span.off > k)
-                    break;
-                if (k < d->junk[j].span.off + d->junk[j].span.len) {
-                    in_junk = 1;
-                    break;
-                }
-            }
-            if (in_junk)
-                continue;
-            if (out.len + 1 > cap) {
-                cap = cap ? 2 * cap : 256;
-                x->vo = rb_xrealloc(x->vo, cap * sizeof *x->vo);
-            }
-            x->vo[out.len] = k;
-            rb_buf_putc(&out, d->view->text[k]);
-        }
-    }
+    do {
+        const rb_block *b = &d->blocks[a->first_block + bi];
+        rb_doc_append_norm(d, b->num, &out, &x->vo, &cap);
+        rb_doc_append_norm(d, b->text, &out, &x->vo, &cap);
+        bi++;
+    } while (bi < a->nblocks && d->blocks[a->first_block + bi].kind == RB_BLOCK_P &&
+             out.len && !ends_clause(out.data, out.len));
     x->n = out.len;
     x->s = rb_buf_detach(&out);
+    return bi;
 }
 
 static rb_fact *new_fact(rb_facts *fs, const rb_doc *d, const rb_article *a, const char *dim,
@@ -1335,9 +1332,9 @@ rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_error *err)
     size_t *last = rb_xmalloc(r->nrules * sizeof *last);
     for (size_t ai = 0; ai < d->narticles; ai++) {
         const rb_article *a = &d->articles[ai];
-        for (size_t bi = 0; bi < a->nblocks; bi++) {
+        for (size_t bi = 0; bi < a->nblocks;) {
             xtext x;
-            block_text(d, &d->blocks[a->first_block + bi], &x);
+            bi = block_text(d, a, bi, &x);
             for (size_t k = 0; k < r->nrules; k++)
                 last[k] = (size_t)-1; /* inheritance stays inside a paragraph */
             size_t ss = 0;

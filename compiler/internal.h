@@ -43,6 +43,9 @@ int rb_regex_has_group(void *code, const char *name);
 /* ---- doc helpers (doc.c) ------------------------------------------------------------------- */
 
 size_t rb_doc_add_junk(rb_doc *d, rb_span s, const char *kind, const char *rule);
+/* Append the view text of s, junk removed, to out; with vo, record the view offset of every
+ * byte appended at (*vo)[out->len …] (grown as needed; *vocap is its capacity). */
+void rb_doc_append_norm(const rb_doc *d, rb_span s, rb_buf *out, size_t **vo, size_t *vocap);
 void rb_doc_sort_junk(rb_doc *d);
 /* Line and column (1-based, code points of the ORIGINAL text) of a view offset. */
 void rb_doc_linecol(const rb_doc *d, size_t view_off, unsigned *line, unsigned *col);
