@@ -23,6 +23,7 @@ static const char HELP_MAIN[] =
     "  compile   raw rulebook text -> Akoma Ntoso 3.0 XML (with the extracted facts)\n"
     "  compare   comparison tables across rulebooks: meetings, signing, leave, deadlines\n"
     "  check     consistency findings for legal staff (text, JSON, SARIF for CI)\n"
+    "  diff      article-aligned difference of two versions (exit 1 when they differ)\n"
     "  help      show the help of a command: rulebook help compile\n"
     "\n"
     "options for every command:\n"
@@ -37,11 +38,12 @@ static const char HELP_MAIN[] =
     "  rulebook compile corpora/*.txt -o out/\n"
     "  rulebook compare out/*.xml --format md\n"
     "  rulebook check corpora/*.txt --format sarif -o check.sarif\n"
+    "  rulebook diff old.txt new.txt --fail-on meetings,deadlines\n"
     "See `man rulebook` or README.md for the tour.\n";
 
 static const char HELP_COMPILE[] =
     "usage: rulebook compile FILE... [-o OUT] [--meta META.yaml] [--diagnostics text|json]\n"
-    "                                [--format akn|tree] [--grammar DIR] [-q]\n"
+    "                                [--format akn|tree|lines] [--grammar DIR] [-q]\n"
     "\n"
     "Compile rulebook texts (UTF-8 with or without BOM, UTF-16 with BOM, GB18030; simplified\n"
     "or traditional script; LF or CRLF) into Akoma Ntoso 3.0 XML. Diagnostics go to stderr as\n"
@@ -53,7 +55,8 @@ static const char HELP_COMPILE[] =
     "  --meta META.yaml    metadata sidecar (default: FILE's name with .yaml, if present)\n"
     "  --no-meta           do not read a sidecar\n"
     "  --diagnostics FMT   text (default) or json (one JSON array on stderr)\n"
-    "  --format FMT        akn (default) or tree (the model as an indented outline)\n"
+    "  --format FMT        akn (default), tree (the model as an indented outline), or lines\n"
+    "                      (one line per article: the git textconv view, see README.md)\n"
     "  -q, --quiet         no notes, only warnings and errors\n"
     "\n"
     "exit status: 0 compiled, 1 compiled but a document has errors (e.g. broken numbering),\n"
@@ -110,6 +113,28 @@ static const char HELP_CHECK[] =
     "  rulebook check corpora/chongqing-2018.txt\n"
     "  rulebook check corpora/*.txt --format sarif -o check.sarif\n"
     "  rulebook check new.txt --baseline accepted.json --min-severity warning\n";
+
+static const char HELP_DIFF[] =
+    "usage: rulebook diff OLD NEW [--format text|md|json] [--fail-on DIMENSIONS] [-o OUT]\n"
+    "                             [--color auto|always|never] [--grammar DIR]\n"
+    "\n"
+    "Article-aligned difference of two versions of a rulebook (.txt or compiled .xml): first\n"
+    "what changed in the extracted facts (meetings, signing, leave, deadlines), then chapters,\n"
+    "then the old -> new article map (unchanged, modified, renumbered, moved, split, merged,\n"
+    "added, deleted) with a character diff of each modified article. Script, width, spacing and\n"
+    "line breaks do not count. An excerpt is compared for what it contains, with a warning.\n"
+    "\n"
+    "  --format FMT           text (default: colored on a terminal, [-deleted-]{+inserted+}\n"
+    "                         otherwise), md (~~deleted~~ **inserted**), or json\n"
+    "  --fail-on DIMENSIONS   exit 1 only when facts of these changed, e.g. meetings,deadlines\n"
+    "                         (meetings, signing, leave, deadlines, or a YAML dimension)\n"
+    "  --color WHEN           auto (default), always or never\n"
+    "\n"
+    "exit status (as diff(1)): 0 no difference, 1 differences, 2 trouble\n"
+    "\n"
+    "examples:\n"
+    "  rulebook diff corpora/wujin-2017.txt corpora/wujin-2021.txt\n"
+    "  rulebook diff out/old.xml new.txt --format json --fail-on meetings,deadlines\n";
 
 static void usage_error(const char *cmd, const char *fmt, const char *arg)
 {
@@ -219,8 +244,8 @@ static int cmd_compile(int argc, char **argv)
             }
             break;
         case 'f':
-            if (strcmp(optarg, "akn") && strcmp(optarg, "tree")) {
-                usage_error("compile", "--format takes akn or tree, not '%s'", optarg);
+            if (strcmp(optarg, "akn") && strcmp(optarg, "tree") && strcmp(optarg, "lines")) {
+                usage_error("compile", "--format takes akn, tree or lines, not '%s'", optarg);
                 return EXIT_TROUBLE;
             }
             format = optarg;
@@ -274,10 +299,13 @@ static int cmd_compile(int argc, char **argv)
         rb_doc *d = NULL;
         rb_status st = rb_compile_file(g, files[i], &co, &d, &c.diags, &err);
         if (st == RB_OK) {
-            if (strcmp(format, "tree") == 0) {
+            if (strcmp(format, "tree") == 0 || strcmp(format, "lines") == 0) {
                 rb_buf b;
                 rb_buf_init(&b);
-                rb_doc_dump(d, &b);
+                if (strcmp(format, "tree") == 0)
+                    rb_doc_dump(d, &b);
+                else
+                    rb_doc_lines(d, &b);
                 if (out && !out_is_dir)
                     st = rb_write_atomic(out, b.data, b.len, &err);
                 else if (out)
@@ -590,6 +618,123 @@ static int cmd_check(int argc, char **argv)
     return rc;
 }
 
+static rb_doc *load_doc(common *c, rb_grammar *g, const char *f)
+{
+    rb_compile_opts co;
+    rb_compile_opts_default(&co);
+    rb_error err;
+    rb_error_clear(&err);
+    rb_doc *d = NULL;
+    size_t mark = c->diags.n;
+    rb_diags quiet; /* compile notes and warnings are not what diff is about */
+    rb_diags_init(&quiet);
+    rb_status st = has_suffix(f, ".xml") ? rb_akn_load_doc(g, f, &co, &d, &quiet, &err)
+                                         : rb_compile_file(g, f, &co, &d, &quiet, &err);
+    rb_diags_free(&quiet);
+    if (st != RB_OK) {
+        rb_diags_add_error(&c->diags, &err);
+        flush_diags(c, mark);
+        return NULL;
+    }
+    return d;
+}
+
+static int cmd_diff(int argc, char **argv)
+{
+    common c = {0};
+    rb_diags_init(&c.diags);
+    const char *out = NULL, *fail_on = NULL, *color = "auto";
+    rb_diff_format fmt = RB_DIFF_TEXT;
+    static const struct option opts[] = {{"output", required_argument, 0, 'o'},
+                                         {"format", required_argument, 0, 'f'},
+                                         {"fail-on", required_argument, 0, 'F'},
+                                         {"color", required_argument, 0, 'c'},
+                                         {"grammar", required_argument, 0, 'g'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int ch;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'o': out = optarg; break;
+        case 'f':
+            if (strcmp(optarg, "text") == 0)
+                fmt = RB_DIFF_TEXT;
+            else if (strcmp(optarg, "md") == 0)
+                fmt = RB_DIFF_MD;
+            else if (strcmp(optarg, "json") == 0)
+                fmt = RB_DIFF_JSON;
+            else {
+                usage_error("diff", "--format takes text, md or json, not '%s'", optarg);
+                return EXIT_TROUBLE;
+            }
+            break;
+        case 'F': fail_on = optarg; break;
+        case 'c':
+            if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
+                usage_error("diff", "--color takes auto, always or never, not '%s'", optarg);
+                return EXIT_TROUBLE;
+            }
+            color = optarg;
+            break;
+        case 'g': c.grammar_dir = optarg; break;
+        case 'h': fputs(HELP_DIFF, stdout); return EXIT_OK;
+        case ':':
+            usage_error("diff", "option %s needs an argument", argv[optind - 1]);
+            return EXIT_TROUBLE;
+        default:
+            usage_error("diff", "unknown option '%s'", argv[optind - 1]);
+            return EXIT_TROUBLE;
+        }
+    }
+    if (argc - optind != 2) {
+        usage_error("diff", "%s", "diff takes two files: OLD NEW");
+        return EXIT_TROUBLE;
+    }
+    rb_grammar *g = load_grammar(&c);
+    if (!g) {
+        flush_diags(&c, 0);
+        finish_diags(&c);
+        return EXIT_TROUBLE;
+    }
+    int rc = EXIT_TROUBLE;
+    rb_doc *a = load_doc(&c, g, argv[optind]);
+    rb_doc *b = a ? load_doc(&c, g, argv[optind + 1]) : NULL;
+    if (a && b) {
+        rb_diff *df = rb_diff_new(a, b);
+        int tty = !out && isatty(1);
+        int use_color = strcmp(color, "always") == 0 || (strcmp(color, "auto") == 0 && tty);
+        rb_buf buf;
+        rb_buf_init(&buf);
+        rb_diff_render(df, fmt, use_color, &buf);
+        rb_error err;
+        rb_error_clear(&err);
+        rc = rb_diff_changed(df, fail_on) ? EXIT_FINDINGS : EXIT_OK;
+        if (out && strcmp(out, "-") != 0) {
+            if (rb_write_atomic(out, buf.data ? buf.data : "", buf.len, &err) != RB_OK) {
+                rb_diags_add_error(&c.diags, &err);
+                flush_diags(&c, c.diags.n - 1);
+                rc = EXIT_TROUBLE;
+            }
+        } else {
+            fwrite(buf.data, 1, buf.len, stdout);
+        }
+        if (rb_diff_partial(df, 0) || rb_diff_partial(df, 1))
+            fprintf(stderr, "%s:0:0: warning: the %s version is a partial excerpt; articles past "
+                            "its end are not compared [partial-version]\n",
+                    rb_diff_partial(df, 0) ? argv[optind] : argv[optind + 1],
+                    rb_diff_partial(df, 0) ? "old" : "new");
+        rb_buf_free(&buf);
+        rb_diff_free(df);
+    }
+    rb_doc_free(a);
+    rb_doc_free(b);
+    finish_diags(&c);
+    rb_grammar_free(g);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -622,6 +767,10 @@ int main(int argc, char **argv)
             fputs(HELP_CHECK, stdout);
             return EXIT_OK;
         }
+        if (strcmp(argv[2], "diff") == 0) {
+            fputs(HELP_DIFF, stdout);
+            return EXIT_OK;
+        }
         usage_error(NULL, "no help for unknown command '%s'", argv[2]);
         return EXIT_TROUBLE;
     }
@@ -631,6 +780,8 @@ int main(int argc, char **argv)
         return cmd_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
         return cmd_check(argc - 1, argv + 1);
+    if (strcmp(cmd, "diff") == 0)
+        return cmd_diff(argc - 1, argv + 1);
     usage_error(NULL, "unknown command '%s'", cmd);
     return EXIT_TROUBLE;
 }

@@ -181,8 +181,9 @@ typedef struct rb_mapent {
 /* The matching view: NFKC width folding (full-width forms, U+3000/NBSP spaces, small-form
  * punctuation; full-width ，：；（） become ASCII), zero-width characters dropped, CR LF and CR
  * become LF, traditional -> simplified characters (OpenCC's tables) and, for a traditional
- * document, Taiwan phrasing (OpenCC's TWPhrasesRev: 檔案->文件, 程式->程序). Line i of the
- * view is line i of the source. */
+ * document, OpenCC's traditional phrases (計畫 -> 计划) and, when the text shows Taiwan
+ * phrasing, its Taiwan phrases (檔案->文件, 程式->程序). Line i of the view is line i of the
+ * source. */
 typedef struct rb_view {
     char *text;
     size_t len;
@@ -193,12 +194,14 @@ typedef struct rb_view {
     rb_script script;
     size_t n_trad, n_simp; /* characters that only one script uses */
     size_t first_trad, first_simp; /* view offset of the first such character, or SIZE_MAX */
+    int taiwan_phrasing;           /* Taiwan phrases were folded too */
 } rb_view;
 
 rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err);
 void rb_view_free(rb_view *v);
 size_t rb_view_to_orig(const rb_view *v, size_t view_off);
-/* Normalize a standalone UTF-8 string (no map); phrases applied when trad != 0.
+/* Normalize a standalone UTF-8 string (no map). trad: 0 characters only, 1 with OpenCC's
+ * traditional phrases, 2 with its Taiwan phrases too (檔案 -> 文件, 程式 -> 程序).
  * Returns a malloc'd NUL-terminated string. */
 char *rb_normalize_str(const char *s, size_t n, int trad, size_t *outlen);
 
@@ -393,6 +396,9 @@ char *rb_doc_norm(const rb_doc *d, rb_span s);
 char *rb_doc_raw(const rb_doc *d, rb_span s);
 /* Tree dump used by the spec tests and `compile --format tree`. */
 void rb_doc_dump(const rb_doc *d, rb_buf *out);
+/* One line per preface line, chapter and article, in the original text (`--format lines`,
+ * the git textconv view: a line diff of two of these is aligned by article). */
+void rb_doc_lines(const rb_doc *d, rb_buf *out);
 
 /* ---- facts (extract.c) ----------------------------------------------------------------------- */
 
@@ -499,6 +505,45 @@ size_t rb_findings_apply_baseline(rb_findings *fs, const char *baseline, size_t 
 void rb_findings_render(const rb_findings *fs, rb_check_format fmt, rb_severity min, rb_buf *b);
 size_t rb_findings_count(const rb_findings *fs, rb_severity min);
 void rb_findings_free(rb_findings *f);
+
+/* ---- diff (diff.c) ------------------------------------------------------------------------------ */
+
+typedef enum rb_diff_status {
+    RB_DIFF_UNCHANGED = 0,
+    RB_DIFF_MODIFIED,
+    RB_DIFF_RENUMBERED,
+    RB_DIFF_MOVED,   /* to another chapter */
+    RB_DIFF_SPLIT,   /* one old article -> several new */
+    RB_DIFF_MERGED,  /* several old articles -> one new */
+    RB_DIFF_ADDED,
+    RB_DIFF_DELETED,
+    RB_DIFF_NOT_COMPARED /* past the end of an excerpt */
+} rb_diff_status;
+
+/* One line of the article map: old ordinals -> new ordinals. A modified article may also be
+ * renumbered or moved (the flags). */
+typedef struct rb_diff_entry {
+    long *old, *new;
+    size_t nold, nnew;
+    size_t *old_idx, *new_idx; /* indexes into the documents' articles */
+    rb_diff_status status;
+    double similarity; /* Dice coefficient of character bigrams */
+    int modified, renumbered, moved;
+    long sort_key;
+} rb_diff_entry;
+
+typedef struct rb_diff rb_diff;
+typedef enum rb_diff_format { RB_DIFF_TEXT = 0, RB_DIFF_MD, RB_DIFF_JSON } rb_diff_format;
+
+/* Align two versions (both compiled, with facts). The documents must outlive the diff. */
+rb_diff *rb_diff_new(const rb_doc *old_doc, const rb_doc *new_doc);
+void rb_diff_free(rb_diff *df);
+const rb_diff_entry *rb_diff_entries(const rb_diff *df, size_t *n);
+/* Is the old (which 0) or new (1) version a partial excerpt? */
+int rb_diff_partial(const rb_diff *df, int which);
+/* Anything changed (dims NULL), or a fact of one of the comma-separated dimensions. */
+int rb_diff_changed(const rb_diff *df, const char *dims);
+void rb_diff_render(const rb_diff *df, rb_diff_format fmt, int color, rb_buf *out);
 
 /* ---- compile (parse.c, dedup.c) ---------------------------------------------------------- */
 
