@@ -3,6 +3,7 @@
 # every bad input, no partial or clobbered output files, help and version.
 set -u
 RB=${1:?usage: cli.sh path/to/rulebook}
+RB=$(cd "$(dirname "$RB")" && pwd)/$(basename "$RB")
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fails=0
@@ -186,6 +187,49 @@ run "$RB" check --format sarif "$T/gap.txt" -o "$T/c.sarif"; expect_rc 1 "check 
 grep -q '"version": "2.1.0"' "$T/c.sarif" || fail "check: sarif without version"
 if command -v python3 >/dev/null 2>&1; then
   python3 -m json.tool "$T/c.sarif" >/dev/null || fail "check: sarif is not valid JSON"
+fi
+
+# ---- diff ----------------------------------------------------------------------------------------
+run "$RB" help diff; expect_rc 0 "help diff"
+run "$RB" diff corpora/wujin-2021.txt; expect_rc 2 "diff with one file"
+run "$RB" diff --format html corpora/wujin-2021.txt corpora/wujin-2021.txt; expect_rc 2 "diff: bad --format"
+run "$RB" diff corpora/wujin-2021.txt corpora/wujin-2021.txt; expect_rc 0 "diff: the same text"
+sed 's/$/\r/' corpora/wuhan-2018.txt >"$T/wuhan-crlf.txt"
+run "$RB" diff corpora/wuhan-2018.txt "$T/wuhan-crlf.txt"; expect_rc 0 "diff: a CRLF copy"
+sed 's/一般每两周召开1次/一般每周召开1次/' corpora/wuhan-2018.txt >"$T/wuhan-new.txt"
+run "$RB" diff corpora/wuhan-2018.txt "$T/wuhan-new.txt"; expect_rc 1 "diff: an edit"
+grep -q "meetings 常务会议: 每两周1次 → 每周1次 (§42 → §42)" "$T/stdout" || fail "diff: no summary line: $(head -5 "$T/stdout")"
+grep -q "§42 → §42 modified" "$T/stdout" || fail "diff: no map line"
+grep -qF "每[-两-]周召开" "$T/stdout" || fail "diff: no plain character diff"
+run "$RB" diff --fail-on deadlines corpora/wuhan-2018.txt "$T/wuhan-new.txt"; expect_rc 0 "diff: --fail-on an unchanged dimension"
+run "$RB" diff --fail-on meetings,deadlines corpora/wuhan-2018.txt "$T/wuhan-new.txt"; expect_rc 1 "diff: --fail-on a changed dimension"
+run "$RB" diff --format json corpora/wuhan-2018.txt "$T/wuhan-new.txt" -o "$T/d.json"; expect_rc 1 "diff json"
+if command -v python3 >/dev/null 2>&1; then
+  python3 -m json.tool "$T/d.json" >/dev/null || fail "diff json is not valid JSON"
+fi
+run "$RB" diff corpora/wuhan-2018.txt "$T/empty.txt"; expect_rc 2 "diff: a bad input"
+expect_one_error_line "diff: a bad input" input-empty
+run "$RB" diff out/wuhan-2018.xml "$T/wuhan-new.txt"; expect_rc 1 "diff: from a compiled xml"
+grep -q "§42 → §42 modified" "$T/stdout" || fail "diff from xml: no map line"
+# the CI script
+RULEBOOK="$RB" sh tools/revision-check.sh corpora/wuhan-2018.txt "$T/wuhan-new.txt" meetings "$T/r.json" >"$T/stdout" 2>"$T/stderr"
+rc=$?; expect_rc 1 "revision-check: a tracked change"
+[ -s "$T/r.json" ] || fail "revision-check: no report"
+RULEBOOK="$RB" sh tools/revision-check.sh corpora/wuhan-2018.txt "$T/wuhan-crlf.txt" meetings "$T/r.json" >"$T/stdout" 2>"$T/stderr"
+rc=$?; expect_rc 0 "revision-check: no change"
+RULEBOOK="$RB" sh tools/revision-check.sh corpora/wuhan-2018.txt "$T/empty.txt" meetings "$T/r.json" >"$T/stdout" 2>"$T/stderr"
+rc=$?; expect_rc 2 "revision-check: a revision that does not compile"
+# the git diff driver: git diff shows whole articles
+if command -v git >/dev/null 2>&1; then
+  g="$T/repo"; mkdir "$g"
+  (cd "$g" && git init -q && git config user.email t@t && git config user.name t &&
+   git config diff.rulebook.textconv "$RB compile -q --no-meta --format lines" &&
+   echo '*.txt diff=rulebook' >.gitattributes &&
+   cp "$OLDPWD/corpora/wuhan-2018.txt" r.txt && git add -A && git commit -qm a &&
+   cp "$T/wuhan-new.txt" r.txt && RULEBOOK_GRAMMAR="${RULEBOOK_GRAMMAR:-$OLDPWD/grammar}" git diff >"$T/gd.txt") ||
+    fail "git diff with the textconv driver failed"
+  grep -q '^-四十二、市人民政府常务会议由市长、副市长和秘书长组成' "$T/gd.txt" || fail "git diff: the article is not one line"
+  grep -q '^+四十二、.*一般每周召开1次' "$T/gd.txt" || fail "git diff: no new article line"
 fi
 
 echo "cli.sh: $n checks, $fails failed"
