@@ -17,7 +17,7 @@ MANDIR ?= $(PREFIX)/share/man
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
-PKGS := libpcre2-8 libxml-2.0 yaml-0.1
+PKGS := libpcre2-8 libxml-2.0 yaml-0.1 libcrypto
 # recursively expanded on purpose: pkg-config runs after the deps step installed it
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))

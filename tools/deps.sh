@@ -7,7 +7,7 @@
 set -u
 set_name=${1:-build}
 
-build_pkgs="gcc make pkg-config libc6-dev libpcre2-dev libxml2-dev libyaml-dev libutf8proc-dev opencc python3-jieba"
+build_pkgs="gcc make pkg-config libc6-dev libpcre2-dev libxml2-dev libyaml-dev libssl-dev libutf8proc-dev opencc python3-jieba"
 test_pkgs="$build_pkgs libcmocka-dev"
 
 case "$set_name" in
