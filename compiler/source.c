@@ -161,8 +161,19 @@ static rb_status index_lines(rb_source *src, const rb_limits *lim, rb_error *err
     return RB_OK;
 }
 
+static rb_status from_bytes(const char *name, char *owned, const char *bytes, size_t n,
+                            const rb_limits *lim_in, rb_source **out, rb_error *err);
+
 rb_status rb_source_from_bytes(const char *name, const char *bytes, size_t n,
                                const rb_limits *lim_in, rb_source **out, rb_error *err)
+{
+    return from_bytes(name, NULL, bytes, n, lim_in, out, err);
+}
+
+/* owned: a malloc'd buffer holding bytes (n + 1 bytes) that becomes the text when the input
+ * is UTF-8 already (no copy of a large file); freed otherwise. */
+static rb_status from_bytes(const char *name, char *owned, const char *bytes, size_t n,
+                            const rb_limits *lim_in, rb_source **out, rb_error *err)
 {
     rb_limits lim;
     if (lim_in)
@@ -170,12 +181,16 @@ rb_status rb_source_from_bytes(const char *name, const char *bytes, size_t n,
     else
         rb_limits_default(&lim);
     *out = NULL;
-    if (n > lim.max_bytes)
+    if (n > lim.max_bytes) {
+        free(owned);
         return rb_error_set(err, RB_ELIMIT, "source", name, 0, 0, "input-too-large",
                             "input is %zu bytes; the limit is %zu bytes", n, lim.max_bytes);
-    if (n == 0)
+    }
+    if (n == 0) {
+        free(owned);
         return rb_error_set(err, RB_EINPUT, "source", name, 1, 1, "input-empty",
                             "empty file: there is no text to compile");
+    }
 
     rb_source *src = rb_xcalloc(1, sizeof *src);
     src->path = rb_xstrdup(name);
@@ -228,7 +243,15 @@ rb_status rb_source_from_bytes(const char *name, const char *bytes, size_t n,
         }
         size_t inv = rb_utf8_invalid_at(bytes + skip, n - skip);
         if (inv == (size_t)-1) {
-            src->text = rb_xstrndup(bytes + skip, n - skip);
+            if (owned) { /* the read buffer becomes the text */
+                if (skip)
+                    memmove(owned, owned + skip, n - skip);
+                owned[n - skip] = 0;
+                src->text = owned;
+                owned = NULL;
+            } else {
+                src->text = rb_xstrndup(bytes + skip, n - skip);
+            }
             src->len = n - skip;
         } else {
             size_t bad = 0, olen = 0;
@@ -267,9 +290,11 @@ rb_status rb_source_from_bytes(const char *name, const char *bytes, size_t n,
     st = index_lines(src, &lim, err);
     if (st != RB_OK)
         goto fail;
+    free(owned);
     *out = src;
     return RB_OK;
 fail:
+    free(owned);
     rb_source_free(src);
     return st;
 }
@@ -300,7 +325,7 @@ rb_status rb_source_load(const char *path, const rb_limits *lim_in, rb_source **
                             "input is %lld bytes; the limit is %zu bytes",
                             (long long)stt.st_size, lim.max_bytes);
     }
-    size_t cap = S_ISREG(stt.st_mode) && stt.st_size > 0 ? (size_t)stt.st_size + 1 : 65536;
+    size_t cap = S_ISREG(stt.st_mode) && stt.st_size > 0 ? (size_t)stt.st_size + 2 : 65536;
     size_t n = 0;
     char *buf = rb_xmalloc(cap);
     for (;;) {
@@ -327,9 +352,9 @@ rb_status rb_source_load(const char *path, const rb_limits *lim_in, rb_source **
                             strerror(e));
     }
     fclose(f);
-    rb_status st = rb_source_from_bytes(path, buf, n, &lim, out, err);
-    free(buf);
-    return st;
+    if (n == cap)
+        buf = rb_xrealloc(buf, cap + 1);
+    return from_bytes(path, buf, buf, n, &lim, out, err);
 }
 
 void rb_source_free(rb_source *src)
