@@ -130,51 +130,90 @@ static void map_push(mapbuf *m, size_t view, int64_t delta)
     m->n++;
 }
 
+/* Decode the code point at s (valid UTF-8); returns its length. */
+static inline int dec(const unsigned char *s, uint32_t *cp)
+{
+    unsigned c = s[0];
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c < 0xE0) {
+        *cp = ((c & 0x1Fu) << 6) | (s[1] & 0x3Fu);
+        return 2;
+    }
+    if (c < 0xF0) {
+        *cp = ((c & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
+        return 3;
+    }
+    *cp = ((c & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) | (s[3] & 0x3Fu);
+    return 4;
+}
+
+static inline void out_put(rb_buf *out, const char *p, size_t n)
+{
+    if (out->len + n + 1 > out->cap) {
+        size_t cap = out->cap ? out->cap : 256;
+        while (cap < out->len + n + 1)
+            cap *= 2;
+        out->data = rb_xrealloc(out->data, cap);
+        out->cap = cap;
+    }
+    memcpy(out->data + out->len, p, n);
+    out->len += n;
+}
+
 /* The core fold. s must be valid UTF-8. trad: 0 characters only, 1 with OpenCC's traditional
  * phrases, 2 with the Taiwan phrases too. When m is non-NULL, entries are pushed wherever
- * orig - view changes. */
+ * orig - view changes. Unchanged characters are copied in runs. */
 static void fold(const char *s, size_t n, int trad, rb_buf *out, mapbuf *m)
 {
+    const unsigned char *u = (const unsigned char *)s;
     int64_t delta = 0;
-    size_t i = 0;
+    size_t i = 0, run = 0; /* s[run..i) is copied unchanged when something else comes */
     if (trad)
         pthread_once(&ph_once, ph_init);
     while (i < n) {
-        /* copy a run of plain ASCII (no CR) */
-        size_t j = i;
-        while (j < n && (unsigned char)s[j] < 0x80 && s[j] != '\r')
-            j++;
-        if (j > i) {
-            rb_buf_put(out, s + i, j - i);
-            i = j;
-            if (i >= n)
-                break;
+        unsigned c = u[i];
+        if (c < 0x80 && c != '\r') {
+            i++;
+            continue;
         }
-        if (s[i] == '\r') {
-            rb_buf_putc(out, '\n');
-            i += (i + 1 < n && s[i + 1] == '\n') ? 2 : 1;
-        } else {
-            uint32_t cp;
-            int k = rb_utf8_decode(s + i, n - i, &cp);
-            long p = trad ? phrase_at(s + i, n - i, cp, trad > 1) : -1;
-            if (p >= 0) {
-                rb_buf_put(out, rb_phrase_to[p], ph.tlen[p]);
-                i += ph.flen[p];
-            } else {
-                uint32_t e = fold_entry(cp);
-                if (e & F_DELETE) {
-                    /* dropped */
-                } else if (e & F_MULTI) {
-                    rb_buf_puts(out, rb_fold_multi[e & F_TARGET]);
-                } else if (e & F_TARGET) {
-                    char u[4];
-                    rb_buf_put(out, u, (size_t)rb_utf8_encode(e & F_TARGET, u));
-                } else {
-                    rb_buf_put(out, s + i, (size_t)k);
+        uint32_t cp;
+        int k = c == '\r' ? 1 : dec(u + i, &cp);
+        long p = -1;
+        uint32_t e = 0;
+        if (c != '\r') {
+            if (trad)
+                p = phrase_at(s + i, n - i, cp, trad > 1);
+            if (p < 0) {
+                e = fold_entry(cp);
+                if (!(e & (F_DELETE | F_MULTI | F_TARGET))) {
+                    i += (size_t)k;
+                    continue; /* unchanged: part of the run */
                 }
-                i += (size_t)k;
             }
         }
+        out_put(out, s + run, i - run);
+        if (c == '\r') {
+            out_put(out, "\n", 1);
+            i += (i + 1 < n && s[i + 1] == '\n') ? 2 : 1;
+        } else if (p >= 0) {
+            out_put(out, rb_phrase_to[p], ph.tlen[p]);
+            i += ph.flen[p];
+        } else {
+            if (e & F_DELETE) {
+                /* dropped */
+            } else if (e & F_MULTI) {
+                const char *ms = rb_fold_multi[e & F_TARGET];
+                out_put(out, ms, strlen(ms));
+            } else {
+                char b[4];
+                out_put(out, b, (size_t)rb_utf8_encode(e & F_TARGET, b));
+            }
+            i += (size_t)k;
+        }
+        run = i;
         if (m) {
             int64_t nd = (int64_t)i - (int64_t)out->len;
             if (nd != delta) {
@@ -183,26 +222,37 @@ static void fold(const char *s, size_t n, int trad, rb_buf *out, mapbuf *m)
             }
         }
     }
+    out_put(out, s + run, n - run);
+    if (out->data)
+        out->data[out->len] = 0;
 }
 
-static void count_scripts(const char *s, size_t n, rb_view *v, size_t *ft, size_t *fs)
+/* First pass: the evidence for the script, and whether the view would differ from the source
+ * at all (a simplified text with ASCII punctuation and LF line ends does not: then the view is
+ * the source). */
+static int count_scripts(const char *s, size_t n, rb_view *v, size_t *ft, size_t *fs)
 {
+    const unsigned char *u = (const unsigned char *)s;
+    int changes = memchr(s, '\r', n) != NULL;
     *ft = *fs = SIZE_MAX;
     for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x80) {
+        if (u[i] < 0x80) {
             i++;
             continue;
         }
         uint32_t cp;
-        int k = rb_utf8_decode(s + i, n - i, &cp);
+        int k = dec(u + i, &cp);
         uint32_t e = fold_entry(cp);
-        if (e & F_TRAD) {
-            if (v->n_trad++ == 0)
-                *ft = i;
-        } else if (e & F_SIMP) {
-            if (v->n_simp++ == 0)
-                *fs = i;
+        if (e) {
+            if (e & F_TRAD) {
+                if (v->n_trad++ == 0)
+                    *ft = i;
+            } else if (e & F_SIMP) {
+                if (v->n_simp++ == 0)
+                    *fs = i;
+            }
+            if (e & (F_DELETE | F_MULTI | F_TARGET))
+                changes = 1;
         }
         i += (size_t)k;
     }
@@ -215,6 +265,7 @@ static void count_scripts(const char *s, size_t n, rb_view *v, size_t *ft, size_
         v->script = RB_SCRIPT_SIMPLIFIED;
     else
         v->script = RB_SCRIPT_MIXED;
+    return changes;
 }
 
 /* Inverse of rb_view_to_orig for character starts (orig = view + delta is monotonic). */
@@ -239,13 +290,7 @@ rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
     (void)err;
     rb_view *v = rb_xcalloc(1, sizeof *v);
     size_t ft, fs;
-    count_scripts(src->text, src->len, v, &ft, &fs);
-    rb_buf b;
-    rb_buf_init(&b);
-    b.cap = src->len + 16;
-    b.data = rb_xmalloc(b.cap);
-    b.data[0] = 0;
-    mapbuf m = {0};
+    int changes = count_scripts(src->text, src->len, v, &ft, &fs);
     int level = 0;
     if (v->script == RB_SCRIPT_TRADITIONAL) {
         size_t markers = 0;
@@ -254,19 +299,39 @@ rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
                 markers++;
         level = markers >= 2 ? 2 : 1;
         v->taiwan_phrasing = markers >= 2;
+        changes = 1;
     }
+    if (!changes) {
+        /* the view is the source: share its text and line index */
+        v->text = src->text;
+        v->len = src->len;
+        v->line_start = src->line_start;
+        v->nlines = src->nlines;
+        v->aliased = 1;
+        v->first_trad = ft;
+        v->first_simp = fs;
+        *out = v;
+        return RB_OK;
+    }
+    rb_buf b;
+    rb_buf_init(&b);
+    b.cap = src->len + src->len / 8 + 64;
+    b.data = rb_xmalloc(b.cap);
+    b.data[0] = 0;
+    mapbuf m = {0};
     fold(src->text, src->len, level, &b, &m);
     v->len = b.len;
-    v->text = rb_buf_detach(&b);
+    v->text = b.data ? b.data : rb_xstrdup("");
     v->map = m.v;
     v->nmap = m.n;
     /* line starts: one LF per source line break, so the counts agree */
     v->line_start = rb_xmalloc((src->nlines + 1) * sizeof *v->line_start);
     size_t nl = 0;
     v->line_start[nl++] = 0;
-    for (size_t i = 0; i < v->len && nl < src->nlines; i++)
-        if (v->text[i] == '\n')
-            v->line_start[nl++] = i + 1;
+    for (const char *p = v->text, *e = v->text + v->len; nl < src->nlines && (p = memchr(p, '\n', (size_t)(e - p)));) {
+        p++;
+        v->line_start[nl++] = (size_t)(p - v->text);
+    }
     v->nlines = nl;
     v->first_trad = ft == SIZE_MAX ? SIZE_MAX : view_from_orig(v, ft);
     v->first_simp = fs == SIZE_MAX ? SIZE_MAX : view_from_orig(v, fs);
@@ -278,9 +343,11 @@ void rb_view_free(rb_view *v)
 {
     if (!v)
         return;
-    free(v->text);
+    if (!v->aliased) {
+        free(v->text);
+        free(v->line_start);
+    }
     free(v->map);
-    free(v->line_start);
     free(v);
 }
 

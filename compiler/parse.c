@@ -14,12 +14,14 @@
 
 typedef enum lkind { L_BLANK, L_JUNK, L_TOC, L_CHAPTER, L_ARTICLE, L_POINT, L_TITLE, L_TEXT } lkind;
 
+/* One per line of the view: 48 bytes, as a 100 MB text has a million lines. Offsets fit 32
+ * bits because inputs are limited to 1 GiB. */
 typedef struct lineinfo {
-    lkind kind;
-    size_t s, e;   /* trimmed content (view offsets) */
-    size_t ns, ne; /* number as written */
-    size_t rs;     /* text after the number (article, point) */
-    size_t hs, he; /* heading on a chapter line; hs == he when none */
+    uint32_t s, e;   /* trimmed content (view offsets) */
+    uint32_t ns, ne; /* number as written */
+    uint32_t rs;     /* text after the number (article, point) */
+    uint32_t hs, he; /* heading on a chapter line; hs == he when none */
+    uint8_t kind;    /* lkind */
     long ordinal;
     const rb_pattern *pat;
 } lineinfo;
@@ -67,6 +69,17 @@ static int group(const rb_pattern *p, const char *name, const size_t *ov, size_t
     return 0;
 }
 
+static int group32(const rb_pattern *p, const char *name, const size_t *ov, size_t base,
+                   uint32_t *gs, uint32_t *ge)
+{
+    size_t a, b;
+    if (group(p, name, ov, base, &a, &b) != 0)
+        return -1;
+    *gs = (uint32_t)a;
+    *ge = (uint32_t)b;
+    return 0;
+}
+
 static rb_status limit_error(parser *P, size_t line)
 {
     P->err->line = (unsigned)line + 1;
@@ -88,9 +101,10 @@ static rb_status classify(parser *P)
             s++;
         while (e > s && (is_space(v->text[e - 1]) || v->text[e - 1] == '\n'))
             e--;
-        L->s = s;
-        L->e = e;
+        L->s = (uint32_t)s;
+        L->e = (uint32_t)e;
         L->hs = L->he = 0;
+        L->pat = NULL;
         if (s == e) {
             L->kind = L_BLANK;
             continue;
@@ -103,41 +117,41 @@ static rb_status classify(parser *P)
             L->kind = L_TOC;
             L->pat = p;
         } else if (!fail && (p = match_role(P, RB_ROLE_CHAPTER, s, e, ov, &fail)) &&
-                   group(p, "num", ov, s, &L->ns, &L->ne) == 0 &&
+                   group32(p, "num", ov, s, &L->ns, &L->ne) == 0 &&
                    rb_numeral_parse(v->text + L->ns, L->ne - L->ns, &L->ordinal) == 0) {
             L->kind = L_CHAPTER;
             L->pat = p;
-            L->ns = s; /* the number as written is the whole 第…章 */
-            L->ne = s + ov[1];
-            if (group(p, "heading", ov, s, &L->hs, &L->he) != 0)
+            L->ns = (uint32_t)s; /* the number as written is the whole 第…章 */
+            L->ne = (uint32_t)(s + ov[1]);
+            if (group32(p, "heading", ov, s, &L->hs, &L->he) != 0)
                 L->hs = L->he = 0;
             else {
                 /* the number part ends where the heading starts */
                 size_t z = L->hs;
                 while (z > s && is_space(v->text[z - 1]))
                     z--;
-                L->ne = z;
+                L->ne = (uint32_t)z;
             }
         } else if (!fail && (p = match_role(P, RB_ROLE_ARTICLE, s, e, ov, &fail)) &&
-                   group(p, "num", ov, s, &L->ns, &L->ne) == 0 &&
+                   group32(p, "num", ov, s, &L->ns, &L->ne) == 0 &&
                    rb_numeral_parse(v->text + L->ns, L->ne - L->ns, &L->ordinal) == 0) {
             L->kind = L_ARTICLE;
             L->pat = p;
-            L->ns = s;
-            L->ne = s + ov[1];
+            L->ns = (uint32_t)s;
+            L->ne = (uint32_t)(s + ov[1]);
             L->rs = L->ne;
             while (L->rs < e && is_space(v->text[L->rs]))
                 L->rs++;
         } else if (!fail && (p = match_role(P, RB_ROLE_POINT, s, e, ov, &fail)) &&
-                   group(p, "num", ov, s, &L->ns, &L->ne) == 0 &&
+                   group32(p, "num", ov, s, &L->ns, &L->ne) == 0 &&
                    rb_numeral_parse(v->text + L->ns, L->ne - L->ns, &L->ordinal) == 0) {
             L->kind = L_POINT;
             L->pat = p;
-            L->ns = s;
-            L->ne = s + ov[1];
+            L->ns = (uint32_t)s;
+            L->ne = (uint32_t)(s + ov[1]);
             while (L->ne > s && is_space(v->text[L->ne - 1]))
                 L->ne--;
-            L->rs = s + ov[1];
+            L->rs = (uint32_t)(s + ov[1]);
         } else if (!fail && (p = match_role(P, RB_ROLE_TITLE, s, e, ov, &fail))) {
             L->kind = L_TITLE;
             L->pat = p;
@@ -569,7 +583,7 @@ static void check_numbering(rb_doc *d, rb_diags *diags)
 rb_status rb_parse(const rb_grammar *g, rb_doc *d, rb_diags *diags, rb_error *err)
 {
     parser P = {g, d, diags, err, NULL, d->view->nlines};
-    P.li = rb_xcalloc(P.n ? P.n : 1, sizeof *P.li);
+    P.li = rb_xmalloc((P.n ? P.n : 1) * sizeof *P.li);
     rb_status st = classify(&P);
     if (st != RB_OK) {
         free(P.li);

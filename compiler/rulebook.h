@@ -195,6 +195,7 @@ typedef struct rb_view {
     size_t n_trad, n_simp; /* characters that only one script uses */
     size_t first_trad, first_simp; /* view offset of the first such character, or SIZE_MAX */
     int taiwan_phrasing;           /* Taiwan phrases were folded too */
+    int aliased;                   /* text and line_start are the source's (nothing to fold) */
 } rb_view;
 
 rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err);
@@ -547,11 +548,21 @@ void rb_diff_render(const rb_diff *df, rb_diff_format fmt, int color, rb_buf *ou
 
 /* ---- compile (parse.c, dedup.c) ---------------------------------------------------------- */
 
+/* Seconds spent in each stage (added up over the files of a run): `compile --stat`. */
+typedef struct rb_timings {
+    double source, normalize, parse, extract, write;
+    size_t bytes, files;
+} rb_timings;
+
 typedef struct rb_compile_opts {
     rb_limits limits;
     const char *meta_path; /* explicit sidecar, or NULL to look for FILE.yaml beside FILE */
     int no_meta;           /* do not look for a sidecar */
+    int no_facts;          /* skip the fact extraction (structure only) */
+    rb_timings *timings;   /* when non-NULL, stage times are added here */
 } rb_compile_opts;
+
+double rb_now(void); /* monotonic seconds */
 
 void rb_compile_opts_default(rb_compile_opts *o);
 
