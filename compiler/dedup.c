@@ -66,10 +66,30 @@ typedef struct pairinfo {
     artchars a, b;
 } pairinfo;
 
+/* A lower bound of the edit distance: half the L1 distance of the code point histograms
+ * (hashed into 256 buckets). Cheap, and it spares the diff of two unrelated articles. */
+static size_t distance_bound(const artchars *a, const artchars *b)
+{
+    long h[256] = {0};
+    for (size_t i = 0; i < a->n; i++)
+        h[(a->cp[i] * 2654435761u) >> 24]++;
+    for (size_t i = 0; i < b->n; i++)
+        h[(b->cp[i] * 2654435761u) >> 24]--;
+    size_t l1 = 0;
+    for (size_t i = 0; i < 256; i++)
+        l1 += (size_t)labs(h[i]);
+    return l1 / 2;
+}
+
 static cmpres compare(const artchars *a, const artchars *b, rb_edit **ed, size_t *ned)
 {
     size_t big = a->n > b->n ? a->n : b->n;
     size_t max_d = big / 5 > 8 ? big / 5 : 8;
+    if (distance_bound(a, b) > max_d) {
+        *ned = 0;
+        *ed = NULL;
+        return C_UNRELATED;
+    }
     *ned = rb_chardiff(a->cp, a->n, b->cp, b->n, max_d, ed);
     if (*ned == (size_t)-1) {
         *ned = 0;
@@ -201,6 +221,58 @@ static void dup_span(rb_doc *d, rb_span s, size_t *open_junk)
     *open_junk = rb_doc_add_junk(d, s, "duplicate-copy", "duplicate-run");
 }
 
+/* ordinal -> first index: open addressing, keys are ordinal + 1 (0 is empty) */
+typedef struct omap {
+    long *k;
+    size_t *v;
+    size_t cap, n;
+} omap;
+
+static void omap_put_first(omap *m, long key, size_t val)
+{
+    if (2 * (m->n + 1) > m->cap) {
+        size_t nc = m->cap ? 2 * m->cap : 256;
+        long *nk = rb_xcalloc(nc, sizeof *nk);
+        size_t *nv = rb_xcalloc(nc, sizeof *nv);
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->k[i]) {
+                size_t h = (size_t)m->k[i] * 0x9E3779B97F4A7C15ull & (nc - 1);
+                while (nk[h])
+                    h = (h + 1) & (nc - 1);
+                nk[h] = m->k[i];
+                nv[h] = m->v[i];
+            }
+        free(m->k);
+        free(m->v);
+        m->k = nk;
+        m->v = nv;
+        m->cap = nc;
+    }
+    long k = key + 1;
+    size_t h = (size_t)k * 0x9E3779B97F4A7C15ull & (m->cap - 1);
+    while (m->k[h] && m->k[h] != k)
+        h = (h + 1) & (m->cap - 1);
+    if (!m->k[h]) {
+        m->k[h] = k;
+        m->v[h] = val;
+        m->n++;
+    }
+}
+
+static size_t omap_get(const omap *m, long key)
+{
+    if (!m->cap)
+        return (size_t)-1;
+    long k = key + 1;
+    size_t h = (size_t)k * 0x9E3779B97F4A7C15ull & (m->cap - 1);
+    while (m->k[h]) {
+        if (m->k[h] == k)
+            return m->v[h];
+        h = (h + 1) & (m->cap - 1);
+    }
+    return (size_t)-1;
+}
+
 void rb_dedup(rb_doc *d, rb_diags *diags)
 {
     size_t n = d->narticles;
@@ -210,6 +282,8 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
     char *drop_ch = rb_xcalloc(d->nchapters ? d->nchapters : 1, 1);
     int changed = 0;
     size_t i = 1;
+    omap kept = {0}; /* the first kept article of each number, among those before i */
+    size_t known = 0;
     while (i < n) {
         if (d->articles[i].ordinal > d->articles[i - 1].ordinal) {
             i++;
@@ -220,16 +294,14 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
         while (j < n && d->articles[j].ordinal > d->articles[j - 1].ordinal)
             j++;
         size_t len = j - i;
+        for (; known < i; known++)
+            if (!drop[known])
+                omap_put_first(&kept, d->articles[known].ordinal, known);
         pairinfo *pi = rb_xcalloc(len, sizeof *pi);
         size_t with = 0, alike = 0;
         for (size_t k = 0; k < len; k++) {
             const rb_article *b = &d->articles[i + k];
-            pi[k].orig = (size_t)-1;
-            for (size_t q = 0; q < i; q++)
-                if (!drop[q] && d->articles[q].ordinal == b->ordinal) {
-                    pi[k].orig = q;
-                    break;
-                }
+            pi[k].orig = omap_get(&kept, b->ordinal);
             if (pi[k].orig == (size_t)-1)
                 continue;
             with++;
@@ -240,6 +312,11 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
                 alike++;
         }
         int is_dup = with > 0 && alike * 10 >= with * 6;
+        omap chap_first = {0};
+        if (is_dup)
+            for (size_t c = 0; c < d->nchapters && d->chapters[c].line < d->articles[i].line; c++)
+                if (!drop_ch[c])
+                    omap_put_first(&chap_first, d->chapters[c].ordinal, c);
         if (is_dup) {
             const rb_article *first = &d->articles[i];
             /* the repeated ones: those with an earlier article of the same number */
@@ -276,12 +353,8 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
                     for (long c = chap_before + 1; c <= b->chapter; c++) {
                         if (c <= first->chapter || c < 0)
                             continue;
-                        int earlier = 0;
-                        for (long q = 0; q < c; q++)
-                            if (!drop_ch[q] && d->chapters[q].ordinal == d->chapters[c].ordinal &&
-                                d->chapters[q].line < first->line)
-                                earlier = 1;
-                        if (!earlier)
+                        size_t q = omap_get(&chap_first, d->chapters[c].ordinal);
+                        if (q == (size_t)-1 || d->chapters[q].line >= first->line)
                             continue;
                         drop_ch[c] = 1;
                         rb_chapter *ch = &d->chapters[c];
@@ -323,10 +396,14 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
             artchars_free(&pi[k].b);
         }
         free(pi);
+        free(chap_first.k);
+        free(chap_first.v);
         if (is_dup)
             d->duplicate_runs++;
         i = j;
     }
+    free(kept.k);
+    free(kept.v);
     if (changed) {
         /* compact chapters and articles, remapping chapter indexes */
         long *remap = rb_xmalloc((d->nchapters ? d->nchapters : 1) * sizeof *remap);
