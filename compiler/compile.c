@@ -5,7 +5,15 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+double rb_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 void rb_compile_opts_default(rb_compile_opts *o)
 {
@@ -37,13 +45,23 @@ static char *sidecar_for(const char *path)
 static rb_status finish(const rb_grammar *g, rb_doc *d, const rb_compile_opts *o,
                         const char *path, rb_diags *diags, rb_error *err)
 {
+    rb_timings *tm = o->timings;
+    double t0 = tm ? rb_now() : 0;
     rb_status st = rb_view_build(d->src, &d->view, err);
     if (st != RB_OK)
         return st;
+    double t1 = tm ? rb_now() : 0;
     d->grammar_version = rb_xstrdup(g->version);
     st = rb_parse(g, d, diags, err);
     if (st != RB_OK)
         return st;
+    double t2 = tm ? rb_now() : 0;
+    if (tm) {
+        tm->normalize += t1 - t0;
+        tm->parse += t2 - t1;
+        tm->bytes += d->src->raw_len;
+        tm->files++;
+    }
     if (d->narticles > o->limits.max_articles)
         return rb_error_set(err, RB_ELIMIT, "parse", d->name, 0, 0, "too-many-articles",
                             "%zu articles; the limit is %zu", d->narticles,
@@ -68,8 +86,11 @@ static rb_status finish(const rb_grammar *g, rb_doc *d, const rb_compile_opts *o
         rb_doc_apply_meta(d, m, diags);
         rb_meta_free(m);
     }
-    if (g->extract) {
+    if (g->extract && !o->no_facts) {
+        double t3 = tm ? rb_now() : 0;
         st = rb_extract(g, d, err);
+        if (tm)
+            tm->extract += rb_now() - t3;
         if (st != RB_OK)
             return st;
     }
@@ -117,7 +138,10 @@ rb_status rb_compile_file(const rb_grammar *g, const char *path, const rb_compil
     *out = NULL;
     rb_doc *d = rb_doc_new();
     d->name = rb_xstrdup(path);
+    double t0 = opts->timings ? rb_now() : 0;
     rb_status st = rb_source_load(path, &opts->limits, &d->src, err);
+    if (opts->timings)
+        opts->timings->source += rb_now() - t0;
     if (st == RB_OK)
         st = finish(g, d, opts, path, diags, err);
     if (st != RB_OK) {
