@@ -1,5 +1,5 @@
 /* akn.c: last compile stage. Document model -> Akoma Ntoso 3.0 XML, streamed with
- * xmlTextWriter into a temp file that is renamed into place.
+ * the xmlw.c writer into a temp file that is renamed into place.
  *
  *   akomaNtoso/act: meta (FRBR identification; proprietary: source digest, encoding, script,
  *   grammar version, document metadata, and every junk span set aside), preface (notice lines
@@ -9,42 +9,19 @@
  *   attributes in RB_NS. */
 #include "internal.h"
 
-#include <libxml/xmlwriter.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct wr {
-    xmlTextWriterPtr w;
+    rb_xw *w;
     const rb_doc *d;
-    int fail;
 } wr;
 
-#define X(s) ((const xmlChar *)(s))
-#define CHK(expr)                                                                                \
-    do {                                                                                         \
-        if ((expr) < 0)                                                                          \
-            W->fail = 1;                                                                         \
-    } while (0)
-
-static void start(wr *W, const char *name) { CHK(xmlTextWriterStartElement(W->w, X(name))); }
-static void end(wr *W) { CHK(xmlTextWriterEndElement(W->w)); }
-static void attr(wr *W, const char *name, const char *val)
-{
-    if (val)
-        CHK(xmlTextWriterWriteAttribute(W->w, X(name), X(val)));
-}
-static void attrf(wr *W, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void attrf(wr *W, const char *name, const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    attr(W, name, buf);
-}
-static void text(wr *W, const char *s) { CHK(xmlTextWriterWriteString(W->w, X(s))); }
+static void start(wr *W, const char *name) { rb_xw_start(W->w, name); }
+static void end(wr *W) { rb_xw_end(W->w); }
+static void attr(wr *W, const char *name, const char *val) { rb_xw_attr(W->w, name, val); }
+#define attrf(W, ...) rb_xw_attrf((W)->w, __VA_ARGS__)
+static void text(wr *W, const char *s) { rb_xw_text(W->w, s, strlen(s)); }
 static void span_text(wr *W, rb_span s)
 {
     char *t = rb_doc_text(W->d, s);
@@ -102,8 +79,7 @@ static void meta(wr *W)
     end(W);
     end(W); /* identification */
 
-    void rb_akn_write_analysis(xmlTextWriterPtr w, const rb_doc *d, int *fail);
-    rb_akn_write_analysis(W->w, d, &W->fail);
+    rb_akn_write_analysis(W->w, d);
 
     start(W, "references");
     attr(W, "source", "#rulebook");
@@ -184,17 +160,7 @@ static const char *mark_element(rb_mark_kind k)
 }
 
 /* Mixed content must not get indentation whitespace inside it. */
-static void start_inline(wr *W, const char *name)
-{
-    start(W, name);
-    xmlTextWriterSetIndent(W->w, 0);
-}
-
-static void end_inline(wr *W)
-{
-    end(W);
-    xmlTextWriterSetIndent(W->w, 1);
-}
+static void start_inline(wr *W, const char *name) { rb_xw_start_inline(W->w, name); }
 
 static void pline(wr *W, const rb_pline *p)
 {
@@ -232,7 +198,7 @@ static void pline(wr *W, const rb_pline *p)
     }
     if (end_ > pos)
         span_text(W, (rb_span){pos, end_ - pos});
-    end_inline(W);
+    end(W);
 }
 
 static void preface(wr *W)
@@ -407,12 +373,9 @@ static void body(wr *W)
     end(W);
 }
 
-static rb_status write_doc(const rb_doc *d, xmlTextWriterPtr w, rb_error *err)
+static void write_doc(const rb_doc *d, rb_xw *w)
 {
-    wr Wv = {w, d, 0}, *W = &Wv;
-    xmlTextWriterSetIndent(w, 1);
-    xmlTextWriterSetIndentString(w, X(" "));
-    CHK(xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL));
+    wr Wv = {w, d}, *W = &Wv;
     start(W, "akomaNtoso");
     attr(W, "xmlns", RB_AKN_NS);
     attr(W, "xmlns:rb", RB_NS);
@@ -424,28 +387,16 @@ static rb_status write_doc(const rb_doc *d, xmlTextWriterPtr w, rb_error *err)
     body(W);
     end(W);
     end(W);
-    CHK(xmlTextWriterEndDocument(w));
-    if (W->fail)
-        return rb_error_set(err, RB_EIO, "akn", d->name, 0, 0, "io-write",
-                            "writing the XML failed");
-    return RB_OK;
 }
 
 rb_status rb_akn_write_fd(const rb_doc *d, int fd, rb_error *err)
 {
-    xmlOutputBufferPtr ob = xmlOutputBufferCreateFd(fd, NULL);
-    if (!ob)
+    rb_xw *w = rb_xw_new(fd);
+    write_doc(d, w);
+    if (rb_xw_free(w) < 0)
         return rb_error_set(err, RB_EIO, "akn", d->name, 0, 0, "io-write",
-                            "cannot open an XML output buffer");
-    xmlTextWriterPtr w = xmlNewTextWriter(ob);
-    if (!w) {
-        xmlOutputBufferClose(ob);
-        return rb_error_set(err, RB_EIO, "akn", d->name, 0, 0, "io-write",
-                            "cannot create an XML writer");
-    }
-    rb_status st = write_doc(d, w, err);
-    xmlFreeTextWriter(w); /* flushes and closes the buffer (not the fd) */
-    return st;
+                            "writing the XML failed");
+    return RB_OK;
 }
 
 rb_status rb_akn_write(const rb_doc *d, const char *path, rb_error *err)
@@ -466,6 +417,7 @@ rb_status rb_akn_write(const rb_doc *d, const char *path, rb_error *err)
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#define X(s) ((const xmlChar *)(s))
 
 static int is_rb(xmlNodePtr n, const char *name)
 {
@@ -473,23 +425,21 @@ static int is_rb(xmlNodePtr n, const char *name)
            xmlStrEqual(n->name, X(name));
 }
 
-static char *prop(xmlNodePtr n, const char *name)
+static char *unpictured(xmlChar *v)
 {
-    xmlChar *v = xmlGetNoNsProp(n, X(name));
-    if (!v)
-        return NULL;
-    char *s = rb_xstrdup((const char *)v);
+    char *s = rb_xstrdup(v ? (const char *)v : "");
     xmlFree(v);
+    s[rb_xml_unpicture(s, strlen(s))] = 0;
     return s;
 }
 
-static char *content(xmlNodePtr n)
+static char *prop(xmlNodePtr n, const char *name)
 {
-    xmlChar *v = xmlNodeGetContent(n);
-    char *s = rb_xstrdup(v ? (const char *)v : "");
-    xmlFree(v);
-    return s;
+    xmlChar *v = xmlGetNoNsProp(n, X(name));
+    return v ? unpictured(v) : NULL;
 }
+
+static char *content(xmlNodePtr n) { return unpictured(xmlNodeGetContent(n)); }
 
 static void read_fact(xmlNodePtr n, rb_facts *fs)
 {

@@ -10,7 +10,6 @@
  * frequency) into one fact per meeting type with the frequency normalized per year. */
 #include "internal.h"
 
-#include <libxml/xmlwriter.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1372,71 +1371,58 @@ rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_error *err)
 
 /* ---- XML (meta/analysis) ------------------------------------------------------------------------- */
 
-#define X(s) ((const xmlChar *)(s))
-
-void rb_akn_write_analysis(xmlTextWriterPtr w, const rb_doc *d, int *fail)
+void rb_akn_write_analysis(rb_xw *w, const rb_doc *d)
 {
     const rb_facts *fs = d->facts;
     if (!fs || (fs->n == 0 && fs->nu == 0))
         return;
-    int rc = 0;
-    char b[64];
-    rc |= xmlTextWriterStartElement(w, X("analysis")) < 0;
-    rc |= xmlTextWriterWriteAttribute(w, X("source"), X("#rulebook")) < 0;
-    rc |= xmlTextWriterStartElement(w, X("otherAnalysis")) < 0;
-    rc |= xmlTextWriterWriteAttribute(w, X("source"), X("#rulebook")) < 0;
-    rc |= xmlTextWriterStartElement(w, X("rb:facts")) < 0;
-    snprintf(b, sizeof b, "%zu", fs->n);
-    rc |= xmlTextWriterWriteAttribute(w, X("count"), X(b)) < 0;
+    rb_xw_start(w, "analysis");
+    rb_xw_attr(w, "source", "#rulebook");
+    rb_xw_start(w, "otherAnalysis");
+    rb_xw_attr(w, "source", "#rulebook");
+    rb_xw_start(w, "rb:facts");
+    rb_xw_attrf(w, "count", "%zu", fs->n);
     for (size_t i = 0; i < fs->n; i++) {
         const rb_fact *f = &fs->v[i];
-        rc |= xmlTextWriterStartElement(w, X("rb:fact")) < 0;
-        rc |= xmlTextWriterWriteAttribute(w, X("dimension"), X(f->dim)) < 0;
-        rc |= xmlTextWriterWriteAttribute(w, X("rule"), X(f->rule)) < 0;
-        snprintf(b, sizeof b, "%ld", f->article);
-        rc |= xmlTextWriterWriteAttribute(w, X("article"), X(b)) < 0;
-        rc |= xmlTextWriterWriteAttribute(w, X("eId"), X(f->eid)) < 0;
-        snprintf(b, sizeof b, "%u", f->line);
-        rc |= xmlTextWriterWriteAttribute(w, X("line"), X(b)) < 0;
-        snprintf(b, sizeof b, "%u", f->col);
-        rc |= xmlTextWriterWriteAttribute(w, X("col"), X(b)) < 0;
-        rc |= xmlTextWriterWriteAttribute(w, X("value"), X(f->value ? f->value : "")) < 0;
-        rc |= xmlTextWriterWriteElement(w, X("rb:text"), X(f->text)) < 0;
-        rc |= xmlTextWriterWriteElement(w, X("rb:normalized"), X(f->norm)) < 0;
+        rb_xw_start(w, "rb:fact");
+        rb_xw_attr(w, "dimension", f->dim);
+        rb_xw_attr(w, "rule", f->rule);
+        rb_xw_attrf(w, "article", "%ld", f->article);
+        rb_xw_attr(w, "eId", f->eid);
+        rb_xw_attrf(w, "line", "%u", f->line);
+        rb_xw_attrf(w, "col", "%u", f->col);
+        rb_xw_attr(w, "value", f->value ? f->value : "");
+        rb_xw_element(w, "rb:text", f->text);
+        rb_xw_element(w, "rb:normalized", f->norm);
         for (size_t k = 0; k < f->nfields; k++) {
             const rb_field *x = &f->fields[k];
-            rc |= xmlTextWriterStartElement(w, X("rb:field")) < 0;
-            rc |= xmlTextWriterWriteAttribute(w, X("name"), X(x->name)) < 0;
-            if (x->words)
-                rc |= xmlTextWriterWriteAttribute(w, X("words"), X(x->words)) < 0;
+            rb_xw_start(w, "rb:field");
+            rb_xw_attr(w, "name", x->name);
+            rb_xw_attr(w, "words", x->words);
             if (x->number)
-                rc |= xmlTextWriterWriteAttribute(w, X("type"), X("number")) < 0;
+                rb_xw_attr(w, "type", "number");
             if (x->list) {
-                rc |= xmlTextWriterWriteAttribute(w, X("list"), X("true")) < 0;
+                rb_xw_attr(w, "list", "true");
                 for (size_t q = 0; q < x->n; q++)
-                    rc |= xmlTextWriterWriteElement(w, X("rb:item"), X(x->items[q])) < 0;
+                    rb_xw_element(w, "rb:item", x->items[q]);
             } else if (x->n) {
-                rc |= xmlTextWriterWriteString(w, X(x->items[0])) < 0;
+                rb_xw_text(w, x->items[0], strlen(x->items[0]));
             }
-            rc |= xmlTextWriterEndElement(w) < 0;
+            rb_xw_end(w);
         }
-        rc |= xmlTextWriterEndElement(w) < 0;
+        rb_xw_end(w);
     }
     for (size_t i = 0; i < fs->nu; i++) {
         const rb_unmatched *u = &fs->u[i];
-        rc |= xmlTextWriterStartElement(w, X("rb:unmatched")) < 0;
-        rc |= xmlTextWriterWriteAttribute(w, X("dimension"), X(u->dim)) < 0;
-        snprintf(b, sizeof b, "%ld", u->article);
-        rc |= xmlTextWriterWriteAttribute(w, X("article"), X(b)) < 0;
-        rc |= xmlTextWriterWriteAttribute(w, X("eId"), X(u->eid)) < 0;
-        snprintf(b, sizeof b, "%u", u->line);
-        rc |= xmlTextWriterWriteAttribute(w, X("line"), X(b)) < 0;
-        rc |= xmlTextWriterWriteString(w, X(u->text)) < 0;
-        rc |= xmlTextWriterEndElement(w) < 0;
+        rb_xw_start(w, "rb:unmatched");
+        rb_xw_attr(w, "dimension", u->dim);
+        rb_xw_attrf(w, "article", "%ld", u->article);
+        rb_xw_attr(w, "eId", u->eid);
+        rb_xw_attrf(w, "line", "%u", u->line);
+        rb_xw_text(w, u->text, strlen(u->text));
+        rb_xw_end(w);
     }
-    rc |= xmlTextWriterEndElement(w) < 0; /* rb:facts */
-    rc |= xmlTextWriterEndElement(w) < 0; /* otherAnalysis */
-    rc |= xmlTextWriterEndElement(w) < 0; /* analysis */
-    if (rc)
-        *fail = 1;
+    rb_xw_end(w); /* rb:facts */
+    rb_xw_end(w); /* otherAnalysis */
+    rb_xw_end(w); /* analysis */
 }

@@ -50,6 +50,28 @@ void rb_doc_sort_junk(rb_doc *d);
 /* Line and column (1-based, code points of the ORIGINAL text) of a view offset. */
 void rb_doc_linecol(const rb_doc *d, size_t view_off, unsigned *line, unsigned *col);
 
+/* ---- XML output (xmlw.c) -------------------------------------------------------------------- */
+
+/* A streaming writer: element-only content is indented, inline (mixed) content is not; C0
+ * controls other than tab/LF/CR are written as Control Pictures (U+2400 + c). A write error or
+ * misuse is remembered and reported by rb_xw_free (-1). */
+typedef struct rb_xw rb_xw;
+rb_xw *rb_xw_new(int fd);          /* writes the XML declaration; fd is not closed */
+rb_xw *rb_xw_new_buf(rb_buf *out); /* the same, appending to out */
+int rb_xw_free(rb_xw *w);          /* flushes; 0, or -1 when anything failed */
+void rb_xw_start(rb_xw *w, const char *name); /* name must outlive the element */
+void rb_xw_start_inline(rb_xw *w, const char *name); /* mixed content: no indentation inside */
+void rb_xw_attr(rb_xw *w, const char *name, const char *val); /* val NULL: no attribute */
+void rb_xw_attrf(rb_xw *w, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void rb_xw_text(rb_xw *w, const char *s, size_t n);
+void rb_xw_end(rb_xw *w);
+void rb_xw_element(rb_xw *w, const char *name, const char *text); /* start, text, end */
+/* Map the writer's Control Pictures back to C0 controls in place; returns the new length. */
+size_t rb_xml_unpicture(char *s, size_t n);
+/* Facts as meta/analysis (extract.c). */
+void rb_akn_write_analysis(rb_xw *w, const rb_doc *d);
+
 /* ---- character diff (chardiff.c) ----------------------------------------------------------- */
 
 typedef enum rb_edit_op { RB_EQ = 0, RB_DEL, RB_INS } rb_edit_op;

@@ -279,6 +279,21 @@ static rb_status from_bytes(const char *name, char *owned, const char *bytes, si
                           "binary content: a NUL character after decoding %s", src->encoding);
         goto fail;
     }
+    /* U+FFFE and U+FFFF are not characters, and XML cannot carry them */
+    for (const char *nc = src->text; (nc = memmem(nc, src->len - (size_t)(nc - src->text),
+                                                  "\xEF\xBF", 2)) != NULL;
+         nc += 2) {
+        size_t at = (size_t)(nc - src->text);
+        if (at + 2 < src->len && ((unsigned char)nc[2] == 0xBE || (unsigned char)nc[2] == 0xBF)) {
+            unsigned l, c;
+            raw_linecol(src->text, at, &l, &c);
+            st = rb_error_set(err, RB_EINPUT, "source", name, l, c, "input-nonchar",
+                              "U+%04X is not a character (byte offset %zu after decoding %s)",
+                              (unsigned char)nc[2] == 0xBE ? 0xFFFE : 0xFFFF, at,
+                              src->encoding);
+            goto fail;
+        }
+    }
     size_t where = 0;
     if (looks_binary(src->text, src->len, &where)) {
         unsigned l, c;

@@ -83,6 +83,14 @@ mkdir "$T/adir.txt"
 bad adir.txt io-read
 printf '这是一段普通的文字。\n没有任何条文。\n' >"$T/prose.txt"
 bad prose.txt no-articles
+printf '第一条 甲\357\277\276乙。\n' >"$T/nonchar.txt"   # U+FFFE
+bad nonchar.txt input-nonchar
+
+# a few control characters are kept, and the XML stays well-formed and reads back the same
+printf '某市人民政府工作规则\n第一条 测试\001内容\014。\n第二条 好。\n' >"$T/ctl.txt"
+run "$RB" compile -q --no-meta "$T/ctl.txt" -o "$T/ctl.xml"; expect_rc 0 "control characters"
+xmllint --noout "$T/ctl.xml" 2>"$T/xmllint" || fail "control characters: ill-formed XML: $(head -3 "$T/xmllint")"
+run "$RB" diff "$T/ctl.txt" "$T/ctl.xml"; expect_rc 0 "control characters: text and XML differ"
 
 # a grammar file with a broken regex: file, line and pattern named
 mkdir "$T/g"
