@@ -221,58 +221,6 @@ static void dup_span(rb_doc *d, rb_span s, size_t *open_junk)
     *open_junk = rb_doc_add_junk(d, s, "duplicate-copy", "duplicate-run");
 }
 
-/* ordinal -> first index: open addressing, keys are ordinal + 1 (0 is empty) */
-typedef struct omap {
-    long *k;
-    size_t *v;
-    size_t cap, n;
-} omap;
-
-static void omap_put_first(omap *m, long key, size_t val)
-{
-    if (2 * (m->n + 1) > m->cap) {
-        size_t nc = m->cap ? 2 * m->cap : 256;
-        long *nk = rb_xcalloc(nc, sizeof *nk);
-        size_t *nv = rb_xcalloc(nc, sizeof *nv);
-        for (size_t i = 0; i < m->cap; i++)
-            if (m->k[i]) {
-                size_t h = (size_t)m->k[i] * 0x9E3779B97F4A7C15ull & (nc - 1);
-                while (nk[h])
-                    h = (h + 1) & (nc - 1);
-                nk[h] = m->k[i];
-                nv[h] = m->v[i];
-            }
-        free(m->k);
-        free(m->v);
-        m->k = nk;
-        m->v = nv;
-        m->cap = nc;
-    }
-    long k = key + 1;
-    size_t h = (size_t)k * 0x9E3779B97F4A7C15ull & (m->cap - 1);
-    while (m->k[h] && m->k[h] != k)
-        h = (h + 1) & (m->cap - 1);
-    if (!m->k[h]) {
-        m->k[h] = k;
-        m->v[h] = val;
-        m->n++;
-    }
-}
-
-static size_t omap_get(const omap *m, long key)
-{
-    if (!m->cap)
-        return (size_t)-1;
-    long k = key + 1;
-    size_t h = (size_t)k * 0x9E3779B97F4A7C15ull & (m->cap - 1);
-    while (m->k[h]) {
-        if (m->k[h] == k)
-            return m->v[h];
-        h = (h + 1) & (m->cap - 1);
-    }
-    return (size_t)-1;
-}
-
 void rb_dedup(rb_doc *d, rb_diags *diags)
 {
     size_t n = d->narticles;
@@ -282,7 +230,7 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
     char *drop_ch = rb_xcalloc(d->nchapters ? d->nchapters : 1, 1);
     int changed = 0;
     size_t i = 1;
-    omap kept = {0}; /* the first kept article of each number, among those before i */
+    rb_omap kept = {0}; /* the first kept article of each number, among those before i */
     size_t known = 0;
     while (i < n) {
         if (d->articles[i].ordinal > d->articles[i - 1].ordinal) {
@@ -296,12 +244,12 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
         size_t len = j - i;
         for (; known < i; known++)
             if (!drop[known])
-                omap_put_first(&kept, d->articles[known].ordinal, known);
+                rb_omap_put_first(&kept, d->articles[known].ordinal, known);
         pairinfo *pi = rb_xcalloc(len, sizeof *pi);
         size_t with = 0, alike = 0;
         for (size_t k = 0; k < len; k++) {
             const rb_article *b = &d->articles[i + k];
-            pi[k].orig = omap_get(&kept, b->ordinal);
+            pi[k].orig = rb_omap_get(&kept, b->ordinal);
             if (pi[k].orig == (size_t)-1)
                 continue;
             with++;
@@ -312,11 +260,11 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
                 alike++;
         }
         int is_dup = with > 0 && alike * 10 >= with * 6;
-        omap chap_first = {0};
+        rb_omap chap_first = {0};
         if (is_dup)
             for (size_t c = 0; c < d->nchapters && d->chapters[c].line < d->articles[i].line; c++)
                 if (!drop_ch[c])
-                    omap_put_first(&chap_first, d->chapters[c].ordinal, c);
+                    rb_omap_put_first(&chap_first, d->chapters[c].ordinal, c);
         if (is_dup) {
             const rb_article *first = &d->articles[i];
             /* the repeated ones: those with an earlier article of the same number */
@@ -353,7 +301,7 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
                     for (long c = chap_before + 1; c <= b->chapter; c++) {
                         if (c <= first->chapter || c < 0)
                             continue;
-                        size_t q = omap_get(&chap_first, d->chapters[c].ordinal);
+                        size_t q = rb_omap_get(&chap_first, d->chapters[c].ordinal);
                         if (q == (size_t)-1 || d->chapters[q].line >= first->line)
                             continue;
                         drop_ch[c] = 1;
@@ -396,14 +344,12 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
             artchars_free(&pi[k].b);
         }
         free(pi);
-        free(chap_first.k);
-        free(chap_first.v);
+        rb_omap_free(&chap_first);
         if (is_dup)
             d->duplicate_runs++;
         i = j;
     }
-    free(kept.k);
-    free(kept.v);
+    rb_omap_free(&kept);
     if (changed) {
         /* compact chapters and articles, remapping chapter indexes */
         long *remap = rb_xmalloc((d->nchapters ? d->nchapters : 1) * sizeof *remap);

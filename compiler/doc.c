@@ -297,3 +297,71 @@ void rb_doc_lines(const rb_doc *d, rb_buf *out)
         rb_buf_putc(out, '\n');
     }
 }
+
+/* ---- ordinal map ---------------------------------------------------------------------------- */
+
+/* stored keys are never 0 (the empty slot): 0.. map to 1.., negatives to themselves */
+static long omap_key(long key) { return key >= 0 ? key + 1 : key; }
+static size_t omap_hash(long k, size_t cap) { return (size_t)k * 0x9E3779B97F4A7C15ull & (cap - 1); }
+
+size_t *rb_omap_slot(rb_omap *m, long key, int *fresh)
+{
+    if (2 * (m->n + 1) > m->cap) {
+        size_t nc = m->cap ? 2 * m->cap : 256;
+        long *nk = rb_xcalloc(nc, sizeof *nk);
+        size_t *nv = rb_xcalloc(nc, sizeof *nv);
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->k[i]) {
+                size_t h = omap_hash(m->k[i], nc);
+                while (nk[h])
+                    h = (h + 1) & (nc - 1);
+                nk[h] = m->k[i];
+                nv[h] = m->v[i];
+            }
+        free(m->k);
+        free(m->v);
+        m->k = nk;
+        m->v = nv;
+        m->cap = nc;
+    }
+    long k = omap_key(key);
+    size_t h = omap_hash(k, m->cap);
+    while (m->k[h] && m->k[h] != k)
+        h = (h + 1) & (m->cap - 1);
+    *fresh = !m->k[h];
+    if (*fresh) {
+        m->k[h] = k;
+        m->v[h] = 0;
+        m->n++;
+    }
+    return &m->v[h];
+}
+
+void rb_omap_put_first(rb_omap *m, long key, size_t val)
+{
+    int fresh;
+    size_t *v = rb_omap_slot(m, key, &fresh);
+    if (fresh)
+        *v = val;
+}
+
+size_t rb_omap_get(const rb_omap *m, long key)
+{
+    if (!m->cap)
+        return (size_t)-1;
+    long k = omap_key(key);
+    size_t h = omap_hash(k, m->cap);
+    while (m->k[h]) {
+        if (m->k[h] == k)
+            return m->v[h];
+        h = (h + 1) & (m->cap - 1);
+    }
+    return (size_t)-1;
+}
+
+void rb_omap_free(rb_omap *m)
+{
+    free(m->k);
+    free(m->v);
+    memset(m, 0, sizeof *m);
+}

@@ -47,6 +47,17 @@ size_t rb_doc_add_junk(rb_doc *d, rb_span s, const char *kind, const char *rule)
  * byte appended at (*vo)[out->len …] (grown as needed; *vocap is its capacity). */
 void rb_doc_append_norm(const rb_doc *d, rb_span s, rb_buf *out, size_t **vo, size_t *vocap);
 void rb_doc_sort_junk(rb_doc *d);
+/* A map from ordinals to sizes, open addressing; zero-initialise, rb_omap_free. */
+typedef struct rb_omap {
+    long *k; /* stored keys (never 0: 0 is an empty slot) */
+    size_t *v;
+    size_t cap, n;
+} rb_omap;
+/* The value slot of key, inserted with value 0 when absent (*fresh set to 1). */
+size_t *rb_omap_slot(rb_omap *m, long key, int *fresh);
+void rb_omap_put_first(rb_omap *m, long key, size_t val); /* keeps an existing value */
+size_t rb_omap_get(const rb_omap *m, long key);             /* (size_t)-1 when absent */
+void rb_omap_free(rb_omap *m);
 /* Line and column (1-based, code points of the ORIGINAL text) of a view offset. */
 void rb_doc_linecol(const rb_doc *d, size_t view_off, unsigned *line, unsigned *col);
 

@@ -490,17 +490,18 @@ static void body(parser *P, size_t body_start)
  * container so that every article eId still ends in art_M. */
 static void assign_eids(rb_doc *d)
 {
+    rb_omap seen = {0}; /* chapters so far with each number */
     for (size_t i = 0; i < d->nchapters; i++) {
         rb_chapter *c = &d->chapters[i];
-        int rep = 1;
-        for (size_t k = 0; k < i; k++)
-            if (d->chapters[k].ordinal == c->ordinal)
-                rep++;
+        int fresh;
+        size_t *cnt = rb_omap_slot(&seen, c->ordinal, &fresh);
+        int rep = (int)++*cnt;
         if (rep == 1)
             snprintf(c->eid, sizeof c->eid, "chp_%ld", c->ordinal);
         else
             snprintf(c->eid, sizeof c->eid, "chp_%ld-%d", c->ordinal, rep);
     }
+    rb_omap_free(&seen);
     for (size_t i = 0; i < d->narticles; i++) {
         rb_article *a = &d->articles[i];
         int rep = 1;

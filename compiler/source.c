@@ -96,11 +96,31 @@ static size_t first_nul(const char *s, size_t n)
     return p ? (size_t)(p - s) : (size_t)-1;
 }
 
+/* The start of the first 8-byte block from i holding a byte below 0x20 or 0x7F (or n): the
+ * bytes the scans below look at are rare in text, so they skip a word at a time. */
+static size_t skip_plain(const char *s, size_t i, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (i + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t lt20 = (w - 0x20 * ones) & ~w & highs;
+        uint64_t x7f = w ^ (0x7F * ones);
+        uint64_t is7f = (x7f - ones) & ~x7f & highs;
+        if (lt20 | is7f)
+            return i;
+        i += 8;
+    }
+    return i;
+}
+
 /* Control characters other than tab, LF, VT, FF, CR: more than a few means binary. */
 static int looks_binary(const char *s, size_t n, size_t *where)
 {
     size_t ctl = 0;
     for (size_t i = 0; i < n; i++) {
+        if ((i & 7) == 0 && (i = skip_plain(s, i, n)) >= n)
+            break;
         unsigned char c = (unsigned char)s[i];
         if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') ||
             c == 0x7F) {
@@ -121,6 +141,8 @@ static rb_status index_lines(rb_source *src, const rb_limits *lim, rb_error *err
     size_t len = src->len;
     size_t start = 0;
     for (size_t i = 0; i < len; i++) {
+        if ((i & 7) == 0 && (i = skip_plain(t, i, len)) >= len)
+            break;
         char c = t[i];
         if (c != '\n' && c != '\r')
             continue;

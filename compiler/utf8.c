@@ -22,6 +22,12 @@ size_t rb_utf8_invalid_at(const char *str, size_t n)
             i++;
             continue;
         }
+        /* three-byte sequences without range exceptions (most of CJK): E1-EC, EE-EF */
+        if (c >= 0xE1 && c != 0xED && i + 2 < n && (s[i + 1] & 0xC0) == 0x80 &&
+            (s[i + 2] & 0xC0) == 0x80 && c <= 0xEF) {
+            i += 3;
+            continue;
+        }
         size_t need;
         uint32_t cp, min;
         if (c >= 0xC2 && c <= 0xDF) {

@@ -87,8 +87,22 @@ static void newline_indent(rb_xw *w, size_t depth)
  * plain bytes are copied in one go. */
 static void escaped(rb_xw *w, const char *s, size_t n, int attr)
 {
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
+        /* skip 8 bytes at a time while none is ASCII below '?' (all that may need escaping) */
+        while (i + 8 <= n) {
+            uint64_t word;
+            memcpy(&word, s + i, 8);
+            /* per byte, (b|0x80) - 0x3F never borrows; its high bit is clear iff b < 0x3F
+             * when b < 0x80 */
+            uint64_t low = ~(((word | highs) - 0x3F * ones) | word) & highs;
+            if (low)
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
         unsigned char c = (unsigned char)s[i];
         const char *rep = NULL;
         char pic[3];
