@@ -125,6 +125,8 @@ char *rb_buf_detach(rb_buf *b)
     if (!b->data)
         rb_buf_put(b, "", 0);
     char *p = b->data;
+    if (b->cap > 2 * b->len + 64) /* detached strings live long: give the slack back */
+        p = rb_xrealloc(p, b->len + 1);
     memset(b, 0, sizeof *b);
     return p;
 }

@@ -38,12 +38,21 @@ typedef struct xfield {
     char *weak;   /* comma-separated values that give way when others are found */
 } xfield;
 
+/* `needs:` one item: the rule cannot match a sentence holding none of these literals */
+typedef struct xneed {
+    char **alt;
+    size_t *len;
+    size_t n;
+} xneed;
+
 typedef struct xrule {
     char *id;
     size_t dim;
     void *code;
     xfield *f;
     size_t nf;
+    xneed *needs; /* all items must be present */
+    size_t nneeds;
     char *file;
     unsigned line;
 } xrule;
@@ -118,6 +127,13 @@ void rb_extract_rules_free(struct rb_extract_rules *r)
         for (size_t k = 0; k < x->nf; k++)
             field_free(&x->f[k]);
         free(x->f);
+        for (size_t k = 0; k < x->nneeds; k++) {
+            for (size_t q = 0; q < x->needs[k].n; q++)
+                free(x->needs[k].alt[q]);
+            free(x->needs[k].alt);
+            free(x->needs[k].len);
+        }
+        free(x->needs);
     }
     free(r->rules);
     free(r->version);
@@ -268,6 +284,99 @@ static rb_status load_field(struct rb_extract_rules *r, const char *path, yaml_d
     return RB_OK;
 }
 
+/* Which characters a sentence holds, as a 1024-bit hash set: a literal with a character
+ * outside the set cannot occur, which spares most memmem calls. */
+typedef struct charset {
+    uint64_t w[16];
+} charset;
+
+static unsigned char_bit(const char *s, size_t n, size_t *len)
+{
+    uint32_t cp;
+    int l = rb_utf8_decode(s, n, &cp);
+    *len = l > 0 ? (size_t)l : 1;
+    return (unsigned)((cp * 2654435761u) >> 22) & 1023;
+}
+
+static void charset_of(const char *s, size_t n, charset *cs)
+{
+    memset(cs, 0, sizeof *cs);
+    for (size_t i = 0, l; i < n; i += l) {
+        unsigned b = char_bit(s + i, n - i, &l);
+        cs->w[b >> 6] |= 1ull << (b & 63);
+    }
+}
+
+static int may_hold(const charset *cs, const char *lit, size_t n)
+{
+    for (size_t i = 0, l; i < n; i += l) {
+        unsigned b = char_bit(lit + i, n - i, &l);
+        if (!(cs->w[b >> 6] >> (b & 63) & 1))
+            return 0;
+    }
+    return 1;
+}
+
+static int holds(const charset *cs, const char *s, size_t n, const char *lit, size_t ln)
+{
+    return (!cs || may_hold(cs, lit, ln)) && memmem(s, n, lit, ln) != NULL;
+}
+
+/* Does s[0..n) hold every item of the rule's `needs:` (one alternative each)? cs, when
+ * given, is the charset of s. */
+static int needs_met(const xrule *x, const char *s, size_t n, const charset *cs)
+{
+    for (size_t k = 0; k < x->nneeds; k++) {
+        const xneed *nd = &x->needs[k];
+        size_t q = 0;
+        while (q < nd->n && !holds(cs, s, n, nd->alt[q], nd->len[q]))
+            q++;
+        if (q == nd->n)
+            return 0;
+    }
+    return 1;
+}
+
+/* needs: ['召开|举行', '次']: a list of items, each alternatives split at '|' */
+static rb_status load_needs(xrule *x, yaml_document_t *doc, yaml_node_t *rn, rb_error *err)
+{
+    yaml_node_t *nn = rb_yaml_get(doc, rn, "needs");
+    if (!nn)
+        return RB_OK;
+    size_t n;
+    yaml_node_item_t *it = rb_yaml_items(nn, &n);
+    if (!it || n == 0)
+        return rb_error_set(err, RB_EGRAMMAR, "extract", x->file, rb_yaml_line(nn),
+                            rb_yaml_col(nn), "grammar-schema",
+                            "rule %s: `needs:` is a list of literals ('a|b' for either)", x->id);
+    x->needs = rb_xcalloc(n, sizeof *x->needs);
+    for (size_t k = 0; k < n; k++) {
+        yaml_node_t *in = yaml_document_get_node(doc, it[k]);
+        const char *v = rb_yaml_str(in);
+        if (!v || !*v)
+            return rb_error_set(err, RB_EGRAMMAR, "extract", x->file, rb_yaml_line(in),
+                                rb_yaml_col(in), "grammar-schema",
+                                "rule %s: each `needs:` item is a non-empty string", x->id);
+        xneed *nd = &x->needs[x->nneeds++];
+        for (const char *p = v;;) {
+            const char *bar = strchr(p, '|');
+            size_t l = bar ? (size_t)(bar - p) : strlen(p);
+            if (l == 0)
+                return rb_error_set(err, RB_EGRAMMAR, "extract", x->file, rb_yaml_line(in),
+                                    rb_yaml_col(in), "grammar-schema",
+                                    "rule %s: an empty alternative in `needs: %s`", x->id, v);
+            nd->alt = rb_xrealloc(nd->alt, (nd->n + 1) * sizeof *nd->alt);
+            nd->len = rb_xrealloc(nd->len, (nd->n + 1) * sizeof *nd->len);
+            nd->alt[nd->n] = rb_normalize_str(p, l, 1, &nd->len[nd->n]);
+            nd->n++;
+            if (!bar)
+                break;
+            p = bar + 1;
+        }
+    }
+    return RB_OK;
+}
+
 static rb_status check_rule_examples(const rb_grammar *g, const xrule *x, yaml_document_t *doc,
                                      yaml_node_t *rn, rb_error *err)
 {
@@ -301,10 +410,17 @@ static rb_status check_rule_examples(const rb_grammar *g, const xrule *x, yaml_d
                 fact_clear(&f);
                 pos = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
             }
+            int needs_ok = needs_met(x, t, l, NULL);
             free(t);
             if (w == 0 && m == 0)
                 return rb_error_set(err, RB_EGRAMMAR, "extract", x->file, x->line, 1,
                                     "grammar-example", "rule %s does not match its example '%s'",
+                                    x->id, ex);
+            if (w == 0 && !needs_ok)
+                return rb_error_set(err, RB_EGRAMMAR, "extract", x->file, x->line, 1,
+                                    "grammar-needs",
+                                    "rule %s matches its example '%s', which lacks an item of "
+                                    "its `needs:`: the prefilter would skip such sentences",
                                     x->id, ex);
             if (w == 1 && m == 1)
                 return rb_error_set(err, RB_EGRAMMAR, "extract", x->file, x->line, 1,
@@ -411,7 +527,10 @@ rb_status rb_extract_add(rb_grammar *g, const char *path, yaml_document_t *doc,
                 if (st != RB_OK)
                     return st;
             }
-            rb_status st = check_rule_examples(g, x, doc, rn, err);
+            rb_status st = load_needs(x, doc, rn, err);
+            if (st != RB_OK)
+                return st;
+            st = check_rule_examples(g, x, doc, rn, err);
             if (st != RB_OK)
                 return st;
         }
@@ -1005,8 +1124,12 @@ static rb_status run_sentence(const rb_grammar *g, const rb_doc *d, const rb_art
     const struct rb_extract_rules *r = g->extract;
     size_t ov[2 * 20];
     char *hit_dim = rb_xcalloc(r->ndims ? r->ndims : 1, 1);
+    charset cs;
+    charset_of(x->s + ss, se - ss, &cs);
     for (size_t ri = 0; ri < r->nrules; ri++) {
         const xrule *xr = &r->rules[ri];
+        if (!g->no_prefilter && !needs_met(xr, x->s + ss, se - ss, &cs))
+            continue;
         size_t pos = ss;
         while (pos < se) {
             int m = rb_regex_match(g, xr->code, xr->id, x->s, se, pos, ov, 20, err);
@@ -1043,7 +1166,7 @@ static rb_status run_sentence(const rb_grammar *g, const rb_doc *d, const rb_art
         if (hit_dim[di])
             continue;
         for (size_t k = 0; k < r->dims[di].nkw; k++)
-            if (memmem(x->s + ss, se - ss, r->dims[di].kw[k], strlen(r->dims[di].kw[k]))) {
+            if (holds(&cs, x->s + ss, se - ss, r->dims[di].kw[k], strlen(r->dims[di].kw[k]))) {
                 add_unmatched(fs, d, a, r->dims[di].id, x, ss, se);
                 break;
             }

@@ -321,7 +321,7 @@ rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
     mapbuf m = {0};
     fold(src->text, src->len, level, &b, &m);
     v->len = b.len;
-    v->text = b.data ? b.data : rb_xstrdup("");
+    v->text = b.data ? rb_xrealloc(b.data, b.len + 1) : rb_xstrdup(""); /* drop the slack */
     v->map = m.v;
     v->nmap = m.n;
     /* line starts: one LF per source line break, so the counts agree */

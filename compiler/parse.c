@@ -620,6 +620,15 @@ rb_status rb_parse(const rb_grammar *g, rb_doc *d, rb_diags *diags, rb_error *er
                      "no title line (…工作规则) before the first chapter or article");
     body(&P, body_start);
     free(P.li);
+    /* the arrays grew by doubling; the model lives until the output is written */
+    if (d->narticles) {
+        d->articles = rb_xrealloc(d->articles, d->narticles * sizeof *d->articles);
+        d->carticles = d->narticles;
+    }
+    if (d->nblocks) {
+        d->blocks = rb_xrealloc(d->blocks, d->nblocks * sizeof *d->blocks);
+        d->cblocks = d->nblocks;
+    }
     rb_doc_sort_junk(d);
     rb_dedup(d, diags);
     assign_eids(d);

@@ -261,6 +261,7 @@ typedef struct rb_grammar {
     void *mdata; /* pcre2_match_data_8 * shared by single-threaded callers */
     struct rb_extract_rules *extract; /* fact rules (extract.c), NULL until loaded */
     struct rb_check_rules *check;     /* check patterns and tables (check.c) */
+    int no_prefilter; /* run every extraction rule on every sentence, ignoring `needs:` (tests) */
 } rb_grammar;
 
 /* Load every *.yaml under dir that declares `grammar: structure` (and, through

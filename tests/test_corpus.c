@@ -352,6 +352,50 @@ static void test_same_model_from_copies(void **state)
     }
 }
 
+/* The `needs:` prefilter only skips work: every fact and every unmatched sentence is the same
+ * with it and without it. */
+static char *facts_of(rb_doc *d)
+{
+    rb_buf b;
+    rb_buf_init(&b);
+    for (size_t i = 0; i < d->facts->n; i++) {
+        const rb_fact *f = &d->facts->v[i];
+        rb_buf_printf(&b, "%s %s %ld %u:%u %s [%s] [%s]", f->dim, f->rule, f->article, f->line,
+                      f->col, f->value ? f->value : "", f->text, f->norm);
+        for (size_t k = 0; k < f->nfields; k++)
+            for (size_t q = 0; q < f->fields[k].n; q++)
+                rb_buf_printf(&b, " %s=%s", f->fields[k].name, f->fields[k].items[q]);
+        rb_buf_putc(&b, '\n');
+    }
+    for (size_t i = 0; i < d->facts->nu; i++)
+        rb_buf_printf(&b, "unmatched %s %ld %u %s\n", d->facts->u[i].dim, d->facts->u[i].article,
+                      d->facts->u[i].line, d->facts->u[i].text);
+    return rb_buf_detach(&b);
+}
+
+static void test_prefilter_keeps_facts(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NCORPORA; i++) {
+        rb_diags dg;
+        rb_diags_init(&dg);
+        G->no_prefilter = 1;
+        rb_doc *d = compile_corpus(CORPORA[i].id, &dg);
+        G->no_prefilter = 0;
+        char *all = facts_of(d);
+        assert_true(d->facts->n >= 10); /* the comparison means something */
+        rb_doc_free(d);
+        d = compile_corpus(CORPORA[i].id, &dg);
+        char *filtered = facts_of(d);
+        if (strcmp(all, filtered) != 0)
+            fail_msg("%s: the needs: prefilter changes the facts", CORPORA[i].id);
+        free(all);
+        free(filtered);
+        rb_doc_free(d);
+        rb_diags_free(&dg);
+    }
+}
+
 /* Chongqing: the repeated run is merged, the insertions are set aside with their lines. */
 static void test_chongqing_duplicate_run(void **state)
 {
@@ -419,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_xsd_valid),
         cmocka_unit_test(test_same_model_from_copies),
         cmocka_unit_test(test_chongqing_duplicate_run),
+        cmocka_unit_test(test_prefilter_keeps_facts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
