@@ -135,6 +135,19 @@ rb_status rb_atomic_open(rb_atomic *a, const char *path, rb_error *err)
 {
     memset(a, 0, sizeof *a);
     a->fd = -1;
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        /* /dev/null, /dev/stdout, a FIFO: write in place; renaming over it would replace
+         * the device with a regular file */
+        if (S_ISDIR(sb.st_mode))
+            return rb_error_set(err, RB_EIO, "output", path, 0, 0, "io-write",
+                                "is a directory; name a file (or give several inputs)");
+        a->fd = open(path, O_WRONLY | O_TRUNC);
+        if (a->fd < 0)
+            return rb_error_set(err, RB_EIO, "output", path, 0, 0, "io-write",
+                                "cannot open for writing: %s", strerror(errno));
+        return RB_OK; /* no tmp_path: commit closes, abort closes */
+    }
     size_t n = strlen(path);
     a->final_path = rb_xstrdup(path);
     a->tmp_path = rb_xmalloc(n + 16);
@@ -161,6 +174,8 @@ rb_status rb_atomic_commit(rb_atomic *a, rb_error *err)
         st = rb_error_set(err, RB_EIO, "output", a->final_path, 0, 0, "io-write",
                           "cannot write output: %s", strerror(errno));
     a->fd = -1;
+    if (!a->tmp_path) /* written in place */
+        return st;
     if (st == RB_OK && rename(a->tmp_path, a->final_path) != 0)
         st = rb_error_set(err, RB_EIO, "output", a->final_path, 0, 0, "io-write",
                           "cannot move the output into place: %s", strerror(errno));

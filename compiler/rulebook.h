@@ -107,7 +107,8 @@ char *rb_xstrndup(const char *s, size_t n);
  * A failed write leaves the old file untouched and no temp file behind. */
 rb_status rb_write_atomic(const char *path, const char *data, size_t len, rb_error *err);
 /* Same, for writers that stream: rb_atomic_open gives a temp path to write to;
- * rb_atomic_commit renames it into place, rb_atomic_abort removes it. */
+ * rb_atomic_commit renames it into place, rb_atomic_abort removes it. An existing target
+ * that is not a regular file (/dev/null, a FIFO) is written in place, never replaced. */
 typedef struct rb_atomic {
     char *final_path;
     char *tmp_path;
@@ -564,6 +565,28 @@ typedef struct rb_compile_opts {
 } rb_compile_opts;
 
 double rb_now(void); /* monotonic seconds */
+
+/* ---- many files (batch.c) ---------------------------------------------------------------- */
+
+/* Compile files one after another (jobs <= 1) or in `jobs` worker processes. Each file's
+ * result (status and diagnostics) is handed to on_file in input order, whatever the number
+ * of jobs; on_progress is called as files finish. With out_dir, OUT_DIR/NAME.xml is written
+ * atomically for each file; without, files are compiled and checked only. Returns RB_OK, or an
+ * error when the workers could not be run (the per-file problems go to on_file). */
+typedef struct rb_batch_opts {
+    rb_compile_opts compile;
+    const char *out_dir;
+    int jobs;
+    void (*on_file)(size_t index, const char *file, rb_status st, const rb_diags *diags,
+                    void *ud);
+    void (*on_progress)(size_t done, size_t total, size_t bytes, double seconds, void *ud);
+    void *ud;
+} rb_batch_opts;
+
+rb_status rb_batch_compile(const rb_grammar *g, char **files, size_t n, const rb_batch_opts *o,
+                           rb_timings *tm, rb_error *err);
+/* DIR/BASENAME-without-extension.xml; caller frees. */
+char *rb_batch_out_name(const char *dir, const char *input);
 
 void rb_compile_opts_default(rb_compile_opts *o);
 

@@ -55,6 +55,17 @@ grep -q 'eId="chp_11__art_58"' "$T/wujin.xml" || fail "article 58 missing from t
 run "$RB" compile -q corpora/wujin-2021.txt; expect_rc 0 "compile to stdout"
 cmp -s "$T/stdout" "$T/wujin.xml" || fail "stdout and -o outputs differ"
 
+# an output that is not a regular file is written in place, never replaced by a rename
+run "$RB" compile -q corpora/wujin-2021.txt -o /dev/null; expect_rc 0 "-o /dev/null"
+[ -c /dev/null ] || fail "-o /dev/null replaced the device with a file"
+mkfifo "$T/fifo"
+wc -c <"$T/fifo" >"$T/fifo.count" &
+run "$RB" compile -q corpora/wujin-2021.txt -o "$T/fifo"; expect_rc 0 "-o FIFO"
+wait
+[ -p "$T/fifo" ] || fail "-o FIFO: the FIFO was replaced"
+[ "$(cat "$T/fifo.count")" -eq "$(wc -c <"$T/wujin.xml")" ] || fail "-o FIFO: the reader got $(cat "$T/fifo.count") bytes"
+rm -f "$T/fifo" "$T/fifo.count"
+
 # ---- bad inputs: one error line, exit 2, no output, a good old output left alone ---------------
 cp "$T/wujin.xml" "$T/keep.xml"
 bad() { # bad NAME RULE: compile $T/NAME over $T/keep.xml
