@@ -43,7 +43,7 @@ static const char HELP_MAIN[] =
 
 static const char HELP_COMPILE[] =
     "usage: rulebook compile FILE... [-o OUT] [--meta META.yaml] [--diagnostics text|json]\n"
-    "                                [--format akn|tree|lines] [--grammar DIR] [-q]\n"
+    "                                [--format akn|tree|lines] [-j N] [--grammar DIR] [-q]\n"
     "\n"
     "Compile rulebook texts (UTF-8 with or without BOM, UTF-16 with BOM, GB18030; simplified\n"
     "or traditional script; LF or CRLF) into Akoma Ntoso 3.0 XML. Diagnostics go to stderr as\n"
@@ -58,14 +58,20 @@ static const char HELP_COMPILE[] =
     "  --diagnostics FMT   text (default) or json (one JSON array on stderr)\n"
     "  --format FMT        akn (default), tree (the model as an indented outline), or lines\n"
     "                      (one line per article: the git textconv view, see README.md)\n"
-    "  -q, --quiet         no notes, only warnings and errors\n"
+    "  -j, --jobs N        compile several FILEs in N processes (0: one per CPU; default 1);\n"
+    "                      diagnostics and exit status are the same for any N\n"
+    "  -q, --quiet         no notes and no progress line, only warnings and errors\n"
     "  --stat              print the time each stage took, and the throughput\n"
+    "\n"
+    "With -o DIR, 20 or more FILEs and stderr on a terminal, a progress line shows the files\n"
+    "done and the throughput.\n"
     "\n"
     "exit status: 0 compiled, 1 compiled but a document has errors (e.g. broken numbering),\n"
     "             2 could not compile (I/O, encoding, grammar, limits)\n"
     "\n"
     "examples:\n"
     "  rulebook compile corpora/chongqing-2018.txt -o out/chongqing-2018.xml\n"
+    "  rulebook compile -j 0 texts/*.txt -o out/\n"
     "  rulebook compile --format tree corpora/wujin-2021.txt | less\n";
 
 static const char HELP_COMPARE[] =
@@ -202,16 +208,68 @@ static int is_dir(const char *p)
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static char *out_name(const char *dir, const char *input)
+/* ---- many files: results in input order, a progress line on a terminal ---------------- */
+
+typedef struct batch_ui {
+    common *c;
+    int worst;
+    int progress;      /* draw the progress line */
+    int drawn;         /* a progress line is on screen */
+    double last;       /* when it was last drawn */
+} batch_ui;
+
+static void progress_clear(batch_ui *u)
 {
-    const char *b = strrchr(input, '/');
-    b = b ? b + 1 : input;
-    const char *dot = strrchr(b, '.');
-    size_t n = dot && dot != b ? (size_t)(dot - b) : strlen(b);
-    size_t l = strlen(dir) + n + 8;
-    char *p = rb_xmalloc(l);
-    snprintf(p, l, "%s%s%.*s.xml", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", (int)n, b);
-    return p;
+    if (u->drawn) {
+        fputs("\r\033[K", stderr);
+        u->drawn = 0;
+    }
+}
+
+static void on_file(size_t index, const char *file, rb_status st, const rb_diags *dg, void *ud)
+{
+    (void)index;
+    (void)file;
+    batch_ui *u = ud;
+    int errors = 0;
+    for (size_t k = 0; k < dg->n; k++) {
+        const rb_diag *x = &dg->items[k];
+        if (x->severity == RB_ERROR)
+            errors = 1;
+        if (u->c->json_diags)
+            rb_diags_add(&u->c->diags, x->severity, x->file, x->line, x->col, x->rule, "%s",
+                         x->message);
+        else if (!u->c->quiet || x->severity > RB_NOTE) {
+            progress_clear(u);
+            rb_diag_print_text(stderr, x);
+        }
+    }
+    if (st != RB_OK)
+        u->worst = EXIT_TROUBLE;
+    else if (errors && u->worst == EXIT_OK)
+        u->worst = EXIT_FINDINGS;
+}
+
+static void on_progress(size_t done, size_t total, size_t bytes, double secs, void *ud)
+{
+    batch_ui *u = ud;
+    if (!u->progress)
+        return;
+    double now = rb_now();
+    if (done < total && now - u->last < 0.1)
+        return;
+    u->last = now;
+    fprintf(stderr, "\r\033[Kcompiling: %zu/%zu files, %.1f MB, %.1f MB/s", done, total,
+            (double)bytes / 1e6, secs > 0 ? (double)bytes / 1e6 / secs : 0.0);
+    u->drawn = 1;
+    if (done == total)
+        progress_clear(u);
+}
+
+static int cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
 }
 
 static int cmd_compile(int argc, char **argv)
@@ -219,7 +277,7 @@ static int cmd_compile(int argc, char **argv)
     common c = {0};
     rb_diags_init(&c.diags);
     const char *out = NULL, *meta = NULL, *format = "akn";
-    int no_meta = 0, no_facts = 0, stat = 0;
+    int no_meta = 0, no_facts = 0, stat = 0, jobs = 1;
     rb_timings tm = {0};
     double t_start = rb_now();
     static const struct option opts[] = {{"output", required_argument, 0, 'o'},
@@ -227,6 +285,7 @@ static int cmd_compile(int argc, char **argv)
                                          {"no-meta", no_argument, 0, 'M'},
                                          {"no-facts", no_argument, 0, 'N'},
                                          {"stat", no_argument, 0, 'S'},
+                                         {"jobs", required_argument, 0, 'j'},
                                          {"diagnostics", required_argument, 0, 'd'},
                                          {"format", required_argument, 0, 'f'},
                                          {"grammar", required_argument, 0, 'g'},
@@ -236,9 +295,20 @@ static int cmd_compile(int argc, char **argv)
     int ch;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":o:j:qh", opts, NULL)) != -1) {
         switch (ch) {
         case 'o': out = optarg; break;
+        case 'j': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*optarg == 0 || *end || v < 0 || v > 256) {
+                usage_error("compile", "-j takes a number of jobs from 0 (one per CPU) to 256, "
+                                       "not '%s'", optarg);
+                return EXIT_TROUBLE;
+            }
+            jobs = v == 0 ? cpu_count() : (int)v;
+            break;
+        }
         case 'm': meta = optarg; break;
         case 'M': no_meta = 1; break;
         case 'N': no_facts = 1; break;
@@ -303,6 +373,21 @@ static int cmd_compile(int argc, char **argv)
     if (stat)
         co.timings = &tm;
     int worst = EXIT_OK;
+    if (out_is_dir && strcmp(format, "akn") == 0) {
+        /* many files: one after another or in -j worker processes, results in input order */
+        batch_ui u = {&c, EXIT_OK, isatty(2) && !c.quiet && nfiles >= 20, 0, 0};
+        rb_batch_opts bo = {co, out, jobs, on_file, on_progress, &u};
+        rb_error err;
+        rb_error_clear(&err);
+        if (rb_batch_compile(g, files, (size_t)nfiles, &bo, stat ? &tm : NULL, &err) != RB_OK) {
+            progress_clear(&u);
+            rb_diags_add_error(&c.diags, &err);
+            flush_diags(&c, c.diags.n - 1);
+            u.worst = EXIT_TROUBLE;
+        }
+        worst = u.worst;
+        nfiles = 0; /* done */
+    }
     for (int i = 0; i < nfiles; i++) {
         size_t mark = c.diags.n;
         rb_error err;
@@ -328,7 +413,7 @@ static int cmd_compile(int argc, char **argv)
                 fflush(stdout);
                 st = rb_akn_write_fd(d, 1, &err);
             } else {
-                char *path = out_is_dir ? out_name(out, files[i]) : rb_xstrdup(out);
+                char *path = out_is_dir ? rb_batch_out_name(out, files[i]) : rb_xstrdup(out);
                 double tw = rb_now();
                 st = rb_akn_write(d, path, &err);
                 tm.write += rb_now() - tw;
@@ -425,7 +510,7 @@ static int cmd_compare(int argc, char **argv)
     int ch;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
         switch (ch) {
         case 'o': out = optarg; break;
         case 'f':
@@ -520,7 +605,7 @@ static int cmd_check(int argc, char **argv)
     int ch;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'o': out = optarg; break;
         case 'f':
@@ -678,7 +763,7 @@ static int cmd_diff(int argc, char **argv)
     int ch;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'o': out = optarg; break;
         case 'f':
