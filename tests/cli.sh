@@ -118,6 +118,36 @@ expect_one_error_line "broken grammar" grammar-regex
 grep -q "structure.yaml:[0-9]*:[0-9]*: error: pattern broken-pattern" "$T/stderr" || fail "broken grammar: file/line/pattern not named: $(cat "$T/stderr")"
 cmp -s "$T/keep.xml" "$T/wujin.xml" || fail "broken grammar: output clobbered"
 
+# ---- many files: -j N gives the same outputs, diagnostics and exit status as one process ----------
+mkdir "$T/batch"
+for i in $(seq 1 12); do cp corpora/wujin-2021.txt "$T/batch/w$i.txt"; done
+cp corpora/*.txt "$T/batch/"
+: >"$T/batch/w5b.txt"   # an empty file among them: exit 2, and the others are still compiled
+run "$RB" compile "$T"/batch/*.txt -o "$T/j1"; expect_rc 2 "-j1 with a bad file"
+cp "$T/stderr" "$T/j1.err"
+run "$RB" compile -j 2 "$T"/batch/*.txt -o "$T/j2"; expect_rc 2 "-j2 with a bad file"
+cmp -s "$T/stderr" "$T/j1.err" || fail "-j2 diagnostics differ from -j1: $(diff "$T/j1.err" "$T/stderr" | head -5)"
+diff -r "$T/j1" "$T/j2" >/dev/null || fail "-j2 outputs differ from -j1"
+[ "$(ls "$T/j2" | wc -l)" -eq 17 ] || fail "-j2: $(ls "$T/j2" | wc -l) outputs, want 17"
+grep -q "w5b.txt:1:1: error: empty file" "$T/stderr" || fail "-j2: the empty file's error is missing"
+run "$RB" compile -j 0 "$T"/batch/w1.txt "$T"/batch/w2.txt -o "$T/j0"; expect_rc 0 "-j 0 (one per CPU)"
+run "$RB" compile -j x "$T"/batch/w1.txt -o "$T/jx"; expect_rc 2 "-j x"
+expect_one_error_line_plain() { [ "$(grep -c '' "$T/stderr")" -eq 1 ] || fail "$1: not one line: $(cat "$T/stderr")"; ok; }
+expect_one_error_line_plain "-j x"
+run "$RB" compile -o; expect_rc 2 "-o without its argument"
+grep -q "needs an argument" "$T/stderr" || fail "-o without argument: $(cat "$T/stderr")"
+# progress: only on a terminal, only without -q
+rm -f "$T/batch/w5b.txt"
+grep -q compiling "$T/j1.err" && fail "a progress line was written to a non-terminal"
+if command -v script >/dev/null 2>&1; then
+  for i in $(seq 13 22); do cp corpora/erenhot-2013.txt "$T/batch/e$i.txt"; done
+  script -qec "'$RB' compile $T/batch/*.txt -o $T/jpo" /dev/null >"$T/tty.out" 2>&1 </dev/null
+  tr '\r' '\n' <"$T/tty.out" | grep -aq "compiling: 27/27 files" || fail "no progress line on a terminal: $(head -c 300 "$T/tty.out")"
+  script -qec "'$RB' compile -q $T/batch/*.txt -o $T/jpo" /dev/null >"$T/tty.out" 2>&1 </dev/null
+  grep -aq "compiling" "$T/tty.out" && fail "a progress line despite -q"
+  ok
+fi
+
 # ---- other encodings and line ends compile to the same model ------------------------------------
 run "$RB" compile --format tree -q corpora/chongqing-2018.txt; cp "$T/stdout" "$T/cq.tree"
 sed 's/$/\r/' corpora/chongqing-2018.txt >"$T/cq-crlf.txt"
