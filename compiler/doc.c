@@ -365,3 +365,65 @@ void rb_omap_free(rb_omap *m)
     free(m->v);
     memset(m, 0, sizeof *m);
 }
+
+/* ---- string map ------------------------------------------------------------------------------ */
+
+static size_t smap_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return (size_t)h;
+}
+
+size_t *rb_smap_slot(rb_smap *m, const char *key, int *fresh)
+{
+    if (2 * (m->n + 1) > m->cap) {
+        size_t nc = m->cap ? 2 * m->cap : 64;
+        const char **nk = rb_xcalloc(nc, sizeof *nk);
+        size_t *nv = rb_xcalloc(nc, sizeof *nv);
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->k[i]) {
+                size_t h = smap_hash(m->k[i]) & (nc - 1);
+                while (nk[h])
+                    h = (h + 1) & (nc - 1);
+                nk[h] = m->k[i];
+                nv[h] = m->v[i];
+            }
+        free(m->k);
+        free(m->v);
+        m->k = nk;
+        m->v = nv;
+        m->cap = nc;
+    }
+    size_t h = smap_hash(key) & (m->cap - 1);
+    while (m->k[h] && strcmp(m->k[h], key) != 0)
+        h = (h + 1) & (m->cap - 1);
+    *fresh = !m->k[h];
+    if (*fresh) {
+        m->k[h] = key;
+        m->v[h] = 0;
+        m->n++;
+    }
+    return &m->v[h];
+}
+
+size_t rb_smap_get(const rb_smap *m, const char *key)
+{
+    if (!m->cap)
+        return (size_t)-1;
+    size_t h = smap_hash(key) & (m->cap - 1);
+    while (m->k[h]) {
+        if (strcmp(m->k[h], key) == 0)
+            return m->v[h];
+        h = (h + 1) & (m->cap - 1);
+    }
+    return (size_t)-1;
+}
+
+void rb_smap_free(rb_smap *m)
+{
+    free(m->k);
+    free(m->v);
+    memset(m, 0, sizeof *m);
+}

@@ -58,6 +58,16 @@ size_t *rb_omap_slot(rb_omap *m, long key, int *fresh);
 void rb_omap_put_first(rb_omap *m, long key, size_t val); /* keeps an existing value */
 size_t rb_omap_get(const rb_omap *m, long key);             /* (size_t)-1 when absent */
 void rb_omap_free(rb_omap *m);
+/* A map from strings to sizes (the strings are borrowed: they must outlive the map). */
+typedef struct rb_smap {
+    const char **k;
+    size_t *v;
+    size_t cap, n;
+} rb_smap;
+/* The value slot of key, inserted with value 0 when absent (*fresh set to 1). */
+size_t *rb_smap_slot(rb_smap *m, const char *key, int *fresh);
+size_t rb_smap_get(const rb_smap *m, const char *key); /* (size_t)-1 when absent */
+void rb_smap_free(rb_smap *m);
 /* Line and column (1-based, code points of the ORIGINAL text) of a view offset. */
 void rb_doc_linecol(const rb_doc *d, size_t view_off, unsigned *line, unsigned *col);
 
