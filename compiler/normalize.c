@@ -33,6 +33,7 @@ static const char *const TW_MARKERS[] = {"網際網路", "最佳化", "程式", 
 #define F_SIMP (1u << 25)
 #define F_MULTI (1u << 26)
 #define F_DELETE (1u << 27)
+#define F_AMBIG (1u << 28) /* a simplified character too (著): folded in traditional text only */
 #define F_TARGET 0x1FFFFFu
 
 const char *rb_script_name(rb_script s)
@@ -188,7 +189,7 @@ static void fold(const char *s, size_t n, int trad, rb_buf *out, mapbuf *m)
                 p = phrase_at(s + i, n - i, cp, trad > 1);
             if (p < 0) {
                 e = fold_entry(cp);
-                if (!(e & (F_DELETE | F_MULTI | F_TARGET))) {
+                if (!(e & (F_DELETE | F_MULTI | F_TARGET)) || (!trad && (e & F_AMBIG))) {
                     i += (size_t)k;
                     continue; /* unchanged: part of the run */
                 }
@@ -251,8 +252,8 @@ static int count_scripts(const char *s, size_t n, rb_view *v, size_t *ft, size_t
                 if (v->n_simp++ == 0)
                     *fs = i;
             }
-            if (e & (F_DELETE | F_MULTI | F_TARGET))
-                changes = 1;
+            if ((e & (F_DELETE | F_MULTI | F_TARGET)) && !(e & F_AMBIG))
+                changes = 1; /* (a traditional text is folded anyway) */
         }
         i += (size_t)k;
     }

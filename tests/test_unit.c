@@ -132,6 +132,27 @@ static rb_view *view_of(const char *bytes, size_t n, rb_source **src)
     return v;
 }
 
+/* 著 is a simplified character (著作, 显著) and a Taiwan variant of 着 (著力 -> 着力): a
+ * simplified text keeps it, a traditional one is folded, phrases first. */
+static void test_ambiguous_characters(void **state)
+{
+    (void)state;
+    rb_source *src;
+    const char *simp = "市人民政府工作规则不公开出版著作,著力推进工作。";
+    rb_view *v = view_of(simp, strlen(simp), &src);
+    assert_string_equal(v->text, simp);
+    assert_true(v->aliased); /* nothing to fold: the view is the source */
+    rb_view_free(v);
+    rb_source_free(src);
+    const char *trad = "市人民政府工作規則不公開出版著作,著力推進工作,顯著提高。";
+    v = view_of(trad, strlen(trad), &src);
+    assert_string_equal(v->text, "市人民政府工作规则不公开出版著作,着力推进工作,显著提高。");
+    rb_view_free(v);
+    rb_source_free(src);
+    norm_is("著力", 1, "着力");
+    norm_is("著力", 0, "著力");
+}
+
 static void test_view_map(void **state)
 {
     (void)state;
@@ -463,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
         cmocka_unit_test(test_fold_width),       cmocka_unit_test(test_fold_script),
+        cmocka_unit_test(test_ambiguous_characters),
         cmocka_unit_test(test_view_map),         cmocka_unit_test(test_script_detection),
         cmocka_unit_test(test_taiwan_phrasing),
         cmocka_unit_test(test_source_refusals),  cmocka_unit_test(test_source_encodings),

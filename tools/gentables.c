@@ -19,6 +19,7 @@
 #define F_SIMP (1u << 25)
 #define F_MULTI (1u << 26)
 #define F_DELETE (1u << 27)
+#define F_AMBIG (1u << 28) /* folds in traditional text only: also a simplified character (著) */
 
 static uint32_t *target; /* single-code-point fold, 0 = identity */
 static char **multi;     /* multi-code-point fold (UTF-8) */
@@ -102,9 +103,13 @@ static void on_ts(const char *k, const char *v, int self)
         flags[a] |= F_TRAD;
 }
 
+static unsigned char *stkey; /* a key of STCharacters: a character simplified text uses */
+
 static void on_st(const char *k, const char *v, int self)
 {
     uint32_t a = single(k), b = single(v);
+    if (a)
+        stkey[a] = 1;
     if (a && b && a != b && !self)
         flags[a] |= F_SIMP;
 }
@@ -118,6 +123,8 @@ static uint32_t fold_char(uint32_t c)
     return c;
 }
 
+static int no_variants; /* fold_str: TSCharacters only (a TWVariantsRevPhrases value) */
+
 /* Fold a UTF-8 string character by character (used for NFKC results and phrase values). */
 static char *fold_str(const char *s)
 {
@@ -130,7 +137,7 @@ static char *fold_str(const char *s)
         if (k <= 0)
             break;
         i += (size_t)k;
-        cp = fold_char(cp);
+        cp = no_variants ? (ts[cp] ? ts[cp] : cp) : fold_char(cp);
         o += (size_t)utf8proc_encode_char((utf8proc_int32_t)cp, (utf8proc_uint8_t *)out + o);
     }
     out[o] = 0;
@@ -145,10 +152,14 @@ static int reading_tw;
 static phrase *phrases;
 static size_t nphrases, cphrases;
 
+static int reading_variants;
+
 static void on_phrase(const char *k, const char *v, int self)
 {
     (void)self;
+    no_variants = reading_variants; /* 著作 stays 著作: the variant is resolved already */
     char *to = fold_str(v);
+    no_variants = 0;
     char *fk = fold_str(k);
     int same = strcmp(fk, to) == 0;
     free(fk);
@@ -199,6 +210,7 @@ int main(int argc, char **argv)
     target = calloc(NCP, sizeof *target);
     multi = calloc(NCP, sizeof *multi);
     flags = calloc(NCP, sizeof *flags);
+    stkey = calloc(NCP, 1);
     if (read_dict(argv[1], "TWVariantsRev", on_twv) || read_dict(argv[1], "TSCharacters", on_ts) ||
         read_dict(argv[1], "STCharacters", on_st))
         return 1;
@@ -228,8 +240,13 @@ int main(int argc, char **argv)
                 mstr = fold_str((const char *)nf);
         }
         free(nf);
+        int compat = t != c || mstr; /* NFKC changed it: a width or compatibility form */
         if (!mstr)
             t = fold_char(t);
+        /* 著 is 着 in Taiwan-variant traditional text (TWVariantsRev), 著 in simplified; a
+         * simplified character (an STCharacters key) is itself there too */
+        if (!compat && t != c && (stkey[c] || twv[c]) && !(flags[c] & F_TRAD))
+            flags[c] |= F_AMBIG;
         if (c == 0x200B || c == 0x200C || c == 0x200D || c == 0x2060 || c == 0xFEFF ||
             c == 0x00AD || c == 0x200E || c == 0x200F) {
             flags[c] |= F_DELETE;
@@ -244,13 +261,17 @@ int main(int argc, char **argv)
         }
     }
 
-    /* Taiwan phrasing first (檔案 -> 文件), then OpenCC's own traditional phrases (計畫 -> 计划),
-     * as tw2sp chains them */
+    /* Taiwan phrasing first (檔案 -> 文件), then the exceptions to the Taiwan variant characters
+     * (著作 is not 着作; they go with TWVariantsRev, applied to any traditional text), then
+     * OpenCC's own traditional phrases (計畫 -> 计划), as tw2sp chains them */
     reading_tw = 1;
-    if (read_dict(argv[1], "TWPhrasesRev", on_phrase) ||
-        read_dict(argv[1], "TWVariantsRevPhrases", on_phrase))
+    if (read_dict(argv[1], "TWPhrasesRev", on_phrase))
         return 1;
     reading_tw = 0;
+    reading_variants = 1;
+    if (read_dict(argv[1], "TWVariantsRevPhrases", on_phrase))
+        return 1;
+    reading_variants = 0;
     if (read_dict(argv[1], "TSPhrases", on_phrase))
         return 1;
     qsort(phrases, nphrases, sizeof *phrases, cmp_phrase);
