@@ -966,21 +966,25 @@ static int ends_clause(const char *s, size_t n)
 
 /* A paragraph's text for the rules: a block, and the blocks that continue it when a line was
  * broken inside a sentence (a reflowed copy reads the same). Returns the next block. */
-static size_t block_text(const rb_doc *d, const rb_article *a, size_t bi, xtext *x)
+/* The normalized text of the paragraph starting at block bi (a paragraph broken mid-sentence
+ * joins the next), with the view offset of each byte. buf and *vo are reused from paragraph
+ * to paragraph (no allocation churn between the facts' small allocations). */
+static size_t block_text(const rb_doc *d, const rb_article *a, size_t bi, xtext *x, rb_buf *buf,
+                         size_t **vo, size_t *vocap)
 {
-    rb_buf out;
-    rb_buf_init(&out);
-    size_t cap = 0;
-    x->vo = NULL;
+    buf->len = 0;
     do {
         const rb_block *b = &d->blocks[a->first_block + bi];
-        rb_doc_append_norm(d, b->num, &out, &x->vo, &cap);
-        rb_doc_append_norm(d, b->text, &out, &x->vo, &cap);
+        rb_doc_append_norm(d, b->num, buf, vo, vocap);
+        rb_doc_append_norm(d, b->text, buf, vo, vocap);
         bi++;
     } while (bi < a->nblocks && d->blocks[a->first_block + bi].kind == RB_BLOCK_P &&
-             out.len && !ends_clause(out.data, out.len));
-    x->n = out.len;
-    x->s = rb_buf_detach(&out);
+             buf->len && !ends_clause(buf->data, buf->len));
+    if (!buf->data)
+        rb_buf_put(buf, "", 0);
+    x->n = buf->len;
+    x->s = buf->data;
+    x->vo = *vo;
     return bi;
 }
 
@@ -1452,11 +1456,14 @@ rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_error *err)
     if (!r || r->nrules == 0)
         return RB_OK;
     size_t *last = rb_xmalloc(r->nrules * sizeof *last);
+    rb_buf tbuf; /* paragraph text and view offsets, reused */
+    rb_buf_init(&tbuf);
+    size_t *tvo = NULL, tvocap = 0;
     for (size_t ai = 0; ai < d->narticles; ai++) {
         const rb_article *a = &d->articles[ai];
         for (size_t bi = 0; bi < a->nblocks;) {
             xtext x;
-            bi = block_text(d, a, bi, &x);
+            bi = block_text(d, a, bi, &x, &tbuf, &tvo, &tvocap);
             for (size_t k = 0; k < r->nrules; k++)
                 last[k] = (size_t)-1; /* inheritance stays inside a paragraph */
             size_t ss = 0;
@@ -1467,8 +1474,8 @@ rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_error *err)
                     if (se > ss) {
                         rb_status st = run_sentence(g, d, a, &x, ss, se, d->facts, last, err);
                         if (st != RB_OK) {
-                            free(x.s);
-                            free(x.vo);
+                            rb_buf_free(&tbuf);
+                            free(tvo);
                             free(last);
                             return st;
                         }
@@ -1481,11 +1488,11 @@ rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_error *err)
                     i++;
                 }
             }
-            free(x.s);
-            free(x.vo);
         }
     }
     free(last);
+    rb_buf_free(&tbuf);
+    free(tvo);
     merge_meetings(r, d->facts);
     for (size_t i = 0; i < d->facts->n; i++)
         summarize(&d->facts->v[i]);
