@@ -3,6 +3,7 @@
 #   make            build build/rulebook, then compile corpora/*.txt into out/
 #   make test       unit, spec, CLI and corpus tests, built with ASan + UBSan
 #   make asan       the same as make test
+#   make bench      the benchmark: generated inputs, a table of MB/s, files/s, peak RSS
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 #
@@ -41,7 +42,7 @@ GRAMMAR := $(wildcard grammar/*.yaml)
 OPENCC_DIR ?= /usr/share/opencc
 OPENCC_DICTS := TSCharacters STCharacters TWVariantsRev TWPhrasesRev TWVariantsRevPhrases TSPhrases
 
-.PHONY: all build test asan test-html revision-check out accept deps-build deps-test install uninstall clean
+.PHONY: all build test asan test-html revision-check bench out accept deps-build deps-test install uninstall clean
 .DELETE_ON_ERROR:
 
 all: build out
@@ -149,6 +150,18 @@ revision-check: $(B)/rulebook
 # ---- the HTML comparison in a real browser (headless Chromium; .ci/run runs it)
 test-html: $(B)/rulebook
 	sh tests/html.sh $(B)/rulebook
+
+# ---- benchmark (not a test: it prints a table; see BENCHMARKS.md)
+$(B)/bench/measure: bench/measure.c
+	@mkdir -p $(B)/bench
+	$(CC) -O2 -Wall -o $@ $<
+
+$(B)/bench/scan: bench/scan.c $(B)/.deps-build
+	@mkdir -p $(B)/bench
+	$(CC) -O2 -Wall $(shell pkg-config --cflags libpcre2-8) -o $@ $< $(shell pkg-config --libs libpcre2-8)
+
+bench: $(B)/rulebook $(B)/bench/measure $(B)/bench/scan
+	sh bench/run.sh
 
 # ---- install
 install: $(B)/rulebook

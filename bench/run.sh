@@ -1,0 +1,135 @@
+#!/bin/sh
+# bench/run.sh: `make bench`. Generates the inputs (bench/gen.py), then measures each command
+# as the median of BENCH_RUNS runs (default 3) in this one session, and prints a Markdown
+# table: MB/s, files/s, peak RSS, and ratios to the floors (reading the input; a bare
+# PCRE2-JIT header scan) and to the Python peer, all measured in the same run. The table is
+# also written to build/bench/results.md. Nothing here is a pass/fail test.
+set -eu
+RUNS=${BENCH_RUNS:-3}
+W=build/bench
+RB=$(pwd)/build/rulebook
+M=$W/measure
+SCAN=$W/scan
+PY=${PYTHON:-python3}
+[ -x /usr/bin/python3 ] && PY=${PYTHON:-/usr/bin/python3}
+OUT=$W/results.md
+TMP=$W/tmp
+rm -rf "$TMP"
+mkdir -p "$TMP"
+
+"$PY" bench/gen.py "$W" >&2
+NAT=$(ls $W/national/*.txt)
+NNAT=$(echo "$NAT" | wc -l)
+size() { cat "$@" | wc -c; }
+B_BIG=$(size $W/big.txt)
+B_BIGT=$(size $W/big-trad.txt)
+B_NAT=$(size $NAT)
+B_CORP=$(size corpora/*.txt)
+NCORP=$(ls corpora/*.txt | wc -l)
+
+# measure NAME BYTES FILES RUNS CMD...: median wall time and peak RSS over RUNS runs
+: >"$TMP/rows"
+measure() {
+  name=$1 bytes=$2 files=$3 runs=$4
+  shift 4
+  : >"$TMP/m"
+  i=0
+  while [ $i -lt "$runs" ]; do
+    "$M" -o "$TMP/m" "$@" 2>>"$TMP/stderr.log" # diagnostics are not what is measured
+    i=$((i + 1))
+  done
+  # a failing command would make the row meaningless: exit codes 0 and 1 (findings) only
+  if awk '$3 > 1 { bad = 1 } END { exit !bad }' "$TMP/m"; then
+    echo "run.sh: '$name' failed: $(cat "$TMP/m"); $(tail -3 "$TMP/stderr.log")" >&2
+    exit 1
+  fi
+  sort -n "$TMP/m" | awk -v n="$name" -v b="$bytes" -v f="$files" '
+    { w[NR] = $1; if ($2 > rss) rss = $2 }
+    END { m = w[int((NR + 1) / 2)]; printf "%s\t%s\t%s\t%.6f\t%d\n", n, b, f, m, rss }' >>"$TMP/rows"
+  tail -1 "$TMP/rows" | awk -F'\t' '{ printf "  %-58s %8.3f s\n", $1, $4 }' >&2
+}
+
+mkdir -p "$TMP/peer" "$TMP/out"
+echo "== the ${B_BIG}-byte file (median of $RUNS)" >&2
+measure "floor: read (cat)" "$B_BIG" 1 "$RUNS" sh -c "cat $W/big.txt >/dev/null"
+measure "floor: PCRE2-JIT article-header scan" "$B_BIG" 1 "$RUNS" "$SCAN" $W/big.txt
+measure "peer: Python re split, write JSON lines" "$B_BIG" 1 "$RUNS" "$PY" bench/peer.py "$TMP/peer" $W/big.txt
+measure "compile, structure only, to /dev/null" "$B_BIG" 1 "$RUNS" "$RB" compile -q --no-facts $W/big.txt -o /dev/null
+measure "compile, structure only, to a file" "$B_BIG" 1 "$RUNS" "$RB" compile -q --no-facts $W/big.txt -o "$TMP/out/big.xml"
+measure "compile + facts, to /dev/null" "$B_BIG" 1 "$RUNS" "$RB" compile -q $W/big.txt -o /dev/null
+measure "compile + facts, to a file" "$B_BIG" 1 "$RUNS" "$RB" compile -q $W/big.txt -o "$TMP/out/big.xml"
+measure "traditional: compile, structure only, to a file" "$B_BIGT" 1 "$RUNS" "$RB" compile -q --no-facts $W/big-trad.txt -o "$TMP/out/big-trad.xml"
+measure "traditional: compile + facts, to a file" "$B_BIGT" 1 "$RUNS" "$RB" compile -q $W/big-trad.txt -o "$TMP/out/big-trad.xml"
+
+echo "== the national set: $NNAT files (median of $RUNS)" >&2
+measure "floor: read (cat)" "$B_NAT" "$NNAT" "$RUNS" sh -c "cat $W/national/*.txt >/dev/null"
+measure "floor: PCRE2-JIT article-header scan" "$B_NAT" "$NNAT" "$RUNS" "$SCAN" $NAT
+measure "peer: Python, one process over all files" "$B_NAT" "$NNAT" "$RUNS" "$PY" bench/peer.py "$TMP/peer" $NAT
+measure "peer: Python, one process per file (1 run)" "$B_NAT" "$NNAT" 1 sh -c "for f in $W/national/*.txt; do $PY bench/peer.py $TMP/peer \$f; done"
+rm -rf "$TMP/nat"
+measure "compile, structure only, one process" "$B_NAT" "$NNAT" "$RUNS" "$RB" compile -q --no-facts $NAT -o "$TMP/nat"
+measure "compile + facts, one process" "$B_NAT" "$NNAT" "$RUNS" "$RB" compile -q $NAT -o "$TMP/nat"
+measure "compile + facts, -j 2" "$B_NAT" "$NNAT" "$RUNS" "$RB" compile -q -j 2 $NAT -o "$TMP/nat"
+measure "compile + facts, one process per file (1 run)" "$B_NAT" "$NNAT" 1 sh -c "for f in $W/national/*.txt; do $RB compile -q \$f -o $TMP/one.xml; done"
+measure "compare (text inputs) to JSON" "$B_NAT" "$NNAT" "$RUNS" "$RB" compare -q $NAT --format json -o /dev/null
+measure "compare (compiled XML inputs) to JSON" "$B_NAT" "$NNAT" "$RUNS" "$RB" compare -q $TMP/nat/*.xml --format json -o /dev/null
+measure "check (text inputs)" "$B_NAT" "$NNAT" "$RUNS" "$RB" check $NAT -o /dev/null
+REV=$(ls $W/revisions/*.txt)
+NREV=$(echo "$REV" | wc -l)
+B_REV=$(size $REV)
+measure "diff: $NREV revised copies, one process each" "$B_REV" "$NREV" "$RUNS" sh -c "for f in $W/revisions/*.txt; do $RB diff $W/national/\$(basename \$f) \$f >/dev/null; done"
+
+echo "== the corpora: $NCORP files (median of $RUNS)" >&2
+measure "compile + facts" "$B_CORP" "$NCORP" "$RUNS" "$RB" compile -q corpora/*.txt -o "$TMP/corp"
+measure "compare to Markdown" "$B_CORP" "$NCORP" "$RUNS" "$RB" compare -q corpora/*.txt -o /dev/null
+measure "check" "$B_CORP" "$NCORP" "$RUNS" "$RB" check corpora/*.txt -o /dev/null
+OLD=../shared/revisions/wujin-2017-opening.txt
+[ -r "$OLD" ] || OLD=/work/shared/revisions/wujin-2017-opening.txt
+if [ -r "$OLD" ]; then
+  measure "diff wujin-2017 excerpt -> wujin-2021" "$B_CORP" 2 "$RUNS" "$RB" diff "$OLD" corpora/wujin-2021.txt
+fi
+
+echo "== start-up (median of 21 runs)" >&2
+printf '某市人民政府工作规则\n第一条 为了规范工作,制定本规则。\n第二条 市政府实行市长负责制。\n' >"$TMP/small.txt"
+measure "start-up: compile a 3-line file" "$(size "$TMP/small.txt")" 1 21 "$RB" compile -q --no-meta "$TMP/small.txt" -o "$TMP/small.xml"
+measure "start-up: git textconv (--format lines) of wujin-2021" "$(size corpora/wujin-2021.txt)" 1 21 "$RB" compile -q --format lines corpora/wujin-2021.txt
+measure "start-up: python3 -c pass (for scale)" 0 1 21 "$PY" -c pass
+
+# traditional and simplified give the same model and facts
+facts() { grep -oE '<rb:fact [^>]*>|<rb:normalized>[^<]*' "$1" | md5sum | cut -c1-12; }
+tree() { grep -oE '<(chapter|article|paragraph|list|intro|point|num|heading|content) [^>]*>' "$1" | md5sum | cut -c1-12; }
+same_facts=no
+same_tree=no
+[ "$(facts $TMP/out/big.xml)" = "$(facts $TMP/out/big-trad.xml)" ] && same_facts=yes
+[ "$(tree $TMP/out/big.xml)" = "$(tree $TMP/out/big-trad.xml)" ] && same_tree=yes
+nfacts=$(grep -c '<rb:fact ' $TMP/out/big.xml)
+
+{
+  echo "| what | input | median | MB/s | files/s | peak RSS | × read floor | × scan floor | × peer |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+  awk -F'\t' '
+    function mbs(b, t) { return (t > 0) ? b / 1e6 / t : 0 }
+    /^floor: read/ { rd[$2] = mbs($2, $4) }
+    /^floor: PCRE2/ { sc[$2] = mbs($2, $4) }
+    /^peer: Python re split|^peer: Python, one process over all/ { pe[$2] = mbs($2, $4) }
+    { row[NR] = $0 }
+    END {
+      for (i = 1; i <= NR; i++) {
+        split(row[i], f, "\t")
+        t = f[4]; b = f[2]; m = mbs(b, t)
+        inp = f[3] > 1 ? sprintf("%d files, %.1f MB", f[3], b / 1e6) : sprintf("%.1f MB", b / 1e6)
+        if (b < 100000) inp = sprintf("%d bytes", b)
+        r1 = (b in rd) && rd[b] > 0 && f[1] !~ /^floor: read/ ? sprintf("%.3f", m / rd[b]) : ""
+        r2 = (b in sc) && sc[b] > 0 && f[1] !~ /^floor/ ? sprintf("%.2f", m / sc[b]) : ""
+        r3 = (b in pe) && pe[b] > 0 && f[1] !~ /^floor|^peer/ ? sprintf("%.2f", m / pe[b]) : ""
+        tm = t < 1 ? sprintf("%.1f ms", t * 1000) : sprintf("%.2f s", t)
+        fps = (t > 0) ? f[3] / t : 0
+        printf "| %s | %s | %s | %.1f | %.0f | %.1f MB | %s | %s | %s |\n", f[1], inp, tm, m,
+               fps, f[5] / 1024, r1, r2, r3
+      }
+    }' "$TMP/rows"
+  echo
+  echo "Traditional input: the same model (eIds, lines) as simplified: $same_tree; the same $nfacts facts: $same_facts."
+  echo "Runs: median of $RUNS (start-up: of 21). Peak RSS: the largest of the runs."
+} >"$OUT"
+cat "$OUT"
