@@ -3,6 +3,7 @@
 #   make            build build/rulebook, then compile corpora/*.txt into out/
 #   make test       unit, spec, CLI and corpus tests, built with ASan + UBSan
 #   make asan       the same as make test
+#   make fuzz       libFuzzer on the document pipeline and on grammar loading (FUZZ_SECONDS)
 #   make bench      the benchmark: generated inputs, a table of MB/s, files/s, peak RSS
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -42,7 +43,7 @@ GRAMMAR := $(wildcard grammar/*.yaml)
 OPENCC_DIR ?= /usr/share/opencc
 OPENCC_DICTS := TSCharacters STCharacters TWVariantsRev TWPhrasesRev TWVariantsRevPhrases TSPhrases
 
-.PHONY: all build test asan test-html revision-check bench out accept deps-build deps-test install uninstall clean
+.PHONY: all build test asan test-html revision-check bench fuzz out accept deps-build deps-test install uninstall clean
 .DELETE_ON_ERROR:
 
 all: build out
@@ -134,10 +135,18 @@ $(A)/test_%: tests/test_%.c tests/testutil.h tests/json.h $(A)/librulebook.a
 	$(CC) $(CPPFLAGS_ALL) -Itests -O1 -g $(SAN) $(WARN) -o $@ $< $(A)/librulebook.a \
 	  $(PKG_LIBS) $$(pkg-config --libs cmocka)
 
-test asan: $(A)/rulebook $(TESTS)
+# the fuzz harnesses as plain programs: the seeds and every regression input, replayed once
+$(A)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.h $(A)/librulebook.a
+	$(CC) $(CPPFLAGS_ALL) -DFUZZ_REPLAY -O1 -g $(SAN) $(WARN) -o $@ $< $(A)/librulebook.a $(PKG_LIBS)
+
+REPLAY := $(A)/fuzz_compile $(A)/fuzz_grammar
+
+test asan: $(A)/rulebook $(TESTS) $(REPLAY)
 	@export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  RULEBOOK_GRAMMAR=$(CURDIR)/grammar; \
 	set -e; for t in $(TESTS); do echo "== $$t"; $$t; done; \
+	echo "== fuzz regressions"; $(A)/fuzz_compile corpora/ tests/fuzz/regressions/compile; \
+	$(A)/fuzz_grammar tests/fixtures tests/fuzz/regressions/grammar; \
 	echo "== tests/cli.sh"; sh tests/cli.sh $(A)/rulebook; \
 	echo "== tests/out.sh"; sh tests/out.sh $(A)/rulebook
 
@@ -158,10 +167,50 @@ $(B)/bench/measure: bench/measure.c
 
 $(B)/bench/scan: bench/scan.c $(B)/.deps-build
 	@mkdir -p $(B)/bench
-	$(CC) -O2 -Wall $(shell pkg-config --cflags libpcre2-8) -o $@ $< $(shell pkg-config --libs libpcre2-8)
+	$(CC) -O2 -Wall $$(pkg-config --cflags libpcre2-8) -o $@ $< $$(pkg-config --libs libpcre2-8)
 
 bench: $(B)/rulebook $(B)/bench/measure $(B)/bench/scan
 	sh bench/run.sh
+
+# ---- fuzzing (clang's libFuzzer): each harness for FUZZ_SECONDS, seeded from the corpora, the
+# spec cases and the grammar files; crashes land in build/fuzz/artifacts/ (make them
+# regression inputs under tests/fuzz/regressions/)
+FUZZ_SECONDS ?= 60
+FZ := $(B)/fuzz
+FZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FZ_OBJS := $(patsubst compiler/%.c,$(FZ)/%.o,$(LIB_SRCS)) $(FZ)/tables.o $(FZ)/lexicon.o
+
+$(B)/.deps-fuzz: tools/deps.sh
+	@mkdir -p $(B)
+	sh tools/deps.sh fuzz
+	@touch $@
+
+$(FZ)/%.o: compiler/%.c $(HDRS) | $(B)/.deps-fuzz
+	@mkdir -p $(FZ)
+	clang $(CPPFLAGS_ALL) -O1 -g -fsanitize=fuzzer-no-link $(FZ_SAN) -c -o $@ $<
+
+$(FZ)/%.o: $(B)/%.c | $(B)/.deps-fuzz
+	@mkdir -p $(FZ)
+	clang -O1 -c -o $@ $<
+
+$(FZ)/librulebook.a: $(FZ_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FZ)/librulebook.a
+	clang $(CPPFLAGS_ALL) -O1 -g -fsanitize=fuzzer $(FZ_SAN) -o $@ $< $(FZ)/librulebook.a $(PKG_LIBS)
+
+fuzz: $(FZ)/fuzz_compile $(FZ)/fuzz_grammar
+	@mkdir -p $(FZ)/seed-compile $(FZ)/seed-grammar $(FZ)/corpus-compile $(FZ)/corpus-grammar $(FZ)/artifacts
+	cp corpora/*.txt tests/fuzz/regressions/compile/* $(FZ)/seed-compile/
+	awk '/^### /{n++; f=sprintf("$(FZ)/seed-compile/spec-%03d.txt", n); on=1; next} \
+	     /^--- /{on=0} on{print > f}' tests/spec/*.txt
+	cp grammar/*.yaml tests/fixtures/*.yaml tests/fuzz/regressions/grammar/* $(FZ)/seed-grammar/
+	RULEBOOK_GRAMMAR=$(CURDIR)/grammar $(FZ)/fuzz_compile -max_total_time=$(FUZZ_SECONDS) \
+	  -max_len=65536 -timeout=10 -rss_limit_mb=2048 -artifact_prefix=$(FZ)/artifacts/ \
+	  -print_final_stats=1 $(FZ)/corpus-compile $(FZ)/seed-compile
+	RULEBOOK_GRAMMAR=$(CURDIR)/grammar $(FZ)/fuzz_grammar -max_total_time=$(FUZZ_SECONDS) \
+	  -max_len=16384 -timeout=10 -rss_limit_mb=2048 -artifact_prefix=$(FZ)/artifacts/ \
+	  -print_final_stats=1 $(FZ)/corpus-grammar $(FZ)/seed-grammar
 
 # ---- install
 install: $(B)/rulebook

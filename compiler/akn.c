@@ -254,7 +254,7 @@ static void article(wr *W, const rb_article *a)
     start(W, "num");
     span_text(W, a->num);
     end(W);
-    const rb_block *bl = &d->blocks[a->first_block];
+    const rb_block *bl = a->nblocks ? &d->blocks[a->first_block] : NULL;
     int has_points = 0;
     for (size_t k = 0; k < a->nblocks; k++)
         if (bl[k].kind == RB_BLOCK_POINT)

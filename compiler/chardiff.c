@@ -53,6 +53,11 @@ size_t rb_chardiff(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, s
                    rb_edit **out)
 {
     *out = NULL;
+    static const uint32_t none[1];
+    if (!a) /* an empty text may come as NULL */
+        a = none;
+    if (!b)
+        b = none;
     size_t lim = na + nb;
     if (max_d > lim)
         max_d = lim;

@@ -27,8 +27,10 @@ rb_status rb_error_set(rb_error *err, rb_status st, const char *stage, const cha
     snprintf(err->rule, sizeof err->rule, "%s", rule ? rule : "");
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    int n = vsnprintf(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
+    if (n >= (int)sizeof err->message) /* cut: not inside a character */
+        err->message[rb_utf8_cut(err->message, sizeof err->message - 4)] = 0;
     return st;
 }
 

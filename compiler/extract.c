@@ -399,7 +399,13 @@ static rb_status check_rule_examples(const rb_grammar *g, const xrule *x, yaml_d
                 int r1 = rb_regex_match(g, x->code, x->id, t, l, pos, ov, 20, err);
                 if (r1 < 0) {
                     free(t);
-                    return RB_EGRAMMAR;
+                    char why[sizeof err->message];
+                    snprintf(why, sizeof why, "%s", err->message);
+                    return rb_error_set(err, RB_EGRAMMAR, "extract", x->file, x->line, 1,
+                                        "grammar-limit",
+                                        "rule %s gives up on its example '%.*s…' (%s): it would "
+                                        "on real text too",
+                                        x->id, (int)rb_utf8_cut(ex, 40), ex, why);
                 }
                 if (r1 == 0)
                     break;

@@ -223,6 +223,17 @@ static void pattern_free(rb_pattern *p)
     free(p->counter);
 }
 
+/* A pattern that hits a match limit on its own example: it would on real text too. */
+static rb_status example_limit(const rb_pattern *p, const char *example, rb_error *err)
+{
+    char why[sizeof err->message];
+    snprintf(why, sizeof why, "%s", err->message); /* err->message is overwritten below */
+    return rb_error_set(err, RB_EGRAMMAR, "grammar", p->file, p->line, 1, "grammar-limit",
+                        "pattern %s gives up on its example '%.*s…' (%s): it would on real text "
+                        "too; rewrite it without nested repetition",
+                        p->id, (int)rb_utf8_cut(example, 40), example, why);
+}
+
 /* Check the examples written beside a pattern: they are its executable documentation. */
 static rb_status check_examples(rb_grammar *g, rb_pattern *p, rb_error *err)
 {
@@ -233,8 +244,7 @@ static rb_status check_examples(rb_grammar *g, rb_pattern *p, rb_error *err)
         int r = rb_pattern_match(g, p, t, ln, 0, ov, 20, err);
         free(t);
         if (r < 0)
-            return rb_error_set(err, RB_EGRAMMAR, "grammar", p->file, p->line, 1,
-                                "grammar-example", "pattern %s: %s", p->id, err->message);
+            return example_limit(p, p->examples[i], err);
         if (r == 0)
             return rb_error_set(err, RB_EGRAMMAR, "grammar", p->file, p->line, 1,
                                 "grammar-example",
@@ -246,6 +256,8 @@ static rb_status check_examples(rb_grammar *g, rb_pattern *p, rb_error *err)
         char *t = rb_normalize_str(p->counter[i], strlen(p->counter[i]), 1, &ln);
         int r = rb_pattern_match(g, p, t, ln, 0, ov, 20, err);
         free(t);
+        if (r < 0)
+            return example_limit(p, p->counter[i], err);
         if (r != 0)
             return rb_error_set(err, RB_EGRAMMAR, "grammar", p->file, p->line, 1,
                                 "grammar-example",
@@ -336,12 +348,28 @@ rb_status rb_check_add(rb_grammar *g, const char *path, yaml_document_t *doc, ya
                        rb_error *err);
 void rb_check_rules_free(struct rb_check_rules *r);
 
+static rb_status add_doc(rb_grammar *g, const char *path, yaml_document_t *d, rb_error *err);
+
 rb_status rb_grammar_add_file(rb_grammar *g, const char *path, rb_error *err)
 {
     yaml_document_t doc;
     rb_status st = rb_yaml_load(path, &doc, err);
-    if (st != RB_OK)
-        return st;
+    return st == RB_OK ? add_doc(g, path, &doc, err) : st;
+}
+
+rb_status rb_grammar_add_bytes(rb_grammar *g, const char *name, const char *data, size_t n,
+                               rb_error *err)
+{
+    yaml_document_t doc;
+    rb_status st = rb_yaml_load_bytes(name, data, n, &doc, err);
+    return st == RB_OK ? add_doc(g, name, &doc, err) : st;
+}
+
+/* Takes the document (deleted here). */
+static rb_status add_doc(rb_grammar *g, const char *path, yaml_document_t *d, rb_error *err)
+{
+    yaml_document_t doc = *d;
+    rb_status st = RB_OK;
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     const char *kind = rb_yaml_str(rb_yaml_get(&doc, root, "grammar"));
     if (!kind)
@@ -360,7 +388,7 @@ rb_status rb_grammar_add_file(rb_grammar *g, const char *path, rb_error *err)
     return st;
 }
 
-static rb_grammar *grammar_new(const char *dir)
+rb_grammar *rb_grammar_new(const char *dir)
 {
     rb_grammar *g = rb_xcalloc(1, sizeof *g);
     g->dir = rb_xstrdup(dir);
@@ -381,7 +409,7 @@ rb_status rb_grammar_load(const char *dir, rb_grammar **out, rb_error *err)
     char **files = rb_yaml_list_dir(dir, &n, err);
     if (!files)
         return RB_EGRAMMAR;
-    rb_grammar *g = grammar_new(dir);
+    rb_grammar *g = rb_grammar_new(dir);
     rb_status st = RB_OK;
     for (size_t i = 0; i < n; i++) {
         if (st == RB_OK)

@@ -10,6 +10,8 @@
 
 /* Load a whole YAML file; on a syntax error err gets file:line:col and the problem. */
 rb_status rb_yaml_load(const char *path, yaml_document_t *doc, rb_error *err);
+rb_status rb_yaml_load_bytes(const char *name, const char *data, size_t n, yaml_document_t *doc,
+                             rb_error *err);
 yaml_node_t *rb_yaml_get(yaml_document_t *doc, yaml_node_t *map, const char *key);
 /* Scalar value or NULL when node is not a scalar. */
 const char *rb_yaml_str(yaml_node_t *node);

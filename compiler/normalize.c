@@ -352,19 +352,36 @@ void rb_view_free(rb_view *v)
     free(v);
 }
 
+/* Entries are pushed at the end of each replacement that changes the offset delta. An offset
+ * inside a longer replacement (㌂ -> アンペア) would map past the character it came from:
+ * it is held to that character's last byte, the end given by the next entry. */
 size_t rb_view_to_orig(const rb_view *v, size_t off)
 {
-    if (v->nmap == 0 || off < v->map[0].view)
+    if (v->nmap == 0)
         return off;
-    size_t lo = 0, hi = v->nmap;
-    while (hi - lo > 1) {
-        size_t mid = (lo + hi) / 2;
-        if (v->map[mid].view <= off)
-            lo = mid;
-        else
-            hi = mid;
+    int64_t r;
+    size_t next;
+    if (off < v->map[0].view) {
+        r = (int64_t)off;
+        next = 0;
+    } else {
+        size_t lo = 0, hi = v->nmap;
+        while (hi - lo > 1) {
+            size_t mid = (lo + hi) / 2;
+            if (v->map[mid].view <= off)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        r = (int64_t)off + v->map[lo].delta;
+        next = lo + 1;
     }
-    return (size_t)((int64_t)off + v->map[lo].delta);
+    if (next < v->nmap) {
+        int64_t end = (int64_t)v->map[next].view + v->map[next].delta;
+        if (r >= end)
+            r = end > 0 ? end - 1 : 0;
+    }
+    return (size_t)r;
 }
 
 char *rb_normalize_str(const char *s, size_t n, int trad, size_t *outlen)

@@ -126,6 +126,8 @@ size_t rb_utf8_invalid_at(const char *s, size_t n);
 /* Decode one code point from valid UTF-8; returns its byte length (>=1). */
 int rb_utf8_decode(const char *s, size_t n, uint32_t *cp);
 int rb_utf8_encode(uint32_t cp, char out[4]);
+/* The length of s cut to at most max bytes, at a character boundary (for messages). */
+size_t rb_utf8_cut(const char *s, size_t max);
 size_t rb_utf8_count(const char *s, size_t n); /* code points */
 
 /* ---- SHA-256 (sha256.c) ------------------------------------------------------------------ */
@@ -270,6 +272,11 @@ typedef struct rb_grammar {
 rb_status rb_grammar_load(const char *dir, rb_grammar **out, rb_error *err);
 /* Load one more grammar file into g (used by tests and --grammar-file). */
 rb_status rb_grammar_add_file(rb_grammar *g, const char *path, rb_error *err);
+/* The same from memory (name is used in messages). */
+rb_status rb_grammar_add_bytes(rb_grammar *g, const char *name, const char *data, size_t n,
+                               rb_error *err);
+/* An empty grammar to add files to (rb_grammar_load checks the required roles; this does not). */
+rb_grammar *rb_grammar_new(const char *dir);
 void rb_grammar_free(rb_grammar *g);
 /* Match pattern p against subject[0..n). Returns 1 match, 0 no match, -1 error (limit hit,
  * err filled). ovector pairs are written to ov (at least 2*nov entries) as byte offsets. */

@@ -406,6 +406,8 @@ void rb_source_free(rb_source *src)
 
 void rb_source_linecol(const rb_source *src, size_t off, unsigned *line, unsigned *col)
 {
+    if (off > src->len)
+        off = src->len;
     size_t lo = 0, hi = src->nlines;
     while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;

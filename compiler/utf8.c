@@ -1,6 +1,7 @@
 /* utf8.c: UTF-8 validation (done once per input, so later PCRE2 calls can skip it),
  * decoding and encoding of single code points. */
 #include "rulebook.h"
+#include <string.h>
 
 size_t rb_utf8_invalid_at(const char *str, size_t n)
 {
@@ -110,4 +111,15 @@ size_t rb_utf8_count(const char *s, size_t n)
         if (((unsigned char)s[i] & 0xC0) != 0x80)
             k++;
     return k;
+}
+
+size_t rb_utf8_cut(const char *s, size_t max)
+{
+    size_t n = strnlen(s, max + 1);
+    if (n <= max)
+        return n;
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
 }

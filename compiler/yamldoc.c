@@ -7,6 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+static rb_status load(yaml_parser_t *p, const char *name, yaml_document_t *doc, rb_error *err)
+{
+    rb_status st = RB_OK;
+    if (!yaml_parser_load(p, doc)) {
+        st = rb_error_set(err, RB_EGRAMMAR, "yaml", name, (unsigned)p->problem_mark.line + 1,
+                          (unsigned)p->problem_mark.column + 1, "yaml-syntax", "%s%s%s",
+                          p->problem ? p->problem : "YAML error", p->context ? " " : "",
+                          p->context ? p->context : "");
+    } else if (!yaml_document_get_root_node(doc)) {
+        yaml_document_delete(doc);
+        st = rb_error_set(err, RB_EGRAMMAR, "yaml", name, 1, 1, "yaml-empty", "empty YAML file");
+    }
+    yaml_parser_delete(p);
+    return st;
+}
+
 rb_status rb_yaml_load(const char *path, yaml_document_t *doc, rb_error *err)
 {
     FILE *f = fopen(path, "rb");
@@ -19,20 +35,19 @@ rb_status rb_yaml_load(const char *path, yaml_document_t *doc, rb_error *err)
         return rb_error_set(err, RB_ENOMEM, "yaml", path, 0, 0, "yaml", "out of memory");
     }
     yaml_parser_set_input_file(&p, f);
-    rb_status st = RB_OK;
-    if (!yaml_parser_load(&p, doc)) {
-        st = rb_error_set(err, RB_EGRAMMAR, "yaml", path, (unsigned)p.problem_mark.line + 1,
-                          (unsigned)p.problem_mark.column + 1, "yaml-syntax", "%s%s%s",
-                          p.problem ? p.problem : "YAML error", p.context ? " " : "",
-                          p.context ? p.context : "");
-    } else if (!yaml_document_get_root_node(doc)) {
-        yaml_document_delete(doc);
-        st = rb_error_set(err, RB_EGRAMMAR, "yaml", path, 1, 1, "yaml-empty",
-                          "empty YAML file");
-    }
-    yaml_parser_delete(&p);
+    rb_status st = load(&p, path, doc, err);
     fclose(f);
     return st;
+}
+
+rb_status rb_yaml_load_bytes(const char *name, const char *data, size_t n, yaml_document_t *doc,
+                             rb_error *err)
+{
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p))
+        return rb_error_set(err, RB_ENOMEM, "yaml", name, 0, 0, "yaml", "out of memory");
+    yaml_parser_set_input_string(&p, (const unsigned char *)data, n);
+    return load(&p, name, doc, err);
 }
 
 yaml_node_t *rb_yaml_get(yaml_document_t *doc, yaml_node_t *map, const char *key)

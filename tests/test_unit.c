@@ -153,6 +153,27 @@ static void test_ambiguous_characters(void **state)
     norm_is("著力", 0, "著力");
 }
 
+/* An offset inside a longer replacement maps into the character it came from, never past it
+ * (the fuzzer found one at the end of a text, past the end of the source). */
+static void test_view_map_expansion(void **state)
+{
+    (void)state;
+    rb_source *src;
+    const char *in = "甲㌂乙㌂";
+    rb_view *v = view_of(in, strlen(in), &src);
+    assert_string_equal(v->text, "甲アンペア乙アンペア");
+    assert_int_equal(rb_view_to_orig(v, 0), 0);
+    for (size_t off = 3; off < 15; off++) { /* アンペア is 12 bytes: all inside ㌂ (3..5) */
+        size_t o = rb_view_to_orig(v, off);
+        assert_true(o >= 3 && o <= 5);
+    }
+    assert_int_equal(rb_view_to_orig(v, 15), 6);  /* 乙 */
+    for (size_t off = 18; off < v->len; off++)    /* the last ㌂ (9..11), not past the end */
+        assert_true(rb_view_to_orig(v, off) <= 11);
+    rb_view_free(v);
+    rb_source_free(src);
+}
+
 static void test_view_map(void **state)
 {
     (void)state;
@@ -485,7 +506,8 @@ int main(void)
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
         cmocka_unit_test(test_fold_width),       cmocka_unit_test(test_fold_script),
         cmocka_unit_test(test_ambiguous_characters),
-        cmocka_unit_test(test_view_map),         cmocka_unit_test(test_script_detection),
+        cmocka_unit_test(test_view_map),
+        cmocka_unit_test(test_view_map_expansion),         cmocka_unit_test(test_script_detection),
         cmocka_unit_test(test_taiwan_phrasing),
         cmocka_unit_test(test_source_refusals),  cmocka_unit_test(test_source_encodings),
         cmocka_unit_test(test_grammar_examples), cmocka_unit_test(test_grammar_errors),

@@ -2,6 +2,7 @@
 # deps.sh SET: make sure the Debian packages that SET needs are installed.
 #   build  what `make` needs to build and run rulebook
 #   test   what `make test` needs on top
+#   fuzz   what `make fuzz` needs on top (clang with libFuzzer)
 # As root it installs what is missing (apt-get); otherwise it prints the exact command and
 # fails, so that nobody is left guessing which -dev package is missing.
 set -u
@@ -9,11 +10,13 @@ set_name=${1:-build}
 
 build_pkgs="gcc make pkg-config libc6-dev libpcre2-dev libxml2-dev libyaml-dev libssl-dev libutf8proc-dev opencc python3-jieba"
 test_pkgs="$build_pkgs libcmocka-dev"
+fuzz_pkgs="$test_pkgs clang"
 
 case "$set_name" in
   build) want=$build_pkgs ;;
   test) want=$test_pkgs ;;
-  *) echo "deps.sh: unknown set '$set_name' (build or test)" >&2; exit 2 ;;
+  fuzz) want=$fuzz_pkgs ;;
+  *) echo "deps.sh: unknown set '$set_name' (build, test or fuzz)" >&2; exit 2 ;;
 esac
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
