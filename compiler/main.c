@@ -2,6 +2,7 @@
  * library; nothing here knows how a rulebook is parsed. */
 #include "rulebook.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@ static const char HELP_MAIN[] =
     "  compare   comparison tables across rulebooks: meetings, signing, leave, deadlines\n"
     "  check     consistency findings for legal staff (text, JSON, SARIF for CI)\n"
     "  diff      article-aligned difference of two versions (exit 1 when they differ)\n"
+    "  init      set up a folder of your own texts: metadata sidecars and a Makefile\n"
     "  help      show the help of a command: rulebook help compile\n"
     "\n"
     "options for every command:\n"
@@ -143,6 +145,22 @@ static const char HELP_DIFF[] =
     "examples:\n"
     "  rulebook diff corpora/wujin-2017.txt corpora/wujin-2021.txt\n"
     "  rulebook diff out/old.xml new.txt --format json --fail-on meetings,deadlines\n";
+
+static const char HELP_INIT[] =
+    "usage: rulebook init DIR [--grammar DIR]\n"
+    "\n"
+    "Set up a folder of your own rulebook texts: for each DIR/NAME.txt without a sidecar, write\n"
+    "DIR/NAME.yaml with what the compiler found in the text (title, date, document number,\n"
+    "issuer; the jurisdiction and level guessed from the title) and a commented line for\n"
+    "each key to fill in; and write DIR/Makefile, so that `make -C DIR` compiles every text\n"
+    "into DIR/out/ and writes the comparison and the check findings there. Existing files\n"
+    "are never overwritten.\n"
+    "\n"
+    "exit status: 0 set up, 1 a text could not be compiled (its error is shown; no sidecar),\n"
+    "             2 trouble (DIR missing, unwritable)\n"
+    "\n"
+    "examples:\n"
+    "  rulebook init ~/rulebooks && make -C ~/rulebooks\n";
 
 static void usage_error(const char *cmd, const char *fmt, const char *arg)
 {
@@ -843,6 +861,178 @@ static int cmd_diff(int argc, char **argv)
     return rc;
 }
 
+/* ---- init: a corpus folder of the user's own ------------------------------------------------ */
+
+static const char INIT_MAKEFILE[] =
+    "# Made by `rulebook init`. `make` compiles every *.txt here into out/ (with its NAME.yaml\n"
+    "# sidecar), then writes out/compare.md, out/compare.csv and out/check.txt; `make -j2`\n"
+    "# compiles two at a time. Edit the sidecars, not this file.\n"
+    "RULEBOOK ?= %s\n"
+    "TEXTS := $(wildcard *.txt)\n"
+    "XML := $(patsubst %%.txt,out/%%.xml,$(TEXTS))\n"
+    "\n"
+    "all: $(XML) out/compare.md out/compare.csv out/check.txt\n"
+    "\n"
+    ".SECONDEXPANSION:\n"
+    "out/%%.xml: %%.txt $$(wildcard $$*.yaml)\n"
+    "\t@mkdir -p out\n"
+    "\t$(RULEBOOK) compile -q $< -o $@ || [ $$? -eq 1 ]\n"
+    "\n"
+    "out/compare.%%: $(XML)\n"
+    "\t$(RULEBOOK) compare -q --format $* $(XML) -o $@\n"
+    "\n"
+    "out/check.txt: $(XML)\n"
+    "\t$(RULEBOOK) check $(XML) -o $@ || [ $$? -eq 1 ]\n"
+    "\n"
+    "clean:\n"
+    "\trm -rf out\n"
+    "\n"
+    ".PHONY: all clean\n";
+
+static int exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmd_init(int argc, char **argv)
+{
+    common c = {0};
+    rb_diags_init(&c.diags);
+    static const struct option opts[] = {{"grammar", required_argument, 0, 'g'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int ch;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'g': c.grammar_dir = optarg; break;
+        case 'h': fputs(HELP_INIT, stdout); return EXIT_OK;
+        case ':':
+            usage_error("init", "option %s needs an argument", argv[optind - 1]);
+            return EXIT_TROUBLE;
+        default:
+            usage_error("init", "unknown option '%s'", argv[optind - 1]);
+            return EXIT_TROUBLE;
+        }
+    }
+    if (argc - optind != 1) {
+        usage_error("init", "%s", "init takes one DIR");
+        return EXIT_TROUBLE;
+    }
+    const char *dir = argv[optind];
+    if (!is_dir(dir)) {
+        fprintf(stderr, "%s:0:0: error: not a directory [io-read]\n", dir);
+        return EXIT_TROUBLE;
+    }
+    DIR *dh = opendir(dir);
+    if (!dh) {
+        fprintf(stderr, "%s:0:0: error: cannot read the directory: %s [io-read]\n", dir,
+                strerror(errno));
+        return EXIT_TROUBLE;
+    }
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(dh)) != NULL) {
+        size_t l = strlen(e->d_name);
+        if (l > 4 && strcmp(e->d_name + l - 4, ".txt") == 0 && e->d_name[0] != '.') {
+            names = rb_xrealloc(names, (n + 1) * sizeof *names);
+            names[n++] = rb_xstrdup(e->d_name);
+        }
+    }
+    closedir(dh);
+    if (n)
+        qsort(names, n, sizeof *names, cmp_str);
+    rb_grammar *g = n ? load_grammar(&c) : NULL;
+    int worst = EXIT_OK;
+    if (n && !g) {
+        flush_diags(&c, 0);
+        worst = EXIT_TROUBLE;
+    }
+    rb_compile_opts co;
+    rb_compile_opts_default(&co);
+    co.no_meta = 1;
+    co.no_facts = 1;
+    size_t made = 0, kept = 0;
+    for (size_t i = 0; g && i < n; i++) {
+        char txt[4096], yaml[4096];
+        snprintf(txt, sizeof txt, "%s/%s", dir, names[i]);
+        snprintf(yaml, sizeof yaml, "%s/%.*s.yaml", dir, (int)(strlen(names[i]) - 4), names[i]);
+        if (exists(yaml)) {
+            printf("kept     %s (it exists)\n", yaml);
+            kept++;
+            continue;
+        }
+        rb_error err;
+        rb_error_clear(&err);
+        rb_doc *d = NULL;
+        rb_diags quiet;
+        rb_diags_init(&quiet);
+        rb_status st = rb_compile_file(g, txt, &co, &d, &quiet, &err);
+        rb_diags_free(&quiet);
+        if (st == RB_OK) {
+            rb_buf b;
+            rb_buf_init(&b);
+            rb_meta_render(d, names[i], &b);
+            st = rb_write_atomic(yaml, b.data, b.len, &err);
+            rb_buf_free(&b);
+        }
+        rb_doc_free(d);
+        if (st != RB_OK) {
+            size_t mark = c.diags.n;
+            rb_diags_add_error(&c.diags, &err);
+            flush_diags(&c, mark);
+            if (worst == EXIT_OK)
+                worst = st == RB_EIO ? EXIT_TROUBLE : EXIT_FINDINGS;
+            continue;
+        }
+        printf("created  %s\n", yaml);
+        made++;
+    }
+    char mk[4096];
+    snprintf(mk, sizeof mk, "%s/Makefile", dir);
+    if (exists(mk)) {
+        printf("kept     %s (it exists)\n", mk);
+    } else {
+        char self[4096];
+        ssize_t l = readlink("/proc/self/exe", self, sizeof self - 1);
+        self[l > 0 ? l : 0] = 0;
+        rb_buf b;
+        rb_buf_init(&b);
+        rb_buf_printf(&b, INIT_MAKEFILE, l > 0 ? self : "rulebook");
+        rb_error err;
+        rb_error_clear(&err);
+        if (rb_write_atomic(mk, b.data, b.len, &err) != RB_OK) {
+            size_t mark = c.diags.n;
+            rb_diags_add_error(&c.diags, &err);
+            flush_diags(&c, mark);
+            worst = EXIT_TROUBLE;
+        } else {
+            printf("created  %s\n", mk);
+        }
+        rb_buf_free(&b);
+    }
+    if (n == 0)
+        fprintf(stderr, "%s:0:0: warning: no .txt files here yet; add your texts and run "
+                        "`rulebook init %s` again [init-empty]\n", dir, dir);
+    else
+        printf("%zu texts: %zu sidecars written, %zu kept. Check them (the date above all), "
+               "then: make -C %s\n", n, made, kept, dir);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    rb_grammar_free(g);
+    finish_diags(&c);
+    return worst;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -879,6 +1069,10 @@ int main(int argc, char **argv)
             fputs(HELP_DIFF, stdout);
             return EXIT_OK;
         }
+        if (strcmp(argv[2], "init") == 0) {
+            fputs(HELP_INIT, stdout);
+            return EXIT_OK;
+        }
         usage_error(NULL, "no help for unknown command '%s'", argv[2]);
         return EXIT_TROUBLE;
     }
@@ -890,6 +1084,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "diff") == 0)
         return cmd_diff(argc - 1, argv + 1);
+    if (strcmp(cmd, "init") == 0)
+        return cmd_init(argc - 1, argv + 1);
     usage_error(NULL, "unknown command '%s'", cmd);
     return EXIT_TROUBLE;
 }

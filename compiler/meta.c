@@ -163,3 +163,82 @@ void rb_doc_apply_meta(rb_doc *d, const rb_meta *m, rb_diags *diags)
                          d->name, det);
     }
 }
+
+/* ---- a sidecar from what the compiler found (rulebook init) -------------------------------- */
+
+static void yaml_value(rb_buf *b, const char *s)
+{
+    rb_buf_putc(b, '"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            rb_buf_putc(b, '\\');
+        if (*s == '\n' || *s == '\r' || *s == '\t')
+            rb_buf_putc(b, ' ');
+        else
+            rb_buf_putc(b, *s);
+    }
+    rb_buf_putc(b, '"');
+}
+
+static void entry(rb_buf *b, const char *key, const char *val, const char *why_missing,
+                  const char *note)
+{
+    if (val && *val) {
+        rb_buf_printf(b, "%s: ", key);
+        yaml_value(b, val);
+        if (note)
+            rb_buf_printf(b, "   # %s", note);
+        rb_buf_putc(b, '\n');
+    } else {
+        rb_buf_printf(b, "# %s:   # %s\n", key, why_missing);
+    }
+}
+
+/* 武汉市人民政府工作规则 -> 武汉市; the level from its last character. */
+static char *jurisdiction_of(const char *title, const char **level)
+{
+    *level = NULL;
+    if (!title)
+        return NULL;
+    const char *cut = strstr(title, "人民政府");
+    if (!cut || cut == title)
+        return NULL;
+    char *j = rb_xstrndup(title, (size_t)(cut - title));
+    size_t n = strlen(j);
+    static const struct {
+        const char *suffix, *level;
+    } L[] = {{"自治区", "province"}, {"省", "province"}, {"区", "district"},  {"县", "county"},
+             {"旗", "county"},       {"市", "city"},     {"州", "city"},      {"盟", "city"}};
+    for (size_t i = 0; i < sizeof L / sizeof L[0]; i++) {
+        size_t l = strlen(L[i].suffix);
+        if (n >= l && strcmp(j + n - l, L[i].suffix) == 0) {
+            *level = L[i].level;
+            break;
+        }
+    }
+    return j;
+}
+
+void rb_meta_render(const rb_doc *d, const char *text_name, rb_buf *out)
+{
+    const char *level = NULL;
+    char *jur = jurisdiction_of(d->title, &level);
+    rb_buf_printf(out,
+                  "# Metadata for %s, made by `rulebook init` from what the compiler found in the\n"
+                  "# text. Check it and fill the gaps: what is written here wins over the text.\n",
+                  text_name);
+    entry(out, "id", d->id, "a short name", NULL);
+    entry(out, "title", d->title, "not found in the text", NULL);
+    entry(out, "jurisdiction", jur, "e.g. 武汉市", "guessed from the title");
+    entry(out, "level", level, "province, city, district or county",
+          "guessed from the title; a county-level city is county");
+    entry(out, "script", d->view ? rb_script_name(d->view->script) : NULL, "simplified or traditional",
+          NULL);
+    entry(out, "date", d->date, "not found in the text: YYYY-MM-DD of issue", NULL);
+    entry(out, "document_number", d->docnumber, "not found in the text, e.g. 武政〔2018〕54号",
+          NULL);
+    entry(out, "issuer", d->issuer, "not found in the text", NULL);
+    entry(out, "supersedes", d->supersedes, "the document number it replaces, if any", NULL);
+    entry(out, "source", NULL, "where the text came from (a URL or a note)", NULL);
+    free(jur);
+}

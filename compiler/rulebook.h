@@ -609,6 +609,9 @@ rb_status rb_parse(const rb_grammar *g, rb_doc *doc, rb_diags *diags, rb_error *
 /* The duplicate-run stage (dedup.c): called by rb_parse on restarted numbering. */
 void rb_dedup(rb_doc *doc, rb_diags *diags);
 void rb_doc_apply_meta(rb_doc *doc, const rb_meta *m, rb_diags *diags);
+/* A sidecar for a compiled text (rulebook init): what the compiler found, the jurisdiction and
+ * level guessed from the title, and a commented line for each key it could not fill. */
+void rb_meta_render(const rb_doc *d, const char *text_name, rb_buf *out);
 
 /* ---- Akoma Ntoso (akn.c) ----------------------------------------------------------------- */
 

@@ -148,6 +148,34 @@ if command -v script >/dev/null 2>&1; then
   ok
 fi
 
+# ---- init: a folder of one's own texts ------------------------------------------------------------
+mkdir "$T/mine"
+cp corpora/wuhan-2018.txt corpora/erenhot-2013.txt "$T/mine/"
+printf 'id: my-erenhot\nlevel: county\n' >"$T/mine/erenhot-2013.yaml"
+run "$RB" init "$T/mine"; expect_rc 0 "init"
+grep -q "created  $T/mine/wuhan-2018.yaml" "$T/stdout" || fail "init: no wuhan sidecar: $(cat "$T/stdout")"
+grep -q "kept     $T/mine/erenhot-2013.yaml" "$T/stdout" || fail "init: the existing sidecar was not kept"
+grep -qx 'id: my-erenhot' "$T/mine/erenhot-2013.yaml" || fail "init overwrote a sidecar"
+grep -qx 'date: "2018-11-01"' "$T/mine/wuhan-2018.yaml" || fail "init: the date was not taken from the text"
+grep -qx 'jurisdiction: "武汉市"   # guessed from the title' "$T/mine/wuhan-2018.yaml" || fail "init: no jurisdiction"
+cp "$T/mine/wuhan-2018.yaml" "$T/wuhan.sidecar"
+run "$RB" init "$T/mine"; expect_rc 0 "init again"
+cmp -s "$T/mine/wuhan-2018.yaml" "$T/wuhan.sidecar" || fail "init again changed a sidecar"
+grep -q "kept     $T/mine/Makefile" "$T/stdout" || fail "init again: the Makefile was not kept"
+if command -v make >/dev/null 2>&1; then
+  make -s -C "$T/mine" RULEBOOK="$RB" >"$T/make.out" 2>&1 || fail "make in an init folder: $(tail -3 "$T/make.out")"
+  [ -s "$T/mine/out/wuhan-2018.xml" ] && [ -s "$T/mine/out/compare.md" ] && [ -s "$T/mine/out/check.txt" ] ||
+    fail "make in an init folder wrote no outputs: $(ls "$T/mine/out" 2>&1)"
+  grep -q 'rb:document id="my-erenhot"' "$T/mine/out/erenhot-2013.xml" || fail "the init folder's sidecar was not used"
+  ok
+fi
+printf 'no articles here\n' >"$T/mine/notes.txt"
+run "$RB" init "$T/mine"; expect_rc 1 "init with a text that does not compile"
+expect_one_error_line "init with a bad text" no-articles
+[ -e "$T/mine/notes.yaml" ] && fail "init wrote a sidecar for a text that does not compile"
+run "$RB" init "$T/nowhere"; expect_rc 2 "init a missing folder"
+expect_one_error_line "init a missing folder" io-read
+
 # ---- other encodings and line ends compile to the same model ------------------------------------
 run "$RB" compile --format tree -q corpora/chongqing-2018.txt; cp "$T/stdout" "$T/cq.tree"
 sed 's/$/\r/' corpora/chongqing-2018.txt >"$T/cq-crlf.txt"
