@@ -148,6 +148,8 @@ test asan: $(A)/rulebook $(TESTS) $(REPLAY)
 	echo "== fuzz regressions"; $(A)/fuzz_compile corpora/ tests/fuzz/regressions/compile; \
 	$(A)/fuzz_grammar tests/fixtures tests/fuzz/regressions/grammar; \
 	echo "== tests/cli.sh"; sh tests/cli.sh $(A)/rulebook; \
+	echo "== tests/man.sh"; sh tests/man.sh $(A)/rulebook; \
+	echo "== tests/install.sh"; sh tests/install.sh "$(MAKE)"; \
 	echo "== tests/out.sh"; sh tests/out.sh $(A)/rulebook
 
 # ---- CI: does a new revision change what we track?  make revision-check OLD=a.txt NEW=b.txt
@@ -213,13 +215,16 @@ fuzz: $(FZ)/fuzz_compile $(FZ)/fuzz_grammar
 	  -print_final_stats=1 $(FZ)/corpus-grammar $(FZ)/seed-grammar
 
 # ---- install
+# The binary finds its grammar at ../share/rulebook/grammar beside itself (so a DESTDIR or a
+# moved prefix works), else at $(DATADIR)/grammar; RULEBOOK_GRAMMAR or --grammar override.
 install: $(B)/rulebook
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/grammar
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/grammar $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(B)/rulebook $(DESTDIR)$(BINDIR)/rulebook
-	install -m 644 $(GRAMMAR) $(DESTDIR)$(DATADIR)/grammar/
+	install -m 644 $(GRAMMAR) grammar/README.md $(DESTDIR)$(DATADIR)/grammar/
+	install -m 644 rulebook.1 $(DESTDIR)$(MANDIR)/man1/rulebook.1
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/rulebook
+	rm -f $(DESTDIR)$(BINDIR)/rulebook $(DESTDIR)$(MANDIR)/man1/rulebook.1
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
