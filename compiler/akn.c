@@ -9,6 +9,8 @@
  *   attributes in RB_NS. */
 #include "internal.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -419,6 +421,90 @@ rb_status rb_akn_write(const rb_doc *d, const char *path, rb_error *err)
 #include <libxml/tree.h>
 #define X(s) ((const xmlChar *)(s))
 
+/* Read an XML file we are given (compare, check and diff take compiled .xml): refused before
+ * parsing when it has a DOCTYPE (which is where external entities and entity bombs live;
+ * a compiled rulebook never has one), then parsed from memory without network access, DTD
+ * loading or entity substitution, within libxml2's default depth and size limits. */
+static xmlDocPtr read_xml(const char *path, rb_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        rb_error_set(err, RB_EIO, "akn", path, 0, 0, "io-read", "cannot open: %s",
+                     strerror(errno));
+        return NULL;
+    }
+    rb_buf b;
+    rb_buf_init(&b);
+    char chunk[65536];
+    size_t k;
+    rb_limits lim;
+    rb_limits_default(&lim);
+    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        rb_buf_put(&b, chunk, k);
+        if (b.len > lim.max_bytes) {
+            fclose(f);
+            rb_buf_free(&b);
+            rb_error_set(err, RB_ELIMIT, "akn", path, 0, 0, "input-too-large",
+                         "larger than %zu bytes", lim.max_bytes);
+            return NULL;
+        }
+    }
+    int rerr = ferror(f);
+    fclose(f);
+    if (rerr) {
+        rb_buf_free(&b);
+        rb_error_set(err, RB_EIO, "akn", path, 0, 0, "io-read", "cannot read");
+        return NULL;
+    }
+    /* the prolog: a BOM, blanks, <?...?> and <!--...--> before the root element */
+    const char *p = b.data ? b.data : "", *e = p + b.len;
+    if (e - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
+    for (;;) {
+        while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+            p++;
+        if (e - p >= 2 && memcmp(p, "<?", 2) == 0) {
+            const char *q = memmem(p, (size_t)(e - p), "?>", 2);
+            p = q ? q + 2 : e;
+        } else if (e - p >= 4 && memcmp(p, "<!--", 4) == 0) {
+            const char *q = memmem(p, (size_t)(e - p), "-->", 3);
+            p = q ? q + 3 : e;
+        } else {
+            break;
+        }
+    }
+    if (e - p >= 9 && memcmp(p, "<!DOCTYPE", 9) == 0) {
+        unsigned line = 1;
+        for (const char *q = b.data; q < p; q++)
+            line += *q == '\n';
+        rb_buf_free(&b);
+        rb_error_set(err, RB_EINPUT, "akn", path, line, 1, "xml-doctype",
+                     "a DOCTYPE is refused (external entities and entity expansion are not "
+                     "read); a compiled rulebook has none");
+        return NULL;
+    }
+    xmlDocPtr x = xmlReadMemory(b.data ? b.data : "", (int)b.len, path, NULL,
+                                XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
+    rb_buf_free(&b);
+    if (!x) {
+        const xmlError *xe = xmlGetLastError();
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", xe && xe->message ? xe->message : "parse error");
+        for (size_t l = strlen(msg); l && (msg[l - 1] == '\n' || msg[l - 1] == ' ');)
+            msg[--l] = 0; /* libxml2 ends its messages with a line break */
+        rb_error_set(err, RB_EINPUT, "akn", path, xe && xe->line > 0 ? (unsigned)xe->line : 1,
+                     xe && xe->int2 > 0 ? (unsigned)xe->int2 : 1, "xml-invalid",
+                     "not well-formed XML: %s", msg);
+        return NULL;
+    }
+    if (x->intSubset || x->extSubset) { /* cannot happen after the prolog check */
+        xmlFreeDoc(x);
+        rb_error_set(err, RB_EINPUT, "akn", path, 1, 1, "xml-doctype", "a DOCTYPE is refused");
+        return NULL;
+    }
+    return x;
+}
+
 static int is_rb(xmlNodePtr n, const char *name)
 {
     return n->type == XML_ELEMENT_NODE && n->ns && xmlStrEqual(n->ns->href, X(RB_NS)) &&
@@ -565,20 +651,9 @@ static void walk(xmlNodePtr n, rb_rulebook *r, int *seen_doc)
 rb_status rb_rulebook_read_xml(const char *path, rb_rulebook **out, rb_error *err)
 {
     *out = NULL;
-    /* no network, no DTD loading, no entity substitution */
-    xmlDocPtr x = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOWARNING |
-                                              XML_PARSE_NOERROR);
-    if (!x) {
-        const xmlError *e = xmlGetLastError();
-        return rb_error_set(err, RB_EINPUT, "akn", path, e ? (unsigned)e->line : 0, 0,
-                            "xml-invalid", "not well-formed XML: %s",
-                            e && e->message ? e->message : "parse error");
-    }
-    if (x->intSubset || x->extSubset) {
-        xmlFreeDoc(x);
-        return rb_error_set(err, RB_EINPUT, "akn", path, 1, 1, "xml-doctype",
-                            "a DOCTYPE is not allowed in a compiled rulebook (entities refused)");
-    }
+    xmlDocPtr x = read_xml(path, err);
+    if (!x)
+        return err->status;
     xmlNodePtr root = xmlDocGetRootElement(x);
     if (!root || !root->ns || !xmlStrEqual(root->ns->href, X(RB_AKN_NS)) ||
         !xmlStrEqual(root->name, X("akomaNtoso"))) {
@@ -709,20 +784,15 @@ rb_status rb_akn_load_doc(const rb_grammar *g, const char *path, const rb_compil
                           rb_doc **out, rb_diags *diags, rb_error *err)
 {
     *out = NULL;
-    xmlDocPtr x = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOWARNING |
-                                              XML_PARSE_NOERROR);
-    if (!x) {
-        const xmlError *e = xmlGetLastError();
-        return rb_error_set(err, RB_EINPUT, "akn", path, e ? (unsigned)e->line : 0, 0,
-                            "xml-invalid", "not well-formed XML: %s",
-                            e && e->message ? e->message : "parse error");
-    }
+    xmlDocPtr x = read_xml(path, err);
+    if (!x)
+        return err->status;
     xmlNodePtr root = xmlDocGetRootElement(x);
-    if (x->intSubset || x->extSubset || !root || !root->ns ||
+    if (!root || !root->ns ||
         !xmlStrEqual(root->ns->href, X(RB_AKN_NS))) {
         xmlFreeDoc(x);
         return rb_error_set(err, RB_EINPUT, "akn", path, 1, 1, "xml-not-akn",
-                            "not an Akoma Ntoso 3.0 document (or it has a DOCTYPE)");
+                            "not an Akoma Ntoso 3.0 document");
     }
     /* where the text came from, for the diagnostics */
     char *src = NULL;

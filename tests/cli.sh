@@ -148,6 +148,39 @@ if command -v script >/dev/null 2>&1; then
   ok
 fi
 
+# ---- hostile XML inputs: refused before any entity is read ---------------------------------------
+cat >"$T/xxe.xml" <<'XML'
+<?xml version="1.0"?>
+<!DOCTYPE akomaNtoso [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<akomaNtoso xmlns="http://docs.oasis-open.org/legaldocml/ns/akn/3.0"><act>&x;</act></akomaNtoso>
+XML
+{
+  echo '<?xml version="1.0"?>'
+  echo '<!DOCTYPE lolz ['
+  echo ' <!ENTITY lol "lol">'
+  prev=lol
+  for i in 1 2 3 4 5 6 7 8 9; do
+    printf ' <!ENTITY lol%s "' "$i"; for k in 1 2 3 4 5 6 7 8 9 10; do printf '&%s;' "$prev"; done; echo '">'
+    prev=lol$i
+  done
+  echo ']>'
+  echo '<akomaNtoso xmlns="http://docs.oasis-open.org/legaldocml/ns/akn/3.0"><act>&lol9;</act></akomaNtoso>'
+} >"$T/lolz.xml"
+for f in xxe.xml lolz.xml; do
+  for cmd in compare check; do
+    start=$(date +%s)
+    run timeout 10 "$RB" $cmd "$T/$f"; expect_rc 2 "$cmd $f"
+    expect_one_error_line "$cmd $f" xml-doctype
+    [ $(( $(date +%s) - start )) -le 2 ] || fail "$cmd $f took more than 2 s"
+    grep -q "root:" "$T/stdout" "$T/stderr" && fail "$cmd $f: /etc/passwd leaked"
+  done
+  run timeout 10 "$RB" diff "$T/$f" corpora/wujin-2021.txt; expect_rc 2 "diff $f"
+  expect_one_error_line "diff $f" xml-doctype
+done
+printf '<akomaNtoso xmlns="http://docs.oasis-open.org/legaldocml/ns/akn/3.0"><act>' >"$T/broken.xml"
+run "$RB" compare "$T/broken.xml"; expect_rc 2 "compare broken XML"
+expect_one_error_line "compare broken XML" xml-invalid
+
 # ---- init: a folder of one's own texts ------------------------------------------------------------
 mkdir "$T/mine"
 cp corpora/wuhan-2018.txt corpora/erenhot-2013.txt "$T/mine/"
