@@ -400,6 +400,62 @@ static void test_grammar_errors(void **state)
     assert_non_null(strstr(err.message, "nonsense"));
 }
 
+/* Resource limits: a document over the size, line or article limit is refused with its rule
+ * id and the limit named, and no model. */
+static void limit_case(const char *text, size_t max_bytes, size_t max_line, size_t max_articles,
+                       const char *rule)
+{
+    rb_grammar *g = tu_grammar();
+    rb_compile_opts o;
+    rb_compile_opts_default(&o);
+    o.no_meta = 1;
+    if (max_bytes)
+        o.limits.max_bytes = max_bytes;
+    if (max_line)
+        o.limits.max_line = max_line;
+    if (max_articles)
+        o.limits.max_articles = max_articles;
+    rb_doc *d = NULL;
+    rb_diags dg;
+    rb_diags_init(&dg);
+    rb_error err;
+    rb_error_clear(&err);
+    assert_int_equal(rb_compile_bytes(g, "limits.txt", text, strlen(text), &o, &d, &dg, &err),
+                     RB_ELIMIT);
+    assert_null(d);
+    assert_string_equal(err.rule, rule);
+    assert_non_null(strstr(err.message, "limit"));
+    rb_diags_free(&dg);
+    rb_grammar_free(g);
+}
+
+static void test_resource_limits(void **state)
+{
+    (void)state;
+    const char *text = "某市人民政府工作规则\n一、第一条的文字。\n二、第二条的文字。\n三、第三条。\n"
+                       "四、第四条。\n五、第五条的文字比较长一些,超过五十个字节的限制。\n";
+    limit_case(text, 100, 0, 0, "input-too-large");
+    limit_case(text, 0, 50, 0, "line-too-long");
+    limit_case(text, 0, 0, 3, "too-many-articles");
+    /* and within the limits it compiles */
+    rb_grammar *g = tu_grammar();
+    rb_compile_opts o;
+    rb_compile_opts_default(&o);
+    o.no_meta = 1;
+    o.limits.max_articles = 5;
+    rb_doc *d = NULL;
+    rb_diags dg;
+    rb_diags_init(&dg);
+    rb_error err;
+    rb_error_clear(&err);
+    assert_int_equal(rb_compile_bytes(g, "limits.txt", text, strlen(text), &o, &d, &dg, &err),
+                     RB_OK);
+    assert_int_equal(d->narticles, 5);
+    rb_doc_free(d);
+    rb_diags_free(&dg);
+    rb_grammar_free(g);
+}
+
 /* A catastrophic-backtracking pattern hits the match limit instead of hanging. */
 static void test_match_limit(void **state)
 {
@@ -511,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_taiwan_phrasing),
         cmocka_unit_test(test_source_refusals),  cmocka_unit_test(test_source_encodings),
         cmocka_unit_test(test_grammar_examples), cmocka_unit_test(test_grammar_errors),
+        cmocka_unit_test(test_resource_limits),
         cmocka_unit_test(test_match_limit),      cmocka_unit_test(test_chardiff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
