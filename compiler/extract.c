@@ -38,10 +38,18 @@ typedef struct xfield {
     char *weak;   /* comma-separated values that give way when others are found */
 } xfield;
 
+/* A literal to look for in a sentence, with the charset bits of its first characters (a
+ * literal whose bits are not all in the sentence's charset cannot occur in it). */
+typedef struct xlit {
+    char *s;
+    size_t len;
+    uint16_t bit[8];
+    unsigned nbit;
+} xlit;
+
 /* `needs:` one item: the rule cannot match a sentence holding none of these literals */
 typedef struct xneed {
-    char **alt;
-    size_t *len;
+    xlit *alt;
     size_t n;
 } xneed;
 
@@ -59,7 +67,7 @@ typedef struct xrule {
 
 typedef struct xdim {
     char *id, *title;
-    char **kw;
+    xlit *kw;
     size_t nkw;
 } xdim;
 
@@ -115,7 +123,7 @@ void rb_extract_rules_free(struct rb_extract_rules *r)
         free(r->dims[i].id);
         free(r->dims[i].title);
         for (size_t k = 0; k < r->dims[i].nkw; k++)
-            free(r->dims[i].kw[k]);
+            free(r->dims[i].kw[k].s);
         free(r->dims[i].kw);
     }
     free(r->dims);
@@ -129,9 +137,8 @@ void rb_extract_rules_free(struct rb_extract_rules *r)
         free(x->f);
         for (size_t k = 0; k < x->nneeds; k++) {
             for (size_t q = 0; q < x->needs[k].n; q++)
-                free(x->needs[k].alt[q]);
+                free(x->needs[k].alt[q].s);
             free(x->needs[k].alt);
-            free(x->needs[k].len);
         }
         free(x->needs);
     }
@@ -290,36 +297,55 @@ typedef struct charset {
     uint64_t w[16];
 } charset;
 
-static unsigned char_bit(const char *s, size_t n, size_t *len)
+static inline unsigned cp_bit(uint32_t cp) { return (unsigned)((cp * 2654435761u) >> 22) & 1023; }
+
+/* The code point at s (valid UTF-8, as the view is) and its length. */
+static inline uint32_t next_cp(const unsigned char *s, size_t n, size_t *len)
 {
-    uint32_t cp;
-    int l = rb_utf8_decode(s, n, &cp);
-    *len = l > 0 ? (size_t)l : 1;
-    return (unsigned)((cp * 2654435761u) >> 22) & 1023;
+    unsigned c = s[0];
+    if (c < 0x80 || n < 2) {
+        *len = 1;
+        return c;
+    }
+    if (c < 0xE0) {
+        *len = 2;
+        return ((c & 0x1Fu) << 6) | (s[1] & 0x3Fu);
+    }
+    if (c < 0xF0 || n < 4) {
+        *len = n < 3 ? n : 3;
+        return n < 3 ? c : ((c & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
+    }
+    *len = 4;
+    return ((c & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) | (s[3] & 0x3Fu);
 }
 
 static void charset_of(const char *s, size_t n, charset *cs)
 {
     memset(cs, 0, sizeof *cs);
+    const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0, l; i < n; i += l) {
-        unsigned b = char_bit(s + i, n - i, &l);
+        unsigned b = cp_bit(next_cp(u + i, n - i, &l));
         cs->w[b >> 6] |= 1ull << (b & 63);
     }
 }
 
-static int may_hold(const charset *cs, const char *lit, size_t n)
+static void lit_init(xlit *x, char *s, size_t len)
 {
-    for (size_t i = 0, l; i < n; i += l) {
-        unsigned b = char_bit(lit + i, n - i, &l);
-        if (!(cs->w[b >> 6] >> (b & 63) & 1))
-            return 0;
-    }
-    return 1;
+    x->s = s;
+    x->len = len;
+    x->nbit = 0;
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0, l; i < len && x->nbit < 8; i += l)
+        x->bit[x->nbit++] = (uint16_t)cp_bit(next_cp(u + i, len - i, &l));
 }
 
-static int holds(const charset *cs, const char *s, size_t n, const char *lit, size_t ln)
+static int holds(const charset *cs, const char *s, size_t n, const xlit *lit)
 {
-    return (!cs || may_hold(cs, lit, ln)) && memmem(s, n, lit, ln) != NULL;
+    if (cs)
+        for (unsigned k = 0; k < lit->nbit; k++)
+            if (!(cs->w[lit->bit[k] >> 6] >> (lit->bit[k] & 63) & 1))
+                return 0;
+    return memmem(s, n, lit->s, lit->len) != NULL;
 }
 
 /* Does s[0..n) hold every item of the rule's `needs:` (one alternative each)? cs, when
@@ -329,7 +355,7 @@ static int needs_met(const xrule *x, const char *s, size_t n, const charset *cs)
     for (size_t k = 0; k < x->nneeds; k++) {
         const xneed *nd = &x->needs[k];
         size_t q = 0;
-        while (q < nd->n && !holds(cs, s, n, nd->alt[q], nd->len[q]))
+        while (q < nd->n && !holds(cs, s, n, &nd->alt[q]))
             q++;
         if (q == nd->n)
             return 0;
@@ -366,9 +392,9 @@ static rb_status load_needs(xrule *x, yaml_document_t *doc, yaml_node_t *rn, rb_
                                     rb_yaml_col(in), "grammar-schema",
                                     "rule %s: an empty alternative in `needs: %s`", x->id, v);
             nd->alt = rb_xrealloc(nd->alt, (nd->n + 1) * sizeof *nd->alt);
-            nd->len = rb_xrealloc(nd->len, (nd->n + 1) * sizeof *nd->len);
-            nd->alt[nd->n] = rb_normalize_str(p, l, 1, &nd->len[nd->n]);
-            nd->n++;
+            size_t nl;
+            char *norm = rb_normalize_str(p, l, 1, &nl);
+            lit_init(&nd->alt[nd->n++], norm, nl);
             if (!bar)
                 break;
             p = bar + 1;
@@ -485,7 +511,9 @@ rb_status rb_extract_add(rb_grammar *g, const char *path, yaml_document_t *doc,
                 continue;
             xdim *D = &r->dims[di];
             D->kw = rb_xrealloc(D->kw, (D->nkw + 1) * sizeof *D->kw);
-            D->kw[D->nkw++] = rb_normalize_str(w, strlen(w), 1, NULL);
+            size_t wl;
+            char *norm = rb_normalize_str(w, strlen(w), 1, &wl);
+            lit_init(&D->kw[D->nkw++], norm, wl);
         }
         size_t nr;
         yaml_node_item_t *rules = rb_yaml_items(rb_yaml_get(doc, dn, "rules"), &nr);
@@ -1176,7 +1204,7 @@ static rb_status run_sentence(const rb_grammar *g, const rb_doc *d, const rb_art
         if (hit_dim[di])
             continue;
         for (size_t k = 0; k < r->dims[di].nkw; k++)
-            if (holds(&cs, x->s + ss, se - ss, r->dims[di].kw[k], strlen(r->dims[di].kw[k]))) {
+            if (holds(&cs, x->s + ss, se - ss, &r->dims[di].kw[k])) {
                 add_unmatched(fs, d, a, r->dims[di].id, x, ss, se);
                 break;
             }
@@ -1475,6 +1503,9 @@ rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_error *err)
             size_t ss = 0;
             for (size_t i = 0; i <= x.n;) {
                 size_t sl = 0;
+                /* only ';' and the first byte of 。 (E3) can end a sentence */
+                while (i < x.n && x.s[i] != ';' && (unsigned char)x.s[i] != 0xE3)
+                    i++;
                 if (i == x.n || is_sentence_end(x.s, x.n, i, &sl)) {
                     size_t se = i == x.n ? x.n : i + sl;
                     if (se > ss) {
