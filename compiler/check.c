@@ -426,54 +426,19 @@ static int lex_has(uint32_t a, uint32_t b)
 
 static int is_han(uint32_t c) { return (c >= 0x3400 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF); }
 
-/* Bigram counts over the documents being checked (open addressing). */
-typedef struct bicount {
-    uint64_t *k;
-    uint32_t *c;
-    size_t cap, n;
-} bicount;
+/* Bigram and character counts over the documents being checked, in an ordinal map. */
+typedef rb_omap bicount;
 
 static void bc_add(bicount *b, uint64_t key)
 {
-    if (b->n * 2 >= b->cap) {
-        size_t nc = b->cap ? 2 * b->cap : 1 << 14;
-        uint64_t *nk = rb_xcalloc(nc, sizeof *nk);
-        uint32_t *ncnt = rb_xcalloc(nc, sizeof *ncnt);
-        for (size_t i = 0; i < b->cap; i++)
-            if (b->k[i]) {
-                size_t h = (size_t)(b->k[i] * 0x9E3779B97F4A7C15ull) & (nc - 1);
-                while (nk[h])
-                    h = (h + 1) & (nc - 1);
-                nk[h] = b->k[i];
-                ncnt[h] = b->c[i];
-            }
-        free(b->k);
-        free(b->c);
-        b->k = nk;
-        b->c = ncnt;
-        b->cap = nc;
-    }
-    size_t h = (size_t)(key * 0x9E3779B97F4A7C15ull) & (b->cap - 1);
-    while (b->k[h] && b->k[h] != key)
-        h = (h + 1) & (b->cap - 1);
-    if (!b->k[h]) {
-        b->k[h] = key;
-        b->n++;
-    }
-    b->c[h]++;
+    int fresh;
+    ++*rb_omap_slot(b, (long)key, &fresh);
 }
 
-static uint32_t bc_get(const bicount *b, uint64_t key)
+static size_t bc_get(const bicount *b, uint64_t key)
 {
-    if (!b->cap)
-        return 0;
-    size_t h = (size_t)(key * 0x9E3779B97F4A7C15ull) & (b->cap - 1);
-    while (b->k[h]) {
-        if (b->k[h] == key)
-            return b->c[h];
-        h = (h + 1) & (b->cap - 1);
-    }
-    return 0;
+    size_t v = rb_omap_get(b, (long)key);
+    return v == (size_t)-1 ? 0 : v;
 }
 
 static uint64_t bkey(uint32_t a, uint32_t b) { return (uint64_t)a << 32 | b | 1ull << 63; }
@@ -1313,8 +1278,7 @@ rb_status rb_check(const rb_grammar *g, rb_doc *const *docs, size_t n, const rb_
         free(cs.v[i].orig);
     }
     free(cs.v);
-    free(bc.k);
-    free(bc.c);
+    rb_omap_free(&bc);
     if (out->n > 1)
         qsort(out->v, out->n, sizeof *out->v, cmp_finding);
     return RB_OK;

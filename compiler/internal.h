@@ -49,7 +49,8 @@ size_t rb_doc_add_junk(rb_doc *d, rb_span s, const char *kind, const char *rule)
  * byte appended at (*vo)[out->len …] (grown as needed; *vocap is its capacity). */
 void rb_doc_append_norm(const rb_doc *d, rb_span s, rb_buf *out, size_t **vo, size_t *vocap);
 void rb_doc_sort_junk(rb_doc *d);
-/* A map from ordinals to sizes, open addressing; zero-initialise, rb_omap_free. */
+/* A map from integer keys (ordinals, bigram codes) to sizes, open addressing; zero-initialise,
+ * rb_omap_free. */
 typedef struct rb_omap {
     long *k; /* stored keys (never 0: 0 is an empty slot) */
     size_t *v;
