@@ -74,14 +74,22 @@ size_t rb_chardiff(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, s
     long off = D + 1;
     size_t width = (size_t)(2 * D + 3);
     int32_t *V = rb_xcalloc(width, sizeof *V);
+    /* Row d of the trace is V before step d, diagonals -d-1 .. d+1 only (the backtrack reads
+     * no others): rows take d^2 + 2d cells before row d, so D steps need about D^2 cells, not
+     * 2D^2, and the trace grows by doubling rather than one realloc per step. */
     int32_t *trace = NULL;
-    size_t ntrace = 0;
+    size_t tcap = 0;
     long found = -1;
     V[off + 1] = 0;
     for (long d = 0; d <= D; d++) {
-        trace = rb_xrealloc(trace, (ntrace + 1) * width * sizeof *trace);
-        memcpy(trace + ntrace * width, V, width * sizeof *V);
-        ntrace++;
+        size_t row = (size_t)d * (size_t)d + 2 * (size_t)d, rowlen = 2 * (size_t)d + 3;
+        if (row + rowlen > tcap) {
+            tcap = tcap ? 2 * tcap : 1024;
+            while (tcap < row + rowlen)
+                tcap *= 2;
+            trace = rb_xrealloc(trace, tcap * sizeof *trace);
+        }
+        memcpy(trace + row, V + off - d - 1, rowlen * sizeof *V);
         for (long k = -d; k <= d; k += 2) {
             long x;
             if (k == -d || (k != d && V[off + k - 1] < V[off + k + 1]))
@@ -112,14 +120,17 @@ size_t rb_chardiff(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, s
     size_t ne = 0, cap = 0;
     long x = N, y = M;
     for (long d = found; d > 0; d--) {
-        const int32_t *Vp = trace + (size_t)d * width; /* V after step d-1 */
+        /* V after step d-1: diagonal k is at row[k + d + 1] */
+        const int32_t *row = trace + ((size_t)d * (size_t)d + 2 * (size_t)d);
+#define VP(kk) row[(kk) + d + 1]
         long k = x - y;
         long pk;
-        if (k == -d || (k != d && Vp[off + k - 1] < Vp[off + k + 1]))
+        if (k == -d || (k != d && VP(k - 1) < VP(k + 1)))
             pk = k + 1;
         else
             pk = k - 1;
-        long px = Vp[off + pk];
+        long px = VP(pk);
+#undef VP
         long py = px - pk;
         /* the edit goes from (px, py) to (mx, my); a diagonal snake follows to (x, y) */
         long mx = pk == k + 1 ? px : px + 1;

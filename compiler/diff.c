@@ -836,13 +836,22 @@ static const marks M_PLAIN = {"[-", "-]", "{+", "+}"};
 static const marks M_COLOR = {"\033[31m", "\033[0m", "\033[32m", "\033[0m"};
 static const marks M_MD = {"~~", "~~", "**", "**"};
 
+/* The most edits a character diff looks for: its trace takes about MAX_D^2 cells (64 MB here),
+ * so two long and wholly different articles do not get one. */
+#define MAX_D 4096
+
+static size_t max_d(const dart *o, const dart *n) { return o->n + n->n < MAX_D ? o->n + n->n : MAX_D; }
+
 /* A character diff with CONTEXT characters around each change. */
 static void char_diff(rb_buf *out, const dart *o, const dart *n, const marks *mk, const char *indent)
 {
     rb_edit *ed = NULL;
-    size_t ne = rb_chardiff(o->cp, o->n, n->cp, n->n, o->n + n->n, &ed);
-    if (ne == (size_t)-1)
+    size_t ne = rb_chardiff(o->cp, o->n, n->cp, n->n, max_d(o, n), &ed);
+    if (ne == (size_t)-1) {
+        rb_buf_printf(out, "%s(more than %d characters differ: no character diff)\n", indent,
+                      MAX_D);
         return;
+    }
     const size_t CONTEXT = 12;
     rb_buf_puts(out, indent);
     for (size_t i = 0; i < ne; i++) {
@@ -1058,7 +1067,7 @@ static void render_json(const rb_diff *df, rb_buf *b)
             continue;
         const dart *o = &df->oa[e->old_idx[0]], *n = &df->na[e->new_idx[0]];
         rb_edit *ed = NULL;
-        size_t ne = rb_chardiff(o->cp, o->n, n->cp, n->n, o->n + n->n, &ed);
+        size_t ne = rb_chardiff(o->cp, o->n, n->cp, n->n, max_d(o, n), &ed);
         rb_buf_printf(b, "%s\n  {\"old\": %ld, \"new\": %ld, \"ops\": [", any ? "," : "", o->ordinal,
                       n->ordinal);
         any = 1;

@@ -506,6 +506,54 @@ static void test_no_difference(void **state)
 }
 
 /* The real earlier revision: an excerpt of the 2017 text, cut inside article 7. */
+/* A long article whose two halves swap places: its bigrams are the same (so it is aligned as
+ * modified), but the character diff would need more than its bound of edits; it gives up with
+ * a line saying so, instead of a trace of (n+m)^2 cells (the fuzzer's 11-second input). */
+static void long_article(rb_buf *b, int swapped, size_t n)
+{
+    rb_buf half[2];
+    unsigned seed = 7;
+    for (int h = 0; h < 2; h++) {
+        rb_buf_init(&half[h]);
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            char u[4];
+            rb_buf_put(&half[h], u, (size_t)rb_utf8_encode(0x4E00 + (seed >> 16) % 2000, u));
+        }
+    }
+    rb_buf_puts(b, "某市人民政府工作规则\n一、");
+    rb_buf_put(b, half[swapped].data, half[swapped].len);
+    rb_buf_put(b, half[!swapped].data, half[!swapped].len);
+    rb_buf_puts(b, "。\n二、本规则自印发之日起施行。\n");
+    rb_buf_free(&half[0]);
+    rb_buf_free(&half[1]);
+}
+
+static void test_too_different(void **state)
+{
+    (void)state;
+    rb_buf a, b, out;
+    rb_buf_init(&a);
+    rb_buf_init(&b);
+    rb_buf_init(&out);
+    long_article(&a, 0, 3000);
+    long_article(&b, 1, 3000);
+    rb_doc *da = compile_text("a.txt", a.data, a.len), *db = compile_text("b.txt", b.data, b.len);
+    rb_diff *df = rb_diff_new(da, db);
+    rb_diff_render(df, RB_DIFF_TEXT, 0, &out);
+    if (!strstr(out.data, "characters differ: no character diff"))
+        fail_msg("no 'too different' line in: %.300s", out.data);
+    rb_buf_free(&out);
+    rb_diff_render(df, RB_DIFF_JSON, 0, &out);
+    assert_non_null(strstr(out.data, "\"ops\": []"));
+    rb_diff_free(df);
+    rb_doc_free(da);
+    rb_doc_free(db);
+    rb_buf_free(&a);
+    rb_buf_free(&b);
+    rb_buf_free(&out);
+}
+
 static void test_wujin_2017(void **state)
 {
     (void)state;
@@ -562,7 +610,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_delete_insert), cmocka_unit_test(test_move_split_merge),
         cmocka_unit_test(test_edit_facts),    cmocka_unit_test(test_no_difference),
-        cmocka_unit_test(test_wujin_2017),
+        cmocka_unit_test(test_wujin_2017),    cmocka_unit_test(test_too_different),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
