@@ -325,6 +325,17 @@ rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
     v->text = b.data ? rb_xrealloc(b.data, b.len + 1) : rb_xstrdup(""); /* drop the slack */
     v->map = m.v;
     v->nmap = m.n;
+    if (v->nmap == 0 && v->len == src->len && !memchr(src->text, '\r', src->len)) {
+        /* every change kept its length (traditional to simplified, mostly): the lines start
+         * where the source's do */
+        v->line_start = src->line_start;
+        v->nlines = src->nlines;
+        v->lines_aliased = 1;
+        v->first_trad = ft;
+        v->first_simp = fs;
+        *out = v;
+        return RB_OK;
+    }
     /* line starts: one LF per source line break, so the counts agree */
     v->line_start = rb_xmalloc((src->nlines + 1) * sizeof *v->line_start);
     size_t nl = 0;
@@ -344,10 +355,10 @@ void rb_view_free(rb_view *v)
 {
     if (!v)
         return;
-    if (!v->aliased) {
+    if (!v->aliased)
         free(v->text);
+    if (!v->aliased && !v->lines_aliased)
         free(v->line_start);
-    }
     free(v->map);
     free(v);
 }

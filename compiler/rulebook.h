@@ -199,6 +199,7 @@ typedef struct rb_view {
     size_t first_trad, first_simp; /* view offset of the first such character, or SIZE_MAX */
     int taiwan_phrasing;           /* Taiwan phrases were folded too */
     int aliased;                   /* text and line_start are the source's (nothing to fold) */
+    int lines_aliased;             /* line_start only is the source's (same-length folds) */
 } rb_view;
 
 rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err);
