@@ -808,17 +808,21 @@ static const char *status_name(rb_diff_status s)
 /* The original characters of code points [a, b) of an article. */
 static void put_orig(rb_buf *out, const dart *x, size_t a, size_t b)
 {
+    size_t done = 0; /* the source is written up to here (… gives three view characters) */
     for (size_t i = a; i < b; i++) {
         size_t vo = x->vo[i];
-        size_t o1 = rb_view_to_orig(x->d->view, vo);
         size_t ve = vo;
         uint32_t c;
         ve += (size_t)rb_utf8_decode(x->d->view->text + vo, x->d->view->len - vo, &c);
-        size_t o2 = rb_view_to_orig(x->d->view, ve);
+        size_t o1, o2;
+        rb_doc_orig_range(x->d, vo, ve, &o1, &o2);
         if (o2 <= o1 || o2 - o1 > 16) { /* inside a replaced phrase: the normalized character */
             rb_buf_put(out, x->d->view->text + vo, ve - vo);
             continue;
         }
+        if (o1 < done) /* the rest of a source character already written */
+            o1 = done;
+        done = o2;
         /* skip line breaks and spaces the view dropped */
         for (size_t k = o1; k < o2; k++) {
             char ch = x->d->src->text[k];

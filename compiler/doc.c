@@ -92,7 +92,8 @@ static char *span_text(const rb_doc *d, rb_span s, int orig)
             js = je = end;
         if (js > pos) {
             if (orig) {
-                size_t a = rb_view_to_orig(d->view, pos), z = rb_view_to_orig(d->view, js);
+                size_t a, z;
+                rb_doc_orig_range(d, pos, js, &a, &z);
                 rb_buf_put(&b, d->src->text + a, z - a);
             } else {
                 rb_buf_put(&b, d->view->text + pos, js - pos);
@@ -140,10 +141,27 @@ void rb_doc_append_norm(const rb_doc *d, rb_span s, rb_buf *out, size_t **vo, si
     }
 }
 
+void rb_doc_orig_range(const rb_doc *d, size_t vs, size_t ve, size_t *a, size_t *z)
+{
+    const char *t = d->src->text;
+    size_t n = d->src->len, x = rb_view_to_orig(d->view, vs), y = rb_view_to_orig(d->view, ve);
+    if (x > n)
+        x = n;
+    if (y > n)
+        y = n;
+    while (x > 0 && ((unsigned char)t[x] & 0xC0) == 0x80)
+        x--;
+    while (y < n && ((unsigned char)t[y] & 0xC0) == 0x80)
+        y++;
+    *a = x;
+    *z = y > x ? y : x;
+}
+
 char *rb_doc_raw(const rb_doc *d, rb_span s)
 {
-    size_t a = rb_view_to_orig(d->view, s.off), z = rb_view_to_orig(d->view, s.off + s.len);
-    return rb_xstrndup(d->src->text + a, z > a ? z - a : 0);
+    size_t a, z;
+    rb_doc_orig_range(d, s.off, s.off + s.len, &a, &z);
+    return rb_xstrndup(d->src->text + a, z - a);
 }
 char *rb_doc_norm(const rb_doc *d, rb_span s) { return span_text(d, s, 0); }
 

@@ -71,6 +71,9 @@ typedef struct rb_smap {
 size_t *rb_smap_slot(rb_smap *m, const char *key, int *fresh);
 size_t rb_smap_get(const rb_smap *m, const char *key); /* (size_t)-1 when absent */
 void rb_smap_free(rb_smap *m);
+/* The original bytes [*a, *z) of view bytes [vs, ve), widened to whole characters: one
+ * character of the source may give several of the view (… gives ...). */
+void rb_doc_orig_range(const rb_doc *d, size_t vs, size_t ve, size_t *a, size_t *z);
 /* Line and column (1-based, code points of the ORIGINAL text) of a view offset. */
 void rb_doc_linecol(const rb_doc *d, size_t view_off, unsigned *line, unsigned *col);
 
