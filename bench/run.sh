@@ -142,7 +142,7 @@ nfacts=$(grep -c '<rb:fact ' $TMP/out/big.xml)
         r3 = (b in pe) && pe[b] > 0 && f[1] !~ /^floor|^peer/ ? sprintf("%.2f", m / pe[b]) : ""
         tm = t < 1 ? sprintf("%.1f ms", t * 1000) : sprintf("%.2f s", t)
         fps = (t > 0) ? f[3] / t : 0
-        printf "| %s | %s | %s | %.1f | %.0f | %.1f MB | %s | %s | %s |\n", f[1], inp, tm, m,
+        printf "| %s | %s | %s | %.1f | %.0f | %.1f MiB | %s | %s | %s |\n", f[1], inp, tm, m,
                fps, f[5] / 1024, r1, r2, r3
       }
     }' "$TMP/rows"
