@@ -169,6 +169,28 @@ static void usage_error(const char *cmd, const char *fmt, const char *arg)
     fprintf(stderr, " (see `rulebook help%s%s`)\n", cmd ? " " : "", cmd ? cmd : "");
 }
 
+static const char *const DIAG_FORMATS[] = {"text", "json", NULL};
+
+/* The index of arg among the NULL-terminated names; -1 after a usage error that lists them. */
+static int choose(const char *cmd, const char *opt, const char *arg, const char *const *names)
+{
+    size_t n = 0;
+    while (names[n])
+        n++;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(arg, names[i]) == 0)
+            return (int)i;
+    char list[256] = "";
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(list);
+        snprintf(list + l, sizeof list - l, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+                 names[i]);
+    }
+    fprintf(stderr, "%s: error: %s takes %s, not '%s' (see `rulebook help %s`)\n", prog, opt,
+            list, arg, cmd);
+    return -1;
+}
+
 typedef struct common {
     const char *grammar_dir;
     int json_diags;
@@ -331,21 +353,21 @@ static int cmd_compile(int argc, char **argv)
         case 'M': no_meta = 1; break;
         case 'N': no_facts = 1; break;
         case 'S': stat = 1; break;
-        case 'd':
-            if (strcmp(optarg, "json") == 0)
-                c.json_diags = 1;
-            else if (strcmp(optarg, "text") != 0) {
-                usage_error("compile", "--diagnostics takes text or json, not '%s'", optarg);
+        case 'd': {
+            int k = choose("compile", "--diagnostics", optarg, DIAG_FORMATS);
+            if (k < 0)
                 return EXIT_TROUBLE;
-            }
+            c.json_diags = k == 1;
             break;
-        case 'f':
-            if (strcmp(optarg, "akn") && strcmp(optarg, "tree") && strcmp(optarg, "lines")) {
-                usage_error("compile", "--format takes akn, tree or lines, not '%s'", optarg);
+        }
+        case 'f': {
+            static const char *const names[] = {"akn", "tree", "lines", NULL};
+            int k = choose("compile", "--format", optarg, names);
+            if (k < 0)
                 return EXIT_TROUBLE;
-            }
-            format = optarg;
+            format = names[k];
             break;
+        }
         case 'g': c.grammar_dir = optarg; break;
         case 'q': c.quiet = 1; break;
         case 'h': fputs(HELP_COMPILE, stdout); return EXIT_OK;
@@ -531,30 +553,23 @@ static int cmd_compare(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
         switch (ch) {
         case 'o': out = optarg; break;
-        case 'f':
-            if (strcmp(optarg, "md") == 0)
-                co.format = RB_FMT_MD;
-            else if (strcmp(optarg, "csv") == 0)
-                co.format = RB_FMT_CSV;
-            else if (strcmp(optarg, "json") == 0)
-                co.format = RB_FMT_JSON;
-            else if (strcmp(optarg, "html") == 0)
-                co.format = RB_FMT_HTML;
-            else {
-                usage_error("compare", "--format takes md, csv, json or html, not '%s'", optarg);
+        case 'f': { /* in the order of rb_format */
+            static const char *const names[] = {"md", "csv", "json", "html", NULL};
+            int k = choose("compare", "--format", optarg, names);
+            if (k < 0)
                 return EXIT_TROUBLE;
-            }
+            co.format = (rb_format)k;
             break;
+        }
         case 'u': co.unmatched = 1; break;
         case 'b': co.bom = 1; break;
-        case 'd':
-            if (strcmp(optarg, "json") == 0)
-                c.json_diags = 1;
-            else if (strcmp(optarg, "text") != 0) {
-                usage_error("compare", "--diagnostics takes text or json, not '%s'", optarg);
+        case 'd': {
+            int k = choose("compare", "--diagnostics", optarg, DIAG_FORMATS);
+            if (k < 0)
                 return EXIT_TROUBLE;
-            }
+            c.json_diags = k == 1;
             break;
+        }
         case 'g': c.grammar_dir = optarg; break;
         case 'q': c.quiet = 1; break;
         case 'h': fputs(HELP_COMPARE, stdout); return EXIT_OK;
@@ -626,32 +641,23 @@ static int cmd_check(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'o': out = optarg; break;
-        case 'f':
-            if (strcmp(optarg, "text") == 0)
-                fmt = RB_CHECK_TEXT;
-            else if (strcmp(optarg, "json") == 0)
-                fmt = RB_CHECK_JSON;
-            else if (strcmp(optarg, "sarif") == 0)
-                fmt = RB_CHECK_SARIF;
-            else {
-                usage_error("check", "--format takes text, json or sarif, not '%s'", optarg);
+        case 'f': { /* in the order of rb_check_format */
+            static const char *const names[] = {"text", "json", "sarif", NULL};
+            int k = choose("check", "--format", optarg, names);
+            if (k < 0)
                 return EXIT_TROUBLE;
-            }
+            fmt = (rb_check_format)k;
             break;
+        }
         case 'b': baseline = optarg; break;
-        case 's':
-            if (strcmp(optarg, "note") == 0)
-                min = RB_NOTE;
-            else if (strcmp(optarg, "warning") == 0)
-                min = RB_WARNING;
-            else if (strcmp(optarg, "error") == 0)
-                min = RB_ERROR;
-            else {
-                usage_error("check", "--min-severity takes note, warning or error, not '%s'",
-                            optarg);
+        case 's': { /* in the order of rb_severity */
+            static const char *const names[] = {"note", "warning", "error", NULL};
+            int k = choose("check", "--min-severity", optarg, names);
+            if (k < 0)
                 return EXIT_TROUBLE;
-            }
+            min = (rb_severity)k;
             break;
+        }
         case 'g': c.grammar_dir = optarg; break;
         case 'h': fputs(HELP_CHECK, stdout); return EXIT_OK;
         case ':':
@@ -784,26 +790,23 @@ static int cmd_diff(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'o': out = optarg; break;
-        case 'f':
-            if (strcmp(optarg, "text") == 0)
-                fmt = RB_DIFF_TEXT;
-            else if (strcmp(optarg, "md") == 0)
-                fmt = RB_DIFF_MD;
-            else if (strcmp(optarg, "json") == 0)
-                fmt = RB_DIFF_JSON;
-            else {
-                usage_error("diff", "--format takes text, md or json, not '%s'", optarg);
+        case 'f': { /* in the order of rb_diff_format */
+            static const char *const names[] = {"text", "md", "json", NULL};
+            int k = choose("diff", "--format", optarg, names);
+            if (k < 0)
                 return EXIT_TROUBLE;
-            }
+            fmt = (rb_diff_format)k;
             break;
+        }
         case 'F': fail_on = optarg; break;
-        case 'c':
-            if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
-                usage_error("diff", "--color takes auto, always or never, not '%s'", optarg);
+        case 'c': {
+            static const char *const names[] = {"auto", "always", "never", NULL};
+            int k = choose("diff", "--color", optarg, names);
+            if (k < 0)
                 return EXIT_TROUBLE;
-            }
-            color = optarg;
+            color = names[k];
             break;
+        }
         case 'g': c.grammar_dir = optarg; break;
         case 'h': fputs(HELP_DIFF, stdout); return EXIT_OK;
         case ':':
