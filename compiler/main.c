@@ -198,6 +198,22 @@ typedef struct common {
     rb_diags diags;
 } common;
 
+/* The options every command shares, and the getopt errors: -1 to go on, else the exit code. */
+static int common_option(int ch, const char *cmd, const char *help, common *c, char **argv)
+{
+    switch (ch) {
+    case 'g': c->grammar_dir = optarg; return -1;
+    case 'q': c->quiet = 1; return -1;
+    case 'h': fputs(help, stdout); return EXIT_OK;
+    case ':':
+        usage_error(cmd, "option %s needs an argument", argv[optind - 1]);
+        return EXIT_TROUBLE;
+    default:
+        usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+        return EXIT_TROUBLE;
+    }
+}
+
 static void flush_diags(common *c, size_t from)
 {
     if (c->json_diags)
@@ -368,15 +384,12 @@ static int cmd_compile(int argc, char **argv)
             format = names[k];
             break;
         }
-        case 'g': c.grammar_dir = optarg; break;
-        case 'q': c.quiet = 1; break;
-        case 'h': fputs(HELP_COMPILE, stdout); return EXIT_OK;
-        case ':':
-            usage_error("compile", "option %s needs an argument", argv[optind - 1]);
-            return EXIT_TROUBLE;
-        default:
-            usage_error("compile", "unknown option '%s'", argv[optind - 1]);
-            return EXIT_TROUBLE;
+        default: { /* --grammar, -q, --help and the errors, alike in every command */
+            int rc = common_option(ch, "compile", HELP_COMPILE, &c, argv);
+            if (rc >= 0)
+                return rc;
+            break;
+        }
         }
     }
     int nfiles = argc - optind;
@@ -570,15 +583,12 @@ static int cmd_compare(int argc, char **argv)
             c.json_diags = k == 1;
             break;
         }
-        case 'g': c.grammar_dir = optarg; break;
-        case 'q': c.quiet = 1; break;
-        case 'h': fputs(HELP_COMPARE, stdout); return EXIT_OK;
-        case ':':
-            usage_error("compare", "option %s needs an argument", argv[optind - 1]);
-            return EXIT_TROUBLE;
-        default:
-            usage_error("compare", "unknown option '%s'", argv[optind - 1]);
-            return EXIT_TROUBLE;
+        default: { /* --grammar, -q, --help and the errors, alike in every command */
+            int rc = common_option(ch, "compare", HELP_COMPARE, &c, argv);
+            if (rc >= 0)
+                return rc;
+            break;
+        }
         }
     }
     int n = argc - optind;
@@ -658,14 +668,12 @@ static int cmd_check(int argc, char **argv)
             min = (rb_severity)k;
             break;
         }
-        case 'g': c.grammar_dir = optarg; break;
-        case 'h': fputs(HELP_CHECK, stdout); return EXIT_OK;
-        case ':':
-            usage_error("check", "option %s needs an argument", argv[optind - 1]);
-            return EXIT_TROUBLE;
-        default:
-            usage_error("check", "unknown option '%s'", argv[optind - 1]);
-            return EXIT_TROUBLE;
+        default: { /* --grammar, -q, --help and the errors, alike in every command */
+            int rc = common_option(ch, "check", HELP_CHECK, &c, argv);
+            if (rc >= 0)
+                return rc;
+            break;
+        }
         }
     }
     int n = argc - optind;
@@ -807,14 +815,12 @@ static int cmd_diff(int argc, char **argv)
             color = names[k];
             break;
         }
-        case 'g': c.grammar_dir = optarg; break;
-        case 'h': fputs(HELP_DIFF, stdout); return EXIT_OK;
-        case ':':
-            usage_error("diff", "option %s needs an argument", argv[optind - 1]);
-            return EXIT_TROUBLE;
-        default:
-            usage_error("diff", "unknown option '%s'", argv[optind - 1]);
-            return EXIT_TROUBLE;
+        default: { /* --grammar, -q, --help and the errors, alike in every command */
+            int rc = common_option(ch, "diff", HELP_DIFF, &c, argv);
+            if (rc >= 0)
+                return rc;
+            break;
+        }
         }
     }
     if (argc - optind != 2) {
@@ -915,14 +921,12 @@ static int cmd_init(int argc, char **argv)
     opterr = 0;
     while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (ch) {
-        case 'g': c.grammar_dir = optarg; break;
-        case 'h': fputs(HELP_INIT, stdout); return EXIT_OK;
-        case ':':
-            usage_error("init", "option %s needs an argument", argv[optind - 1]);
-            return EXIT_TROUBLE;
-        default:
-            usage_error("init", "unknown option '%s'", argv[optind - 1]);
-            return EXIT_TROUBLE;
+        default: { /* --grammar, -q, --help and the errors, alike in every command */
+            int rc = common_option(ch, "init", HELP_INIT, &c, argv);
+            if (rc >= 0)
+                return rc;
+            break;
+        }
         }
     }
     if (argc - optind != 1) {
