@@ -616,26 +616,38 @@ static void md_header(rb_buf *b, rb_rulebook *const *rbs, size_t n, const char *
     rb_buf_puts(b, "\n");
 }
 
+/* The rows that describe each rulebook at the top of the md and html tables. */
+static const char *const META_ROWS[] = {"title", "level", "date", "script", "chapters / articles",
+                                        "facts"};
+#define NMETA (sizeof META_ROWS / sizeof META_ROWS[0])
+
+static char *meta_value(const rb_rulebook *r, size_t m)
+{
+    rb_buf v;
+    rb_buf_init(&v);
+    switch (m) {
+    case 0: rb_buf_puts(&v, str_or(r->title, "")); break;
+    case 1: rb_buf_puts(&v, str_or(r->level, "")); break;
+    case 2: rb_buf_puts(&v, str_or(r->date, "")); break;
+    case 3: rb_buf_puts(&v, str_or(r->script, "")); break;
+    case 4: rb_buf_printf(&v, "%zu / %zu", r->chapters, r->articles); break;
+    default: rb_buf_printf(&v, "%zu", r->facts->n); break;
+    }
+    return rb_buf_detach(&v);
+}
+
 static void render_md(rb_rulebook *const *rbs, size_t n, const rb_compare_opts *o, rb_buf *b)
 {
     rb_buf_puts(b, "# Rulebook comparison\n\n");
     md_header(b, rbs, n, "");
-    static const char *const meta[] = {"title", "level", "date", "script", "chapters / articles",
-                                       "facts"};
-    for (size_t m = 0; m < 6; m++) {
-        rb_buf_printf(b, "| %s |", meta[m]);
+    for (size_t m = 0; m < NMETA; m++) {
+        rb_buf_printf(b, "| %s |", META_ROWS[m]);
         for (size_t i = 0; i < n; i++) {
-            const rb_rulebook *r = rbs[i];
+            char *v = meta_value(rbs[i], m);
             rb_buf_puts(b, " ");
-            switch (m) {
-            case 0: md_cell(b, str_or(r->title, "")); break;
-            case 1: md_cell(b, str_or(r->level, "")); break;
-            case 2: md_cell(b, str_or(r->date, "")); break;
-            case 3: md_cell(b, str_or(r->script, "")); break;
-            case 4: rb_buf_printf(b, "%zu / %zu", r->chapters, r->articles); break;
-            default: rb_buf_printf(b, "%zu", r->facts->n); break;
-            }
+            md_cell(b, v);
             rb_buf_puts(b, " |");
+            free(v);
         }
         rb_buf_puts(b, "\n");
     }
@@ -813,20 +825,14 @@ static void render_html(rb_rulebook *const *rbs, size_t n, const rb_compare_opts
         rb_buf_puts(b, "</th>");
     }
     rb_buf_puts(b, "</tr>\n");
-    static const char *const meta[] = {"title", "level", "date", "script", "chapters / articles"};
-    for (size_t m = 0; m < 5; m++) {
-        rb_buf_printf(b, "<tr><th>%s</th>", meta[m]);
+    for (size_t m = 0; m < NMETA - 1; m++) { /* the facts count is not shown here */
+        rb_buf_printf(b, "<tr><th>%s</th>", META_ROWS[m]);
         for (size_t i = 0; i < n; i++) {
-            const rb_rulebook *r = rbs[i];
+            char *v = meta_value(rbs[i], m);
             rb_buf_puts(b, "<td>");
-            switch (m) {
-            case 0: h_esc(b, str_or(r->title, "")); break;
-            case 1: h_esc(b, str_or(r->level, "")); break;
-            case 2: h_esc(b, str_or(r->date, "")); break;
-            case 3: h_esc(b, str_or(r->script, "")); break;
-            default: rb_buf_printf(b, "%zu / %zu", r->chapters, r->articles); break;
-            }
+            h_esc(b, v);
             rb_buf_puts(b, "</td>");
+            free(v);
         }
         rb_buf_puts(b, "</tr>\n");
     }
