@@ -6,6 +6,7 @@
 #   make valgrind   the corpora through every command under valgrind (leaks, invalid reads)
 #   make fuzz       libFuzzer on the document pipeline and on grammar loading (FUZZ_SECONDS)
 #   make bench      the benchmark: generated inputs, a table of MB/s, files/s, peak RSS
+#   make accuracy   precision and recall on the development set (../shared/devset), every miss
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 #
@@ -44,7 +45,7 @@ GRAMMAR := $(wildcard grammar/*.yaml)
 OPENCC_DIR ?= /usr/share/opencc
 OPENCC_DICTS := TSCharacters STCharacters TWVariantsRev TWPhrasesRev TWVariantsRevPhrases TSPhrases
 
-.PHONY: all build test asan test-html revision-check bench fuzz valgrind out accept deps-build deps-test install uninstall clean
+.PHONY: all build test asan accuracy test-html revision-check bench fuzz valgrind out accept deps-build deps-test install uninstall clean
 .DELETE_ON_ERROR:
 
 all: build out
@@ -142,7 +143,21 @@ $(A)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.h $(A)/librulebook.a
 
 REPLAY := $(A)/fuzz_compile $(A)/fuzz_grammar
 
-test asan: $(A)/rulebook $(TESTS) $(REPLAY)
+# the accuracy harness over the development set (tests/accuracy.c); make test holds it to the
+# floors of tests/accuracy-floors.txt, which only ever go up
+DEVSET ?= ../shared/devset
+$(A)/accuracy: tests/accuracy.c $(A)/librulebook.a
+	$(CC) $(CPPFLAGS_ALL) -O1 -g $(SAN) $(WARN) -o $@ $< $(A)/librulebook.a $(PKG_LIBS) -lm
+
+$(B)/accuracy: tests/accuracy.c $(B)/librulebook.a
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -o $@ $< $(B)/librulebook.a $(PKG_LIBS) -lm
+
+accuracy: $(B)/accuracy
+	@if [ -r "$(DEVSET)/gold.yaml" ]; then RULEBOOK_GRAMMAR=$(CURDIR)/grammar $(B)/accuracy -v \
+	  --floors tests/accuracy-floors.txt "$(DEVSET)"; \
+	else echo "accuracy: skipped: no development set at $(DEVSET) (set DEVSET=DIR)"; fi
+
+test asan: $(A)/rulebook $(TESTS) $(REPLAY) $(A)/accuracy
 	@export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  RULEBOOK_GRAMMAR=$(CURDIR)/grammar; \
 	set -e; for t in $(TESTS); do echo "== $$t"; $$t; done; \
@@ -151,7 +166,11 @@ test asan: $(A)/rulebook $(TESTS) $(REPLAY)
 	echo "== tests/cli.sh"; sh tests/cli.sh $(A)/rulebook; \
 	echo "== tests/man.sh"; sh tests/man.sh $(A)/rulebook; \
 	echo "== tests/install.sh"; sh tests/install.sh "$(MAKE)"; \
-	echo "== tests/out.sh"; sh tests/out.sh $(A)/rulebook
+	echo "== tests/out.sh"; sh tests/out.sh $(A)/rulebook; \
+	echo "== accuracy on the development set"; \
+	if [ -r "$(DEVSET)/gold.yaml" ]; then $(A)/accuracy --floors tests/accuracy-floors.txt \
+	  "$(DEVSET)" | tail -n 8; \
+	else echo "accuracy: SKIPPED: no development set at $(DEVSET)"; fi
 
 # ---- the whole corpus under valgrind (the optimized build): no leak, no invalid access.
 # PCRE2's interpreter instead of its JIT, whose generated code valgrind cannot follow.
