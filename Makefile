@@ -168,8 +168,9 @@ test asan: $(A)/rulebook $(TESTS) $(REPLAY) $(A)/accuracy
 	echo "== tests/install.sh"; sh tests/install.sh "$(MAKE)"; \
 	echo "== tests/out.sh"; sh tests/out.sh $(A)/rulebook; \
 	echo "== accuracy on the development set"; \
-	if [ -r "$(DEVSET)/gold.yaml" ]; then $(A)/accuracy --floors tests/accuracy-floors.txt \
-	  "$(DEVSET)" | tail -n 8; \
+	if [ -r "$(DEVSET)/gold.yaml" ]; then \
+	  $(A)/accuracy --floors tests/accuracy-floors.txt "$(DEVSET)" >$(A)/accuracy.log || \
+	    { tail -n 12 $(A)/accuracy.log; exit 1; }; tail -n 6 $(A)/accuracy.log; \
 	else echo "accuracy: SKIPPED: no development set at $(DEVSET)"; fi
 
 # ---- the whole corpus under valgrind (the optimized build): no leak, no invalid access.

@@ -246,16 +246,25 @@ static void point(wr *W, const rb_block *b, const char *list_eid, size_t k)
     end(W);
 }
 
-static void article(wr *W, const rb_article *a)
+/* An article, or (cont) the tail of one whose number the text does not show: an hcontainer
+ * named "continuation", without num. */
+static void article(wr *W, const rb_article *a, int cont)
 {
     const rb_doc *d = W->d;
-    start(W, "article");
-    attr(W, "eId", a->eid);
-    attrf(W, "rb:ordinal", "%ld", a->ordinal);
-    attrf(W, "rb:line", "%u", a->line);
-    start(W, "num");
-    span_text(W, a->num);
-    end(W);
+    if (cont) {
+        start(W, "hcontainer");
+        attr(W, "eId", a->eid);
+        attr(W, "name", "continuation");
+        attrf(W, "rb:line", "%u", a->line);
+    } else {
+        start(W, "article");
+        attr(W, "eId", a->eid);
+        attrf(W, "rb:ordinal", "%ld", a->ordinal);
+        attrf(W, "rb:line", "%u", a->line);
+        start(W, "num");
+        span_text(W, a->num);
+        end(W);
+    }
     const rb_block *bl = a->nblocks ? &d->blocks[a->first_block] : NULL;
     int has_points = 0;
     for (size_t k = 0; k < a->nblocks; k++)
@@ -346,6 +355,8 @@ static void body(wr *W)
 {
     const rb_doc *d = W->d;
     start(W, "body");
+    if (d->cont)
+        article(W, d->cont, 1);
     long cur = -1;
     size_t next_ch = 0;
     for (size_t i = 0; i < d->narticles; i++) {
@@ -364,7 +375,7 @@ static void body(wr *W)
             }
             cur = a->chapter;
         }
-        article(W, a);
+        article(W, a, 0);
     }
     if (cur >= 0)
         end(W);

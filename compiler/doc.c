@@ -32,6 +32,7 @@ void rb_doc_free(rb_doc *d)
     free(d->marks);
     free(d->chapters);
     free(d->articles);
+    free(d->cont);
     free(d->blocks);
     free(d->junk);
     rb_facts_free(d->facts);
@@ -230,6 +231,11 @@ void rb_doc_dump(const rb_doc *d, rb_buf *out)
         }
         rb_buf_putc(out, '\n');
     }
+    if (d->cont) {
+        rb_buf_printf(out, "continuation @%u %s\n", d->cont->line, d->cont->eid);
+        for (size_t k = 0; k < d->cont->nblocks; k++)
+            dump_block(out, d, &d->blocks[d->cont->first_block + k], "  ");
+    }
     long cur = -2;
     for (size_t i = 0; i < d->narticles; i++) {
         const rb_article *a = &d->articles[i];
@@ -251,7 +257,7 @@ void rb_doc_dump(const rb_doc *d, rb_buf *out)
             dump_block(out, d, &d->blocks[a->first_block + k], bi);
     }
     /* chapters after the last article (empty chapters) */
-    for (long c = cur + 1; c < (long)d->nchapters; c++)
+    for (long c = cur < 0 ? 0 : cur + 1; c < (long)d->nchapters; c++)
         dump_chapter(out, d, &d->chapters[c]);
     for (size_t i = 0; i < d->njunk; i++) {
         const rb_junk *j = &d->junk[i];
@@ -277,6 +283,28 @@ void rb_doc_dump(const rb_doc *d, rb_buf *out)
 
 /* One line per preface line, chapter and article (its paragraphs and points joined), in the
  * original text: a line diff of two of these is aligned by article (the git textconv view). */
+/* An article (or the continuation) on one line: its number, then its blocks. */
+static void article_line(const rb_doc *d, const rb_article *a, rb_buf *out)
+{
+    char *n = rb_doc_text(d, a->num);
+    rb_buf_puts(out, n);
+    free(n);
+    for (size_t k = 0; k < a->nblocks; k++) {
+        const rb_block *b = &d->blocks[a->first_block + k];
+        if (k)
+            rb_buf_putc(out, ' ');
+        if (b->num.len) {
+            char *bn = rb_doc_text(d, b->num);
+            rb_buf_puts(out, bn);
+            free(bn);
+        }
+        char *t = rb_doc_text(d, b->text);
+        rb_buf_puts(out, t);
+        free(t);
+    }
+    rb_buf_putc(out, '\n');
+}
+
 void rb_doc_lines(const rb_doc *d, rb_buf *out)
 {
     for (size_t i = 0; i < d->nplines; i++) {
@@ -284,6 +312,8 @@ void rb_doc_lines(const rb_doc *d, rb_buf *out)
         rb_buf_printf(out, "%s%s\n", d->plines[i].is_title ? "# " : "", t);
         free(t);
     }
+    if (d->cont)
+        article_line(d, d->cont, out);
     long cur = -1;
     for (size_t i = 0; i < d->narticles; i++) {
         const rb_article *a = &d->articles[i];
@@ -296,23 +326,7 @@ void rb_doc_lines(const rb_doc *d, rb_buf *out)
         }
         if (a->chapter > cur)
             cur = a->chapter;
-        char *n = rb_doc_text(d, a->num);
-        rb_buf_puts(out, n);
-        free(n);
-        for (size_t k = 0; k < a->nblocks; k++) {
-            const rb_block *b = &d->blocks[a->first_block + k];
-            if (k)
-                rb_buf_putc(out, ' ');
-            if (b->num.len) {
-                char *bn = rb_doc_text(d, b->num);
-                rb_buf_puts(out, bn);
-                free(bn);
-            }
-            char *t = rb_doc_text(d, b->text);
-            rb_buf_puts(out, t);
-            free(t);
-        }
-        rb_buf_putc(out, '\n');
+        article_line(d, a, out);
     }
 }
 

@@ -1482,6 +1482,54 @@ static void summarize(rb_fact *f)
     f->value = rb_buf_detach(&b);
 }
 
+/* The rules over one article's paragraphs (or the continuation's, or a chapter's intro). */
+static rb_status extract_unit(const rb_grammar *g, rb_doc *d, const rb_article *a, size_t *last,
+                              rb_buf *tbuf, size_t **tvo, size_t *tvocap, rb_error *err)
+{
+    const struct rb_extract_rules *r = g->extract;
+    for (size_t bi = 0; bi < a->nblocks;) {
+        xtext x;
+        bi = block_text(d, a, bi, &x, tbuf, tvo, tvocap);
+        for (size_t k = 0; k < r->nrules; k++)
+            last[k] = (size_t)-1; /* inheritance stays inside a paragraph */
+        size_t ss = 0;
+        for (size_t i = 0; i <= x.n;) {
+            size_t sl = 0;
+            /* only ';' and the first byte of 。 (E3) can end a sentence */
+            while (i < x.n && x.s[i] != ';' && (unsigned char)x.s[i] != 0xE3)
+                i++;
+            if (i == x.n || is_sentence_end(x.s, x.n, i, &sl)) {
+                size_t se = i == x.n ? x.n : i + sl;
+                if (se > ss) {
+                    rb_status st = run_sentence(g, d, a, &x, ss, se, d->facts, last, err);
+                    if (st != RB_OK)
+                        return st;
+                }
+                if (i == x.n)
+                    break;
+                i += sl;
+                ss = i;
+            } else {
+                i++;
+            }
+        }
+    }
+    return RB_OK;
+}
+
+/* A chapter's intro (text between its heading and its first article) as an article of
+ * unknown number. */
+static rb_article chapter_intro(const rb_chapter *c)
+{
+    rb_article a;
+    memset(&a, 0, sizeof a);
+    a.chapter = -1;
+    a.first_block = c->first_intro;
+    a.nblocks = c->nintro;
+    snprintf(a.eid, sizeof a.eid, "%s", c->eid);
+    return a;
+}
+
 rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_error *err)
 {
     rb_facts_free(d->facts);
@@ -1493,43 +1541,25 @@ rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_error *err)
     rb_buf tbuf; /* paragraph text and view offsets, reused */
     rb_buf_init(&tbuf);
     size_t *tvo = NULL, tvocap = 0;
-    for (size_t ai = 0; ai < d->narticles; ai++) {
-        const rb_article *a = &d->articles[ai];
-        for (size_t bi = 0; bi < a->nblocks;) {
-            xtext x;
-            bi = block_text(d, a, bi, &x, &tbuf, &tvo, &tvocap);
-            for (size_t k = 0; k < r->nrules; k++)
-                last[k] = (size_t)-1; /* inheritance stays inside a paragraph */
-            size_t ss = 0;
-            for (size_t i = 0; i <= x.n;) {
-                size_t sl = 0;
-                /* only ';' and the first byte of 。 (E3) can end a sentence */
-                while (i < x.n && x.s[i] != ';' && (unsigned char)x.s[i] != 0xE3)
-                    i++;
-                if (i == x.n || is_sentence_end(x.s, x.n, i, &sl)) {
-                    size_t se = i == x.n ? x.n : i + sl;
-                    if (se > ss) {
-                        rb_status st = run_sentence(g, d, a, &x, ss, se, d->facts, last, err);
-                        if (st != RB_OK) {
-                            rb_buf_free(&tbuf);
-                            free(tvo);
-                            free(last);
-                            return st;
-                        }
-                    }
-                    if (i == x.n)
-                        break;
-                    i += sl;
-                    ss = i;
-                } else {
-                    i++;
-                }
+    rb_status st = RB_OK;
+    if (d->cont)
+        st = extract_unit(g, d, d->cont, last, &tbuf, &tvo, &tvocap, err);
+    size_t next_ch = 0; /* chapters whose intro is done */
+    for (size_t ai = 0; ai <= d->narticles && st == RB_OK; ai++) {
+        long upto = ai < d->narticles ? d->articles[ai].chapter : (long)d->nchapters - 1;
+        for (; st == RB_OK && (long)next_ch <= upto; next_ch++)
+            if (d->chapters[next_ch].nintro) {
+                rb_article in = chapter_intro(&d->chapters[next_ch]);
+                st = extract_unit(g, d, &in, last, &tbuf, &tvo, &tvocap, err);
             }
-        }
+        if (ai < d->narticles && st == RB_OK)
+            st = extract_unit(g, d, &d->articles[ai], last, &tbuf, &tvo, &tvocap, err);
     }
     free(last);
     rb_buf_free(&tbuf);
     free(tvo);
+    if (st != RB_OK)
+        return st;
     merge_meetings(r, d->facts);
     for (size_t i = 0; i < d->facts->n; i++)
         summarize(&d->facts->v[i]);

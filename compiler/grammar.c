@@ -29,8 +29,8 @@
 #define HEAP_LIMIT_KIB 65536u
 
 static const char *const ROLE_NAMES[RB_ROLE_COUNT] = {
-    "junk", "toc", "chapter", "article", "point", "title", "docnumber",
-    "date", "recipients", "issuer", "adopted", "heading"};
+    "junk", "toc", "chapter", "article", "point", "title", "docnumber", "date",
+    "recipients", "issuer", "adopted", "heading", "split", "annotation", "notice"};
 
 /* Named groups each role must define. */
 static const char *const ROLE_GROUPS[RB_ROLE_COUNT][4] = {
@@ -96,7 +96,8 @@ int rb_regex_match(const rb_grammar *g, void *codev, const char *id, const char 
         return -1;
     }
     PCRE2_SIZE *o = pcre2_get_ovector_pointer(md);
-    uint32_t cnt = pcre2_get_ovector_count(md);
+    /* pairs past rc are unset (those past the pattern's groups hold stale offsets) */
+    uint32_t cnt = rc > 0 ? (uint32_t)rc : pcre2_get_ovector_count(md);
     for (size_t i = 0; i < nov; i++) {
         if (i < cnt) {
             ov[2 * i] = o[2 * i] == PCRE2_UNSET ? (size_t)-1 : o[2 * i];
@@ -321,6 +322,14 @@ static rb_status load_structure(rb_grammar *g, const char *path, yaml_document_t
         p->role = (rb_role)r;
         const char *kind = rb_yaml_str(rb_yaml_get(doc, pn, "kind"));
         p->kind = rb_xstrdup(kind ? kind : role);
+        const char *lv = rb_yaml_str(rb_yaml_get(doc, pn, "level"));
+        const char *mc = rb_yaml_str(rb_yaml_get(doc, pn, "outranks_from"));
+        p->level = lv ? atoi(lv) : 0;
+        p->outranks_from = mc ? atoi(mc) : 1;
+        if ((lv && (p->level < 1 || p->level > 9)) || (mc && p->outranks_from < 1))
+            return rb_error_set(err, RB_EGRAMMAR, "grammar", path, line, 1, "grammar-schema",
+                                "pattern %s: `level:` is 1 to 9 and `outranks_from:` at least 1",
+                                id);
         p->source = src;
         p->file = rb_xstrdup(path);
         p->line = line;

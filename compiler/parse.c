@@ -14,14 +14,18 @@
 
 typedef enum lkind { L_BLANK, L_JUNK, L_TOC, L_CHAPTER, L_ARTICLE, L_POINT, L_TITLE, L_TEXT } lkind;
 
-/* One per line of the view: 48 bytes, as a 100 MB text has a million lines. Offsets fit 32
- * bits because inputs are limited to 1 GiB. */
+/* One per segment of a line: a line is one segment, unless a chapter, an article or a point
+ * starts inside it (a copy that lost its line breaks, 第四十六条 … 第四十七条 … on one line).
+ * 48 bytes, as a 100 MB text has a million lines. Offsets fit 32 bits because inputs are
+ * limited to 1 GiB. */
 typedef struct lineinfo {
     uint32_t s, e;   /* trimmed content (view offsets) */
     uint32_t ns, ne; /* number as written */
     uint32_t rs;     /* text after the number (article, point) */
     uint32_t hs, he; /* heading on a chapter line; hs == he when none */
+    uint32_t line;   /* source line, 0-based */
     uint8_t kind;    /* lkind */
+    uint8_t demoted; /* an article line of a style outranked in this document: a point */
     long ordinal;
     const rb_pattern *pat;
 } lineinfo;
@@ -32,22 +36,94 @@ typedef struct parser {
     rb_diags *diags;
     rb_error *err;
     lineinfo *li;
-    size_t n;
+    size_t n, cap;
+    /* inline junk (annotations) found before classification: view spans, in order */
+    rb_span *annot;
+    size_t nannot;
+    /* a line with inline junk is matched as its text without the junk */
+    rb_buf clean;
+    size_t *cmap, ccap;
+    /* the numbering so far, to tell an inline start from a number inside a sentence */
+    long last_chapter, last_article, last_point;
+    const rb_pattern *last_article_pat;
 } parser;
 
 #define NOV 20
 
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\f' || c == '\v'; }
 
-/* Try the patterns of a role on line [s,e); returns the pattern or NULL; ov relative to s.
- * -1 in *fail when a limit was hit. */
+/* The text patterns see for view range [s,e): the view itself, or, when inline junk lies
+ * inside it, a copy without the junk and the view offset of each byte (*map). */
+static const char *piece(parser *P, size_t s, size_t e, size_t *n, const size_t **map)
+{
+    *map = NULL;
+    *n = e - s;
+    size_t lo = 0, hi = P->nannot;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (P->annot[mid].off + P->annot[mid].len <= s)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == P->nannot || P->annot[lo].off >= e)
+        return P->d->view->text + s;
+    P->clean.len = 0;
+    if (P->ccap < e - s + 1) {
+        P->ccap = 2 * (e - s) + 16;
+        P->cmap = rb_xrealloc(P->cmap, P->ccap * sizeof *P->cmap);
+    }
+    for (size_t k = s, j = lo; k < e;) {
+        if (j < P->nannot && P->annot[j].off <= k) {
+            k = P->annot[j].off + P->annot[j].len;
+            j++;
+            continue;
+        }
+        size_t z = j < P->nannot && P->annot[j].off < e ? P->annot[j].off : e;
+        for (size_t q = k; q < z; q++)
+            P->cmap[P->clean.len + q - k] = q;
+        rb_buf_put(&P->clean, P->d->view->text + k, z - k);
+        k = z;
+    }
+    rb_buf_putc(&P->clean, 0);
+    P->clean.len--;
+    *n = P->clean.len;
+    *map = P->cmap;
+    return P->clean.data;
+}
+
+/* Match pattern p on view range [s,e) (without its inline junk). ov gets VIEW offsets.
+ * Returns 1, 0, or -1 (a limit was hit; P->err is filled). */
+static int match_at(parser *P, const rb_pattern *p, size_t s, size_t e, size_t *ov)
+{
+    size_t n;
+    const size_t *map;
+    const char *t = piece(P, s, e, &n, &map);
+    int m = rb_pattern_match(P->g, p, t, n, 0, ov, NOV, P->err);
+    if (m <= 0)
+        return m;
+    for (size_t i = 0; i < 2 * NOV; i++) {
+        if (ov[i] == (size_t)-1)
+            continue;
+        if (!map)
+            ov[i] += s;
+        else if (i % 2 == 0) /* a start: the byte it is */
+            ov[i] = ov[i] < n ? map[ov[i]] : e;
+        else /* an end: just past the byte before it */
+            ov[i] = ov[i] > 0 ? map[ov[i] - 1] + 1 : s;
+    }
+    return 1;
+}
+
+/* Try the patterns of a role on [s,e); returns the pattern or NULL; ov in view offsets.
+ * *fail is set when a limit was hit. */
 static const rb_pattern *match_role(parser *P, rb_role r, size_t s, size_t e, size_t *ov,
                                     int *fail)
 {
     const rb_grammar *g = P->g;
     for (size_t k = 0; k < g->nby_role[r]; k++) {
         const rb_pattern *p = &g->patterns[g->by_role[r][k]];
-        int m = rb_pattern_match(g, p, P->d->view->text + s, e - s, 0, ov, NOV, P->err);
+        int m = match_at(P, p, s, e, ov);
         if (m < 0) {
             *fail = 1;
             return NULL;
@@ -58,22 +134,17 @@ static const rb_pattern *match_role(parser *P, rb_role r, size_t s, size_t e, si
     return NULL;
 }
 
-static int group(const rb_pattern *p, const char *name, const size_t *ov, size_t base,
-                 size_t *gs, size_t *ge)
+static int group(const rb_pattern *p, const char *name, const size_t *ov, size_t *gs,
+                 size_t *ge)
 {
-    size_t a, b;
-    if (rb_pattern_group(p, name, ov, NOV, &a, &b) != 0)
-        return -1;
-    *gs = base + a;
-    *ge = base + b;
-    return 0;
+    return rb_pattern_group(p, name, ov, NOV, gs, ge);
 }
 
-static int group32(const rb_pattern *p, const char *name, const size_t *ov, size_t base,
-                   uint32_t *gs, uint32_t *ge)
+static int group32(const rb_pattern *p, const char *name, const size_t *ov, uint32_t *gs,
+                   uint32_t *ge)
 {
     size_t a, b;
-    if (group(p, name, ov, base, &a, &b) != 0)
+    if (group(p, name, ov, &a, &b) != 0)
         return -1;
     *gs = (uint32_t)a;
     *ge = (uint32_t)b;
@@ -88,84 +159,329 @@ static rb_status limit_error(parser *P, size_t line)
     return RB_ELIMIT;
 }
 
-static rb_status classify(parser *P)
+/* Classify [s,e) into L (s, e trimmed already). Returns -1 when a limit was hit. */
+static int classify_piece(parser *P, size_t s, size_t e, lineinfo *L)
 {
     const rb_view *v = P->d->view;
     size_t ov[2 * NOV];
     int fail = 0;
-    for (size_t i = 0; i < P->n; i++) {
-        lineinfo *L = &P->li[i];
+    L->s = (uint32_t)s;
+    L->e = (uint32_t)e;
+    L->hs = L->he = 0;
+    L->pat = NULL;
+    L->demoted = 0;
+    L->ordinal = 0;
+    if (s == e) {
+        L->kind = L_BLANK;
+        return 0;
+    }
+    const rb_pattern *p;
+    if ((p = match_role(P, RB_ROLE_JUNK, s, e, ov, &fail))) {
+        L->kind = L_JUNK;
+        L->pat = p;
+    } else if (!fail && (p = match_role(P, RB_ROLE_TOC, s, e, ov, &fail))) {
+        L->kind = L_TOC;
+        L->pat = p;
+    } else if (!fail && (p = match_role(P, RB_ROLE_CHAPTER, s, e, ov, &fail)) &&
+               group32(p, "num", ov, &L->ns, &L->ne) == 0 &&
+               rb_numeral_parse(v->text + L->ns, L->ne - L->ns, &L->ordinal) == 0) {
+        L->kind = L_CHAPTER;
+        L->pat = p;
+        L->ns = (uint32_t)s; /* the number as written is the whole 第…章 */
+        L->ne = (uint32_t)ov[1];
+        if (group32(p, "heading", ov, &L->hs, &L->he) != 0)
+            L->hs = L->he = 0;
+        else {
+            /* the number part ends where the heading starts */
+            size_t z = L->hs;
+            while (z > s && is_space(v->text[z - 1]))
+                z--;
+            L->ne = (uint32_t)z;
+        }
+    } else if (!fail && (p = match_role(P, RB_ROLE_ARTICLE, s, e, ov, &fail)) &&
+               group32(p, "num", ov, &L->ns, &L->ne) == 0 &&
+               rb_numeral_parse(v->text + L->ns, L->ne - L->ns, &L->ordinal) == 0) {
+        L->kind = L_ARTICLE;
+        L->pat = p;
+        L->ns = (uint32_t)s;
+        L->ne = (uint32_t)ov[1];
+        /* a copy that lost its punctuation puts it after the number: 第四十五条, */
+        for (;;) {
+            if (L->ne < e && (v->text[L->ne] == ',' || v->text[L->ne] == '.' ||
+                              v->text[L->ne] == ':'))
+                L->ne++;
+            else if (L->ne + 3 <= e && memcmp(v->text + L->ne, "、", 3) == 0)
+                L->ne += 3;
+            else
+                break;
+        }
+        L->rs = L->ne;
+        while (L->rs < e && is_space(v->text[L->rs]))
+            L->rs++;
+    } else if (!fail && (p = match_role(P, RB_ROLE_POINT, s, e, ov, &fail)) &&
+               group32(p, "num", ov, &L->ns, &L->ne) == 0 &&
+               rb_numeral_parse(v->text + L->ns, L->ne - L->ns, &L->ordinal) == 0) {
+        L->kind = L_POINT;
+        L->pat = p;
+        L->ns = (uint32_t)s;
+        L->ne = (uint32_t)ov[1];
+        while (L->ne > s && is_space(v->text[L->ne - 1]))
+            L->ne--;
+        L->rs = (uint32_t)ov[1];
+    } else if (!fail && (p = match_role(P, RB_ROLE_TITLE, s, e, ov, &fail))) {
+        L->kind = L_TITLE;
+        L->pat = p;
+    } else {
+        L->kind = L_TEXT;
+    }
+    return fail ? -1 : 0;
+}
+
+/* Does a piece classified as L continue the numbering so far? Only then does a structural
+ * number inside a line start a new segment: a chapter or an article of the same style that
+ * is the next one (or the first of the text), or the next point. */
+static int continues(const parser *P, const lineinfo *L)
+{
+    switch (L->kind) {
+    case L_CHAPTER:
+        return P->last_chapter < 0 ? 1 : L->ordinal == P->last_chapter + 1;
+    case L_ARTICLE:
+        if (P->last_article < 0)
+            return L->pat->level == 1; /* the first: only the 第一条 style, never 一、 */
+        return L->pat == P->last_article_pat && L->ordinal == P->last_article + 1;
+    case L_POINT:
+        return P->last_article >= 0 && L->ordinal == P->last_point + 1;
+    default:
+        return 0;
+    }
+}
+
+static void note_numbering(parser *P, const lineinfo *L)
+{
+    if (L->kind == L_CHAPTER) {
+        P->last_chapter = L->ordinal;
+    } else if (L->kind == L_ARTICLE) {
+        P->last_article = L->ordinal;
+        P->last_article_pat = L->pat;
+        P->last_point = 0;
+    } else if (L->kind == L_POINT) {
+        P->last_point = L->ordinal;
+    }
+}
+
+static lineinfo *push_seg(parser *P)
+{
+    if (P->n == P->cap) {
+        P->cap = P->cap ? 2 * P->cap : 64;
+        P->li = rb_xrealloc(P->li, P->cap * sizeof *P->li);
+    }
+    return &P->li[P->n++];
+}
+
+static void trim(const char *t, size_t *s, size_t *e)
+{
+    while (*s < *e && is_space(t[*s]))
+        (*s)++;
+    while (*e > *s && (is_space(t[*e - 1]) || t[*e - 1] == '\n'))
+        (*e)--;
+}
+
+#define MAXCUTS 256
+
+/* Where a new unit may start inside [s,e): the ends of the `split` patterns' matches. */
+static size_t split_points(parser *P, size_t s, size_t e, size_t *cut, int *fail)
+{
+    const rb_grammar *g = P->g;
+    size_t nc = 0;
+    size_t ov[2 * NOV];
+    for (size_t k = 0; k < g->nby_role[RB_ROLE_SPLIT]; k++) {
+        const rb_pattern *p = &g->patterns[g->by_role[RB_ROLE_SPLIT][k]];
+        size_t n;
+        const size_t *map;
+        const char *t = piece(P, s, e, &n, &map);
+        for (size_t pos = 0; pos < n && nc < MAXCUTS;) {
+            int m = rb_pattern_match(g, p, t, n, pos, ov, NOV, P->err);
+            if (m < 0) {
+                *fail = 1;
+                return 0;
+            }
+            if (m == 0)
+                break;
+            size_t at = ov[1] < n ? (map ? map[ov[1]] : s + ov[1]) : e;
+            if (at > s && at < e)
+                cut[nc++] = at;
+            pos = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+            while (pos < n && ((unsigned char)t[pos] & 0xC0) == 0x80)
+                pos++;
+        }
+    }
+    /* sorted, distinct */
+    for (size_t i = 1; i < nc; i++)
+        for (size_t j = i; j > 0 && cut[j - 1] > cut[j]; j--) {
+            size_t x = cut[j];
+            cut[j] = cut[j - 1];
+            cut[j - 1] = x;
+        }
+    size_t k = 0;
+    for (size_t i = 0; i < nc; i++)
+        if (k == 0 || cut[i] != cut[k - 1])
+            cut[k++] = cut[i];
+    return k;
+}
+
+static rb_status classify(parser *P)
+{
+    const rb_view *v = P->d->view;
+    P->last_chapter = P->last_article = -1;
+    P->last_point = 0;
+    size_t cut[MAXCUTS];
+    for (size_t i = 0; i < v->nlines; i++) {
         size_t s = v->line_start[i];
         size_t e = i + 1 < v->nlines ? v->line_start[i + 1] - 1 : v->len;
-        while (s < e && is_space(v->text[s]))
-            s++;
-        while (e > s && (is_space(v->text[e - 1]) || v->text[e - 1] == '\n'))
-            e--;
-        L->s = (uint32_t)s;
-        L->e = (uint32_t)e;
-        L->hs = L->he = 0;
-        L->pat = NULL;
-        if (s == e) {
-            L->kind = L_BLANK;
-            continue;
-        }
-        const rb_pattern *p;
-        if ((p = match_role(P, RB_ROLE_JUNK, s, e, ov, &fail))) {
-            L->kind = L_JUNK;
-            L->pat = p;
-        } else if (!fail && (p = match_role(P, RB_ROLE_TOC, s, e, ov, &fail))) {
-            L->kind = L_TOC;
-            L->pat = p;
-        } else if (!fail && (p = match_role(P, RB_ROLE_CHAPTER, s, e, ov, &fail)) &&
-                   group32(p, "num", ov, s, &L->ns, &L->ne) == 0 &&
-                   rb_numeral_parse(v->text + L->ns, L->ne - L->ns, &L->ordinal) == 0) {
-            L->kind = L_CHAPTER;
-            L->pat = p;
-            L->ns = (uint32_t)s; /* the number as written is the whole 第…章 */
-            L->ne = (uint32_t)(s + ov[1]);
-            if (group32(p, "heading", ov, s, &L->hs, &L->he) != 0)
-                L->hs = L->he = 0;
-            else {
-                /* the number part ends where the heading starts */
-                size_t z = L->hs;
-                while (z > s && is_space(v->text[z - 1]))
-                    z--;
-                L->ne = (uint32_t)z;
-            }
-        } else if (!fail && (p = match_role(P, RB_ROLE_ARTICLE, s, e, ov, &fail)) &&
-                   group32(p, "num", ov, s, &L->ns, &L->ne) == 0 &&
-                   rb_numeral_parse(v->text + L->ns, L->ne - L->ns, &L->ordinal) == 0) {
-            L->kind = L_ARTICLE;
-            L->pat = p;
-            L->ns = (uint32_t)s;
-            L->ne = (uint32_t)(s + ov[1]);
-            L->rs = L->ne;
-            while (L->rs < e && is_space(v->text[L->rs]))
-                L->rs++;
-        } else if (!fail && (p = match_role(P, RB_ROLE_POINT, s, e, ov, &fail)) &&
-                   group32(p, "num", ov, s, &L->ns, &L->ne) == 0 &&
-                   rb_numeral_parse(v->text + L->ns, L->ne - L->ns, &L->ordinal) == 0) {
-            L->kind = L_POINT;
-            L->pat = p;
-            L->ns = (uint32_t)s;
-            L->ne = (uint32_t)(s + ov[1]);
-            while (L->ne > s && is_space(v->text[L->ne - 1]))
-                L->ne--;
-            L->rs = (uint32_t)(s + ov[1]);
-        } else if (!fail && (p = match_role(P, RB_ROLE_TITLE, s, e, ov, &fail))) {
-            L->kind = L_TITLE;
-            L->pat = p;
-        } else {
-            L->kind = L_TEXT;
-        }
+        trim(v->text, &s, &e);
+        int fail = 0;
+        size_t nc = s < e ? split_points(P, s, e, cut, &fail) : 0;
         if (fail)
             return limit_error(P, i);
+        /* a cut is kept when what starts there continues the numbering: each piece is
+         * classified up to the next candidate, then the kept segments for good */
+        size_t seg_start = s;
+        for (size_t k = 0; k <= nc; k++) {
+            size_t c = k < nc ? cut[k] : e;
+            if (k < nc) {
+                lineinfo head, tail;
+                size_t hs = seg_start, he = c, ts = c, te = k + 1 < nc ? cut[k + 1] : e;
+                trim(v->text, &hs, &he);
+                trim(v->text, &ts, &te);
+                if (classify_piece(P, ts, te, &tail) < 0 || classify_piece(P, hs, he, &head) < 0)
+                    return limit_error(P, i);
+                parser Q = *P; /* the numbering after the head */
+                note_numbering(&Q, &head);
+                if (!continues(&Q, &tail))
+                    continue;
+            }
+            size_t a = seg_start, z = c;
+            trim(v->text, &a, &z);
+            if (a < z || k == 0) {
+                lineinfo *L = push_seg(P);
+                if (classify_piece(P, a, z, L) < 0)
+                    return limit_error(P, i);
+                L->line = (uint32_t)i;
+                note_numbering(P, L);
+            }
+            seg_start = c;
+        }
     }
     return RB_OK;
 }
 
+/* An article style outranked in this document is a level of points: 一、 items under 第一条
+ * articles, 1、 items under 一、 articles. A style outranks the lower ones once it has
+ * `outranks_from` lines (a single 第X条 line in a text of 一、 articles may be a hard-wrapped
+ * reference). */
+static void demote(parser *P)
+{
+    size_t count[10] = {0};
+    for (size_t i = 0; i < P->n; i++)
+        if (P->li[i].kind == L_ARTICLE && P->li[i].pat->level > 0)
+            count[P->li[i].pat->level]++;
+    int top = 0;
+    for (int lv = 1; lv < 10 && !top; lv++)
+        for (size_t i = 0; i < P->n && !top; i++)
+            if (P->li[i].kind == L_ARTICLE && P->li[i].pat->level == lv &&
+                count[lv] >= (size_t)P->li[i].pat->outranks_from)
+                top = lv;
+    if (!top)
+        return;
+    for (size_t i = 0; i < P->n; i++) {
+        lineinfo *L = &P->li[i];
+        if (L->kind == L_ARTICLE && L->pat->level > top) {
+            L->kind = L_POINT;
+            L->demoted = 1;
+            while (L->ne > L->ns && is_space(P->d->view->text[L->ne - 1]))
+                L->ne--;
+        }
+    }
+}
+
+/* Inline junk: every match of an `annotation` pattern (its group `junk`, else the whole
+ * match) is set aside before the lines are classified; one warning per line names them. */
+static rb_status annotations(parser *P)
+{
+    const rb_grammar *g = P->g;
+    if (g->nby_role[RB_ROLE_ANNOTATION] == 0)
+        return RB_OK;
+    const rb_view *v = P->d->view;
+    size_t ov[2 * NOV];
+    rb_buf words;
+    rb_buf_init(&words);
+    for (size_t i = 0; i < v->nlines; i++) {
+        size_t s = v->line_start[i];
+        size_t e = i + 1 < v->nlines ? v->line_start[i + 1] - 1 : v->len;
+        size_t first = P->nannot, firstj = 0;
+        const char *rule = NULL;
+        words.len = 0;
+        for (size_t k = 0; k < g->nby_role[RB_ROLE_ANNOTATION]; k++) {
+            const rb_pattern *p = &g->patterns[g->by_role[RB_ROLE_ANNOTATION][k]];
+            for (size_t pos = 0; pos < e - s;) {
+                int m = rb_pattern_match(g, p, v->text + s, e - s, pos, ov, NOV, P->err);
+                if (m < 0) {
+                    rb_buf_free(&words);
+                    return limit_error(P, i);
+                }
+                if (m == 0)
+                    break;
+                size_t a = ov[0], z = ov[1];
+                size_t ga, gz;
+                if (rb_pattern_group(p, "junk", ov, NOV, &ga, &gz) == 0) {
+                    a = ga;
+                    z = gz;
+                }
+                if (z > a) {
+                    P->annot = rb_xrealloc(P->annot, (P->nannot + 1) * sizeof *P->annot);
+                    P->annot[P->nannot++] = (rb_span){s + a, z - a};
+                    rb_doc_add_junk(P->d, (rb_span){s + a, z - a}, p->kind, p->id);
+                    if (!rule) {
+                        rule = p->id;
+                        firstj = P->d->njunk - 1;
+                    }
+                    /* the words with the character before the junk: 發(fā) */
+                    size_t c = s + a;
+                    while (c > s && ((unsigned char)v->text[c - 1] & 0xC0) == 0x80)
+                        c--;
+                    if (c > s)
+                        c--;
+                    while (c > s && ((unsigned char)v->text[c] & 0xC0) == 0x80)
+                        c--;
+                    char *t = rb_doc_raw(P->d, (rb_span){c, s + z - c});
+                    rb_buf_printf(&words, "%s'%s'", words.len ? ", " : "", t);
+                    free(t);
+                }
+                pos = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+                while (pos < e - s && ((unsigned char)v->text[s + pos] & 0xC0) == 0x80)
+                    pos++;
+            }
+        }
+        if (rule) {
+            /* several patterns may interleave on a line: keep the spans in order */
+            for (size_t q = first + 1; q < P->nannot; q++)
+                for (size_t j = q; j > first && P->annot[j - 1].off > P->annot[j].off; j--) {
+                    rb_span x = P->annot[j];
+                    P->annot[j] = P->annot[j - 1];
+                    P->annot[j - 1] = x;
+                }
+            const rb_junk *j = &P->d->junk[firstj];
+            rb_diags_add(P->diags, RB_WARNING, P->d->name, j->line, j->col, rule,
+                         "annotation in the text, set aside (the text reads without it): %s",
+                         words.data);
+        }
+    }
+    rb_buf_free(&words);
+    return RB_OK;
+}
+
 static size_t push_block(rb_doc *d, rb_block_kind k, rb_span num, long ord, rb_span text,
-                         unsigned line)
+                         unsigned line, unsigned style)
 {
     if (d->nblocks == d->cblocks) {
         d->cblocks = d->cblocks ? 2 * d->cblocks : 64;
@@ -177,6 +493,7 @@ static size_t push_block(rb_doc *d, rb_block_kind k, rb_span num, long ord, rb_s
     b->ordinal = ord;
     b->text = text;
     b->line = line;
+    b->style = style;
     return d->nblocks++;
 }
 
@@ -211,11 +528,10 @@ static void junk_line(parser *P, size_t i, const char *kind)
 }
 
 /* Number group of a date pattern -> integer (ASCII or Chinese numerals). */
-static int date_part(parser *P, const rb_pattern *p, const char *name, const size_t *ov,
-                     size_t base, long *v)
+static int date_part(parser *P, const rb_pattern *p, const char *name, const size_t *ov, long *v)
 {
     size_t a, b;
-    if (group(p, name, ov, base, &a, &b) != 0)
+    if (group(p, name, ov, &a, &b) != 0)
         return -1;
     return rb_numeral_parse(P->d->view->text + a, b - a, v);
 }
@@ -224,19 +540,18 @@ static int match_date(parser *P, const rb_pattern *p, size_t s, size_t e, size_t
                       size_t *de, char iso[16])
 {
     size_t ov[2 * NOV];
-    int m = rb_pattern_match(P->g, p, P->d->view->text + s, e - s, 0, ov, NOV, P->err);
-    if (m <= 0)
+    if (match_at(P, p, s, e, ov) <= 0)
         return 0;
     long y, mo, dd;
-    if (date_part(P, p, "y", ov, s, &y) || date_part(P, p, "m", ov, s, &mo) ||
-        date_part(P, p, "d", ov, s, &dd))
+    if (date_part(P, p, "y", ov, &y) || date_part(P, p, "m", ov, &mo) ||
+        date_part(P, p, "d", ov, &dd))
         return 0;
     if (mo < 1 || mo > 12 || dd < 1 || dd > 31 || y < 1900 || y > 2100)
         return 0;
     snprintf(iso, 16, "%04ld-%02ld-%02ld", y, mo, dd);
     size_t ys, ye;
-    *ds = group(p, "y", ov, s, &ys, &ye) == 0 ? ys : s + ov[0];
-    *de = s + ov[1];
+    *ds = group(p, "y", ov, &ys, &ye) == 0 ? ys : ov[0];
+    *de = ov[1];
     return 1;
 }
 
@@ -246,6 +561,39 @@ static size_t next_nonblank(parser *P, size_t i)
         if (P->li[j].kind != L_BLANK)
             return j;
     return P->n;
+}
+
+/* Does any pattern of role r match segment i? */
+static int role_matches(parser *P, rb_role r, size_t i)
+{
+    size_t ov[2 * NOV];
+    int fail = 0;
+    return match_role(P, r, P->li[i].s, P->li[i].e, ov, &fail) != NULL;
+}
+
+/* A line of the issuing notice: the title, a document number, a date, the addressees, the
+ * issuer, the adopting meeting or the notice's own words (现予印发). */
+static int notice_line(parser *P, size_t i)
+{
+    static const rb_role marks[] = {RB_ROLE_DOCNUMBER, RB_ROLE_DATE, RB_ROLE_RECIPIENTS,
+                                    RB_ROLE_ISSUER, RB_ROLE_ADOPTED, RB_ROLE_NOTICE};
+    if (P->li[i].kind == L_TITLE)
+        return 1;
+    if (P->li[i].kind != L_TEXT)
+        return 0;
+    for (size_t k = 0; k < sizeof marks / sizeof marks[0]; k++)
+        if (role_matches(P, marks[k], i))
+            return 1;
+    return 0;
+}
+
+/* A segment that reads as running text: it ends a sentence somewhere. */
+static int has_sentence(parser *P, size_t i)
+{
+    const lineinfo *L = &P->li[i];
+    const char *t = P->d->view->text + L->s;
+    size_t n = L->e - L->s;
+    return rb_utf8_count(t, n) >= 8 && (memmem(t, n, "。", 3) || memchr(t, ';', n));
 }
 
 static void preface(parser *P, size_t body_start, size_t title_line)
@@ -290,15 +638,12 @@ static void preface(parser *P, size_t body_start, size_t title_line)
         rb_pline *pl = &d->plines[d->nplines++];
         memset(pl, 0, sizeof *pl);
         pl->text = span(L->s, L->e);
-        pl->line = (unsigned)i + 1;
+        pl->line = L->line + 1;
         pl->first_mark = d->nmarks;
-        const char *text = d->view->text + L->s;
-        size_t len = L->e - L->s;
         if (i == title_line) {
             pl->is_title = 1;
-            int m = rb_pattern_match(g, L->pat, text, len, 0, ov, NOV, P->err);
             size_t a, b;
-            if (m > 0 && group(L->pat, "title", ov, L->s, &a, &b) == 0) {
+            if (match_at(P, L->pat, L->s, L->e, ov) > 0 && group(L->pat, "title", ov, &a, &b) == 0) {
                 add_mark(d, RB_MARK_TITLE, a, b, NULL);
                 set_str(&d->title, rb_doc_text(d, span(a, b)));
                 d->title_from = "text";
@@ -308,8 +653,7 @@ static void preface(parser *P, size_t body_start, size_t title_line)
         for (size_t k = 0; k < g->nby_role[RB_ROLE_DOCNUMBER]; k++) {
             p = &g->patterns[g->by_role[RB_ROLE_DOCNUMBER][k]];
             size_t a, b;
-            if (rb_pattern_match(g, p, text, len, 0, ov, NOV, P->err) > 0 &&
-                group(p, "docnumber", ov, L->s, &a, &b) == 0) {
+            if (match_at(P, p, L->s, L->e, ov) > 0 && group(p, "docnumber", ov, &a, &b) == 0) {
                 add_mark(d, RB_MARK_DOCNUMBER, a, b, NULL);
                 if (!d->docnumber) {
                     d->docnumber = rb_doc_text(d, span(a, b));
@@ -330,7 +674,7 @@ static void preface(parser *P, size_t body_start, size_t title_line)
         }
         for (size_t k = 0; k < g->nby_role[RB_ROLE_RECIPIENTS]; k++) {
             p = &g->patterns[g->by_role[RB_ROLE_RECIPIENTS][k]];
-            if (rb_pattern_match(g, p, text, len, 0, ov, NOV, P->err) > 0) {
+            if (match_at(P, p, L->s, L->e, ov) > 0) {
                 add_mark(d, RB_MARK_RECIPIENTS, L->s, L->e, NULL);
                 break;
             }
@@ -338,8 +682,7 @@ static void preface(parser *P, size_t body_start, size_t title_line)
         for (size_t k = 0; k < g->nby_role[RB_ROLE_ADOPTED]; k++) {
             p = &g->patterns[g->by_role[RB_ROLE_ADOPTED][k]];
             size_t a, b;
-            if (rb_pattern_match(g, p, text, len, 0, ov, NOV, P->err) > 0 &&
-                group(p, "meeting", ov, L->s, &a, &b) == 0) {
+            if (match_at(P, p, L->s, L->e, ov) > 0 && group(p, "meeting", ov, &a, &b) == 0) {
                 add_mark(d, RB_MARK_ADOPTED, a, b, NULL);
                 if (!d->adopted)
                     d->adopted = rb_doc_text(d, span(a, b));
@@ -351,8 +694,7 @@ static void preface(parser *P, size_t body_start, size_t title_line)
             for (size_t k = 0; k < g->nby_role[RB_ROLE_ISSUER]; k++) {
                 p = &g->patterns[g->by_role[RB_ROLE_ISSUER][k]];
                 size_t a, b;
-                if (rb_pattern_match(g, p, text, len, 0, ov, NOV, P->err) > 0 &&
-                    group(p, "issuer", ov, L->s, &a, &b) == 0) {
+                if (match_at(P, p, L->s, L->e, ov) > 0 && group(p, "issuer", ov, &a, &b) == 0) {
                     add_mark(d, RB_MARK_ISSUER, a, b, NULL);
                     if (!d->issuer)
                         d->issuer = rb_doc_text(d, span(a, b));
@@ -376,7 +718,7 @@ static long new_chapter(parser *P, size_t i)
     memset(c, 0, sizeof *c);
     c->num = span(L->ns, L->ne);
     c->ordinal = L->ordinal;
-    c->line = (unsigned)i + 1;
+    c->line = L->line + 1;
     c->first_article = d->narticles;
     c->first_intro = d->nblocks;
     if (L->he > L->hs) {
@@ -398,16 +740,61 @@ static void new_article(parser *P, size_t i, long chapter)
     memset(a, 0, sizeof *a);
     a->num = span(L->ns, L->ne);
     a->ordinal = L->ordinal;
-    a->line = (unsigned)i + 1;
+    a->line = L->line + 1;
     a->chapter = chapter;
     a->first_block = d->nblocks;
     if (L->e > L->rs)
-        push_block(d, RB_BLOCK_P, span(0, 0), 0, span(L->rs, L->e), a->line);
+        push_block(d, RB_BLOCK_P, span(0, 0), 0, span(L->rs, L->e), a->line, 0);
     a->nblocks = d->nblocks - a->first_block;
     if (chapter >= 0)
         d->chapters[chapter].narticles++;
     if (L->pat && L->pat->kind && strcmp(L->pat->kind, "tiao") == 0)
         d->articles_style_tiao = 1;
+}
+
+/* The numbering style of a point: its pattern. */
+static unsigned style_of(const parser *P, const lineinfo *L)
+{
+    return L->pat ? (unsigned)(L->pat - P->g->patterns) + 1 : 0;
+}
+
+/* Segments [from, to) as the blocks of a: paragraph lines and points. */
+static void add_blocks(parser *P, rb_article *a, size_t i)
+{
+    lineinfo *L = &P->li[i];
+    if (L->kind == L_POINT)
+        push_block(P->d, RB_BLOCK_POINT, span(L->ns, L->ne), L->ordinal, span(L->rs, L->e),
+                   L->line + 1, style_of(P, L));
+    else
+        push_block(P->d, RB_BLOCK_P, span(0, 0), 0, span(L->s, L->e), L->line + 1, 0);
+    a->nblocks++;
+}
+
+/* The tail of an article whose number the text does not show: segments [from, to). */
+static void continuation(parser *P, size_t from, size_t to)
+{
+    rb_doc *d = P->d;
+    rb_article *a = rb_xcalloc(1, sizeof *a);
+    a->chapter = -1;
+    a->first_block = d->nblocks;
+    snprintf(a->eid, sizeof a->eid, "hcontainer_1");
+    for (size_t i = from; i < to; i++) {
+        lineinfo *L = &P->li[i];
+        if (L->kind == L_BLANK)
+            continue;
+        if (L->kind == L_JUNK) {
+            junk_line(P, i, L->pat->kind);
+            continue;
+        }
+        if (L->kind == L_TOC) {
+            junk_line(P, i, "toc");
+            continue;
+        }
+        if (!a->line)
+            a->line = L->line + 1;
+        add_blocks(P, a, i);
+    }
+    d->cont = a;
 }
 
 static void body(parser *P, size_t body_start)
@@ -418,7 +805,7 @@ static void body(parser *P, size_t body_start)
     size_t ov[2 * NOV];
     for (size_t i = body_start; i < P->n; i++) {
         lineinfo *L = &P->li[i];
-        unsigned line = (unsigned)i + 1, col;
+        unsigned line = L->line + 1, col;
         switch (L->kind) {
         case L_BLANK:
             break;
@@ -441,9 +828,9 @@ static void body(parser *P, size_t body_start)
                 const rb_pattern *hp =
                     match_role(P, RB_ROLE_HEADING, P->li[j].s, P->li[j].e, ov, &fail);
                 size_t a, b;
-                if (hp && group(hp, "heading", ov, P->li[j].s, &a, &b) == 0) {
+                if (hp && group(hp, "heading", ov, &a, &b) == 0) {
                     c->heading = span(a, b);
-                    c->heading_line = (unsigned)j + 1;
+                    c->heading_line = P->li[j].line + 1;
                     P->li[j].kind = L_BLANK; /* consumed */
                     ok = 1;
                 }
@@ -461,9 +848,7 @@ static void body(parser *P, size_t body_start)
             break;
         case L_POINT:
             if (art >= 0) {
-                push_block(d, RB_BLOCK_POINT, span(L->ns, L->ne), L->ordinal, span(L->rs, L->e),
-                           line);
-                d->articles[art].nblocks++;
+                add_blocks(P, &d->articles[art], i);
                 break;
             }
             /* a point outside any article is plain text */
@@ -471,15 +856,17 @@ static void body(parser *P, size_t body_start)
         case L_TITLE:
         case L_TEXT:
             if (art >= 0) {
-                push_block(d, RB_BLOCK_P, span(0, 0), 0, span(L->s, L->e), line);
+                push_block(d, RB_BLOCK_P, span(0, 0), 0, span(L->s, L->e), line, 0);
                 d->articles[art].nblocks++;
             } else if (ch >= 0) {
-                push_block(d, RB_BLOCK_P, span(0, 0), 0, span(L->s, L->e), line);
-                d->chapters[ch].nintro++;
-                rb_doc_linecol(d, L->s, &line, &col);
-                rb_diags_add(P->diags, RB_WARNING, d->name, line, col, "text-outside-article",
-                             "text between the heading of chapter %ld and its first article",
-                             d->chapters[ch].ordinal);
+                push_block(d, RB_BLOCK_P, span(0, 0), 0, span(L->s, L->e), line, 0);
+                if (d->chapters[ch].nintro++ == 0) { /* one warning per chapter */
+                    rb_doc_linecol(d, L->s, &line, &col);
+                    rb_diags_add(P->diags, RB_WARNING, d->name, line, col,
+                                 "text-outside-article",
+                                 "text between the heading of chapter %ld and its first article",
+                                 d->chapters[ch].ordinal);
+                }
             }
             break;
         }
@@ -487,7 +874,8 @@ static void body(parser *P, size_t body_start)
 }
 
 /* eIds: chp_N, chp_N__art_M (art_M without chapters); repeated numbers get a suffix on the
- * container so that every article eId still ends in art_M. */
+ * container so that every article eId still ends in art_M. One pass: the count of each
+ * number so far in the current chapter. */
 static void assign_eids(rb_doc *d)
 {
     rb_omap seen = {0}; /* chapters so far with each number */
@@ -502,15 +890,17 @@ static void assign_eids(rb_doc *d)
             snprintf(c->eid, sizeof c->eid, "chp_%ld-%d", c->ordinal, rep);
     }
     rb_omap_free(&seen);
+    rb_omap inch = {0}; /* articles so far in the current chapter, by number */
+    long cur = -2;
     for (size_t i = 0; i < d->narticles; i++) {
         rb_article *a = &d->articles[i];
-        int rep = 1;
-        for (size_t k = i; k-- > 0;) {
-            if (d->articles[k].chapter != a->chapter)
-                break;
-            if (d->articles[k].ordinal == a->ordinal)
-                rep++;
+        if (a->chapter != cur) {
+            rb_omap_free(&inch);
+            cur = a->chapter;
         }
+        int fresh;
+        size_t *cnt = rb_omap_slot(&inch, a->ordinal, &fresh);
+        int rep = (int)++*cnt;
         char pre[48] = "";
         if (a->chapter >= 0)
             snprintf(pre, sizeof pre, "%s__", d->chapters[a->chapter].eid);
@@ -519,6 +909,7 @@ static void assign_eids(rb_doc *d)
         else
             snprintf(a->eid, sizeof a->eid, "%srep_%d__art_%ld", pre, rep, a->ordinal);
     }
+    rb_omap_free(&inch);
 }
 
 static void check_sequence(rb_doc *d, rb_diags *diags, const char *what, long prev, long cur,
@@ -556,6 +947,39 @@ static void check_sequence(rb_doc *d, rb_diags *diags, const char *what, long pr
     }
 }
 
+/* Points of one article: each numbering style is a list of its own, and a style nested under
+ * another ((一) … 1、2、 … (二) … 1、) starts afresh under each item of the outer one. */
+static void check_points(rb_doc *d, rb_diags *diags, const rb_article *a, int tail)
+{
+    unsigned stack[8];
+    long prev[8];
+    size_t depth = 0;
+    for (size_t k = 0; k < a->nblocks; k++) {
+        const rb_block *b = &d->blocks[a->first_block + k];
+        if (b->kind != RB_BLOCK_POINT) {
+            if (depth && k + 1 < a->nblocks &&
+                d->blocks[a->first_block + k + 1].kind == RB_BLOCK_POINT)
+                continue; /* a paragraph inside a point's text: the list goes on */
+            depth = 0;
+            continue;
+        }
+        size_t q = 0;
+        while (q < depth && stack[q] != b->style)
+            q++;
+        if (q < depth) {
+            check_sequence(d, diags, "point", prev[q], b->ordinal, b->num, 0);
+            prev[q] = b->ordinal;
+            depth = q + 1; /* the deeper lists ended */
+        } else if (depth < 8) {
+            /* the tail of an article may open in the middle of its list */
+            if (!(tail && k == 0))
+                check_sequence(d, diags, "point", 0, b->ordinal, b->num, 1);
+            stack[depth] = b->style;
+            prev[depth++] = b->ordinal;
+        }
+    }
+}
+
 static void check_numbering(rb_doc *d, rb_diags *diags)
 {
     for (size_t i = 0; i < d->nchapters; i++)
@@ -564,62 +988,82 @@ static void check_numbering(rb_doc *d, rb_diags *diags)
     for (size_t i = 0; i < d->narticles; i++)
         check_sequence(d, diags, "article", i ? d->articles[i - 1].ordinal : 0,
                        d->articles[i].ordinal, d->articles[i].num, i == 0);
-    for (size_t i = 0; i < d->narticles; i++) {
-        const rb_article *a = &d->articles[i];
-        long prev = 0;
-        int inlist = 0;
-        for (size_t k = 0; k < a->nblocks; k++) {
-            const rb_block *b = &d->blocks[a->first_block + k];
-            if (b->kind != RB_BLOCK_POINT) {
-                inlist = 0;
-                continue;
-            }
-            check_sequence(d, diags, "point", prev, b->ordinal, b->num, !inlist);
-            prev = b->ordinal;
-            inlist = 1;
-        }
-    }
+    for (size_t i = 0; i < d->narticles; i++)
+        check_points(d, diags, &d->articles[i], 0);
 }
 
 rb_status rb_parse(const rb_grammar *g, rb_doc *d, rb_diags *diags, rb_error *err)
 {
-    parser P = {g, d, diags, err, NULL, d->view->nlines};
-    P.li = rb_xmalloc((P.n ? P.n : 1) * sizeof *P.li);
-    rb_status st = classify(&P);
-    if (st != RB_OK) {
-        free(P.li);
-        return st;
-    }
-    /* body: first chapter/article line with an article at or after it */
+    parser P = {0};
+    P.g = g;
+    P.d = d;
+    P.diags = diags;
+    P.err = err;
+    rb_status st = annotations(&P);
+    if (st == RB_OK)
+        st = classify(&P);
+    if (st != RB_OK)
+        goto out;
+    demote(&P);
+    /* body: the first chapter/article line with an article at or after it; without
+     * articles, the first chapter */
     size_t last_article = P.n, body_start = P.n;
     for (size_t i = P.n; i-- > 0;)
         if (P.li[i].kind == L_ARTICLE) {
             last_article = i;
             break;
         }
-    for (size_t i = 0; i < P.n && i <= last_article && last_article < P.n; i++)
-        if (P.li[i].kind == L_CHAPTER || P.li[i].kind == L_ARTICLE) {
+    for (size_t i = 0; i < P.n; i++)
+        if ((P.li[i].kind == L_CHAPTER && (last_article == P.n || i <= last_article)) ||
+            P.li[i].kind == L_ARTICLE) {
             body_start = i;
             break;
         }
-    if (body_start == P.n) {
-        free(P.li);
-        return rb_error_set(err, RB_EINPUT, "parse", d->name, 1, 1, "no-articles",
-                            "no articles found (no line starts like 一、 or 第一条); is this a "
-                            "rulebook text?");
+    /* Before the body: the issuing notice, and perhaps the tail of an article whose number
+     * the excerpt does not show. It starts after the last line of the notice, when it holds
+     * points, or running text where there is no notice or no body at all. */
+    size_t last_notice = (size_t)-1;
+    for (size_t i = 0; i < body_start; i++)
+        if (notice_line(&P, i))
+            last_notice = i;
+    size_t cs = last_notice == (size_t)-1 ? 0 : last_notice + 1;
+    while (cs < body_start && (P.li[cs].kind == L_BLANK || P.li[cs].kind == L_JUNK ||
+                               P.li[cs].kind == L_TOC))
+        cs++;
+    int points = 0, sentences = 0;
+    for (size_t i = cs; i < body_start; i++) {
+        points |= P.li[i].kind == L_POINT;
+        sentences |= (P.li[i].kind == L_TEXT || P.li[i].kind == L_TITLE) && has_sentence(&P, i);
+    }
+    int cont = cs < body_start &&
+               (points || (sentences && (last_notice == (size_t)-1 || body_start == P.n)));
+    size_t pre_end = cont ? cs : body_start;
+    if (body_start == P.n && !cont) {
+        st = rb_error_set(err, RB_EINPUT, "parse", d->name, 1, 1, "no-articles",
+                          "no articles found (no line starts like 一、 or 第一条); is this a "
+                          "rulebook text?");
+        goto out;
     }
     size_t title_line = (size_t)-1;
-    for (size_t i = body_start; i-- > 0;)
+    for (size_t i = pre_end; i-- > 0;)
         if (P.li[i].kind == L_TITLE) {
             title_line = i;
             break;
         }
-    preface(&P, body_start, title_line);
+    preface(&P, pre_end, title_line);
     if (title_line == (size_t)-1)
-        rb_diags_add(diags, RB_WARNING, d->name, (unsigned)body_start + 1, 1, "title-missing",
-                     "no title line (…工作规则) before the first chapter or article");
+        rb_diags_add(diags, RB_WARNING, d->name, (unsigned)(pre_end < P.n ? P.li[pre_end].line : 0) + 1,
+                     1, "title-missing", "no title line (…工作规则) before the first chapter or article");
+    if (cont)
+        continuation(&P, cs, body_start);
     body(&P, body_start);
-    free(P.li);
+    if (d->narticles == 0) {
+        unsigned line = d->cont ? d->cont->line : 1;
+        rb_diags_add(diags, RB_WARNING, d->name, line, 1, "no-articles",
+                     "no article numbers found (no line starts like 一、 or 第一条): the text is "
+                     "kept as one passage, its article unknown, and its facts are still "
+                     "extracted");
+    }
     /* the arrays grew by doubling; the model lives until the output is written */
     if (d->narticles) {
         d->articles = rb_xrealloc(d->articles, d->narticles * sizeof *d->articles);
@@ -633,5 +1077,12 @@ rb_status rb_parse(const rb_grammar *g, rb_doc *d, rb_diags *diags, rb_error *er
     rb_dedup(d, diags);
     assign_eids(d);
     check_numbering(d, diags);
-    return RB_OK;
+    if (d->cont)
+        check_points(d, diags, d->cont, 1);
+out:
+    free(P.li);
+    free(P.annot);
+    free(P.cmap);
+    rb_buf_free(&P.clean);
+    return st;
 }

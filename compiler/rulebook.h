@@ -235,6 +235,9 @@ typedef enum rb_role {
     RB_ROLE_ISSUER,     /* whole line */
     RB_ROLE_ADOPTED,    /* group meeting */
     RB_ROLE_HEADING,    /* a line that can be a chapter heading on its own */
+    RB_ROLE_SPLIT,      /* where a chapter, article or point may start inside a line */
+    RB_ROLE_ANNOTATION, /* inline junk set aside: pinyin after a character (規(guī)則) */
+    RB_ROLE_NOTICE,     /* a line of the issuing notice (关于印发…的通知, 现予印发) */
     RB_ROLE_COUNT
 } rb_role;
 
@@ -252,6 +255,8 @@ typedef struct rb_pattern {
     size_t nexamples;
     char **counter;  /* strings that must not match */
     size_t ncounter;
+    int level;         /* article styles: 1 outranks 2 (第一条 over 一、 over 1、); 0 none */
+    int outranks_from; /* how many lines of this style it takes to outrank lower ones */
 } rb_pattern;
 
 typedef struct rb_grammar {
@@ -316,6 +321,7 @@ typedef struct rb_block {
     long ordinal; /* point ordinal */
     rb_span text; /* the content after the number */
     unsigned line;
+    unsigned style; /* numbering style of a point (its pattern), for the sequence checks */
 } rb_block;
 
 typedef struct rb_article {
@@ -394,6 +400,10 @@ typedef struct rb_doc {
     size_t njunk, cjunk;
     int articles_style_tiao; /* 第X条 style */
     size_t duplicate_runs;
+    /* the tail of an article whose number the text does not show (an excerpt that opens in
+     * the middle of an article, or a text without article numbers): ordinal 0, eId
+     * hcontainer_1; NULL when the body starts with a chapter or an article */
+    rb_article *cont;
     struct rb_facts *facts; /* extract.c; NULL until extracted */
 } rb_doc;
 

@@ -92,7 +92,7 @@ bad oneline.txt line-too-long
 bad does-not-exist.txt io-read
 mkdir "$T/adir.txt"
 bad adir.txt io-read
-printf '这是一段普通的文字。\n没有任何条文。\n' >"$T/prose.txt"
+printf '这是一段普通的文字\n没有任何条文\n' >"$T/prose.txt"   # no article, no sentence
 bad prose.txt no-articles
 printf '第一条 甲\357\277\276乙。\n' >"$T/nonchar.txt"   # U+FFFE
 bad nonchar.txt input-nonchar
