@@ -722,7 +722,7 @@ static int covers(const char *set_role, const char *role)
     if (strcmp(set_role, "deputy_head") == 0 &&
         (strcmp(role, "executive_deputy_head") == 0 || strcmp(role, "deputy_head_in_charge") == 0))
         return 1;
-    if (strcmp(set_role, "department_head") == 0 && strcmp(role, "office_director") == 0)
+    if (strcmp(set_role, "department_head") == 0 && strcmp(role, "general_office_director") == 0)
         return 1;
     return 0;
 }
@@ -772,10 +772,11 @@ static void fact_rules(const rb_grammar *g, const rb_doc *d, rb_findings *fs)
     size_t ninst = 0;
     int have_meetings = 0;
     for (size_t i = 0; i < F->n; i++)
-        if (strcmp(F->v[i].dim, "meetings") == 0) {
+        if (strcmp(F->v[i].dim, "meetings") == 0 || strcmp(F->v[i].dim, "institution") == 0) {
+            const rb_field *t = rb_fact_field(&F->v[i], "type");
             have_meetings = 1;
-            if (ninst < 16 && rb_fact_str(&F->v[i], "type"))
-                inst[ninst++] = rb_fact_str(&F->v[i], "type");
+            for (size_t k = 0; t && k < t->n && ninst < 16; k++)
+                inst[ninst++] = t->items[k];
         }
     for (size_t i = 0; have_meetings && i < F->n; i++) {
         const rb_fact *f = &F->v[i];

@@ -51,6 +51,25 @@ static const char *label(const rb_rulebook *r)
     return r->jurisdiction ? r->jurisdiction : r->id;
 }
 
+/* "§12", or "§?" for the tail of an article whose number the text does not show (0). */
+static const char *sect(long article, char buf[32])
+{
+    if (article > 0)
+        snprintf(buf, 32, "§%ld", article);
+    else
+        snprintf(buf, 32, "§?");
+    return buf;
+}
+
+/* JSON: the article number, or null when unknown. */
+static void js_article(rb_buf *b, long article)
+{
+    if (article > 0)
+        rb_buf_printf(b, "%ld", article);
+    else
+        rb_buf_puts(b, "null");
+}
+
 /* ---- JSON ------------------------------------------------------------------------------------ */
 
 static void js_str(rb_buf *b, const char *s)
@@ -100,7 +119,7 @@ static void js_common(rb_buf *b, const rb_rulebook *r, const rb_fact *f, int *fi
     js_key(b, "rulebook", first);
     js_str(b, r->id);
     js_key(b, "article", first);
-    rb_buf_printf(b, "%ld", f->article);
+    js_article(b, f->article);
     js_key(b, "eid", first);
     js_str(b, f->eid);
     js_key(b, "line", first);
@@ -294,7 +313,7 @@ static void render_json(rb_rulebook *const *rbs, size_t n, const rb_compare_opts
                 js_key(b, "dimension", &first);
                 js_str(b, u->dim);
                 js_key(b, "article", &first);
-                rb_buf_printf(b, "%ld", u->article);
+                js_article(b, u->article);
                 js_key(b, "eid", &first);
                 js_str(b, u->eid);
                 js_key(b, "line", &first);
@@ -393,8 +412,10 @@ static void render_csv(rb_rulebook *const *rbs, size_t n, const rb_compare_opts 
                 rb_buf_putc(b, ',');
                 csv_cell(b, f->dim);
                 rb_buf_putc(b, ',');
-                snprintf(num, sizeof num, "%ld", f->article);
-                csv_cell(b, num);
+                if (f->article > 0) { /* empty when unknown */
+                    snprintf(num, sizeof num, "%ld", f->article);
+                    csv_cell(b, num);
+                }
                 rb_buf_putc(b, ',');
                 csv_cell(b, f->eid);
                 snprintf(num, sizeof num, ",%u,%u,", f->line, f->col);
@@ -422,7 +443,10 @@ static void render_csv(rb_rulebook *const *rbs, size_t n, const rb_compare_opts 
                 csv_cell(b, rbs[i]->jurisdiction);
                 rb_buf_puts(b, ",unmatched:");
                 csv_cell(b, u->dim);
-                snprintf(num, sizeof num, ",%ld,", u->article);
+                if (u->article > 0)
+                    snprintf(num, sizeof num, ",%ld,", u->article);
+                else
+                    snprintf(num, sizeof num, ",,");
                 rb_buf_puts(b, num);
                 csv_cell(b, u->eid);
                 snprintf(num, sizeof num, ",%u,,,,", u->line);
@@ -669,7 +693,8 @@ static void render_md(rb_rulebook *const *rbs, size_t n, const rb_compare_opts *
                     if (k)
                         rb_buf_puts(b, "<br>");
                     md_cell(b, ci->text);
-                    rb_buf_printf(b, " (§%ld)", ci->f->article);
+                    char sb[32];
+                    rb_buf_printf(b, " (%s)", sect(ci->f->article, sb));
                 }
                 if (t.rows[i].ncell[c] == 0)
                     rb_buf_puts(b, "—");
@@ -686,8 +711,9 @@ static void render_md(rb_rulebook *const *rbs, size_t n, const rb_compare_opts *
         for (size_t i = 0; i < n; i++)
             for (size_t k = 0; k < rbs[i]->facts->nu; k++) {
                 const rb_unmatched *u = &rbs[i]->facts->u[k];
-                rb_buf_printf(b, "| %s | %s | §%ld | %u | ", rbs[i]->id, u->dim, u->article,
-                              u->line);
+                char sb[32];
+                rb_buf_printf(b, "| %s | %s | %s | %u | ", rbs[i]->id, u->dim,
+                              sect(u->article, sb), u->line);
                 md_cell(b, u->text);
                 rb_buf_puts(b, " |\n");
             }
@@ -744,8 +770,11 @@ static void svg_chart(rb_buf *b, rb_rulebook *const *rbs, size_t n)
             const rb_fact *hit = NULL;
             for (size_t k = 0; k < rbs[i]->facts->n; k++) {
                 const rb_fact *f = &rbs[i]->facts->v[k];
+                /* the first fact of the type, or the one with a frequency per year (a
+                 * meeting held monthly and, when needed, at any time has a bar) */
                 if (strcmp(f->dim, "meetings") == 0 && rb_fact_str(f, "type") &&
-                    strcmp(rb_fact_str(f, "type"), types[t]) == 0)
+                    strcmp(rb_fact_str(f, "type"), types[t]) == 0 &&
+                    (!hit || (!rb_fact_str(hit, "per_year_min") && rb_fact_str(f, "per_year_min"))))
                     hit = f;
             }
             int yy = y + (int)t * barh;
@@ -769,13 +798,15 @@ static void svg_chart(rb_buf *b, rb_rulebook *const *rbs, size_t n)
                     rb_buf_printf(b, "%s/yr", mn);
                 else
                     rb_buf_printf(b, "%s–%s/yr", mn, mx);
-                rb_buf_printf(b, " (§%ld)</text>\n", hit->article);
+                char sb[32];
+                rb_buf_printf(b, " (%s)</text>\n", sect(hit->article, sb));
             } else if (hit) {
+                char sb[32];
                 rb_buf_printf(b,
                               "<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"#777\">%s: %s "
-                              "(§%ld)</text>\n",
+                              "(%s)</text>\n",
                               left + 4, yy + barh - 4, types[t],
-                              str_or(rb_fact_str(hit, "kind"), ""), hit->article);
+                              str_or(rb_fact_str(hit, "kind"), ""), sect(hit->article, sb));
             }
         }
         y += 5 * barh + gap;
@@ -807,7 +838,8 @@ static void html_cell_item(rb_buf *b, const rb_rulebook *r, const cell_item *ci)
 {
     rb_buf_puts(b, "<details><summary>");
     h_esc(b, ci->text);
-    rb_buf_printf(b, " (§%ld)</summary><blockquote>", ci->f->article);
+    char sb[32];
+    rb_buf_printf(b, " (%s)</summary><blockquote>", sect(ci->f->article, sb));
     h_esc(b, ci->f->text);
     rb_buf_printf(b, "</blockquote><span class=\"loc\">%s, %s, line %u</span></details>", r->id,
                   ci->f->eid, ci->f->line);
@@ -877,8 +909,9 @@ static void render_html(rb_rulebook *const *rbs, size_t n, const rb_compare_opts
         for (size_t i = 0; i < n; i++)
             for (size_t k = 0; k < rbs[i]->facts->nu; k++) {
                 const rb_unmatched *u = &rbs[i]->facts->u[k];
-                rb_buf_printf(b, "<tr><td>%s</td><td>%s</td><td>§%ld</td><td>%u</td><td>",
-                              rbs[i]->id, u->dim, u->article, u->line);
+                char sb[32];
+                rb_buf_printf(b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%u</td><td>",
+                              rbs[i]->id, u->dim, sect(u->article, sb), u->line);
                 h_esc(b, u->text);
                 rb_buf_puts(b, "</td></tr>\n");
             }

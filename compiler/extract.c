@@ -36,6 +36,10 @@ typedef struct xfield {
     char *value;  /* constant */
     char *deflt;
     char *weak;   /* comma-separated values that give way when others are found */
+    int context;  /* empty: the value of the latest fact of this dimension in the article */
+    int topic;    /* still empty: the key of the table the whole text is about */
+    char *from;   /* implied: when every value of field `from` maps through table `via`, */
+    size_t via;   /* those values (table index + 1) */
 } xfield;
 
 /* A literal to look for in a sentence, with the charset bits of its first characters (a
@@ -63,6 +67,7 @@ typedef struct xrule {
     size_t nneeds;
     char *file;
     unsigned line;
+    int has_span; /* the regex has a group `span`: the fact's words */
 } xrule;
 
 typedef struct xdim {
@@ -87,6 +92,9 @@ static void apply_fields(const struct rb_extract_rules *r, const xrule *xr, cons
                          size_t ss, const size_t *ov, rb_fact *f, const rb_doc *d,
                          const xtext *x);
 static int has_required(const xrule *xr, const rb_fact *f);
+typedef struct xrun xrun;
+static void context_fields(const struct rb_extract_rules *r, const xrule *x, rb_fact *f,
+                           xrun *R);
 
 static void table_free(xtable *t)
 {
@@ -110,6 +118,7 @@ static void field_free(xfield *f)
     free(f->value);
     free(f->deflt);
     free(f->weak);
+    free(f->from);
 }
 
 void rb_extract_rules_free(struct rb_extract_rules *r)
@@ -162,9 +171,84 @@ static int cmp_len_desc(const void *a, const void *b, void *t_)
     return t->klen[x] < t->klen[y] ? 1 : t->klen[x] > t->klen[y] ? -1 : (x > y) - (x < y);
 }
 
-/* Tables keep their keys normalized (so traditional keys work) and longest first. */
+/* Expand a table key with {{name}} macros, each a `define:` of alternatives 'a|b|c', into
+ * every combination: '常务副{{head}}' -> 常务副市长, 常务副区长, … Calls put for each. */
+static rb_status expand_key(yaml_document_t *doc, yaml_node_t *defines, const char *key,
+                            rb_buf *prefix, void (*put)(void *, const char *), void *ud,
+                            const char *path, unsigned line, rb_error *err)
+{
+    const char *o = strstr(key, "{{");
+    const char *c = o ? strstr(o + 2, "}}") : NULL;
+    if (!o || !c) {
+        size_t mark = prefix->len;
+        rb_buf_puts(prefix, key);
+        put(ud, prefix->data);
+        prefix->len = mark;
+        prefix->data[mark] = 0;
+        return RB_OK;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)(c - o - 2), o + 2);
+    const char *alts = rb_yaml_str(rb_yaml_get(doc, defines, name));
+    if (!alts)
+        return rb_error_set(err, RB_EGRAMMAR, "extract", path, line, 1, "grammar-macro",
+                            "unknown macro {{%s}} in a table key (define it under `define:`)",
+                            name);
+    size_t mark = prefix->len;
+    rb_buf_put(prefix, key, (size_t)(o - key));
+    size_t mark2 = prefix->len;
+    for (const char *a = alts;;) {
+        const char *bar = strchr(a, '|');
+        size_t l = bar ? (size_t)(bar - a) : strlen(a);
+        rb_buf_put(prefix, a, l);
+        rb_buf_putc(prefix, 0);
+        prefix->len--;
+        rb_status st = expand_key(doc, defines, c + 2, prefix, put, ud, path, line, err);
+        if (st != RB_OK)
+            return st;
+        prefix->len = mark2;
+        if (!bar)
+            break;
+        a = bar + 1;
+    }
+    prefix->len = mark;
+    prefix->data[mark] = 0;
+    return RB_OK;
+}
+
+typedef struct keyput {
+    xtable *t;
+    const char *val;
+} keyput;
+
+static void put_key(void *ud, const char *key)
+{
+    keyput *kp = ud;
+    xtable *t = kp->t;
+    size_t kl;
+    char *norm = rb_normalize_str(key, strlen(key), 1, &kl);
+    for (size_t i = 0; i < t->n; i++)
+        if (t->klen[i] == kl && memcmp(t->keys[i], norm, kl) == 0) {
+            /* a later entry (or file) overrides an earlier one */
+            free(t->vals[i]);
+            t->vals[i] = rb_xstrdup(kp->val);
+            free(norm);
+            return;
+        }
+    t->keys = rb_xrealloc(t->keys, (t->n + 1) * sizeof *t->keys);
+    t->vals = rb_xrealloc(t->vals, (t->n + 1) * sizeof *t->vals);
+    t->klen = rb_xrealloc(t->klen, (t->n + 1) * sizeof *t->klen);
+    t->keys[t->n] = norm;
+    t->klen[t->n] = kl;
+    t->vals[t->n] = rb_xstrdup(kp->val);
+    t->n++;
+}
+
+/* Tables keep their keys normalized (so traditional keys work) and longest first. A key may
+ * hold {{macros}} that expand to every alternative of a `define:`. */
 static rb_status load_table(struct rb_extract_rules *r, const char *path, yaml_document_t *doc,
-                            const char *name, yaml_node_t *map, rb_error *err)
+                            yaml_node_t *defines, const char *name, yaml_node_t *map,
+                            rb_error *err)
 {
     size_t np;
     yaml_node_pair_t *pairs = rb_yaml_pairs(map, &np);
@@ -179,29 +263,38 @@ static rb_status load_table(struct rb_extract_rules *r, const char *path, yaml_d
         ti = ++r->ntables;
     }
     xtable *t = &r->tables[ti - 1];
-    t->keys = rb_xrealloc(t->keys, (t->n + np) * sizeof *t->keys);
-    t->vals = rb_xrealloc(t->vals, (t->n + np) * sizeof *t->vals);
-    t->klen = rb_xrealloc(t->klen, (t->n + np) * sizeof *t->klen);
+    rb_buf prefix;
+    rb_buf_init(&prefix);
+    rb_buf_putc(&prefix, 0);
+    prefix.len = 0;
     for (size_t i = 0; i < np; i++) {
         yaml_node_t *kn = yaml_document_get_node(doc, pairs[i].key);
+        yaml_node_t *vn = yaml_document_get_node(doc, pairs[i].value);
         const char *k = rb_yaml_str(kn);
-        const char *v = rb_yaml_str(yaml_document_get_node(doc, pairs[i].value));
-        if (!k || !v || !*k)
+        const char *v = rb_yaml_str(vn);
+        if (vn && vn->type == YAML_SCALAR_NODE && !v)
+            v = "";
+        if (!k || !v || !*k) {
+            rb_buf_free(&prefix);
             return rb_error_set(err, RB_EGRAMMAR, "extract", path, rb_yaml_line(kn), 1,
                                 "grammar-schema", "table %s: keys and values are strings", name);
-        size_t kl;
-        t->keys[t->n] = rb_normalize_str(k, strlen(k), 1, &kl);
-        t->klen[t->n] = kl;
-        t->vals[t->n] = rb_xstrdup(v);
-        t->n++;
+        }
+        keyput kp = {t, v};
+        rb_status st = expand_key(doc, defines, k, &prefix, put_key, &kp, path,
+                                  rb_yaml_line(kn), err);
+        if (st != RB_OK) {
+            rb_buf_free(&prefix);
+            return st;
+        }
     }
+    rb_buf_free(&prefix);
     /* sort longest first (stable) */
-    size_t *ord = rb_xmalloc(t->n * sizeof *ord);
+    size_t *ord = rb_xmalloc((t->n ? t->n : 1) * sizeof *ord);
     for (size_t i = 0; i < t->n; i++)
         ord[i] = i;
     qsort_r(ord, t->n, sizeof *ord, cmp_len_desc, t);
-    char **k2 = rb_xmalloc(t->n * sizeof *k2), **v2 = rb_xmalloc(t->n * sizeof *v2);
-    size_t *l2 = rb_xmalloc(t->n * sizeof *l2);
+    char **k2 = rb_xmalloc((t->n ? t->n : 1) * sizeof *k2), **v2 = rb_xmalloc((t->n ? t->n : 1) * sizeof *v2);
+    size_t *l2 = rb_xmalloc((t->n ? t->n : 1) * sizeof *l2);
     for (size_t i = 0; i < t->n; i++) {
         k2[i] = t->keys[ord[i]];
         v2[i] = t->vals[ord[i]];
@@ -215,6 +308,54 @@ static rb_status load_table(struct rb_extract_rules *r, const char *path, yaml_d
     t->vals = v2;
     t->klen = l2;
     return RB_OK;
+}
+
+/* {{table:NAME}} in a rule's regex: the keys of table NAME as an alternation, longest first,
+ * so the lexicon is written once (a new meeting name in the table is matched by every rule
+ * that names meetings). Other {{macros}} are left for rb_expand_macros. NULL with err when
+ * the table is unknown. */
+static char *expand_table_refs(const struct rb_extract_rules *r, const char *src,
+                               const char *path, unsigned line, const char *rule, rb_error *err)
+{
+    rb_buf b;
+    rb_buf_init(&b);
+    for (const char *p = src;;) {
+        const char *o = strstr(p, "{{table:");
+        if (!o) {
+            rb_buf_puts(&b, p);
+            break;
+        }
+        const char *c = strstr(o, "}}");
+        if (!c) {
+            rb_buf_puts(&b, p);
+            break;
+        }
+        rb_buf_put(&b, p, (size_t)(o - p));
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)(c - o - 8), o + 8);
+        size_t ti = find_table(r, name);
+        if (!ti) {
+            rb_buf_free(&b);
+            rb_error_set(err, RB_EGRAMMAR, "extract", path, line, 1, "grammar-macro",
+                         "rule %s: {{table:%s}} names no table", rule, name);
+            return NULL;
+        }
+        const xtable *t = &r->tables[ti - 1];
+        rb_buf_puts(&b, "(?:");
+        for (size_t k = 0; k < t->n; k++) {
+            if (k)
+                rb_buf_putc(&b, '|');
+            for (size_t q = 0; q < t->klen[k]; q++) {
+                char ch = t->keys[k][q];
+                if (strchr("\\^$.|?*+()[]{}", ch))
+                    rb_buf_putc(&b, '\\');
+                rb_buf_putc(&b, ch);
+            }
+        }
+        rb_buf_putc(&b, ')');
+        p = c + 2;
+    }
+    return rb_buf_detach(&b);
 }
 
 static int yaml_flag(yaml_document_t *doc, yaml_node_t *map, const char *key)
@@ -247,6 +388,21 @@ static rb_status load_field(struct rb_extract_rules *r, const char *path, yaml_d
     f->range = yaml_flag(doc, spec, "range");
     f->inherit = yaml_flag(doc, spec, "inherit");
     f->required = yaml_flag(doc, spec, "required");
+    f->context = yaml_flag(doc, spec, "context");
+    f->topic = yaml_flag(doc, spec, "topic");
+    yaml_node_t *fb = rb_yaml_get(doc, spec, "implied");
+    if (fb) {
+        /* implied: {from: signer, via: implied_document} */
+        const char *from = rb_yaml_str(rb_yaml_get(doc, fb, "from"));
+        const char *via = rb_yaml_str(rb_yaml_get(doc, fb, "via"));
+        if (!from || !via || !(f->via = find_table(r, via)))
+            return rb_error_set(err, RB_EGRAMMAR, "extract", path, rb_yaml_line(fb), 1,
+                                "grammar-schema",
+                                "rule %s: field %s: `implied:` takes {from: FIELD, via: TABLE} "
+                                "with a known table",
+                                rule, name);
+        f->from = rb_xstrdup(from);
+    }
     const char *grp = rb_yaml_str(rb_yaml_get(doc, spec, "group"));
     if (!f->value && !f->before) {
         f->group = rb_xstrdup(grp ? grp : name);
@@ -270,6 +426,10 @@ static rb_status load_field(struct rb_extract_rules *r, const char *path, yaml_d
             return rb_error_set(err, RB_EGRAMMAR, "extract", path, rb_yaml_line(spec), 1,
                                 "grammar-schema", "rule %s: unknown table '%s'", rule, v);
     }
+    if (f->topic && !f->table)
+        return rb_error_set(err, RB_EGRAMMAR, "extract", path, rb_yaml_line(spec), 1,
+                            "grammar-schema", "rule %s: field %s: `topic:` needs a `table:`",
+                            rule, name);
     if ((v = rb_yaml_str(rb_yaml_get(doc, spec, "strip")))) {
         f->strip = find_table(r, v);
         if (!f->strip)
@@ -438,6 +598,7 @@ static rb_status check_rule_examples(const rb_grammar *g, const xrule *x, yaml_d
                 rb_fact f;
                 memset(&f, 0, sizeof f);
                 apply_fields(g->extract, x, t, 0, ov, &f, NULL, NULL);
+                context_fields(g->extract, x, &f, NULL);
                 m = has_required(x, &f);
                 fact_clear(&f);
                 pos = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
@@ -475,15 +636,15 @@ rb_status rb_extract_add(rb_grammar *g, const char *path, yaml_document_t *doc,
         r->version = rb_xstrdup(ver);
     }
     size_t n;
+    yaml_node_t *defines = rb_yaml_get(doc, root, "define");
     yaml_node_pair_t *tp = rb_yaml_pairs(rb_yaml_get(doc, root, "tables"), &n);
     for (size_t i = 0; i < n; i++) {
         const char *name = rb_yaml_str(yaml_document_get_node(doc, tp[i].key));
-        rb_status st = load_table(r, path, doc, name ? name : "?",
+        rb_status st = load_table(r, path, doc, defines, name ? name : "?",
                                   yaml_document_get_node(doc, tp[i].value), err);
         if (st != RB_OK)
             return st;
     }
-    yaml_node_t *defines = rb_yaml_get(doc, root, "define");
     yaml_node_item_t *dims = rb_yaml_items(rb_yaml_get(doc, root, "dimensions"), &n);
     for (size_t i = 0; i < n; i++) {
         yaml_node_t *dn = yaml_document_get_node(doc, dims[i]);
@@ -534,7 +695,11 @@ rb_status rb_extract_add(rb_grammar *g, const char *path, yaml_document_t *doc,
                     return rb_error_set(err, RB_EGRAMMAR, "extract", path, rb_yaml_line(rn), 1,
                                         "grammar-schema", "rule id %s is a structure pattern's id",
                                         rid);
-            char *src = rb_expand_macros(doc, defines, rx, path, rb_yaml_line(rxn), err);
+            char *src0 = rb_expand_macros(doc, defines, rx, path, rb_yaml_line(rxn), err);
+            if (!src0)
+                return RB_EGRAMMAR;
+            char *src = expand_table_refs(r, src0, path, rb_yaml_line(rxn), rid, err);
+            free(src0);
             if (!src)
                 return RB_EGRAMMAR;
             void *code = rb_regex_compile(src, path, rb_yaml_line(rxn), rb_yaml_col(rxn), rid, err);
@@ -549,6 +714,7 @@ rb_status rb_extract_add(rb_grammar *g, const char *path, yaml_document_t *doc,
             x->code = code;
             x->file = rb_xstrdup(path);
             x->line = rb_yaml_line(rn);
+            x->has_span = rb_regex_has_group(code, "span");
             size_t nf;
             yaml_node_pair_t *fp = rb_yaml_pairs(rb_yaml_get(doc, rn, "fields"), &nf);
             x->f = rb_xcalloc(nf ? nf : 1, sizeof *x->f);
@@ -1155,10 +1321,127 @@ static int group_alt(void *code, const char *spec, const size_t *ov, size_t *gs,
     return -1;
 }
 
-static rb_status run_sentence(const rb_grammar *g, const rb_doc *d, const rb_article *a,
-                              const xtext *x, size_t ss, size_t se, rb_facts *fs,
-                              size_t *last_fact_of_rule, rb_error *err)
+/* The state of one document's extraction. */
+typedef struct xrun {
+    const rb_grammar *g;
+    rb_doc *d;
+    size_t *last;       /* per rule: its latest fact in this paragraph (inherit) */
+    size_t unit_first;  /* the first fact of this article (context) */
+    rb_buf tbuf;        /* paragraph text, reused */
+    size_t *tvo, tvocap; /* its view offsets */
+    const char **topic; /* per table: what the text is about; NULL until asked, "" none */
+} xrun;
+
+/* The key of table t the text is about: the value of most of its mentions in the first 64 KB
+ * of the view (at least 3, and 60 %), or "" (a rulebook of several meetings has none). */
+static const char *doc_topic(xrun *R, size_t ti)
 {
+    if (R->topic[ti])
+        return R->topic[ti];
+    const xtable *t = &R->g->extract->tables[ti];
+    const char *s = R->d->view->text;
+    size_t n = R->d->view->len < 65536 ? R->d->view->len : 65536;
+    const char **val = NULL;
+    size_t *cnt = NULL, nv = 0, total = 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = 0;
+        while (k < t->n && (t->klen[k] > n - i || memcmp(s + i, t->keys[k], t->klen[k]) != 0))
+            k++;
+        if (k == t->n) {
+            i++;
+            continue;
+        }
+        i += t->klen[k];
+        if (!*t->vals[k])
+            continue;
+        size_t j = 0;
+        while (j < nv && strcmp(val[j], t->vals[k]) != 0)
+            j++;
+        if (j == nv) {
+            val = rb_xrealloc(val, (nv + 1) * sizeof *val);
+            cnt = rb_xrealloc(cnt, (nv + 1) * sizeof *cnt);
+            val[nv] = t->vals[k];
+            cnt[nv++] = 0;
+        }
+        cnt[j]++;
+        total++;
+    }
+    R->topic[ti] = "";
+    for (size_t j = 0; j < nv; j++)
+        if (cnt[j] >= 3 && 10 * cnt[j] >= 6 * total)
+            R->topic[ti] = val[j];
+    free(val);
+    free(cnt);
+    return R->topic[ti];
+}
+
+/* Fields after the match: `context` fills an empty one with the value of the latest fact of
+ * the same dimension in the same article (区政府常务会议由…组成。会议一般每月召开两次: the
+ * meeting of the article is the subject of its sentences); `topic` with what the whole text is
+ * about (the minutes of a text on 市长办公会议 are that meeting's); `implied` sets one from
+ * another field when every value of that one maps through a table (a department head signs
+ * only his department's submissions, whatever the sentence calls them). R is NULL when the
+ * grammar's examples are checked (no document). */
+static void context_fields(const struct rb_extract_rules *r, const xrule *x, rb_fact *f,
+                           xrun *R)
+{
+    const rb_facts *fs = R ? R->d->facts : NULL;
+    for (size_t k = 0; k < x->nf; k++) {
+        const xfield *xf = &x->f[k];
+        if (xf->from) {
+            const rb_field *src = rb_fact_field(f, xf->from);
+            const xtable *t = &r->tables[xf->via - 1];
+            const char *vals[16];
+            size_t nv = 0, mapped = 0;
+            for (size_t q = 0; src && q < src->n; q++)
+                for (size_t i = 0; i < t->n; i++)
+                    if (strcmp(t->keys[i], src->items[q]) == 0 && *t->vals[i]) {
+                        if (nv < 16)
+                            vals[nv++] = t->vals[i];
+                        mapped++;
+                        break;
+                    }
+            if (src && src->n && mapped == src->n) {
+                rb_field *o = fact_set(f, xf->name);
+                o->list = xf->all;
+                for (size_t q = 0; q < nv; q++)
+                    field_push(o, vals[q]);
+                continue;
+            }
+        }
+        if (xf->context && fs && fs->n && !rb_fact_field(f, xf->name))
+            for (size_t i = fs->n - 1; i-- > R->unit_first;) {
+                const rb_fact *p = &fs->v[i];
+                const rb_field *pf = rb_fact_field(p, xf->name);
+                if (strcmp(p->dim, f->dim) != 0 || !pf || pf->n == 0)
+                    continue;
+                rb_field *o = fact_set(f, xf->name);
+                for (size_t q = 0; q < pf->n; q++)
+                    field_push(o, pf->items[q]);
+                o->list = pf->list;
+                o->number = pf->number;
+                if (pf->words)
+                    o->words = rb_xstrdup(pf->words);
+                break;
+            }
+        if (xf->topic && R && !rb_fact_field(f, xf->name)) {
+            const char *tp = doc_topic(R, xf->table - 1);
+            if (*tp) {
+                rb_field *o = fact_set(f, xf->name);
+                o->list = xf->all;
+                field_push(o, tp);
+            }
+        }
+    }
+}
+
+static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size_t ss,
+                              size_t se, rb_error *err)
+{
+    const rb_grammar *g = R->g;
+    const rb_doc *d = R->d;
+    rb_facts *fs = R->d->facts;
+    size_t *last_fact_of_rule = R->last;
     const struct rb_extract_rules *r = g->extract;
     size_t ov[2 * 20];
     char *hit_dim = rb_xcalloc(r->ndims ? r->ndims : 1, 1);
@@ -1183,11 +1466,17 @@ static rb_status run_sentence(const rb_grammar *g, const rb_doc *d, const rb_art
             if (m == 0)
                 break;
             size_t ms = ov[0], me = ov[1];
-            rb_fact *f = new_fact(fs, d, a, r->dims[xr->dim].id, xr->id, x, ms, me);
+            /* the fact's words: the match, or its group `span` when the rule names one (the
+             * clause 如有需要可临时召开, not the meeting's name before it) */
+            size_t ts = ms, te = me;
+            if (xr->has_span)
+                rb_regex_group(xr->code, "span", ov, 20, &ts, &te);
+            rb_fact *f = new_fact(fs, d, a, r->dims[xr->dim].id, xr->id, x, ts, te);
             /* `before` fields see the text since the previous match of this rule */
             apply_fields(r, xr, x->s, pos, ov, f, d, x);
             if (last_fact_of_rule[ri] != (size_t)-1)
                 inherit_fields(xr, f, &fs->v[last_fact_of_rule[ri]]);
+            context_fields(r, xr, f, R);
             if (!has_required(xr, f)) { /* not a fact after all: a required field is empty */
                 fact_clear(f);
                 fs->n--;
@@ -1217,20 +1506,17 @@ static rb_status run_sentence(const rb_grammar *g, const rb_doc *d, const rb_art
 
 static const char *const TYPE_ORDER[] = {"plenary", "executive", "office", "briefing",
                                          "special", "other"};
+/* The kinds a meeting's timing can have, each a fact of its own (a meeting held monthly and,
+ * when needed, at any time has two). */
+static const char *const KIND_ORDER[] = {"regular", "relative", "irregular", "as_needed"};
+#define NKINDS 4
 
-static int kind_rank(const char *k)
+static int kind_index(const char *k)
 {
-    if (!k)
-        return 0;
-    if (strcmp(k, "regular") == 0)
-        return 4;
-    if (strcmp(k, "relative") == 0)
-        return 3;
-    if (strcmp(k, "irregular") == 0)
-        return 2;
-    if (strcmp(k, "as_needed") == 0)
-        return 1;
-    return 0;
+    for (int i = 0; k && i < NKINDS; i++)
+        if (strcmp(k, KIND_ORDER[i]) == 0)
+            return i;
+    return -1;
 }
 
 static const xtable *table_named(const struct rb_extract_rules *r, const char *name)
@@ -1241,9 +1527,9 @@ static const xtable *table_named(const struct rb_extract_rules *r, const char *n
 
 typedef struct meeting {
     char *type, *name;
-    const rb_fact *where; /* the fact that locates the meeting */
-    int where_rank;
-    const rb_fact *freq;
+    const rb_fact *set_up; /* the fact that best sets the meeting up (members, convener) */
+    int set_up_rank;
+    const rb_fact *kind[NKINDS]; /* the first fact of each kind of timing */
     const rb_fact *members, *convener;
     const rb_fact *allfreq[8]; /* every regular frequency given, to spot contradictions */
     size_t nallfreq;
@@ -1262,8 +1548,115 @@ static void copy_list(rb_fact *dst, const char *name, const rb_fact *src, const 
         o->words = rb_xstrdup(x->words);
 }
 
-/* Merge the partial meeting facts (institute, members, convener, frequency) into one fact per
- * meeting type, with the frequency normalized per period and per year. */
+/* 每两周, 半个月, 每季度, 每星期一下午 -> the ISO 8601 period and the periods per year, from
+ * the `period_unit` table (one unit: '月: P1M 12'). 每 and a count of units (两, 半, 3) come
+ * first; a fraction of a year is written in months (每半年 = P6M). Returns 0, or -1. */
+static int parse_period(const xtable *units, const char *s, char *iso, size_t isosz, double *py)
+{
+    size_t n = strlen(s);
+    if (n >= 3 && memcmp(s, "每", 3) == 0)
+        s += 3, n -= 3;
+    double count = 1;
+    size_t k = 0;
+    while (k < n) { /* the number: digits or numeral characters, 半 */
+        uint32_t cp;
+        int l = rb_utf8_decode(s + k, n - k, &cp);
+        long dummy;
+        if (!((cp >= '0' && cp <= '9') || cp == '.' || cp == 0x534A /* 半 */ ||
+              (cp >= 0x3007 && rb_numeral_parse(s + k, (size_t)l, &dummy) == 0)))
+            break;
+        k += (size_t)l;
+    }
+    if (k) {
+        if (k == 3 && memcmp(s, "半", 3) == 0)
+            count = 0.5;
+        else if (parse_number(s, k, &count) != 0 || count <= 0)
+            return -1;
+    }
+    s += k, n -= k;
+    if (n >= 3 && memcmp(s, "个", 3) == 0)
+        s += 3, n -= 3;
+    for (size_t i = 0; i < units->n; i++) {
+        if (units->klen[i] > n || memcmp(s, units->keys[i], units->klen[i]) != 0)
+            continue;
+        double mult = 0, per = 0;
+        char u = 0;
+        if (sscanf(units->vals[i], "P%lf%c %lf", &mult, &u, &per) != 3 || mult <= 0 || per <= 0)
+            return -1;
+        double amount = mult * count;
+        if (u == 'Y' && amount != (double)(long)amount) {
+            amount *= 12;
+            u = 'M';
+        }
+        snprintf(iso, isosz, "P%g%c", amount, u);
+        *py = per / count;
+        return 0;
+    }
+    return -1;
+}
+
+static void meeting_fact_set_frequency(const struct rb_extract_rules *r, rb_fact *f,
+                                       const rb_fact *q, const meeting *M)
+{
+    const char *kind = q ? rb_fact_str(q, "kind") : "unstated";
+    set_str_field(f, "kind", kind ? kind : "unstated", 0);
+    char val[128] = "";
+    if (q && rb_fact_str(q, "hedge"))
+        set_str_field(f, "hedge", rb_fact_str(q, "hedge"), 0);
+    if (q && rb_fact_str(q, "relative_to")) {
+        set_str_field(f, "relative_to", rb_fact_str(q, "relative_to"), 0);
+        set_str_field(f, "when", rb_fact_str(q, "when"), 0);
+    }
+    const char *cnt = q ? rb_fact_str(q, "count") : NULL;
+    const char *per = q ? rb_fact_str(q, "period") : NULL;
+    const xtable *units = table_named(r, "period_unit");
+    char iso[32] = "";
+    double py = 0;
+    if (cnt && per && units && parse_period(units, per, iso, sizeof iso, &py) == 0) {
+        double a = 0, b = 0;
+        if (sscanf(cnt, "%lf-%lf", &a, &b) != 2)
+            b = a = atof(cnt);
+        set_num_field(f, "count_min", a);
+        set_num_field(f, "count_max", b);
+        set_str_field(f, "period", iso, 0);
+        set_num_field(f, "per_year_min", a * py);
+        set_num_field(f, "per_year_max", b * py);
+        if (a == b)
+            snprintf(val, sizeof val, "%g per %s = %g/yr", a, iso, a * py);
+        else
+            snprintf(val, sizeof val, "%g-%g per %s = %g-%g/yr", a, b, iso, a * py, b * py);
+    } else if (kind && strcmp(kind, "relative") == 0) {
+        snprintf(val, sizeof val, "relative: %s %s",
+                 rb_fact_str(q, "when") ? rb_fact_str(q, "when") : "",
+                 rb_fact_str(q, "relative_to") ? rb_fact_str(q, "relative_to") : "");
+    } else {
+        snprintf(val, sizeof val, "%s", kind ? kind : "unstated");
+    }
+    f->value = rb_xstrdup(val);
+    if (!kind || strcmp(kind, "regular") != 0)
+        return;
+    /* a second regular frequency that says something else */
+    for (size_t k = 0; k < M->nallfreq; k++) {
+        const rb_fact *o = M->allfreq[k];
+        if (o == q)
+            continue;
+        const char *oc = rb_fact_str(o, "count"), *op = rb_fact_str(o, "period");
+        if (oc && op && cnt && per && strcmp(oc, cnt) == 0 && strcmp(op, per) == 0)
+            continue;
+        char c[256];
+        snprintf(c, sizeof c, "%s%s次 in article %ld (line %u)", op ? op : "?", oc ? oc : "?",
+                 o->article, o->line);
+        rb_field *x = (rb_field *)rb_fact_field(f, "conflict");
+        if (!x)
+            x = fact_set(f, "conflict");
+        field_push(x, c);
+        x->list = 1;
+    }
+}
+
+/* Merge the partial meeting facts (members, convener, timings) into facts per meeting type:
+ * one for each kind of timing the text gives it, or one `unstated` when it only sets the
+ * meeting up (members, convener). A bare list of meeting types (实行…会议制度) gives none. */
 static void merge_meetings(const struct rb_extract_rules *r, rb_facts *fs)
 {
     meeting *m = NULL;
@@ -1275,7 +1668,7 @@ static void merge_meetings(const struct rb_extract_rules *r, rb_facts *fs)
         const char *role = rb_fact_str(f, "role");
         const rb_field *types = rb_fact_field(f, "type");
         const rb_field *names = rb_fact_field(f, "name");
-        if (!types || !role)
+        if (!types || !role || strcmp(role, "institute") == 0)
             continue;
         for (size_t k = 0; k < types->n; k++) {
             const char *type = types->items[k];
@@ -1295,109 +1688,74 @@ static void merge_meetings(const struct rb_extract_rules *r, rb_facts *fs)
                 nm++;
             }
             meeting *M = &m[j];
-            int rank = strcmp(role, "frequency") == 0 ? 3 : strcmp(role, "institute") == 0 ? 1 : 2;
             if (strcmp(role, "frequency") == 0) {
                 const char *k1 = rb_fact_str(f, "kind");
-                if (k1 && strcmp(k1, "regular") == 0 && M->nallfreq < 8)
+                int ki = kind_index(k1);
+                if (ki == 0 && M->nallfreq < 8)
                     M->allfreq[M->nallfreq++] = f;
-                if (!M->freq || kind_rank(k1) > kind_rank(rb_fact_str(M->freq, "kind")))
-                    M->freq = f;
-            } else if (strcmp(role, "members") == 0 && !M->members) {
-                M->members = f;
-            } else if (strcmp(role, "convener") == 0 && !M->convener) {
-                M->convener = f;
-            }
-            if (rank > M->where_rank || (rank == 3 && M->freq == f)) {
-                M->where = f;
-                M->where_rank = rank;
-                if (strcmp(role, "institute") != 0 && names && k < names->n &&
-                    strcmp(M->type, "other") != 0) {
-                    free(M->name);
-                    M->name = rb_xstrdup(names->items[k]);
+                if (ki >= 0 && !M->kind[ki]) {
+                    M->kind[ki] = f;
+                    if (strcmp(M->type, "other") != 0 && names && k < names->n &&
+                        (ki == 0 || !M->kind[0])) {
+                        free(M->name);
+                        M->name = rb_xstrdup(names->items[k]);
+                    }
+                }
+            } else {
+                /* where the meeting is set up: its members, then its convener, then a clause
+                 * naming the head's powers (市长召集和主持全体会议) */
+                int rank = strcmp(role, "members") == 0 ? 3 : strcmp(role, "convener") == 0 ? 2 : 1;
+                if (rank == 3 && !M->members)
+                    M->members = f;
+                else if (rank < 3 && !M->convener)
+                    M->convener = f;
+                if (rank > M->set_up_rank) {
+                    M->set_up = f;
+                    M->set_up_rank = rank;
+                    int timed = 0;
+                    for (int q = 0; q < NKINDS; q++)
+                        timed |= M->kind[q] != NULL;
+                    if (!timed && names && k < names->n && strcmp(M->type, "other") != 0) {
+                        free(M->name);
+                        M->name = rb_xstrdup(names->items[k]);
+                    }
                 }
             }
         }
     }
-    /* build the merged facts, in the canonical type order */
+    /* the merged facts, in the canonical type order */
     rb_facts out = {0};
-    const xtable *period = table_named(r, "period");
     for (size_t t = 0; t < sizeof TYPE_ORDER / sizeof TYPE_ORDER[0]; t++)
         for (size_t j = 0; j < nm; j++) {
             meeting *M = &m[j];
-            if (strcmp(M->type, TYPE_ORDER[t]) != 0 || !M->where)
+            if (strcmp(M->type, TYPE_ORDER[t]) != 0)
                 continue;
-            const rb_fact *w = M->where;
-            rb_fact *f = facts_push(&out);
-            f->dim = rb_xstrdup("meetings");
-            f->rule = rb_xstrdup(w->rule);
-            f->article = w->article;
-            f->eid = rb_xstrdup(w->eid);
-            f->line = w->line;
-            f->col = w->col;
-            f->text = rb_xstrdup(w->text);
-            f->norm = rb_xstrdup(w->norm);
-            set_str_field(f, "type", M->type, 0);
-            set_str_field(f, "name", M->name, 0);
-            copy_list(f, "members", M->members, "members");
-            copy_list(f, "convener", M->convener, "convener");
-            const rb_fact *q = M->freq;
-            const char *kind = q ? rb_fact_str(q, "kind") : "unstated";
-            set_str_field(f, "kind", kind ? kind : "unstated", 0);
-            char val[128] = "";
-            if (q && rb_fact_str(q, "hedge"))
-                set_str_field(f, "hedge", rb_fact_str(q, "hedge"), 0);
-            if (q && rb_fact_str(q, "relative_to")) {
-                set_str_field(f, "relative_to", rb_fact_str(q, "relative_to"), 0);
-                set_str_field(f, "when", rb_fact_str(q, "when"), 0);
-            }
-            const char *cnt = q ? rb_fact_str(q, "count") : NULL;
-            const char *per = q ? rb_fact_str(q, "period") : NULL;
-            const char *pv = per && period ? table_lookup(period, per, strlen(per)) : NULL;
-            /* exact period keys take precedence over contained ones (每半年 over 半年) */
-            if (per && period)
-                for (size_t k = 0; k < period->n; k++)
-                    if (strcmp(period->keys[k], per) == 0)
-                        pv = period->vals[k];
-            if (cnt && pv) {
-                double a = 0, b = 0;
-                if (sscanf(cnt, "%lf-%lf", &a, &b) != 2)
-                    b = a = atof(cnt);
-                char iso[32] = "";
-                double py = 0;
-                sscanf(pv, "%31s %lf", iso, &py);
-                set_num_field(f, "count_min", a);
-                set_num_field(f, "count_max", b);
-                set_str_field(f, "period", iso, 0);
-                set_num_field(f, "per_year_min", a * py);
-                set_num_field(f, "per_year_max", b * py);
-                if (a == b)
-                    snprintf(val, sizeof val, "%g per %s = %g/yr", a, iso, a * py);
-                else
-                    snprintf(val, sizeof val, "%g-%g per %s = %g-%g/yr", a, b, iso, a * py,
-                             b * py);
-            } else if (strcmp(kind, "relative") == 0) {
-                snprintf(val, sizeof val, "relative: %s %s", rb_fact_str(q, "when") ? rb_fact_str(q, "when") : "",
-                         rb_fact_str(q, "relative_to") ? rb_fact_str(q, "relative_to") : "");
-            } else {
-                snprintf(val, sizeof val, "%s", kind);
-            }
-            f->value = rb_xstrdup(val);
-            /* a second regular frequency that says something else */
-            for (size_t k = 0; q && k < M->nallfreq; k++) {
-                const rb_fact *o = M->allfreq[k];
-                if (o == q)
+            for (int q = -1; q < NKINDS; q++) {
+                const rb_fact *w = q < 0 ? NULL : M->kind[q];
+                if (q < 0) { /* unstated: only when no timing at all */
+                    int timed = 0;
+                    for (int z = 0; z < NKINDS; z++)
+                        timed |= M->kind[z] != NULL;
+                    if (timed || !M->set_up)
+                        continue;
+                } else if (!w) {
                     continue;
-                const char *oc = rb_fact_str(o, "count"), *op = rb_fact_str(o, "period");
-                if (oc && op && cnt && per && strcmp(oc, cnt) == 0 && strcmp(op, per) == 0)
-                    continue;
-                char c[256];
-                snprintf(c, sizeof c, "%s%s次 in article %ld (line %u)", op ? op : "?",
-                         oc ? oc : "?", o->article, o->line);
-                rb_field *x = (rb_field *)rb_fact_field(f, "conflict");
-                if (!x)
-                    x = fact_set(f, "conflict");
-                field_push(x, c);
-                x->list = 1;
+                }
+                const rb_fact *at = w ? w : M->set_up;
+                rb_fact *f = facts_push(&out);
+                f->dim = rb_xstrdup("meetings");
+                f->rule = rb_xstrdup(at->rule);
+                f->article = at->article;
+                f->eid = rb_xstrdup(at->eid);
+                f->line = at->line;
+                f->col = at->col;
+                f->text = rb_xstrdup(at->text);
+                f->norm = rb_xstrdup(at->norm);
+                set_str_field(f, "type", M->type, 0);
+                set_str_field(f, "name", M->name, 0);
+                copy_list(f, "members", M->members, "members");
+                copy_list(f, "convener", M->convener, "convener");
+                meeting_fact_set_frequency(r, f, w, M);
             }
         }
     for (size_t j = 0; j < nm; j++) {
@@ -1467,8 +1825,10 @@ static void summarize(rb_fact *f)
         if (rb_fact_str(f, "written"))
             rb_buf_puts(&b, ", in writing");
     } else if (strcmp(f->dim, "deadlines") == 0) {
-        rb_buf_printf(&b, "%s %s %s", rb_fact_str(f, "bound"), rb_fact_str(f, "amount"),
-                      rb_fact_str(f, "unit"));
+        rb_buf_printf(&b, "%s %s", rb_fact_str(f, "bound"), rb_fact_str(f, "amount"));
+        if (rb_fact_str(f, "amount_max"))
+            rb_buf_printf(&b, "-%s", rb_fact_str(f, "amount_max"));
+        rb_buf_printf(&b, " %s", rb_fact_str(f, "unit"));
         if (rb_fact_str(f, "trigger"))
             rb_buf_printf(&b, " from %s", rb_fact_str(f, "trigger"));
     } else {
@@ -1483,15 +1843,15 @@ static void summarize(rb_fact *f)
 }
 
 /* The rules over one article's paragraphs (or the continuation's, or a chapter's intro). */
-static rb_status extract_unit(const rb_grammar *g, rb_doc *d, const rb_article *a, size_t *last,
-                              rb_buf *tbuf, size_t **tvo, size_t *tvocap, rb_error *err)
+static rb_status extract_unit(xrun *R, const rb_article *a, rb_error *err)
 {
-    const struct rb_extract_rules *r = g->extract;
+    const struct rb_extract_rules *r = R->g->extract;
+    R->unit_first = R->d->facts->n; /* the facts of this article, for `context` */
     for (size_t bi = 0; bi < a->nblocks;) {
         xtext x;
-        bi = block_text(d, a, bi, &x, tbuf, tvo, tvocap);
+        bi = block_text(R->d, a, bi, &x, &R->tbuf, &R->tvo, &R->tvocap);
         for (size_t k = 0; k < r->nrules; k++)
-            last[k] = (size_t)-1; /* inheritance stays inside a paragraph */
+            R->last[k] = (size_t)-1; /* inheritance stays inside a paragraph */
         size_t ss = 0;
         for (size_t i = 0; i <= x.n;) {
             size_t sl = 0;
@@ -1501,7 +1861,7 @@ static rb_status extract_unit(const rb_grammar *g, rb_doc *d, const rb_article *
             if (i == x.n || is_sentence_end(x.s, x.n, i, &sl)) {
                 size_t se = i == x.n ? x.n : i + sl;
                 if (se > ss) {
-                    rb_status st = run_sentence(g, d, a, &x, ss, se, d->facts, last, err);
+                    rb_status st = run_sentence(R, a, &x, ss, se, err);
                     if (st != RB_OK)
                         return st;
                 }
@@ -1537,27 +1897,31 @@ rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_error *err)
     const struct rb_extract_rules *r = g->extract;
     if (!r || r->nrules == 0)
         return RB_OK;
-    size_t *last = rb_xmalloc(r->nrules * sizeof *last);
-    rb_buf tbuf; /* paragraph text and view offsets, reused */
-    rb_buf_init(&tbuf);
-    size_t *tvo = NULL, tvocap = 0;
+    xrun R;
+    memset(&R, 0, sizeof R);
+    R.g = g;
+    R.d = d;
+    R.last = rb_xmalloc(r->nrules * sizeof *R.last);
+    R.topic = rb_xcalloc(r->ntables + 1, sizeof *R.topic);
+    rb_buf_init(&R.tbuf);
     rb_status st = RB_OK;
     if (d->cont)
-        st = extract_unit(g, d, d->cont, last, &tbuf, &tvo, &tvocap, err);
+        st = extract_unit(&R, d->cont, err);
     size_t next_ch = 0; /* chapters whose intro is done */
     for (size_t ai = 0; ai <= d->narticles && st == RB_OK; ai++) {
         long upto = ai < d->narticles ? d->articles[ai].chapter : (long)d->nchapters - 1;
         for (; st == RB_OK && (long)next_ch <= upto; next_ch++)
             if (d->chapters[next_ch].nintro) {
                 rb_article in = chapter_intro(&d->chapters[next_ch]);
-                st = extract_unit(g, d, &in, last, &tbuf, &tvo, &tvocap, err);
+                st = extract_unit(&R, &in, err);
             }
         if (ai < d->narticles && st == RB_OK)
-            st = extract_unit(g, d, &d->articles[ai], last, &tbuf, &tvo, &tvocap, err);
+            st = extract_unit(&R, &d->articles[ai], err);
     }
-    free(last);
-    rb_buf_free(&tbuf);
-    free(tvo);
+    free(R.last);
+    free(R.topic);
+    rb_buf_free(&R.tbuf);
+    free(R.tvo);
     if (st != RB_OK)
         return st;
     merge_meetings(r, d->facts);

@@ -162,6 +162,11 @@ char *rb_expand_macros(yaml_document_t *doc, yaml_node_t *defines, const char *s
             nl = sizeof name - 1;
         memcpy(name, o + 2, nl);
         name[nl] = 0;
+        if (strncmp(name, "table:", 6) == 0) { /* a table's keys: expanded by extract.c */
+            rb_buf_put(&b, o, (size_t)(c + 2 - o));
+            p = c + 2;
+            continue;
+        }
         const char *val = rb_yaml_str(rb_yaml_get(doc, defines, name));
         if (!val) {
             rb_buf_free(&b);

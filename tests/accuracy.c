@@ -9,8 +9,9 @@
  *   signing    by document, signer role and, for minutes, the meeting;
  *   leave      by occasion and approver role;
  *   deadlines  by amount and unit.
- * A fact that names several signers, documents or approvers (由市长或常务副市长签发) stands for
- * one row per combination, as the gold writes it. A gold row matches one such unit; a unit
+ * A fact that names several signers, documents or approvers (由市长或常务副市长签发), or a leave
+ * rule for several askers (副市长、秘书长外出…向市长报告), stands for one row per combination,
+ * as the gold writes it. A gold row matches one such unit; a unit
  * that matches no row counts against precision.
  *
  * Prints precision and recall per dimension, the texts that gave no output, and (with -v)
@@ -100,13 +101,16 @@ static void fact_units(const rb_fact *f, units *u)
                 }
             }
     } else if (strcmp(f->dim, "leave") == 0) {
-        size_t na = items(f, "approver", &a);
-        for (size_t i = 0; i < na; i++) {
-            unit *x = push(u);
-            snprintf(x->key, sizeof x->key, "%s|%s", s0(rb_fact_str(f, "occasion")), s0(a[i]));
-            x->text = f->text;
-            x->article = f->article;
-        }
+        /* one row per asker and approver, as the gold writes them (who is not compared) */
+        size_t na = items(f, "approver", &a), nw = items(f, "who", &b);
+        for (size_t w = 0; w < nw; w++)
+            for (size_t i = 0; i < na; i++) {
+                unit *x = push(u);
+                snprintf(x->key, sizeof x->key, "%s|%s", s0(rb_fact_str(f, "occasion")),
+                         s0(a[i]));
+                x->text = f->text;
+                x->article = f->article;
+            }
     } else if (strcmp(f->dim, "deadlines") == 0) {
         unit *x = push(u);
         double amount = num(f, "amount");
