@@ -246,8 +246,8 @@ static int continues(const parser *P, const lineinfo *L)
     case L_CHAPTER:
         return P->last_chapter < 0 ? 1 : L->ordinal == P->last_chapter + 1;
     case L_ARTICLE:
-        if (P->last_article < 0)
-            return L->pat->level == 1; /* the first: only the 第一条 style, never 一、 */
+        if (P->last_article < 0) /* the first: the 第一条 style, or an article one */
+            return L->pat->level == 1 || L->ordinal == 1;
         return L->pat == P->last_article_pat && L->ordinal == P->last_article + 1;
     case L_POINT:
         return P->last_article >= 0 && L->ordinal == P->last_point + 1;
