@@ -43,6 +43,7 @@ OUT_CHECK := out/check.txt out/check.sarif
 GRAMMAR := $(wildcard grammar/*.yaml)
 
 OPENCC_DIR ?= /usr/share/opencc
+JIEBA_DICT ?= /usr/lib/python3/dist-packages/jieba/dict.txt
 OPENCC_DICTS := TSCharacters STCharacters TWVariantsRev TWPhrasesRev TWVariantsRevPhrases TSPhrases
 
 .PHONY: all build test asan accuracy test-html revision-check bench fuzz valgrind out accept deps-build deps-test install uninstall clean
@@ -71,15 +72,18 @@ $(B)/tables.c: $(B)/gentables | $(B)/.deps-build
 	for d in $(OPENCC_DICTS); do \
 	  opencc_dict -i $(OPENCC_DIR)/$$d.ocd2 -o $(B)/opencc/$$d.txt -f ocd2 -t text || exit 1; \
 	done
-	$(B)/gentables $(B)/opencc $@
+	$(B)/gentables $(B)/opencc $@ $(JIEBA_DICT)
 
 # ---- the character-bigram lexicon of the junk detector, from jieba's word list
-JIEBA_DICT ?= /usr/lib/python3/dist-packages/jieba/dict.txt
 $(B)/genlexicon: tools/genlexicon.c | $(B)/.deps-build
 	$(CC) -O2 -std=c11 $(WARN) -o $@ $<
 
-$(B)/lexicon.c: $(B)/genlexicon | $(B)/.deps-build
-	$(B)/genlexicon $(JIEBA_DICT) $@
+# the reference of clean government prose: the clean simplified corpora (check and the view read
+# a file against it, never against the other files of a run)
+REFERENCE_TEXTS := corpora/urumqi-2018.txt corpora/erenhot-2013.txt corpora/wuhan-2018.txt \
+	corpora/wujin-2021.txt
+$(B)/lexicon.c: $(B)/genlexicon $(REFERENCE_TEXTS) | $(B)/.deps-build
+	$(B)/genlexicon $(JIEBA_DICT) $@ $(REFERENCE_TEXTS)
 
 $(B)/%.o: $(B)/%.c
 	$(CC) -O1 -c -o $@ $<

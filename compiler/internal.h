@@ -99,6 +99,14 @@ size_t rb_xml_unpicture(char *s, size_t n);
 /* Facts as meta/analysis (extract.c). */
 void rb_akn_write_analysis(rb_xw *w, const rb_doc *d);
 
+/* ---- the reference (reference.c, data from tools/genlexicon.c) ---------------------------- */
+
+/* Is the character bigram a,b inside some word of jieba's list? */
+int rb_lex_has(uint32_t a, uint32_t b);
+/* How often the bigram a,b, or the character c, occurs in the clean reference texts. */
+size_t rb_ref_bigram(uint32_t a, uint32_t b);
+size_t rb_ref_char(uint32_t c);
+
 /* ---- character diff (chardiff.c) ----------------------------------------------------------- */
 
 typedef enum rb_edit_op { RB_EQ = 0, RB_DEL, RB_INS } rb_edit_op;

@@ -7,7 +7,7 @@
  * traditional, OpenCC's Taiwan phrases (檔案->文件, 程式->程序) are applied first, longest
  * match. Tables are generated at build time (tools/gentables.c), so this is a table lookup
  * per character. The map holds an entry only where the byte lengths diverge. */
-#include "rulebook.h"
+#include "internal.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -20,14 +20,10 @@ extern const char *const rb_phrase_from[];
 extern const char *const rb_phrase_to[];
 extern const unsigned char rb_phrase_tw[];
 extern const size_t rb_nphrases;
-
-/* Words only Taiwan phrasing uses for what mainland texts say otherwise (互联网, 优化, 程序,
- * 信息, 软件, 数字, 智能, 宏观). A traditional text with two of them was machine-converted with
- * Taiwan phrasing (s2twp) and gets OpenCC's Taiwan phrase table back (檔案 -> 文件); one without
- * them does not, because that table also turns everyday 核心, 執行, 互動 into the computing terms
- * 内核, 运行, 交互. */
-static const char *const TW_MARKERS[] = {"網際網路", "最佳化", "程式", "資訊", "軟體", "硬體",
-                                         "數位", "智慧型", "巨觀", "預設", "網路", "介面"};
+extern const long rb_phrase_freq_from[], rb_phrase_freq_to[];
+extern const char *const rb_twctx_word[];
+extern const long rb_twctx_freq[];
+extern const size_t rb_ntwctx;
 
 #define F_TRAD (1u << 24)
 #define F_SIMP (1u << 25)
@@ -99,16 +95,207 @@ static void ph_init(void)
     free(order);
 }
 
-/* Longest phrase starting at s (Taiwan phrases only when tw); its index or -1. */
-static long phrase_at(const char *s, size_t n, uint32_t cp, int tw)
+/* Which Taiwan phrases a document reverses, and where (see tw_reverse). */
+typedef struct twstate {
+    const char *base;    /* the source text */
+    unsigned char *gate; /* per phrase: the document gives it its Taiwan reading */
+} twstate;
+
+static int tw_reverse(const twstate *tw, long p, size_t at);
+
+/* Longest phrase starting at base[at] (s == base + at); Taiwan phrases only when tw is given
+ * and reverses them there. Its index or -1. */
+static long phrase_at(const char *s, size_t n, uint32_t cp, const twstate *tw, size_t at)
 {
     for (uint16_t i = ph.head[cp % PH_BUCKETS]; i != 0xFFFF; i = ph.next[i]) {
         if (ph.first[i] != cp || ph.flen[i] > n || (rb_phrase_tw[i] && !tw))
             continue;
-        if (memcmp(s, rb_phrase_from[i], ph.flen[i]) == 0)
-            return i;
+        if (memcmp(s, rb_phrase_from[i], ph.flen[i]) != 0)
+            continue;
+        if (rb_phrase_tw[i] && !tw_reverse(tw, i, at))
+            continue; /* keep the Taiwan words: a shorter phrase may still apply */
+        return i;
     }
     return -1;
+}
+
+/* ---- the evidence for reversing a Taiwan phrase ----------------------------------------------
+
+   s2twp writes 文件 as 檔案, 程序 as 程式, 权限 as 許可權, but a plain s2t copy keeps 档案, 程式
+   and 核心 of its mainland original, and both are traditional. A Taiwan phrase is reversed
+   only where the evidence says the mainland reading is the likely one:
+   - the document: it gives the Taiwan reading and (almost) never the mainland one (a copy that
+     says 程序 ten times and 程式 once was not converted with Taiwan phrasing);
+   - the neighbours: the most frequent jieba word around the phrase in either reading (档案馆
+     keeps 檔案) decides;
+   - else the register: which reading the reference government prose uses (效能 and 设定 there,
+     not 性能 and 设置), then how often it joins each reading to its neighbours;
+   - without either, how common each reading is as a mainland word: the Taiwan one must be
+     rarer by three times (程式 197 against 程序 5610; not 核心 4919 against 内核 178). */
+
+static long twctx_freq(const char *w, size_t n)
+{
+    size_t lo = 0, hi = rb_ntwctx;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strncmp(rb_twctx_word[mid], w, n);
+        if (c == 0 && rb_twctx_word[mid][n] != 0)
+            c = 1;
+        if (c < 0)
+            lo = mid + 1;
+        else if (c > 0)
+            hi = mid;
+        else
+            return rb_twctx_freq[mid];
+    }
+    return 0;
+}
+
+
+/* Up to k code points of the source before at (left) or from at on (right), folded to
+ * simplified characters, into out; returns the byte length. */
+static size_t neighbours(const char *base, size_t at, size_t end, int left, int k, char *out)
+{
+    uint32_t cps[4];
+    int nc = 0;
+    size_t i = at;
+    while (nc < k) {
+        uint32_t cp;
+        if (left) {
+            if (i == 0)
+                break;
+            size_t j = i - 1;
+            while (j > 0 && ((unsigned char)base[j] & 0xC0) == 0x80)
+                j--;
+            rb_utf8_decode(base + j, i - j, &cp);
+            i = j;
+        } else {
+            if (i >= end)
+                break;
+            i += (size_t)rb_utf8_decode(base + i, end - i, &cp);
+        }
+        if (cp < 0x3400)
+            break; /* words do not cross punctuation or line ends */
+        uint32_t e = fold_entry(cp);
+        uint32_t t = e & 0x1FFFFFu;
+        cps[nc++] = (e & (1u << 26)) || !t ? cp : t;
+    }
+    size_t o = 0;
+    for (int q = 0; q < nc; q++) {
+        uint32_t c = cps[left ? nc - 1 - q : q];
+        o += (size_t)rb_utf8_encode(c, out + o);
+    }
+    return o;
+}
+
+/* The most frequent jieba word that holds reading r (r bytes) with some of its neighbours. */
+static long context_freq(const char *l, size_t ll, const char *r, size_t rl, const char *rt,
+                         size_t rtl)
+{
+    char buf[64];
+    long best = 0;
+    /* every start in the left neighbours, every end in the right ones, not both empty */
+    for (size_t a = 0; a <= ll; a++) {
+        if (a < ll && ((unsigned char)l[a] & 0xC0) == 0x80)
+            continue;
+        for (size_t z = 0; z <= rtl; z++) {
+            if (z < rtl && z > 0 && ((unsigned char)rt[z] & 0xC0) == 0x80)
+                continue;
+            if (a == ll && z == 0)
+                continue;
+            size_t n = (ll - a) + rl + z;
+            if (n > sizeof buf)
+                continue;
+            memcpy(buf, l + a, ll - a);
+            memcpy(buf + (ll - a), r, rl);
+            memcpy(buf + (ll - a) + rl, rt, z);
+            long f = twctx_freq(buf, n);
+            if (f > best)
+                best = f;
+        }
+    }
+    return best;
+}
+
+/* The first or last code point of s[0..n). */
+static uint32_t edge_cp(const char *s, size_t n, int last)
+{
+    uint32_t cp = 0;
+    if (!n)
+        return 0;
+    size_t i = 0;
+    if (last) {
+        i = n - 1;
+        while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+            i--;
+    }
+    rb_utf8_decode(s + i, n - i, &cp);
+    return cp;
+}
+
+/* How often the reference government prose says reading x: the count of its rarest character
+ * bigram (a chain is as plausible as its weakest link); -1 for a single character. */
+static long register_count(const char *x, size_t n)
+{
+    long best = -1;
+    uint32_t prev = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        i += (size_t)rb_utf8_decode(x + i, n - i, &cp);
+        if (prev) {
+            long c = (long)rb_ref_bigram(prev, cp);
+            if (best < 0 || c < best)
+                best = c;
+        }
+        prev = cp;
+    }
+    return best;
+}
+
+/* How often the reference prose joins reading x to its left and right neighbours. */
+static size_t join_count(const char *l, size_t ll, const char *x, size_t xl, const char *r,
+                         size_t rl)
+{
+    size_t c = 0;
+    if (ll)
+        c += rb_ref_bigram(edge_cp(l, ll, 1), edge_cp(x, xl, 0));
+    if (rl)
+        c += rb_ref_bigram(edge_cp(x, xl, 1), edge_cp(r, rl, 0));
+    return c;
+}
+
+static int tw_reverse(const twstate *tw, long p, size_t at)
+{
+    if (!tw->gate || !tw->gate[p])
+        return 0;
+    char l[16], r[16], ts[64];
+    size_t end = at + ph.flen[p];
+    size_t ll = neighbours(tw->base, at, at, 1, 3, l);
+    size_t rl = neighbours(tw->base, end, end + 12, 0, 3, r);
+    /* the Taiwan phrase in simplified characters */
+    size_t tl = 0;
+    for (size_t i = 0; i < ph.flen[p] && tl + 4 < sizeof ts;) {
+        uint32_t cp;
+        i += (size_t)rb_utf8_decode(rb_phrase_from[p] + i, ph.flen[p] - i, &cp);
+        uint32_t e = fold_entry(cp), t = e & 0x1FFFFFu;
+        tl += (size_t)rb_utf8_encode((e & (1u << 26)) || !t ? cp : t, ts + tl);
+    }
+    long ct = context_freq(l, ll, ts, tl, r, rl);
+    long cm = context_freq(l, ll, rb_phrase_to[p], ph.tlen[p], r, rl);
+    if (ct != cm)
+        return cm > ct;
+    /* no word decides: which reading government prose uses (效能 against 性能, 设定 against
+     * 设置: jieba's general frequencies say otherwise) */
+    long rt = register_count(ts, tl), rm = register_count(rb_phrase_to[p], ph.tlen[p]);
+    if (rt >= 0 && rm >= 0 && rt != rm)
+        return rm > rt;
+    /* no word decides: how government prose joins each reading to its neighbours (提高政府效能,
+     * 不得设定行政许可, 规范性文件) */
+    size_t gt = join_count(l, ll, ts, tl, r, rl);
+    size_t gm = join_count(l, ll, rb_phrase_to[p], ph.tlen[p], r, rl);
+    if (gt != gm)
+        return gm > gt;
+    return rb_phrase_freq_to[p] >= 3 * rb_phrase_freq_from[p];
 }
 
 typedef struct mapbuf {
@@ -167,7 +354,7 @@ static inline void out_put(rb_buf *out, const char *p, size_t n)
 /* The core fold. s must be valid UTF-8. trad: 0 characters only, 1 with OpenCC's traditional
  * phrases, 2 with the Taiwan phrases too. When m is non-NULL, entries are pushed wherever
  * orig - view changes. Unchanged characters are copied in runs. */
-static void fold(const char *s, size_t n, int trad, rb_buf *out, mapbuf *m)
+static void fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf *out, mapbuf *m)
 {
     const unsigned char *u = (const unsigned char *)s;
     int64_t delta = 0;
@@ -186,7 +373,7 @@ static void fold(const char *s, size_t n, int trad, rb_buf *out, mapbuf *m)
         uint32_t e = 0;
         if (c != '\r') {
             if (trad)
-                p = phrase_at(s + i, n - i, cp, trad > 1);
+                p = phrase_at(s + i, n - i, cp, trad > 1 ? tw : NULL, i);
             if (p < 0) {
                 e = fold_entry(cp);
                 if (!(e & (F_DELETE | F_MULTI | F_TARGET)) || (!trad && (e & F_AMBIG))) {
@@ -286,6 +473,109 @@ static size_t view_from_orig(const rb_view *v, size_t orig)
     return r < 0 ? 0 : (size_t)r > v->len ? v->len : (size_t)r;
 }
 
+/* The mainland readings of the Taiwan phrases, by first code point (tw_gate counts them). */
+static struct {
+    uint16_t head[PH_BUCKETS];
+    uint16_t *next;
+    uint32_t *first;
+} mr;
+static pthread_once_t mr_once = PTHREAD_ONCE_INIT;
+
+static void mr_init(void)
+{
+    pthread_once(&ph_once, ph_init);
+    mr.next = rb_xcalloc(rb_nphrases + 1, sizeof *mr.next);
+    mr.first = rb_xcalloc(rb_nphrases + 1, sizeof *mr.first);
+    for (size_t i = 0; i < PH_BUCKETS; i++)
+        mr.head[i] = 0xFFFF;
+    for (size_t i = 0; i < rb_nphrases; i++) {
+        if (!rb_phrase_tw[i] || !ph.tlen[i])
+            continue;
+        rb_utf8_decode(rb_phrase_to[i], ph.tlen[i], &mr.first[i]);
+        size_t b = mr.first[i] % PH_BUCKETS;
+        mr.next[i] = mr.head[b];
+        mr.head[b] = (uint16_t)i;
+    }
+}
+
+/* A phrase whose Taiwan reading is rare as a mainland word (程式 against 程序): where a text
+ * shows it, Taiwan phrasing is likely; where it shows the mainland reading, it is not. */
+static int discriminating(size_t p)
+{
+    return rb_phrase_freq_to[p] >= 3 * rb_phrase_freq_from[p];
+}
+
+/* Was this traditional text converted with Taiwan phrasing (s2twp), and which of its phrases
+ * does it give in their Taiwan reading? Evidence, not a list of marker words: over the phrases
+ * whose Taiwan reading is rare in mainland text, the Taiwan readings must outnumber the mainland
+ * ones (counted in the text folded without Taiwan phrases) two to one, at least 3 of them (a
+ * plain s2t copy says 文件, 信息, 程序 as its original did, with perhaps one 资讯; a converted
+ * one says 檔案, 程式, 許可權, though its converter may leave 通过 or 发布 alone). Then a phrase
+ * may be reversed (tw_reverse decides where) when the text gives its Taiwan reading at least
+ * as often as the mainland one. Returns the per-phrase gate, or NULL: no Taiwan phrasing. */
+static unsigned char *tw_gate(const char *s, size_t n)
+{
+    pthread_once(&mr_once, mr_init);
+    size_t *ct = rb_xcalloc(rb_nphrases + 1, sizeof *ct);
+    size_t *cm = rb_xcalloc(rb_nphrases + 1, sizeof *cm);
+    const unsigned char *u = (const unsigned char *)s;
+    size_t tdisc = 0, mdisc = 0;
+    for (size_t i = 0; i < n;) {
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        int k = dec(u + i, &cp);
+        size_t adv = (size_t)k;
+        for (uint16_t p = ph.head[cp % PH_BUCKETS]; p != 0xFFFF; p = ph.next[p])
+            if (rb_phrase_tw[p] && ph.first[p] == cp && ph.flen[p] <= n - i &&
+                memcmp(s + i, rb_phrase_from[p], ph.flen[p]) == 0) {
+                ct[p]++;
+                tdisc += discriminating(p);
+
+                adv = ph.flen[p];
+                break;
+            }
+        i += adv;
+    }
+    unsigned char *gate = NULL;
+    if (tdisc >= 3) {
+        rb_buf v1; /* the text without Taiwan phrases: where the mainland readings show */
+        rb_buf_init(&v1);
+        fold(s, n, 1, NULL, &v1, NULL);
+        const unsigned char *w = (const unsigned char *)v1.data;
+        for (size_t i = 0; i < v1.len;) {
+            if (w[i] < 0x80) {
+                i++;
+                continue;
+            }
+            uint32_t cp;
+            int k = dec(w + i, &cp);
+            size_t adv = (size_t)k;
+            for (uint16_t p = mr.head[cp % PH_BUCKETS]; p != 0xFFFF; p = mr.next[p])
+                if (mr.first[p] == cp && ph.tlen[p] <= v1.len - i &&
+                    memcmp(v1.data + i, rb_phrase_to[p], ph.tlen[p]) == 0) {
+                    cm[p]++;
+                    mdisc += discriminating(p);
+
+                    adv = ph.tlen[p];
+                    break;
+                }
+            i += adv;
+        }
+        rb_buf_free(&v1);
+        if (tdisc >= 2 * mdisc) {
+            gate = rb_xcalloc(rb_nphrases + 1, 1);
+            for (size_t p = 0; p < rb_nphrases; p++)
+                gate[p] = ct[p] && cm[p] <= ct[p];
+        }
+    }
+    free(ct);
+    free(cm);
+    return gate;
+}
+
 rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
 {
     (void)err;
@@ -293,13 +583,11 @@ rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
     size_t ft, fs;
     int changes = count_scripts(src->text, src->len, v, &ft, &fs);
     int level = 0;
+    twstate tw = {src->text, NULL};
     if (v->script == RB_SCRIPT_TRADITIONAL) {
-        size_t markers = 0;
-        for (size_t k = 0; k < sizeof TW_MARKERS / sizeof TW_MARKERS[0]; k++)
-            if (memmem(src->text, src->len, TW_MARKERS[k], strlen(TW_MARKERS[k])))
-                markers++;
-        level = markers >= 2 ? 2 : 1;
-        v->taiwan_phrasing = markers >= 2;
+        tw.gate = tw_gate(src->text, src->len);
+        level = tw.gate ? 2 : 1;
+        v->taiwan_phrasing = tw.gate != NULL;
         changes = 1;
     }
     if (!changes) {
@@ -320,7 +608,8 @@ rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
     b.data = rb_xmalloc(b.cap);
     b.data[0] = 0;
     mapbuf m = {0};
-    fold(src->text, src->len, level, &b, &m);
+    fold(src->text, src->len, level, &tw, &b, &m);
+    free(tw.gate);
     v->len = b.len;
     v->text = b.data ? rb_xrealloc(b.data, b.len + 1) : rb_xstrdup(""); /* drop the slack */
     v->map = m.v;
@@ -399,7 +688,16 @@ char *rb_normalize_str(const char *s, size_t n, int trad, size_t *outlen)
 {
     rb_buf b;
     rb_buf_init(&b);
-    fold(s, n, trad, &b, NULL);
+    /* no document to weigh: the caller says the string has Taiwan phrasing (trad 2); each
+     * phrase is still read by its neighbours */
+    twstate tw = {s, NULL};
+    if (trad > 1) {
+        pthread_once(&ph_once, ph_init);
+        tw.gate = rb_xmalloc(rb_nphrases + 1);
+        memset(tw.gate, 1, rb_nphrases + 1);
+    }
+    fold(s, n, trad, &tw, &b, NULL);
+    free(tw.gate);
     if (outlen)
         *outlen = b.len;
     return rb_buf_detach(&b);

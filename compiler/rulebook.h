@@ -184,8 +184,9 @@ typedef struct rb_mapent {
 /* The matching view: NFKC width folding (full-width forms, U+3000/NBSP spaces, small-form
  * punctuation; full-width ，：；（） become ASCII), zero-width characters dropped, CR LF and CR
  * become LF, traditional -> simplified characters (OpenCC's tables) and, for a traditional
- * document, OpenCC's traditional phrases (計畫 -> 计划) and, when the text shows Taiwan
- * phrasing, its Taiwan phrases (檔案->文件, 程式->程序). Line i of the view is line i of the
+ * document, OpenCC's traditional phrases (計畫 -> 计划) and, when the text was converted
+ * with Taiwan phrasing, its Taiwan phrases (檔案->文件, 程式->程序) where the evidence says the
+ * mainland reading is the likely one (normalize.c). Line i of the view is line i of the
  * source. */
 typedef struct rb_view {
     char *text;
@@ -206,7 +207,8 @@ rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err);
 void rb_view_free(rb_view *v);
 size_t rb_view_to_orig(const rb_view *v, size_t view_off);
 /* Normalize a standalone UTF-8 string (no map). trad: 0 characters only, 1 with OpenCC's
- * traditional phrases, 2 with its Taiwan phrases too (檔案 -> 文件, 程式 -> 程序).
+ * traditional phrases, 2 with its Taiwan phrases too where their neighbours and the reference
+ * prose say the mainland reading is the likely one (規範性檔案 -> 规范性文件, 程式 -> 程序).
  * Returns a malloc'd NUL-terminated string. */
 char *rb_normalize_str(const char *s, size_t n, int trad, size_t *outlen);
 

@@ -472,13 +472,11 @@ static void test_no_difference(void **state)
         free_fixture(&f);
     }
     fixture f;
-    /* Chongqing against its simplified conversion (OpenCC tw2sp undoes the Taiwan phrasing) */
-    load_fixture(&f, "corpora/chongqing-2018.txt");
+    /* (Chongqing against OpenCC's tw2sp conversion is no longer equal: tw2sp reverses every
+     * Taiwan phrase, 核心 -> 内核 and 執行 -> 运行 included, where the view keeps the mainland
+     * reading; tests/test_view.c holds the view to its simplified originals instead.) */
     size_t n;
-    char *s = run_opencc("tw2sp", "corpora/chongqing-2018.txt", &n);
-    no_difference("chongqing against its simplified conversion", f.d, s, n);
-    free(s);
-    free_fixture(&f);
+    char *s;
     /* Wuhan against its traditional conversion, with full-width commas and its long lines
      * reflowed at commas */
     load_fixture(&f, "corpora/wuhan-2018.txt");

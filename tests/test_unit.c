@@ -207,7 +207,7 @@ static void test_taiwan_phrasing(void **state)
     const char *tw = "建設網際網路政務平台,最佳化服務,制定規範性檔案,嚴格執行程式。";
     rb_view *v = view_of(tw, strlen(tw), &src);
     assert_true(v->taiwan_phrasing);
-    assert_string_equal(v->text, "建设互联网政务平台,优化服务,制定规范性文件,严格运行程序。");
+    assert_string_equal(v->text, "建设互联网政务平台,优化服务,制定规范性文件,严格执行程序。");
     rb_view_free(v);
     rb_source_free(src);
     const char *std = "堅決維護以習近平同志爲核心的黨中央權威,嚴格執行全面從嚴治黨的各項規定。";

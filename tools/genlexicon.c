@@ -1,12 +1,16 @@
-/* genlexicon.c: build-time generator of the character-bigram lexicon that the check stage
- * uses to tell injected characters from words.
+/* genlexicon.c: build-time generator of the reference the check and normalize stages use to
+ * tell words from junk and a likely reading from an unlikely one.
  *
- *   genlexicon DICT.txt OUT.c
+ *   genlexicon DICT.txt OUT.c [REFERENCE.txt ...]
  *
  * DICT.txt is jieba's word list (Debian python3-jieba: "word frequency tag" per line, ~350k
- * words). Every pair of adjacent Han characters inside a word is a plausible bigram. OUT.c
- * holds them sorted as rb_lexicon[] (first << 16 | second, BMP code points only), ~300k
- * entries, 1.2 MB: compiled in, looked up by binary search. */
+ * words). Every pair of adjacent Han characters inside a word is a plausible bigram:
+ * rb_lexicon[] (first << 16 | second, BMP code points only), ~300k entries, 1.2 MB, sorted,
+ * looked up by binary search.
+ * REFERENCE.txt are clean simplified government texts (the project's clean corpora): the
+ * character bigrams and characters of running government prose, with their counts
+ * (rb_refbigram[], rb_refbigram_n[], rb_refchar[], rb_refchar_n[]), so that a file's check
+ * never depends on which other files are checked with it. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,10 +42,34 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Sorted keys with counts: ks[0..n) sorted, duplicates merged, counts in cs. */
+static size_t uniq_count(uint32_t *ks, size_t n, uint32_t *cs)
+{
+    qsort(ks, n, sizeof *ks, cmp_u32);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (u && ks[u - 1] == ks[i]) {
+            cs[u - 1]++;
+            continue;
+        }
+        ks[u] = ks[i];
+        cs[u++] = 1;
+    }
+    return u;
+}
+
+static void emit(FILE *o, const char *name, const uint32_t *v, size_t n)
+{
+    fprintf(o, "const uint32_t %s[] = {", name);
+    for (size_t i = 0; i < n; i++)
+        fprintf(o, "%s0x%x,", i % 12 ? "" : "\n", v[i]);
+    fprintf(o, "0};\n");
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: genlexicon DICT.txt OUT.c\n");
+    if (argc < 3) {
+        fprintf(stderr, "usage: genlexicon DICT.txt OUT.c [REFERENCE.txt ...]\n");
         return 2;
     }
     FILE *f = fopen(argv[1], "r");
@@ -90,6 +118,53 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < u; i++)
         fprintf(o, "%s0x%x,", i % 12 ? "" : "\n", k[i]);
     fprintf(o, "0};\nconst size_t rb_nlexicon = %zu;\n", u);
+    /* the reference texts: bigrams and characters of clean government prose */
+    size_t bcap = 1 << 16, bn = 0, ccap = 1 << 14, cn = 0;
+    uint32_t *bk = malloc(bcap * sizeof *bk), *ck = malloc(ccap * sizeof *ck);
+    for (int a = 3; a < argc; a++) {
+        FILE *r = fopen(argv[a], "r");
+        if (!r) {
+            perror(argv[a]);
+            return 1;
+        }
+        char buf[65536];
+        uint32_t prev = 0;
+        while (fgets(buf, sizeof buf, r)) {
+            for (const unsigned char *p = (const unsigned char *)buf; *p;) {
+                uint32_t c;
+                int l = dec(p, &c);
+                if (l == 0)
+                    break;
+                p += l;
+                if (han(c) && c <= 0xFFFF) {
+                    if (cn == ccap)
+                        ck = realloc(ck, (ccap *= 2) * sizeof *ck);
+                    ck[cn++] = c;
+                    if (han(prev) && prev <= 0xFFFF) {
+                        if (bn == bcap)
+                            bk = realloc(bk, (bcap *= 2) * sizeof *bk);
+                        bk[bn++] = prev << 16 | c;
+                    }
+                }
+                prev = c;
+            }
+        }
+        fclose(r);
+    }
+    uint32_t *bc = malloc((bn + 1) * sizeof *bc), *cc = malloc((cn + 1) * sizeof *cc);
+    size_t bu = uniq_count(bk, bn, bc), cu = uniq_count(ck, cn, cc);
+    emit(o, "rb_refbigram", bk, bu);
+    emit(o, "rb_refbigram_n", bc, bu);
+    fprintf(o, "const size_t rb_nrefbigram = %zu;\n", bu);
+    emit(o, "rb_refchar", ck, cu);
+    emit(o, "rb_refchar_n", cc, cu);
+    fprintf(o, "const size_t rb_nrefchar = %zu;\n", cu);
+    fprintf(stderr, "genlexicon: %zu reference bigrams, %zu characters from %d texts\n", bu, cu,
+            argc - 3);
+    free(bk);
+    free(ck);
+    free(bc);
+    free(cc);
     if (fclose(o) != 0) {
         perror(argv[2]);
         return 1;

@@ -1,9 +1,13 @@
 /* gentables.c: build-time generator of the normalization tables compiled into rulebook.
  *
- *   gentables DICTDIR OUT.c
+ *   gentables DICTDIR OUT.c JIEBA_DICT
  *
  * DICTDIR holds OpenCC's dictionaries exported to text by `opencc_dict -t text`
  * (TSCharacters, STCharacters, TWVariantsRev, TWPhrasesRev, TWVariantsRevPhrases, TSPhrases).
+ * JIEBA_DICT is jieba's word list with frequencies ("word freq tag"): for each Taiwan phrase
+ * (檔案 for 文件) it gives the evidence the view needs to reverse it only where the mainland
+ * reading is the likely one: how common each reading is as a mainland word, and the mainland
+ * words that contain either reading (档案馆, 规范性文件), to read a phrase by its neighbours.
  * For every code point the fold is: NFKC (utf8proc) for width and compatibility forms, then
  * OpenCC's Taiwan-variant and traditional->simplified character tables (first candidate).
  * Taking the tables once at build time keeps traditional input at the speed of simplified
@@ -154,9 +158,53 @@ static size_t nphrases, cphrases;
 
 static int reading_variants;
 
+static void add_phrase(const char *k, const char *v);
+
+/* The Taiwan-variant spelling of a phrase key (社羣 as s2twp writes it: 社群, 稽覈: 稽核), or
+ * NULL when it has none: OpenCC's TWPhrasesRev keys use its standard characters, and s2twp
+ * applies the Taiwan variants after the phrases. */
+static char *tw_spelling(const char *k)
+{
+    size_t n = strlen(k);
+    char *out = malloc(n * 4 + 1);
+    size_t o = 0;
+    int changed = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        int l = dec((const unsigned char *)k + i, &cp);
+        if (l <= 0)
+            break;
+        i += (size_t)l;
+        for (uint32_t c = 0; c < NCP && cp >= 0x80; c++)
+            if (twv[c] == cp && c != cp) { /* c is the Taiwan variant of cp */
+                cp = c;
+                changed = 1;
+                break;
+            }
+        o += (size_t)utf8proc_encode_char((utf8proc_int32_t)cp, (utf8proc_uint8_t *)out + o);
+    }
+    out[o] = 0;
+    if (!changed) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 static void on_phrase(const char *k, const char *v, int self)
 {
     (void)self;
+    add_phrase(k, v);
+    if (reading_tw) {
+        char *tk = tw_spelling(k);
+        if (tk)
+            add_phrase(tk, v);
+        free(tk);
+    }
+}
+
+static void add_phrase(const char *k, const char *v)
+{
     no_variants = reading_variants; /* 著作 stays 著作: the variant is resolved already */
     char *to = fold_str(v);
     no_variants = 0;
@@ -201,10 +249,80 @@ static void c_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* ---- jieba evidence for the Taiwan phrases -------------------------------------------------- */
+
+typedef struct word {
+    char *w;
+    long freq;
+} word;
+static word *ctxw;          /* jieba words holding a reading of a Taiwan phrase, and longer */
+static size_t nctxw, cctxw;
+static long *freq_from, *freq_to; /* per phrase: jieba frequency of each reading */
+
+static int cmp_word(const void *a, const void *b)
+{
+    return strcmp(((const word *)a)->w, ((const word *)b)->w);
+}
+
+static int read_jieba(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "gentables: cannot open %s\n", path);
+        return -1;
+    }
+    /* the simplified readings of every Taiwan phrase */
+    char **rd = calloc(2 * nphrases + 1, sizeof *rd);
+    for (size_t i = 0; i < nphrases; i++)
+        if (phrases[i].tw) {
+            rd[2 * i] = fold_str(phrases[i].from);
+            rd[2 * i + 1] = strdup(phrases[i].to);
+        }
+    freq_from = calloc(nphrases + 1, sizeof *freq_from);
+    freq_to = calloc(nphrases + 1, sizeof *freq_to);
+    char line[1024];
+    while (fgets(line, sizeof line, f)) {
+        char *sp = strchr(line, ' ');
+        if (!sp)
+            continue;
+        *sp = 0;
+        long fq = atol(sp + 1);
+        size_t wl = strlen(line);
+        int keep = 0;
+        for (size_t i = 0; i < 2 * nphrases; i++) {
+            if (!rd[i])
+                continue;
+            size_t rl = strlen(rd[i]);
+            if (wl == rl && memcmp(line, rd[i], rl) == 0) {
+                if (i % 2)
+                    freq_to[i / 2] = fq;
+                else
+                    freq_from[i / 2] = fq;
+            } else if (wl > rl && strstr(line, rd[i])) {
+                keep = 1;
+            }
+        }
+        if (keep) {
+            if (nctxw == cctxw) {
+                cctxw = cctxw ? 2 * cctxw : 1024;
+                ctxw = realloc(ctxw, cctxw * sizeof *ctxw);
+            }
+            ctxw[nctxw].w = strdup(line);
+            ctxw[nctxw++].freq = fq;
+        }
+    }
+    fclose(f);
+    for (size_t i = 0; i < 2 * nphrases; i++)
+        free(rd[i]);
+    free(rd);
+    qsort(ctxw, nctxw, sizeof *ctxw, cmp_word);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: gentables DICTDIR OUT.c\n");
+    if (argc != 4) {
+        fprintf(stderr, "usage: gentables DICTDIR OUT.c JIEBA_DICT\n");
         return 2;
     }
     target = calloc(NCP, sizeof *target);
@@ -275,6 +393,8 @@ int main(int argc, char **argv)
     if (read_dict(argv[1], "TSPhrases", on_phrase))
         return 1;
     qsort(phrases, nphrases, sizeof *phrases, cmp_phrase);
+    if (read_jieba(argv[3]))
+        return 1;
 
     FILE *f = fopen(argv[2], "w");
     if (!f) {
@@ -340,10 +460,29 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < nphrases; i++)
         fprintf(f, "%s%d,", i % 32 ? "" : "\n  ", phrases[i].tw);
     fprintf(f, "0};\nconst size_t rb_nphrases = %zu;\n", nphrases);
+    fprintf(f, "/* jieba's frequency of each reading of a Taiwan phrase (0: not a word) */\n"
+               "const long rb_phrase_freq_from[] = {");
+    for (size_t i = 0; i < nphrases; i++)
+        fprintf(f, "%s%ld,", i % 16 ? "" : "\n  ", freq_from[i]);
+    fprintf(f, "0};\nconst long rb_phrase_freq_to[] = {");
+    for (size_t i = 0; i < nphrases; i++)
+        fprintf(f, "%s%ld,", i % 16 ? "" : "\n  ", freq_to[i]);
+    fprintf(f, "0};\n/* jieba words that hold a reading and more, sorted: a phrase's neighbours */\n"
+               "const char *const rb_twctx_word[] = {\n");
+    for (size_t i = 0; i < nctxw; i++) {
+        fprintf(f, "  ");
+        c_string(f, ctxw[i].w);
+        fprintf(f, ",\n");
+    }
+    fprintf(f, "  0};\nconst long rb_twctx_freq[] = {");
+    for (size_t i = 0; i < nctxw; i++)
+        fprintf(f, "%s%ld,", i % 16 ? "" : "\n  ", ctxw[i].freq);
+    fprintf(f, "0};\nconst size_t rb_ntwctx = %zu;\n", nctxw);
     if (fclose(f) != 0) {
         perror(argv[2]);
         return 1;
     }
-    fprintf(stderr, "gentables: %zu pages, %zu multi, %zu phrases\n", nused, nmulti, nphrases);
+    fprintf(stderr, "gentables: %zu pages, %zu multi, %zu phrases, %zu context words\n", nused,
+            nmulti, nphrases, nctxw);
     return 0;
 }
