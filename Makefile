@@ -174,7 +174,7 @@ test asan: $(A)/rulebook $(TESTS) $(REPLAY) $(A)/accuracy
 	echo "== accuracy on the development set"; \
 	if [ -r "$(DEVSET)/gold.yaml" ]; then \
 	  $(A)/accuracy --floors tests/accuracy-floors.txt "$(DEVSET)" >$(A)/accuracy.log || \
-	    { tail -n 12 $(A)/accuracy.log; exit 1; }; tail -n 6 $(A)/accuracy.log; \
+	    { tail -n 13 $(A)/accuracy.log; exit 1; }; tail -n 7 $(A)/accuracy.log; \
 	else echo "accuracy: SKIPPED: no development set at $(DEVSET)"; fi
 
 # ---- the whole corpus under valgrind (the optimized build): no leak, no invalid access.

@@ -49,12 +49,21 @@ struct rb_check_rules {
     size_t nren;
     char **head_suffix, **head_word;
     size_t nhead;
+    char **titles; /* titles of national instruments as enacted (normalized) */
+    char **titles_orig;
+    size_t ntitles;
 };
 
 void rb_check_rules_free(struct rb_check_rules *r)
 {
     if (!r)
         return;
+    for (size_t i = 0; i < r->ntitles; i++) {
+        free(r->titles[i]);
+        free(r->titles_orig[i]);
+    }
+    free(r->titles);
+    free(r->titles_orig);
     for (size_t i = 0; i < r->npats; i++) {
         free(r->pats[i].id);
         free(r->pats[i].message);
@@ -184,6 +193,18 @@ rb_status rb_check_add(rb_grammar *g, const char *path, yaml_document_t *doc, ya
             return rb_error_set(err, RB_EGRAMMAR, "check", path, rb_yaml_line(cn), 1,
                                 "grammar-example", "closing pattern '%s' does not match '%s'", rx,
                                 ex);
+    }
+    it = rb_yaml_items(rb_yaml_get(doc, root, "titles"), &n);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *tn = yaml_document_get_node(doc, it[i]);
+        const char *t = rb_yaml_str(tn);
+        if (!t || !*t)
+            return rb_error_set(err, RB_EGRAMMAR, "check", path, rb_yaml_line(tn), 1,
+                                "grammar-schema", "`titles:` is a list of titles (strings)");
+        r->titles = rb_xrealloc(r->titles, (r->ntitles + 1) * sizeof *r->titles);
+        r->titles_orig = rb_xrealloc(r->titles_orig, (r->ntitles + 1) * sizeof *r->titles_orig);
+        r->titles[r->ntitles] = rb_normalize_str(t, strlen(t), 1, NULL);
+        r->titles_orig[r->ntitles++] = rb_xstrdup(t);
     }
     it = rb_yaml_items(rb_yaml_get(doc, root, "superseded"), &n);
     for (size_t i = 0; i < n; i++) {
@@ -405,25 +426,6 @@ static void pos_of(const rb_doc *d, const btext *t, size_t a, unsigned *line, un
 
 /* ---- the injected-character detector ---------------------------------------------------------- */
 
-extern const uint32_t rb_lexicon[];
-extern const size_t rb_nlexicon;
-
-static int lex_has(uint32_t a, uint32_t b)
-{
-    if (a > 0xFFFF || b > 0xFFFF)
-        return 0;
-    uint32_t k = a << 16 | b;
-    size_t lo = 0, hi = rb_nlexicon;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (rb_lexicon[mid] < k)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < rb_nlexicon && rb_lexicon[lo] == k;
-}
-
 static int is_han(uint32_t c) { return (c >= 0x3400 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF); }
 
 /* Bigram and character counts over the documents being checked, in an ordinal map. */
@@ -443,9 +445,12 @@ static size_t bc_get(const bicount *b, uint64_t key)
 
 static uint64_t bkey(uint32_t a, uint32_t b) { return (uint64_t)a << 32 | b | 1ull << 63; }
 
+/* A bigram that some word has (jieba), that government prose uses (the reference), or that
+ * this document repeats. Never the other files of a run: a file's findings are the same alone
+ * or in a batch. */
 static int plausible(const bicount *bc, uint32_t a, uint32_t b)
 {
-    return lex_has(a, b) || bc_get(bc, bkey(a, b)) >= 2;
+    return rb_lex_has(a, b) || rb_ref_bigram(a, b) > 0 || bc_get(bc, bkey(a, b)) >= 2;
 }
 
 static uint64_t ukey(uint32_t a) { return (uint64_t)a | 1ull << 62; }
@@ -527,12 +532,12 @@ static void detect_injected(const rb_doc *d, const bicount *bc, rb_findings *fs)
                  * sentence, two thirds at a clause edge, where no bridge bigram vouches) */
                 size_t hapax = 0;
                 for (size_t q = rs; q < re; q++)
-                    if (bc_get(bc, ukey(cp[q])) <= 1)
+                    if (bc_get(bc, ukey(cp[q])) <= 1 && rb_ref_char(cp[q]) == 0)
                         hapax++;
                 int inside = rs == s + 1 && re == e + 1;
                 int strange = hapax >= 1 && (inside ? 2 * hapax >= re - rs : 3 * hapax >= 2 * (re - rs));
                 /* two characters are too few to tell, unless they split a word (常委|章灑|会) */
-                if (strange && re - rs == 2 && !(inside && lex_has(cp[s], cp[e + 1])))
+                if (strange && re - rs == 2 && !(inside && rb_lex_has(cp[s], cp[e + 1])))
                     strange = 0;
                 if (re > rs && re - rs >= 2 && re - rs <= 6 && strange) {
                     char *w = orig_words(d, &t, at[rs], at[re]);
@@ -1030,7 +1035,7 @@ static int inserted_run(const utitle *x, const utitle *y, size_t *at, size_t *le
     size_t n = na - nb, words = 0, total = 0;
     for (size_t k = p ? p - 1 : 0; k < p + n && k + 1 < na; k++) {
         total++;
-        words += (size_t)lex_has(x->cp[k], x->cp[k + 1]);
+        words += (size_t)rb_lex_has(x->cp[k], x->cp[k + 1]);
     }
     if (3 * words > total)
         return 0;
@@ -1096,7 +1101,7 @@ static void citation_variants(const cites *cs, rb_findings *fs)
                 if (!inserted_run(ux, &u[c], &at, &len))
                     continue;
                 for (size_t j = u[c].first_cite; j != (size_t)-1; j = cite_next[j]) {
-                    if (cs->v[j].d != x->d) {
+                    if (cs->v[j].d == NULL) { /* a title of the reference list */
                         if (j < best_other)
                             best_other = j, at_o = at, n_o = len;
                         break;
@@ -1111,10 +1116,12 @@ static void citation_variants(const cites *cs, rb_findings *fs)
                 }
             }
         }
-        size_t b = best_other != (size_t)-1 ? best_other : best_same;
+        /* the same text first (its clean citation is in front of the reader), then the
+         * reference list of titles */
+        size_t b = best_same != (size_t)-1 ? best_same : best_other;
         if (b == (size_t)-1)
             continue;
-        size_t at = best_other != (size_t)-1 ? at_o : at_s, len = best_other != (size_t)-1 ? n_o : n_s;
+        size_t at = best_same != (size_t)-1 ? at_s : at_o, len = best_same != (size_t)-1 ? n_s : n_o;
         const cite *y = &cs->v[b];
         rb_buf ins;
         rb_buf_init(&ins);
@@ -1122,10 +1129,16 @@ static void citation_variants(const cites *cs, rb_findings *fs)
             char c8[4];
             rb_buf_put(&ins, c8, (size_t)rb_utf8_encode(ux->cp[k], c8));
         }
-        const char *where = y->d == x->d ? "also in this text" : y->d->id;
-        add_finding(fs, "citation-variant", RB_WARNING, x->d->name, x->d->id, x->line, x->col,
-                    x->article, x->title, "《%s》 is 《%s》 (%s, line %u) with '%s' inserted",
-                    x->orig, y->orig, where, y->line, ins.data);
+        if (y->d)
+            add_finding(fs, "citation-variant", RB_WARNING, x->d->name, x->d->id, x->line,
+                        x->col, x->article, x->title,
+                        "《%s》 is 《%s》 (also in this text, line %u) with '%s' inserted", x->orig,
+                        y->orig, y->line, ins.data);
+        else
+            add_finding(fs, "citation-variant", RB_WARNING, x->d->name, x->d->id, x->line,
+                        x->col, x->article, x->title,
+                        "《%s》 is 《%s》 (its title as enacted) with '%s' inserted", x->orig,
+                        y->orig, ins.data);
         rb_buf_free(&ins);
     }
     for (size_t k = 0; k < nu; k++)
@@ -1258,9 +1271,6 @@ rb_status rb_check(const rb_grammar *g, rb_doc *const *docs, size_t n, const rb_
         add_finding(out, dg->rule, rule_sev(dg->rule, dg->severity), dg->file, d->id, dg->line,
                     dg->col, art, key, "%s", dg->message);
     }
-    bicount bc = {0};
-    for (size_t i = 0; i < n; i++)
-        count_bigrams(docs[i], &bc);
     cites cs = {0};
     for (size_t i = 0; i < n; i++)
         collect_cites(docs[i], &cs);
@@ -1268,18 +1278,45 @@ rb_status rb_check(const rb_grammar *g, rb_doc *const *docs, size_t n, const rb_
         const rb_doc *d = docs[i];
         structure_rules(g, d, out);
         pattern_rules(g, d, out);
+        bicount bc = {0}; /* this document's own counts */
+        count_bigrams(d, &bc);
         detect_injected(d, &bc, out);
+        rb_omap_free(&bc);
         fact_rules(g, d, out);
         reference_rules(g, d, &cs, out);
     }
-    citation_variants(&cs, out);
+    /* citation variants: each text against itself and the reference titles, never against
+     * the other texts of the run (a file's findings do not depend on the batch) */
+    for (size_t i = 0; i < n; i++) {
+        cites one = {0};
+        for (size_t k = 0; k < cs.n; k++)
+            if (cs.v[k].d == docs[i]) {
+                if (one.n == one.cap) {
+                    one.cap = one.cap ? 2 * one.cap : 32;
+                    one.v = rb_xrealloc(one.v, one.cap * sizeof *one.v);
+                }
+                one.v[one.n++] = cs.v[k];
+            }
+        const struct rb_check_rules *r = g->check;
+        for (size_t k = 0; r && k < r->ntitles; k++) {
+            if (one.n == one.cap) {
+                one.cap = one.cap ? 2 * one.cap : 32;
+                one.v = rb_xrealloc(one.v, one.cap * sizeof *one.v);
+            }
+            cite *t = &one.v[one.n++];
+            memset(t, 0, sizeof *t);
+            t->title = r->titles[k];
+            t->orig = r->titles_orig[k];
+        }
+        citation_variants(&one, out);
+        free(one.v); /* the strings belong to cs and the grammar */
+    }
     superior_deadlines(docs, n, &cs, out);
     for (size_t i = 0; i < cs.n; i++) {
         free(cs.v[i].title);
         free(cs.v[i].orig);
     }
     free(cs.v);
-    rb_omap_free(&bc);
     if (out->n > 1)
         qsort(out->v, out->n, sizeof *out->v, cmp_finding);
     return RB_OK;

@@ -14,8 +14,9 @@
  * as the gold writes it. A gold row matches one such unit; a unit
  * that matches no row counts against precision.
  *
- * Prints precision and recall per dimension, the texts that gave no output, and (with -v)
- * every miss and every false fact with its file and text. With --floors, exits 1 when a
+ * Prints precision and recall per dimension, the texts that gave no output, the injected-
+ * character findings of `check` on each text alone (most texts are clean: the false-alarm
+ * rate), and (with -v) every miss and every false fact with its file and text. With --floors, exits 1 when a
  * figure is below its floor (the floors ratchet up as the extraction improves). */
 #include "internal.h"
 
@@ -275,7 +276,7 @@ int main(int argc, char **argv)
         return 2;
     }
     size_t tp[ND] = {0}, fp[ND] = {0}, fn[ND] = {0};
-    size_t ntexts = 0, silent = 0;
+    size_t ntexts = 0, silent = 0, injected = 0, han = 0;
     size_t npairs;
     yaml_node_pair_t *pairs = rb_yaml_pairs(yaml_document_get_root_node(&doc), &npairs);
     for (size_t t = 0; t < npairs; t++) {
@@ -291,11 +292,29 @@ int main(int argc, char **argv)
         rb_diags_init(&diags);
         rb_doc *d = NULL;
         rb_status st = rb_compile_file(g, path, &o, &d, &diags, &err);
-        rb_diags_free(&diags);
         if (st != RB_OK) {
             silent++;
             printf("no output  %s: %s [%s]\n", name, err.message, err.rule);
+        } else {
+            /* the injected-character detector on a text that is (mostly) clean: each finding
+             * is a false alarm unless the text was damaged so */
+            rb_findings fs = {0};
+            if (rb_check(g, &d, 1, &diags, &fs, &err) == RB_OK)
+                for (size_t i = 0; i < fs.n; i++)
+                    if (strcmp(fs.v[i].rule, "injected-characters") == 0) {
+                        injected++;
+                        if (verbose)
+                            printf("junk   %-30s %s:%u %s\n", name, fs.v[i].file, fs.v[i].line,
+                                   fs.v[i].message);
+                    }
+            rb_findings_free(&fs);
+            for (size_t i = 0; i < d->src->len;) {
+                uint32_t cp;
+                i += (size_t)rb_utf8_decode(d->src->text + i, d->src->len - i, &cp);
+                han += (cp >= 0x3400 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF);
+            }
         }
+        rb_diags_free(&diags);
         for (int k = 0; k < ND; k++) {
             units got = {0}, gold = {0};
             for (size_t i = 0; d && d->facts && i < d->facts->n; i++)
@@ -362,6 +381,9 @@ int main(int argc, char **argv)
         }
     }
     printf("texts: %zu, without output: %zu\n", ntexts, silent);
+    printf("injected-character findings (check, each text alone): %zu in %zu Han characters "
+           "(%.2f per 10,000)\n",
+           injected, han, han ? 1e4 * (double)injected / (double)han : 0.0);
     if (floors_path && fl.silent >= 0 && (long)silent > fl.silent) {
         printf("more texts without output than the floor allows (%ld)\n", fl.silent);
         below = 1;
