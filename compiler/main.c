@@ -93,7 +93,8 @@ static const char HELP_COMPARE[] =
     "  --unmatched    also list sentences that look like a dimension but gave no fact\n"
     "  --bom          CSV: start with a UTF-8 byte-order mark (for spreadsheet programs)\n"
     "\n"
-    "exit status: 0 compared, 2 trouble (an input could not be read; nothing is written)\n"
+    "exit status: 0 compared, 2 trouble (an input that cannot be read gets its error line and\n"
+    "             the others are still compared and written)\n"
     "\n"
     "examples:\n"
     "  rulebook compare out/*.xml --format html -o compare.html\n"
@@ -107,9 +108,10 @@ static const char HELP_CHECK[] =
     "and injected characters, pinyin and lost characters, mixed scripts, contradicting\n"
     "frequencies or deadlines, meetings used but never instituted, roles outside the\n"
     "composition, the wrong head-of-government word, superseded instruments and renamed\n"
-    "bodies, the repeal clause and self-citation; across several FILEs, one instrument cited\n"
-    "two ways and deadlines longer than a cited higher-level rulebook's. FILE is a text (.txt)\n"
-    "or a compiled .xml. Each finding: FILE:LINE:COL: severity: message [rule-id].\n"
+    "bodies, the repeal clause and self-citation, a title cited with characters inserted; and,\n"
+    "when both are given, deadlines longer than a cited higher-level rulebook's. A file's\n"
+    "findings are the same checked alone or with others. FILE is a text (.txt) or a compiled\n"
+    ".xml. Each finding: FILE:LINE:COL: severity: message [rule-id].\n"
     "\n"
     "  --format FMT         text (default), json, or sarif (SARIF 2.1.0 for code scanning)\n"
     "  -o OUT               write to OUT atomically (default: stdout)\n"
@@ -117,7 +119,8 @@ static const char HELP_CHECK[] =
     "                       reported again (their fingerprints survive moved lines)\n"
     "  --min-severity S     report and count findings of severity S and above (default warning)\n"
     "\n"
-    "exit status: 0 no finding at or above the threshold, 1 findings, 2 trouble\n"
+    "exit status: 0 no finding at or above the threshold, 1 findings, 2 trouble (an input that\n"
+    "             cannot be read gets its error line and the others are still checked)\n"
     "\n"
     "examples:\n"
     "  rulebook check corpora/chongqing-2018.txt\n"
@@ -508,39 +511,40 @@ static int has_suffix(const char *s, const char *suf)
     return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
-/* Inputs as rulebooks: .xml read back, anything else compiled and analyzed. NULL on trouble
- * (the diagnostics say why). */
-static rb_rulebook **load_rulebooks(common *c, rb_grammar *g, char **files, int n)
+/* Inputs as rulebooks: .xml read back, anything else compiled and analyzed. An input that
+ * cannot be read or compiled gets its error line and is left out, so that one bad file among
+ * 2,800 does not sink the table of the others; *bad counts them. Returns the good ones in input
+ * order (*ngood of them). */
+static rb_rulebook **load_rulebooks(common *c, rb_grammar *g, char **files, int n, size_t *ngood,
+                                    int *bad)
 {
     rb_rulebook **rbs = rb_xcalloc((size_t)n, sizeof *rbs);
     rb_compile_opts co;
     rb_compile_opts_default(&co);
-    int bad = 0;
+    *bad = 0;
+    *ngood = 0;
     for (int i = 0; i < n; i++) {
         size_t mark = c->diags.n;
         rb_error err;
         rb_error_clear(&err);
         rb_status st;
+        rb_rulebook *r = NULL;
         if (has_suffix(files[i], ".xml")) {
-            st = rb_rulebook_read_xml(files[i], &rbs[i], &err);
+            st = rb_rulebook_read_xml(files[i], &r, &err);
         } else {
             rb_doc *d = NULL;
             st = rb_compile_file(g, files[i], &co, &d, &c->diags, &err);
             if (st == RB_OK)
-                rbs[i] = rb_rulebook_from_doc(d);
+                r = rb_rulebook_from_doc(d);
             rb_doc_free(d);
         }
         if (st != RB_OK) {
             rb_diags_add_error(&c->diags, &err);
-            bad = 1;
+            (*bad)++;
+        } else {
+            rbs[(*ngood)++] = r;
         }
         flush_diags(c, mark);
-    }
-    if (bad) {
-        for (int i = 0; i < n; i++)
-            rb_rulebook_free(rbs[i]);
-        free(rbs);
-        return NULL;
     }
     return rbs;
 }
@@ -602,14 +606,14 @@ static int cmd_compare(int argc, char **argv)
         finish_diags(&c);
         return EXIT_TROUBLE;
     }
-    rb_rulebook **rbs = load_rulebooks(&c, g, argv + optind, n);
-    int rc = EXIT_OK;
-    if (!rbs) {
-        rc = EXIT_TROUBLE;
-    } else {
+    size_t ngood;
+    int bad;
+    rb_rulebook **rbs = load_rulebooks(&c, g, argv + optind, n, &ngood, &bad);
+    int rc = bad ? EXIT_TROUBLE : EXIT_OK; /* the table of the others is still written */
+    if (ngood) {
         rb_buf b;
         rb_buf_init(&b);
-        rb_compare_render(rbs, (size_t)n, &co, &b);
+        rb_compare_render(rbs, ngood, &co, &b);
         rb_error err;
         rb_error_clear(&err);
         if (out && strcmp(out, "-") != 0) {
@@ -622,10 +626,10 @@ static int cmd_compare(int argc, char **argv)
             fwrite(b.data, 1, b.len, stdout);
         }
         rb_buf_free(&b);
-        for (int i = 0; i < n; i++)
-            rb_rulebook_free(rbs[i]);
-        free(rbs);
     }
+    for (size_t i = 0; i < ngood; i++)
+        rb_rulebook_free(rbs[i]);
+    free(rbs);
     finish_diags(&c);
     rb_grammar_free(g);
     return rc;
@@ -713,22 +717,27 @@ static int cmd_check(int argc, char **argv)
     rb_diags cd; /* compile diagnostics: they become findings */
     rb_diags_init(&cd);
     int rc = EXIT_OK;
+    size_t ngood = 0;
     for (int i = 0; i < n; i++) {
         const char *f = argv[optind + i];
         rb_error err;
         rb_error_clear(&err);
-        rb_status st = has_suffix(f, ".xml") ? rb_akn_load_doc(g, f, &co, &docs[i], &cd, &err)
-                                             : rb_compile_file(g, f, &co, &docs[i], &cd, &err);
+        rb_doc *d = NULL;
+        rb_status st = has_suffix(f, ".xml") ? rb_akn_load_doc(g, f, &co, &d, &cd, &err)
+                                             : rb_compile_file(g, f, &co, &d, &cd, &err);
         if (st != RB_OK) {
+            /* its error line, and the others are still checked (exit 2 at the end) */
             rb_diags_add_error(&c.diags, &err);
             rc = EXIT_TROUBLE;
+        } else {
+            docs[ngood++] = d;
         }
     }
-    if (rc == EXIT_OK) {
+    if (ngood) {
         rb_findings fs;
         rb_error err;
         rb_error_clear(&err);
-        rb_check(g, docs, (size_t)n, &cd, &fs, &err);
+        rb_check(g, docs, ngood, &cd, &fs, &err);
         if (base)
             rb_findings_apply_baseline(&fs, base, nbase);
         rb_buf b;
@@ -749,7 +758,7 @@ static int cmd_check(int argc, char **argv)
     }
     flush_diags(&c, 0);
     finish_diags(&c);
-    for (int i = 0; i < n; i++)
+    for (size_t i = 0; i < ngood; i++)
         rb_doc_free(docs[i]);
     free(docs);
     rb_diags_free(&cd);

@@ -279,11 +279,24 @@ run "$RB" compare -q --format csv --bom corpora/wujin-2021.txt -o "$T/c.csv"; ex
 head -c 3 "$T/c.csv" | od -An -tx1 | grep -q 'ef bb bf' || fail "--bom: no byte-order mark"
 head -1 "$T/c.csv" | grep -q "$(printf '\r')$" || fail "csv lines do not end in CR LF"
 grep -q '^wujin-2021,常州市武进区,deadlines,49,' "$T/c.csv" || fail "csv: no deadline row for article 49"
-# a bad input: one error line, exit 2, no output
+# a bad input: one error line, exit 2, no output when it is the only one
 printf '<x>' >"$T/bad.xml"
-run "$RB" compare "$T/bad.xml" corpora/wujin-2021.txt -o "$T/never.md"; expect_rc 2 "compare bad xml"
+run "$RB" compare "$T/bad.xml" -o "$T/never.md"; expect_rc 2 "compare bad xml"
 grep -q "bad.xml:.*error: not well-formed XML" "$T/stderr" || fail "compare bad xml: $(cat "$T/stderr")"
-[ -e "$T/never.md" ] && fail "compare wrote an output despite a bad input"
+[ -e "$T/never.md" ] && fail "compare wrote an output with no good input"
+# one bad file does not sink a batch: an unreadable and an article-less file among the corpora
+# get their error lines, the others their complete table and findings, and the exit is 2
+printf 'no articles here\n' >"$T/noart.txt"
+run "$RB" compare -q --format json corpora/*.txt "$T/noart.txt" "$T/missing.txt" -o "$T/five.json"
+expect_rc 2 "compare with two bad inputs among the corpora"
+[ "$(grep -c ': error: ' "$T/stderr")" -eq 2 ] || fail "compare batch: not two error lines: $(cat "$T/stderr")"
+grep -q 'noart.txt:1:1: error: .*\[no-articles\]' "$T/stderr" || fail "compare batch: no line for the article-less file"
+grep -q 'missing.txt:.*error: .*\[io-read\]' "$T/stderr" || fail "compare batch: no line for the missing file"
+[ "$(grep -o '"id": "[a-z]*-20[0-9]*"' "$T/five.json" | sort -u | wc -l)" -eq 5 ] ||
+  fail "compare batch: the table does not hold the five good rulebooks"
+run "$RB" check --min-severity note corpora/*.txt "$T/noart.txt" "$T/missing.txt" -o "$T/five.txt"
+expect_rc 2 "check with two bad inputs among the corpora"
+cmp -s "$T/five.txt" out/check.txt || fail "check batch: the findings of the good files are not complete"
 printf '<?xml version="1.0"?><r/>' >"$T/other.xml"
 run "$RB" compare "$T/other.xml"; expect_rc 2 "compare non-AKN xml"
 grep -q "not an Akoma Ntoso 3.0 document \[xml-not-akn\]" "$T/stderr" || fail "non-AKN xml: $(cat "$T/stderr")"
