@@ -1,6 +1,6 @@
 /* buf.c: growable byte buffers, checked allocation, and atomic file output (temp file in
  * the target directory, fsync, rename) shared by every stage that writes a file. */
-#include "rulebook.h"
+#include "model.h"
 
 #include <errno.h>
 #include <fcntl.h>

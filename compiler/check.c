@@ -309,7 +309,7 @@ static const rule_info RULES[] = {
 
 /* ---- findings ---------------------------------------------------------------------------------- */
 
-void rb_findings_free(rb_findings *f)
+void rb_findings_clear(rb_findings *f)
 {
     for (size_t i = 0; i < f->n; i++) {
         free(f->v[i].rule);
@@ -319,6 +319,16 @@ void rb_findings_free(rb_findings *f)
     }
     free(f->v);
     memset(f, 0, sizeof *f);
+}
+
+rb_findings *rb_findings_new(void) { return rb_xcalloc(1, sizeof(rb_findings)); }
+
+void rb_findings_free(rb_findings *f)
+{
+    if (!f)
+        return;
+    rb_findings_clear(f);
+    free(f);
 }
 
 static uint64_t fnv(const char *s, uint64_t h)

@@ -1,7 +1,7 @@
 /* diag.c: the error record every fallible call fills, and the diagnostics list that the
  * stages append document problems to. Printed as FILE:LINE:COL: severity: message [rule-id]
  * (what editors and CI logs parse) or as one JSON array. */
-#include "rulebook.h"
+#include "model.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
 #ifndef RULEBOOK_INTERNAL_H
 #define RULEBOOK_INTERNAL_H
 
-#include "rulebook.h"
+#include "model.h"
 
 #include <yaml.h>
 

@@ -734,15 +734,15 @@ static int cmd_check(int argc, char **argv)
         }
     }
     if (ngood) {
-        rb_findings fs;
+        rb_findings *fs = rb_findings_new();
         rb_error err;
         rb_error_clear(&err);
-        rb_check(g, docs, ngood, &cd, &fs, &err);
+        rb_check(g, docs, ngood, &cd, fs, &err);
         if (base)
-            rb_findings_apply_baseline(&fs, base, nbase);
+            rb_findings_apply_baseline(fs, base, nbase);
         rb_buf b;
         rb_buf_init(&b);
-        rb_findings_render(&fs, fmt, min, &b);
+        rb_findings_render(fs, fmt, min, &b);
         if (out && strcmp(out, "-") != 0) {
             if (rb_write_atomic(out, b.data ? b.data : "", b.len, &err) != RB_OK) {
                 rb_diags_add_error(&c.diags, &err);
@@ -752,9 +752,9 @@ static int cmd_check(int argc, char **argv)
             fwrite(b.data, 1, b.len, stdout);
         }
         if (rc == EXIT_OK)
-            rc = rb_findings_count(&fs, min) ? EXIT_FINDINGS : EXIT_OK;
+            rc = rb_findings_count(fs, min) ? EXIT_FINDINGS : EXIT_OK;
         rb_buf_free(&b);
-        rb_findings_free(&fs);
+        rb_findings_free(fs);
     }
     flush_diags(&c, 0);
     finish_diags(&c);

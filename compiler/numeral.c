@@ -2,7 +2,7 @@
  * Accepts 一 … 九十九, 一百零一, 两/兩, 〇/零, 十一 and 一十一, 千, 万 and ASCII digits
  * (the view has already folded full-width digits). Traditional 兩 and 萬 are accepted too,
  * for callers that pass original text. */
-#include "rulebook.h"
+#include "model.h"
 
 #include <string.h>
 

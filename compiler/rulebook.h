@@ -1,4 +1,6 @@
-/* rulebook.h: the public API of librulebook, the library behind build/rulebook.
+/* rulebook.h: the public API of librulebook, the library behind build/rulebook. Its types are
+ * opaque (their structs are in model.h, which the stages and the tests share), as in cmark and
+ * jq: a caller compiles, analyzes and renders through these functions.
  *
  * Pipeline (one .c file per stage):
  *   source.c    bytes -> decoded UTF-8 text with a line index
@@ -93,8 +95,6 @@ void rb_buf_put(rb_buf *b, const void *p, size_t n);
 void rb_buf_puts(rb_buf *b, const char *s);
 void rb_buf_putc(rb_buf *b, char c);
 void rb_buf_printf(rb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* JSON string literal with quotes. */
-void rb_buf_json_str(rb_buf *b, const char *s, size_t n);
 char *rb_buf_detach(rb_buf *b); /* NUL-terminated; caller frees */
 
 void *rb_xmalloc(size_t n);
@@ -118,23 +118,6 @@ rb_status rb_atomic_open(rb_atomic *a, const char *path, rb_error *err);
 rb_status rb_atomic_commit(rb_atomic *a, rb_error *err);
 void rb_atomic_abort(rb_atomic *a);
 
-/* ---- UTF-8 (utf8.c) ---------------------------------------------------------------------- */
-
-/* Offset of the first invalid byte, or (size_t)-1 when s[0..n) is valid UTF-8 (no overlongs,
- * no surrogates, nothing above U+10FFFF). */
-size_t rb_utf8_invalid_at(const char *s, size_t n);
-/* Decode one code point from valid UTF-8; returns its byte length (>=1). */
-int rb_utf8_decode(const char *s, size_t n, uint32_t *cp);
-int rb_utf8_encode(uint32_t cp, char out[4]);
-/* The length of s cut to at most max bytes, at a character boundary (for messages). */
-size_t rb_utf8_cut(const char *s, size_t max);
-size_t rb_utf8_count(const char *s, size_t n); /* code points */
-
-/* ---- SHA-256 (sha256.c) ------------------------------------------------------------------ */
-
-void rb_sha256(const void *data, size_t len, uint8_t out[32]);
-void rb_sha256_hex(const void *data, size_t len, char out[65]);
-
 /* ---- limits ------------------------------------------------------------------------------ */
 
 typedef struct rb_limits {
@@ -145,428 +128,24 @@ typedef struct rb_limits {
 
 void rb_limits_default(rb_limits *l);
 
-/* ---- source (source.c) ------------------------------------------------------------------- */
+/* ---- the opaque types ------------------------------------------------------------------------ */
 
-typedef struct rb_source {
-    char *path;           /* as given, for diagnostics */
-    char *text;           /* decoded UTF-8, NUL-terminated, BOM removed */
-    size_t len;
-    const char *encoding; /* "UTF-8", "UTF-8+BOM", "UTF-16LE", "UTF-16BE", "GB18030" */
-    int crlf;             /* the input used CR LF line ends */
-    char sha256[65];      /* hex digest of the raw input bytes */
-    size_t raw_len;
-    size_t *line_start;   /* offsets in text of each line; nlines entries */
-    size_t nlines;
-} rb_source;
+typedef struct rb_grammar rb_grammar;   /* grammar/ files, compiled */
+typedef struct rb_doc rb_doc;           /* one compiled rulebook: source, view, model, facts */
+typedef struct rb_rulebook rb_rulebook; /* a rulebook as compare sees it: metadata and facts */
+typedef struct rb_diff rb_diff;         /* two versions aligned */
 
-rb_status rb_source_load(const char *path, const rb_limits *lim, rb_source **out, rb_error *err);
-rb_status rb_source_from_bytes(const char *name, const char *bytes, size_t n,
-                               const rb_limits *lim, rb_source **out, rb_error *err);
-void rb_source_free(rb_source *src);
-/* 1-based line and code-point column of a byte offset in text. */
-void rb_source_linecol(const rb_source *src, size_t off, unsigned *line, unsigned *col);
+/* ---- grammar (grammars.c) ------------------------------------------------------------------ */
 
-/* ---- normalized view (normalize.c) ------------------------------------------------------- */
-
-typedef enum rb_script {
-    RB_SCRIPT_NONE = 0, /* no Han characters that tell */
-    RB_SCRIPT_SIMPLIFIED,
-    RB_SCRIPT_TRADITIONAL,
-    RB_SCRIPT_MIXED
-} rb_script;
-const char *rb_script_name(rb_script s);
-
-typedef struct rb_mapent {
-    size_t view; /* from this view offset on ... */
-    int64_t delta; /* ... orig offset = view offset + delta */
-} rb_mapent;
-
-/* The matching view: NFKC width folding (full-width forms, U+3000/NBSP spaces, small-form
- * punctuation; full-width ，：；（） become ASCII), zero-width characters dropped, CR LF and CR
- * become LF, traditional -> simplified characters (OpenCC's tables) and, for a traditional
- * document, OpenCC's traditional phrases (計畫 -> 计划) and, when the text was converted
- * with Taiwan phrasing, its Taiwan phrases (檔案->文件, 程式->程序) where the evidence says the
- * mainland reading is the likely one (normalize.c). Line i of the view is line i of the
- * source. */
-typedef struct rb_view {
-    char *text;
-    size_t len;
-    rb_mapent *map;
-    size_t nmap;
-    size_t *line_start; /* view offsets; nlines entries, same count as the source */
-    size_t nlines;
-    rb_script script;
-    size_t n_trad, n_simp; /* characters that only one script uses */
-    size_t first_trad, first_simp; /* view offset of the first such character, or SIZE_MAX */
-    int taiwan_phrasing;           /* Taiwan phrases were folded too */
-    int aliased;                   /* text and line_start are the source's (nothing to fold) */
-    int lines_aliased;             /* line_start only is the source's (same-length folds) */
-} rb_view;
-
-rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err);
-void rb_view_free(rb_view *v);
-size_t rb_view_to_orig(const rb_view *v, size_t view_off);
-/* Normalize a standalone UTF-8 string (no map). trad: 0 characters only, 1 with OpenCC's
- * traditional phrases, 2 with its Taiwan phrases too where their neighbours and the reference
- * prose say the mainland reading is the likely one (規範性檔案 -> 规范性文件, 程式 -> 程序).
- * Returns a malloc'd NUL-terminated string. */
-char *rb_normalize_str(const char *s, size_t n, int trad, size_t *outlen);
-
-/* ---- Chinese numerals (numeral.c) -------------------------------------------------------- */
-
-/* Parse 一 … 九十九, 一百零一, 两, 〇/零, 十一 and 一十一, 千, and ASCII digits.
- * Returns 0 and sets *value, or -1 when s[0..n) is not a numeral. */
-int rb_numeral_parse(const char *s, size_t n, long *value);
-/* Format an ordinal as Chinese numerals (一, 十一, 二十, 一百零一) into out (>= 64 bytes). */
-void rb_numeral_format(long v, char *out, size_t outsz);
-
-/* ---- grammar (grammar.c) ----------------------------------------------------------------- */
-
-/* Roles a structural pattern can play. The C code knows the roles; grammar/ YAML files gives the
- * patterns for each, so a new article style or junk line is a YAML change only. */
-typedef enum rb_role {
-    RB_ROLE_JUNK = 0,   /* page junk set aside: aggregator headers, footers, QR-code text */
-    RB_ROLE_TOC,        /* a table-of-contents line: 第一章,第二章,… */
-    RB_ROLE_CHAPTER,    /* group num, optional group heading */
-    RB_ROLE_ARTICLE,    /* group num */
-    RB_ROLE_POINT,      /* group num */
-    RB_ROLE_TITLE,      /* group title */
-    RB_ROLE_DOCNUMBER,  /* group docnumber (anywhere in a preface line) */
-    RB_ROLE_DATE,       /* groups y, m, d */
-    RB_ROLE_RECIPIENTS, /* whole line */
-    RB_ROLE_ISSUER,     /* whole line */
-    RB_ROLE_ADOPTED,    /* group meeting */
-    RB_ROLE_HEADING,    /* a line that can be a chapter heading on its own */
-    RB_ROLE_SPLIT,      /* where a chapter, article or point may start inside a line */
-    RB_ROLE_ANNOTATION, /* inline junk set aside: pinyin after a character (規(guī)則) */
-    RB_ROLE_NOTICE,     /* a line of the issuing notice (关于印发…的通知, 现予印发) */
-    RB_ROLE_COUNT
-} rb_role;
-
-const char *rb_role_name(rb_role r);
-
-typedef struct rb_pattern {
-    char *id;        /* rule id, e.g. "article-dun" */
-    rb_role role;
-    char *kind;      /* free label (junk kind, article style) */
-    char *source;    /* the regex as written (macros expanded) */
-    char *file;      /* grammar file and line of the pattern, for messages */
-    unsigned line;
-    void *code;      /* pcre2_code_8 * */
-    char **examples; /* strings that must match */
-    size_t nexamples;
-    char **counter;  /* strings that must not match */
-    size_t ncounter;
-    int level;         /* article styles: 1 outranks 2 (第一条 over 一、 over 1、); 0 none */
-    int outranks_from; /* how many lines of this style it takes to outrank lower ones */
-} rb_pattern;
-
-typedef struct rb_grammar {
-    char *dir;
-    char *version;
-    rb_pattern *patterns;
-    size_t npatterns;
-    size_t by_role[RB_ROLE_COUNT][64]; /* pattern indexes per role, in file order */
-    size_t nby_role[RB_ROLE_COUNT];
-    void *mctx;  /* pcre2_match_context_8 *: match, depth and heap limits */
-    void *mdata; /* pcre2_match_data_8 * shared by single-threaded callers */
-    struct rb_extract_rules *extract; /* fact rules (extract.c), NULL until loaded */
-    struct rb_check_rules *check;     /* check patterns and tables (check.c) */
-    int no_prefilter; /* run every extraction rule on every sentence, ignoring `needs:` (tests) */
-} rb_grammar;
-
-/* Load every *.yaml under dir that declares `grammar: structure` (and, through
- * rb_extract_load, the extraction rules). Patterns are compiled once, with JIT. */
+/* Load every *.yaml under dir (`grammar: structure`, `extract` or `check`). Patterns are
+ * compiled once, with JIT. */
 rb_status rb_grammar_load(const char *dir, rb_grammar **out, rb_error *err);
-/* Load one more grammar file into g (used by tests and --grammar-file). */
+/* Load one more grammar file into g. */
 rb_status rb_grammar_add_file(rb_grammar *g, const char *path, rb_error *err);
-/* The same from memory (name is used in messages). */
-rb_status rb_grammar_add_bytes(rb_grammar *g, const char *name, const char *data, size_t n,
-                               rb_error *err);
-/* An empty grammar to add files to (rb_grammar_load checks the required roles; this does not). */
-rb_grammar *rb_grammar_new(const char *dir);
 void rb_grammar_free(rb_grammar *g);
-/* Match pattern p against subject[0..n). Returns 1 match, 0 no match, -1 error (limit hit,
- * err filled). ovector pairs are written to ov (at least 2*nov entries) as byte offsets. */
-int rb_pattern_match(const rb_grammar *g, const rb_pattern *p, const char *subject, size_t n,
-                     size_t start, size_t *ov, size_t nov, rb_error *err);
-/* Byte range of a named group in the last match (ov from rb_pattern_match); -1 if unset. */
-int rb_pattern_group(const rb_pattern *p, const char *name, const size_t *ov, size_t nov,
-                     size_t *s, size_t *e);
-/* Find the default grammar directory: $RULEBOOK_GRAMMAR, next to the executable
- * (../grammar, ../share/rulebook/grammar), or the compiled-in data dir. Caller frees. */
+/* The default grammar directory: $RULEBOOK_GRAMMAR, next to the executable (../grammar,
+ * ../share/rulebook/grammar), or the compiled-in data dir. Caller frees. */
 char *rb_grammar_default_dir(void);
-
-/* ---- metadata sidecar (meta.c) ----------------------------------------------------------- */
-
-typedef struct rb_meta {
-    char *id, *title, *jurisdiction, *level, *script, *date, *docnumber, *supersedes,
-        *source, *issuer;
-    char *path; /* where it was read from */
-} rb_meta;
-
-rb_status rb_meta_load(const char *path, rb_meta **out, rb_error *err);
-void rb_meta_free(rb_meta *m);
-
-/* ---- document model (doc.c) -------------------------------------------------------------- */
-
-typedef struct rb_span {
-    size_t off, len; /* in the view */
-} rb_span;
-
-typedef enum rb_block_kind { RB_BLOCK_P = 0, RB_BLOCK_POINT } rb_block_kind;
-
-/* One line of article (or chapter intro) text: a plain paragraph line or a numbered point. */
-typedef struct rb_block {
-    rb_block_kind kind;
-    rb_span num;  /* point number as written, e.g. （一）; len 0 for P */
-    long ordinal; /* point ordinal */
-    rb_span text; /* the content after the number */
-    unsigned line;
-    unsigned style; /* numbering style of a point (its pattern), for the sequence checks */
-} rb_block;
-
-typedef struct rb_article {
-    rb_span num; /* 一、 or 第一条 as written */
-    long ordinal;
-    unsigned line;
-    long chapter; /* index into chapters, or -1 */
-    size_t first_block, nblocks;
-    char eid[64];
-} rb_article;
-
-typedef struct rb_chapter {
-    rb_span num; /* 第一章 */
-    long ordinal;
-    rb_span heading; /* len 0 when missing */
-    unsigned line, heading_line;
-    size_t first_article, narticles;
-    size_t first_intro, nintro; /* blocks between heading and first article */
-    char eid[32];
-} rb_chapter;
-
-typedef enum rb_mark_kind {
-    RB_MARK_DOCNUMBER = 0,
-    RB_MARK_DATE,
-    RB_MARK_TITLE,
-    RB_MARK_ISSUER,
-    RB_MARK_RECIPIENTS,
-    RB_MARK_ADOPTED
-} rb_mark_kind;
-
-/* A preface line; marks (inline docNumber, docDate …) refer into it. */
-typedef struct rb_pline {
-    rb_span text;
-    unsigned line;
-    int is_title; /* the rulebook title (longTitle) */
-    size_t first_mark, nmarks;
-} rb_pline;
-
-typedef struct rb_mark {
-    rb_mark_kind kind;
-    rb_span span;
-    char value[32]; /* ISO date for RB_MARK_DATE */
-} rb_mark;
-
-/* A span of the source set aside (page junk, a TOC line, an injected insertion, a duplicate
- * copy). Junk spans are subtracted from any node text that contains them. */
-typedef struct rb_junk {
-    rb_span span;
-    unsigned line, col;
-    char kind[32]; /* page-junk, toc, insertion, duplicate-copy */
-    char rule[64];
-} rb_junk;
-
-struct rb_facts;
-
-typedef struct rb_doc {
-    rb_source *src;
-    rb_view *view;
-    char *name; /* display path */
-    /* metadata, each NULL when unknown; *_from says "text" or "sidecar" */
-    char *id, *title, *jurisdiction, *level, *date, *docnumber, *supersedes, *source_url,
-        *issuer, *adopted;
-    const char *date_from, *docnumber_from, *title_from;
-    char *grammar_version;
-    rb_pline *plines;
-    size_t nplines, cplines;
-    rb_mark *marks;
-    size_t nmarks, cmarks;
-    rb_chapter *chapters;
-    size_t nchapters, cchapters;
-    rb_article *articles;
-    size_t narticles, carticles;
-    rb_block *blocks;
-    size_t nblocks, cblocks;
-    rb_junk *junk;
-    size_t njunk, cjunk;
-    int articles_style_tiao; /* 第X条 style */
-    size_t duplicate_runs;
-    /* the tail of an article whose number the text does not show (an excerpt that opens in
-     * the middle of an article, or a text without article numbers): ordinal 0, eId
-     * hcontainer_1; NULL when the body starts with a chapter or an article */
-    rb_article *cont;
-    struct rb_facts *facts; /* extract.c; NULL until extracted */
-} rb_doc;
-
-rb_doc *rb_doc_new(void);
-void rb_doc_free(rb_doc *d);
-/* The original-script text of a view span with junk spans inside it removed. Caller frees. */
-char *rb_doc_text(const rb_doc *d, rb_span s);
-/* The normalized-view text of a span with junk removed. Caller frees. */
-char *rb_doc_norm(const rb_doc *d, rb_span s);
-/* The original-script text of a span as it is in the source, junk included. Caller frees. */
-char *rb_doc_raw(const rb_doc *d, rb_span s);
-/* Tree dump used by the spec tests and `compile --format tree`. */
-void rb_doc_dump(const rb_doc *d, rb_buf *out);
-/* One line per preface line, chapter and article, in the original text (`--format lines`,
- * the git textconv view: a line diff of two of these is aligned by article). */
-void rb_doc_lines(const rb_doc *d, rb_buf *out);
-
-/* ---- facts (extract.c) ----------------------------------------------------------------------- */
-
-/* A field of a fact: one item for a scalar, several for a list. */
-typedef struct rb_field {
-    char *name;
-    char *words; /* the words the value came from, original script; NULL for constants */
-    char **items;
-    size_t n;
-    int list;   /* written as a list even with one item */
-    int number; /* items are numbers */
-} rb_field;
-
-/* A fact: where it is (rulebook article, eId, line/col), the verbatim span in the original
- * script, the same span normalized, a one-line summary and the normalized fields. */
-typedef struct rb_fact {
-    char *dim, *rule;
-    long article;
-    char *eid;
-    unsigned line, col;
-    char *text;  /* verbatim original text */
-    char *norm;  /* normalized (simplified) text */
-    char *value; /* summary of the normalized value */
-    rb_field *fields;
-    size_t nfields;
-} rb_fact;
-
-/* A sentence that looks like a dimension (has one of its keywords) but gave no fact. */
-typedef struct rb_unmatched {
-    char *dim;
-    long article;
-    char *eid;
-    unsigned line;
-    char *text;
-} rb_unmatched;
-
-typedef struct rb_facts {
-    rb_fact *v;
-    size_t n, cap;
-    rb_unmatched *u;
-    size_t nu, cu;
-} rb_facts;
-
-void rb_facts_free(rb_facts *f);
-const rb_field *rb_fact_field(const rb_fact *f, const char *name);
-/* First item of a field, or NULL. */
-const char *rb_fact_str(const rb_fact *f, const char *name);
-/* The extraction dimensions the grammar declares, in file order (ids and titles). */
-size_t rb_extract_dims(const rb_grammar *g, const char ***ids, const char ***titles);
-/* Run the extraction rules over a compiled document; facts go to d->facts. */
-rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_error *err);
-
-/* A rulebook as compare sees it: built from a compiled document or read back from XML. */
-typedef struct rb_rulebook {
-    char *id, *title, *jurisdiction, *level, *script, *date, *docnumber, *file;
-    size_t chapters, articles;
-    rb_facts *facts;
-} rb_rulebook;
-
-rb_rulebook *rb_rulebook_from_doc(rb_doc *d); /* takes d->facts (d keeps none) */
-rb_status rb_rulebook_read_xml(const char *path, rb_rulebook **out, rb_error *err);
-void rb_rulebook_free(rb_rulebook *r);
-
-/* ---- compare (compare.c) --------------------------------------------------------------------- */
-
-typedef enum rb_format { RB_FMT_MD = 0, RB_FMT_CSV, RB_FMT_JSON, RB_FMT_HTML } rb_format;
-
-typedef struct rb_compare_opts {
-    rb_format format;
-    int unmatched; /* list sentences that look like a dimension but gave no fact */
-    int bom;       /* CSV: start with a UTF-8 BOM for spreadsheets */
-} rb_compare_opts;
-
-void rb_compare_render(rb_rulebook *const *rbs, size_t n, const rb_compare_opts *o,
-                       rb_buf *out);
-
-/* ---- check (check.c) ----------------------------------------------------------------------------- */
-
-typedef struct rb_finding {
-    char *rule;
-    rb_severity severity;
-    char *file;
-    unsigned line, col;
-    long article; /* 0 outside the articles */
-    char *message;
-    char *key;            /* the words the fingerprint is made of */
-    char fingerprint[17]; /* stable across moved lines: rule, rulebook, article, words */
-} rb_finding;
-
-typedef struct rb_findings {
-    rb_finding *v;
-    size_t n, cap;
-} rb_findings;
-
-typedef enum rb_check_format { RB_CHECK_TEXT = 0, RB_CHECK_JSON, RB_CHECK_SARIF } rb_check_format;
-
-/* Check compiled documents together (citations and deadlines are compared across them). cd
- * holds their compile diagnostics, which become findings too. out is sorted by file and line. */
-rb_status rb_check(const rb_grammar *g, rb_doc *const *docs, size_t n, const rb_diags *cd,
-                   rb_findings *out, rb_error *err);
-/* Drop the findings whose fingerprints appear in a previous JSON or SARIF output; returns how
- * many were dropped. */
-size_t rb_findings_apply_baseline(rb_findings *fs, const char *baseline, size_t n);
-void rb_findings_render(const rb_findings *fs, rb_check_format fmt, rb_severity min, rb_buf *b);
-size_t rb_findings_count(const rb_findings *fs, rb_severity min);
-void rb_findings_free(rb_findings *f);
-
-/* ---- diff (diff.c) ------------------------------------------------------------------------------ */
-
-typedef enum rb_diff_status {
-    RB_DIFF_UNCHANGED = 0,
-    RB_DIFF_MODIFIED,
-    RB_DIFF_RENUMBERED,
-    RB_DIFF_MOVED,   /* to another chapter */
-    RB_DIFF_SPLIT,   /* one old article -> several new */
-    RB_DIFF_MERGED,  /* several old articles -> one new */
-    RB_DIFF_ADDED,
-    RB_DIFF_DELETED,
-    RB_DIFF_NOT_COMPARED /* past the end of an excerpt */
-} rb_diff_status;
-
-/* One line of the article map: old ordinals -> new ordinals. A modified article may also be
- * renumbered or moved (the flags). */
-typedef struct rb_diff_entry {
-    long *old, *new;
-    size_t nold, nnew;
-    size_t *old_idx, *new_idx; /* indexes into the documents' articles */
-    rb_diff_status status;
-    double similarity; /* Dice coefficient of character bigrams */
-    int modified, renumbered, moved;
-    long sort_key;
-} rb_diff_entry;
-
-typedef struct rb_diff rb_diff;
-typedef enum rb_diff_format { RB_DIFF_TEXT = 0, RB_DIFF_MD, RB_DIFF_JSON } rb_diff_format;
-
-/* Align two versions (both compiled, with facts). The documents must outlive the diff. */
-rb_diff *rb_diff_new(const rb_doc *old_doc, const rb_doc *new_doc);
-void rb_diff_free(rb_diff *df);
-const rb_diff_entry *rb_diff_entries(const rb_diff *df, size_t *n);
-/* Is the old (which 0) or new (1) version a partial excerpt? */
-int rb_diff_partial(const rb_diff *df, int which);
-/* Anything changed (dims NULL), or a fact of one of the comma-separated dimensions. */
-int rb_diff_changed(const rb_diff *df, const char *dims);
-void rb_diff_render(const rb_diff *df, rb_diff_format fmt, int color, rb_buf *out);
 
 /* ---- compile (parse.c, dedup.c) ---------------------------------------------------------- */
 
@@ -617,14 +196,80 @@ rb_status rb_compile_file(const rb_grammar *g, const char *path, const rb_compil
 rb_status rb_compile_bytes(const rb_grammar *g, const char *name, const char *bytes, size_t n,
                            const rb_compile_opts *opts, rb_doc **out, rb_diags *diags,
                            rb_error *err);
-/* The parse stage alone (parse.c): view -> model. */
-rb_status rb_parse(const rb_grammar *g, rb_doc *doc, rb_diags *diags, rb_error *err);
-/* The duplicate-run stage (dedup.c): called by rb_parse on restarted numbering. */
-void rb_dedup(rb_doc *doc, rb_diags *diags);
-void rb_doc_apply_meta(rb_doc *doc, const rb_meta *m, rb_diags *diags);
+
+/* ---- documents (doc.c, meta.c) -------------------------------------------------------------- */
+
+void rb_doc_free(rb_doc *d);
+/* Tree dump used by the spec tests and `compile --format tree`. */
+void rb_doc_dump(const rb_doc *d, rb_buf *out);
+/* One line per preface line, chapter and article, in the original text (`--format lines`,
+ * the git textconv view: a line diff of two of these is aligned by article). */
+void rb_doc_lines(const rb_doc *d, rb_buf *out);
 /* A sidecar for a compiled text (rulebook init): what the compiler found, the jurisdiction and
  * level guessed from the title, and a commented line for each key it could not fill. */
 void rb_meta_render(const rb_doc *d, const char *text_name, rb_buf *out);
+
+/* ---- rulebooks and compare (compare.c, render_compare.c) ----------------------------------- */
+
+rb_rulebook *rb_rulebook_from_doc(rb_doc *d); /* takes d->facts (d keeps none) */
+rb_status rb_rulebook_read_xml(const char *path, rb_rulebook **out, rb_error *err);
+void rb_rulebook_free(rb_rulebook *r);
+
+
+typedef enum rb_format { RB_FMT_MD = 0, RB_FMT_CSV, RB_FMT_JSON, RB_FMT_HTML } rb_format;
+
+typedef struct rb_compare_opts {
+    rb_format format;
+    int unmatched; /* list sentences that look like a dimension but gave no fact */
+    int bom;       /* CSV: start with a UTF-8 BOM for spreadsheets */
+} rb_compare_opts;
+
+void rb_compare_render(rb_rulebook *const *rbs, size_t n, const rb_compare_opts *o,
+                       rb_buf *out);
+
+/* ---- check (check.c, render_findings.c) ---------------------------------------------------- */
+
+typedef struct rb_findings rb_findings;
+typedef enum rb_check_format { RB_CHECK_TEXT = 0, RB_CHECK_JSON, RB_CHECK_SARIF } rb_check_format;
+
+rb_findings *rb_findings_new(void);
+void rb_findings_free(rb_findings *f);
+/* Check compiled documents: each against itself and the built-in references (a file's findings
+ * are the same alone or with others), and, when both are given, a rulebook against the
+ * higher-level one it cites. cd holds their compile diagnostics, which become findings too.
+ * out (from rb_findings_new) is sorted by file and line. */
+rb_status rb_check(const rb_grammar *g, rb_doc *const *docs, size_t n, const rb_diags *cd,
+                   rb_findings *out, rb_error *err);
+/* Drop the findings whose fingerprints appear in a previous JSON or SARIF output; returns how
+ * many were dropped. */
+size_t rb_findings_apply_baseline(rb_findings *fs, const char *baseline, size_t n);
+void rb_findings_render(const rb_findings *fs, rb_check_format fmt, rb_severity min, rb_buf *b);
+size_t rb_findings_count(const rb_findings *fs, rb_severity min);
+
+/* ---- diff (diff.c) ------------------------------------------------------------------------------ */
+
+typedef enum rb_diff_status {
+    RB_DIFF_UNCHANGED = 0,
+    RB_DIFF_MODIFIED,
+    RB_DIFF_RENUMBERED,
+    RB_DIFF_MOVED,   /* to another chapter */
+    RB_DIFF_SPLIT,   /* one old article -> several new */
+    RB_DIFF_MERGED,  /* several old articles -> one new */
+    RB_DIFF_ADDED,
+    RB_DIFF_DELETED,
+    RB_DIFF_NOT_COMPARED /* past the end of an excerpt */
+} rb_diff_status;
+
+typedef enum rb_diff_format { RB_DIFF_TEXT = 0, RB_DIFF_MD, RB_DIFF_JSON } rb_diff_format;
+
+/* Align two versions (both compiled, with facts). The documents must outlive the diff. */
+rb_diff *rb_diff_new(const rb_doc *old_doc, const rb_doc *new_doc);
+void rb_diff_free(rb_diff *df);
+/* Is the old (which 0) or new (1) version a partial excerpt? */
+int rb_diff_partial(const rb_diff *df, int which);
+/* Anything changed (dims NULL), or a fact of one of the comma-separated dimensions. */
+int rb_diff_changed(const rb_diff *df, const char *dims);
+void rb_diff_render(const rb_diff *df, rb_diff_format fmt, int color, rb_buf *out);
 
 /* ---- Akoma Ntoso (akn.c) ----------------------------------------------------------------- */
 

@@ -2,7 +2,7 @@
  * to the exact bytes it was compiled from. OpenSSL's libcrypto does it with the CPU's SHA
  * instructions where there are any: about ten times the speed of portable C, which matters
  * at a hundred megabytes. */
-#include "rulebook.h"
+#include "model.h"
 
 #include <openssl/evp.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * decode cleanly as GB18030 into Chinese text), refuses binary or undecodable input with the
  * byte offset, and validates UTF-8 once so that later stages can skip the check.
  * Hands the normalize stage an rb_source whose text is valid UTF-8 without NUL bytes. */
-#include "rulebook.h"
+#include "model.h"
 
 #include <errno.h>
 #include <iconv.h>

@@ -1,6 +1,6 @@
 /* utf8.c: UTF-8 validation (done once per input, so later PCRE2 calls can skip it),
  * decoding and encoding of single code points. */
-#include "rulebook.h"
+#include "model.h"
 #include <string.h>
 
 size_t rb_utf8_invalid_at(const char *str, size_t n)

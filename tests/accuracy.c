@@ -307,7 +307,7 @@ int main(int argc, char **argv)
                             printf("junk   %-30s %s:%u %s\n", name, fs.v[i].file, fs.v[i].line,
                                    fs.v[i].message);
                     }
-            rb_findings_free(&fs);
+            rb_findings_clear(&fs);
             for (size_t i = 0; i < d->src->len;) {
                 uint32_t cp;
                 i += (size_t)rb_utf8_decode(d->src->text + i, d->src->len - i, &cp);

@@ -147,7 +147,7 @@ static char *compile_case(const rb_grammar *g, scase *c, rb_diags *diags, rb_err
             rb_buf_printf(&cb, "%u:%u: %s: %s [%s]\n", fs.v[i].line, fs.v[i].col,
                           rb_severity_name(fs.v[i].severity), fs.v[i].message, fs.v[i].rule);
         *check = rb_buf_detach(&cb);
-        rb_findings_free(&fs);
+        rb_findings_clear(&fs);
     }
     rb_doc_free(d);
     return rb_buf_detach(&b);

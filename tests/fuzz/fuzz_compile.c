@@ -7,7 +7,7 @@
  * Built with clang -fsanitize=fuzzer by `make fuzz`; with -DFUZZ_REPLAY it is a plain program
  * that runs the given files (or directories of files) once: `make test` replays the seeds
  * and tests/fuzz/regressions/ under ASan + UBSan. */
-#include "rulebook.h"
+#include "model.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rb_findings_render(&fs, RB_CHECK_SARIF, RB_NOTE, &b);
         rb_buf_free(&b);
     }
-    rb_findings_free(&fs);
+    rb_findings_clear(&fs);
     rb_diags hd;
     rb_diags_init(&hd);
     rb_doc *half = compile(data, size / 2, &hd);

@@ -6,7 +6,7 @@
  *
  * Built with clang -fsanitize=fuzzer by `make fuzz`; -DFUZZ_REPLAY makes it a plain program
  * over files (see fuzz_compile.c). */
-#include "rulebook.h"
+#include "model.h"
 
 #include <stdio.h>
 #include <stdlib.h>
