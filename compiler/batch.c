@@ -19,14 +19,11 @@
 
 char *rb_batch_out_name(const char *dir, const char *input)
 {
-    const char *b = strrchr(input, '/');
-    b = b ? b + 1 : input;
-    const char *dot = strrchr(b, '.');
-    size_t n = dot && dot != b ? (size_t)(dot - b) : strlen(b);
-    size_t dl = strlen(dir);
-    size_t l = dl + n + 8;
+    char *name = rb_output_name(input, "xml");
+    size_t dl = strlen(dir), l = dl + strlen(name) + 2;
     char *p = rb_xmalloc(l);
-    snprintf(p, l, "%s%s%.*s.xml", dir, dl && dir[dl - 1] == '/' ? "" : "/", (int)n, b);
+    snprintf(p, l, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", name);
+    free(name);
     return p;
 }
 

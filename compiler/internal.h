@@ -77,6 +77,44 @@ void rb_doc_orig_range(const rb_doc *d, size_t vs, size_t ve, size_t *a, size_t 
 /* Line and column (1-based, code points of the ORIGINAL text) of a view offset. */
 void rb_doc_linecol(const rb_doc *d, size_t view_off, unsigned *line, unsigned *col);
 
+/* ---- escapers (escape.c): one per output format -------------------------------------------- */
+
+/* The length of the valid UTF-8 sequence at s (n bytes left), or 0 when it is not one. */
+size_t rb_utf8_valid_len(const unsigned char *s, size_t n);
+void rb_esc_html(rb_buf *b, const char *s); /* text and attribute values: & < > " ' */
+/* An RFC 4180 cell; one a spreadsheet would take for a formula (=, +, -, @) gets a leading ' */
+void rb_esc_csv(rb_buf *b, const char *s);
+void rb_esc_md(rb_buf *b, const char *s);   /* a Markdown table cell: | \ < > &, no line break */
+void rb_esc_yaml(rb_buf *b, const char *s); /* a double-quoted YAML scalar */
+/* One line of a message: controls (newline, ESC, C1, U+2028/9) as visible escapes. */
+void rb_esc_line(rb_buf *b, const char *s);
+char *rb_line_str(const char *s); /* the same, malloc'd */
+
+/* ---- JSON output (jsonw.c) ------------------------------------------------------------------- */
+
+typedef struct rb_jw {
+    rb_buf *b;
+    int depth;
+    size_t count[32]; /* items so far in each open container */
+    int after_key;
+    const char *ws; /* whitespace before the next item */
+} rb_jw;
+void rb_jw_init(rb_jw *w, rb_buf *b);
+void rb_jw_obj(rb_jw *w);
+void rb_jw_end_obj(rb_jw *w);
+void rb_jw_arr(rb_jw *w);
+void rb_jw_end_arr(rb_jw *w);
+void rb_jw_key(rb_jw *w, const char *k);
+void rb_jw_str(rb_jw *w, const char *s); /* NULL: null */
+void rb_jw_strn(rb_jw *w, const char *s, size_t n);
+void rb_jw_int(rb_jw *w, long long v);
+void rb_jw_num(rb_jw *w, double v); /* not finite: null */
+void rb_jw_bool(rb_jw *w, int v);
+void rb_jw_null(rb_jw *w);
+void rb_jw_ws(rb_jw *w, const char *ws); /* whitespace before the next item (a literal) */
+/* A finite decimal number, strictly (the whole string): 0 and *v, or -1. */
+int rb_json_number(const char *s, double *v);
+
 /* ---- XML output (xmlw.c) -------------------------------------------------------------------- */
 
 /* A streaming writer: element-only content is indented, inline (mixed) content is not; C0

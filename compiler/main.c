@@ -261,6 +261,20 @@ static rb_grammar *load_grammar(common *c)
     return g;
 }
 
+/* A command's output, by the one rule of output.c: -o FILE, -o DIR (DIR/name), -o - or none
+ * (standard output). A failure is one error line and exit 2. */
+static int emit(common *c, const char *out, const char *name, const rb_buf *b)
+{
+    rb_error err;
+    rb_error_clear(&err);
+    if (rb_write_output(out, name, b->data, b->len, &err) != RB_OK) {
+        rb_diags_add_error(&c->diags, &err);
+        flush_diags(c, c->diags.n - 1);
+        return EXIT_TROUBLE;
+    }
+    return EXIT_OK;
+}
+
 static int is_dir(const char *p)
 {
     struct stat st;
@@ -458,22 +472,21 @@ static int cmd_compile(int argc, char **argv)
                     rb_doc_dump(d, &b);
                 else
                     rb_doc_lines(d, &b);
-                if (out && !out_is_dir)
-                    st = rb_write_atomic(out, b.data, b.len, &err);
-                else if (out)
-                    st = RB_OK, fwrite(b.data, 1, b.len, stdout);
-                else
-                    fwrite(b.data, 1, b.len, stdout);
+                char *name = rb_output_name(files[i], format[0] == 't' ? "tree" : "lines");
+                st = rb_write_output(out, name, b.data, b.len, &err);
+                free(name);
                 rb_buf_free(&b);
-            } else if (!out || strcmp(out, "-") == 0) {
+            } else if (rb_output_is_stdout(out)) {
                 fflush(stdout);
                 st = rb_akn_write_fd(d, 1, &err);
             } else {
-                char *path = out_is_dir ? rb_batch_out_name(out, files[i]) : rb_xstrdup(out);
+                char *name = rb_output_name(files[i], "xml");
+                char *path = rb_output_path(out, name);
                 double tw = rb_now();
                 st = rb_akn_write(d, path, &err);
                 tm.write += rb_now() - tw;
                 free(path);
+                free(name);
             }
         }
         if (st != RB_OK) {
@@ -614,17 +627,10 @@ static int cmd_compare(int argc, char **argv)
         rb_buf b;
         rb_buf_init(&b);
         rb_compare_render(rbs, ngood, &co, &b);
-        rb_error err;
-        rb_error_clear(&err);
-        if (out && strcmp(out, "-") != 0) {
-            if (rb_write_atomic(out, b.data, b.len, &err) != RB_OK) {
-                rb_diags_add_error(&c.diags, &err);
-                flush_diags(&c, c.diags.n - 1);
-                rc = EXIT_TROUBLE;
-            }
-        } else {
-            fwrite(b.data, 1, b.len, stdout);
-        }
+        static const char *const names[] = {"compare.md", "compare.csv", "compare.json",
+                                            "compare.html"};
+        if (emit(&c, out, names[co.format], &b) != EXIT_OK)
+            rc = EXIT_TROUBLE;
         rb_buf_free(&b);
     }
     for (size_t i = 0; i < ngood; i++)
@@ -743,14 +749,9 @@ static int cmd_check(int argc, char **argv)
         rb_buf b;
         rb_buf_init(&b);
         rb_findings_render(fs, fmt, min, &b);
-        if (out && strcmp(out, "-") != 0) {
-            if (rb_write_atomic(out, b.data ? b.data : "", b.len, &err) != RB_OK) {
-                rb_diags_add_error(&c.diags, &err);
-                rc = EXIT_TROUBLE;
-            }
-        } else if (b.len) {
-            fwrite(b.data, 1, b.len, stdout);
-        }
+        static const char *const names[] = {"check.txt", "check.json", "check.sarif"};
+        if (emit(&c, out, names[fmt], &b) != EXIT_OK)
+            rc = EXIT_TROUBLE;
         if (rc == EXIT_OK)
             rc = rb_findings_count(fs, min) ? EXIT_FINDINGS : EXIT_OK;
         rb_buf_free(&b);
@@ -847,7 +848,7 @@ static int cmd_diff(int argc, char **argv)
     rb_doc *b = a ? load_doc(&c, g, argv[optind + 1]) : NULL;
     if (a && b) {
         rb_diff *df = rb_diff_new(a, b);
-        int tty = !out && isatty(1);
+        int tty = rb_output_is_stdout(out) && isatty(1);
         int use_color = strcmp(color, "always") == 0 || (strcmp(color, "auto") == 0 && tty);
         rb_buf buf;
         rb_buf_init(&buf);
@@ -855,15 +856,9 @@ static int cmd_diff(int argc, char **argv)
         rb_error err;
         rb_error_clear(&err);
         rc = rb_diff_changed(df, fail_on) ? EXIT_FINDINGS : EXIT_OK;
-        if (out && strcmp(out, "-") != 0) {
-            if (rb_write_atomic(out, buf.data ? buf.data : "", buf.len, &err) != RB_OK) {
-                rb_diags_add_error(&c.diags, &err);
-                flush_diags(&c, c.diags.n - 1);
-                rc = EXIT_TROUBLE;
-            }
-        } else {
-            fwrite(buf.data, 1, buf.len, stdout);
-        }
+        static const char *const names[] = {"diff.txt", "diff.md", "diff.json"};
+        if (emit(&c, out, names[fmt], &buf) != EXIT_OK)
+            rc = EXIT_TROUBLE;
         if (rb_diff_partial(df, 0) || rb_diff_partial(df, 1))
             fprintf(stderr, "%s:0:0: warning: the %s version is a partial excerpt; articles past "
                             "its end are not compared [partial-version]\n",

@@ -103,6 +103,18 @@ void *rb_xrealloc(void *p, size_t n);
 char *rb_xstrdup(const char *s);
 char *rb_xstrndup(const char *s, size_t n);
 
+/* ---- outputs (output.c): one rule for every command ------------------------------------------ */
+
+/* Write a command's output: out NULL or "-" is standard output; an existing directory gets
+ * out/name (name: a file per input, or the command's own file, e.g. compare.md); anything else
+ * is a file, written atomically. */
+rb_status rb_write_output(const char *out, const char *name, const char *data, size_t len,
+                          rb_error *err);
+int rb_output_is_stdout(const char *out);
+/* The file a command writes for out and name (as above), or NULL for standard output. */
+char *rb_output_path(const char *out, const char *name);
+/* NAME.ext for an input path .../NAME.txt; caller frees. */
+char *rb_output_name(const char *input, const char *ext);
 /* Write data to path atomically: a temp file in the same directory, then rename.
  * A failed write leaves the old file untouched and no temp file behind. */
 rb_status rb_write_atomic(const char *path, const char *data, size_t len, rb_error *err);

@@ -1,0 +1,154 @@
+/* output.c: where every command's output goes, and how it gets there. One rule for all:
+ * -o FILE writes FILE atomically (a temporary file beside it, then rename, so a reader never
+ * sees half a file and a failed write leaves the old one), -o DIR writes DIR/NAME (a file per
+ * input, or the command's own file), -o - and no -o write standard output. A target that is not
+ * a regular file (/dev/null, a FIFO) is written in place, never replaced. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+rb_status rb_atomic_open(rb_atomic *a, const char *path, rb_error *err)
+{
+    memset(a, 0, sizeof *a);
+    a->fd = -1;
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        /* /dev/null, /dev/stdout, a FIFO: write in place; renaming over it would replace
+         * the device with a regular file */
+        if (S_ISDIR(sb.st_mode))
+            return rb_error_set(err, RB_EIO, "output", path, 0, 0, "io-write",
+                                "is a directory; name a file (or give several inputs)");
+        a->fd = open(path, O_WRONLY | O_TRUNC);
+        if (a->fd < 0)
+            return rb_error_set(err, RB_EIO, "output", path, 0, 0, "io-write",
+                                "cannot open for writing: %s", strerror(errno));
+        return RB_OK; /* no tmp_path: commit closes, abort closes */
+    }
+    size_t n = strlen(path);
+    a->final_path = rb_xstrdup(path);
+    a->tmp_path = rb_xmalloc(n + 16);
+    snprintf(a->tmp_path, n + 16, "%s.tmp.XXXXXX", path);
+    a->fd = mkstemp(a->tmp_path);
+    if (a->fd < 0) {
+        rb_status st = rb_error_set(err, RB_EIO, "output", path, 0, 0, "io-write",
+                                    "cannot create a temporary file beside the output: %s",
+                                    strerror(errno));
+        free(a->final_path);
+        free(a->tmp_path);
+        memset(a, 0, sizeof *a);
+        a->fd = -1;
+        return st;
+    }
+    fchmod(a->fd, 0644);
+    return RB_OK;
+}
+
+rb_status rb_atomic_commit(rb_atomic *a, rb_error *err)
+{
+    rb_status st = RB_OK;
+    if (a->fd >= 0 && close(a->fd) != 0)
+        st = rb_error_set(err, RB_EIO, "output", a->final_path, 0, 0, "io-write",
+                          "cannot write output: %s", strerror(errno));
+    a->fd = -1;
+    if (!a->tmp_path) /* written in place */
+        return st;
+    if (st == RB_OK && rename(a->tmp_path, a->final_path) != 0)
+        st = rb_error_set(err, RB_EIO, "output", a->final_path, 0, 0, "io-write",
+                          "cannot move the output into place: %s", strerror(errno));
+    if (st != RB_OK)
+        unlink(a->tmp_path);
+    free(a->final_path);
+    free(a->tmp_path);
+    a->final_path = a->tmp_path = NULL;
+    return st;
+}
+
+void rb_atomic_abort(rb_atomic *a)
+{
+    if (a->fd >= 0)
+        close(a->fd);
+    if (a->tmp_path)
+        unlink(a->tmp_path);
+    free(a->final_path);
+    free(a->tmp_path);
+    a->final_path = a->tmp_path = NULL;
+    a->fd = -1;
+}
+
+rb_status rb_write_atomic(const char *path, const char *data, size_t len, rb_error *err)
+{
+    rb_atomic a;
+    rb_status st = rb_atomic_open(&a, path, err);
+    if (st != RB_OK)
+        return st;
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(a.fd, data + off, len - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            st = rb_error_set(err, RB_EIO, "output", path, 0, 0, "io-write",
+                              "cannot write output: %s", strerror(errno));
+            rb_atomic_abort(&a);
+            return st;
+        }
+        off += (size_t)w;
+    }
+    return rb_atomic_commit(&a, err);
+}
+
+int rb_output_is_stdout(const char *out) { return !out || strcmp(out, "-") == 0; }
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+char *rb_output_path(const char *out, const char *name)
+{
+    if (rb_output_is_stdout(out))
+        return NULL;
+    if (!name || !is_dir(out))
+        return rb_xstrdup(out);
+    size_t dl = strlen(out), l = dl + strlen(name) + 2;
+    char *p = rb_xmalloc(l);
+    snprintf(p, l, "%s%s%s", out, dl && out[dl - 1] == '/' ? "" : "/", name);
+    return p;
+}
+
+char *rb_output_name(const char *input, const char *ext)
+{
+    const char *b = strrchr(input, '/');
+    b = b ? b + 1 : input;
+    const char *dot = strrchr(b, '.');
+    size_t n = dot && dot != b ? (size_t)(dot - b) : strlen(b);
+    size_t l = n + strlen(ext) + 2;
+    char *p = rb_xmalloc(l);
+    snprintf(p, l, "%.*s.%s", (int)n, b, ext);
+    return p;
+}
+
+rb_status rb_write_output(const char *out, const char *name, const char *data, size_t len,
+                          rb_error *err)
+{
+    if (rb_output_is_stdout(out)) {
+        if (len && fwrite(data, 1, len, stdout) != len)
+            return rb_error_set(err, RB_EIO, "output", "<stdout>", 0, 0, "io-write",
+                                "cannot write the output: %s", strerror(errno));
+        if (fflush(stdout) != 0)
+            return rb_error_set(err, RB_EIO, "output", "<stdout>", 0, 0, "io-write",
+                                "cannot write the output: %s", strerror(errno));
+        return RB_OK;
+    }
+    char *path = rb_output_path(out, name);
+    rb_status st = rb_write_atomic(path, data ? data : "", len, err);
+    free(path);
+    return st;
+}
