@@ -559,6 +559,7 @@ static void read_fact(xmlNodePtr n, rb_facts *fs)
     free(c);
     if (!f->dim)
         f->dim = rb_xstrdup("?");
+    f->kind = rb_dim_of(f->dim);
     if (!f->rule)
         f->rule = rb_xstrdup("?");
     if (!f->eid)
@@ -610,6 +611,7 @@ static void read_unmatched(xmlNodePtr n, rb_facts *fs)
     u->dim = prop(n, "dimension");
     if (!u->dim)
         u->dim = rb_xstrdup("?");
+    u->kind = rb_dim_of(u->dim);
     u->eid = prop(n, "eId");
     if (!u->eid)
         u->eid = rb_xstrdup("");

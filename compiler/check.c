@@ -750,7 +750,7 @@ static void fact_rules(const rb_grammar *g, const rb_doc *d, rb_findings *fs)
     /* meetings with two frequencies */
     for (size_t i = 0; i < F->n; i++) {
         const rb_fact *f = &F->v[i];
-        const rb_field *c = strcmp(f->dim, "meetings") == 0 ? rb_fact_field(f, "conflict") : NULL;
+        const rb_field *c = f->kind == RB_DIM_MEETINGS ? rb_fact_field(f, RB_F_CONFLICT) : NULL;
         for (size_t k = 0; c && k < c->n; k++)
             add_finding(fs, "meeting-frequency-conflict", RB_WARNING, d->name, d->id, f->line,
                         f->col, f->article, c->items[k],
@@ -760,14 +760,14 @@ static void fact_rules(const rb_grammar *g, const rb_doc *d, rb_findings *fs)
     /* one action, two deadlines (in different articles: within one they are sub-cases) */
     for (size_t i = 0; i < F->n; i++) {
         const rb_fact *a = &F->v[i];
-        if (strcmp(a->dim, "deadlines") != 0 || !rb_fact_str(a, "action"))
+        if (a->kind != RB_DIM_DEADLINES || !rb_fact_str(a, RB_F_ACTION))
             continue;
         char *ka = action_key(fstr(a, "action"));
         if (strlen(ka) >= 6)
             for (size_t j = i + 1; j < F->n; j++) {
                 const rb_fact *b = &F->v[j];
-                if (strcmp(b->dim, "deadlines") != 0 || b->article == a->article ||
-                    !rb_fact_str(b, "action"))
+                if (b->kind != RB_DIM_DEADLINES || b->article == a->article ||
+                    !rb_fact_str(b, RB_F_ACTION))
                     continue;
                 char *kb = action_key(fstr(b, "action"));
                 if (strcmp(ka, kb) == 0 &&
@@ -787,17 +787,17 @@ static void fact_rules(const rb_grammar *g, const rb_doc *d, rb_findings *fs)
     size_t ninst = 0;
     int have_meetings = 0;
     for (size_t i = 0; i < F->n; i++)
-        if (strcmp(F->v[i].dim, "meetings") == 0 || strcmp(F->v[i].dim, "institution") == 0) {
-            const rb_field *t = rb_fact_field(&F->v[i], "type");
+        if (F->v[i].kind == RB_DIM_MEETINGS || F->v[i].kind == RB_DIM_INSTITUTION) {
+            const rb_field *t = rb_fact_field(&F->v[i], RB_F_TYPE);
             have_meetings = 1;
             for (size_t k = 0; t && k < t->n && ninst < 16; k++)
                 inst[ninst++] = t->items[k];
         }
     for (size_t i = 0; have_meetings && i < F->n; i++) {
         const rb_fact *f = &F->v[i];
-        if (strcmp(f->dim, "signing") != 0 && strcmp(f->dim, "leave") != 0)
+        if (f->kind != RB_DIM_SIGNING && f->kind != RB_DIM_LEAVE)
             continue;
-        const rb_field *m = rb_fact_field(f, "meetings");
+        const rb_field *m = rb_fact_field(f, RB_F_MEETINGS);
         for (size_t k = 0; m && k < m->n; k++) {
             size_t q = 0;
             while (q < ninst && strcmp(inst[q], m->items[k]) != 0)
@@ -813,13 +813,13 @@ static void fact_rules(const rb_grammar *g, const rb_doc *d, rb_findings *fs)
     /* signers and conveners outside the composition */
     const rb_fact *comp = NULL;
     for (size_t i = 0; i < F->n && !comp; i++)
-        if (strcmp(F->v[i].dim, "composition") == 0)
+        if (F->v[i].kind == RB_DIM_COMPOSITION)
             comp = &F->v[i];
-    const rb_field *members = comp ? rb_fact_field(comp, "members") : NULL;
+    const rb_field *members = comp ? rb_fact_field(comp, RB_F_MEMBERS) : NULL;
     for (size_t i = 0; members && i < F->n; i++) {
         const rb_fact *f = &F->v[i];
-        const char *field = strcmp(f->dim, "signing") == 0    ? "signer"
-                            : strcmp(f->dim, "meetings") == 0 ? "convener"
+        const char *field = f->kind == RB_DIM_SIGNING    ? RB_F_SIGNER
+                            : f->kind == RB_DIM_MEETINGS ? RB_F_CONVENER
                                                               : NULL;
         const rb_field *roles = field ? rb_fact_field(f, field) : NULL;
         for (size_t k = 0; roles && k < roles->n; k++) {
@@ -1195,12 +1195,12 @@ static void superior_deadlines(rb_doc *const *docs, size_t n, const cites *cs, r
             continue;
         for (size_t a = 0; a < low->facts->n; a++) {
             const rb_fact *lf = &low->facts->v[a];
-            if (strcmp(lf->dim, "deadlines") != 0 || !rb_fact_str(lf, "action"))
+            if (lf->kind != RB_DIM_DEADLINES || !rb_fact_str(lf, RB_F_ACTION))
                 continue;
             char *ka = action_key(fstr(lf, "action"));
             for (size_t b = 0; b < high->facts->n; b++) {
                 const rb_fact *hf = &high->facts->v[b];
-                if (strcmp(hf->dim, "deadlines") != 0 || !rb_fact_str(hf, "action"))
+                if (hf->kind != RB_DIM_DEADLINES || !rb_fact_str(hf, RB_F_ACTION))
                     continue;
                 char *kb = action_key(fstr(hf, "action"));
                 if (strlen(ka) >= 4 && strcmp(ka, kb) == 0 &&

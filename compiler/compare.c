@@ -175,7 +175,7 @@ static void js_fact(rb_buf *b, const rb_rulebook *r, const rb_fact *f)
     int first = 1;
     rb_buf_puts(b, "{");
     const char *const *done = NONE_DONE;
-    if (strcmp(f->dim, "meetings") == 0) {
+    if (f->kind == RB_DIM_MEETINGS) {
         done = MEETING_DONE;
         js_key(b, "type", &first);
         js_field(b, f, "type", 0);
@@ -191,7 +191,7 @@ static void js_fact(rb_buf *b, const rb_rulebook *r, const rb_fact *f)
             js_field(b, f, fk[i], 0);
         }
         rb_buf_puts(b, "}");
-    } else if (strcmp(f->dim, "signing") == 0) {
+    } else if (f->kind == RB_DIM_SIGNING) {
         done = SIGNING_DONE;
         static const char *const k[] = {"document", "signer", "reviewer"};
         for (size_t i = 0; i < 3; i++) {
@@ -202,7 +202,7 @@ static void js_fact(rb_buf *b, const rb_rulebook *r, const rb_fact *f)
         js_field(b, f, "verb", 0);
         js_key(b, "condition", &first);
         js_field(b, f, "condition", 0);
-    } else if (strcmp(f->dim, "leave") == 0) {
+    } else if (f->kind == RB_DIM_LEAVE) {
         done = LEAVE_DONE;
         js_key(b, "occasion", &first);
         js_field(b, f, "occasion", 0);
@@ -214,7 +214,7 @@ static void js_fact(rb_buf *b, const rb_rulebook *r, const rb_fact *f)
         js_field(b, f, "notice_amount", 0);
         js_key(b, "notice_unit", &first);
         js_field(b, f, "notice_unit", 0);
-    } else if (strcmp(f->dim, "deadlines") == 0) {
+    } else if (f->kind == RB_DIM_DEADLINES) {
         done = DEADLINE_DONE;
         static const char *const k[] = {"action", "amount", "unit", "bound"};
         for (size_t i = 0; i < 4; i++) {
@@ -523,9 +523,10 @@ static void build_table(rb_rulebook *const *rbs, size_t n, const char *dim, tabl
 {
     memset(t, 0, sizeof *t);
     t->ncols = n;
+    rb_dim kind = rb_dim_of(dim);
     static const char *const type_rows[] = {"plenary", "executive", "office", "briefing",
                                             "special", "other"};
-    if (strcmp(dim, "meetings") == 0)
+    if (kind == RB_DIM_MEETINGS)
         for (size_t i = 0; i < 6; i++)
             table_row(t, type_rows[i]);
     for (size_t c = 0; c < n; c++)
@@ -534,14 +535,14 @@ static void build_table(rb_rulebook *const *rbs, size_t n, const char *dim, tabl
             if (strcmp(f->dim, dim) != 0)
                 continue;
             char key[256], text[512];
-            if (strcmp(dim, "meetings") == 0) {
-                snprintf(text, sizeof text, "%s: %s", str_or(rb_fact_str(f, "name"), ""),
+            if (kind == RB_DIM_MEETINGS) {
+                snprintf(text, sizeof text, "%s: %s", str_or(rb_fact_str(f, RB_F_NAME), ""),
                          str_or(f->value, ""));
-                table_add(t, str_or(rb_fact_str(f, "type"), "other"), c, f, text);
-            } else if (strcmp(dim, "signing") == 0) {
-                const rb_field *doc = rb_fact_field(f, "document");
-                const rb_field *dir = rb_fact_field(f, "direction");
-                const rb_field *mt = rb_fact_field(f, "meetings");
+                table_add(t, str_or(rb_fact_str(f, RB_F_TYPE), "other"), c, f, text);
+            } else if (kind == RB_DIM_SIGNING) {
+                const rb_field *doc = rb_fact_field(f, RB_F_DOCUMENT);
+                const rb_field *dir = rb_fact_field(f, RB_F_DIRECTION);
+                const rb_field *mt = rb_fact_field(f, RB_F_MEETINGS);
                 snprintf(text, sizeof text, "%s", str_or(f->value, ""));
                 size_t nd = doc ? doc->n : 1;
                 for (size_t a = 0; a < nd; a++) {
@@ -560,37 +561,37 @@ static void build_table(rb_rulebook *const *rbs, size_t n, const char *dim, tabl
                         table_add(t, key, c, f, text);
                     }
                 }
-            } else if (strcmp(dim, "leave") == 0) {
-                const rb_field *who = rb_fact_field(f, "who");
+            } else if (kind == RB_DIM_LEAVE) {
+                const rb_field *who = rb_fact_field(f, RB_F_WHO);
                 rb_buf b;
                 rb_buf_init(&b);
-                const rb_field *ap = rb_fact_field(f, "approver");
+                const rb_field *ap = rb_fact_field(f, RB_F_APPROVER);
                 rb_buf_puts(&b, "→ ");
                 for (size_t q = 0; ap && q < ap->n; q++)
                     rb_buf_printf(&b, "%s%s", q ? " or " : "", ap->items[q]);
                 if (!ap)
                     rb_buf_puts(&b, "(no approver named)");
-                if (rb_fact_str(f, "notice_amount"))
-                    rb_buf_printf(&b, ", %s %s ahead", rb_fact_str(f, "notice_amount"),
-                                  str_or(rb_fact_str(f, "notice_unit"), ""));
-                if (rb_fact_str(f, "threshold_amount"))
-                    rb_buf_printf(&b, ", when away over %s %s", rb_fact_str(f, "threshold_amount"),
-                                  str_or(rb_fact_str(f, "threshold_unit"), ""));
-                if (rb_fact_str(f, "written"))
+                if (rb_fact_str(f, RB_F_NOTICE_AMOUNT))
+                    rb_buf_printf(&b, ", %s %s ahead", rb_fact_str(f, RB_F_NOTICE_AMOUNT),
+                                  str_or(rb_fact_str(f, RB_F_NOTICE_UNIT), ""));
+                if (rb_fact_str(f, RB_F_THRESHOLD_AMOUNT))
+                    rb_buf_printf(&b, ", when away over %s %s", rb_fact_str(f, RB_F_THRESHOLD_AMOUNT),
+                                  str_or(rb_fact_str(f, RB_F_THRESHOLD_UNIT), ""));
+                if (rb_fact_str(f, RB_F_WRITTEN))
                     rb_buf_puts(&b, ", in writing");
                 size_t nw = who && who->n ? who->n : 1;
                 for (size_t q = 0; q < nw; q++) {
-                    snprintf(key, sizeof key, "%s: %s", str_or(rb_fact_str(f, "occasion"), "?"),
+                    snprintf(key, sizeof key, "%s: %s", str_or(rb_fact_str(f, RB_F_OCCASION), "?"),
                              who && who->n ? who->items[q] : "anyone");
                     table_add(t, key, c, f, b.data);
                 }
                 rb_buf_free(&b);
-            } else if (strcmp(dim, "deadlines") == 0) {
-                snprintf(key, sizeof key, "%s: %s", str_or(rb_fact_str(f, "bound"), "?"),
-                         str_or(rb_fact_str(f, "unit"), "?"));
-                const char *act = rb_fact_str(f, "action");
-                snprintf(text, sizeof text, "%s %s%s%s%s", str_or(rb_fact_str(f, "amount"), "?"),
-                         str_or(rb_fact_str(f, "unit"), ""), act && *act ? " — " : "",
+            } else if (kind == RB_DIM_DEADLINES) {
+                snprintf(key, sizeof key, "%s: %s", str_or(rb_fact_str(f, RB_F_BOUND), "?"),
+                         str_or(rb_fact_str(f, RB_F_UNIT), "?"));
+                const char *act = rb_fact_str(f, RB_F_ACTION);
+                snprintf(text, sizeof text, "%s %s%s%s%s", str_or(rb_fact_str(f, RB_F_AMOUNT), "?"),
+                         str_or(rb_fact_str(f, RB_F_UNIT), ""), act && *act ? " — " : "",
                          act ? act : "", "");
                 table_add(t, key, c, f, text);
             } else {
@@ -746,8 +747,8 @@ static void svg_chart(rb_buf *b, rb_rulebook *const *rbs, size_t n)
     for (size_t i = 0; i < n; i++)
         for (size_t k = 0; k < rbs[i]->facts->n; k++) {
             const rb_fact *f = &rbs[i]->facts->v[k];
-            const char *mx = rb_fact_str(f, "per_year_max");
-            if (strcmp(f->dim, "meetings") == 0 && mx && atof(mx) > maxv)
+            const char *mx = rb_fact_str(f, RB_F_PER_YEAR_MAX);
+            if (f->kind == RB_DIM_MEETINGS && mx && atof(mx) > maxv)
                 maxv = atof(mx);
         }
     const int W = 900, left = 150, barh = 14, gap = 10;
@@ -772,14 +773,14 @@ static void svg_chart(rb_buf *b, rb_rulebook *const *rbs, size_t n)
                 const rb_fact *f = &rbs[i]->facts->v[k];
                 /* the first fact of the type, or the one with a frequency per year (a
                  * meeting held monthly and, when needed, at any time has a bar) */
-                if (strcmp(f->dim, "meetings") == 0 && rb_fact_str(f, "type") &&
-                    strcmp(rb_fact_str(f, "type"), types[t]) == 0 &&
-                    (!hit || (!rb_fact_str(hit, "per_year_min") && rb_fact_str(f, "per_year_min"))))
+                if (f->kind == RB_DIM_MEETINGS && rb_fact_str(f, RB_F_TYPE) &&
+                    strcmp(rb_fact_str(f, RB_F_TYPE), types[t]) == 0 &&
+                    (!hit || (!rb_fact_str(hit, RB_F_PER_YEAR_MIN) && rb_fact_str(f, RB_F_PER_YEAR_MIN))))
                     hit = f;
             }
             int yy = y + (int)t * barh;
-            const char *mn = hit ? rb_fact_str(hit, "per_year_min") : NULL;
-            const char *mx = hit ? rb_fact_str(hit, "per_year_max") : NULL;
+            const char *mn = hit ? rb_fact_str(hit, RB_F_PER_YEAR_MIN) : NULL;
+            const char *mx = hit ? rb_fact_str(hit, RB_F_PER_YEAR_MAX) : NULL;
             if (mn && mx) {
                 double a = atof(mn), z = atof(mx);
                 rb_buf_printf(b,
@@ -806,7 +807,7 @@ static void svg_chart(rb_buf *b, rb_rulebook *const *rbs, size_t n)
                               "<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"#777\">%s: %s "
                               "(%s)</text>\n",
                               left + 4, yy + barh - 4, types[t],
-                              str_or(rb_fact_str(hit, "kind"), ""), sect(hit->article, sb));
+                              str_or(rb_fact_str(hit, RB_F_KIND), ""), sect(hit->article, sb));
             }
         }
         y += 5 * barh + gap;

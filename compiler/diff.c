@@ -505,17 +505,17 @@ static char *fact_words(const rb_fact *f)
 {
     char b[512];
     const char *s;
-    if (strcmp(f->dim, "meetings") == 0) {
-        const char *cmin = rb_fact_str(f, "count_min"), *cmax = rb_fact_str(f, "count_max");
+    if (f->kind == RB_DIM_MEETINGS) {
+        const char *cmin = rb_fact_str(f, RB_F_COUNT_MIN), *cmax = rb_fact_str(f, RB_F_COUNT_MAX);
         if (cmin && cmax && strcmp(cmin, cmax) != 0)
-            snprintf(b, sizeof b, "%s%s–%s次", period_words(rb_fact_str(f, "period")), cmin, cmax);
+            snprintf(b, sizeof b, "%s%s–%s次", period_words(rb_fact_str(f, RB_F_PERIOD)), cmin, cmax);
         else if (cmin)
-            snprintf(b, sizeof b, "%s%s次", period_words(rb_fact_str(f, "period")), cmin);
+            snprintf(b, sizeof b, "%s%s次", period_words(rb_fact_str(f, RB_F_PERIOD)), cmin);
         else
-            snprintf(b, sizeof b, "%s", (s = rb_fact_str(f, "kind")) ? s : "?");
-    } else if (strcmp(f->dim, "deadlines") == 0) {
-        const char *bound = rb_fact_str(f, "bound");
-        const char *amt = rb_fact_str(f, "amount"), *unit = unit_words(rb_fact_str(f, "unit"));
+            snprintf(b, sizeof b, "%s", (s = rb_fact_str(f, RB_F_KIND)) ? s : "?");
+    } else if (f->kind == RB_DIM_DEADLINES) {
+        const char *bound = rb_fact_str(f, RB_F_BOUND);
+        const char *amt = rb_fact_str(f, RB_F_AMOUNT), *unit = unit_words(rb_fact_str(f, RB_F_UNIT));
         if (!amt)
             amt = "?";
         if (bound && strcmp(bound, "at_most") == 0)
@@ -537,28 +537,28 @@ static char *fact_label(const rb_fact *f)
 {
     rb_buf b;
     rb_buf_init(&b);
-    if (strcmp(f->dim, "meetings") == 0) {
-        const char *n = rb_fact_str(f, "name");
-        rb_buf_puts(&b, n ? n : rb_fact_str(f, "type") ? rb_fact_str(f, "type") : "?");
-    } else if (strcmp(f->dim, "deadlines") == 0) {
-        const char *t = rb_fact_str(f, "trigger"), *a = rb_fact_str(f, "action");
+    if (f->kind == RB_DIM_MEETINGS) {
+        const char *n = rb_fact_str(f, RB_F_NAME);
+        rb_buf_puts(&b, n ? n : rb_fact_str(f, RB_F_TYPE) ? rb_fact_str(f, RB_F_TYPE) : "?");
+    } else if (f->kind == RB_DIM_DEADLINES) {
+        const char *t = rb_fact_str(f, RB_F_TRIGGER), *a = rb_fact_str(f, RB_F_ACTION);
         if (t)
             rb_buf_puts(&b, t);
         if (a)
             rb_buf_puts(&b, a);
         if (!t && !a)
             rb_buf_puts(&b, "(deadline)");
-    } else if (strcmp(f->dim, "signing") == 0) {
-        const rb_field *d = rb_fact_field(f, "document");
+    } else if (f->kind == RB_DIM_SIGNING) {
+        const rb_field *d = rb_fact_field(f, RB_F_DOCUMENT);
         for (size_t i = 0; d && i < d->n; i++)
             rb_buf_printf(&b, "%s%s", i ? "+" : "", d->items[i]);
-        const rb_field *m = rb_fact_field(f, "meetings");
+        const rb_field *m = rb_fact_field(f, RB_F_MEETINGS);
         for (size_t i = 0; m && i < m->n; i++)
             rb_buf_printf(&b, "%s%s", i ? "," : ":", m->items[i]);
-        rb_buf_printf(&b, " %s", rb_fact_str(f, "verb") ? rb_fact_str(f, "verb") : "");
-    } else if (strcmp(f->dim, "leave") == 0) {
-        rb_buf_printf(&b, "%s", rb_fact_str(f, "occasion") ? rb_fact_str(f, "occasion") : "?");
-        const rb_field *w = rb_fact_field(f, "who");
+        rb_buf_printf(&b, " %s", rb_fact_str(f, RB_F_VERB) ? rb_fact_str(f, RB_F_VERB) : "");
+    } else if (f->kind == RB_DIM_LEAVE) {
+        rb_buf_printf(&b, "%s", rb_fact_str(f, RB_F_OCCASION) ? rb_fact_str(f, RB_F_OCCASION) : "?");
+        const rb_field *w = rb_fact_field(f, RB_F_WHO);
         for (size_t i = 0; w && i < w->n; i++)
             rb_buf_printf(&b, "%s%s", i ? "," : ": ", w->items[i]);
     } else {
@@ -600,11 +600,12 @@ static void diff_facts(rb_diff *df)
     if (!A || !B)
         return;
     char *usedb = rb_xcalloc(B->n + 1, 1);
-    static const char *const dims[] = {"meetings", "signing", "leave", "deadlines"};
-    for (size_t d = 0; d < 4; d++) {
+    static const rb_dim dims[] = {RB_DIM_MEETINGS, RB_DIM_SIGNING, RB_DIM_LEAVE,
+                                  RB_DIM_DEADLINES};
+    for (size_t d = 0; d < sizeof dims / sizeof *dims; d++) {
         for (size_t i = 0; i < A->n; i++) {
             const rb_fact *f = &A->v[i];
-            if (strcmp(f->dim, dims[d]) != 0)
+            if (f->kind != dims[d])
                 continue;
             char *lf = fact_label(f);
             long to = mapped(df, f->article);
@@ -614,14 +615,14 @@ static void diff_facts(rb_diff *df)
             for (int pass = 0; pass < 2 && best < 0; pass++)
                 for (size_t j = 0; j < B->n && best < 0; j++) {
                     const rb_fact *g = &B->v[j];
-                    if (usedb[j] || strcmp(g->dim, dims[d]) != 0)
+                    if (usedb[j] || g->kind != dims[d])
                         continue;
-                    if (pass == 0 && strcmp(dims[d], "meetings") != 0 && g->article != to)
+                    if (pass == 0 && dims[d] != RB_DIM_MEETINGS && g->article != to)
                         continue;
                     char *lg = fact_label(g);
-                    int same = strcmp(dims[d], "meetings") == 0
-                                   ? rb_fact_str(f, "type") && rb_fact_str(g, "type") &&
-                                         !strcmp(rb_fact_str(f, "type"), rb_fact_str(g, "type"))
+                    int same = dims[d] == RB_DIM_MEETINGS
+                                   ? rb_fact_str(f, RB_F_TYPE) && rb_fact_str(g, RB_F_TYPE) &&
+                                         !strcmp(rb_fact_str(f, RB_F_TYPE), rb_fact_str(g, RB_F_TYPE))
                                    : strcmp(lf, lg) == 0;
                     free(lg);
                     if (same)
@@ -631,24 +632,24 @@ static void diff_facts(rb_diff *df)
                 /* in the article it went to, one fact of the kind on each side: the same one */
                 size_t na = 0, nb = 0, bj = 0;
                 for (size_t k = 0; k < A->n; k++)
-                    if (!strcmp(A->v[k].dim, dims[d]) && A->v[k].article == f->article)
+                    if (A->v[k].kind == dims[d] && A->v[k].article == f->article)
                         na++;
                 for (size_t j = 0; j < B->n; j++)
-                    if (!usedb[j] && !strcmp(B->v[j].dim, dims[d]) && B->v[j].article == to)
+                    if (!usedb[j] && B->v[j].kind == dims[d] && B->v[j].article == to)
                         nb++, bj = j;
-                if (na == 1 && nb == 1 && strcmp(dims[d], "meetings") != 0)
+                if (na == 1 && nb == 1 && dims[d] != RB_DIM_MEETINGS)
                     best = (long)bj;
             }
             char *wo = fact_words(f);
             if (best < 0) {
                 if (!df->partial_new)
-                    add_fc(df, dims[d], lf, wo, NULL, f->article, -1);
+                    add_fc(df, rb_dim_id(dims[d]), lf, wo, NULL, f->article, -1);
             } else {
                 usedb[best] = 1;
                 const rb_fact *g = &B->v[best];
                 char *wn = fact_words(g);
                 if (strcmp(wo, wn) != 0)
-                    add_fc(df, dims[d], lf, wo, wn, f->article, g->article);
+                    add_fc(df, rb_dim_id(dims[d]), lf, wo, wn, f->article, g->article);
                 free(wn);
             }
             free(wo);
@@ -656,7 +657,7 @@ static void diff_facts(rb_diff *df)
         }
         for (size_t j = 0; j < B->n; j++) {
             const rb_fact *g = &B->v[j];
-            if (usedb[j] || strcmp(g->dim, dims[d]) != 0)
+            if (usedb[j] || g->kind != dims[d])
                 continue;
             if (df->partial_old) {
                 /* past the excerpt's end nothing can be said */
@@ -670,7 +671,7 @@ static void diff_facts(rb_diff *df)
                     continue;
             }
             char *lg = fact_label(g), *wn = fact_words(g);
-            add_fc(df, dims[d], lg, NULL, wn, -1, g->article);
+            add_fc(df, rb_dim_id(dims[d]), lg, NULL, wn, -1, g->article);
             free(lg);
             free(wn);
         }

@@ -72,6 +72,9 @@ typedef struct xrule {
 
 typedef struct xdim {
     char *id, *title;
+    rb_dim kind;
+    char *file;
+    unsigned line;
     xlit *kw;
     size_t nkw;
 } xdim;
@@ -87,6 +90,7 @@ struct rb_extract_rules {
 };
 
 static void fact_clear(rb_fact *f);
+static rb_status check_dim_fields(const struct rb_extract_rules *r, rb_error *err);
 typedef struct xtext xtext;
 static void apply_fields(const struct rb_extract_rules *r, const xrule *xr, const char *s,
                          size_t ss, const size_t *ov, rb_fact *f, const rb_doc *d,
@@ -131,6 +135,7 @@ void rb_extract_rules_free(struct rb_extract_rules *r)
     for (size_t i = 0; i < r->ndims; i++) {
         free(r->dims[i].id);
         free(r->dims[i].title);
+        free(r->dims[i].file);
         for (size_t k = 0; k < r->dims[i].nkw; k++)
             free(r->dims[i].kw[k].s);
         free(r->dims[i].kw);
@@ -662,6 +667,9 @@ rb_status rb_extract_add(rb_grammar *g, const char *path, yaml_document_t *doc,
             r->dims[di].id = rb_xstrdup(id);
             const char *title = rb_yaml_str(rb_yaml_get(doc, dn, "title"));
             r->dims[di].title = rb_xstrdup(title ? title : id);
+            r->dims[di].kind = rb_dim_of(id);
+            r->dims[di].file = rb_xstrdup(path);
+            r->dims[di].line = rb_yaml_line(dn);
             r->ndims++;
         }
         size_t nk;
@@ -733,6 +741,70 @@ rb_status rb_extract_add(rb_grammar *g, const char *path, yaml_document_t *doc,
             st = check_rule_examples(g, x, doc, rn, err);
             if (st != RB_OK)
                 return st;
+        }
+    }
+    return check_dim_fields(r, err);
+}
+
+static const char *const dim_ids[RB_DIM_COUNT] = {
+    [RB_DIM_COMPOSITION] = "composition", [RB_DIM_INSTITUTION] = "institution",
+    [RB_DIM_MEETINGS] = "meetings",       [RB_DIM_SIGNING] = "signing",
+    [RB_DIM_LEAVE] = "leave",             [RB_DIM_DEADLINES] = "deadlines",
+};
+
+/* the fields compare, check and diff read, which the rules themselves set (the derived ones,
+ * count_min, per_year_max, conflict…, are computed from these) */
+static const char *const dim_fields[RB_DIM_COUNT][12] = {
+    [RB_DIM_COMPOSITION] = {RB_F_MEMBERS},
+    [RB_DIM_INSTITUTION] = {RB_F_NAME, RB_F_TYPE},
+    [RB_DIM_MEETINGS] = {RB_F_TYPE, RB_F_NAME, RB_F_ROLE, RB_F_KIND, RB_F_PERIOD, RB_F_COUNT,
+                         RB_F_HEDGE, RB_F_WHEN, RB_F_RELATIVE_TO, RB_F_CONVENER, RB_F_MEMBERS},
+    [RB_DIM_SIGNING] = {RB_F_SIGNER, RB_F_DOCUMENT, RB_F_VERB, RB_F_CONDITION, RB_F_DIRECTION,
+                        RB_F_MEETINGS, RB_F_REVIEWER},
+    [RB_DIM_LEAVE] = {RB_F_WHO, RB_F_APPROVER, RB_F_OCCASION, RB_F_WRITTEN, RB_F_MEETINGS,
+                      RB_F_NOTICE_AMOUNT, RB_F_NOTICE_UNIT, RB_F_THRESHOLD_AMOUNT,
+                      RB_F_THRESHOLD_UNIT},
+    [RB_DIM_DEADLINES] = {RB_F_ACTION, RB_F_AMOUNT, RB_F_AMOUNT_MAX, RB_F_UNIT, RB_F_BOUND,
+                          RB_F_TRIGGER},
+};
+
+rb_dim rb_dim_of(const char *id)
+{
+    for (int k = 1; id && k < RB_DIM_COUNT; k++)
+        if (strcmp(dim_ids[k], id) == 0)
+            return (rb_dim)k;
+    return RB_DIM_OTHER;
+}
+
+const char *rb_dim_id(rb_dim k)
+{
+    return k > RB_DIM_OTHER && k < RB_DIM_COUNT ? dim_ids[k] : "";
+}
+
+const char *const *rb_dim_fields(rb_dim k)
+{
+    static const char *const none[1];
+    return k > RB_DIM_OTHER && k < RB_DIM_COUNT ? dim_fields[k] : none;
+}
+
+/* A dimension the C code knows must have rules that set each field it reads: a field renamed
+ * in the grammar is a load error, not an empty column. */
+static rb_status check_dim_fields(const struct rb_extract_rules *r, rb_error *err)
+{
+    for (size_t di = 0; di < r->ndims; di++) {
+        const xdim *D = &r->dims[di];
+        for (const char *const *f = rb_dim_fields(D->kind); *f; f++) {
+            int found = 0;
+            for (size_t q = 0; q < r->nrules && !found; q++)
+                if (r->rules[q].dim == di)
+                    for (size_t j = 0; j < r->rules[q].nf && !found; j++)
+                        found = strcmp(r->rules[q].f[j].name, *f) == 0;
+            if (!found)
+                return rb_error_set(err, RB_EGRAMMAR, "extract", D->file, D->line, 1,
+                                    "grammar-schema",
+                                    "dimension %s: no rule sets the field `%s`, which compare, "
+                                    "check and diff read",
+                                    D->id, *f);
         }
     }
     return RB_OK;
@@ -1193,6 +1265,7 @@ static rb_fact *new_fact(rb_facts *fs, const rb_doc *d, const rb_article *a, con
 {
     rb_fact *f = facts_push(fs);
     f->dim = rb_xstrdup(dim);
+    f->kind = rb_dim_of(dim);
     f->rule = rb_xstrdup(rule);
     f->article = a->ordinal;
     f->eid = rb_xstrdup(a->eid);
@@ -1215,6 +1288,7 @@ static void add_unmatched(rb_facts *fs, const rb_doc *d, const rb_article *a, co
     }
     rb_unmatched *u = &fs->u[fs->nu++];
     u->dim = rb_xstrdup(dim);
+    u->kind = rb_dim_of(dim);
     u->article = a->ordinal;
     u->eid = rb_xstrdup(a->eid);
     unsigned col;
@@ -1598,17 +1672,17 @@ static int parse_period(const xtable *units, const char *s, char *iso, size_t is
 static void meeting_fact_set_frequency(const struct rb_extract_rules *r, rb_fact *f,
                                        const rb_fact *q, const meeting *M)
 {
-    const char *kind = q ? rb_fact_str(q, "kind") : "unstated";
+    const char *kind = q ? rb_fact_str(q, RB_F_KIND) : "unstated";
     set_str_field(f, "kind", kind ? kind : "unstated", 0);
     char val[128] = "";
-    if (q && rb_fact_str(q, "hedge"))
-        set_str_field(f, "hedge", rb_fact_str(q, "hedge"), 0);
-    if (q && rb_fact_str(q, "relative_to")) {
-        set_str_field(f, "relative_to", rb_fact_str(q, "relative_to"), 0);
-        set_str_field(f, "when", rb_fact_str(q, "when"), 0);
+    if (q && rb_fact_str(q, RB_F_HEDGE))
+        set_str_field(f, "hedge", rb_fact_str(q, RB_F_HEDGE), 0);
+    if (q && rb_fact_str(q, RB_F_RELATIVE_TO)) {
+        set_str_field(f, "relative_to", rb_fact_str(q, RB_F_RELATIVE_TO), 0);
+        set_str_field(f, "when", rb_fact_str(q, RB_F_WHEN), 0);
     }
-    const char *cnt = q ? rb_fact_str(q, "count") : NULL;
-    const char *per = q ? rb_fact_str(q, "period") : NULL;
+    const char *cnt = q ? rb_fact_str(q, RB_F_COUNT) : NULL;
+    const char *per = q ? rb_fact_str(q, RB_F_PERIOD) : NULL;
     const xtable *units = table_named(r, "period_unit");
     char iso[32] = "";
     double py = 0;
@@ -1627,8 +1701,8 @@ static void meeting_fact_set_frequency(const struct rb_extract_rules *r, rb_fact
             snprintf(val, sizeof val, "%g-%g per %s = %g-%g/yr", a, b, iso, a * py, b * py);
     } else if (kind && strcmp(kind, "relative") == 0) {
         snprintf(val, sizeof val, "relative: %s %s",
-                 rb_fact_str(q, "when") ? rb_fact_str(q, "when") : "",
-                 rb_fact_str(q, "relative_to") ? rb_fact_str(q, "relative_to") : "");
+                 rb_fact_str(q, RB_F_WHEN) ? rb_fact_str(q, RB_F_WHEN) : "",
+                 rb_fact_str(q, RB_F_RELATIVE_TO) ? rb_fact_str(q, RB_F_RELATIVE_TO) : "");
     } else {
         snprintf(val, sizeof val, "%s", kind ? kind : "unstated");
     }
@@ -1640,13 +1714,13 @@ static void meeting_fact_set_frequency(const struct rb_extract_rules *r, rb_fact
         const rb_fact *o = M->allfreq[k];
         if (o == q)
             continue;
-        const char *oc = rb_fact_str(o, "count"), *op = rb_fact_str(o, "period");
+        const char *oc = rb_fact_str(o, RB_F_COUNT), *op = rb_fact_str(o, RB_F_PERIOD);
         if (oc && op && cnt && per && strcmp(oc, cnt) == 0 && strcmp(op, per) == 0)
             continue;
         char c[256];
         snprintf(c, sizeof c, "%s%s次 in article %ld (line %u)", op ? op : "?", oc ? oc : "?",
                  o->article, o->line);
-        rb_field *x = (rb_field *)rb_fact_field(f, "conflict");
+        rb_field *x = (rb_field *)rb_fact_field(f, RB_F_CONFLICT);
         if (!x)
             x = fact_set(f, "conflict");
         field_push(x, c);
@@ -1663,11 +1737,11 @@ static void merge_meetings(const struct rb_extract_rules *r, rb_facts *fs)
     size_t nm = 0;
     for (size_t i = 0; i < fs->n; i++) {
         const rb_fact *f = &fs->v[i];
-        if (strcmp(f->dim, "meetings") != 0)
+        if (f->kind != RB_DIM_MEETINGS)
             continue;
-        const char *role = rb_fact_str(f, "role");
-        const rb_field *types = rb_fact_field(f, "type");
-        const rb_field *names = rb_fact_field(f, "name");
+        const char *role = rb_fact_str(f, RB_F_ROLE);
+        const rb_field *types = rb_fact_field(f, RB_F_TYPE);
+        const rb_field *names = rb_fact_field(f, RB_F_NAME);
         if (!types || !role || strcmp(role, "institute") == 0)
             continue;
         for (size_t k = 0; k < types->n; k++) {
@@ -1689,7 +1763,7 @@ static void merge_meetings(const struct rb_extract_rules *r, rb_facts *fs)
             }
             meeting *M = &m[j];
             if (strcmp(role, "frequency") == 0) {
-                const char *k1 = rb_fact_str(f, "kind");
+                const char *k1 = rb_fact_str(f, RB_F_KIND);
                 int ki = kind_index(k1);
                 if (ki == 0 && M->nallfreq < 8)
                     M->allfreq[M->nallfreq++] = f;
@@ -1743,7 +1817,8 @@ static void merge_meetings(const struct rb_extract_rules *r, rb_facts *fs)
                 }
                 const rb_fact *at = w ? w : M->set_up;
                 rb_fact *f = facts_push(&out);
-                f->dim = rb_xstrdup("meetings");
+                f->dim = rb_xstrdup(rb_dim_id(RB_DIM_MEETINGS));
+                f->kind = RB_DIM_MEETINGS;
                 f->rule = rb_xstrdup(at->rule);
                 f->article = at->article;
                 f->eid = rb_xstrdup(at->eid);
@@ -1768,7 +1843,7 @@ static void merge_meetings(const struct rb_extract_rules *r, rb_facts *fs)
     for (size_t i = 0; i < out.n; i++)
         *facts_push(&keep) = out.v[i];
     for (size_t i = 0; i < fs->n; i++) {
-        if (strcmp(fs->v[i].dim, "meetings") == 0)
+        if (fs->v[i].kind == RB_DIM_MEETINGS)
             fact_clear(&fs->v[i]);
         else
             *facts_push(&keep) = fs->v[i];
@@ -1797,40 +1872,40 @@ static void summarize(rb_fact *f)
         return;
     rb_buf b;
     rb_buf_init(&b);
-    if (strcmp(f->dim, "signing") == 0) {
+    if (f->kind == RB_DIM_SIGNING) {
         join_field(&b, f, "signer", " or ");
-        rb_buf_printf(&b, " %s", rb_fact_str(f, "verb") ? rb_fact_str(f, "verb") : "");
-        if (rb_fact_field(f, "reviewer")) {
+        rb_buf_printf(&b, " %s", rb_fact_str(f, RB_F_VERB) ? rb_fact_str(f, RB_F_VERB) : "");
+        if (rb_fact_field(f, RB_F_REVIEWER)) {
             rb_buf_puts(&b, " after review by ");
             join_field(&b, f, "reviewer", ", ");
         }
-        if (rb_fact_str(f, "condition"))
-            rb_buf_printf(&b, " (if %s)", rb_fact_str(f, "condition"));
-    } else if (strcmp(f->dim, "leave") == 0) {
-        rb_buf_printf(&b, "%s: ", rb_fact_str(f, "occasion"));
-        if (rb_fact_field(f, "who")) {
+        if (rb_fact_str(f, RB_F_CONDITION))
+            rb_buf_printf(&b, " (if %s)", rb_fact_str(f, RB_F_CONDITION));
+    } else if (f->kind == RB_DIM_LEAVE) {
+        rb_buf_printf(&b, "%s: ", rb_fact_str(f, RB_F_OCCASION));
+        if (rb_fact_field(f, RB_F_WHO)) {
             join_field(&b, f, "who", ", ");
             rb_buf_puts(&b, " ");
         }
-        if (rb_fact_field(f, "approver")) {
+        if (rb_fact_field(f, RB_F_APPROVER)) {
             rb_buf_puts(&b, "-> ");
             join_field(&b, f, "approver", " or ");
         }
-        if (rb_fact_str(f, "notice_amount"))
-            rb_buf_printf(&b, ", %s %s ahead", rb_fact_str(f, "notice_amount"),
-                          rb_fact_str(f, "notice_unit") ? rb_fact_str(f, "notice_unit") : "");
-        if (rb_fact_str(f, "threshold_amount"))
-            rb_buf_printf(&b, ", beyond %s %s", rb_fact_str(f, "threshold_amount"),
-                          rb_fact_str(f, "threshold_unit") ? rb_fact_str(f, "threshold_unit") : "");
-        if (rb_fact_str(f, "written"))
+        if (rb_fact_str(f, RB_F_NOTICE_AMOUNT))
+            rb_buf_printf(&b, ", %s %s ahead", rb_fact_str(f, RB_F_NOTICE_AMOUNT),
+                          rb_fact_str(f, RB_F_NOTICE_UNIT) ? rb_fact_str(f, RB_F_NOTICE_UNIT) : "");
+        if (rb_fact_str(f, RB_F_THRESHOLD_AMOUNT))
+            rb_buf_printf(&b, ", beyond %s %s", rb_fact_str(f, RB_F_THRESHOLD_AMOUNT),
+                          rb_fact_str(f, RB_F_THRESHOLD_UNIT) ? rb_fact_str(f, RB_F_THRESHOLD_UNIT) : "");
+        if (rb_fact_str(f, RB_F_WRITTEN))
             rb_buf_puts(&b, ", in writing");
-    } else if (strcmp(f->dim, "deadlines") == 0) {
-        rb_buf_printf(&b, "%s %s", rb_fact_str(f, "bound"), rb_fact_str(f, "amount"));
-        if (rb_fact_str(f, "amount_max"))
-            rb_buf_printf(&b, "-%s", rb_fact_str(f, "amount_max"));
-        rb_buf_printf(&b, " %s", rb_fact_str(f, "unit"));
-        if (rb_fact_str(f, "trigger"))
-            rb_buf_printf(&b, " from %s", rb_fact_str(f, "trigger"));
+    } else if (f->kind == RB_DIM_DEADLINES) {
+        rb_buf_printf(&b, "%s %s", rb_fact_str(f, RB_F_BOUND), rb_fact_str(f, RB_F_AMOUNT));
+        if (rb_fact_str(f, RB_F_AMOUNT_MAX))
+            rb_buf_printf(&b, "-%s", rb_fact_str(f, RB_F_AMOUNT_MAX));
+        rb_buf_printf(&b, " %s", rb_fact_str(f, RB_F_UNIT));
+        if (rb_fact_str(f, RB_F_TRIGGER))
+            rb_buf_printf(&b, " from %s", rb_fact_str(f, RB_F_TRIGGER));
     } else {
         for (size_t i = 0; i < f->nfields; i++) {
             if (i)

@@ -310,10 +310,71 @@ typedef struct rb_field {
     int number; /* items are numbers */
 } rb_field;
 
+/* The dimensions the C code reads, resolved from the grammar's dimension ids once (at grammar
+ * load and when a facts XML is read back); a dimension of any other id is RB_DIM_OTHER and is
+ * shown generically. */
+typedef enum rb_dim {
+    RB_DIM_OTHER = 0,
+    RB_DIM_COMPOSITION,
+    RB_DIM_INSTITUTION,
+    RB_DIM_MEETINGS,
+    RB_DIM_SIGNING,
+    RB_DIM_LEAVE,
+    RB_DIM_DEADLINES,
+    RB_DIM_COUNT
+} rb_dim;
+
+rb_dim rb_dim_of(const char *id);
+const char *rb_dim_id(rb_dim k); /* "" for RB_DIM_OTHER */
+
+/* The field names the C code reads. A grammar that renames one of the fields a known
+ * dimension must give (rb_dim_fields) fails to load instead of emptying a table. */
+#define RB_F_ACTION "action"
+#define RB_F_AMOUNT "amount"
+#define RB_F_AMOUNT_MAX "amount_max"
+#define RB_F_APPROVER "approver"
+#define RB_F_BOUND "bound"
+#define RB_F_CONDITION "condition"
+#define RB_F_CONFLICT "conflict"
+#define RB_F_CONVENER "convener"
+#define RB_F_COUNT "count"
+#define RB_F_COUNT_MAX "count_max"
+#define RB_F_COUNT_MIN "count_min"
+#define RB_F_DIRECTION "direction"
+#define RB_F_DOCUMENT "document"
+#define RB_F_HEDGE "hedge"
+#define RB_F_KIND "kind"
+#define RB_F_MEETINGS "meetings"
+#define RB_F_MEMBERS "members"
+#define RB_F_NAME "name"
+#define RB_F_NOTICE_AMOUNT "notice_amount"
+#define RB_F_NOTICE_UNIT "notice_unit"
+#define RB_F_OCCASION "occasion"
+#define RB_F_PERIOD "period"
+#define RB_F_PER_YEAR_MAX "per_year_max"
+#define RB_F_PER_YEAR_MIN "per_year_min"
+#define RB_F_RELATIVE_TO "relative_to"
+#define RB_F_REVIEWER "reviewer"
+#define RB_F_ROLE "role"
+#define RB_F_SIGNER "signer"
+#define RB_F_THRESHOLD_AMOUNT "threshold_amount"
+#define RB_F_THRESHOLD_UNIT "threshold_unit"
+#define RB_F_TRIGGER "trigger"
+#define RB_F_TYPE "type"
+#define RB_F_UNIT "unit"
+#define RB_F_VERB "verb"
+#define RB_F_WHEN "when"
+#define RB_F_WHO "who"
+#define RB_F_WRITTEN "written"
+
+/* The fields the rules of dimension k must be able to set (NULL-terminated). */
+const char *const *rb_dim_fields(rb_dim k);
+
 /* A fact: where it is (rulebook article, eId, line/col), the verbatim span in the original
  * script, the same span normalized, a one-line summary and the normalized fields. */
 typedef struct rb_fact {
     char *dim, *rule;
+    rb_dim kind; /* rb_dim_of(dim) */
     long article;
     char *eid;
     unsigned line, col;
@@ -327,6 +388,7 @@ typedef struct rb_fact {
 /* A sentence that looks like a dimension (has one of its keywords) but gave no fact. */
 typedef struct rb_unmatched {
     char *dim;
+    rb_dim kind;
     long article;
     char *eid;
     unsigned line;

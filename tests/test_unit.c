@@ -400,6 +400,50 @@ static void test_grammar_errors(void **state)
     assert_non_null(strstr(err.message, "nonsense"));
 }
 
+/* A field the C code reads, renamed in the grammar: a load error naming the dimension and the
+ * field, not a silently empty column in compare. */
+static void test_grammar_renamed_field(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/rbtest-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    static const char *const files[] = {"structure.yaml", "check.yaml", "extract.yaml"};
+    char path[160];
+    for (size_t i = 0; i < 3; i++) {
+        char src[1200];
+        snprintf(src, sizeof src, "%s/%s", tu_grammar_dir(), files[i]);
+        size_t n;
+        char *text = tu_read(src, &n);
+        assert_non_null(text);
+        if (i == 2) { /* every `period: {}` field becomes `cycle: {}` */
+            for (char *p = text; (p = strstr(p, "  period: {}")) != NULL; p += 2)
+                memcpy(p, "   cycle: {}", 12);
+        }
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        tu_write(path, text, n);
+        free(text);
+    }
+    rb_grammar *g = NULL;
+    rb_error err;
+    rb_error_clear(&err);
+    assert_int_equal(rb_grammar_load(dir, &g, &err), RB_EGRAMMAR);
+    assert_string_equal(err.rule, "grammar-schema");
+    assert_non_null(strstr(err.message, "meetings"));
+    assert_non_null(strstr(err.message, "`period`"));
+    assert_non_null(strstr(err.file, "extract.yaml"));
+    assert_true(err.line > 1);
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+    /* the real grammar's dimensions resolve to the C code's enum */
+    assert_int_equal(rb_dim_of("meetings"), RB_DIM_MEETINGS);
+    assert_int_equal(rb_dim_of("deadlines"), RB_DIM_DEADLINES);
+    assert_int_equal(rb_dim_of("meeting"), RB_DIM_OTHER);
+    assert_string_equal(rb_dim_id(RB_DIM_LEAVE), "leave");
+}
+
 /* Resource limits: a document over the size, line or article limit is refused with its rule
  * id and the limit named, and no model. */
 static void limit_case(const char *text, size_t max_bytes, size_t max_line, size_t max_articles,
