@@ -96,6 +96,14 @@ static void apply_fields(const struct rb_extract_rules *r, const xrule *xr, cons
                          size_t ss, const size_t *ov, rb_fact *f, const rb_doc *d,
                          const xtext *x);
 static int has_required(const xrule *xr, const rb_fact *f);
+/* Where the text a field is read from lies in a block (xtext), to record the original words of
+ * each item: base is the offset of that text in x->s. d NULL: no words (grammar examples). */
+typedef struct xwords {
+    const rb_doc *d;
+    const xtext *x;
+    size_t base;
+} xwords;
+static char *words_at(const xwords *w, size_t at, size_t len);
 typedef struct xrun xrun;
 static void context_fields(const struct rb_extract_rules *r, const xrule *x, rb_fact *f,
                            xrun *R);
@@ -839,9 +847,13 @@ static void field_clear(rb_field *f)
 {
     free(f->name);
     free(f->words);
-    for (size_t i = 0; i < f->n; i++)
+    for (size_t i = 0; i < f->n; i++) {
         free(f->items[i]);
+        if (f->iwords)
+            free(f->iwords[i]);
+    }
     free(f->items);
+    free(f->iwords);
 }
 
 static void fact_clear(rb_fact *f)
@@ -904,13 +916,37 @@ static rb_field *fact_set(rb_fact *f, const char *name)
     return x;
 }
 
-static void field_push(rb_field *x, const char *s)
+void rb_field_push(rb_field *x, const char *s, const char *words)
 {
     for (size_t i = 0; i < x->n; i++)
         if (strcmp(x->items[i], s) == 0)
             return; /* a list of distinct values */
     x->items = rb_xrealloc(x->items, (x->n + 1) * sizeof *x->items);
+    if (words && !x->iwords) /* the earlier items have no words */
+        x->iwords = rb_xcalloc(x->n + 1, sizeof *x->iwords);
+    else if (x->iwords)
+        x->iwords = rb_xrealloc(x->iwords, (x->n + 1) * sizeof *x->iwords);
+    if (x->iwords)
+        x->iwords[x->n] = words ? rb_xstrdup(words) : NULL;
     x->items[x->n++] = rb_xstrdup(s);
+}
+
+const char *rb_field_words(const rb_field *x, size_t i)
+{
+    return x->iwords && i < x->n ? x->iwords[i] : NULL;
+}
+
+static void field_push(rb_field *x, const char *s) { rb_field_push(x, s, NULL); }
+
+/* o (fresh) becomes a copy of the values of p */
+static void field_copy(rb_field *o, const rb_field *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        rb_field_push(o, p->items[i], rb_field_words(p, i));
+    o->list = p->list;
+    o->number = p->number;
+    if (p->words)
+        o->words = rb_xstrdup(p->words);
 }
 
 static void set_str_field(rb_fact *f, const char *name, const char *v, int number)
@@ -968,16 +1004,22 @@ static int parse_number(const char *s, size_t n, double *v)
     return 0;
 }
 
-static const char *table_lookup(const xtable *t, const char *s, size_t n)
+static const char *table_lookup_at(const xtable *t, const char *s, size_t n, size_t *at,
+                                   size_t *len)
 {
     for (size_t i = 0; i < t->n; i++) {
         if (t->klen[i] > n)
             continue;
-        if (memmem(s, n, t->keys[i], t->klen[i]))
+        const char *p = memmem(s, n, t->keys[i], t->klen[i]);
+        if (p) {
+            *at = (size_t)(p - s);
+            *len = t->klen[i];
             return t->vals[i];
+        }
     }
     return NULL;
 }
+
 
 /* Every key found, left to right, longest at each position. With heads (role lists):
  * text inside parentheses is skipped (秘书长(厅主任) is one person); an organization directly
@@ -994,7 +1036,8 @@ static int starts_conj(const char *s, size_t n)
     return 0;
 }
 
-static void table_all(const xtable *t, const char *s, size_t n, int heads, rb_field *out)
+static void table_all(const xtable *t, const char *s, size_t n, int heads, rb_field *out,
+                      const xwords *w)
 {
     typedef struct {
         size_t at, len;
@@ -1048,7 +1091,9 @@ static void table_all(const xtable *t, const char *s, size_t n, int heads, rb_fi
             if (k + 1 < nh && memmem(gap, gl, "的", 3) && !starts_conj(gap, gl))
                 continue; /* inside a relative clause */
         }
-        field_push(out, h[k].val);
+        char *words = words_at(w, h[k].at, h[k].len);
+        rb_field_push(out, h[k].val, words);
+        free(words);
     }
     free(h);
 }
@@ -1107,7 +1152,7 @@ static int list_has(const char *list, const char *v)
 
 /* Apply one field spec to the text of its group. */
 static void apply_field(const struct rb_extract_rules *r, const xfield *f, const char *s,
-                        size_t n, rb_fact *fact)
+                        size_t n, rb_fact *fact, const xwords *w)
 {
     if (f->value) {
         set_str_field(fact, f->name, f->value, 0);
@@ -1154,15 +1199,22 @@ static void apply_field(const struct rb_extract_rules *r, const xfield *f, const
             stripped = strip_prefix(&r->tables[f->strip - 1], p, l, &l);
             p = stripped;
         }
+        /* the item's text within the block: after any stripped prefix */
+        xwords iw = {w ? w->d : NULL, w ? w->x : NULL,
+                     w ? w->base + (size_t)(items[i].p - s) + (items[i].n - l) : 0};
         if (!out)
             out = fact_set(fact, f->name);
         if (f->table && f->all) {
-            table_all(&r->tables[f->table - 1], p, l, f->heads, out);
+            table_all(&r->tables[f->table - 1], p, l, f->heads, out, &iw);
             out->list = 1;
         } else if (f->table) {
-            const char *v = table_lookup(&r->tables[f->table - 1], p, l);
-            if (v)
-                field_push(out, v);
+            size_t at, len;
+            const char *v = table_lookup_at(&r->tables[f->table - 1], p, l, &at, &len);
+            if (v) {
+                char *words = words_at(&iw, at, len);
+                rb_field_push(out, v, words);
+                free(words);
+            }
         } else if (f->number) {
             double v;
             if (parse_number(p, l, &v) == 0) {
@@ -1205,10 +1257,15 @@ static void apply_field(const struct rb_extract_rules *r, const xfield *f, const
         if (strong) {
             size_t k = 0;
             for (size_t i = 0; i < out->n; i++) {
-                if (list_has(f->weak, out->items[i]))
+                if (list_has(f->weak, out->items[i])) {
                     free(out->items[i]);
-                else
+                    if (out->iwords)
+                        free(out->iwords[i]);
+                } else {
+                    if (out->iwords)
+                        out->iwords[k] = out->iwords[i];
                     out->items[k++] = out->items[i];
+                }
             }
             out->n = k;
         }
@@ -1322,13 +1379,7 @@ static void inherit_fields(const xrule *x, rb_fact *f, const rb_fact *prev)
         const rb_field *pf = rb_fact_field(prev, xf->name);
         if (!pf)
             continue;
-        rb_field *o = fact_set(f, xf->name);
-        for (size_t i = 0; i < pf->n; i++)
-            field_push(o, pf->items[i]);
-        o->list = pf->list;
-        o->number = pf->number;
-        if (pf->words)
-            o->words = rb_xstrdup(pf->words);
+        field_copy(fact_set(f, xf->name), pf);
     }
 }
 
@@ -1343,6 +1394,13 @@ static char *words_of(const rb_doc *d, const xtext *x, size_t a, size_t b)
     return rb_doc_text(d, (rb_span){vs, ve - vs});
 }
 
+static char *words_at(const xwords *w, size_t at, size_t len)
+{
+    if (!w || !w->d || !w->x || !len || w->base + at + len > w->x->n)
+        return NULL;
+    return words_of(w->d, w->x, w->base + at, w->base + at + len);
+}
+
 /* Fill a fact's fields from a match (ov) in s; `before` fields take s[ss..match). With a document
  * (d, x), each field also records the original words it came from. */
 static void apply_fields(const struct rb_extract_rules *r, const xrule *xr, const char *s,
@@ -1352,15 +1410,17 @@ static void apply_fields(const struct rb_extract_rules *r, const xrule *xr, cons
     for (size_t k = 0; k < xr->nf; k++) {
         const xfield *xf = &xr->f[k];
         if (xf->value || !xf->group) {
+            xwords w = {d, x, ss};
             if (xf->before)
-                apply_field(r, xf, s + ss, ov[0] - ss, f);
+                apply_field(r, xf, s + ss, ov[0] - ss, f, &w);
             else
-                apply_field(r, xf, NULL, 0, f);
+                apply_field(r, xf, NULL, 0, f, NULL);
             continue;
         }
         size_t gs, ge;
         if (group_alt(xr->code, xf->group, ov, &gs, &ge) == 0) {
-            apply_field(r, xf, s + gs, ge - gs, f);
+            xwords w = {d, x, gs};
+            apply_field(r, xf, s + gs, ge - gs, f, &w);
             rb_field *fd = (rb_field *)rb_fact_field(f, xf->name);
             if (fd && d && ge > gs && !fd->words)
                 fd->words = words_of(d, x, gs, ge);
@@ -1489,13 +1549,7 @@ static void context_fields(const struct rb_extract_rules *r, const xrule *x, rb_
                 const rb_field *pf = rb_fact_field(p, xf->name);
                 if (strcmp(p->dim, f->dim) != 0 || !pf || pf->n == 0)
                     continue;
-                rb_field *o = fact_set(f, xf->name);
-                for (size_t q = 0; q < pf->n; q++)
-                    field_push(o, pf->items[q]);
-                o->list = pf->list;
-                o->number = pf->number;
-                if (pf->words)
-                    o->words = rb_xstrdup(pf->words);
+                field_copy(fact_set(f, xf->name), pf);
                 break;
             }
         if (xf->topic && R && !rb_fact_field(f, xf->name)) {
@@ -1615,11 +1669,8 @@ static void copy_list(rb_fact *dst, const char *name, const rb_fact *src, const 
     if (!x)
         return;
     rb_field *o = fact_set(dst, name);
-    for (size_t i = 0; i < x->n; i++)
-        field_push(o, x->items[i]);
+    field_copy(o, x);
     o->list = 1;
-    if (x->words)
-        o->words = rb_xstrdup(x->words);
 }
 
 /* 每两周, 半个月, 每季度, 每星期一下午 -> the ISO 8601 period and the periods per year, from
@@ -2003,62 +2054,4 @@ rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_error *err)
     for (size_t i = 0; i < d->facts->n; i++)
         summarize(&d->facts->v[i]);
     return RB_OK;
-}
-
-/* ---- XML (meta/analysis) ------------------------------------------------------------------------- */
-
-void rb_akn_write_analysis(rb_xw *w, const rb_doc *d)
-{
-    const rb_facts *fs = d->facts;
-    if (!fs || (fs->n == 0 && fs->nu == 0))
-        return;
-    rb_xw_start(w, "analysis");
-    rb_xw_attr(w, "source", "#rulebook");
-    rb_xw_start(w, "otherAnalysis");
-    rb_xw_attr(w, "source", "#rulebook");
-    rb_xw_start(w, "rb:facts");
-    rb_xw_attrf(w, "count", "%zu", fs->n);
-    for (size_t i = 0; i < fs->n; i++) {
-        const rb_fact *f = &fs->v[i];
-        rb_xw_start(w, "rb:fact");
-        rb_xw_attr(w, "dimension", f->dim);
-        rb_xw_attr(w, "rule", f->rule);
-        rb_xw_attrf(w, "article", "%ld", f->article);
-        rb_xw_attr(w, "eId", f->eid);
-        rb_xw_attrf(w, "line", "%u", f->line);
-        rb_xw_attrf(w, "col", "%u", f->col);
-        rb_xw_attr(w, "value", f->value ? f->value : "");
-        rb_xw_element(w, "rb:text", f->text);
-        rb_xw_element(w, "rb:normalized", f->norm);
-        for (size_t k = 0; k < f->nfields; k++) {
-            const rb_field *x = &f->fields[k];
-            rb_xw_start(w, "rb:field");
-            rb_xw_attr(w, "name", x->name);
-            rb_xw_attr(w, "words", x->words);
-            if (x->number)
-                rb_xw_attr(w, "type", "number");
-            if (x->list) {
-                rb_xw_attr(w, "list", "true");
-                for (size_t q = 0; q < x->n; q++)
-                    rb_xw_element(w, "rb:item", x->items[q]);
-            } else if (x->n) {
-                rb_xw_text(w, x->items[0], strlen(x->items[0]));
-            }
-            rb_xw_end(w);
-        }
-        rb_xw_end(w);
-    }
-    for (size_t i = 0; i < fs->nu; i++) {
-        const rb_unmatched *u = &fs->u[i];
-        rb_xw_start(w, "rb:unmatched");
-        rb_xw_attr(w, "dimension", u->dim);
-        rb_xw_attrf(w, "article", "%ld", u->article);
-        rb_xw_attr(w, "eId", u->eid);
-        rb_xw_attrf(w, "line", "%u", u->line);
-        rb_xw_text(w, u->text, strlen(u->text));
-        rb_xw_end(w);
-    }
-    rb_xw_end(w); /* rb:facts */
-    rb_xw_end(w); /* otherAnalysis */
-    rb_xw_end(w); /* analysis */
 }

@@ -4,6 +4,8 @@
 
 #include "model.h"
 
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 #include <yaml.h>
 
 /* ---- YAML documents (yamldoc.c) ----------------------------------------------------------- */
@@ -134,8 +136,26 @@ void rb_xw_end(rb_xw *w);
 void rb_xw_element(rb_xw *w, const char *name, const char *text); /* start, text, end */
 /* Map the writer's Control Pictures back to C0 controls in place; returns the new length. */
 size_t rb_xml_unpicture(char *s, size_t n);
-/* Facts as meta/analysis (extract.c). */
-void rb_akn_write_analysis(rb_xw *w, const rb_doc *d);
+
+/* ---- XML input (xmlr.c) --------------------------------------------------------------------- */
+
+/* Parse a file the tool wrote: no DOCTYPE, no network, within the input size limit. NULL with
+ * err (file, line, column) when it cannot be read or is not well-formed. */
+xmlDocPtr rb_xml_read(const char *path, rb_error *err);
+int rb_xml_is(xmlNodePtr n, const char *ns, const char *name); /* an element ns:name */
+char *rb_xml_prop(xmlNodePtr n, const char *name);  /* unprefixed attribute or NULL (malloc'd) */
+char *rb_xml_content(xmlNodePtr n);                 /* text content (malloc'd) */
+/* An integer attribute in [lo, hi]: 0 and *out set (absent: 0, *out untouched), or -1 when it is
+ * not strictly one. */
+int rb_xml_long(xmlNodePtr n, const char *name, long lo, long hi, long *out);
+/* The error for a damaged attribute: FILE:LINE:1 … [xml-bad-value]; returns RB_EINPUT. */
+rb_status rb_xml_bad_value(rb_error *err, const char *path, xmlNodePtr n, const char *name);
+
+/* ---- the facts XML (render_facts.c) -------------------------------------------------------- */
+
+void rb_facts_write_xml(rb_xw *w, const rb_facts *fs);
+/* An rb:fact or rb:unmatched element into fs (others are ignored). */
+rb_status rb_facts_read_node(xmlNodePtr n, rb_facts *fs, const char *path, rb_error *err);
 
 /* ---- the reference (reference.c, data from tools/genlexicon.c) ---------------------------- */
 

@@ -9,6 +9,16 @@
 
 #include "rulebook.h"
 
+/* Room for one more item in a growable array: v has n items and room for cap; doubles (from
+ * 16) when full. */
+#define RB_GROW(v, n, cap)                                                                     \
+    do {                                                                                       \
+        if ((n) >= (cap)) {                                                                    \
+            (cap) = (cap) ? 2 * (cap) : 16;                                                    \
+            (v) = rb_xrealloc((v), (cap) * sizeof *(v));                                       \
+        }                                                                                      \
+    } while (0)
+
 /* JSON string literal with quotes. */
 void rb_buf_json_str(rb_buf *b, const char *s, size_t n);
 
@@ -305,6 +315,8 @@ typedef struct rb_field {
     char *name;
     char *words; /* the words the value came from, original script; NULL for constants */
     char **items;
+    char **iwords; /* per item, the words it was read from (original script), or NULL; the
+                      array itself is NULL when no item has words */
     size_t n;
     int list;   /* written as a list even with one item */
     int number; /* items are numbers */
@@ -403,6 +415,10 @@ typedef struct rb_facts {
 } rb_facts;
 
 void rb_facts_free(rb_facts *f);
+/* Append the value s (with the words it was read from, or NULL) unless the field holds it. */
+void rb_field_push(rb_field *x, const char *s, const char *words);
+/* The words of item i, or NULL. */
+const char *rb_field_words(const rb_field *x, size_t i);
 const rb_field *rb_fact_field(const rb_fact *f, const char *name);
 /* First item of a field, or NULL. */
 const char *rb_fact_str(const rb_fact *f, const char *name);

@@ -190,6 +190,19 @@ done
 printf '<akomaNtoso xmlns="http://docs.oasis-open.org/legaldocml/ns/akn/3.0"><act>' >"$T/broken.xml"
 run "$RB" compare "$T/broken.xml"; expect_rc 2 "compare broken XML"
 expect_one_error_line "compare broken XML" xml-invalid
+# a damaged number in a compiled file is an error at its line, not article 0 or line 0
+sed '0,/<rb:fact dimension="meetings"/s/article="\([0-9]*\)"/article="\1x"/' "$T/wujin.xml" >"$T/badnum.xml"
+cmp -s "$T/badnum.xml" "$T/wujin.xml" && fail "badnum.xml: the sed found no fact to damage"
+for cmd in compare check; do
+  run "$RB" $cmd "$T/badnum.xml"; expect_rc 2 "$cmd: a damaged article number"
+  expect_one_error_line "$cmd: a damaged article number" xml-bad-value
+  bl=$(grep -n 'article="[0-9]*x"' "$T/badnum.xml" | cut -d: -f1)
+  grep -q "badnum.xml:$bl:1: error: <rb:fact> attribute article=" "$T/stderr" ||
+    fail "$cmd: a damaged article number: element and line $bl not named: $(cat "$T/stderr")"
+done
+sed '0,/rb:line="[0-9]*"/s/rb:line="\([0-9]*\)"/rb:line="-\1"/' "$T/wujin.xml" >"$T/badline.xml"
+run "$RB" diff "$T/badline.xml" "$T/wujin.xml"; expect_rc 2 "diff: a damaged rb:line"
+expect_one_error_line "diff: a damaged rb:line" xml-bad-value
 
 # ---- init: a folder of one's own texts ------------------------------------------------------------
 mkdir "$T/mine"

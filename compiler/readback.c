@@ -1,0 +1,298 @@
+/* readback.c: a compiled file read back. compare takes a compiled .xml as a rulebook (its
+ * metadata and facts, render_facts.c reads those); check and diff take one as a document: the
+ * text is put back on its source lines from rb:line and compiled again, and the junk records
+ * become the warnings they were. Numbers are read strictly (xmlr.c): a damaged attribute is an
+ * error naming the element and its line. */
+#include "internal.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define X(s) ((const xmlChar *)(s))
+#define MAX_LINE 10000000L
+
+static int is_rb(xmlNodePtr n, const char *name) { return rb_xml_is(n, RB_NS, name); }
+static int is_akn(xmlNodePtr n, const char *name) { return rb_xml_is(n, RB_AKN_NS, name); }
+
+/* ---- metadata and facts (compare) ----------------------------------------------------------- */
+
+typedef struct walker {
+    rb_rulebook *r;
+    int seen_doc;
+    const char *path;
+    rb_status st;
+    rb_error *err;
+} walker;
+
+static void size_prop(walker *W, xmlNodePtr n, const char *name, size_t *out)
+{
+    long v = 0;
+    if (rb_xml_long(n, name, 0, LONG_MAX / 2, &v) < 0) {
+        if (W->st == RB_OK)
+            W->st = rb_xml_bad_value(W->err, W->path, n, name);
+        return;
+    }
+    *out = (size_t)v;
+}
+
+static void walk(walker *W, xmlNodePtr n)
+{
+    rb_rulebook *r = W->r;
+    for (; n && W->st == RB_OK; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        if (is_rb(n, "document")) {
+            if (W->seen_doc)
+                continue; /* the first one counts */
+            W->seen_doc = 1;
+            r->id = rb_xml_prop(n, "id");
+            r->title = rb_xml_prop(n, "title");
+            r->jurisdiction = rb_xml_prop(n, "jurisdiction");
+            r->level = rb_xml_prop(n, "level");
+            r->date = rb_xml_prop(n, "date");
+            r->docnumber = rb_xml_prop(n, "number");
+            size_prop(W, n, "chapters", &r->chapters);
+            size_prop(W, n, "articles", &r->articles);
+            continue;
+        }
+        if (is_rb(n, "source")) {
+            if (!r->script)
+                r->script = rb_xml_prop(n, "script");
+            continue;
+        }
+        if (is_rb(n, "fact") || is_rb(n, "unmatched")) {
+            W->st = rb_facts_read_node(n, r->facts, W->path, W->err);
+            continue;
+        }
+        if (is_akn(n, "body") || is_akn(n, "preface"))
+            continue; /* the text is not needed to compare */
+        walk(W, n->children);
+    }
+}
+
+static xmlDocPtr read_akn(const char *path, rb_error *err)
+{
+    xmlDocPtr x = rb_xml_read(path, err);
+    if (!x)
+        return NULL;
+    xmlNodePtr root = xmlDocGetRootElement(x);
+    if (!is_akn(root, "akomaNtoso")) {
+        xmlFreeDoc(x);
+        rb_error_set(err, RB_EINPUT, "akn", path, 1, 1, "xml-not-akn",
+                     "not an Akoma Ntoso 3.0 document");
+        return NULL;
+    }
+    return x;
+}
+
+/* The metadata and facts of a parsed file into a new rulebook (NULL with err). */
+static rb_rulebook *rulebook_of(xmlDocPtr x, const char *path, rb_error *err)
+{
+    rb_rulebook *r = rb_xcalloc(1, sizeof *r);
+    r->facts = rb_xcalloc(1, sizeof *r->facts);
+    r->file = rb_xstrdup(path);
+    walker W = {r, 0, path, RB_OK, err};
+    walk(&W, xmlDocGetRootElement(x));
+    if (W.st == RB_OK && !W.seen_doc)
+        rb_error_set(err, RB_EINPUT, "akn", path, 1, 1, "xml-not-rulebook",
+                     "no rb:document metadata: compile the text with `rulebook compile`");
+    if (W.st != RB_OK || !W.seen_doc) {
+        rb_rulebook_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+rb_status rb_rulebook_read_xml(const char *path, rb_rulebook **out, rb_error *err)
+{
+    *out = NULL;
+    xmlDocPtr x = read_akn(path, err);
+    if (!x)
+        return err->status;
+    rb_rulebook *r = rulebook_of(x, path, err);
+    xmlFreeDoc(x);
+    if (!r)
+        return err->status;
+    if (!r->id) {
+        const char *b = strrchr(path, '/');
+        r->id = rb_xstrdup(b ? b + 1 : path);
+    }
+    *out = r;
+    return RB_OK;
+}
+
+/* ---- the text on its lines (check and diff) ------------------------------------------------- */
+
+typedef struct lines {
+    rb_buf *v;
+    size_t n;
+    const char *path;
+    rb_status st;
+    rb_error *err;
+} lines;
+
+/* The line of the nearest ancestor (or self) with rb:line: 0 when none, -1 when damaged. */
+static long line_of(lines *L, xmlNodePtr n)
+{
+    for (; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
+        xmlChar *l = xmlGetNsProp(n, X("line"), X(RB_NS));
+        if (!l)
+            continue;
+        char *e;
+        long v = strtol((const char *)l, &e, 10);
+        int ok = *l >= '0' && *l <= '9' && !*e && v >= 1 && v <= MAX_LINE;
+        xmlFree(l);
+        if (!ok) {
+            if (L->st == RB_OK) {
+                long xl = xmlGetLineNo(n);
+                L->st = rb_error_set(L->err, RB_EINPUT, "xml", L->path,
+                                     xl > 0 ? (unsigned)xl : 1, 1, "xml-bad-value",
+                                     "<%s> attribute rb:line is not a line number (1 to %ld)",
+                                     (const char *)n->name, MAX_LINE);
+            }
+            return -1;
+        }
+        return v;
+    }
+    return 0;
+}
+
+static void line_put(lines *L, long l, xmlNodePtr n, int sep)
+{
+    if (l <= 0)
+        return;
+    if ((size_t)l > L->n) {
+        L->v = rb_xrealloc(L->v, (size_t)l * sizeof *L->v);
+        for (size_t i = L->n; i < (size_t)l; i++)
+            rb_buf_init(&L->v[i]);
+        L->n = (size_t)l;
+    }
+    char *t = rb_xml_content(n);
+    rb_buf *b = &L->v[l - 1];
+    if (sep && b->len)
+        rb_buf_putc(b, ' ');
+    rb_buf_puts(b, t);
+    free(t);
+}
+
+static void junk_record(lines *L, xmlNodePtr n, rb_diags *diags, const char *src)
+{
+    long line = 0, col = 0;
+    const char *bad = rb_xml_long(n, "line", 0, MAX_LINE, &line) < 0  ? "line"
+                      : rb_xml_long(n, "col", 0, INT_MAX, &col) < 0 ? "col"
+                                                                    : NULL;
+    if (bad) {
+        if (L->st == RB_OK)
+            L->st = rb_xml_bad_value(L->err, L->path, n, bad);
+        return;
+    }
+    char *kind = rb_xml_prop(n, "kind"), *t = rb_xml_content(n);
+    if (kind && strcmp(kind, "insertion") == 0)
+        rb_diags_add(diags, RB_WARNING, src, (unsigned)line, (unsigned)col, "junk-insertion",
+                     "'%s' is inserted here; the other copy reads without it (set aside when "
+                     "compiled)",
+                     t);
+    else if (kind && strcmp(kind, "duplicate-copy") == 0)
+        rb_diags_add(diags, RB_WARNING, src, (unsigned)line, (unsigned)col, "duplicate-run",
+                     "a repeated copy of earlier articles starts here (set aside when compiled)");
+    free(kind);
+    free(t);
+}
+
+static void collect(lines *L, xmlNodePtr n, rb_diags *diags, const char *src)
+{
+    for (; n && L->st == RB_OK; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        if (is_rb(n, "junk"))
+            junk_record(L, n, diags, src);
+        else if (is_akn(n, "p")) /* preface or content: on its line, after any number */
+            line_put(L, line_of(L, n), n, 0);
+        else if (is_akn(n, "num"))
+            line_put(L, line_of(L, n->parent), n, 0);
+        else if (is_akn(n, "heading"))
+            line_put(L, line_of(L, n), n, 1);
+        else
+            collect(L, n->children, diags, src); /* meta/proprietary holds the junk records */
+    }
+}
+
+/* rb:source path="…": the file the text came from, for the diagnostics */
+static char *source_path(xmlNodePtr root)
+{
+    for (xmlNodePtr n = root; n;) {
+        if (is_rb(n, "source"))
+            return rb_xml_prop(n, "path");
+        if (n->children && n->type == XML_ELEMENT_NODE && !is_akn(n, "body") &&
+            !is_akn(n, "preface"))
+            n = n->children;
+        else {
+            while (n && !n->next)
+                n = n->parent;
+            if (n)
+                n = n->next;
+        }
+    }
+    return NULL;
+}
+
+rb_status rb_akn_load_doc(const rb_grammar *g, const char *path, const rb_compile_opts *o,
+                          rb_doc **out, rb_diags *diags, rb_error *err)
+{
+    *out = NULL;
+    xmlDocPtr x = read_akn(path, err);
+    if (!x)
+        return err->status;
+    rb_rulebook *meta = rulebook_of(x, path, err);
+    if (!meta) {
+        xmlFreeDoc(x);
+        return err->status;
+    }
+    char *src = source_path(xmlDocGetRootElement(x));
+    if (!src)
+        src = rb_xstrdup(path);
+    lines L = {NULL, 0, path, RB_OK, err};
+    rb_diags junkd;
+    rb_diags_init(&junkd);
+    collect(&L, xmlDocGetRootElement(x), &junkd, src);
+    xmlFreeDoc(x);
+    rb_buf text;
+    rb_buf_init(&text);
+    for (size_t i = 0; i < L.n; i++) {
+        rb_buf_put(&text, L.v[i].data ? L.v[i].data : "", L.v[i].len);
+        rb_buf_putc(&text, '\n');
+        rb_buf_free(&L.v[i]);
+    }
+    free(L.v);
+    rb_status st = L.st;
+    rb_doc *d = NULL;
+    if (st == RB_OK) {
+        rb_compile_opts co = *o;
+        co.no_meta = 1;
+        co.meta_path = NULL;
+        st = rb_compile_bytes(g, src, text.data ? text.data : "", text.len, &co, &d, diags, err);
+    }
+    rb_buf_free(&text);
+    if (st == RB_OK) {
+        /* metadata as compiled (sidecar included) */
+        char **slots[] = {&d->id, &d->title, &d->jurisdiction, &d->level, &d->date,
+                          &d->docnumber};
+        char *vals[] = {meta->id, meta->title, meta->jurisdiction, meta->level, meta->date,
+                        meta->docnumber};
+        for (size_t i = 0; i < 6; i++)
+            if (vals[i]) {
+                free(*slots[i]);
+                *slots[i] = rb_xstrdup(vals[i]);
+            }
+        for (size_t i = 0; i < junkd.n; i++) {
+            const rb_diag *j = &junkd.items[i];
+            rb_diags_add(diags, j->severity, j->file, j->line, j->col, j->rule, "%s", j->message);
+        }
+        *out = d;
+    }
+    rb_diags_free(&junkd);
+    rb_rulebook_free(meta);
+    free(src);
+    return st;
+}

@@ -1,0 +1,427 @@
+/* render_akn.c: the last compile stage. Document model -> Akoma Ntoso 3.0 XML, streamed with
+ * the xmlw.c writer into a temp file that is renamed into place.
+ *
+ *   akomaNtoso/act: meta (FRBR identification; proprietary: source digest, encoding, script,
+ *   grammar version, document metadata, and every junk span set aside), preface (notice lines
+ *   with docNumber/docDate/docProponent marks, longTitle/docTitle), body (chapter, article,
+ *   num, heading, content/p, paragraph/list/point). Text is the original script; <num> keeps
+ *   the number as written; rb:ordinal (Arabic) and rb:line (source line) are project
+ *   attributes in RB_NS. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct wr {
+    rb_xw *w;
+    const rb_doc *d;
+} wr;
+
+static void start(wr *W, const char *name) { rb_xw_start(W->w, name); }
+static void end(wr *W) { rb_xw_end(W->w); }
+static void attr(wr *W, const char *name, const char *val) { rb_xw_attr(W->w, name, val); }
+#define attrf(W, ...) rb_xw_attrf((W)->w, __VA_ARGS__)
+static void text(wr *W, const char *s) { rb_xw_text(W->w, s, strlen(s)); }
+static void span_text(wr *W, rb_span s)
+{
+    char *t = rb_doc_text(W->d, s);
+    text(W, t);
+    free(t);
+}
+static void empty(wr *W, const char *name, const char *a1, const char *v1, const char *a2,
+                  const char *v2)
+{
+    start(W, name);
+    attr(W, a1, v1);
+    if (a2)
+        attr(W, a2, v2);
+    end(W);
+}
+
+static void frbr(wr *W, const char *level, const char *this_, const char *uri,
+                 const char *date, const char *datename, const char *author)
+{
+    start(W, level);
+    empty(W, "FRBRthis", "value", this_, NULL, NULL);
+    empty(W, "FRBRuri", "value", uri, NULL, NULL);
+    empty(W, "FRBRdate", "date", date, "name", datename);
+    empty(W, "FRBRauthor", "href", author, NULL, NULL);
+}
+
+static void meta(wr *W)
+{
+    const rb_doc *d = W->d;
+    const char *date = d->date ? d->date : "0001-01-01";
+    const char *dname = d->date ? "issued" : "unknown";
+    char work[512], expr[600], mani[700];
+    snprintf(work, sizeof work, "/akn/cn/act/%s/%s", date, d->id);
+    snprintf(expr, sizeof expr, "%s/zho@", work);
+    snprintf(mani, sizeof mani, "%s.akn", expr);
+    char t1[700];
+    start(W, "meta");
+    start(W, "identification");
+    attr(W, "source", "#rulebook");
+    snprintf(t1, sizeof t1, "%s/!main", work);
+    frbr(W, "FRBRWork", t1, work, date, dname, "#issuer");
+    empty(W, "FRBRcountry", "value", "cn", NULL, NULL);
+    empty(W, "FRBRsubtype", "value", "rulebook", NULL, NULL);
+    if (d->docnumber)
+        empty(W, "FRBRnumber", "value", d->docnumber, NULL, NULL);
+    if (d->title)
+        empty(W, "FRBRname", "value", d->title, NULL, NULL);
+    end(W);
+    snprintf(t1, sizeof t1, "%s/!main", expr);
+    frbr(W, "FRBRExpression", t1, expr, date, dname, "#issuer");
+    empty(W, "FRBRlanguage", "language", "zho", NULL, NULL);
+    end(W);
+    snprintf(t1, sizeof t1, "%s/!main.xml", expr);
+    frbr(W, "FRBRManifestation", t1, mani, date, dname, "#rulebook");
+    end(W);
+    end(W); /* identification */
+
+    rb_facts_write_xml(W->w, d->facts);
+
+    start(W, "references");
+    attr(W, "source", "#rulebook");
+    start(W, "TLCOrganization");
+    attr(W, "eId", "issuer");
+    attrf(W, "href", "/ontology/organization/cn/%s", d->id);
+    attr(W, "showAs", d->issuer ? d->issuer : d->jurisdiction ? d->jurisdiction : d->id);
+    end(W);
+    start(W, "TLCOrganization");
+    attr(W, "eId", "rulebook");
+    attr(W, "href", "/ontology/organization/rulebook");
+    attr(W, "showAs", "rulebook");
+    end(W);
+    end(W); /* references */
+
+    start(W, "proprietary");
+    attr(W, "source", "#rulebook");
+    start(W, "rb:source");
+    const char *file = strrchr(d->name, '/');
+    attr(W, "file", file ? file + 1 : d->name);
+    attr(W, "path", d->name);
+    attr(W, "sha256", d->src->sha256);
+    attrf(W, "bytes", "%zu", d->src->raw_len);
+    attr(W, "encoding", d->src->encoding);
+    attr(W, "lineEnd", d->src->crlf ? "CRLF" : "LF");
+    attrf(W, "lines", "%zu", d->src->nlines);
+    attr(W, "script", rb_script_name(d->view->script));
+    attrf(W, "traditionalChars", "%zu", d->view->n_trad);
+    attrf(W, "simplifiedChars", "%zu", d->view->n_simp);
+    attr(W, "grammar", d->grammar_version);
+    attr(W, "generator", "rulebook " RB_VERSION);
+    end(W);
+    start(W, "rb:document");
+    attr(W, "id", d->id);
+    attr(W, "title", d->title);
+    attr(W, "titleFrom", d->title_from);
+    attr(W, "jurisdiction", d->jurisdiction);
+    attr(W, "level", d->level);
+    attr(W, "date", d->date);
+    attr(W, "dateFrom", d->date_from);
+    attr(W, "number", d->docnumber);
+    attr(W, "numberFrom", d->docnumber_from);
+    attr(W, "issuer", d->issuer);
+    attr(W, "adoptedBy", d->adopted);
+    attr(W, "supersedes", d->supersedes);
+    attr(W, "source", d->source_url);
+    attrf(W, "chapters", "%zu", d->nchapters);
+    attrf(W, "articles", "%zu", d->narticles);
+    attrf(W, "duplicateRuns", "%zu", d->duplicate_runs);
+    end(W);
+    for (size_t i = 0; i < d->njunk; i++) {
+        const rb_junk *j = &d->junk[i];
+        start(W, "rb:junk");
+        attr(W, "kind", j->kind);
+        attr(W, "rule", j->rule);
+        attrf(W, "line", "%u", j->line);
+        attrf(W, "col", "%u", j->col);
+        char *t = rb_doc_raw(d, j->span);
+        text(W, t);
+        free(t);
+        end(W);
+    }
+    end(W); /* proprietary */
+    end(W); /* meta */
+}
+
+static const char *mark_element(rb_mark_kind k)
+{
+    switch (k) {
+    case RB_MARK_DOCNUMBER: return "docNumber";
+    case RB_MARK_DATE: return "docDate";
+    case RB_MARK_TITLE: return "docTitle";
+    case RB_MARK_ISSUER: return "docProponent";
+    case RB_MARK_ADOPTED: return "span";
+    case RB_MARK_RECIPIENTS: return NULL; /* a class on the p */
+    }
+    return NULL;
+}
+
+/* Mixed content must not get indentation whitespace inside it. */
+static void start_inline(wr *W, const char *name) { rb_xw_start_inline(W->w, name); }
+
+static void pline(wr *W, const rb_pline *p)
+{
+    const rb_doc *d = W->d;
+    start_inline(W, "p");
+    for (size_t k = 0; k < p->nmarks; k++)
+        if (d->marks[p->first_mark + k].kind == RB_MARK_RECIPIENTS)
+            attr(W, "class", "recipients");
+    attrf(W, "rb:line", "%u", p->line);
+    size_t pos = p->text.off, end_ = p->text.off + p->text.len;
+    /* marks are pushed in role order; write them in text order, skipping overlaps */
+    for (;;) {
+        const rb_mark *next = NULL;
+        for (size_t k = 0; k < p->nmarks; k++) {
+            const rb_mark *m = &d->marks[p->first_mark + k];
+            if (!mark_element(m->kind) || m->span.off < pos)
+                continue;
+            if (!next || m->span.off < next->span.off)
+                next = m;
+        }
+        if (!next)
+            break;
+        if (next->span.off > pos)
+            span_text(W, (rb_span){pos, next->span.off - pos});
+        start(W, mark_element(next->kind));
+        if (next->kind == RB_MARK_DATE)
+            attr(W, "date", next->value);
+        if (next->kind == RB_MARK_ADOPTED)
+            attr(W, "class", "adoptedBy");
+        if (next->kind == RB_MARK_ISSUER)
+            attr(W, "refersTo", "#issuer");
+        span_text(W, next->span);
+        end(W);
+        pos = next->span.off + next->span.len;
+    }
+    if (end_ > pos)
+        span_text(W, (rb_span){pos, end_ - pos});
+    end(W);
+}
+
+static void preface(wr *W)
+{
+    const rb_doc *d = W->d;
+    if (d->nplines == 0)
+        return;
+    start(W, "preface");
+    for (size_t i = 0; i < d->nplines; i++) {
+        const rb_pline *p = &d->plines[i];
+        if (p->is_title) {
+            start(W, "longTitle");
+            attrf(W, "rb:line", "%u", p->line);
+            pline(W, p);
+            end(W);
+        } else {
+            pline(W, p);
+        }
+    }
+    end(W);
+}
+
+static void content_p(wr *W, rb_span s, unsigned line)
+{
+    start(W, "p");
+    attrf(W, "rb:line", "%u", line);
+    span_text(W, s);
+    end(W);
+}
+
+static void point(wr *W, const rb_block *b, const char *list_eid, size_t k)
+{
+    start(W, "point");
+    attrf(W, "eId", "%s__point_%zu", list_eid, k);
+    attrf(W, "rb:ordinal", "%ld", b->ordinal);
+    attrf(W, "rb:line", "%u", b->line);
+    start(W, "num");
+    span_text(W, b->num);
+    end(W);
+    start(W, "content");
+    content_p(W, b->text, b->line);
+    end(W);
+    end(W);
+}
+
+/* An article, or (cont) the tail of one whose number the text does not show: an hcontainer
+ * named "continuation", without num. */
+static void article(wr *W, const rb_article *a, int cont)
+{
+    const rb_doc *d = W->d;
+    if (cont) {
+        start(W, "hcontainer");
+        attr(W, "eId", a->eid);
+        attr(W, "name", "continuation");
+        attrf(W, "rb:line", "%u", a->line);
+    } else {
+        start(W, "article");
+        attr(W, "eId", a->eid);
+        attrf(W, "rb:ordinal", "%ld", a->ordinal);
+        attrf(W, "rb:line", "%u", a->line);
+        start(W, "num");
+        span_text(W, a->num);
+        end(W);
+    }
+    const rb_block *bl = a->nblocks ? &d->blocks[a->first_block] : NULL;
+    int has_points = 0;
+    for (size_t k = 0; k < a->nblocks; k++)
+        if (bl[k].kind == RB_BLOCK_POINT)
+            has_points = 1;
+    if (!has_points) {
+        start(W, "content");
+        if (a->nblocks == 0) {
+            start(W, "p");
+            end(W);
+        }
+        for (size_t k = 0; k < a->nblocks; k++)
+            content_p(W, bl[k].text, bl[k].line);
+        end(W);
+        end(W);
+        return;
+    }
+    size_t para = 0;
+    for (size_t k = 0; k < a->nblocks;) {
+        char peid[128], leid[160];
+        snprintf(peid, sizeof peid, "%s__para_%zu", a->eid, ++para);
+        start(W, "paragraph");
+        attr(W, "eId", peid);
+        int intro = bl[k].kind == RB_BLOCK_P;
+        int list_follows = intro ? (k + 1 < a->nblocks && bl[k + 1].kind == RB_BLOCK_POINT) : 1;
+        if (!list_follows) {
+            start(W, "content");
+            content_p(W, bl[k].text, bl[k].line);
+            end(W);
+            end(W);
+            k++;
+            continue;
+        }
+        snprintf(leid, sizeof leid, "%s__list_1", peid);
+        start(W, "list");
+        attr(W, "eId", leid);
+        if (intro) {
+            start(W, "intro");
+            content_p(W, bl[k].text, bl[k].line);
+            end(W);
+            k++;
+        }
+        size_t pk = 0;
+        while (k < a->nblocks && bl[k].kind == RB_BLOCK_POINT)
+            point(W, &bl[k++], leid, ++pk);
+        end(W); /* list */
+        end(W); /* paragraph */
+    }
+    end(W); /* article */
+}
+
+static void chapter_open(wr *W, const rb_chapter *c)
+{
+    const rb_doc *d = W->d;
+    start(W, "chapter");
+    attr(W, "eId", c->eid);
+    attrf(W, "rb:ordinal", "%ld", c->ordinal);
+    attrf(W, "rb:line", "%u", c->line);
+    start(W, "num");
+    span_text(W, c->num);
+    end(W);
+    if (c->heading.len) {
+        start(W, "heading");
+        attrf(W, "rb:line", "%u", c->heading_line);
+        span_text(W, c->heading);
+        end(W);
+    }
+    if (c->narticles == 0) {
+        start(W, "content");
+        if (c->nintro == 0) {
+            start(W, "p");
+            end(W);
+        }
+        for (size_t k = 0; k < c->nintro; k++)
+            content_p(W, d->blocks[c->first_intro + k].text, d->blocks[c->first_intro + k].line);
+        end(W);
+        return;
+    }
+    if (c->nintro) {
+        start(W, "intro");
+        for (size_t k = 0; k < c->nintro; k++)
+            content_p(W, d->blocks[c->first_intro + k].text, d->blocks[c->first_intro + k].line);
+        end(W);
+    }
+}
+
+static void body(wr *W)
+{
+    const rb_doc *d = W->d;
+    start(W, "body");
+    if (d->cont)
+        article(W, d->cont, 1);
+    long cur = -1;
+    size_t next_ch = 0;
+    for (size_t i = 0; i < d->narticles; i++) {
+        const rb_article *a = &d->articles[i];
+        if (a->chapter != cur) {
+            if (cur >= 0)
+                end(W);
+            /* chapters without articles before this one */
+            while ((long)next_ch < a->chapter) {
+                chapter_open(W, &d->chapters[next_ch++]);
+                end(W);
+            }
+            if (a->chapter >= 0) {
+                chapter_open(W, &d->chapters[a->chapter]);
+                next_ch = (size_t)a->chapter + 1;
+            }
+            cur = a->chapter;
+        }
+        article(W, a, 0);
+    }
+    if (cur >= 0)
+        end(W);
+    while (next_ch < d->nchapters) {
+        chapter_open(W, &d->chapters[next_ch++]);
+        end(W);
+    }
+    end(W);
+}
+
+static void write_doc(const rb_doc *d, rb_xw *w)
+{
+    wr Wv = {w, d}, *W = &Wv;
+    start(W, "akomaNtoso");
+    attr(W, "xmlns", RB_AKN_NS);
+    attr(W, "xmlns:rb", RB_NS);
+    start(W, "act");
+    attr(W, "name", "rulebook");
+    attr(W, "contains", "originalVersion");
+    meta(W);
+    preface(W);
+    body(W);
+    end(W);
+    end(W);
+}
+
+rb_status rb_akn_write_fd(const rb_doc *d, int fd, rb_error *err)
+{
+    rb_xw *w = rb_xw_new(fd);
+    write_doc(d, w);
+    if (rb_xw_free(w) < 0)
+        return rb_error_set(err, RB_EIO, "akn", d->name, 0, 0, "io-write",
+                            "writing the XML failed");
+    return RB_OK;
+}
+
+rb_status rb_akn_write(const rb_doc *d, const char *path, rb_error *err)
+{
+    rb_atomic a;
+    rb_status st = rb_atomic_open(&a, path, err);
+    if (st != RB_OK)
+        return st;
+    st = rb_akn_write_fd(d, a.fd, err);
+    if (st != RB_OK) {
+        rb_atomic_abort(&a);
+        return st;
+    }
+    return rb_atomic_commit(&a, err);
+}

@@ -1,0 +1,195 @@
+/* render_facts.c: the facts XML, written and read in one place. The facts go in the AKN file's
+ * meta/analysis/otherAnalysis as
+ *
+ *   <rb:facts count="N">
+ *     <rb:fact dimension="signing" rule="signing" article="47" eId="chp_5__art_47" line="120"
+ *              col="1" value="head 签发">
+ *       <rb:text>…verbatim…</rb:text><rb:normalized>…</rb:normalized>
+ *       <rb:field name="signer" words="市长或常务副市长" list="true">
+ *         <rb:item words="市长">head</rb:item><rb:item words="常务副市长">…</rb:item>
+ *       </rb:field>
+ *       <rb:field name="count" type="number" words="两">2</rb:field>
+ *     </rb:fact>
+ *     <rb:unmatched dimension="leave" article="12" eId="…" line="40">…text…</rb:unmatched>
+ *   </rb:facts>
+ *
+ * Reading back is strict: a number attribute that is not a number in range is an error naming
+ * the element and its line (a damaged file must not become article 0). */
+#include "internal.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- writing ------------------------------------------------------------------------------ */
+
+static void write_field(rb_xw *w, const rb_field *x)
+{
+    rb_xw_start(w, "rb:field");
+    rb_xw_attr(w, "name", x->name);
+    rb_xw_attr(w, "words", x->words);
+    if (x->number)
+        rb_xw_attr(w, "type", "number");
+    if (x->list) {
+        rb_xw_attr(w, "list", "true");
+        for (size_t q = 0; q < x->n; q++) {
+            rb_xw_start(w, "rb:item");
+            rb_xw_attr(w, "words", rb_field_words(x, q));
+            rb_xw_text(w, x->items[q], strlen(x->items[q]));
+            rb_xw_end(w);
+        }
+    } else if (x->n) {
+        rb_xw_text(w, x->items[0], strlen(x->items[0]));
+    }
+    rb_xw_end(w);
+}
+
+void rb_facts_write_xml(rb_xw *w, const rb_facts *fs)
+{
+    if (!fs || (fs->n == 0 && fs->nu == 0))
+        return;
+    rb_xw_start(w, "analysis");
+    rb_xw_attr(w, "source", "#rulebook");
+    rb_xw_start(w, "otherAnalysis");
+    rb_xw_attr(w, "source", "#rulebook");
+    rb_xw_start(w, "rb:facts");
+    rb_xw_attrf(w, "count", "%zu", fs->n);
+    for (size_t i = 0; i < fs->n; i++) {
+        const rb_fact *f = &fs->v[i];
+        rb_xw_start(w, "rb:fact");
+        rb_xw_attr(w, "dimension", f->dim);
+        rb_xw_attr(w, "rule", f->rule);
+        rb_xw_attrf(w, "article", "%ld", f->article);
+        rb_xw_attr(w, "eId", f->eid);
+        rb_xw_attrf(w, "line", "%u", f->line);
+        rb_xw_attrf(w, "col", "%u", f->col);
+        rb_xw_attr(w, "value", f->value ? f->value : "");
+        rb_xw_element(w, "rb:text", f->text);
+        rb_xw_element(w, "rb:normalized", f->norm);
+        for (size_t k = 0; k < f->nfields; k++)
+            write_field(w, &f->fields[k]);
+        rb_xw_end(w);
+    }
+    for (size_t i = 0; i < fs->nu; i++) {
+        const rb_unmatched *u = &fs->u[i];
+        rb_xw_start(w, "rb:unmatched");
+        rb_xw_attr(w, "dimension", u->dim);
+        rb_xw_attrf(w, "article", "%ld", u->article);
+        rb_xw_attr(w, "eId", u->eid);
+        rb_xw_attrf(w, "line", "%u", u->line);
+        rb_xw_text(w, u->text, strlen(u->text));
+        rb_xw_end(w);
+    }
+    rb_xw_end(w); /* rb:facts */
+    rb_xw_end(w); /* otherAnalysis */
+    rb_xw_end(w); /* analysis */
+}
+
+/* ---- reading ------------------------------------------------------------------------------ */
+
+static int is_rb(xmlNodePtr n, const char *name) { return rb_xml_is(n, RB_NS, name); }
+
+static char *prop_or(xmlNodePtr n, const char *name, const char *dflt)
+{
+    char *v = rb_xml_prop(n, name);
+    return v ? v : rb_xstrdup(dflt);
+}
+
+/* article (0 = the tail of an article without its number), line and col */
+static rb_status read_place(xmlNodePtr n, long *article, unsigned *line, unsigned *col,
+                            const char *path, rb_error *err)
+{
+    long a = 0, l = 0, c = 0;
+    if (rb_xml_long(n, "article", 0, LONG_MAX / 2, &a) < 0)
+        return rb_xml_bad_value(err, path, n, "article");
+    if (rb_xml_long(n, "line", 0, UINT_MAX, &l) < 0)
+        return rb_xml_bad_value(err, path, n, "line");
+    if (col && rb_xml_long(n, "col", 0, UINT_MAX, &c) < 0)
+        return rb_xml_bad_value(err, path, n, "col");
+    *article = a;
+    *line = (unsigned)l;
+    if (col)
+        *col = (unsigned)c;
+    return RB_OK;
+}
+
+static void read_field(xmlNodePtr k, rb_field *x)
+{
+    memset(x, 0, sizeof *x);
+    x->name = prop_or(k, "name", "?");
+    x->words = rb_xml_prop(k, "words");
+    char *t = rb_xml_prop(k, "type"), *li = rb_xml_prop(k, "list");
+    x->number = t && strcmp(t, "number") == 0;
+    x->list = li && strcmp(li, "true") == 0;
+    free(t);
+    free(li);
+    if (!x->list) {
+        char *v = rb_xml_content(k);
+        rb_field_push(x, v, NULL);
+        free(v);
+        return;
+    }
+    for (xmlNodePtr it = k->children; it; it = it->next)
+        if (is_rb(it, "item")) {
+            char *v = rb_xml_content(it), *w = rb_xml_prop(it, "words");
+            rb_field_push(x, v, w);
+            free(v);
+            free(w);
+        }
+}
+
+static rb_status read_fact(xmlNodePtr n, rb_facts *fs, const char *path, rb_error *err)
+{
+    rb_fact f;
+    memset(&f, 0, sizeof f);
+    rb_status st = read_place(n, &f.article, &f.line, &f.col, path, err);
+    if (st != RB_OK)
+        return st;
+    f.dim = prop_or(n, "dimension", "?");
+    f.kind = rb_dim_of(f.dim);
+    f.rule = prop_or(n, "rule", "?");
+    f.eid = prop_or(n, "eId", "");
+    f.value = rb_xml_prop(n, "value");
+    for (xmlNodePtr k = n->children; k; k = k->next) {
+        if (is_rb(k, "text") && !f.text)
+            f.text = rb_xml_content(k);
+        else if (is_rb(k, "normalized") && !f.norm)
+            f.norm = rb_xml_content(k);
+        else if (is_rb(k, "field")) {
+            f.fields = rb_xrealloc(f.fields, (f.nfields + 1) * sizeof *f.fields);
+            read_field(k, &f.fields[f.nfields++]);
+        }
+    }
+    if (!f.text)
+        f.text = rb_xstrdup("");
+    if (!f.norm)
+        f.norm = rb_xstrdup(f.text);
+    RB_GROW(fs->v, fs->n, fs->cap);
+    fs->v[fs->n++] = f;
+    return RB_OK;
+}
+
+static rb_status read_unmatched(xmlNodePtr n, rb_facts *fs, const char *path, rb_error *err)
+{
+    rb_unmatched u;
+    memset(&u, 0, sizeof u);
+    rb_status st = read_place(n, &u.article, &u.line, NULL, path, err);
+    if (st != RB_OK)
+        return st;
+    u.dim = prop_or(n, "dimension", "?");
+    u.kind = rb_dim_of(u.dim);
+    u.eid = prop_or(n, "eId", "");
+    u.text = rb_xml_content(n);
+    RB_GROW(fs->u, fs->nu, fs->cu);
+    fs->u[fs->nu++] = u;
+    return RB_OK;
+}
+
+rb_status rb_facts_read_node(xmlNodePtr n, rb_facts *fs, const char *path, rb_error *err)
+{
+    if (is_rb(n, "fact"))
+        return read_fact(n, fs, path, err);
+    if (is_rb(n, "unmatched"))
+        return read_unmatched(n, fs, path, err);
+    return RB_OK;
+}

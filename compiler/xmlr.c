@@ -1,0 +1,157 @@
+/* xmlr.c: reading the XML files the tool wrote (compare, check and diff take compiled .xml):
+ * the parse with its limits, and small accessors that map the writer's Control Pictures back
+ * and read numbers strictly, so a damaged file is an error with its line, not a zero. */
+#include "internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define X(s) ((const xmlChar *)(s))
+
+/* Read an XML file we are given (compare, check and diff take compiled .xml): refused before
+ * parsing when it has a DOCTYPE (which is where external entities and entity bombs live;
+ * a compiled rulebook never has one), then parsed from memory without network access, DTD
+ * loading or entity substitution, within libxml2's default depth and size limits. */
+xmlDocPtr rb_xml_read(const char *path, rb_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        rb_error_set(err, RB_EIO, "akn", path, 0, 0, "io-read", "cannot open: %s",
+                     strerror(errno));
+        return NULL;
+    }
+    rb_buf b;
+    rb_buf_init(&b);
+    char chunk[65536];
+    size_t k;
+    rb_limits lim;
+    rb_limits_default(&lim);
+    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        rb_buf_put(&b, chunk, k);
+        if (b.len > lim.max_bytes) {
+            fclose(f);
+            rb_buf_free(&b);
+            rb_error_set(err, RB_ELIMIT, "akn", path, 0, 0, "input-too-large",
+                         "larger than %zu bytes", lim.max_bytes);
+            return NULL;
+        }
+    }
+    int rerr = ferror(f);
+    fclose(f);
+    if (rerr) {
+        rb_buf_free(&b);
+        rb_error_set(err, RB_EIO, "akn", path, 0, 0, "io-read", "cannot read");
+        return NULL;
+    }
+    /* the prolog: a BOM, blanks, <?...?> and <!--...--> before the root element */
+    const char *p = b.data ? b.data : "", *e = p + b.len;
+    if (e - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
+    for (;;) {
+        while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+            p++;
+        if (e - p >= 2 && memcmp(p, "<?", 2) == 0) {
+            const char *q = memmem(p, (size_t)(e - p), "?>", 2);
+            p = q ? q + 2 : e;
+        } else if (e - p >= 4 && memcmp(p, "<!--", 4) == 0) {
+            const char *q = memmem(p, (size_t)(e - p), "-->", 3);
+            p = q ? q + 3 : e;
+        } else {
+            break;
+        }
+    }
+    if (e - p >= 9 && memcmp(p, "<!DOCTYPE", 9) == 0) {
+        unsigned line = 1;
+        for (const char *q = b.data; q < p; q++)
+            line += *q == '\n';
+        rb_buf_free(&b);
+        rb_error_set(err, RB_EINPUT, "akn", path, line, 1, "xml-doctype",
+                     "a DOCTYPE is refused (external entities and entity expansion are not "
+                     "read); a compiled rulebook has none");
+        return NULL;
+    }
+    xmlDocPtr x = xmlReadMemory(b.data ? b.data : "", (int)b.len, path, NULL,
+                                XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
+    rb_buf_free(&b);
+    if (!x) {
+        const xmlError *xe = xmlGetLastError();
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", xe && xe->message ? xe->message : "parse error");
+        for (size_t l = strlen(msg); l && (msg[l - 1] == '\n' || msg[l - 1] == ' ');)
+            msg[--l] = 0; /* libxml2 ends its messages with a line break */
+        rb_error_set(err, RB_EINPUT, "akn", path, xe && xe->line > 0 ? (unsigned)xe->line : 1,
+                     xe && xe->int2 > 0 ? (unsigned)xe->int2 : 1, "xml-invalid",
+                     "not well-formed XML: %s", msg);
+        return NULL;
+    }
+    if (x->intSubset || x->extSubset) { /* cannot happen after the prolog check */
+        xmlFreeDoc(x);
+        rb_error_set(err, RB_EINPUT, "akn", path, 1, 1, "xml-doctype", "a DOCTYPE is refused");
+        return NULL;
+    }
+    return x;
+}
+
+int rb_xml_is(xmlNodePtr n, const char *ns, const char *name)
+{
+    return n && n->type == XML_ELEMENT_NODE && n->ns && xmlStrEqual(n->ns->href, X(ns)) &&
+           xmlStrEqual(n->name, X(name));
+}
+
+static char *unpictured(xmlChar *v)
+{
+    char *s = rb_xstrdup(v ? (const char *)v : "");
+    xmlFree(v);
+    s[rb_xml_unpicture(s, strlen(s))] = 0;
+    return s;
+}
+
+char *rb_xml_prop(xmlNodePtr n, const char *name)
+{
+    xmlChar *v = xmlGetNoNsProp(n, X(name));
+    return v ? unpictured(v) : NULL;
+}
+
+char *rb_xml_content(xmlNodePtr n) { return unpictured(xmlNodeGetContent(n)); }
+
+int rb_xml_long(xmlNodePtr n, const char *name, long lo, long hi, long *out)
+{
+    char *v = rb_xml_prop(n, name);
+    if (!v)
+        return 0;
+    int ok = 0;
+    const char *p = v;
+    if (*p == '-')
+        p++;
+    if (*p >= '0' && *p <= '9') {
+        errno = 0;
+        char *e;
+        long x = strtol(v, &e, 10);
+        if (!*e && errno == 0 && x >= lo && x <= hi) {
+            *out = x;
+            ok = 1;
+        }
+    }
+    free(v);
+    return ok ? 0 : -1;
+}
+
+rb_status rb_xml_bad_value(rb_error *err, const char *path, xmlNodePtr n, const char *name)
+{
+    char *v = rb_xml_prop(n, name);
+    char *shown = rb_line_str(v ? v : "");
+    long line = xmlGetLineNo(n);
+    rb_status st = rb_error_set(err, RB_EINPUT, "xml", path, line > 0 ? (unsigned)line : 1, 1,
+                                "xml-bad-value",
+                                "<%s%s%s> attribute %s=\"%.60s\" is not a number in range",
+                                n->ns && n->ns->prefix ? (const char *)n->ns->prefix : "",
+                                n->ns && n->ns->prefix ? ":" : "", (const char *)n->name, name,
+                                shown);
+    free(shown);
+    free(v);
+    return st;
+}
+
