@@ -1,10 +1,18 @@
-/* compare.c: the comparison stage. Rulebooks with their facts -> one comparison across
- * jurisdictions, as JSON (the contract in README.md), CSV (RFC 4180, one row per fact),
- * Markdown (one table per dimension, jurisdictions as columns, cells "value (§N)") or a
- * self-contained HTML page (the same tables with the article text on demand, and an inline SVG
- * chart of meetings per year). Every cell names the article it came from. */
+/* compare.c: the comparison stage. Rulebooks (documents just compiled, or compiled files read
+ * back) -> the comparison model that render_compare.c prints:
+ *
+ *   - a label per rulebook that tells two versions of one jurisdiction apart (jurisdiction and
+ *     date, with the id when that is not enough);
+ *   - the dimensions in the order to show, each with the title its grammar gives;
+ *   - one table per dimension: rows are what is compared ("minutes: executive"), columns the
+ *     rulebooks, cells the facts, each with a text in the words of its rulebook (市长 (head));
+ *   - for many rulebooks, distributions by administrative level: meetings per year (counts,
+ *     quartiles and the outliers) and who-does-what cross tables.
+ *
+ * Nothing here formats a file: the renderers own the escaping and the layout. */
 #include "internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,13 +54,7 @@ void rb_rulebook_free(rb_rulebook *r)
     free(r);
 }
 
-static const char *label(const rb_rulebook *r)
-{
-    return r->jurisdiction ? r->jurisdiction : r->id;
-}
-
-/* "§12", or "§?" for the tail of an article whose number the text does not show (0). */
-static const char *sect(long article, char buf[32])
+const char *rb_cmp_sect(long article, char buf[32])
 {
     if (article > 0)
         snprintf(buf, 32, "§%ld", article);
@@ -61,447 +63,324 @@ static const char *sect(long article, char buf[32])
     return buf;
 }
 
-/* JSON: the article number, or null when unknown. */
-static void js_article(rb_buf *b, long article)
+static const char *str_or(const char *s, const char *d) { return s && *s ? s : d; }
+
+/* ---- labels and dimensions ------------------------------------------------------------------- */
+
+/* 重庆市 2018-07-07; the id when there is no jurisdiction; the id added when two labels agree */
+static char **make_labels(rb_rulebook *const *rbs, size_t n)
 {
-    if (article > 0)
-        rb_buf_printf(b, "%ld", article);
-    else
-        rb_buf_puts(b, "null");
-}
-
-/* ---- JSON ------------------------------------------------------------------------------------ */
-
-static void js_str(rb_buf *b, const char *s)
-{
-    if (!s)
-        rb_buf_puts(b, "null");
-    else
-        rb_buf_json_str(b, s, strlen(s));
-}
-
-static void js_key(rb_buf *b, const char *k, int *first)
-{
-    if (!*first)
-        rb_buf_puts(b, ", ");
-    *first = 0;
-    js_str(b, k);
-    rb_buf_puts(b, ": ");
-}
-
-/* A field as JSON: null, a number, a string, or a list. */
-static void js_field(rb_buf *b, const rb_fact *f, const char *name, int force_list)
-{
-    const rb_field *x = rb_fact_field(f, name);
-    if (!x || x->n == 0) {
-        rb_buf_puts(b, force_list ? "[]" : "null");
-        return;
-    }
-    int list = x->list || force_list;
-    if (list)
-        rb_buf_puts(b, "[");
-    for (size_t i = 0; i < x->n; i++) {
-        if (i)
-            rb_buf_puts(b, ", ");
-        if (x->number)
-            rb_buf_puts(b, x->items[i]);
-        else
-            js_str(b, x->items[i]);
-        if (!list)
-            break;
-    }
-    if (list)
-        rb_buf_puts(b, "]");
-}
-
-static void js_common(rb_buf *b, const rb_rulebook *r, const rb_fact *f, int *first)
-{
-    js_key(b, "rulebook", first);
-    js_str(b, r->id);
-    js_key(b, "article", first);
-    js_article(b, f->article);
-    js_key(b, "eid", first);
-    js_str(b, f->eid);
-    js_key(b, "line", first);
-    rb_buf_printf(b, "%u", f->line);
-    js_key(b, "column", first);
-    rb_buf_printf(b, "%u", f->col);
-    js_key(b, "text", first);
-    js_str(b, f->text);
-    js_key(b, "text_normalized", first);
-    js_str(b, f->norm);
-    js_key(b, "value", first);
-    js_str(b, f->value);
-    js_key(b, "rule", first);
-    js_str(b, f->rule);
-}
-
-/* Remaining fields not already written, with the words they came from. */
-static void js_rest(rb_buf *b, const rb_fact *f, const char *const *done, int *first)
-{
-    for (size_t i = 0; i < f->nfields; i++) {
-        const rb_field *x = &f->fields[i];
-        int skip = 0;
-        for (size_t k = 0; done[k]; k++)
-            if (strcmp(done[k], x->name) == 0)
-                skip = 1;
-        if (!skip) {
-            js_key(b, x->name, first);
-            js_field(b, f, x->name, 0);
-        }
-    }
-    for (size_t i = 0; i < f->nfields; i++) {
-        const rb_field *x = &f->fields[i];
-        if (!x->words)
-            continue;
-        char k[96];
-        snprintf(k, sizeof k, "%s_words", x->name);
-        js_key(b, k, first);
-        js_str(b, x->words);
-    }
-}
-
-static const char *const MEETING_DONE[] = {"type", "name", "kind", "count_min", "count_max",
-                                           "period", "per_year_min", "per_year_max", 0};
-static const char *const SIGNING_DONE[] = {"document", "signer", "reviewer", "verb",
-                                           "condition", 0};
-static const char *const LEAVE_DONE[] = {"occasion", "who", "approver", "notice_amount",
-                                         "notice_unit", 0};
-static const char *const DEADLINE_DONE[] = {"action", "amount", "unit", "bound", 0};
-static const char *const NONE_DONE[] = {0};
-
-static void js_fact(rb_buf *b, const rb_rulebook *r, const rb_fact *f)
-{
-    int first = 1;
-    rb_buf_puts(b, "{");
-    const char *const *done = NONE_DONE;
-    if (f->kind == RB_DIM_MEETINGS) {
-        done = MEETING_DONE;
-        js_key(b, "type", &first);
-        js_field(b, f, "type", 0);
-        js_key(b, "name", &first);
-        js_field(b, f, "name", 0);
-        js_key(b, "frequency", &first);
-        int ff = 1;
-        rb_buf_puts(b, "{");
-        static const char *const fk[] = {"kind", "count_min", "count_max", "period",
-                                         "per_year_min", "per_year_max"};
-        for (size_t i = 0; i < 6; i++) {
-            js_key(b, fk[i], &ff);
-            js_field(b, f, fk[i], 0);
-        }
-        rb_buf_puts(b, "}");
-    } else if (f->kind == RB_DIM_SIGNING) {
-        done = SIGNING_DONE;
-        static const char *const k[] = {"document", "signer", "reviewer"};
-        for (size_t i = 0; i < 3; i++) {
-            js_key(b, k[i], &first);
-            js_field(b, f, k[i], 1);
-        }
-        js_key(b, "verb", &first);
-        js_field(b, f, "verb", 0);
-        js_key(b, "condition", &first);
-        js_field(b, f, "condition", 0);
-    } else if (f->kind == RB_DIM_LEAVE) {
-        done = LEAVE_DONE;
-        js_key(b, "occasion", &first);
-        js_field(b, f, "occasion", 0);
-        js_key(b, "who", &first);
-        js_field(b, f, "who", 1);
-        js_key(b, "approver", &first);
-        js_field(b, f, "approver", 1);
-        js_key(b, "notice_amount", &first);
-        js_field(b, f, "notice_amount", 0);
-        js_key(b, "notice_unit", &first);
-        js_field(b, f, "notice_unit", 0);
-    } else if (f->kind == RB_DIM_DEADLINES) {
-        done = DEADLINE_DONE;
-        static const char *const k[] = {"action", "amount", "unit", "bound"};
-        for (size_t i = 0; i < 4; i++) {
-            js_key(b, k[i], &first);
-            js_field(b, f, k[i], 0);
-        }
-    }
-    js_common(b, r, f, &first);
-    js_rest(b, f, done, &first);
-    rb_buf_puts(b, "}");
-}
-
-/* Dimension ids in the order to show: the four built-in ones, then the others as found. */
-static size_t dims_of(rb_rulebook *const *rbs, size_t n, const char ***out)
-{
-    static const char *const builtin[] = {"meetings", "signing", "leave", "deadlines"};
-    const char **v = rb_xmalloc(sizeof *v * 4);
-    size_t nd = 0, cap = 4;
-    for (size_t i = 0; i < 4; i++)
-        v[nd++] = builtin[i];
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < rbs[i]->facts->n; k++) {
-            const char *dm = rbs[i]->facts->v[k].dim;
-            size_t j = 0;
-            while (j < nd && strcmp(v[j], dm) != 0)
-                j++;
-            if (j == nd) {
-                if (nd == cap)
-                    v = rb_xrealloc(v, (cap *= 2) * sizeof *v);
-                v[nd++] = dm;
-            }
-        }
-    *out = v;
-    return nd;
-}
-
-static void render_json(rb_rulebook *const *rbs, size_t n, const rb_compare_opts *o, rb_buf *b)
-{
-    rb_buf_puts(b, "{\"rulebooks\": [");
+    char **v = rb_xmalloc((n ? n : 1) * sizeof *v);
+    rb_buf b;
     for (size_t i = 0; i < n; i++) {
-        const rb_rulebook *r = rbs[i];
-        int first = 1;
-        rb_buf_puts(b, i ? ",\n  {" : "\n  {");
-        js_key(b, "id", &first);
-        js_str(b, r->id);
-        js_key(b, "title", &first);
-        js_str(b, r->title);
-        js_key(b, "jurisdiction", &first);
-        js_str(b, r->jurisdiction);
-        js_key(b, "level", &first);
-        js_str(b, r->level);
-        js_key(b, "script", &first);
-        js_str(b, r->script);
-        js_key(b, "date", &first);
-        js_str(b, r->date);
-        js_key(b, "document_number", &first);
-        js_str(b, r->docnumber);
-        js_key(b, "chapters", &first);
-        rb_buf_printf(b, "%zu", r->chapters);
-        js_key(b, "articles", &first);
-        rb_buf_printf(b, "%zu", r->articles);
-        js_key(b, "facts", &first);
-        rb_buf_printf(b, "%zu", r->facts->n);
-        rb_buf_puts(b, "}");
+        rb_buf_init(&b);
+        rb_buf_puts(&b, str_or(rbs[i]->jurisdiction, rbs[i]->id));
+        if (rbs[i]->date && *rbs[i]->date)
+            rb_buf_printf(&b, " %s", rbs[i]->date);
+        else if (rbs[i]->jurisdiction && *rbs[i]->jurisdiction)
+            rb_buf_printf(&b, " (%s)", rbs[i]->id);
+        v[i] = rb_buf_detach(&b);
     }
-    rb_buf_puts(b, "]");
-    const char **dims;
-    size_t nd = dims_of(rbs, n, &dims);
-    for (size_t d = 0; d < nd; d++) {
-        rb_buf_puts(b, ",\n ");
-        js_str(b, dims[d]);
-        rb_buf_puts(b, ": [");
-        int any = 0;
-        for (size_t i = 0; i < n; i++)
-            for (size_t k = 0; k < rbs[i]->facts->n; k++) {
-                const rb_fact *f = &rbs[i]->facts->v[k];
-                if (strcmp(f->dim, dims[d]) != 0)
-                    continue;
-                rb_buf_puts(b, any ? ",\n  " : "\n  ");
-                js_fact(b, rbs[i], f);
-                any = 1;
-            }
-        rb_buf_puts(b, "]");
+    rb_smap seen = {0};
+    for (size_t i = 0; i < n; i++) {
+        int fresh = 0;
+        (*rb_smap_slot(&seen, v[i], &fresh))++;
     }
-    free(dims);
-    if (o->unmatched) {
-        rb_buf_puts(b, ",\n \"unmatched\": [");
-        int any = 0;
-        for (size_t i = 0; i < n; i++)
-            for (size_t k = 0; k < rbs[i]->facts->nu; k++) {
-                const rb_unmatched *u = &rbs[i]->facts->u[k];
-                int first = 1;
-                rb_buf_puts(b, any ? ",\n  {" : "\n  {");
-                js_key(b, "rulebook", &first);
-                js_str(b, rbs[i]->id);
-                js_key(b, "dimension", &first);
-                js_str(b, u->dim);
-                js_key(b, "article", &first);
-                js_article(b, u->article);
-                js_key(b, "eid", &first);
-                js_str(b, u->eid);
-                js_key(b, "line", &first);
-                rb_buf_printf(b, "%u", u->line);
-                js_key(b, "text", &first);
-                js_str(b, u->text);
-                rb_buf_puts(b, "}");
-                any = 1;
-            }
-        rb_buf_puts(b, "]");
+    char **out = rb_xmalloc((n ? n : 1) * sizeof *out);
+    for (size_t i = 0; i < n; i++) {
+        if (rb_smap_get(&seen, v[i]) > 1 && !strstr(v[i], rbs[i]->id)) {
+            rb_buf_init(&b);
+            rb_buf_printf(&b, "%s (%s)", v[i], rbs[i]->id);
+            out[i] = rb_buf_detach(&b);
+        } else {
+            out[i] = rb_xstrdup(v[i]);
+        }
     }
-    rb_buf_puts(b, "}\n");
+    rb_smap_free(&seen);
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+    return out;
 }
 
-/* ---- CSV ------------------------------------------------------------------------------------- */
+static const char *const DEFAULT_TITLES[RB_DIM_COUNT] = {
+    [RB_DIM_MEETINGS] = "Meetings (frequency per year)",
+    [RB_DIM_SIGNING] = "Signing authority (by document)",
+    [RB_DIM_LEAVE] = "Leave (who asks whom)",
+    [RB_DIM_DEADLINES] = "Deadlines and limits (by bound and unit)",
+};
 
-static void csv_cell(rb_buf *b, const char *s)
+static void add_dim(rb_cmp *c, const char *id, const char *title)
 {
-    if (!s)
-        return;
-    if (!strpbrk(s, ",\"\r\n")) {
-        rb_buf_puts(b, s);
-        return;
-    }
-    rb_buf_putc(b, '"');
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
-            rb_buf_putc(b, '"');
-        rb_buf_putc(b, *p);
-    }
-    rb_buf_putc(b, '"');
+    for (size_t i = 0; i < c->ndims; i++)
+        if (strcmp(c->dims[i].id, id) == 0)
+            return;
+    RB_GROW(c->dims, c->ndims, c->cdims);
+    rb_cmp_dim *d = &c->dims[c->ndims++];
+    d->id = id;
+    d->kind = rb_dim_of(id);
+    d->title = title ? title : DEFAULT_TITLES[d->kind] ? DEFAULT_TITLES[d->kind] : id;
 }
 
-static char *field_joined(const rb_fact *f, const char *name)
+void rb_cmp_init(rb_cmp *c, rb_rulebook *const *rbs, size_t n, const rb_grammar *g)
+{
+    memset(c, 0, sizeof *c);
+    c->rbs = rbs;
+    c->n = n;
+    c->labels = make_labels(rbs, n);
+    const char **ids, **titles;
+    size_t ng = rb_extract_dims(g, &ids, &titles);
+    /* the four the tables are about first, then the grammar's order, then any others found */
+    static const rb_dim first[] = {RB_DIM_MEETINGS, RB_DIM_SIGNING, RB_DIM_LEAVE,
+                                   RB_DIM_DEADLINES};
+    for (size_t k = 0; k < sizeof first / sizeof *first; k++) {
+        const char *t = NULL;
+        for (size_t i = 0; i < ng; i++)
+            if (rb_dim_of(ids[i]) == first[k])
+                t = titles[i];
+        add_dim(c, rb_dim_id(first[k]), t);
+    }
+    for (size_t i = 0; i < ng; i++) {
+        int has = 0; /* a grammar dimension no rulebook has a fact of is left out */
+        for (size_t r = 0; r < n && !has; r++)
+            for (size_t k = 0; k < rbs[r]->facts->n && !has; k++)
+                has = strcmp(rbs[r]->facts->v[k].dim, ids[i]) == 0;
+        if (has)
+            add_dim(c, ids[i], titles[i]);
+    }
+    for (size_t r = 0; r < n; r++)
+        for (size_t k = 0; k < rbs[r]->facts->n; k++)
+            add_dim(c, rbs[r]->facts->v[k].dim, NULL);
+}
+
+void rb_cmp_free(rb_cmp *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->labels[i]);
+    free(c->labels);
+    free(c->dims);
+    memset(c, 0, sizeof *c);
+}
+
+/* ---- the words of a fact --------------------------------------------------------------------- */
+
+/* "市长 (head)": the item as the text says it and its code; the code alone without words */
+static void item_with_words(rb_buf *b, const rb_field *x, size_t i)
+{
+    const char *w = rb_field_words(x, i);
+    if (w && strcmp(w, x->items[i]) != 0)
+        rb_buf_printf(b, "%s (%s)", w, x->items[i]);
+    else
+        rb_buf_puts(b, x->items[i]);
+}
+
+static void list_with_words(rb_buf *b, const rb_fact *f, const char *name, const char *sep)
 {
     const rb_field *x = rb_fact_field(f, name);
-    if (!x)
+    for (size_t i = 0; x && i < x->n; i++) {
+        if (i)
+            rb_buf_puts(b, sep);
+        item_with_words(b, x, i);
+    }
+}
+
+/* "3个工作日 (3 working_day)", or "3 working_day" without words */
+static void amount_with_words(rb_buf *b, const rb_fact *f, const char *amount, const char *unit,
+                              const char *amount_max)
+{
+    const rb_field *a = rb_fact_field(f, amount), *u = rb_fact_field(f, unit);
+    const char *mx = amount_max ? rb_fact_str(f, amount_max) : NULL;
+    rb_buf code;
+    rb_buf_init(&code);
+    rb_buf_printf(&code, "%s%s%s %s", a && a->n ? a->items[0] : "?", mx ? "-" : "", mx ? mx : "",
+                  u && u->n ? u->items[0] : "?");
+    if (a && a->words && u && u->words) {
+        rb_buf_printf(b, "%s%s (%s)", a->words, u->words, code.data);
+    } else {
+        rb_buf_puts(b, code.data);
+    }
+    rb_buf_free(&code);
+}
+
+static const char *written_words(const char *v)
+{
+    if (!v)
         return NULL;
+    if (strcmp(v, "written_or_oral") == 0)
+        return "in writing or orally";
+    if (strcmp(v, "written") == 0)
+        return "in writing";
+    return v; /* a value a grammar of one's own gives: as it is */
+}
+
+/* P1W weekly, P2W every 2 weeks, P0.5M twice a month… in words */
+static void period_words(rb_buf *b, const char *count, const char *iso)
+{
+    double c = count ? atof(count) : 1;
+    const char *cmax = count ? strchr(count + 1, '-') : NULL;
+    if (cmax)
+        rb_buf_printf(b, "%.*s–%s times", (int)(cmax - count), count, cmax + 1);
+    else if (c == 1)
+        rb_buf_puts(b, "once");
+    else if (c == 2)
+        rb_buf_puts(b, "twice");
+    else
+        rb_buf_printf(b, "%s times", count);
+    double k = 0;
+    char u = 0;
+    if (!iso || sscanf(iso, "P%lf%c", &k, &u) != 2) {
+        rb_buf_printf(b, " per %s", str_or(iso, "?"));
+        return;
+    }
+    const char *unit = u == 'Y' ? "year" : u == 'M' ? "month" : u == 'W' ? "week" : "day";
+    if (k == 1)
+        rb_buf_printf(b, " a %s", unit);
+    else if (k == 0.5)
+        rb_buf_printf(b, " every half %s", unit);
+    else
+        rb_buf_printf(b, " every %g %ss", k, unit);
+}
+
+char *rb_cmp_fact_text(const rb_fact *f)
+{
     rb_buf b;
     rb_buf_init(&b);
-    for (size_t i = 0; i < x->n; i++) {
-        if (i)
-            rb_buf_puts(&b, "; ");
-        rb_buf_puts(&b, x->items[i]);
+    switch (f->kind) {
+    case RB_DIM_MEETINGS: {
+        const char *kind = rb_fact_str(f, RB_F_KIND);
+        rb_buf_printf(&b, "%s: ", str_or(rb_fact_str(f, RB_F_NAME), "?"));
+        const char *mn = rb_fact_str(f, RB_F_PER_YEAR_MIN), *mx = rb_fact_str(f, RB_F_PER_YEAR_MAX);
+        if (kind && strcmp(kind, "regular") == 0 && mn) {
+            const char *cmin = rb_fact_str(f, RB_F_COUNT_MIN), *cmax = rb_fact_str(f, RB_F_COUNT_MAX);
+            char cnt[64];
+            if (cmin && cmax && strcmp(cmin, cmax) != 0)
+                snprintf(cnt, sizeof cnt, "%s-%s", cmin, cmax);
+            else
+                snprintf(cnt, sizeof cnt, "%s", str_or(cmin, "1"));
+            period_words(&b, cnt, rb_fact_str(f, RB_F_PERIOD));
+            if (mx && strcmp(mn, mx) != 0)
+                rb_buf_printf(&b, " = %s–%s/yr", mn, mx);
+            else
+                rb_buf_printf(&b, " = %s/yr", mn);
+        } else if (kind && strcmp(kind, "as_needed") == 0) {
+            rb_buf_puts(&b, "when needed");
+        } else if (kind && strcmp(kind, "irregular") == 0) {
+            rb_buf_puts(&b, "at irregular times");
+        } else if (kind && strcmp(kind, "unstated") == 0) {
+            rb_buf_puts(&b, "frequency not stated");
+        } else if (kind && strcmp(kind, "relative") == 0) {
+            const char *when = rb_fact_str(f, RB_F_WHEN);
+            rb_buf_printf(&b, "held %s the ",
+                          !when                  ? "around"
+                          : strstr(when, "前")   ? "before"
+                          : strstr(when, "后")   ? "after"
+                                                 : when);
+            list_with_words(&b, f, RB_F_RELATIVE_TO, ", ");
+            rb_buf_puts(&b, " meeting");
+        } else {
+            rb_buf_puts(&b, str_or(f->value, str_or(kind, "?")));
+        }
+        break;
+    }
+    case RB_DIM_SIGNING:
+        list_with_words(&b, f, RB_F_SIGNER, " or ");
+        rb_buf_printf(&b, " %s", str_or(rb_fact_str(f, RB_F_VERB), "signs"));
+        if (rb_fact_field(f, RB_F_REVIEWER)) {
+            rb_buf_puts(&b, " after review by ");
+            list_with_words(&b, f, RB_F_REVIEWER, ", ");
+        }
+        if (rb_fact_str(f, RB_F_CONDITION))
+            rb_buf_printf(&b, " (if %s)", rb_fact_str(f, RB_F_CONDITION));
+        break;
+    case RB_DIM_LEAVE: {
+        rb_buf_puts(&b, "→ ");
+        if (rb_fact_field(f, RB_F_APPROVER))
+            list_with_words(&b, f, RB_F_APPROVER, " or ");
+        else
+            rb_buf_puts(&b, "(no approver named)");
+        if (rb_fact_str(f, RB_F_NOTICE_AMOUNT)) {
+            rb_buf_puts(&b, ", ");
+            amount_with_words(&b, f, RB_F_NOTICE_AMOUNT, RB_F_NOTICE_UNIT, NULL);
+            rb_buf_puts(&b, " ahead");
+        }
+        if (rb_fact_str(f, RB_F_THRESHOLD_AMOUNT)) {
+            rb_buf_puts(&b, ", when away over ");
+            amount_with_words(&b, f, RB_F_THRESHOLD_AMOUNT, RB_F_THRESHOLD_UNIT, NULL);
+        }
+        const rb_field *w = rb_fact_field(f, RB_F_WRITTEN);
+        if (w && w->n) {
+            rb_buf_printf(&b, ", %s", written_words(w->items[0]));
+            if (w->words)
+                rb_buf_printf(&b, " (%s)", w->words);
+        }
+        break;
+    }
+    case RB_DIM_DEADLINES: {
+        amount_with_words(&b, f, RB_F_AMOUNT, RB_F_UNIT, RB_F_AMOUNT_MAX);
+        const char *act = rb_fact_str(f, RB_F_ACTION);
+        if (act && *act)
+            rb_buf_printf(&b, " — %s", act);
+        break;
+    }
+    default: /* a dimension of the grammar's own: its fields, items with their words */
+        for (size_t i = 0; i < f->nfields; i++) {
+            if (i)
+                rb_buf_puts(&b, "; ");
+            rb_buf_printf(&b, "%s: ", f->fields[i].name);
+            list_with_words(&b, f, f->fields[i].name, ", ");
+        }
+        if (!f->nfields)
+            rb_buf_puts(&b, str_or(f->value, ""));
     }
     return rb_buf_detach(&b);
 }
 
-static void render_csv(rb_rulebook *const *rbs, size_t n, const rb_compare_opts *o, rb_buf *b)
-{
-    if (o->bom)
-        rb_buf_puts(b, "\xEF\xBB\xBF");
-    /* union of field names, in order of first appearance */
-    const char **cols = NULL;
-    size_t nc = 0;
-    const char **dims;
-    size_t nd = dims_of(rbs, n, &dims);
-    for (size_t d = 0; d < nd; d++)
-        for (size_t i = 0; i < n; i++)
-            for (size_t k = 0; k < rbs[i]->facts->n; k++) {
-                const rb_fact *f = &rbs[i]->facts->v[k];
-                if (strcmp(f->dim, dims[d]) != 0)
-                    continue;
-                for (size_t q = 0; q < f->nfields; q++) {
-                    size_t j = 0;
-                    while (j < nc && strcmp(cols[j], f->fields[q].name) != 0)
-                        j++;
-                    if (j == nc) {
-                        cols = rb_xrealloc(cols, (nc + 1) * sizeof *cols);
-                        cols[nc++] = f->fields[q].name;
-                    }
-                }
-            }
-    static const char *const fixed[] = {"rulebook", "jurisdiction", "dimension", "article", "eid",
-                                        "line",     "column",       "rule",      "value",   "text"};
-    for (size_t i = 0; i < 10; i++) {
-        if (i)
-            rb_buf_putc(b, ',');
-        rb_buf_puts(b, fixed[i]);
-    }
-    for (size_t j = 0; j < nc; j++) {
-        rb_buf_putc(b, ',');
-        csv_cell(b, cols[j]);
-    }
-    rb_buf_puts(b, "\r\n");
-    for (size_t d = 0; d < nd; d++)
-        for (size_t i = 0; i < n; i++)
-            for (size_t k = 0; k < rbs[i]->facts->n; k++) {
-                const rb_fact *f = &rbs[i]->facts->v[k];
-                if (strcmp(f->dim, dims[d]) != 0)
-                    continue;
-                char num[32];
-                csv_cell(b, rbs[i]->id);
-                rb_buf_putc(b, ',');
-                csv_cell(b, rbs[i]->jurisdiction);
-                rb_buf_putc(b, ',');
-                csv_cell(b, f->dim);
-                rb_buf_putc(b, ',');
-                if (f->article > 0) { /* empty when unknown */
-                    snprintf(num, sizeof num, "%ld", f->article);
-                    csv_cell(b, num);
-                }
-                rb_buf_putc(b, ',');
-                csv_cell(b, f->eid);
-                snprintf(num, sizeof num, ",%u,%u,", f->line, f->col);
-                rb_buf_puts(b, num);
-                csv_cell(b, f->rule);
-                rb_buf_putc(b, ',');
-                csv_cell(b, f->value);
-                rb_buf_putc(b, ',');
-                csv_cell(b, f->text);
-                for (size_t j = 0; j < nc; j++) {
-                    rb_buf_putc(b, ',');
-                    char *v = field_joined(f, cols[j]);
-                    csv_cell(b, v);
-                    free(v);
-                }
-                rb_buf_puts(b, "\r\n");
-            }
-    if (o->unmatched)
-        for (size_t i = 0; i < n; i++)
-            for (size_t k = 0; k < rbs[i]->facts->nu; k++) {
-                const rb_unmatched *u = &rbs[i]->facts->u[k];
-                char num[64];
-                csv_cell(b, rbs[i]->id);
-                rb_buf_putc(b, ',');
-                csv_cell(b, rbs[i]->jurisdiction);
-                rb_buf_puts(b, ",unmatched:");
-                csv_cell(b, u->dim);
-                if (u->article > 0)
-                    snprintf(num, sizeof num, ",%ld,", u->article);
-                else
-                    snprintf(num, sizeof num, ",,");
-                rb_buf_puts(b, num);
-                csv_cell(b, u->eid);
-                snprintf(num, sizeof num, ",%u,,,,", u->line);
-                rb_buf_puts(b, num);
-                csv_cell(b, u->text);
-                for (size_t j = 0; j < nc; j++)
-                    rb_buf_putc(b, ',');
-                rb_buf_puts(b, "\r\n");
-            }
-    free(cols);
-    free(dims);
-}
+/* ---- tables ---------------------------------------------------------------------------------- */
 
-/* ---- tables (Markdown and HTML share the row model) -------------------------------------------- */
-
-typedef struct cell_item {
-    const rb_fact *f;
-    char *text; /* what the cell shows for this fact, before " (§N)" */
-} cell_item;
-
-typedef struct row {
-    char *key;
-    cell_item **cells; /* [rulebook][k] */
-    size_t *ncell;
-} row;
-
-typedef struct table {
-    row *rows;
-    size_t nrows;
-    size_t ncols;
-} table;
-
-static row *table_row(table *t, const char *key)
+static rb_cmp_row *table_row(rb_cmp_table *t, const char *key)
 {
     for (size_t i = 0; i < t->nrows; i++)
         if (strcmp(t->rows[i].key, key) == 0)
             return &t->rows[i];
-    t->rows = rb_xrealloc(t->rows, (t->nrows + 1) * sizeof *t->rows);
-    row *r = &t->rows[t->nrows++];
+    RB_GROW(t->rows, t->nrows, t->crows);
+    rb_cmp_row *r = &t->rows[t->nrows++];
+    memset(r, 0, sizeof *r);
     r->key = rb_xstrdup(key);
-    r->cells = rb_xcalloc(t->ncols, sizeof *r->cells);
-    r->ncell = rb_xcalloc(t->ncols, sizeof *r->ncell);
+    r->cells = rb_xcalloc(t->ncols ? t->ncols : 1, sizeof *r->cells);
+    r->ncell = rb_xcalloc(t->ncols ? t->ncols : 1, sizeof *r->ncell);
     return r;
 }
 
-static void table_add(table *t, const char *key, size_t col, const rb_fact *f, const char *text)
+/* Add w to a ", "-separated list of distinct words; 1 when it was not there. */
+static int add_words(char **list, const char *w)
 {
-    row *r = table_row(t, key);
-    r->cells[col] = rb_xrealloc(r->cells[col], (r->ncell[col] + 1) * sizeof **r->cells);
-    r->cells[col][r->ncell[col]].f = f;
-    r->cells[col][r->ncell[col]].text = rb_xstrdup(text);
-    r->ncell[col]++;
+    if (!w || !*w)
+        return 0;
+    if (*list) {
+        size_t l = strlen(w);
+        for (const char *p = *list; (p = strstr(p, w)) != NULL; p += l)
+            if ((p == *list || p[-1] == ' ') && (p[l] == ',' || p[l] == 0))
+                return 0;
+        char *nw = rb_xmalloc(strlen(*list) + l + 3);
+        sprintf(nw, "%s, %s", *list, w);
+        free(*list);
+        *list = nw;
+    } else {
+        *list = rb_xstrdup(w);
+    }
+    return 1;
 }
 
-static void table_free(table *t)
+static void table_add(rb_cmp_table *t, const char *key, const char *words, size_t col,
+                      const rb_fact *f)
+{
+    rb_cmp_row *r = table_row(t, key);
+    add_words(&r->words, words);
+    r->cells[col] = rb_xrealloc(r->cells[col], (r->ncell[col] + 1) * sizeof *r->cells[col]);
+    r->cells[col][r->ncell[col]++] = (rb_cmp_item){f, rb_cmp_fact_text(f)};
+}
+
+void rb_cmp_table_free(rb_cmp_table *t)
 {
     for (size_t i = 0; i < t->nrows; i++) {
         for (size_t c = 0; c < t->ncols; c++) {
@@ -512,421 +391,283 @@ static void table_free(table *t)
         free(t->rows[i].cells);
         free(t->rows[i].ncell);
         free(t->rows[i].key);
+        free(t->rows[i].words);
     }
     free(t->rows);
+    memset(t, 0, sizeof *t);
 }
 
-static const char *str_or(const char *s, const char *d) { return s ? s : d; }
+static const char *const MEETING_TYPES[] = {"plenary", "executive", "office", "briefing",
+                                            "special", "other"};
 
-/* Rows and cell texts of one dimension. */
-static void build_table(rb_rulebook *const *rbs, size_t n, const char *dim, table *t)
+/* The row keys a fact goes under: each with the words of its role, when the key is one. */
+typedef void (*key_fn)(void *ud, const char *key, const char *words);
+
+static void fact_keys(const rb_fact *f, key_fn put, void *ud)
+{
+    char key[256];
+    switch (f->kind) {
+    case RB_DIM_MEETINGS:
+        put(ud, str_or(rb_fact_str(f, RB_F_TYPE), "other"), NULL);
+        return;
+    case RB_DIM_SIGNING: {
+        const rb_field *doc = rb_fact_field(f, RB_F_DOCUMENT);
+        const rb_field *dir = rb_fact_field(f, RB_F_DIRECTION);
+        const rb_field *mt = rb_fact_field(f, RB_F_MEETINGS);
+        size_t nd = doc && doc->n ? doc->n : 1;
+        for (size_t a = 0; a < nd; a++) {
+            const char *dk = doc && doc->n ? doc->items[a] : "unclassified";
+            const rb_field *sub = strcmp(dk, "minutes") == 0 ? mt
+                                  : strcmp(dk, "government") == 0 ||
+                                          strcmp(dk, "general_office") == 0
+                                      ? dir
+                                      : NULL;
+            if (!sub || sub->n == 0) {
+                put(ud, dk, NULL);
+                continue;
+            }
+            for (size_t q = 0; q < sub->n; q++) {
+                snprintf(key, sizeof key, "%s: %s", dk, sub->items[q]);
+                put(ud, key, NULL);
+            }
+        }
+        return;
+    }
+    case RB_DIM_LEAVE: {
+        const rb_field *who = rb_fact_field(f, RB_F_WHO);
+        size_t nw = who && who->n ? who->n : 1;
+        for (size_t q = 0; q < nw; q++) {
+            snprintf(key, sizeof key, "%s: %s", str_or(rb_fact_str(f, RB_F_OCCASION), "?"),
+                     who && who->n ? who->items[q] : "anyone");
+            put(ud, key, who && who->n ? rb_field_words(who, q) : NULL);
+        }
+        return;
+    }
+    case RB_DIM_DEADLINES:
+        snprintf(key, sizeof key, "%s: %s", str_or(rb_fact_str(f, RB_F_BOUND), "?"),
+                 str_or(rb_fact_str(f, RB_F_UNIT), "?"));
+        put(ud, key, NULL);
+        return;
+    default:
+        put(ud, f->rule, NULL);
+    }
+}
+
+typedef struct add_ctx {
+    rb_cmp_table *t;
+    size_t col;
+    const rb_fact *f;
+} add_ctx;
+
+static void add_key(void *ud, const char *key, const char *words)
+{
+    add_ctx *a = ud;
+    table_add(a->t, key, words, a->col, a->f);
+}
+
+void rb_cmp_table_build(const rb_cmp *c, size_t dim, rb_cmp_table *t)
 {
     memset(t, 0, sizeof *t);
-    t->ncols = n;
-    rb_dim kind = rb_dim_of(dim);
-    static const char *const type_rows[] = {"plenary", "executive", "office", "briefing",
-                                            "special", "other"};
-    if (kind == RB_DIM_MEETINGS)
-        for (size_t i = 0; i < 6; i++)
-            table_row(t, type_rows[i]);
-    for (size_t c = 0; c < n; c++)
-        for (size_t k = 0; k < rbs[c]->facts->n; k++) {
-            const rb_fact *f = &rbs[c]->facts->v[k];
-            if (strcmp(f->dim, dim) != 0)
+    t->ncols = c->n;
+    const rb_cmp_dim *D = &c->dims[dim];
+    if (D->kind == RB_DIM_MEETINGS)
+        for (size_t i = 0; i < sizeof MEETING_TYPES / sizeof *MEETING_TYPES; i++)
+            table_row(t, MEETING_TYPES[i]);
+    for (size_t col = 0; col < c->n; col++)
+        for (size_t k = 0; k < c->rbs[col]->facts->n; k++) {
+            const rb_fact *f = &c->rbs[col]->facts->v[k];
+            if (strcmp(f->dim, D->id) != 0)
                 continue;
-            char key[256], text[512];
-            if (kind == RB_DIM_MEETINGS) {
-                snprintf(text, sizeof text, "%s: %s", str_or(rb_fact_str(f, RB_F_NAME), ""),
-                         str_or(f->value, ""));
-                table_add(t, str_or(rb_fact_str(f, RB_F_TYPE), "other"), c, f, text);
-            } else if (kind == RB_DIM_SIGNING) {
-                const rb_field *doc = rb_fact_field(f, RB_F_DOCUMENT);
-                const rb_field *dir = rb_fact_field(f, RB_F_DIRECTION);
-                const rb_field *mt = rb_fact_field(f, RB_F_MEETINGS);
-                snprintf(text, sizeof text, "%s", str_or(f->value, ""));
-                size_t nd = doc ? doc->n : 1;
-                for (size_t a = 0; a < nd; a++) {
-                    const char *dk = doc ? doc->items[a] : "unclassified";
-                    const rb_field *sub = strcmp(dk, "minutes") == 0 ? mt
-                                          : strcmp(dk, "government") == 0 ||
-                                                  strcmp(dk, "general_office") == 0
-                                              ? dir
-                                              : NULL;
-                    if (!sub || sub->n == 0) {
-                        table_add(t, dk, c, f, text);
-                        continue;
-                    }
-                    for (size_t q = 0; q < sub->n; q++) {
-                        snprintf(key, sizeof key, "%s: %s", dk, sub->items[q]);
-                        table_add(t, key, c, f, text);
-                    }
+            add_ctx a = {t, col, f};
+            fact_keys(f, add_key, &a);
+        }
+}
+
+typedef struct first_ctx {
+    char *key;
+} first_ctx;
+
+static void first_key(void *ud, const char *key, const char *words)
+{
+    (void)words;
+    first_ctx *a = ud;
+    if (!a->key)
+        a->key = rb_xstrdup(key);
+}
+
+char *rb_cmp_fact_key(const rb_fact *f)
+{
+    first_ctx a = {NULL};
+    fact_keys(f, first_key, &a);
+    return a.key ? a.key : rb_xstrdup("");
+}
+
+/* ---- distributions (many rulebooks) ------------------------------------------------------------ */
+
+static const char *const LEVELS[] = {"province", "city", "county", "district", NULL};
+#define NLEVELS 5 /* the four and "unknown" */
+
+size_t rb_cmp_level_index(const char *level)
+{
+    for (size_t i = 0; LEVELS[i]; i++)
+        if (level && strcmp(level, LEVELS[i]) == 0)
+            return i;
+    return NLEVELS - 1;
+}
+
+const char *rb_cmp_level_name(size_t i) { return i < NLEVELS - 1 ? LEVELS[i] : "unknown"; }
+
+size_t rb_cmp_nlevels(void) { return NLEVELS; }
+
+/* The regular meetings per year (the lower end of a range) of a rulebook's meeting type, or a
+ * negative number: -1 when the type is there without a frequency, -2 when it is absent. */
+double rb_cmp_meetings_per_year(const rb_rulebook *r, const char *type)
+{
+    double v = -2;
+    for (size_t k = 0; k < r->facts->n; k++) {
+        const rb_fact *f = &r->facts->v[k];
+        const char *t = rb_fact_str(f, RB_F_TYPE);
+        if (f->kind != RB_DIM_MEETINGS || !t || strcmp(t, type) != 0)
+            continue;
+        const char *mn = rb_fact_str(f, RB_F_PER_YEAR_MIN);
+        double x;
+        if (mn && rb_json_number(mn, &x) == 0 && (v < 0 || x < v))
+            v = x;
+        else if (v < -1)
+            v = -1;
+    }
+    return v;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* the p-quantile of sorted v[0..n) (linear between order statistics) */
+static double quantile(const double *v, size_t n, double p)
+{
+    double h = (double)(n - 1) * p;
+    size_t lo = (size_t)floor(h);
+    size_t hi = lo + 1 < n ? lo + 1 : lo;
+    return v[lo] + (h - (double)lo) * (v[hi] - v[lo]);
+}
+
+void rb_cmp_stats(const rb_cmp *c, const char *type, size_t level, rb_cmp_stat *s)
+{
+    memset(s, 0, sizeof *s);
+    double *v = rb_xmalloc((c->n ? c->n : 1) * sizeof *v);
+    size_t *who = rb_xmalloc((c->n ? c->n : 1) * sizeof *who);
+    for (size_t i = 0; i < c->n; i++) {
+        if (level != (size_t)-1 && rb_cmp_level_index(c->rbs[i]->level) != level)
+            continue;
+        s->rulebooks++;
+        double x = rb_cmp_meetings_per_year(c->rbs[i], type);
+        if (x == -1)
+            s->unstated++;
+        else if (x >= 0) {
+            who[s->n] = i;
+            v[s->n++] = x;
+        }
+    }
+    if (s->n) {
+        double *sorted = rb_xmalloc(s->n * sizeof *sorted);
+        memcpy(sorted, v, s->n * sizeof *sorted);
+        qsort(sorted, s->n, sizeof *sorted, cmp_double);
+        s->min = sorted[0];
+        s->max = sorted[s->n - 1];
+        s->q1 = quantile(sorted, s->n, 0.25);
+        s->median = quantile(sorted, s->n, 0.5);
+        s->q3 = quantile(sorted, s->n, 0.75);
+        double iqr = s->q3 - s->q1, lo = s->q1 - 1.5 * iqr, hi = s->q3 + 1.5 * iqr;
+        s->outliers = rb_xmalloc(s->n * sizeof *s->outliers);
+        s->outlier_values = rb_xmalloc(s->n * sizeof *s->outlier_values);
+        for (size_t k = 0; k < s->n; k++)
+            if (v[k] < lo || v[k] > hi) {
+                s->outlier_values[s->nout] = v[k];
+                s->outliers[s->nout++] = who[k];
+            }
+        free(sorted);
+    }
+    free(v);
+    free(who);
+}
+
+void rb_cmp_stat_free(rb_cmp_stat *s)
+{
+    free(s->outliers);
+    free(s->outlier_values);
+    memset(s, 0, sizeof *s);
+}
+
+/* what a cross table counts: the values of one field of the facts a selector picks */
+static int picks(const rb_fact *f, rb_dim kind, const char *sel_field, const char *sel_value)
+{
+    if (f->kind != kind)
+        return 0;
+    if (!sel_field)
+        return 1;
+    const rb_field *x = rb_fact_field(f, sel_field);
+    for (size_t i = 0; x && i < x->n; i++)
+        if (strcmp(x->items[i], sel_value) == 0)
+            return 1;
+    return 0;
+}
+
+void rb_cmp_crosstab(const rb_cmp *c, const rb_cmp_query *q, rb_cmp_xtab *t)
+{
+    memset(t, 0, sizeof *t);
+    rb_smap rows = {0};
+    for (size_t i = 0; i < c->n; i++) {
+        const rb_facts *fs = c->rbs[i]->facts;
+        size_t lv = rb_cmp_level_index(c->rbs[i]->level);
+        t->rulebooks[lv]++;
+        int any = 0;
+        for (size_t k = 0; k < fs->n; k++) {
+            const rb_fact *f = &fs->v[k];
+            if (!picks(f, q->kind, q->sel_field, q->sel_value) ||
+                (q->sel2_field && !picks(f, q->kind, q->sel2_field, q->sel2_value)))
+                continue;
+            const rb_field *x = rb_fact_field(f, q->field);
+            for (size_t j = 0; x && j < x->n; j++) {
+                int fresh = 0;
+                size_t *slot = rb_smap_slot(&rows, x->items[j], &fresh);
+                if (fresh) {
+                    RB_GROW(t->rows, t->nrows, t->crows);
+                    rb_cmp_xrow *r = &t->rows[t->nrows];
+                    memset(r, 0, sizeof *r);
+                    r->key = x->items[j];
+                    *slot = t->nrows++;
                 }
-            } else if (kind == RB_DIM_LEAVE) {
-                const rb_field *who = rb_fact_field(f, RB_F_WHO);
-                rb_buf b;
-                rb_buf_init(&b);
-                const rb_field *ap = rb_fact_field(f, RB_F_APPROVER);
-                rb_buf_puts(&b, "→ ");
-                for (size_t q = 0; ap && q < ap->n; q++)
-                    rb_buf_printf(&b, "%s%s", q ? " or " : "", ap->items[q]);
-                if (!ap)
-                    rb_buf_puts(&b, "(no approver named)");
-                if (rb_fact_str(f, RB_F_NOTICE_AMOUNT))
-                    rb_buf_printf(&b, ", %s %s ahead", rb_fact_str(f, RB_F_NOTICE_AMOUNT),
-                                  str_or(rb_fact_str(f, RB_F_NOTICE_UNIT), ""));
-                if (rb_fact_str(f, RB_F_THRESHOLD_AMOUNT))
-                    rb_buf_printf(&b, ", when away over %s %s", rb_fact_str(f, RB_F_THRESHOLD_AMOUNT),
-                                  str_or(rb_fact_str(f, RB_F_THRESHOLD_UNIT), ""));
-                if (rb_fact_str(f, RB_F_WRITTEN))
-                    rb_buf_puts(&b, ", in writing");
-                size_t nw = who && who->n ? who->n : 1;
-                for (size_t q = 0; q < nw; q++) {
-                    snprintf(key, sizeof key, "%s: %s", str_or(rb_fact_str(f, RB_F_OCCASION), "?"),
-                             who && who->n ? who->items[q] : "anyone");
-                    table_add(t, key, c, f, b.data);
+                rb_cmp_xrow *r = &t->rows[*slot];
+                if (r->nwords < 4 && add_words(&r->words, rb_field_words(x, j)))
+                    r->nwords++;
+                if (r->last != i + 1) { /* a rulebook counts once per row */
+                    r->last = i + 1;
+                    r->count[lv]++;
+                    r->total++;
                 }
-                rb_buf_free(&b);
-            } else if (kind == RB_DIM_DEADLINES) {
-                snprintf(key, sizeof key, "%s: %s", str_or(rb_fact_str(f, RB_F_BOUND), "?"),
-                         str_or(rb_fact_str(f, RB_F_UNIT), "?"));
-                const char *act = rb_fact_str(f, RB_F_ACTION);
-                snprintf(text, sizeof text, "%s %s%s%s%s", str_or(rb_fact_str(f, RB_F_AMOUNT), "?"),
-                         str_or(rb_fact_str(f, RB_F_UNIT), ""), act && *act ? " — " : "",
-                         act ? act : "", "");
-                table_add(t, key, c, f, text);
-            } else {
-                table_add(t, f->rule, c, f, str_or(f->value, ""));
+                any = 1;
             }
         }
-}
-
-/* ---- Markdown ----------------------------------------------------------------------------------- */
-
-static void md_cell(rb_buf *b, const char *s)
-{
-    for (const char *p = s; p && *p; p++) {
-        if (*p == '|')
-            rb_buf_puts(b, "\\|");
-        else if (*p == '\n' || *p == '\r')
-            rb_buf_putc(b, ' ');
-        else
-            rb_buf_putc(b, *p);
+        if (!any)
+            t->none[lv]++;
     }
-}
-
-static const char *dim_title(const char *dim)
-{
-    if (strcmp(dim, "meetings") == 0)
-        return "Meetings (frequency per year)";
-    if (strcmp(dim, "signing") == 0)
-        return "Signing authority (by document)";
-    if (strcmp(dim, "leave") == 0)
-        return "Leave (who asks whom)";
-    if (strcmp(dim, "deadlines") == 0)
-        return "Deadlines and limits (by bound and unit)";
-    return dim;
-}
-
-static void md_header(rb_buf *b, rb_rulebook *const *rbs, size_t n, const char *first)
-{
-    rb_buf_printf(b, "| %s |", first);
-    for (size_t i = 0; i < n; i++) {
-        rb_buf_puts(b, " ");
-        md_cell(b, label(rbs[i]));
-        rb_buf_printf(b, " (%s) |", rbs[i]->id);
-    }
-    rb_buf_puts(b, "\n|---|");
-    for (size_t i = 0; i < n; i++)
-        rb_buf_puts(b, "---|");
-    rb_buf_puts(b, "\n");
-}
-
-/* The rows that describe each rulebook at the top of the md and html tables. */
-static const char *const META_ROWS[] = {"title", "level", "date", "script", "chapters / articles",
-                                        "facts"};
-#define NMETA (sizeof META_ROWS / sizeof META_ROWS[0])
-
-static char *meta_value(const rb_rulebook *r, size_t m)
-{
-    rb_buf v;
-    rb_buf_init(&v);
-    switch (m) {
-    case 0: rb_buf_puts(&v, str_or(r->title, "")); break;
-    case 1: rb_buf_puts(&v, str_or(r->level, "")); break;
-    case 2: rb_buf_puts(&v, str_or(r->date, "")); break;
-    case 3: rb_buf_puts(&v, str_or(r->script, "")); break;
-    case 4: rb_buf_printf(&v, "%zu / %zu", r->chapters, r->articles); break;
-    default: rb_buf_printf(&v, "%zu", r->facts->n); break;
-    }
-    return rb_buf_detach(&v);
-}
-
-static void render_md(rb_rulebook *const *rbs, size_t n, const rb_compare_opts *o, rb_buf *b)
-{
-    rb_buf_puts(b, "# Rulebook comparison\n\n");
-    md_header(b, rbs, n, "");
-    for (size_t m = 0; m < NMETA; m++) {
-        rb_buf_printf(b, "| %s |", META_ROWS[m]);
-        for (size_t i = 0; i < n; i++) {
-            char *v = meta_value(rbs[i], m);
-            rb_buf_puts(b, " ");
-            md_cell(b, v);
-            rb_buf_puts(b, " |");
-            free(v);
+    rb_smap_free(&rows);
+    /* the most frequent first */
+    for (size_t i = 1; i < t->nrows; i++)
+        for (size_t j = i; j > 0 && t->rows[j].total > t->rows[j - 1].total; j--) {
+            rb_cmp_xrow tmp = t->rows[j];
+            t->rows[j] = t->rows[j - 1];
+            t->rows[j - 1] = tmp;
         }
-        rb_buf_puts(b, "\n");
-    }
-    const char **dims;
-    size_t nd = dims_of(rbs, n, &dims);
-    for (size_t d = 0; d < nd; d++) {
-        table t;
-        build_table(rbs, n, dims[d], &t);
-        rb_buf_printf(b, "\n## %s\n\n", dim_title(dims[d]));
-        md_header(b, rbs, n, strcmp(dims[d], "meetings") == 0 ? "type" : "");
-        for (size_t i = 0; i < t.nrows; i++) {
-            rb_buf_puts(b, "| ");
-            md_cell(b, t.rows[i].key);
-            rb_buf_puts(b, " |");
-            for (size_t c = 0; c < n; c++) {
-                rb_buf_puts(b, " ");
-                for (size_t k = 0; k < t.rows[i].ncell[c]; k++) {
-                    const cell_item *ci = &t.rows[i].cells[c][k];
-                    if (k)
-                        rb_buf_puts(b, "<br>");
-                    md_cell(b, ci->text);
-                    char sb[32];
-                    rb_buf_printf(b, " (%s)", sect(ci->f->article, sb));
-                }
-                if (t.rows[i].ncell[c] == 0)
-                    rb_buf_puts(b, "—");
-                rb_buf_puts(b, " |");
-            }
-            rb_buf_puts(b, "\n");
-        }
-        table_free(&t);
-    }
-    free(dims);
-    if (o->unmatched) {
-        rb_buf_puts(b, "\n## Sentences that look like a dimension but gave no fact\n\n"
-                       "| rulebook | dimension | article | line | text |\n|---|---|---|---|---|\n");
-        for (size_t i = 0; i < n; i++)
-            for (size_t k = 0; k < rbs[i]->facts->nu; k++) {
-                const rb_unmatched *u = &rbs[i]->facts->u[k];
-                char sb[32];
-                rb_buf_printf(b, "| %s | %s | %s | %u | ", rbs[i]->id, u->dim,
-                              sect(u->article, sb), u->line);
-                md_cell(b, u->text);
-                rb_buf_puts(b, " |\n");
-            }
-    }
 }
 
-/* ---- HTML ---------------------------------------------------------------------------------------- */
-
-static void h_esc(rb_buf *b, const char *s)
+void rb_cmp_xtab_free(rb_cmp_xtab *t)
 {
-    for (const char *p = s; p && *p; p++) {
-        switch (*p) {
-        case '<': rb_buf_puts(b, "&lt;"); break;
-        case '>': rb_buf_puts(b, "&gt;"); break;
-        case '&': rb_buf_puts(b, "&amp;"); break;
-        case '"': rb_buf_puts(b, "&quot;"); break;
-        default: rb_buf_putc(b, *p);
-        }
-    }
-}
-
-/* Bar chart of meetings per year, one group per jurisdiction, one bar per meeting type with a
- * per-year value; a range (1-2/yr) is drawn as a solid bar to the minimum and a light one to
- * the maximum. */
-static void svg_chart(rb_buf *b, rb_rulebook *const *rbs, size_t n)
-{
-    static const char *const types[] = {"plenary", "executive", "office", "briefing", "special"};
-    static const char *const colors[] = {"#4e79a7", "#e15759", "#59a14f", "#f28e2b", "#b07aa1"};
-    double maxv = 1;
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < rbs[i]->facts->n; k++) {
-            const rb_fact *f = &rbs[i]->facts->v[k];
-            const char *mx = rb_fact_str(f, RB_F_PER_YEAR_MAX);
-            if (f->kind == RB_DIM_MEETINGS && mx && atof(mx) > maxv)
-                maxv = atof(mx);
-        }
-    const int W = 900, left = 150, barh = 14, gap = 10;
-    int H = 40 + (int)n * (5 * barh + gap) + 30;
-    rb_buf_printf(b,
-                  "<svg id=\"meetings-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
-                  "height=\"%d\" role=\"img\" aria-label=\"Meetings per year by jurisdiction\">\n",
-                  W, H);
-    rb_buf_printf(b, "<text x=\"%d\" y=\"20\" font-size=\"14\" font-weight=\"bold\">Meetings per "
-                     "year (bars: normalized frequency; light: upper end of a range)</text>\n",
-                  left);
-    int y = 36;
-    double scale = (W - left - 170) / maxv;
-    for (size_t i = 0; i < n; i++) {
-        rb_buf_printf(b, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"end\">", left - 8,
-                      y + 2 * barh);
-        h_esc(b, label(rbs[i]));
-        rb_buf_puts(b, "</text>\n");
-        for (size_t t = 0; t < 5; t++) {
-            const rb_fact *hit = NULL;
-            for (size_t k = 0; k < rbs[i]->facts->n; k++) {
-                const rb_fact *f = &rbs[i]->facts->v[k];
-                /* the first fact of the type, or the one with a frequency per year (a
-                 * meeting held monthly and, when needed, at any time has a bar) */
-                if (f->kind == RB_DIM_MEETINGS && rb_fact_str(f, RB_F_TYPE) &&
-                    strcmp(rb_fact_str(f, RB_F_TYPE), types[t]) == 0 &&
-                    (!hit || (!rb_fact_str(hit, RB_F_PER_YEAR_MIN) && rb_fact_str(f, RB_F_PER_YEAR_MIN))))
-                    hit = f;
-            }
-            int yy = y + (int)t * barh;
-            const char *mn = hit ? rb_fact_str(hit, RB_F_PER_YEAR_MIN) : NULL;
-            const char *mx = hit ? rb_fact_str(hit, RB_F_PER_YEAR_MAX) : NULL;
-            if (mn && mx) {
-                double a = atof(mn), z = atof(mx);
-                rb_buf_printf(b,
-                              "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\" "
-                              "fill-opacity=\"0.35\"><title>%s %s</title></rect>\n",
-                              left, yy, z * scale, barh - 2, colors[t], types[t],
-                              str_or(hit->value, ""));
-                rb_buf_printf(b,
-                              "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\">"
-                              "<title>%s %s</title></rect>\n",
-                              left, yy, a * scale, barh - 2, colors[t], types[t],
-                              str_or(hit->value, ""));
-                rb_buf_printf(b, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\">%s ", left + z * scale + 4,
-                              yy + barh - 4, types[t]);
-                if (a == z)
-                    rb_buf_printf(b, "%s/yr", mn);
-                else
-                    rb_buf_printf(b, "%s–%s/yr", mn, mx);
-                char sb[32];
-                rb_buf_printf(b, " (%s)</text>\n", sect(hit->article, sb));
-            } else if (hit) {
-                char sb[32];
-                rb_buf_printf(b,
-                              "<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"#777\">%s: %s "
-                              "(%s)</text>\n",
-                              left + 4, yy + barh - 4, types[t],
-                              str_or(rb_fact_str(hit, RB_F_KIND), ""), sect(hit->article, sb));
-            }
-        }
-        y += 5 * barh + gap;
-    }
-    rb_buf_puts(b, "</svg>\n");
-}
-
-static const char HTML_HEAD[] =
-    "<!DOCTYPE html>\n<html lang=\"zh\">\n<head>\n<meta charset=\"utf-8\">\n"
-    "<title>Rulebook comparison</title>\n<style>\n"
-    "body{font-family:system-ui,'Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif;margin:2em;"
-    "color:#222}\n"
-    "table{border-collapse:collapse;margin:1em 0;font-size:13px}\n"
-    "th,td{border:1px solid #bbb;padding:4px 6px;vertical-align:top;text-align:left}\n"
-    "th{background:#eef}\n details{margin:2px 0} summary{cursor:pointer}\n"
-    "blockquote{margin:4px 0 4px 10px;padding-left:8px;border-left:3px solid #ccc;color:#444}\n"
-    ".loc{color:#777;font-size:11px}\n</style>\n</head>\n<body>\n";
-
-/* A tiny self-check: after layout, record what rendered, so a headless browser run can tell a
- * real page from a blank one. */
-static const char HTML_TAIL[] =
-    "<script>\nwindow.addEventListener('load',function(){var t=document.querySelectorAll("
-    "'table');var h=[];for(var i=0;i<t.length;i++)h.push(t[i].getBoundingClientRect().height|0);"
-    "var s=document.getElementById('meetings-chart');var r=s?s.getBoundingClientRect():null;"
-    "document.body.setAttribute('data-rendered',JSON.stringify({tables:t.length,heights:h,"
-    "chart:r?[r.width|0,r.height|0]:null}));});\n</script>\n</body>\n</html>\n";
-
-static void html_cell_item(rb_buf *b, const rb_rulebook *r, const cell_item *ci)
-{
-    rb_buf_puts(b, "<details><summary>");
-    h_esc(b, ci->text);
-    char sb[32];
-    rb_buf_printf(b, " (%s)</summary><blockquote>", sect(ci->f->article, sb));
-    h_esc(b, ci->f->text);
-    rb_buf_printf(b, "</blockquote><span class=\"loc\">%s, %s, line %u</span></details>", r->id,
-                  ci->f->eid, ci->f->line);
-}
-
-static void render_html(rb_rulebook *const *rbs, size_t n, const rb_compare_opts *o, rb_buf *b)
-{
-    rb_buf_puts(b, HTML_HEAD);
-    rb_buf_puts(b, "<h1>Rulebook comparison</h1>\n<p>Each cell gives a normalized value and the "
-                   "article (§) it comes from; open it for the article's words.</p>\n");
-    rb_buf_puts(b, "<table id=\"rulebooks\"><tr><th></th>");
-    for (size_t i = 0; i < n; i++) {
-        rb_buf_puts(b, "<th>");
-        h_esc(b, label(rbs[i]));
-        rb_buf_puts(b, "</th>");
-    }
-    rb_buf_puts(b, "</tr>\n");
-    for (size_t m = 0; m < NMETA - 1; m++) { /* the facts count is not shown here */
-        rb_buf_printf(b, "<tr><th>%s</th>", META_ROWS[m]);
-        for (size_t i = 0; i < n; i++) {
-            char *v = meta_value(rbs[i], m);
-            rb_buf_puts(b, "<td>");
-            h_esc(b, v);
-            rb_buf_puts(b, "</td>");
-            free(v);
-        }
-        rb_buf_puts(b, "</tr>\n");
-    }
-    rb_buf_puts(b, "</table>\n<h2>Meetings per year</h2>\n");
-    svg_chart(b, rbs, n);
-    const char **dims;
-    size_t nd = dims_of(rbs, n, &dims);
-    for (size_t d = 0; d < nd; d++) {
-        table t;
-        build_table(rbs, n, dims[d], &t);
-        rb_buf_puts(b, "<h2>");
-        h_esc(b, dim_title(dims[d]));
-        rb_buf_printf(b, "</h2>\n<table id=\"dim-%s\"><tr><th></th>", dims[d]);
-        for (size_t i = 0; i < n; i++) {
-            rb_buf_puts(b, "<th>");
-            h_esc(b, label(rbs[i]));
-            rb_buf_puts(b, "</th>");
-        }
-        rb_buf_puts(b, "</tr>\n");
-        for (size_t i = 0; i < t.nrows; i++) {
-            rb_buf_puts(b, "<tr><th>");
-            h_esc(b, t.rows[i].key);
-            rb_buf_puts(b, "</th>");
-            for (size_t c = 0; c < n; c++) {
-                rb_buf_puts(b, "<td>");
-                for (size_t k = 0; k < t.rows[i].ncell[c]; k++)
-                    html_cell_item(b, rbs[c], &t.rows[i].cells[c][k]);
-                if (t.rows[i].ncell[c] == 0)
-                    rb_buf_puts(b, "—");
-                rb_buf_puts(b, "</td>");
-            }
-            rb_buf_puts(b, "</tr>\n");
-        }
-        rb_buf_puts(b, "</table>\n");
-        table_free(&t);
-    }
-    free(dims);
-    if (o->unmatched) {
-        rb_buf_puts(b, "<h2>Sentences that look like a dimension but gave no fact</h2>\n"
-                       "<table id=\"unmatched\"><tr><th>rulebook</th><th>dimension</th>"
-                       "<th>article</th><th>line</th><th>text</th></tr>\n");
-        for (size_t i = 0; i < n; i++)
-            for (size_t k = 0; k < rbs[i]->facts->nu; k++) {
-                const rb_unmatched *u = &rbs[i]->facts->u[k];
-                char sb[32];
-                rb_buf_printf(b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%u</td><td>",
-                              rbs[i]->id, u->dim, sect(u->article, sb), u->line);
-                h_esc(b, u->text);
-                rb_buf_puts(b, "</td></tr>\n");
-            }
-        rb_buf_puts(b, "</table>\n");
-    }
-    rb_buf_puts(b, HTML_TAIL);
-}
-
-void rb_compare_render(rb_rulebook *const *rbs, size_t n, const rb_compare_opts *o, rb_buf *out)
-{
-    switch (o->format) {
-    case RB_FMT_JSON: render_json(rbs, n, o, out); break;
-    case RB_FMT_CSV: render_csv(rbs, n, o, out); break;
-    case RB_FMT_HTML: render_html(rbs, n, o, out); break;
-    default: render_md(rbs, n, o, out); break;
-    }
+    for (size_t i = 0; i < t->nrows; i++)
+        free(t->rows[i].words);
+    free(t->rows);
+    memset(t, 0, sizeof *t);
 }

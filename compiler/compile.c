@@ -86,6 +86,8 @@ static rb_status finish(const rb_grammar *g, rb_doc *d, const rb_compile_opts *o
         rb_doc_apply_meta(d, m, diags);
         rb_meta_free(m);
     }
+    if (!o->no_meta)
+        rb_doc_guess_place(d);
     if (g->extract && !o->no_facts) {
         double t3 = tm ? rb_now() : 0;
         st = rb_extract(g, d, err);

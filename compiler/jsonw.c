@@ -22,13 +22,16 @@ static void before(rb_jw *w)
         w->after_key = 0;
         return;
     }
-    if (w->depth > 0) {
-        if (w->count[w->depth - 1]++)
-            rb_buf_putc(w->b, ',');
-    }
+    size_t nc = sizeof w->count / sizeof w->count[0];
+    size_t di = w->depth > 0 ? ((size_t)w->depth - 1 < nc ? (size_t)w->depth - 1 : nc - 1) : 0;
+    int later = w->depth > 0 && w->count[di]++;
+    if (later)
+        rb_buf_putc(w->b, ',');
     if (w->ws) {
         rb_buf_puts(w->b, w->ws);
         w->ws = NULL;
+    } else if (later) {
+        rb_buf_putc(w->b, ' '); /* one line: "a": 1, "b": 2 */
     }
 }
 

@@ -77,18 +77,27 @@ static const char HELP_COMPILE[] =
     "  rulebook compile --format tree corpora/wujin-2021.txt | less\n";
 
 static const char HELP_COMPARE[] =
-    "usage: rulebook compare FILE... [--format md|csv|json|html] [-o OUT] [--unmatched] [--bom]\n"
-    "                                [--grammar DIR] [--diagnostics text|json] [-q]\n"
+    "usage: rulebook compare FILE... [--format md|csv|json|html] [--layout auto|wide|summary]\n"
+    "                                [-o OUT] [--unmatched] [--bom] [--grammar DIR]\n"
+    "                                [--diagnostics text|json] [-q]\n"
     "\n"
     "Compare rulebooks across jurisdictions: meeting types and frequencies (per year), signing\n"
     "authority by document, leave rules, deadlines and limits. FILE is a rulebook text (.txt,\n"
     "compiled and analyzed on the fly, with its sidecar) or a compiled .xml (facts read from\n"
-    "its meta/analysis). Every cell names the article (§) it comes from.\n"
+    "its meta/analysis). Every cell names the article (§) it comes from, and roles and amounts\n"
+    "as the text writes them, the code beside: 市长 (head), 3个工作日 (3 working_day).\n"
+    "A rulebook is headed by its jurisdiction and date (重庆市 2018-07-07), its id added when\n"
+    "two would read alike.\n"
     "\n"
-    "  --format FMT   md (default): one table per dimension, jurisdictions as columns\n"
-    "                 csv: one row per fact (RFC 4180, UTF-8); json: the documented contract;\n"
-    "                 html: one self-contained page with the article text on demand and a\n"
-    "                 chart of meetings per year\n"
+    "  --format FMT   md (default): one table per dimension, rulebooks as columns\n"
+    "                 csv: one row per fact (RFC 4180, UTF-8) with the rulebook's date, level\n"
+    "                 and document number and the words of each field; json: the documented\n"
+    "                 contract; html: one self-contained page with the article text on demand\n"
+    "                 and a chart of meetings per year\n"
+    "  --layout L     md and html: wide (a column per rulebook), summary (distributions by\n"
+    "                 level: meetings per year with quartiles and outliers, who signs and who\n"
+    "                 approves, deadline units; then every fact in one long table, sortable\n"
+    "                 and filterable in html); auto (default): wide up to 12 rulebooks\n"
     "  -o OUT         write to OUT atomically (default: stdout)\n"
     "  --unmatched    also list sentences that look like a dimension but gave no fact\n"
     "  --bom          CSV: start with a UTF-8 byte-order mark (for spreadsheet programs)\n"
@@ -567,9 +576,10 @@ static int cmd_compare(int argc, char **argv)
     common c = {0};
     rb_diags_init(&c.diags);
     const char *out = NULL;
-    rb_compare_opts co = {RB_FMT_MD, 0, 0};
+    rb_compare_opts co = {RB_FMT_MD, 0, 0, RB_LAYOUT_AUTO, NULL};
     static const struct option opts[] = {{"output", required_argument, 0, 'o'},
                                          {"format", required_argument, 0, 'f'},
+                                         {"layout", required_argument, 0, 'l'},
                                          {"unmatched", no_argument, 0, 'u'},
                                          {"bom", no_argument, 0, 'b'},
                                          {"diagnostics", required_argument, 0, 'd'},
@@ -589,6 +599,14 @@ static int cmd_compare(int argc, char **argv)
             if (k < 0)
                 return EXIT_TROUBLE;
             co.format = (rb_format)k;
+            break;
+        }
+        case 'l': { /* in the order of rb_layout */
+            static const char *const names[] = {"auto", "wide", "summary", NULL};
+            int k = choose("compare", "--layout", optarg, names);
+            if (k < 0)
+                return EXIT_TROUBLE;
+            co.layout = (rb_layout)k;
             break;
         }
         case 'u': co.unmatched = 1; break;
@@ -626,6 +644,7 @@ static int cmd_compare(int argc, char **argv)
     if (ngood) {
         rb_buf b;
         rb_buf_init(&b);
+        co.grammar = g;
         rb_compare_render(rbs, ngood, &co, &b);
         static const char *const names[] = {"compare.md", "compare.csv", "compare.json",
                                             "compare.html"};

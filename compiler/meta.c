@@ -201,14 +201,18 @@ static char *jurisdiction_of(const char *title, const char **level)
     if (!title)
         return NULL;
     const char *cut = strstr(title, "人民政府");
+    if (!cut)
+        cut = strstr(title, "政府");
     if (!cut || cut == title)
         return NULL;
     char *j = rb_xstrndup(title, (size_t)(cut - title));
     size_t n = strlen(j);
     static const struct {
         const char *suffix, *level;
-    } L[] = {{"自治区", "province"}, {"省", "province"}, {"区", "district"},  {"县", "county"},
-             {"旗", "county"},       {"市", "city"},     {"州", "city"},      {"盟", "city"}};
+    } L[] = {{"自治区", "province"}, {"自治區", "province"}, {"省", "province"},
+             {"区", "district"},     {"區", "district"},     {"县", "county"},
+             {"縣", "county"},       {"旗", "county"},       {"市", "city"},
+             {"州", "city"},         {"盟", "city"}};
     for (size_t i = 0; i < sizeof L / sizeof L[0]; i++) {
         size_t l = strlen(L[i].suffix);
         if (n >= l && strcmp(j + n - l, L[i].suffix) == 0) {
@@ -217,6 +221,19 @@ static char *jurisdiction_of(const char *title, const char **level)
         }
     }
     return j;
+}
+
+void rb_doc_guess_place(rb_doc *d)
+{
+    const char *level = NULL;
+    char *jur = jurisdiction_of(d->title, &level);
+    if (!d->jurisdiction && jur) {
+        d->jurisdiction = jur;
+        jur = NULL;
+    }
+    if (!d->level && level && d->jurisdiction && strstr(d->title, d->jurisdiction))
+        d->level = rb_xstrdup(level);
+    free(jur);
 }
 
 void rb_meta_render(const rb_doc *d, const char *text_name, rb_buf *out)

@@ -434,6 +434,90 @@ struct rb_rulebook {
     rb_facts *facts;
 };
 
+/* ---- the comparison model (compare.c), printed by render_compare.c -------------------------- */
+
+typedef struct rb_cmp_dim {
+    const char *id, *title; /* borrowed from the grammar or the facts */
+    rb_dim kind;
+} rb_cmp_dim;
+
+typedef struct rb_cmp {
+    rb_rulebook *const *rbs; /* borrowed */
+    size_t n;
+    char **labels; /* per rulebook: jurisdiction and date, the id when needed to tell apart */
+    rb_cmp_dim *dims;
+    size_t ndims, cdims;
+} rb_cmp;
+
+void rb_cmp_init(rb_cmp *c, rb_rulebook *const *rbs, size_t n, const rb_grammar *g);
+void rb_cmp_free(rb_cmp *c);
+
+typedef struct rb_cmp_item {
+    const rb_fact *f;
+    char *text; /* in the words of the rulebook, codes beside: 市长 (head) 签发 */
+} rb_cmp_item;
+
+typedef struct rb_cmp_row {
+    char *key;           /* what is compared: "minutes: executive", "absence: deputy_head" */
+    char *words;         /* the words the rulebooks wrote the row's role with, or NULL */
+    rb_cmp_item **cells; /* per rulebook */
+    size_t *ncell;
+} rb_cmp_row;
+
+typedef struct rb_cmp_table {
+    rb_cmp_row *rows;
+    size_t nrows, crows, ncols;
+} rb_cmp_table;
+
+void rb_cmp_table_build(const rb_cmp *c, size_t dim, rb_cmp_table *t);
+void rb_cmp_table_free(rb_cmp_table *t);
+char *rb_cmp_fact_text(const rb_fact *f); /* malloc'd */
+char *rb_cmp_fact_key(const rb_fact *f);  /* the first row key of the fact, malloc'd */
+const char *rb_cmp_sect(long article, char buf[32]); /* §12, or §? for a continuation */
+
+/* Distributions over many rulebooks, by level (province, city, county, district, unknown). */
+size_t rb_cmp_nlevels(void);
+size_t rb_cmp_level_index(const char *level);
+const char *rb_cmp_level_name(size_t i);
+double rb_cmp_meetings_per_year(const rb_rulebook *r, const char *type); /* <0: see compare.c */
+
+typedef struct rb_cmp_stat {
+    size_t rulebooks; /* in the group */
+    size_t n;         /* with a regular frequency */
+    size_t unstated;  /* with the meeting but no frequency */
+    double min, q1, median, q3, max;
+    size_t *outliers; /* rulebook indexes beyond 1.5 IQR from the quartiles */
+    double *outlier_values;
+    size_t nout;
+} rb_cmp_stat;
+/* level (size_t)-1: all rulebooks */
+void rb_cmp_stats(const rb_cmp *c, const char *type, size_t level, rb_cmp_stat *s);
+void rb_cmp_stat_free(rb_cmp_stat *s);
+
+/* How many rulebooks of each level name each value of one field in the facts a query picks
+ * (e.g. the signer of the minutes of executive meetings). */
+typedef struct rb_cmp_query {
+    const char *title;
+    rb_dim kind;
+    const char *field;                 /* the values counted */
+    const char *sel_field, *sel_value; /* the facts: field holds value (NULL: all) */
+    const char *sel2_field, *sel2_value;
+} rb_cmp_query;
+typedef struct rb_cmp_xrow {
+    const char *key; /* borrowed from the facts */
+    char *words;     /* up to four distinct words the value was written with, or NULL */
+    size_t count[5], total;
+    size_t last, nwords; /* internal: last rulebook counted + 1; words so far */
+} rb_cmp_xrow;
+typedef struct rb_cmp_xtab {
+    rb_cmp_xrow *rows; /* most frequent first */
+    size_t nrows, crows;
+    size_t rulebooks[5]; /* per level */
+    size_t none[5];      /* rulebooks of the level without any value */
+} rb_cmp_xtab;
+void rb_cmp_crosstab(const rb_cmp *c, const rb_cmp_query *q, rb_cmp_xtab *t);
+void rb_cmp_xtab_free(rb_cmp_xtab *t);
+
 /* ---- findings (check.c) ----------------------------------------------------------------------- */
 
 typedef struct rb_finding {
@@ -478,5 +562,8 @@ rb_status rb_parse(const rb_grammar *g, rb_doc *doc, rb_diags *diags, rb_error *
 /* The duplicate-run stage (dedup.c): called by rb_parse on restarted numbering. */
 void rb_dedup(rb_doc *doc, rb_diags *diags);
 void rb_doc_apply_meta(rb_doc *doc, const rb_meta *m, rb_diags *diags);
+/* Without a sidecar's word: the jurisdiction and its level guessed from the title
+ * (武汉市人民政府工作规则: 武汉市, city; a county-level city reads as a city). */
+void rb_doc_guess_place(rb_doc *d);
 
 #endif

@@ -230,10 +230,17 @@ void rb_rulebook_free(rb_rulebook *r);
 
 typedef enum rb_format { RB_FMT_MD = 0, RB_FMT_CSV, RB_FMT_JSON, RB_FMT_HTML } rb_format;
 
+/* md and html: one column per rulebook (wide), or distributions by level and one long table
+ * (summary); auto: wide up to RB_COMPARE_WIDE_MAX rulebooks. */
+typedef enum rb_layout { RB_LAYOUT_AUTO = 0, RB_LAYOUT_WIDE, RB_LAYOUT_SUMMARY } rb_layout;
+#define RB_COMPARE_WIDE_MAX 12
+
 typedef struct rb_compare_opts {
     rb_format format;
     int unmatched; /* list sentences that look like a dimension but gave no fact */
     int bom;       /* CSV: start with a UTF-8 BOM for spreadsheets */
+    rb_layout layout;
+    const rb_grammar *grammar; /* for the dimensions' titles; NULL: the built-in ones */
 } rb_compare_opts;
 
 void rb_compare_render(rb_rulebook *const *rbs, size_t n, const rb_compare_opts *o,

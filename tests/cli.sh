@@ -291,7 +291,37 @@ fi
 run "$RB" compare -q --format csv --bom corpora/wujin-2021.txt -o "$T/c.csv"; expect_rc 0 "compare csv"
 head -c 3 "$T/c.csv" | od -An -tx1 | grep -q 'ef bb bf' || fail "--bom: no byte-order mark"
 head -1 "$T/c.csv" | grep -q "$(printf '\r')$" || fail "csv lines do not end in CR LF"
-grep -q '^wujin-2021,常州市武进区,deadlines,49,' "$T/c.csv" || fail "csv: no deadline row for article 49"
+grep -q '^wujin-2021,常州市武进区 2021-04-12,常州市武进区,2021-04-12,district,,deadlines,49,' "$T/c.csv" ||
+  fail "csv: no deadline row for article 49 with the rulebook's date and level"
+head -1 "$T/c.csv" | grep -q ',document_number,' || fail "csv: no document_number column"
+head -1 "$T/c.csv" | grep -q ',unit_words,' || fail "csv: no unit_words column"
+# the words columns hold the words of the text: 一天 in §53 (提前一天)
+grep '^wujin-2021,.*,deadlines,39,' "$T/c.csv" | grep -q ',一,天' || fail "csv: the words of the deadline in §39 are not in its row"
+# a leave asked in writing or orally (书面或口头) is not printed as "in writing"
+run "$RB" compare -q corpora/erenhot-2013.txt; expect_rc 0 "compare erenhot md"
+grep -q 'in writing or orally (书面或口头)' "$T/stdout" || fail "md: 书面或口头 is not rendered as in writing or orally"
+grep -q '(head), in writing (§74)' "$T/stdout" && fail "md: §74 printed as in writing only"
+# role names as the text says them, the code beside; the dimension's title from the grammar
+grep -q '市长 (head) 签发' "$T/stdout" || fail "md: role names are not shown in the words of the text"
+grep -q '^## Leave (who asks whom)$' "$T/stdout" || fail "md: the grammar's title is not the heading"
+# two versions of one jurisdiction: told apart in the headers
+sed 's/2013年4月1日/2019年4月1日/' corpora/erenhot-2013.txt >"$T/erenhot-2019.txt"
+run "$RB" compare -q corpora/erenhot-2013.txt "$T/erenhot-2019.txt"; expect_rc 0 "compare two versions"
+head -3 "$T/stdout" | grep -q '二连浩特市 2013-04-01 | 二连浩特市 2019-04-01' ||
+  fail "md: two versions of one jurisdiction are not told apart: $(head -3 "$T/stdout")"
+cp corpora/erenhot-2013.txt "$T/erenhot-copy.txt"
+run "$RB" compare -q corpora/erenhot-2013.txt "$T/erenhot-copy.txt"; expect_rc 0 "compare two copies"
+head -3 "$T/stdout" | grep -q '二连浩特市 2013-04-01 (erenhot-2013) | 二连浩特市 2013-04-01 (erenhot-copy)' ||
+  fail "md: two rulebooks of one jurisdiction and date are not told apart by id: $(head -3 "$T/stdout")"
+# many rulebooks: distributions by level (quartiles, outliers by value) instead of columns
+run "$RB" compare -q --layout summary corpora/*.txt; expect_rc 0 "compare --layout summary"
+grep -qF '| all | 5 | 5 | 0 | 12 | 24 | 24 | 26 | 52 | 52/yr: 1 rulebook (重庆市 2018-07-07); 12/yr: 1 rulebook (常州市武进区 2021-04-12) |' "$T/stdout" ||
+  fail "summary: the executive meetings of the five corpora: $(grep '^| all' "$T/stdout" | head -1)"
+grep -qF '| head (市長, 市长, 区长) | 1 | 2 | 1 | 1 | 5 |' "$T/stdout" ||
+  fail "summary: who signs the executive minutes, by level: $(grep -A4 'minutes of executive' "$T/stdout")"
+grep -q '^| 重庆市 2018-07-07 | province | 2018-07-07 | Meetings (frequency per year) | executive | 常务会议: once a week = 52/yr | §41 |$' "$T/stdout" ||
+  fail "summary: the long table lacks Chongqing's executive meeting"
+run "$RB" compare -q --layout tall corpora/wujin-2021.txt; expect_rc 2 "compare: bad --layout"
 # a bad input: one error line, exit 2, no output when it is the only one
 printf '<x>' >"$T/bad.xml"
 run "$RB" compare "$T/bad.xml" -o "$T/never.md"; expect_rc 2 "compare bad xml"

@@ -68,4 +68,47 @@ check page "$want" || { echo "html.sh: FAIL: the comparison page did not render 
 if check blank "$want" >/dev/null; then echo "html.sh: FAIL: the check passes a blank page"; status=1; fi
 if check cut "$want" >/dev/null; then echo "html.sh: FAIL: the check passes a page with a missing table"; status=1; fi
 [ $status -eq 0 ] && echo "html.sh: ok (a blank page and a page missing a table are both caught)"
+
+# ---- many rulebooks: distributions and a long table that sorts and filters ----------------------
+# 300 generated rulebooks (tests/gen-rulebooks.py prints id, level and executive meetings a year)
+HERE=$(cd "$(dirname "$0")" && pwd)
+python3 "$HERE/gen-rulebooks.py" 300 "$T/gen" >"$T/gen.txt" || { echo "html.sh: FAIL: gen-rulebooks.py"; exit 1; }
+"$RB" compile -q "$T"/gen/*.txt -o "$T/gen/out" 2>"$T/err" || { echo "html.sh: FAIL: compiling the generated set:"; head -5 "$T/err"; exit 1; }
+"$RB" compare -q --format html "$T"/gen/out/*.xml -o "$T/many.html" 2>"$T/err" || { echo "html.sh: FAIL: compare of 300:"; head -5 "$T/err"; exit 1; }
+# the table of executive meetings by level counts what was generated
+for lv in province city county district; do
+  want=$(awk -v l="$lv" '$2 == l' "$T/gen.txt" | wc -l)
+  grep -q "<tr><th scope=\"row\">$lv</th><td class=\"num\">$want</td><td class=\"num\">$want</td>" "$T/many.html" ||
+    { echo "html.sh: FAIL: the executive-meeting distribution does not count $want $lv rulebooks"; status=1; }
+done
+want52=$(awk '$3 == 52' "$T/gen.txt" | wc -l)
+grep -A6 '<table id="dist-executive">' "$T/many.html" | grep '<th scope="row">all</th>' | grep -q "52/yr: $want52 rulebooks" ||
+  { echo "html.sh: FAIL: the outliers of the whole set do not name the $want52 rulebooks meeting weekly"; status=1; }
+nfacts=$("$RB" compare -q --format csv "$T"/gen/out/*.xml | tail -n +2 | grep -c '^gen-')
+[ "$(grep -c '<td class="num" data-v=' "$T/many.html")" -eq "$nfacts" ] || { echo "html.sh: FAIL: the long table does not hold the $nfacts facts"; status=1; }
+grep -q '<th>gen-001' "$T/many.html" && { echo "html.sh: FAIL: 300 rulebooks laid out as columns"; status=1; }
+
+# selftest NAME FILTER: open NAME.html#selftest=FILTER: the page clicks its own sort heading twice
+# and types FILTER into its own filter box, and records what it saw
+selftest() {
+  # shellcheck disable=SC2086
+  "$CHROMIUM" $FLAGS --user-data-dir="$T/prof-$1-s" --virtual-time-budget=5000 \
+    --dump-dom "file://$T/$1.html#selftest=$2" >"$T/$1.st.dom" 2>/dev/null
+  grep -o 'data-rendered="[^"]*"' "$T/$1.st.dom" | sed 's/&quot;/"/g'
+}
+# the rows the filter must leave: those of the long table holding the word (counted here, not
+# by the page)
+rows_with() { sed -n '/<table id="facts">/,/<\/table>/p' "$T/many.html" | grep '^<tr><td>' | grep -ci "$1"; }
+cp "$T/many.html" "$T/many1.html"
+st=$(selftest many1 executive)
+want=$(rows_with executive)
+echo "$st" | grep -q '"ascending":true,"descending":true' || { echo "html.sh: FAIL: the long table does not sort: $st"; status=1; }
+echo "$st" | grep -q "\"shown\":$want,\"wrong\":0" || { echo "html.sh: FAIL: the filter shows other than the $want rows holding 'executive': $st"; status=1; }
+echo "$st" | grep -q "\"count\":\"$want of " || { echo "html.sh: FAIL: the filter's count does not say $want: $st"; status=1; }
+# the same checks catch a page whose sorting or filtering is broken
+sed 's/function(){rbSort(th)}/function(){}/' "$T/many.html" >"$T/nosort.html"
+selftest nosort executive | grep -q '"ascending":true,"descending":true' && { echo "html.sh: FAIL: the check passes a table that does not sort"; status=1; }
+sed 's/rows\[i\].hidden=!ok;/rows[i].hidden=false;/' "$T/many.html" >"$T/nofilter.html"
+selftest nofilter executive | grep -q "\"shown\":$want,\"wrong\":0" && { echo "html.sh: FAIL: the check passes a filter that hides nothing"; status=1; }
+[ $status -eq 0 ] && echo "html.sh: ok: 300 rulebooks: distributions by level, the long table sorts and filters ($want rows hold 'executive')"
 exit $status
