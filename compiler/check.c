@@ -36,6 +36,7 @@ typedef struct csup {
 typedef struct cren {
     void *code;
     char *replaced_by, *from, *note;
+    char *local_by; /* by when every local government had done it (from, when not given) */
 } cren;
 
 struct rb_check_rules {
@@ -85,6 +86,7 @@ void rb_check_rules_free(struct rb_check_rules *r)
         free(r->ren[i].replaced_by);
         free(r->ren[i].from);
         free(r->ren[i].note);
+        free(r->ren[i].local_by);
     }
     free(r->ren);
     for (size_t i = 0; i < r->nhead; i++) {
@@ -248,6 +250,13 @@ rb_status rb_check_add(rb_grammar *g, const char *path, yaml_document_t *doc, ya
         c->from = from;
         c->replaced_by = ystr(doc, rn, "replaced_by");
         c->note = ystr(doc, rn, "note");
+        c->local_by = ystr(doc, rn, "local_by");
+        if (c->local_by && (!valid_date(c->local_by) || strcmp(c->local_by, from) < 0))
+            return rb_error_set(err, RB_EGRAMMAR, "check", path, rb_yaml_line(rn), 1,
+                                "grammar-schema",
+                                "local_by must be a date (YYYY-MM-DD) not before from");
+        if (!c->local_by)
+            c->local_by = rb_xstrdup(from);
         if (example_matches(g, code, "renamed", ex, err) != 1)
             return rb_error_set(err, RB_EGRAMMAR, "check", path, rb_yaml_line(rn), 1,
                                 "grammar-example", "renamed pattern '%s' does not match '%s'", rx,
@@ -270,54 +279,86 @@ rb_status rb_check_add(rb_grammar *g, const char *path, yaml_document_t *doc, ya
 
 /* ---- the rule catalogue (for SARIF and --help) ------------------------------------------------ */
 
-typedef struct rule_info {
-    const char *id;
-    rb_severity sev;
-    const char *text;
-} rule_info;
-
-static const rule_info RULES[] = {
-    {"numbering-gap", RB_ERROR, "A number is missing from the sequence of chapters, articles or points."},
-    {"numbering-duplicate", RB_ERROR, "The same number appears twice in a row."},
-    {"numbering-restart", RB_ERROR, "The numbering restarts, and the restarted text is not a copy."},
-    {"numbering-start", RB_WARNING, "The numbering does not start at one."},
-    {"empty-article", RB_WARNING, "An article has a number but no text."},
-    {"empty-chapter", RB_WARNING, "A chapter has a heading but no articles."},
-    {"text-outside-article", RB_WARNING, "Text stands between a chapter heading and its first article."},
-    {"chapter-heading-missing", RB_WARNING, "A chapter has no heading."},
-    {"title-missing", RB_WARNING, "No title line precedes the body."},
-    {"truncated-mid-sentence", RB_WARNING, "The text ends in the middle of a sentence."},
-    {"closing-article-missing", RB_WARNING, "No closing article (…适用本规则, 自…施行, …同时废止): the text may be cut short."},
-    {"duplicate-run", RB_WARNING, "A stretch of articles is repeated; the model keeps one copy."},
-    {"copy-difference", RB_WARNING, "Two copies of an article differ."},
-    {"junk-insertion", RB_WARNING, "Characters are inserted in one copy of a repeated article."},
-    {"injected-characters", RB_WARNING, "Characters that no word contains break the surrounding words; removing them joins two words."},
-    {"mixed-script", RB_WARNING, "Simplified and traditional characters are mixed in one document."},
-    {"meeting-frequency-conflict", RB_WARNING, "One meeting type is given two different frequencies."},
-    {"deadline-conflict", RB_WARNING, "One action is given two different deadlines."},
-    {"meeting-not-instituted", RB_WARNING, "A meeting type is used in a leave or signing article but never instituted."},
-    {"role-not-in-composition", RB_NOTE, "A role that signs or convenes is not a member of the government by its composition article."},
-    {"head-title-level", RB_WARNING, "The head-of-government word does not match the jurisdiction's level (市长 in a 区 rulebook)."},
-    {"superseded-citation", RB_WARNING, "A cited instrument had been replaced when the rulebook was issued."},
-    {"renamed-body", RB_WARNING, "A body named in the text had been merged or renamed when the rulebook was issued."},
-    {"repeal-clause", RB_NOTE, "The rulebook repeals an earlier instrument."},
-    {"self-citation", RB_WARNING, "The rulebook cites its own title outside the repeal clause."},
-    {"citation-variant", RB_WARNING, "One instrument is cited under two spellings; one has inserted characters."},
-    {"deadline-longer-than-superior", RB_WARNING, "A deadline is longer than the same deadline in the higher-level rulebook this one cites."},
+#define S RB_CAT_STRUCTURE
+#define C RB_CAT_COPY
+#define L RB_CAT_CONSISTENCY
+static const rb_rule_info RULES[] = {
+    {"numbering-gap", RB_ERROR, S, "A number is missing from the sequence of chapters, articles or points."},
+    {"numbering-duplicate", RB_ERROR, S, "The same number appears twice in a row."},
+    {"numbering-restart", RB_ERROR, S, "The numbering restarts, and the restarted text is not a copy."},
+    {"numbering-start", RB_WARNING, S, "The numbering does not start at one."},
+    {"empty-article", RB_WARNING, S, "An article has a number but no text."},
+    {"empty-chapter", RB_WARNING, S, "A chapter has a heading but no articles."},
+    {"text-outside-article", RB_WARNING, S, "Text stands between a chapter heading and its first article."},
+    {"chapter-heading-missing", RB_WARNING, S, "A chapter has no heading."},
+    {"title-missing", RB_WARNING, S, "No title line precedes the body."},
+    {"no-articles", RB_WARNING, S, "The text has no article numbers; it is kept as one passage."},
+    {"truncated-mid-sentence", RB_WARNING, C, "The text ends in the middle of a sentence."},
+    {"closing-article-missing", RB_WARNING, C, "No closing article (…适用本规则, 自…施行, …同时废止): the text may be cut short."},
+    {"duplicate-run", RB_WARNING, C, "A stretch of articles is repeated; the model keeps one copy."},
+    {"copy-difference", RB_WARNING, C, "Two copies of an article differ."},
+    {"junk-insertion", RB_WARNING, C, "Characters are inserted in one copy of a repeated article."},
+    {"injected-characters", RB_WARNING, C, "Characters that no word contains break the surrounding words; removing them joins two words."},
+    {"pinyin-annotation", RB_WARNING, C, "A pinyin annotation stands in the text; it is set aside."},
+    {"mixed-script", RB_WARNING, C, "Simplified and traditional characters are mixed in one document."},
+    {"citation-variant", RB_WARNING, C, "One instrument is cited under two spellings; one has inserted characters."},
+    {"meeting-frequency-conflict", RB_WARNING, L, "One meeting type is given two different frequencies."},
+    {"deadline-conflict", RB_WARNING, L, "One action is given two different deadlines."},
+    {"meeting-not-instituted", RB_WARNING, L, "A meeting type is used in a leave or signing article but never instituted."},
+    {"role-not-in-composition", RB_NOTE, L, "A role that signs or convenes is not a member of the government by its composition article."},
+    {"head-title-level", RB_WARNING, L, "The head-of-government word does not match the jurisdiction's level (市长 in a 区 rulebook)."},
+    {"superseded-citation", RB_WARNING, L, "A cited instrument had been replaced when the rulebook was issued."},
+    {"renamed-body", RB_WARNING, L, "A body named in the text had been merged or renamed when the rulebook was issued (a note while the local merger may still have been under way)."},
+    {"repeal-clause", RB_NOTE, L, "The rulebook repeals an earlier instrument."},
+    {"self-citation", RB_WARNING, L, "The rulebook cites its own title outside the repeal clause."},
+    {"deadline-longer-than-superior", RB_WARNING, L, "A deadline is longer than the same deadline in the higher-level rulebook this one cites."},
 };
+#undef S
+#undef C
+#undef L
 #define NRULES (sizeof RULES / sizeof RULES[0])
+
+const rb_rule_info *rb_check_rules(size_t *n)
+{
+    *n = NRULES;
+    return RULES;
+}
+
+const rb_rule_info *rb_check_rule(const char *id)
+{
+    for (size_t i = 0; id && i < NRULES; i++)
+        if (strcmp(RULES[i].id, id) == 0)
+            return &RULES[i];
+    return NULL;
+}
+
+const char *rb_category_name(rb_category c)
+{
+    return c == RB_CAT_COPY ? "copy" : c == RB_CAT_CONSISTENCY ? "consistency" : "structure";
+}
+
+const char *rb_category_label(rb_category c)
+{
+    return c == RB_CAT_COPY ? "damaged copy" : c == RB_CAT_CONSISTENCY ? "consistency" : "structure";
+}
 
 /* ---- findings ---------------------------------------------------------------------------------- */
 
+void rb_finding_clear(rb_finding *f)
+{
+    free(f->rule);
+    free(f->file);
+    free(f->message);
+    free(f->codes);
+    free(f->key);
+}
+
 void rb_findings_clear(rb_findings *f)
 {
-    for (size_t i = 0; i < f->n; i++) {
-        free(f->v[i].rule);
-        free(f->v[i].file);
-        free(f->v[i].message);
-        free(f->v[i].key);
-    }
+    for (size_t i = 0; i < f->n; i++)
+        rb_finding_clear(&f->v[i]);
     free(f->v);
+    rb_omap_free(&f->seen);
     memset(f, 0, sizeof *f);
 }
 
@@ -340,21 +381,38 @@ static uint64_t fnv(const char *s, uint64_t h)
     return h;
 }
 
-static void add_finding(rb_findings *fs, const char *rule, rb_severity sev, const char *file,
-                        const char *docid, unsigned line, unsigned col, long article,
-                        const char *key, const char *fmt, ...) __attribute__((format(printf, 10, 11)));
-static void add_finding(rb_findings *fs, const char *rule, rb_severity sev, const char *file,
-                        const char *docid, unsigned line, unsigned col, long article,
-                        const char *key, const char *fmt, ...)
+static rb_finding *add_finding(rb_findings *fs, const char *rule, rb_severity sev,
+                               const char *file, const char *docid, unsigned line, unsigned col,
+                               long article, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 10, 11)));
+/* A finding; the same rule on the same words in the same article again is counted on the first
+ * (repeats), not reported apart: NULL then. */
+static rb_finding *add_finding(rb_findings *fs, const char *rule, rb_severity sev,
+                               const char *file, const char *docid, unsigned line, unsigned col,
+                               long article, const char *key, const char *fmt, ...)
 {
-    if (fs->n == fs->cap) {
-        fs->cap = fs->cap ? 2 * fs->cap : 32;
-        fs->v = rb_xrealloc(fs->v, fs->cap * sizeof *fs->v);
+    /* the fingerprint ignores lines and columns: rule, rulebook, article and the words */
+    char art[32];
+    snprintf(art, sizeof art, "|%ld|", article);
+    uint64_t h = fnv(rule, 0xcbf29ce484222325ull);
+    h = fnv("|", h);
+    h = fnv(docid ? docid : "", h);
+    h = fnv(art, h);
+    h = fnv(key ? key : "", h);
+    int fresh = 0;
+    size_t *slot = rb_omap_slot(&fs->seen, (long)(h >> 2) | 1, &fresh);
+    if (!fresh) {
+        fs->v[*slot - 1].repeats++;
+        return NULL;
     }
+    RB_GROW(fs->v, fs->n, fs->cap);
+    *slot = fs->n + 1;
     rb_finding *f = &fs->v[fs->n++];
     memset(f, 0, sizeof *f);
     f->rule = rb_xstrdup(rule);
     f->severity = sev;
+    const rb_rule_info *ri = rb_check_rule(rule);
+    f->category = ri ? ri->cat : RB_CAT_STRUCTURE;
     f->file = rb_xstrdup(file);
     f->line = line;
     f->col = col;
@@ -366,23 +424,29 @@ static void add_finding(rb_findings *fs, const char *rule, rb_severity sev, cons
     va_end(ap);
     f->message = rb_xstrdup(msg);
     f->key = rb_xstrdup(key ? key : "");
-    /* the fingerprint ignores lines and columns: rule, rulebook, article and the words */
-    char art[32];
-    snprintf(art, sizeof art, "|%ld|", article);
-    uint64_t h = fnv(rule, 0xcbf29ce484222325ull);
-    h = fnv("|", h);
-    h = fnv(docid ? docid : "", h);
-    h = fnv(art, h);
-    h = fnv(f->key, h);
     snprintf(f->fingerprint, sizeof f->fingerprint, "%016llx", (unsigned long long)h);
+    return f;
+}
+
+/* the codes of a finding, for JSON and SARIF */
+static void set_codes(rb_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_codes(rb_finding *f, const char *fmt, ...)
+{
+    if (!f)
+        return;
+    char b[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b, sizeof b, fmt, ap);
+    va_end(ap);
+    free(f->codes);
+    f->codes = rb_xstrdup(b);
 }
 
 static rb_severity rule_sev(const char *id, rb_severity dflt)
 {
-    for (size_t i = 0; i < NRULES; i++)
-        if (strcmp(RULES[i].id, id) == 0)
-            return RULES[i].sev;
-    return dflt;
+    const rb_rule_info *r = rb_check_rule(id);
+    return r ? r->sev : dflt;
 }
 
 /* ---- helpers over a document ------------------------------------------------------------------ */
@@ -751,11 +815,15 @@ static void fact_rules(const rb_grammar *g, const rb_doc *d, rb_findings *fs)
     for (size_t i = 0; i < F->n; i++) {
         const rb_fact *f = &F->v[i];
         const rb_field *c = f->kind == RB_DIM_MEETINGS ? rb_fact_field(f, RB_F_CONFLICT) : NULL;
-        for (size_t k = 0; c && k < c->n; k++)
-            add_finding(fs, "meeting-frequency-conflict", RB_WARNING, d->name, d->id, f->line,
-                        f->col, f->article, c->items[k],
-                        "%s: %s in article %ld, but %s", fstr(f, "name"),
-                        f->value ? f->value : "?", f->article, c->items[k]);
+        const rb_field *per = rb_fact_field(f, RB_F_PERIOD), *cnt = rb_fact_field(f, RB_F_COUNT_MIN);
+        for (size_t k = 0; c && k < c->n; k++) {
+            rb_finding *x = add_finding(
+                fs, "meeting-frequency-conflict", RB_WARNING, d->name, d->id, f->line, f->col,
+                f->article, c->items[k], "%s: %s%s次 in article %ld, but %s", fstr(f, RB_F_NAME),
+                per && per->words ? per->words : "", cnt && cnt->words ? cnt->words : "",
+                f->article, c->items[k]);
+            set_codes(x, "%s: %s", fstr(f, RB_F_TYPE), f->value ? f->value : "?");
+        }
     }
     /* one action, two deadlines (in different articles: within one they are sub-cases) */
     for (size_t i = 0; i < F->n; i++) {
@@ -774,10 +842,11 @@ static void fact_rules(const rb_grammar *g, const rb_doc *d, rb_findings *fs)
                     (strcmp(fstr(a, "amount"), fstr(b, "amount")) ||
                      strcmp(fstr(a, "unit"), fstr(b, "unit")) ||
                      strcmp(fstr(a, "bound"), fstr(b, "bound"))))
-                    add_finding(fs, "deadline-conflict", RB_WARNING, d->name, d->id, b->line,
-                                b->col, b->article, kb,
-                                "'%s': %s here, but %s in article %ld (line %u)", kb, b->value,
-                                a->value, a->article, a->line);
+                    set_codes(add_finding(fs, "deadline-conflict", RB_WARNING, d->name, d->id,
+                                          b->line, b->col, b->article, kb,
+                                          "'%s' here, but '%s' in article %ld (line %u)",
+                                          b->text, a->text, a->article, a->line),
+                              "%s; %s", b->value ? b->value : "?", a->value ? a->value : "?");
                 free(kb);
             }
         free(ka);
@@ -802,12 +871,14 @@ static void fact_rules(const rb_grammar *g, const rb_doc *d, rb_findings *fs)
             size_t q = 0;
             while (q < ninst && strcmp(inst[q], m->items[k]) != 0)
                 q++;
+            const char *w = rb_field_words(m, k);
             if (q == ninst && strcmp(m->items[k], "other") != 0)
-                add_finding(fs, "meeting-not-instituted", RB_WARNING, d->name, d->id, f->line,
-                            f->col, f->article, m->items[k],
-                            "a %s meeting is named here (%s), but the rulebook never institutes "
-                            "one",
-                            m->items[k], f->dim);
+                set_codes(add_finding(fs, "meeting-not-instituted", RB_WARNING, d->name, d->id,
+                                      f->line, f->col, f->article, m->items[k],
+                                      "%s is named here, but the rulebook never institutes "
+                                      "such a meeting",
+                                      w ? w : m->words ? m->words : m->items[k]),
+                          "%s (%s)", m->items[k], f->dim);
         }
     }
     /* signers and conveners outside the composition */
@@ -830,12 +901,16 @@ static void fact_rules(const rb_grammar *g, const rb_doc *d, rb_findings *fs)
             int in = 0;
             for (size_t q = 0; q < members->n && !in; q++)
                 in = covers(members->items[q], role);
+            const char *w = rb_field_words(roles, k);
             if (!in)
-                add_finding(fs, "role-not-in-composition", RB_NOTE, d->name, d->id, f->line,
-                            f->col, f->article, role,
-                            "%s %s here is not a member of the government by article %ld",
-                            role, strcmp(field, "signer") == 0 ? "signs" : "convenes",
-                            comp->article);
+                set_codes(add_finding(fs, "role-not-in-composition", RB_NOTE, d->name, d->id,
+                                      f->line, f->col, f->article, role,
+                                      "%s %s here, but is not among the members of the government "
+                                      "that article %ld lists",
+                                      w ? w : role,
+                                      strcmp(field, RB_F_SIGNER) == 0 ? "signs" : "convenes",
+                                      comp->article),
+                          "%s", role);
         }
     }
     /* the head-of-government word of another level */
@@ -993,15 +1068,28 @@ static void reference_rules(const rb_grammar *g, const rb_doc *d, const cites *c
                     pos_of(d, &t, ov[0], &line, &col);
                     char *w = orig_words(d, &t, ov[0], ov[1]);
                     char *nw = rb_xstrndup(t.s + ov[0], ov[1] - ov[0]);
+                    const cren *R = &r->ren[k];
                     char note[512] = "";
-                    if (r->ren[k].note)
-                        snprintf(note, sizeof note, " (%s)", r->ren[k].note);
-                    add_finding(fs, "renamed-body", RB_WARNING, d->name, d->id, line, col,
-                                a->ordinal, nw,
-                                "'%s': from %s this is the %s, and the rulebook is dated %s%s", w,
-                                r->ren[k].from,
-                                r->ren[k].replaced_by ? r->ren[k].replaced_by : "?", d->date,
-                                note);
+                    if (R->note)
+                        snprintf(note, sizeof note, " (%s)", R->note);
+                    if (strcmp(d->date, R->local_by) < 0) /* the local merger may be pending */
+                        set_codes(add_finding(fs, "renamed-body", RB_NOTE, d->name, d->id, line,
+                                              col, a->ordinal, nw,
+                                              "'%s' may by then have become the %s: decided on "
+                                              "%s, carried out locally by %s, and the rulebook "
+                                              "is dated %s%s",
+                                              w, R->replaced_by ? R->replaced_by : "?", R->from,
+                                              R->local_by, d->date, note),
+                                  "from %s, locally by %s", R->from, R->local_by);
+                    else
+                        set_codes(add_finding(fs, "renamed-body", RB_WARNING, d->name, d->id, line,
+                                              col, a->ordinal, nw,
+                                              "'%s': by %s this was the %s everywhere, and the "
+                                              "rulebook is dated %s%s",
+                                              w, R->local_by,
+                                              R->replaced_by ? R->replaced_by : "?", d->date,
+                                              note),
+                                  "from %s, locally by %s", R->from, R->local_by);
                     free(w);
                     free(nw);
                 }
@@ -1209,11 +1297,13 @@ static void superior_deadlines(rb_doc *const *docs, size_t n, const cites *cs, r
                     (strcmp(fstr(lf, "bound"), "within") == 0 ||
                      strcmp(fstr(lf, "bound"), "at_most") == 0) &&
                     atof(fstr(lf, "amount")) > atof(fstr(hf, "amount")))
-                    add_finding(fs, "deadline-longer-than-superior", RB_WARNING, low->name,
-                                low->id, lf->line, lf->col, lf->article, ka,
-                                "'%s' %s here, but %s in the higher-level %s (%s, article %ld), "
-                                "which this rulebook cites",
-                                ka, lf->value, hf->value, high->title, high->id, hf->article);
+                    set_codes(add_finding(fs, "deadline-longer-than-superior", RB_WARNING,
+                                          low->name, low->id, lf->line, lf->col, lf->article, ka,
+                                          "'%s' here, but '%s' in the higher-level %s (%s, "
+                                          "article %ld), which this rulebook cites",
+                                          lf->text, hf->text, high->title, high->id,
+                                          hf->article),
+                              "%s; %s", lf->value ? lf->value : "?", hf->value ? hf->value : "?");
                 free(kb);
             }
             free(ka);
@@ -1247,7 +1337,7 @@ rb_status rb_check(const rb_grammar *g, rb_doc *const *docs, size_t n, const rb_
                    rb_findings *out, rb_error *err)
 {
     (void)err;
-    memset(out, 0, sizeof *out);
+    memset(out, 0, sizeof *out); /* out is fresh: its old contents are the caller's */
     /* what compile found: numbering, duplicates, insertions, structure */
     for (size_t i = 0; cd && i < cd->n; i++) {
         const rb_diag *dg = &cd->items[i];
@@ -1329,128 +1419,8 @@ rb_status rb_check(const rb_grammar *g, rb_doc *const *docs, size_t n, const rb_
     free(cs.v);
     if (out->n > 1)
         qsort(out->v, out->n, sizeof *out->v, cmp_finding);
+    rb_omap_free(&out->seen); /* its indexes are those before the sort */
+    memset(&out->seen, 0, sizeof out->seen);
+    out->files = n;
     return RB_OK;
-}
-
-/* ---- baseline ---------------------------------------------------------------------------------- */
-
-/* Fingerprints in a previous JSON or SARIF output: every 16-hex-digit string after a
- * "fingerprint" or "rulebook/v1" key. */
-size_t rb_findings_apply_baseline(rb_findings *fs, const char *baseline, size_t n)
-{
-    size_t dropped = 0, k = 0;
-    for (size_t i = 0; i < fs->n; i++) {
-        const char *p = baseline;
-        int found = 0;
-        while (!found && (p = memmem(p, n - (size_t)(p - baseline), fs->v[i].fingerprint, 16))) {
-            found = p > baseline && p[-1] == '"' && p[16] == '"';
-            p += 16;
-        }
-        if (found) {
-            free(fs->v[i].rule);
-            free(fs->v[i].file);
-            free(fs->v[i].message);
-            free(fs->v[i].key);
-            dropped++;
-        } else {
-            fs->v[k++] = fs->v[i];
-        }
-    }
-    fs->n = k;
-    return dropped;
-}
-
-/* ---- output -------------------------------------------------------------------------------------- */
-
-static const char *sarif_level(rb_severity s)
-{
-    return s == RB_ERROR ? "error" : s == RB_WARNING ? "warning" : "note";
-}
-
-void rb_findings_render(const rb_findings *fs, rb_check_format fmt, rb_severity min, rb_buf *b)
-{
-    if (fmt == RB_CHECK_TEXT) {
-        for (size_t i = 0; i < fs->n; i++) {
-            const rb_finding *f = &fs->v[i];
-            if (f->severity < min)
-                continue;
-            rb_buf_printf(b, "%s:%u:%u: %s: %s [%s]\n", f->file, f->line, f->col,
-                          rb_severity_name(f->severity), f->message, f->rule);
-        }
-        return;
-    }
-    if (fmt == RB_CHECK_JSON) {
-        size_t cnt[3] = {0};
-        rb_buf_puts(b, "{\"tool\": \"rulebook\", \"version\": \"" RB_VERSION "\", \"findings\": [");
-        int any = 0;
-        for (size_t i = 0; i < fs->n; i++) {
-            const rb_finding *f = &fs->v[i];
-            if (f->severity < min)
-                continue;
-            cnt[f->severity]++;
-            rb_buf_puts(b, any ? ",\n  {" : "\n  {");
-            any = 1;
-            rb_buf_puts(b, "\"rule\": ");
-            rb_buf_json_str(b, f->rule, strlen(f->rule));
-            rb_buf_printf(b, ", \"severity\": \"%s\", \"file\": ", rb_severity_name(f->severity));
-            rb_buf_json_str(b, f->file, strlen(f->file));
-            rb_buf_printf(b, ", \"line\": %u, \"column\": %u, \"article\": %ld, \"message\": ",
-                          f->line, f->col, f->article);
-            rb_buf_json_str(b, f->message, strlen(f->message));
-            rb_buf_printf(b, ", \"fingerprint\": \"%s\"}", f->fingerprint);
-        }
-        rb_buf_printf(b, "],\n \"summary\": {\"error\": %zu, \"warning\": %zu, \"note\": %zu}}\n",
-                      cnt[RB_ERROR], cnt[RB_WARNING], cnt[RB_NOTE]);
-        return;
-    }
-    /* SARIF 2.1.0 */
-    rb_buf_puts(b, "{\n \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n"
-                   " \"version\": \"2.1.0\",\n \"runs\": [{\n  \"tool\": {\"driver\": {"
-                   "\"name\": \"rulebook\", \"version\": \"" RB_VERSION "\", "
-                   "\"informationUri\": \"https://example.invalid/rulebook\", \"rules\": [");
-    for (size_t i = 0; i < NRULES; i++) {
-        rb_buf_printf(b, "%s\n   {\"id\": \"%s\", \"name\": \"%s\", \"shortDescription\": {\"text\": ",
-                      i ? "," : "", RULES[i].id, RULES[i].id);
-        rb_buf_json_str(b, RULES[i].text, strlen(RULES[i].text));
-        rb_buf_printf(b, "}, \"defaultConfiguration\": {\"level\": \"%s\"}}",
-                      sarif_level(RULES[i].sev));
-    }
-    rb_buf_puts(b, "]}},\n  \"columnKind\": \"unicodeCodePoints\",\n  \"results\": [");
-    int any = 0;
-    for (size_t i = 0; i < fs->n; i++) {
-        const rb_finding *f = &fs->v[i];
-        if (f->severity < min)
-            continue;
-        long idx = -1;
-        for (size_t k = 0; k < NRULES; k++)
-            if (strcmp(RULES[k].id, f->rule) == 0)
-                idx = (long)k;
-        rb_buf_puts(b, any ? ",\n   {" : "\n   {");
-        any = 1;
-        rb_buf_puts(b, "\"ruleId\": ");
-        rb_buf_json_str(b, f->rule, strlen(f->rule));
-        if (idx >= 0)
-            rb_buf_printf(b, ", \"ruleIndex\": %ld", idx);
-        rb_buf_printf(b, ", \"level\": \"%s\", \"message\": {\"text\": ", sarif_level(f->severity));
-        rb_buf_json_str(b, f->message, strlen(f->message));
-        rb_buf_puts(b, "}, \"locations\": [{\"physicalLocation\": {\"artifactLocation\": {\"uri\": ");
-        rb_buf_json_str(b, f->file, strlen(f->file));
-        rb_buf_printf(b, "}, \"region\": {\"startLine\": %u, \"startColumn\": %u}}",
-                      f->line ? f->line : 1, f->col ? f->col : 1);
-        if (f->article)
-            rb_buf_printf(b, ", \"logicalLocations\": [{\"name\": \"article %ld\", \"kind\": "
-                             "\"member\"}]",
-                          f->article);
-        rb_buf_printf(b, "}], \"partialFingerprints\": {\"rulebook/v1\": \"%s\"}}", f->fingerprint);
-    }
-    rb_buf_puts(b, "]\n }]\n}\n");
-}
-
-size_t rb_findings_count(const rb_findings *fs, rb_severity min)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < fs->n; i++)
-        if (fs->v[i].severity >= min)
-            n++;
-    return n;
 }

@@ -1744,6 +1744,14 @@ static void meeting_fact_set_frequency(const struct rb_extract_rules *r, rb_fact
         set_num_field(f, "count_min", a);
         set_num_field(f, "count_max", b);
         set_str_field(f, "period", iso, 0);
+        /* the words they were read from (每两周, 一), for messages in the text's words */
+        const rb_field *qp = rb_fact_field(q, RB_F_PERIOD), *qc = rb_fact_field(q, RB_F_COUNT);
+        rb_field *fp = (rb_field *)rb_fact_field(f, RB_F_PERIOD);
+        rb_field *fc = (rb_field *)rb_fact_field(f, RB_F_COUNT_MIN);
+        if (qp && qp->words && fp && !fp->words)
+            fp->words = rb_xstrdup(qp->words);
+        if (qc && qc->words && fc && !fc->words)
+            fc->words = rb_xstrdup(qc->words);
         set_num_field(f, "per_year_min", a * py);
         set_num_field(f, "per_year_max", b * py);
         if (a == b)

@@ -51,28 +51,6 @@ size_t rb_doc_add_junk(rb_doc *d, rb_span s, const char *kind, const char *rule)
  * byte appended at (*vo)[out->len …] (grown as needed; *vocap is its capacity). */
 void rb_doc_append_norm(const rb_doc *d, rb_span s, rb_buf *out, size_t **vo, size_t *vocap);
 void rb_doc_sort_junk(rb_doc *d);
-/* A map from integer keys (ordinals, bigram codes) to sizes, open addressing; zero-initialise,
- * rb_omap_free. */
-typedef struct rb_omap {
-    long *k; /* stored keys (never 0: 0 is an empty slot) */
-    size_t *v;
-    size_t cap, n;
-} rb_omap;
-/* The value slot of key, inserted with value 0 when absent (*fresh set to 1). */
-size_t *rb_omap_slot(rb_omap *m, long key, int *fresh);
-void rb_omap_put_first(rb_omap *m, long key, size_t val); /* keeps an existing value */
-size_t rb_omap_get(const rb_omap *m, long key);             /* (size_t)-1 when absent */
-void rb_omap_free(rb_omap *m);
-/* A map from strings to sizes (the strings are borrowed: they must outlive the map). */
-typedef struct rb_smap {
-    const char **k;
-    size_t *v;
-    size_t cap, n;
-} rb_smap;
-/* The value slot of key, inserted with value 0 when absent (*fresh set to 1). */
-size_t *rb_smap_slot(rb_smap *m, const char *key, int *fresh);
-size_t rb_smap_get(const rb_smap *m, const char *key); /* (size_t)-1 when absent */
-void rb_smap_free(rb_smap *m);
 /* The original bytes [*a, *z) of view bytes [vs, ve), widened to whole characters: one
  * character of the source may give several of the view (… gives ...). */
 void rb_doc_orig_range(const rb_doc *d, size_t vs, size_t ve, size_t *a, size_t *z);

@@ -120,12 +120,15 @@ static const char HELP_CHECK[] =
     "bodies, the repeal clause and self-citation, a title cited with characters inserted; and,\n"
     "when both are given, deadlines longer than a cited higher-level rulebook's. A file's\n"
     "findings are the same checked alone or with others. FILE is a text (.txt) or a compiled\n"
-    ".xml. Each finding: FILE:LINE:COL: severity: message [rule-id].\n"
+    ".xml. Each finding: FILE:LINE:COL: severity: category: message [rule-id], in the words\n"
+    "of the text, the category one of damaged copy, consistency, structure; the same words in\n"
+    "one article are one finding with a count; the text output ends with a summary line.\n"
     "\n"
     "  --format FMT         text (default), json, or sarif (SARIF 2.1.0 for code scanning)\n"
     "  -o OUT               write to OUT atomically (default: stdout)\n"
-    "  --baseline FILE      a previous json or sarif output: findings listed there are not\n"
-    "                       reported again (their fingerprints survive moved lines)\n"
+    "  --baseline FILE      a previous json or sarif output of check (any other file is an\n"
+    "                       error): findings listed there are not reported again (their\n"
+    "                       fingerprints survive moved lines)\n"
     "  --min-severity S     report and count findings of severity S and above (default warning)\n"
     "\n"
     "exit status: 0 no finding at or above the threshold, 1 findings, 2 trouble (an input that\n"
@@ -728,6 +731,15 @@ static int cmd_check(int argc, char **argv)
         fclose(bf);
         nbase = bb.len;
         base = rb_buf_detach(&bb);
+        rb_error err;
+        rb_error_clear(&err);
+        if (rb_findings_check_baseline(baseline, base, nbase, &err) != RB_OK) {
+            rb_diags_add_error(&c.diags, &err);
+            flush_diags(&c, 0);
+            finish_diags(&c);
+            free(base);
+            return EXIT_TROUBLE;
+        }
     }
     rb_grammar *g = load_grammar(&c);
     if (!g) {
@@ -768,6 +780,8 @@ static int cmd_check(int argc, char **argv)
         rb_buf b;
         rb_buf_init(&b);
         rb_findings_render(fs, fmt, min, &b);
+        if (fmt == RB_CHECK_TEXT)
+            rb_findings_summary(fs, min, &b);
         static const char *const names[] = {"check.txt", "check.json", "check.sarif"};
         if (emit(&c, out, names[fmt], &b) != EXIT_OK)
             rc = EXIT_TROUBLE;

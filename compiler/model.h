@@ -19,6 +19,31 @@
         }                                                                                      \
     } while (0)
 
+/* ---- maps (doc.c) ---------------------------------------------------------------------------- */
+
+/* A map from integer keys (ordinals, bigram codes) to sizes, open addressing; zero-initialise,
+ * rb_omap_free. */
+typedef struct rb_omap {
+    long *k; /* stored keys (never 0: 0 is an empty slot) */
+    size_t *v;
+    size_t cap, n;
+} rb_omap;
+/* The value slot of key, inserted with value 0 when absent (*fresh set to 1). */
+size_t *rb_omap_slot(rb_omap *m, long key, int *fresh);
+void rb_omap_put_first(rb_omap *m, long key, size_t val); /* keeps an existing value */
+size_t rb_omap_get(const rb_omap *m, long key);             /* (size_t)-1 when absent */
+void rb_omap_free(rb_omap *m);
+/* A map from strings to sizes (the strings are borrowed: they must outlive the map). */
+typedef struct rb_smap {
+    const char **k;
+    size_t *v;
+    size_t cap, n;
+} rb_smap;
+/* The value slot of key, inserted with value 0 when absent (*fresh set to 1). */
+size_t *rb_smap_slot(rb_smap *m, const char *key, int *fresh);
+size_t rb_smap_get(const rb_smap *m, const char *key); /* (size_t)-1 when absent */
+void rb_smap_free(rb_smap *m);
+
 /* JSON string literal with quotes. */
 void rb_buf_json_str(rb_buf *b, const char *s, size_t n);
 
@@ -520,24 +545,47 @@ void rb_cmp_xtab_free(rb_cmp_xtab *t);
 
 /* ---- findings (check.c) ----------------------------------------------------------------------- */
 
+/* What a finding is about, for legal staff: the copy is damaged (junk, repeats, inserted
+ * characters), the law is inconsistent (conflicting deadlines, bodies renamed, citations of
+ * replaced instruments), or the structure is broken (numbering, missing parts). */
+typedef enum rb_category { RB_CAT_STRUCTURE = 0, RB_CAT_COPY, RB_CAT_CONSISTENCY } rb_category;
+const char *rb_category_name(rb_category c);  /* "structure", "copy", "consistency" */
+const char *rb_category_label(rb_category c); /* "structure", "damaged copy", "consistency" */
+
 typedef struct rb_finding {
     char *rule;
     rb_severity severity;
+    rb_category category;
     char *file;
     unsigned line, col;
     long article; /* 0 outside the articles */
-    char *message;
-    char *key;            /* the words the fingerprint is made of */
+    char *message; /* in the words of the text (市长, 3个工作日) */
+    char *codes;   /* the same in codes (deputy_secretary_general, within 3 working_day), or NULL */
+    char *key;     /* the words the fingerprint is made of */
     char fingerprint[17]; /* stable across moved lines: rule, rulebook, article, words */
+    size_t repeats;       /* the same words in the same article again, not reported apart */
 } rb_finding;
 
 struct rb_findings {
     rb_finding *v;
     size_t n, cap;
+    size_t files; /* documents checked */
+    rb_omap seen; /* fingerprint -> index + 1 */
 };
+
+/* The rule catalogue: severity, category and one line of description per rule id. */
+typedef struct rb_rule_info {
+    const char *id;
+    rb_severity sev;
+    rb_category cat;
+    const char *text;
+} rb_rule_info;
+const rb_rule_info *rb_check_rules(size_t *n);
+const rb_rule_info *rb_check_rule(const char *id); /* NULL when unknown */
 
 /* Free the findings a struct holds (one on the stack), not the struct. */
 void rb_findings_clear(rb_findings *f);
+void rb_finding_clear(rb_finding *f); /* the strings of one */
 
 /* ---- diff (diff.c) ------------------------------------------------------------------------------ */
 

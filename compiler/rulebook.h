@@ -262,6 +262,10 @@ rb_status rb_check(const rb_grammar *g, rb_doc *const *docs, size_t n, const rb_
 /* Drop the findings whose fingerprints appear in a previous JSON or SARIF output; returns how
  * many were dropped. */
 size_t rb_findings_apply_baseline(rb_findings *fs, const char *baseline, size_t n);
+/* Is data (read from path) a findings file of check (JSON or SARIF)? RB_OK, or an error. */
+rb_status rb_findings_check_baseline(const char *path, const char *data, size_t n, rb_error *err);
+/* The summary line of the text output: counts by severity and category, and what min hides. */
+void rb_findings_summary(const rb_findings *fs, rb_severity min, rb_buf *b);
 void rb_findings_render(const rb_findings *fs, rb_check_format fmt, rb_severity min, rb_buf *b);
 size_t rb_findings_count(const rb_findings *fs, rb_severity min);
 

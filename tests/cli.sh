@@ -350,9 +350,32 @@ run "$RB" check --format yaml corpora/wujin-2021.txt; expect_rc 2 "check: bad --
 run "$RB" check --min-severity fatal corpora/wujin-2021.txt; expect_rc 2 "check: bad --min-severity"
 printf '某市人民政府工作规则\n一、市政府工作的准则是依法行政。\n二、本规则自印发之日起施行。\n' >"$T/clean.txt"
 run "$RB" check "$T/clean.txt"; expect_rc 0 "check: a clean text"
-[ -s "$T/stdout" ] && fail "check: output for a clean text: $(cat "$T/stdout")"
+[ "$(cat "$T/stdout")" = "rulebook check: 0 findings in 1 file" ] || fail "check: a clean text gives more than the summary: $(cat "$T/stdout")"
 run "$RB" check "$T/gap.txt"; expect_rc 1 "check: findings"
-grep -q "gap.txt:4:1: error: .* \[numbering-gap\]" "$T/stdout" || fail "check: no numbering-gap line: $(cat "$T/stdout")"
+grep -q "gap.txt:4:1: error: structure: .* \[numbering-gap\]" "$T/stdout" || fail "check: no numbering-gap line labelled structure: $(cat "$T/stdout")"
+tail -1 "$T/stdout" | grep -q '^rulebook check: 2 findings in 1 file: 1 error, 1 warning, 0 notes; 1 damaged copy, 0 consistency, 1 structure$' ||
+  fail "check: no summary line at the end: $(tail -1 "$T/stdout")"
+# findings labelled by category: damage to the copy apart from consistency
+run "$RB" check --min-severity note corpora/chongqing-2018.txt; expect_rc 1 "check chongqing"
+grep -q ': warning: damaged copy: .*\[junk-insertion\]$' "$T/stdout" || fail "check: junk not labelled damaged copy"
+grep -q ': note: consistency: .*\[role-not-in-composition\]$' "$T/stdout" || fail "check: role not labelled consistency"
+# roles as the text says them, no codes in the sentences; codes in JSON
+grep -q '副秘書長 signs here' "$T/stdout" || fail "check: the role is not named as the text does"
+grep -E ': (warning|note|error): [a-z ]+: [^[]*[a-z]+_[a-z_]+' "$T/stdout" && fail "check: a code in a sentence"
+run "$RB" check --min-severity note --format json corpora/chongqing-2018.txt
+grep -q '"codes": "deputy_secretary_general"' "$T/stdout" || fail "check json: no codes"
+grep -q '"category": "copy"' "$T/stdout" || fail "check json: no category"
+# the same words in the same article: one finding, counted
+[ "$(grep -c '\[role-not-in-composition\]' out/check.txt)" -eq 4 ] || fail "check: role findings repeated: $(grep -c role-not out/check.txt)"
+# --baseline must be a findings file of check
+printf 'corpora/x.txt:1:1: warning: something [rule]\n' >"$T/report.txt"
+printf '{}' >"$T/empty.json"
+for b in report.txt empty.json; do
+  run "$RB" check --baseline "$T/$b" "$T/gap.txt"; expect_rc 2 "check: --baseline $b"
+  expect_one_error_line "check: --baseline $b" baseline-not-findings
+done
+run "$RB" check --format sarif -o "$T/base.sarif" "$T/gap.txt"
+run "$RB" check --baseline "$T/base.sarif" "$T/gap.txt"; expect_rc 0 "check: a SARIF baseline"
 run "$RB" check --min-severity error corpora/chongqing-2018.txt; expect_rc 0 "check: nothing at error level"
 run "$RB" check --format json -o "$T/base.json" "$T/gap.txt"; expect_rc 1 "check json"
 run "$RB" check --baseline "$T/base.json" "$T/gap.txt"; expect_rc 0 "check: all in the baseline"

@@ -102,6 +102,7 @@ static void test_corpora_findings(void **state)
     rb_buf b;
     rb_buf_init(&b);
     rb_findings_render(&r.fs, RB_CHECK_TEXT, RB_NOTE, &b);
+    rb_findings_summary(&r.fs, RB_NOTE, &b);
     size_t n;
     char *expected = tu_read("out/check.txt", &n);
     assert_non_null(expected);
@@ -177,8 +178,13 @@ static void test_across_files(void **state)
     /* found against the title as enacted, not against the other file */
     assert_non_null(strstr(f->message, "as enacted"));
     char *batch_msg = rb_xstrdup(f->message);
-    f = find(&r.fs, dist, "deadline-longer-than-superior", 3, "7 working_day");
+    f = find(&r.fs, dist, "deadline-longer-than-superior", 3, "7个工作日");
     assert_non_null(f);
+    /* in the words of the text; the codes apart, for JSON */
+    assert_null(strstr(f->message, "working_day"));
+    assert_non_null(strstr(f->message, "10个工作日"));
+    assert_non_null(f->codes);
+    assert_non_null(strstr(f->codes, "within 10 working_day"));
     /* neither applies to the city */
     assert_null(find(&r.fs, city, "citation-variant", 0, NULL));
     assert_null(find(&r.fs, city, "deadline-longer-than-superior", 0, NULL));

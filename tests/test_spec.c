@@ -143,9 +143,13 @@ static char *compile_case(const rb_grammar *g, scase *c, rb_diags *diags, rb_err
         rb_check(g, &d, 1, diags, &fs, &cerr);
         rb_buf cb;
         rb_buf_init(&cb);
-        for (size_t i = 0; i < fs.n; i++)
-            rb_buf_printf(&cb, "%u:%u: %s: %s [%s]\n", fs.v[i].line, fs.v[i].col,
-                          rb_severity_name(fs.v[i].severity), fs.v[i].message, fs.v[i].rule);
+        for (size_t i = 0; i < fs.n; i++) {
+            rb_buf_printf(&cb, "%u:%u: %s: %s", fs.v[i].line, fs.v[i].col,
+                          rb_severity_name(fs.v[i].severity), fs.v[i].message);
+            if (fs.v[i].repeats) /* the same words again in the article: counted, not repeated */
+                rb_buf_printf(&cb, " (%zu times in this article)", fs.v[i].repeats + 1);
+            rb_buf_printf(&cb, " [%s]\n", fs.v[i].rule);
+        }
         *check = rb_buf_detach(&cb);
         rb_findings_clear(&fs);
     }
