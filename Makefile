@@ -197,11 +197,15 @@ valgrind: $(B)/rulebook
 	run init "$$T"; \
 	echo "valgrind: clean"
 
-# ---- CI: does a new revision change what we track?  make revision-check OLD=a.txt NEW=b.txt
+# ---- CI: does a new revision change what we track?
+#   make revision-check OLD=a.txt NEW=b.txt [TRACK=meetings,deadlines] [REPORT=diff.json]
+# The last line of the output is "revision-check: unchanged", "changed" or "trouble" (make
+# itself exits 2 on any failure; a job that wants the exit code 0/1/2 runs the script).
 TRACK ?= meetings,deadlines
+REPORT ?=
 revision-check: $(B)/rulebook
-	@[ -n "$(OLD)" ] && [ -n "$(NEW)" ] || { echo "usage: make revision-check OLD=old.txt NEW=new.txt [TRACK=meetings,deadlines]"; exit 2; }
-	RULEBOOK=$(B)/rulebook sh tools/revision-check.sh "$(OLD)" "$(NEW)" "$(TRACK)"
+	@[ -n "$(OLD)" ] && [ -n "$(NEW)" ] || { echo "usage: make revision-check OLD=old.txt NEW=new.txt [TRACK=meetings,deadlines] [REPORT=diff.json]"; echo "revision-check: trouble"; exit 2; }
+	@RULEBOOK=$(B)/rulebook sh tools/revision-check.sh "$(OLD)" "$(NEW)" "$(TRACK)" $(if $(REPORT),"$(REPORT)")
 
 # ---- the HTML comparison in a real browser (headless Chromium; .ci/run runs it)
 test-html: $(B)/rulebook

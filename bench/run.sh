@@ -101,11 +101,8 @@ echo "== the corpora: $NCORP files (median of $RUNS)" >&2
 measure "compile + facts" "$B_CORP" "$NCORP" "$RUNS" "$RB" compile -q corpora/*.txt -o "$TMP/corp"
 measure "compare to Markdown" "$B_CORP" "$NCORP" "$RUNS" "$RB" compare -q corpora/*.txt -o /dev/null
 measure "check" "$B_CORP" "$NCORP" "$RUNS" "$RB" check corpora/*.txt -o /dev/null
-OLD=../shared/revisions/wujin-2017-opening.txt
-[ -r "$OLD" ] || OLD=/work/shared/revisions/wujin-2017-opening.txt
-if [ -r "$OLD" ]; then
-  measure "diff wujin-2017 excerpt -> wujin-2021" "$B_CORP" 2 "$RUNS" "$RB" diff "$OLD" corpora/wujin-2021.txt
-fi
+OLD=tests/fixtures/wujin-2017-opening.txt
+measure "diff wujin-2017 excerpt -> wujin-2021" "$B_CORP" 2 "$RUNS" "$RB" diff "$OLD" corpora/wujin-2021.txt
 
 echo "== start-up (median of 21 runs)" >&2
 printf '某市人民政府工作规则\n第一条 为了规范工作,制定本规则。\n第二条 市政府实行市长负责制。\n' >"$TMP/small.txt"

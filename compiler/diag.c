@@ -1,7 +1,7 @@
 /* diag.c: the error record every fallible call fills, and the diagnostics list that the
  * stages append document problems to. Printed as FILE:LINE:COL: severity: message [rule-id]
  * (what editors and CI logs parse) or as one JSON array. */
-#include "model.h"
+#include "internal.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -119,32 +119,58 @@ size_t rb_diags_count(const rb_diags *d, rb_severity at_least)
 
 void rb_diag_print_text(FILE *out, const rb_diag *dg)
 {
-    /* Always three position fields so that the line parses the same way everywhere. */
-    fprintf(out, "%s:%u:%u: %s: %s", dg->file, dg->line, dg->col,
-            rb_severity_name(dg->severity), dg->message);
+    /* FILE:LINE:COL: severity: message [rule]; a diagnostic about the whole file (line 0: it
+     * cannot be opened, it is not a directory) has no position rather than a made-up :0:0. The
+     * file name and the message go out as one line each (controls shown escaped). */
+    rb_buf b;
+    rb_buf_init(&b);
+    rb_esc_line(&b, dg->file);
+    if (dg->line)
+        rb_buf_printf(&b, ":%u:%u", dg->line, dg->col ? dg->col : 1);
+    rb_buf_printf(&b, ": %s: ", rb_severity_name(dg->severity));
+    rb_esc_line(&b, dg->message);
     if (dg->rule && dg->rule[0])
-        fprintf(out, " [%s]", dg->rule);
-    fputc('\n', out);
+        rb_buf_printf(&b, " [%s]", dg->rule);
+    rb_buf_putc(&b, '\n');
+    fwrite(b.data, 1, b.len, out);
+    rb_buf_free(&b);
 }
 
 void rb_diags_print_json(FILE *out, const rb_diags *d)
 {
     rb_buf b;
     rb_buf_init(&b);
-    rb_buf_puts(&b, "[");
+    rb_jw w;
+    rb_jw_init(&w, &b);
+    rb_jw_arr(&w);
     for (size_t i = 0; i < d->n; i++) {
         const rb_diag *dg = &d->items[i];
-        rb_buf_puts(&b, i ? ",\n {" : "\n {");
-        rb_buf_puts(&b, "\"file\": ");
-        rb_buf_json_str(&b, dg->file, strlen(dg->file));
-        rb_buf_printf(&b, ", \"line\": %u, \"column\": %u, \"severity\": \"%s\", \"message\": ",
-                      dg->line, dg->col, rb_severity_name(dg->severity));
-        rb_buf_json_str(&b, dg->message, strlen(dg->message));
-        rb_buf_puts(&b, ", \"rule\": ");
-        rb_buf_json_str(&b, dg->rule, strlen(dg->rule));
-        rb_buf_puts(&b, "}");
+        rb_jw_ws(&w, "\n ");
+        rb_jw_obj(&w);
+        rb_jw_key(&w, "file");
+        rb_jw_str(&w, dg->file);
+        rb_jw_key(&w, "line");
+        if (dg->line)
+            rb_jw_int(&w, dg->line);
+        else
+            rb_jw_null(&w); /* about the whole file */
+        rb_jw_key(&w, "column");
+        if (dg->line)
+            rb_jw_int(&w, dg->col ? dg->col : 1);
+        else
+            rb_jw_null(&w);
+        rb_jw_key(&w, "severity");
+        rb_jw_str(&w, rb_severity_name(dg->severity));
+        rb_jw_key(&w, "message");
+        rb_jw_str(&w, dg->message);
+        rb_jw_key(&w, "rule");
+        rb_jw_str(&w, dg->rule);
+        rb_jw_end_obj(&w);
     }
-    rb_buf_puts(&b, d->n ? "\n]\n" : "]\n");
+    if (d->n)
+        rb_jw_ws(&w, "\n");
+    rb_jw_end_arr(&w);
+    rb_buf_putc(&b, '\n');
     fwrite(b.data, 1, b.len, out);
     rb_buf_free(&b);
 }

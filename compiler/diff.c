@@ -17,18 +17,6 @@
 
 /* ---- articles as compared --------------------------------------------------------------------- */
 
-typedef struct dart {
-    const rb_doc *d;
-    size_t idx;      /* in d->articles */
-    long ordinal;
-    long chapter;    /* index in d->chapters, -1 none */
-    uint32_t *cp;    /* normalized code points, no whitespace, junk removed */
-    size_t *vo;      /* view offset of each */
-    size_t n;
-    uint64_t *grams; /* sorted distinct bigrams */
-    size_t ng;
-    long pair;       /* index of its map entry, -1 unmatched */
-} dart;
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -121,23 +109,6 @@ static int same_text(const dart *a, const dart *b)
 }
 
 /* ---- the diff ---------------------------------------------------------------------------------- */
-
-typedef struct fchange {
-    char *dim, *label, *old, *new;
-    long old_art, new_art;
-} fchange;
-
-struct rb_diff {
-    const rb_doc *a, *b;
-    dart *oa, *na;
-    size_t noa, nna;
-    rb_diff_entry *m;
-    size_t nm, cm;
-    long *chap_map; /* old chapter index -> new chapter index, or -1 */
-    int partial_old, partial_new;
-    fchange *fc;
-    size_t nfc, cfc;
-};
 
 static rb_diff_entry *add_entry(rb_diff *df, rb_diff_status st)
 {
@@ -399,7 +370,7 @@ static void align(rb_diff *df)
         }
 }
 
-static char *norm_heading(const rb_doc *d, long c)
+char *rb_diff_heading(const rb_doc *d, long c)
 {
     if (c < 0 || !d->chapters[c].heading.len)
         return rb_xstrdup("");
@@ -420,9 +391,9 @@ static void align_chapters(rb_diff *df)
     df->chap_map = rb_xmalloc((a->nchapters + 1) * sizeof *df->chap_map);
     for (size_t c = 0; c < a->nchapters; c++) {
         df->chap_map[c] = -1;
-        char *h = norm_heading(a, (long)c);
+        char *h = rb_diff_heading(a, (long)c);
         for (size_t k = 0; k < b->nchapters && df->chap_map[c] < 0; k++) {
-            char *h2 = norm_heading(b, (long)k);
+            char *h2 = rb_diff_heading(b, (long)k);
             if (*h && strcmp(h, h2) == 0)
                 df->chap_map[c] = (long)k;
             free(h2);
@@ -679,6 +650,48 @@ static void diff_facts(rb_diff *df)
     free(usedb);
 }
 
+/* a name in simplified script without spaces, for comparing (malloc'd; NULL for none) */
+static char *name_key(const char *s)
+{
+    if (!s || !*s)
+        return NULL;
+    char *n = rb_normalize_str(s, strlen(s), 1, NULL);
+    size_t k = 0;
+    for (size_t i = 0; n[i]; i++)
+        if (n[i] != ' ')
+            n[k++] = n[i];
+    n[k] = 0;
+    return n;
+}
+
+/* Are OLD and NEW two different rulebooks rather than two versions of one? Another jurisdiction,
+ * another title, or hardly an article in common. Why, or NULL. */
+static char *different_rulebooks(const rb_diff *df)
+{
+    char why[1024] = "";
+    char *ja = name_key(df->a->jurisdiction), *jb = name_key(df->b->jurisdiction);
+    char *ta = name_key(df->a->title), *tb = name_key(df->b->title);
+    if (ja && jb && strcmp(ja, jb) != 0)
+        snprintf(why, sizeof why, "OLD is of %s and NEW of %s", df->a->jurisdiction,
+                 df->b->jurisdiction);
+    else if (ta && tb && strcmp(ta, tb) != 0)
+        snprintf(why, sizeof why, "OLD is 《%s》 and NEW 《%s》", df->a->title, df->b->title);
+    else if (df->noa >= 5 && df->nna >= 5 && !df->partial_old && !df->partial_new) {
+        size_t same = 0;
+        for (size_t i = 0; i < df->nm; i++)
+            if (df->m[i].nold && df->m[i].nnew)
+                same += df->m[i].nold;
+        if (same * 5 < df->noa)
+            snprintf(why, sizeof why, "only %zu of the %zu old articles have a counterpart in NEW",
+                     same, df->noa);
+    }
+    free(ja);
+    free(jb);
+    free(ta);
+    free(tb);
+    return *why ? rb_xstrdup(why) : NULL;
+}
+
 rb_diff *rb_diff_new(const rb_doc *a, const rb_doc *b)
 {
     rb_diff *df = rb_xcalloc(1, sizeof *df);
@@ -710,6 +723,7 @@ rb_diff *rb_diff_new(const rb_doc *a, const rb_doc *b)
             df->na[df->m[i].new_idx[q]].pair = (long)i;
     }
     diff_facts(df);
+    df->different = different_rulebooks(df);
     return df;
 }
 
@@ -738,6 +752,7 @@ void rb_diff_free(rb_diff *df)
         free(df->fc[i].new);
     }
     free(df->fc);
+    free(df->different);
     free(df);
 }
 
@@ -749,9 +764,44 @@ const rb_diff_entry *rb_diff_entries(const rb_diff *df, size_t *n)
 
 int rb_diff_partial(const rb_diff *df, int which) { return which ? df->partial_new : df->partial_old; }
 
+const char *rb_diff_different(const rb_diff *df) { return df->different; }
+
 static int entry_changed(const rb_diff_entry *e)
 {
     return e->status != RB_DIFF_UNCHANGED && e->status != RB_DIFF_NOT_COMPARED;
+}
+
+rb_status rb_diff_check_dims(const rb_grammar *g, const char *dims, rb_error *err)
+{
+    const char **ids, **titles;
+    size_t n = rb_extract_dims(g, &ids, &titles);
+    rb_buf valid;
+    rb_buf_init(&valid);
+    for (size_t i = 0; i < n; i++)
+        rb_buf_printf(&valid, "%s%s", i ? ", " : "", ids[i]);
+    const char *p = dims ? dims : "";
+    rb_status st = RB_OK;
+    do {
+        const char *c = strchr(p, ',');
+        size_t l = c ? (size_t)(c - p) : strlen(p);
+        size_t k = 0;
+        while (k < n && !(strlen(ids[k]) == l && strncmp(ids[k], p, l) == 0))
+            k++;
+        if (k == n) {
+            char *item = rb_xstrndup(p, l);
+            char *shown = rb_line_str(item);
+            st = rb_error_set(err, RB_EUSAGE, "diff", "--fail-on", 0, 0, "usage",
+                              l ? "unknown dimension '%s' (the dimensions: %s)"
+                                : "an empty dimension%s in the list (the dimensions: %s)",
+                              l ? shown : "", valid.data ? valid.data : "none");
+            free(shown);
+            free(item);
+            break;
+        }
+        p = c ? c + 1 : NULL;
+    } while (p);
+    rb_buf_free(&valid);
+    return st;
 }
 
 int rb_diff_changed(const rb_diff *df, const char *dims)
@@ -763,7 +813,7 @@ int rb_diff_changed(const rb_diff *df, const char *dims)
         /* chapters: a new heading with the same articles is a change too */
         for (size_t c = 0; c < df->a->nchapters; c++) {
             long k = df->chap_map[c];
-            char *h = norm_heading(df->a, (long)c), *h2 = norm_heading(df->b, k);
+            char *h = rb_diff_heading(df->a, (long)c), *h2 = rb_diff_heading(df->b, k);
             int diff = k < 0 || strcmp(h, h2) != 0;
             free(h);
             free(h2);
@@ -786,320 +836,4 @@ int rb_diff_changed(const rb_diff *df, const char *dims)
         }
     }
     return 0;
-}
-
-/* ---- rendering ---------------------------------------------------------------------------------- */
-
-static const char *status_name(rb_diff_status s)
-{
-    switch (s) {
-    case RB_DIFF_UNCHANGED: return "unchanged";
-    case RB_DIFF_MODIFIED: return "modified";
-    case RB_DIFF_RENUMBERED: return "renumbered";
-    case RB_DIFF_MOVED: return "moved";
-    case RB_DIFF_SPLIT: return "split";
-    case RB_DIFF_MERGED: return "merged";
-    case RB_DIFF_ADDED: return "added";
-    case RB_DIFF_DELETED: return "deleted";
-    case RB_DIFF_NOT_COMPARED: return "not-compared";
-    }
-    return "?";
-}
-
-/* The original characters of code points [a, b) of an article. */
-static void put_orig(rb_buf *out, const dart *x, size_t a, size_t b)
-{
-    size_t done = 0; /* the source is written up to here (… gives three view characters) */
-    for (size_t i = a; i < b; i++) {
-        size_t vo = x->vo[i];
-        size_t ve = vo;
-        uint32_t c;
-        ve += (size_t)rb_utf8_decode(x->d->view->text + vo, x->d->view->len - vo, &c);
-        size_t o1, o2;
-        rb_doc_orig_range(x->d, vo, ve, &o1, &o2);
-        if (o2 <= o1 || o2 - o1 > 16) { /* inside a replaced phrase: the normalized character */
-            rb_buf_put(out, x->d->view->text + vo, ve - vo);
-            continue;
-        }
-        if (o1 < done) /* the rest of a source character already written */
-            o1 = done;
-        done = o2;
-        /* skip line breaks and spaces the view dropped */
-        for (size_t k = o1; k < o2; k++) {
-            char ch = x->d->src->text[k];
-            if (ch != '\n' && ch != '\r')
-                rb_buf_putc(out, ch);
-        }
-    }
-}
-
-typedef struct marks {
-    const char *del_open, *del_close, *ins_open, *ins_close;
-} marks;
-
-static const marks M_PLAIN = {"[-", "-]", "{+", "+}"};
-static const marks M_COLOR = {"\033[31m", "\033[0m", "\033[32m", "\033[0m"};
-static const marks M_MD = {"~~", "~~", "**", "**"};
-
-/* The most edits a character diff looks for: its trace takes about MAX_D^2 cells (64 MB here),
- * so two long and wholly different articles do not get one. */
-#define MAX_D 4096
-
-static size_t max_d(const dart *o, const dart *n) { return o->n + n->n < MAX_D ? o->n + n->n : MAX_D; }
-
-/* A character diff with CONTEXT characters around each change. */
-static void char_diff(rb_buf *out, const dart *o, const dart *n, const marks *mk, const char *indent)
-{
-    rb_edit *ed = NULL;
-    size_t ne = rb_chardiff(o->cp, o->n, n->cp, n->n, max_d(o, n), &ed);
-    if (ne == (size_t)-1) {
-        rb_buf_printf(out, "%s(more than %d characters differ: no character diff)\n", indent,
-                      MAX_D);
-        return;
-    }
-    const size_t CONTEXT = 12;
-    rb_buf_puts(out, indent);
-    for (size_t i = 0; i < ne; i++) {
-        const rb_edit *e = &ed[i];
-        if (e->op == RB_EQ) {
-            if (i == 0 && e->n > CONTEXT) {
-                rb_buf_puts(out, "…");
-                put_orig(out, n, e->b + e->n - CONTEXT, e->b + e->n);
-            } else if (i == ne - 1 && e->n > CONTEXT) {
-                put_orig(out, n, e->b, e->b + CONTEXT);
-                rb_buf_puts(out, "…");
-            } else if (i > 0 && i < ne - 1 && e->n > 2 * CONTEXT) {
-                put_orig(out, n, e->b, e->b + CONTEXT);
-                rb_buf_puts(out, " … ");
-                put_orig(out, n, e->b + e->n - CONTEXT, e->b + e->n);
-            } else {
-                put_orig(out, n, e->b, e->b + e->n);
-            }
-        } else if (e->op == RB_DEL) {
-            rb_buf_puts(out, mk->del_open);
-            put_orig(out, o, e->a, e->a + e->n);
-            rb_buf_puts(out, mk->del_close);
-        } else {
-            rb_buf_puts(out, mk->ins_open);
-            put_orig(out, n, e->b, e->b + e->n);
-            rb_buf_puts(out, mk->ins_close);
-        }
-    }
-    rb_buf_putc(out, '\n');
-    free(ed);
-}
-
-static void ords(rb_buf *b, const long *v, size_t n)
-{
-    if (!n) {
-        rb_buf_puts(b, "—");
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        rb_buf_printf(b, "%s§%ld", i ? ", " : "", v[i]);
-}
-
-static void render_text(const rb_diff *df, int md, int color, rb_buf *b)
-{
-    const marks *mk = md ? &M_MD : color ? &M_COLOR : &M_PLAIN;
-    const char *h1 = md ? "## " : "", *li = md ? "- " : "  ";
-    if (df->partial_old || df->partial_new)
-        rb_buf_printf(b, "%swarning: the %s version (%s) is partial: an excerpt ending at article "
-                         "%ld; it is compared for what it contains\n\n",
-                      md ? "> " : "", df->partial_old ? "old" : "new",
-                      df->partial_old ? df->a->name : df->b->name,
-                      df->partial_old ? (df->noa ? df->oa[df->noa - 1].ordinal : 0)
-                                      : (df->nna ? df->na[df->nna - 1].ordinal : 0));
-    rb_buf_printf(b, "%sSummary of changed facts\n%s", h1, md ? "\n" : "");
-    if (df->nfc == 0)
-        rb_buf_printf(b, "%s(none)\n", li);
-    for (size_t i = 0; i < df->nfc; i++) {
-        const fchange *c = &df->fc[i];
-        rb_buf_printf(b, "%s%s %s: %s → %s (", li, c->dim, c->label, c->old ? c->old : "—",
-                      c->new ? c->new : "—");
-        if (c->old_art >= 0)
-            rb_buf_printf(b, "§%ld", c->old_art);
-        else
-            rb_buf_puts(b, "—");
-        rb_buf_puts(b, " → ");
-        if (c->new_art >= 0)
-            rb_buf_printf(b, "§%ld", c->new_art);
-        else
-            rb_buf_puts(b, "—");
-        rb_buf_puts(b, ")\n");
-    }
-    /* chapters */
-    rb_buf_printf(b, "\n%sChapters\n%s", h1, md ? "\n" : "");
-    int any = 0;
-    for (size_t c = 0; c < df->a->nchapters; c++) {
-        long k = df->chap_map[c];
-        char *h = norm_heading(df->a, (long)c), *h2 = norm_heading(df->b, k);
-        char *oh = df->a->chapters[c].heading.len ? rb_doc_text(df->a, df->a->chapters[c].heading)
-                                                  : rb_xstrdup("");
-        if (k < 0) {
-            rb_buf_printf(b, "%s第%ld章 %s → — (removed)\n", li, df->a->chapters[c].ordinal, oh);
-            any = 1;
-        } else if (strcmp(h, h2) != 0 || df->a->chapters[c].ordinal != df->b->chapters[k].ordinal) {
-            char *nh = rb_doc_text(df->b, df->b->chapters[k].heading);
-            rb_buf_printf(b, "%s第%ld章 %s → 第%ld章 %s\n", li, df->a->chapters[c].ordinal, oh,
-                          df->b->chapters[k].ordinal, nh);
-            free(nh);
-            any = 1;
-        }
-        free(oh);
-        free(h);
-        free(h2);
-    }
-    for (size_t k = 0; k < df->b->nchapters; k++) {
-        int hit = 0;
-        for (size_t c = 0; c < df->a->nchapters; c++)
-            if (df->chap_map[c] == (long)k)
-                hit = 1;
-        if (!hit && !df->partial_old) {
-            char *nh = df->b->chapters[k].heading.len ? rb_doc_text(df->b, df->b->chapters[k].heading)
-                                                      : rb_xstrdup("");
-            rb_buf_printf(b, "%s— → 第%ld章 %s (added)\n", li, df->b->chapters[k].ordinal, nh);
-            free(nh);
-            any = 1;
-        }
-    }
-    if (!any)
-        rb_buf_printf(b, "%s(no change)\n", li);
-    /* articles */
-    rb_buf_printf(b, "\n%sArticles (old → new)\n%s", h1, md ? "\n" : "");
-    size_t nunch = 0;
-    for (size_t i = 0; i < df->nm; i++) {
-        const rb_diff_entry *e = &df->m[i];
-        if (e->status == RB_DIFF_UNCHANGED) {
-            nunch++;
-            continue;
-        }
-        rb_buf_puts(b, li);
-        ords(b, e->old, e->nold);
-        rb_buf_puts(b, " → ");
-        ords(b, e->new, e->nnew);
-        rb_buf_printf(b, " %s", status_name(e->status));
-        if (e->status == RB_DIFF_MODIFIED && (e->renumbered || e->moved))
-            rb_buf_printf(b, "%s%s", e->renumbered ? ", renumbered" : "", e->moved ? ", moved" : "");
-        if (e->nold && e->nnew)
-            rb_buf_printf(b, " (similarity %.2f)", e->similarity);
-        rb_buf_putc(b, '\n');
-        if (e->status == RB_DIFF_MODIFIED && e->nold == 1 && e->nnew == 1)
-            char_diff(b, &df->oa[e->old_idx[0]], &df->na[e->new_idx[0]], mk, md ? "  " : "      ");
-    }
-    rb_buf_printf(b, "%s%zu unchanged\n", li, nunch);
-}
-
-static void js_long_list(rb_buf *b, const long *v, size_t n)
-{
-    rb_buf_puts(b, "[");
-    for (size_t i = 0; i < n; i++)
-        rb_buf_printf(b, "%s%ld", i ? ", " : "", v[i]);
-    rb_buf_puts(b, "]");
-}
-
-static void js_s(rb_buf *b, const char *s)
-{
-    if (s)
-        rb_buf_json_str(b, s, strlen(s));
-    else
-        rb_buf_puts(b, "null");
-}
-
-static void put_run(rb_buf *b, const dart *x, size_t a, size_t z)
-{
-    rb_buf t;
-    rb_buf_init(&t);
-    put_orig(&t, x, a, z);
-    js_s(b, t.data ? t.data : "");
-    rb_buf_free(&t);
-}
-
-static void render_json(const rb_diff *df, rb_buf *b)
-{
-    rb_buf_puts(b, "{\"old\": {\"file\": ");
-    js_s(b, df->a->name);
-    rb_buf_printf(b, ", \"articles\": %zu, \"chapters\": %zu, \"partial\": %s}", df->a->narticles,
-                  df->a->nchapters, df->partial_old ? "true" : "false");
-    rb_buf_puts(b, ",\n \"new\": {\"file\": ");
-    js_s(b, df->b->name);
-    rb_buf_printf(b, ", \"articles\": %zu, \"chapters\": %zu, \"partial\": %s}", df->b->narticles,
-                  df->b->nchapters, df->partial_new ? "true" : "false");
-    rb_buf_printf(b, ",\n \"changed\": %s,\n \"summary\": [", rb_diff_changed(df, NULL) ? "true" : "false");
-    for (size_t i = 0; i < df->nfc; i++) {
-        const fchange *c = &df->fc[i];
-        rb_buf_puts(b, i ? ",\n  {\"dimension\": " : "\n  {\"dimension\": ");
-        js_s(b, c->dim);
-        rb_buf_puts(b, ", \"label\": ");
-        js_s(b, c->label);
-        rb_buf_puts(b, ", \"old\": ");
-        js_s(b, c->old);
-        rb_buf_puts(b, ", \"new\": ");
-        js_s(b, c->new);
-        rb_buf_puts(b, ", \"old_article\": ");
-        if (c->old_art >= 0)
-            rb_buf_printf(b, "%ld", c->old_art);
-        else
-            rb_buf_puts(b, "null");
-        rb_buf_puts(b, ", \"new_article\": ");
-        if (c->new_art >= 0)
-            rb_buf_printf(b, "%ld", c->new_art);
-        else
-            rb_buf_puts(b, "null");
-        rb_buf_printf(b, ", \"change\": \"%s\"}", !c->old ? "added" : !c->new ? "removed" : "changed");
-    }
-    rb_buf_puts(b, "],\n \"map\": [");
-    for (size_t i = 0; i < df->nm; i++) {
-        const rb_diff_entry *e = &df->m[i];
-        rb_buf_puts(b, i ? ",\n  {\"old\": " : "\n  {\"old\": ");
-        js_long_list(b, e->old, e->nold);
-        rb_buf_puts(b, ", \"new\": ");
-        js_long_list(b, e->new, e->nnew);
-        rb_buf_printf(b, ", \"status\": \"%s\", \"similarity\": ", status_name(e->status));
-        if (e->nold && e->nnew)
-            rb_buf_printf(b, "%.3f", e->similarity);
-        else
-            rb_buf_puts(b, "null");
-        rb_buf_printf(b, ", \"modified\": %s, \"renumbered\": %s, \"moved\": %s}",
-                      e->modified ? "true" : "false", e->renumbered ? "true" : "false",
-                      e->moved ? "true" : "false");
-    }
-    rb_buf_puts(b, "],\n \"edits\": [");
-    int any = 0;
-    for (size_t i = 0; i < df->nm; i++) {
-        const rb_diff_entry *e = &df->m[i];
-        if (e->status != RB_DIFF_MODIFIED || e->nold != 1 || e->nnew != 1)
-            continue;
-        const dart *o = &df->oa[e->old_idx[0]], *n = &df->na[e->new_idx[0]];
-        rb_edit *ed = NULL;
-        size_t ne = rb_chardiff(o->cp, o->n, n->cp, n->n, max_d(o, n), &ed);
-        rb_buf_printf(b, "%s\n  {\"old\": %ld, \"new\": %ld, \"ops\": [", any ? "," : "", o->ordinal,
-                      n->ordinal);
-        any = 1;
-        int first = 1;
-        for (size_t k = 0; ne != (size_t)-1 && k < ne; k++) {
-            const rb_edit *x = &ed[k];
-            if (x->op == RB_EQ)
-                continue;
-            rb_buf_printf(b, "%s{\"op\": \"%s\", \"old_pos\": %zu, \"new_pos\": %zu, \"text\": ",
-                          first ? "" : ", ", x->op == RB_DEL ? "delete" : "insert", x->a, x->b);
-            if (x->op == RB_DEL)
-                put_run(b, o, x->a, x->a + x->n);
-            else
-                put_run(b, n, x->b, x->b + x->n);
-            rb_buf_puts(b, "}");
-            first = 0;
-        }
-        rb_buf_puts(b, "]}");
-        free(ed);
-    }
-    rb_buf_puts(b, "]}\n");
-}
-
-void rb_diff_render(const rb_diff *df, rb_diff_format fmt, int color, rb_buf *out)
-{
-    if (fmt == RB_DIFF_JSON)
-        render_json(df, out);
-    else
-        render_text(df, fmt == RB_DIFF_MD, color, out);
 }

@@ -3,6 +3,7 @@
 #include "rulebook.h"
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -59,7 +60,9 @@ static const char HELP_COMPILE[] =
     "  --no-facts          structure only: skip the fact extraction (faster)\n"
     "  --diagnostics FMT   text (default) or json (one JSON array on stderr)\n"
     "  --format FMT        akn (default), tree (the model as an indented outline), or lines\n"
-    "                      (one line per article: the git textconv view, see README.md)\n"
+    "                      (one line per article in the original script, junk set aside:\n"
+    "                      the git textconv view, see README.md; a text that is not a\n"
+    "                      rulebook is printed as it is, with a warning)\n"
     "  -j, --jobs N        compile several FILEs in N processes (0: one per CPU; default 1);\n"
     "                      diagnostics and exit status are the same for any N\n"
     "  -q, --quiet         no notes and no progress line, only warnings and errors\n"
@@ -101,6 +104,9 @@ static const char HELP_COMPARE[] =
     "  -o OUT         write to OUT atomically (default: stdout)\n"
     "  --unmatched    also list sentences that look like a dimension but gave no fact\n"
     "  --bom          CSV: start with a UTF-8 byte-order mark (for spreadsheet programs)\n"
+    "  --grammar DIR        the grammar directory (default: the one installed with rulebook)\n"
+    "  --diagnostics FMT    text (default) or json: one JSON array on stderr, never a text line\n"
+    "  -q, --quiet          no notes, only warnings and errors\n"
     "\n"
     "exit status: 0 compared, 2 trouble (an input that cannot be read gets its error line and\n"
     "             the others are still compared and written)\n"
@@ -112,6 +118,7 @@ static const char HELP_COMPARE[] =
 static const char HELP_CHECK[] =
     "usage: rulebook check FILE... [--format text|json|sarif] [-o OUT] [--baseline FILE]\n"
     "                              [--min-severity note|warning|error] [--grammar DIR]\n"
+    "                              [--diagnostics text|json] [-q]\n"
     "\n"
     "Consistency findings for legal staff: numbering, empty or truncated texts, duplicate copies\n"
     "and injected characters, pinyin and lost characters, mixed scripts, contradicting\n"
@@ -130,6 +137,9 @@ static const char HELP_CHECK[] =
     "                       error): findings listed there are not reported again (their\n"
     "                       fingerprints survive moved lines)\n"
     "  --min-severity S     report and count findings of severity S and above (default warning)\n"
+    "  --grammar DIR        the grammar directory (default: the one installed with rulebook)\n"
+    "  --diagnostics FMT    text (default) or json: one JSON array on stderr, never a text line\n"
+    "  -q, --quiet          no notes, only warnings and errors\n"
     "\n"
     "exit status: 0 no finding at or above the threshold, 1 findings, 2 trouble (an input that\n"
     "             cannot be read gets its error line and the others are still checked)\n"
@@ -142,27 +152,36 @@ static const char HELP_CHECK[] =
 static const char HELP_DIFF[] =
     "usage: rulebook diff OLD NEW [--format text|md|json] [--fail-on DIMENSIONS] [-o OUT]\n"
     "                             [--color auto|always|never] [--grammar DIR]\n"
+    "                             [--diagnostics text|json] [-q]\n"
     "\n"
     "Article-aligned difference of two versions of a rulebook (.txt or compiled .xml): first\n"
     "what changed in the extracted facts (meetings, signing, leave, deadlines), then chapters,\n"
     "then the old -> new article map (unchanged, modified, renumbered, moved, split, merged,\n"
-    "added, deleted) with a character diff of each modified article. Script, width, spacing and\n"
-    "line breaks do not count. An excerpt is compared for what it contains, with a warning.\n"
+    "added, deleted) with a character diff of each modified article and the text of a deleted\n"
+    "or added one; a run of articles renumbered by the same step is one line. Script, width,\n"
+    "spacing and line breaks do not count. An excerpt is compared for what it contains, and\n"
+    "two different rulebooks (another jurisdiction or title) are compared with a warning.\n"
     "\n"
-    "  --format FMT           text (default: colored on a terminal, [-deleted-]{+inserted+}\n"
-    "                         otherwise), md (~~deleted~~ **inserted**), or json\n"
+    "  --format FMT           text ([-deleted-]{+inserted+}, coloured on a terminal), md\n"
+    "                         (~~deleted~~ **inserted**), or json\n"
     "  --fail-on DIMENSIONS   exit 1 only when facts of these changed, e.g. meetings,deadlines\n"
     "                         (meetings, signing, leave, deadlines, or a YAML dimension)\n"
-    "  --color WHEN           auto (default), always or never\n"
+    "  --color WHEN           auto (default: on a terminal, unless NO_COLOR is set or TERM is\n"
+    "                         dumb), always or never; colour is added to the markers, never\n"
+    "                         instead of them\n"
+    "  --fail-on with an unknown or empty dimension is an error (exit 2) naming the valid ones\n"
+    "  --grammar DIR        the grammar directory (default: the one installed with rulebook)\n"
+    "  --diagnostics FMT    text (default) or json: one JSON array on stderr, never a text line\n"
+    "  -q, --quiet          no notes, only warnings and errors\n"
     "\n"
     "exit status (as diff(1)): 0 no difference, 1 differences, 2 trouble\n"
     "\n"
     "examples:\n"
-    "  rulebook diff corpora/wujin-2017.txt corpora/wujin-2021.txt\n"
+    "  rulebook diff tests/fixtures/wujin-2017-opening.txt corpora/wujin-2021.txt\n"
     "  rulebook diff out/old.xml new.txt --format json --fail-on meetings,deadlines\n";
 
 static const char HELP_INIT[] =
-    "usage: rulebook init DIR [--grammar DIR]\n"
+    "usage: rulebook init DIR [--grammar DIR] [--diagnostics text|json] [-q]\n"
     "\n"
     "Set up a folder of your own rulebook texts: for each DIR/NAME.txt without a sidecar, write\n"
     "DIR/NAME.yaml with what the compiler found in the text (title, date, document number,\n"
@@ -171,17 +190,33 @@ static const char HELP_INIT[] =
     "into DIR/out/ and writes the comparison and the check findings there. Existing files\n"
     "are never overwritten.\n"
     "\n"
+    "  --grammar DIR        the grammar directory (default: the one installed with rulebook)\n"
+    "  --diagnostics FMT    text (default) or json: one JSON array on stderr, never a text line\n"
+    "  -q, --quiet          no notes, only warnings and errors\n"
+    "\n"
     "exit status: 0 set up, 1 a text could not be compiled (its error is shown; no sidecar),\n"
     "             2 trouble (DIR missing, unwritable)\n"
     "\n"
     "examples:\n"
     "  rulebook init ~/rulebooks && make -C ~/rulebooks\n";
 
+/* --diagnostics json anywhere on the command line: even a usage error is JSON then */
+static int json_everywhere;
+
 static void usage_error(const char *cmd, const char *fmt, const char *arg)
 {
-    fprintf(stderr, "%s: error: ", prog);
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, " (see `rulebook help%s%s`)\n", cmd ? " " : "", cmd ? cmd : "");
+    char msg[1200], full[1400];
+    snprintf(msg, sizeof msg, fmt, arg);
+    snprintf(full, sizeof full, "%s (see `rulebook help%s%s`)", msg, cmd ? " " : "",
+             cmd ? cmd : "");
+    rb_diags d;
+    rb_diags_init(&d);
+    rb_diags_add(&d, RB_ERROR, prog, 0, 0, "usage", "%s", full);
+    if (json_everywhere)
+        rb_diags_print_json(stderr, &d);
+    else
+        rb_diag_print_text(stderr, &d.items[0]);
+    rb_diags_free(&d);
 }
 
 static const char *const DIAG_FORMATS[] = {"text", "json", NULL};
@@ -219,6 +254,13 @@ static int common_option(int ch, const char *cmd, const char *help, common *c, c
     switch (ch) {
     case 'g': c->grammar_dir = optarg; return -1;
     case 'q': c->quiet = 1; return -1;
+    case 'd': {
+        int k = choose(cmd, "--diagnostics", optarg, DIAG_FORMATS);
+        if (k < 0)
+            return EXIT_TROUBLE;
+        c->json_diags = k == 1;
+        return -1;
+    }
     case 'h': fputs(help, stdout); return EXIT_OK;
     case ':':
         usage_error(cmd, "option %s needs an argument", argv[optind - 1]);
@@ -257,6 +299,23 @@ static void finish_diags(common *c)
         }
     }
     rb_diags_free(&c->diags);
+}
+
+/* A message about a whole file (no line: it cannot be opened, it is not a directory), printed
+ * now like every diagnostic (text or JSON, -q). */
+static void file_msg(common *c, rb_severity sev, const char *file, const char *rule,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void file_msg(common *c, rb_severity sev, const char *file, const char *rule,
+                     const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    size_t at = c->diags.n;
+    rb_diags_add(&c->diags, sev, file, 0, 0, rule, "%s", msg);
+    flush_diags(c, at);
 }
 
 static rb_grammar *load_grammar(common *c)
@@ -398,13 +457,6 @@ static int cmd_compile(int argc, char **argv)
         case 'M': no_meta = 1; break;
         case 'N': no_facts = 1; break;
         case 'S': stat = 1; break;
-        case 'd': {
-            int k = choose("compile", "--diagnostics", optarg, DIAG_FORMATS);
-            if (k < 0)
-                return EXIT_TROUBLE;
-            c.json_diags = k == 1;
-            break;
-        }
         case 'f': {
             static const char *const names[] = {"akn", "tree", "lines", NULL};
             int k = choose("compile", "--format", optarg, names);
@@ -437,8 +489,9 @@ static int cmd_compile(int argc, char **argv)
     }
     int out_is_dir = out && (nfiles > 1 || is_dir(out));
     if (nfiles > 1 && !is_dir(out) && mkdir(out, 0777) != 0) {
-        fprintf(stderr, "%s:0:0: error: cannot create the output directory: %s [io-write]\n",
-                out, strerror(errno));
+        file_msg(&c, RB_ERROR, out, "io-write", "cannot create the output directory: %s",
+                 strerror(errno));
+        finish_diags(&c);
         return EXIT_TROUBLE;
     }
     rb_grammar *g = load_grammar(&c);
@@ -500,6 +553,32 @@ static int cmd_compile(int argc, char **argv)
                 free(path);
                 free(name);
             }
+        }
+        if (st != RB_OK && strcmp(format, "lines") == 0 && st != RB_EIO && st != RB_EGRAMMAR &&
+            st != RB_EUSAGE) {
+            /* the textconv view of a .txt that is not a rulebook (a README, notes): the text
+             * as it is, so that `git diff` goes on */
+            size_t at = c.diags.n;
+            rb_diags_add(&c.diags, RB_WARNING, files[i], 0, 0, "lines-as-is",
+                         "not compiled as a rulebook (%s); shown as it is", err.message);
+            flush_diags(&c, at);
+            rb_buf raw;
+            rb_buf_init(&raw);
+            FILE *f = fopen(files[i], "rb");
+            char tmp[65536];
+            size_t r;
+            while (f && (r = fread(tmp, 1, sizeof tmp, f)) > 0)
+                rb_buf_put(&raw, tmp, r);
+            if (f)
+                fclose(f);
+            char *name = rb_output_name(files[i], "lines");
+            rb_error_clear(&err);
+            st = f ? rb_write_output(out, name, raw.data ? raw.data : "", raw.len, &err)
+                   : rb_error_set(&err, RB_EIO, "compile", files[i], 0, 0, "io-read",
+                                  "cannot open");
+            free(name);
+            rb_buf_free(&raw);
+            mark = c.diags.n;
         }
         if (st != RB_OK) {
             rb_diags_add_error(&c.diags, &err);
@@ -614,13 +693,6 @@ static int cmd_compare(int argc, char **argv)
         }
         case 'u': co.unmatched = 1; break;
         case 'b': co.bom = 1; break;
-        case 'd': {
-            int k = choose("compare", "--diagnostics", optarg, DIAG_FORMATS);
-            if (k < 0)
-                return EXIT_TROUBLE;
-            c.json_diags = k == 1;
-            break;
-        }
         default: { /* --grammar, -q, --help and the errors, alike in every command */
             int rc = common_option(ch, "compare", HELP_COMPARE, &c, argv);
             if (rc >= 0)
@@ -675,12 +747,14 @@ static int cmd_check(int argc, char **argv)
                                          {"baseline", required_argument, 0, 'b'},
                                          {"min-severity", required_argument, 0, 's'},
                                          {"grammar", required_argument, 0, 'g'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"diagnostics", required_argument, 0, 'd'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int ch;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
         switch (ch) {
         case 'o': out = optarg; break;
         case 'f': { /* in the order of rb_check_format */
@@ -718,8 +792,9 @@ static int cmd_check(int argc, char **argv)
     if (baseline) {
         FILE *bf = fopen(baseline, "rb");
         if (!bf) {
-            fprintf(stderr, "%s:0:0: error: cannot open the baseline: %s [io-read]\n", baseline,
-                    strerror(errno));
+            file_msg(&c, RB_ERROR, baseline, "io-read", "cannot open the baseline: %s",
+                     strerror(errno));
+            finish_diags(&c);
             return EXIT_TROUBLE;
         }
         rb_buf bb;
@@ -833,12 +908,14 @@ static int cmd_diff(int argc, char **argv)
                                          {"fail-on", required_argument, 0, 'F'},
                                          {"color", required_argument, 0, 'c'},
                                          {"grammar", required_argument, 0, 'g'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"diagnostics", required_argument, 0, 'd'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int ch;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
         switch (ch) {
         case 'o': out = optarg; break;
         case 'f': { /* in the order of rb_diff_format */
@@ -876,13 +953,26 @@ static int cmd_diff(int argc, char **argv)
         finish_diags(&c);
         return EXIT_TROUBLE;
     }
+    if (fail_on) {
+        rb_error err;
+        rb_error_clear(&err);
+        if (rb_diff_check_dims(g, fail_on, &err) != RB_OK) {
+            usage_error("diff", "--fail-on: %s", err.message);
+            rb_diags_free(&c.diags); /* nothing else to say: the usage error is the one line */
+            rb_grammar_free(g);
+            return EXIT_TROUBLE;
+        }
+    }
     int rc = EXIT_TROUBLE;
     rb_doc *a = load_doc(&c, g, argv[optind]);
     rb_doc *b = a ? load_doc(&c, g, argv[optind + 1]) : NULL;
     if (a && b) {
         rb_diff *df = rb_diff_new(a, b);
         int tty = rb_output_is_stdout(out) && isatty(1);
-        int use_color = strcmp(color, "always") == 0 || (strcmp(color, "auto") == 0 && tty);
+        /* auto: a terminal that can show it, and no NO_COLOR (no-color.org) */
+        const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+        int can = tty && !(nc && *nc) && !(term && strcmp(term, "dumb") == 0);
+        int use_color = strcmp(color, "always") == 0 || (strcmp(color, "auto") == 0 && can);
         rb_buf buf;
         rb_buf_init(&buf);
         rb_diff_render(df, fmt, use_color, &buf);
@@ -893,10 +983,14 @@ static int cmd_diff(int argc, char **argv)
         if (emit(&c, out, names[fmt], &buf) != EXIT_OK)
             rc = EXIT_TROUBLE;
         if (rb_diff_partial(df, 0) || rb_diff_partial(df, 1))
-            fprintf(stderr, "%s:0:0: warning: the %s version is a partial excerpt; articles past "
-                            "its end are not compared [partial-version]\n",
-                    rb_diff_partial(df, 0) ? argv[optind] : argv[optind + 1],
-                    rb_diff_partial(df, 0) ? "old" : "new");
+            file_msg(&c, RB_WARNING, rb_diff_partial(df, 0) ? argv[optind] : argv[optind + 1],
+                     "partial-version",
+                     "the %s version is a partial excerpt; articles past its end are not compared",
+                     rb_diff_partial(df, 0) ? "old" : "new");
+        if (rb_diff_different(df))
+            file_msg(&c, RB_WARNING, argv[optind + 1], "different-rulebooks",
+                     "these look like two different rulebooks, not two versions of one: %s",
+                     rb_diff_different(df));
         rb_buf_free(&buf);
         rb_diff_free(df);
     }
@@ -951,12 +1045,14 @@ static int cmd_init(int argc, char **argv)
     common c = {0};
     rb_diags_init(&c.diags);
     static const struct option opts[] = {{"grammar", required_argument, 0, 'g'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"diagnostics", required_argument, 0, 'd'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int ch;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
         switch (ch) {
         default: { /* --grammar, -q, --help and the errors, alike in every command */
             int rc = common_option(ch, "init", HELP_INIT, &c, argv);
@@ -972,13 +1068,14 @@ static int cmd_init(int argc, char **argv)
     }
     const char *dir = argv[optind];
     if (!is_dir(dir)) {
-        fprintf(stderr, "%s:0:0: error: not a directory [io-read]\n", dir);
+        file_msg(&c, RB_ERROR, dir, "io-read", "not a directory");
+        finish_diags(&c);
         return EXIT_TROUBLE;
     }
     DIR *dh = opendir(dir);
     if (!dh) {
-        fprintf(stderr, "%s:0:0: error: cannot read the directory: %s [io-read]\n", dir,
-                strerror(errno));
+        file_msg(&c, RB_ERROR, dir, "io-read", "cannot read the directory: %s", strerror(errno));
+        finish_diags(&c);
         return EXIT_TROUBLE;
     }
     char **names = NULL;
@@ -1064,8 +1161,8 @@ static int cmd_init(int argc, char **argv)
         rb_buf_free(&b);
     }
     if (n == 0)
-        fprintf(stderr, "%s:0:0: warning: no .txt files here yet; add your texts and run "
-                        "`rulebook init %s` again [init-empty]\n", dir, dir);
+        file_msg(&c, RB_WARNING, dir, "init-empty",
+                 "no .txt files here yet; add your texts and run `rulebook init %s` again", dir);
     else
         printf("%zu texts: %zu sidecars written, %zu kept. Check them (the date above all), "
                "then: make -C %s\n", n, made, kept, dir);
@@ -1079,6 +1176,14 @@ static int cmd_init(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--diagnostics=json") == 0 ||
+            (strcmp(argv[i], "--diagnostics") == 0 && i + 1 < argc &&
+             strcmp(argv[i + 1], "json") == 0))
+            json_everywhere = 1;
+    }
     if (argc < 2) {
         fputs(HELP_MAIN, stderr);
         return EXIT_TROUBLE;

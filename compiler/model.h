@@ -603,6 +603,42 @@ typedef struct rb_diff_entry {
 
 const rb_diff_entry *rb_diff_entries(const rb_diff *df, size_t *n);
 
+/* An article as diff compares it (diff.c), and what the renderer (render_diff.c) reads. */
+typedef struct dart {
+    const rb_doc *d;
+    size_t idx;      /* in d->articles */
+    long ordinal;
+    long chapter;    /* index in d->chapters, -1 none */
+    uint32_t *cp;    /* normalized code points, no whitespace, junk removed */
+    size_t *vo;      /* view offset of each */
+    size_t n;
+    uint64_t *grams; /* sorted distinct bigrams */
+    size_t ng;
+    long pair;       /* index of its map entry, -1 unmatched */
+} dart;
+
+/* a changed fact: dimension, label, old and new words, articles (-1 none) */
+typedef struct fchange {
+    char *dim, *label, *old, *new;
+    long old_art, new_art;
+} fchange;
+
+struct rb_diff {
+    const rb_doc *a, *b;
+    dart *oa, *na;
+    size_t noa, nna;
+    rb_diff_entry *m;
+    size_t nm, cm;
+    long *chap_map; /* old chapter index -> new chapter index, or -1 */
+    int partial_old, partial_new;
+    fchange *fc;
+    size_t nfc, cfc;
+    char *different; /* OLD and NEW look like two rulebooks: why (malloc'd), or NULL */
+};
+
+/* The normalized heading of chapter c of d, without spaces ("" for none; malloc'd). */
+char *rb_diff_heading(const rb_doc *d, long c);
+
 /* ---- compile ------------------------------------------------------------------------------- */
 
 /* The parse stage alone (parse.c): view -> model. */

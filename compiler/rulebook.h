@@ -290,8 +290,14 @@ rb_diff *rb_diff_new(const rb_doc *old_doc, const rb_doc *new_doc);
 void rb_diff_free(rb_diff *df);
 /* Is the old (which 0) or new (1) version a partial excerpt? */
 int rb_diff_partial(const rb_diff *df, int which);
+/* Why OLD and NEW look like two different rulebooks (another jurisdiction or title, hardly an
+ * article in common), or NULL. */
+const char *rb_diff_different(const rb_diff *df);
 /* Anything changed (dims NULL), or a fact of one of the comma-separated dimensions. */
 int rb_diff_changed(const rb_diff *df, const char *dims);
+/* Is every comma-separated item of dims a dimension of the grammar? RB_OK, or RB_EUSAGE with a
+ * message naming the valid ones (an empty list or item is an error too). */
+rb_status rb_diff_check_dims(const rb_grammar *g, const char *dims, rb_error *err);
 void rb_diff_render(const rb_diff *df, rb_diff_format fmt, int color, rb_buf *out);
 
 /* ---- Akoma Ntoso (akn.c) ----------------------------------------------------------------- */

@@ -21,11 +21,12 @@ expect_rc() { # expect_rc WANT WHAT
   if [ "$rc" -ne "$1" ]; then fail "$2: exit $rc, want $1; stderr: $(head -c 400 "$T/stderr")"; else ok; fi
 }
 
-# one line on stderr, shaped FILE:LINE:COL: error: message [rule]
+# one line on stderr, shaped FILE:LINE:COL: error: message [rule] (FILE: error: … when it is
+# about the whole file: never a made-up :0:0)
 expect_one_error_line() { # WHAT RULE
   lines=$(grep -c '' "$T/stderr")
   [ "$lines" -eq 1 ] || fail "$1: $lines lines on stderr, want 1: $(head -c 400 "$T/stderr")"
-  grep -Eq '^[^:]+:[0-9]+:[0-9]+: error: .+ \['"$2"'\]$' "$T/stderr" ||
+  grep -Eq '^[^:]+(:[1-9][0-9]*:[1-9][0-9]*)?: error: .+ \['"$2"'\]$' "$T/stderr" ||
     fail "$1: stderr is not 'FILE:LINE:COL: error: … [$2]': $(cat "$T/stderr")"
   ok
 }
@@ -410,25 +411,90 @@ run "$RB" diff corpora/wuhan-2018.txt "$T/empty.txt"; expect_rc 2 "diff: a bad i
 expect_one_error_line "diff: a bad input" input-empty
 run "$RB" diff out/wuhan-2018.xml "$T/wuhan-new.txt"; expect_rc 1 "diff: from a compiled xml"
 grep -q "§42 → §42 modified" "$T/stdout" || fail "diff from xml: no map line"
-# the CI script
-RULEBOOK="$RB" sh tools/revision-check.sh corpora/wuhan-2018.txt "$T/wuhan-new.txt" meetings "$T/r.json" >"$T/stdout" 2>"$T/stderr"
+# --fail-on: a typo, an empty list, an unknown name are errors naming the valid dimensions,
+# even when (above all when) the deadline did change
+sed 's/应在7个工作日内办结/应在5个工作日内办结/' corpora/wujin-2021.txt >"$T/wujin-dl.txt"
+cmp -s "$T/wujin-dl.txt" corpora/wujin-2021.txt && fail "wujin-dl.txt: the sed changed nothing"
+run "$RB" diff --fail-on deadlines corpora/wujin-2021.txt "$T/wujin-dl.txt"; expect_rc 1 "diff: --fail-on deadlines, changed"
+for bad in deadline foo '' 'meetings,' 'meetings,,deadlines'; do
+  run "$RB" diff --fail-on "$bad" corpora/wujin-2021.txt "$T/wujin-dl.txt"; expect_rc 2 "diff: --fail-on '$bad'"
+  expect_one_error_line "diff: --fail-on '$bad'" usage
+  grep -q 'meetings, signing, leave, deadlines' "$T/stderr" || fail "diff: --fail-on '$bad' does not name the valid dimensions"
+done
+# a deletion renumbers every later article: one line for the run, and the deleted text shown
+{ echo '某市人民政府工作规则'
+  for i in $(seq 1 20); do echo "第${i}条 市政府第${i}项工作按照规定的程序办理,各部门应当认真执行第${i}项要求。"; done
+} >"$T/r20.txt"
+awk 'NR==1{print;next} /^第5条/{next} {n++; sub(/^第[0-9]+条/, "第" n "条"); print}' "$T/r20.txt" >"$T/r19.txt"
+run "$RB" diff "$T/r20.txt" "$T/r19.txt"; expect_rc 1 "diff: a deleted article"
+grep -qF '§6–§20 → §5–§19 renumbered (15 articles, text unchanged)' "$T/stdout" ||
+  fail "diff: the renumbered run is not one line: $(cat "$T/stdout")"
+[ "$(grep -c renumbered "$T/stdout")" -eq 1 ] || fail "diff: renumbered articles listed one by one"
+grep -qF '§5 → — deleted' "$T/stdout" || fail "diff: no deleted line"
+grep -qF '[-市政府第5项工作按照规定的程序办理,各部门应当认真执行第5项要求。-]' "$T/stdout" || fail "diff: the deleted article's text is not shown"
+# colour keeps the markers (colour alone fails the colour-blind)
+run "$RB" diff --color always corpora/wuhan-2018.txt "$T/wuhan-new.txt"; expect_rc 1 "diff --color always"
+grep -qF "$(printf '每\033[31m[-两-]\033[0m周')" "$T/stdout" || fail "diff --color: the markers are gone"
+# on a terminal (script(1) gives one): colour by default, none with NO_COLOR or TERM=dumb
+if command -v script >/dev/null 2>&1; then
+  tty_diff() { script -qc "$RB diff corpora/wuhan-2018.txt $T/wuhan-new.txt" /dev/null >"$T/stdout" 2>&1; }
+  TERM=xterm tty_diff
+  grep -q "$(printf '\033')" "$T/stdout" || fail "diff: no colour on a terminal"
+  NO_COLOR=1 TERM=xterm tty_diff
+  grep -q "$(printf '\033')" "$T/stdout" && fail "diff: colour with NO_COLOR"
+  TERM=dumb tty_diff
+  grep -q "$(printf '\033')" "$T/stdout" && fail "diff: colour with TERM=dumb"
+  ok
+fi
+# two different rulebooks: a warning
+run "$RB" diff corpora/wujin-2021.txt corpora/wuhan-2018.txt; expect_rc 1 "diff: two rulebooks"
+grep -q '^warning: these look like two different rulebooks, not two versions of one: OLD is of 常州市武进区 and NEW of 武汉市$' "$T/stdout" ||
+  fail "diff: no warning that the rulebooks differ: $(head -2 "$T/stdout")"
+grep -q 'wuhan-2018.txt: warning: .*\[different-rulebooks\]' "$T/stderr" || fail "diff: no different-rulebooks diagnostic: $(cat "$T/stderr")"
+run "$RB" diff corpora/wuhan-2018.txt "$T/wuhan-new.txt"
+grep -q 'different rulebooks' "$T/stdout" "$T/stderr" && fail "diff: two versions of one rulebook called different"
+# the CI script: a report only where asked, the verdict on the last line, 0/1/2
+mkdir "$T/ci" && cp tools/revision-check.sh "$T/ci/"
+(cd "$T/ci" && RULEBOOK="$RB" sh revision-check.sh "$OLDPWD/corpora/wuhan-2018.txt" "$T/wuhan-new.txt" meetings) >"$T/stdout" 2>"$T/stderr"
 rc=$?; expect_rc 1 "revision-check: a tracked change"
+[ "$(tail -1 "$T/stdout")" = "revision-check: changed" ] || fail "revision-check: last line $(tail -1 "$T/stdout")"
+[ "$(ls "$T/ci")" = "revision-check.sh" ] || fail "revision-check: stray files: $(ls "$T/ci")"
+RULEBOOK="$RB" sh tools/revision-check.sh corpora/wuhan-2018.txt "$T/wuhan-new.txt" meetings "$T/r.json" >"$T/stdout" 2>"$T/stderr"
+rc=$?; expect_rc 1 "revision-check: a tracked change, with a report"
 [ -s "$T/r.json" ] || fail "revision-check: no report"
-RULEBOOK="$RB" sh tools/revision-check.sh corpora/wuhan-2018.txt "$T/wuhan-crlf.txt" meetings "$T/r.json" >"$T/stdout" 2>"$T/stderr"
+RULEBOOK="$RB" sh tools/revision-check.sh corpora/wuhan-2018.txt "$T/wuhan-crlf.txt" meetings >"$T/stdout" 2>"$T/stderr"
 rc=$?; expect_rc 0 "revision-check: no change"
-RULEBOOK="$RB" sh tools/revision-check.sh corpora/wuhan-2018.txt "$T/empty.txt" meetings "$T/r.json" >"$T/stdout" 2>"$T/stderr"
+[ "$(tail -1 "$T/stdout")" = "revision-check: unchanged" ] || fail "revision-check: last line $(tail -1 "$T/stdout")"
+RULEBOOK="$RB" sh tools/revision-check.sh corpora/wuhan-2018.txt "$T/empty.txt" meetings >"$T/stdout" 2>"$T/stderr"
 rc=$?; expect_rc 2 "revision-check: a revision that does not compile"
+[ "$(tail -1 "$T/stdout")" = "revision-check: trouble" ] || fail "revision-check: last line $(tail -1 "$T/stdout")"
+RULEBOOK="$RB" sh tools/revision-check.sh corpora/wuhan-2018.txt "$T/wuhan-new.txt" meeting >"$T/stdout" 2>"$T/stderr"
+rc=$?; expect_rc 2 "revision-check: a misspelt dimension"
+[ "$(tail -1 "$T/stdout")" = "revision-check: trouble" ] || fail "revision-check: a misspelt dimension: $(tail -1 "$T/stdout")"
+# make revision-check: the verdict line tells changed from trouble; no file left in the tree
+before=$(git status --porcelain 2>/dev/null)
+make -s revision-check RULEBOOK_BIN="$RB" OLD=corpora/wuhan-2018.txt NEW="$T/wuhan-new.txt" TRACK=meetings >"$T/stdout" 2>"$T/stderr"
+[ "$(tail -1 "$T/stdout")" = "revision-check: changed" ] || fail "make revision-check: $(tail -1 "$T/stdout")"
+make -s revision-check OLD=corpora/wuhan-2018.txt NEW="$T/empty.txt" >"$T/stdout" 2>"$T/stderr"
+[ "$(tail -1 "$T/stdout")" = "revision-check: trouble" ] || fail "make revision-check, trouble: $(tail -1 "$T/stdout")"
+[ "$(git status --porcelain 2>/dev/null)" = "$before" ] || fail "make revision-check left files in the tree"
 # the git diff driver: git diff shows whole articles
 if command -v git >/dev/null 2>&1; then
   g="$T/repo"; mkdir "$g"
   (cd "$g" && git init -q && git config user.email t@t && git config user.name t &&
    git config diff.rulebook.textconv "$RB compile -q --no-meta --format lines" &&
    echo '*.txt diff=rulebook' >.gitattributes &&
-   cp "$OLDPWD/corpora/wuhan-2018.txt" r.txt && git add -A && git commit -qm a &&
-   cp "$T/wuhan-new.txt" r.txt && RULEBOOK_GRAMMAR="${RULEBOOK_GRAMMAR:-$OLDPWD/grammar}" git diff >"$T/gd.txt") ||
-    fail "git diff with the textconv driver failed"
+   cp "$OLDPWD/corpora/wuhan-2018.txt" r.txt && printf 'notes\n' >notes.txt && git add -A && git commit -qm a &&
+   cp "$T/wuhan-new.txt" r.txt && printf 'notes, more\n' >notes.txt &&
+   RULEBOOK_GRAMMAR="${RULEBOOK_GRAMMAR:-$OLDPWD/grammar}" git diff >"$T/gd.txt" 2>"$T/gd.err" &&
+   RULEBOOK_GRAMMAR="${RULEBOOK_GRAMMAR:-$OLDPWD/grammar}" git diff --word-diff=plain --word-diff-regex=. r.txt >"$T/gw.txt" 2>/dev/null) ||
+    fail "git diff with the textconv driver failed: $(cat "$T/gd.err")"
   grep -q '^-四十二、市人民政府常务会议由市长、副市长和秘书长组成' "$T/gd.txt" || fail "git diff: the article is not one line"
   grep -q '^+四十二、.*一般每周召开1次' "$T/gd.txt" || fail "git diff: no new article line"
+  # a .txt under the attribute that is not a rulebook: its text, and git diff goes on
+  grep -q '^+notes, more$' "$T/gd.txt" || fail "git diff: a non-rulebook .txt is not shown as it is"
+  # --word-diff-regex=. : Chinese diffed by character
+  grep -qF '每[-两-]周召开' "$T/gw.txt" || fail "git diff --word-diff-regex=.: $(grep -c '' "$T/gw.txt") lines"
 fi
 
 echo "cli.sh: $n checks, $fails failed"
