@@ -1,4 +1,5 @@
-/* grammar.c: grammar/ YAML files -> compiled PCRE2 patterns, loaded once per run.
+/* grammar.c: the patterns: PCRE2 compiled once with the project's options and limits, {{macro}}
+ * expansion, and the `grammar: structure` file (grammars.c loads the files and dispatches).
  *
  * A structure grammar file looks like:
  *
@@ -276,8 +277,8 @@ static rb_status check_examples(rb_grammar *g, rb_pattern *p, rb_error *err)
     return RB_OK;
 }
 
-static rb_status load_structure(rb_grammar *g, const char *path, yaml_document_t *doc,
-                                yaml_node_t *root, rb_error *err)
+rb_status rb_structure_add(rb_grammar *g, const char *path, yaml_document_t *doc,
+                          yaml_node_t *root, rb_error *err)
 {
     const char *ver = rb_yaml_str(rb_yaml_get(doc, root, "version"));
     if (ver) {
@@ -358,152 +359,29 @@ static rb_status load_structure(rb_grammar *g, const char *path, yaml_document_t
     return RB_OK;
 }
 
-/* Implemented by extract.c and check.c: load a `grammar: extract` / `grammar: check` file. */
-rb_status rb_extract_add(rb_grammar *g, const char *path, yaml_document_t *doc,
-                         yaml_node_t *root, rb_error *err);
-rb_status rb_check_add(rb_grammar *g, const char *path, yaml_document_t *doc, yaml_node_t *root,
-                       rb_error *err);
-void rb_check_rules_free(struct rb_check_rules *r);
-
-static rb_status add_doc(rb_grammar *g, const char *path, yaml_document_t *d, rb_error *err);
-
-rb_status rb_grammar_add_file(rb_grammar *g, const char *path, rb_error *err)
+void rb_structure_free(rb_grammar *g)
 {
-    yaml_document_t doc;
-    rb_status st = rb_yaml_load(path, &doc, err);
-    return st == RB_OK ? add_doc(g, path, &doc, err) : st;
+    for (size_t i = 0; i < g->npatterns; i++)
+        pattern_free(&g->patterns[i]);
+    free(g->patterns);
+    g->patterns = NULL;
+    g->npatterns = 0;
 }
 
-rb_status rb_grammar_add_bytes(rb_grammar *g, const char *name, const char *data, size_t n,
-                               rb_error *err)
+void rb_regex_context_init(rb_grammar *g)
 {
-    yaml_document_t doc;
-    rb_status st = rb_yaml_load_bytes(name, data, n, &doc, err);
-    return st == RB_OK ? add_doc(g, name, &doc, err) : st;
-}
-
-/* Takes the document (deleted here). */
-static rb_status add_doc(rb_grammar *g, const char *path, yaml_document_t *d, rb_error *err)
-{
-    yaml_document_t doc = *d;
-    rb_status st = RB_OK;
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
-    const char *kind = rb_yaml_str(rb_yaml_get(&doc, root, "grammar"));
-    if (!kind)
-        st = rb_error_set(err, RB_EGRAMMAR, "grammar", path, 1, 1, "grammar-schema",
-                          "missing `grammar:` (structure, extract or check)");
-    else if (strcmp(kind, "structure") == 0)
-        st = load_structure(g, path, &doc, root, err);
-    else if (strcmp(kind, "extract") == 0)
-        st = rb_extract_add(g, path, &doc, root, err);
-    else if (strcmp(kind, "check") == 0)
-        st = rb_check_add(g, path, &doc, root, err);
-    else
-        st = rb_error_set(err, RB_EGRAMMAR, "grammar", path, 1, 1, "grammar-schema",
-                          "unknown grammar kind '%s'", kind);
-    yaml_document_delete(&doc);
-    return st;
-}
-
-rb_grammar *rb_grammar_new(const char *dir)
-{
-    rb_grammar *g = rb_xcalloc(1, sizeof *g);
-    g->dir = rb_xstrdup(dir);
-    g->version = rb_xstrdup("unversioned");
     pcre2_match_context *mc = pcre2_match_context_create(NULL);
     pcre2_set_match_limit(mc, MATCH_LIMIT);
     pcre2_set_depth_limit(mc, DEPTH_LIMIT);
     pcre2_set_heap_limit(mc, HEAP_LIMIT_KIB);
     g->mctx = mc;
     g->mdata = pcre2_match_data_create(64, NULL);
-    return g;
 }
 
-rb_status rb_grammar_load(const char *dir, rb_grammar **out, rb_error *err)
+void rb_regex_context_free(rb_grammar *g)
 {
-    *out = NULL;
-    size_t n;
-    char **files = rb_yaml_list_dir(dir, &n, err);
-    if (!files)
-        return RB_EGRAMMAR;
-    rb_grammar *g = rb_grammar_new(dir);
-    rb_status st = RB_OK;
-    for (size_t i = 0; i < n; i++) {
-        if (st == RB_OK)
-            st = rb_grammar_add_file(g, files[i], err);
-        free(files[i]);
-    }
-    free(files);
-    if (st == RB_OK) {
-        static const rb_role need[] = {RB_ROLE_ARTICLE, RB_ROLE_CHAPTER, RB_ROLE_TITLE};
-        for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
-            if (g->nby_role[need[i]] == 0) {
-                st = rb_error_set(err, RB_EGRAMMAR, "grammar", dir, 0, 0, "grammar-schema",
-                                  "no pattern for role %s in %s/*.yaml",
-                                  rb_role_name(need[i]), dir);
-                break;
-            }
-    }
-    if (st != RB_OK) {
-        rb_grammar_free(g);
-        return st;
-    }
-    *out = g;
-    return RB_OK;
-}
-
-/* Implemented by extract.c. */
-void rb_extract_rules_free(struct rb_extract_rules *r);
-
-void rb_grammar_free(rb_grammar *g)
-{
-    if (!g)
-        return;
-    for (size_t i = 0; i < g->npatterns; i++)
-        pattern_free(&g->patterns[i]);
-    free(g->patterns);
-    free(g->dir);
-    free(g->version);
     pcre2_match_context_free(g->mctx);
     pcre2_match_data_free(g->mdata);
-    rb_extract_rules_free(g->extract);
-    rb_check_rules_free(g->check);
-    free(g);
-}
-
-#ifndef RB_DATADIR
-#define RB_DATADIR "/usr/local/share/rulebook"
-#endif
-
-static int is_dir_with_yaml(const char *d)
-{
-    char p[4400];
-    snprintf(p, sizeof p, "%s/structure.yaml", d);
-    return access(p, R_OK) == 0;
-}
-
-char *rb_grammar_default_dir(void)
-{
-    const char *env = getenv("RULEBOOK_GRAMMAR");
-    if (env && *env)
-        return rb_xstrdup(env);
-    char exe[4096];
-    ssize_t l = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (l > 0) {
-        exe[l] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = 0;
-            const char *rel[] = {"/../grammar", "/../share/rulebook/grammar", "/../../grammar"};
-            for (size_t i = 0; i < 3; i++) {
-                char cand[4200];
-                snprintf(cand, sizeof cand, "%s%s", exe, rel[i]);
-                if (is_dir_with_yaml(cand)) {
-                    char *rp = realpath(cand, NULL);
-                    return rp ? rp : rb_xstrdup(cand);
-                }
-            }
-        }
-    }
-    return rb_xstrdup(RB_DATADIR "/grammar");
+    g->mctx = NULL;
+    g->mdata = NULL;
 }

@@ -26,6 +26,23 @@ yaml_node_pair_t *rb_yaml_pairs(yaml_node_t *node, size_t *n);
 /* List *.yaml files in dir, sorted; caller frees each and the array. */
 char **rb_yaml_list_dir(const char *dir, size_t *n, rb_error *err);
 
+/* ---- the grammar's loaders (grammars.c dispatches a file to the one of its kind) ------------ */
+
+/* `grammar: structure` (grammar.c), `grammar: extract` (extract.c), `grammar: check` (check.c):
+ * add the file's content to g; an error names the file, the line and the pattern. */
+rb_status rb_structure_add(rb_grammar *g, const char *path, yaml_document_t *doc,
+                           yaml_node_t *root, rb_error *err);
+rb_status rb_extract_add(rb_grammar *g, const char *path, yaml_document_t *doc,
+                         yaml_node_t *root, rb_error *err);
+rb_status rb_check_add(rb_grammar *g, const char *path, yaml_document_t *doc, yaml_node_t *root,
+                       rb_error *err);
+void rb_structure_free(rb_grammar *g);
+void rb_extract_rules_free(struct rb_extract_rules *r);
+void rb_check_rules_free(struct rb_check_rules *r);
+/* The PCRE2 match context (limits) and match data of a grammar (grammar.c). */
+void rb_regex_context_init(rb_grammar *g);
+void rb_regex_context_free(rb_grammar *g);
+
 /* ---- patterns (grammar.c) ------------------------------------------------------------------ */
 
 /* Compile one regex with the project's options (UTF, JIT, limits). Returns NULL and fills err

@@ -392,6 +392,14 @@ static void test_grammar_errors(void **state)
                                   &err, &g),
                      RB_EGRAMMAR);
     assert_string_equal(err.rule, "grammar-example");
+    /* a misspelt top-level key: named with its line, not silently ignored */
+    assert_int_equal(load_scratch(MINIMAL "patern:\n  - {id: z}\n", &err, &g), RB_EGRAMMAR);
+    assert_string_equal(err.rule, "grammar-schema");
+    assert_non_null(strstr(err.message, "unknown key 'patern'"));
+    assert_int_equal(err.line, 6);
+    /* not a mapping at all */
+    assert_int_equal(load_scratch("- grammar: structure\n", &err, &g), RB_EGRAMMAR);
+    assert_string_equal(err.rule, "grammar-schema");
     /* an unknown role */
     assert_int_equal(load_scratch(MINIMAL "  - {id: r, role: nonsense, regex: 'x', examples: "
                                           "['x']}\n",
