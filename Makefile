@@ -20,7 +20,8 @@ MANDIR ?= $(PREFIX)/share/man
 
 CC ?= cc
 CFLAGS ?= -O2 -g
-WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
+WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral \
+        -Wmissing-prototypes -Wstrict-prototypes
 PKGS := libpcre2-8 libxml-2.0 yaml-0.1 libcrypto
 # recursively expanded on purpose: pkg-config runs after the deps step installed it
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))

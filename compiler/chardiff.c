@@ -38,10 +38,7 @@ static void push(rb_edit **v, size_t *n, size_t *cap, rb_edit_op op, size_t a, s
         e->n++;
         return;
     }
-    if (*n == *cap) {
-        *cap = *cap ? 2 * *cap : 16;
-        *v = rb_xrealloc(*v, *cap * sizeof **v);
-    }
+    RB_GROW(*v, *n, *cap);
     (*v)[*n].op = op;
     (*v)[*n].a = a;
     (*v)[*n].b = b;

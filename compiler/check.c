@@ -977,10 +977,7 @@ static void collect_cites_in(const rb_doc *d, rb_span sp, long article, cites *c
         if (!c)
             break;
         size_t z = (size_t)(c - t.s);
-        if (cs->n == cs->cap) {
-            cs->cap = cs->cap ? 2 * cs->cap : 32;
-            cs->v = rb_xrealloc(cs->v, cs->cap * sizeof *cs->v);
-        }
+        RB_GROW(cs->v, cs->n, cs->cap);
         cite *x = &cs->v[cs->n++];
         x->d = d;
         x->title = rb_xstrndup(t.s + a, z - a);
@@ -1391,18 +1388,12 @@ rb_status rb_check(const rb_grammar *g, rb_doc *const *docs, size_t n, const rb_
         cites one = {0};
         for (size_t k = 0; k < cs.n; k++)
             if (cs.v[k].d == docs[i]) {
-                if (one.n == one.cap) {
-                    one.cap = one.cap ? 2 * one.cap : 32;
-                    one.v = rb_xrealloc(one.v, one.cap * sizeof *one.v);
-                }
+                RB_GROW(one.v, one.n, one.cap);
                 one.v[one.n++] = cs.v[k];
             }
         const struct rb_check_rules *r = g->check;
         for (size_t k = 0; r && k < r->ntitles; k++) {
-            if (one.n == one.cap) {
-                one.cap = one.cap ? 2 * one.cap : 32;
-                one.v = rb_xrealloc(one.v, one.cap * sizeof *one.v);
-            }
+            RB_GROW(one.v, one.n, one.cap);
             cite *t = &one.v[one.n++];
             memset(t, 0, sizeof *t);
             t->title = r->titles[k];

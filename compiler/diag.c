@@ -75,10 +75,7 @@ void rb_diags_free(rb_diags *d)
 static void diags_push(rb_diags *d, rb_severity sev, const char *file, unsigned line,
                        unsigned col, const char *rule, const char *msg)
 {
-    if (d->n == d->cap) {
-        d->cap = d->cap ? 2 * d->cap : 16;
-        d->items = rb_xrealloc(d->items, d->cap * sizeof *d->items);
-    }
+    RB_GROW(d->items, d->n, d->cap);
     rb_diag *dg = &d->items[d->n++];
     dg->severity = sev;
     dg->file = rb_xstrdup(file ? file : "");

@@ -112,10 +112,7 @@ static int same_text(const dart *a, const dart *b)
 
 static rb_diff_entry *add_entry(rb_diff *df, rb_diff_status st)
 {
-    if (df->nm == df->cm) {
-        df->cm = df->cm ? 2 * df->cm : 64;
-        df->m = rb_xrealloc(df->m, df->cm * sizeof *df->m);
-    }
+    RB_GROW(df->m, df->nm, df->cm);
     rb_diff_entry *e = &df->m[df->nm++];
     memset(e, 0, sizeof *e);
     e->status = st;
@@ -541,10 +538,7 @@ static char *fact_label(const rb_fact *f)
 static void add_fc(rb_diff *df, const char *dim, const char *label, const char *o, const char *n,
                    long oa, long na)
 {
-    if (df->nfc == df->cfc) {
-        df->cfc = df->cfc ? 2 * df->cfc : 16;
-        df->fc = rb_xrealloc(df->fc, df->cfc * sizeof *df->fc);
-    }
+    RB_GROW(df->fc, df->nfc, df->cfc);
     fchange *c = &df->fc[df->nfc++];
     c->dim = rb_xstrdup(dim);
     c->label = rb_xstrdup(label);

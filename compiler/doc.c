@@ -41,10 +41,7 @@ void rb_doc_free(rb_doc *d)
 
 size_t rb_doc_add_junk(rb_doc *d, rb_span s, const char *kind, const char *rule)
 {
-    if (d->njunk == d->cjunk) {
-        d->cjunk = d->cjunk ? 2 * d->cjunk : 16;
-        d->junk = rb_xrealloc(d->junk, d->cjunk * sizeof *d->junk);
-    }
+    RB_GROW(d->junk, d->njunk, d->cjunk);
     rb_junk *j = &d->junk[d->njunk];
     memset(j, 0, sizeof *j);
     j->span = s;

@@ -967,10 +967,7 @@ static void set_num_field(rb_fact *f, const char *name, double v)
 
 static rb_fact *facts_push(rb_facts *fs)
 {
-    if (fs->n == fs->cap) {
-        fs->cap = fs->cap ? 2 * fs->cap : 32;
-        fs->v = rb_xrealloc(fs->v, fs->cap * sizeof *fs->v);
-    }
+    RB_GROW(fs->v, fs->n, fs->cap);
     rb_fact *f = &fs->v[fs->n++];
     memset(f, 0, sizeof *f);
     return f;
@@ -1339,10 +1336,7 @@ static rb_fact *new_fact(rb_facts *fs, const rb_doc *d, const rb_article *a, con
 static void add_unmatched(rb_facts *fs, const rb_doc *d, const rb_article *a, const char *dim,
                           const xtext *x, size_t s, size_t e)
 {
-    if (fs->nu == fs->cu) {
-        fs->cu = fs->cu ? 2 * fs->cu : 16;
-        fs->u = rb_xrealloc(fs->u, fs->cu * sizeof *fs->u);
-    }
+    RB_GROW(fs->u, fs->nu, fs->cu);
     rb_unmatched *u = &fs->u[fs->nu++];
     u->dim = rb_xstrdup(dim);
     u->kind = rb_dim_of(dim);

@@ -309,10 +309,7 @@ static void map_push(mapbuf *m, size_t view, int64_t delta)
         m->v[m->n - 1].delta = delta;
         return;
     }
-    if (m->n == m->cap) {
-        m->cap = m->cap ? 2 * m->cap : 256;
-        m->v = rb_xrealloc(m->v, m->cap * sizeof *m->v);
-    }
+    RB_GROW(m->v, m->n, m->cap);
     m->v[m->n].view = view;
     m->v[m->n].delta = delta;
     m->n++;

@@ -271,10 +271,7 @@ static void note_numbering(parser *P, const lineinfo *L)
 
 static lineinfo *push_seg(parser *P)
 {
-    if (P->n == P->cap) {
-        P->cap = P->cap ? 2 * P->cap : 64;
-        P->li = rb_xrealloc(P->li, P->cap * sizeof *P->li);
-    }
+    RB_GROW(P->li, P->n, P->cap);
     return &P->li[P->n++];
 }
 
@@ -483,10 +480,7 @@ static rb_status annotations(parser *P)
 static size_t push_block(rb_doc *d, rb_block_kind k, rb_span num, long ord, rb_span text,
                          unsigned line, unsigned style)
 {
-    if (d->nblocks == d->cblocks) {
-        d->cblocks = d->cblocks ? 2 * d->cblocks : 64;
-        d->blocks = rb_xrealloc(d->blocks, d->cblocks * sizeof *d->blocks);
-    }
+    RB_GROW(d->blocks, d->nblocks, d->cblocks);
     rb_block *b = &d->blocks[d->nblocks];
     b->kind = k;
     b->num = num;
@@ -501,10 +495,7 @@ static rb_span span(size_t a, size_t b) { return (rb_span){a, b > a ? b - a : 0}
 
 static void add_mark(rb_doc *d, rb_mark_kind k, size_t a, size_t b, const char *value)
 {
-    if (d->nmarks == d->cmarks) {
-        d->cmarks = d->cmarks ? 2 * d->cmarks : 16;
-        d->marks = rb_xrealloc(d->marks, d->cmarks * sizeof *d->marks);
-    }
+    RB_GROW(d->marks, d->nmarks, d->cmarks);
     rb_mark *m = &d->marks[d->nmarks++];
     m->kind = k;
     m->span = span(a, b);
@@ -631,10 +622,7 @@ static void preface(parser *P, size_t body_start, size_t title_line)
             junk_line(P, i, "toc");
             continue;
         }
-        if (d->nplines == d->cplines) {
-            d->cplines = d->cplines ? 2 * d->cplines : 16;
-            d->plines = rb_xrealloc(d->plines, d->cplines * sizeof *d->plines);
-        }
+        RB_GROW(d->plines, d->nplines, d->cplines);
         rb_pline *pl = &d->plines[d->nplines++];
         memset(pl, 0, sizeof *pl);
         pl->text = span(L->s, L->e);
@@ -710,10 +698,7 @@ static long new_chapter(parser *P, size_t i)
 {
     rb_doc *d = P->d;
     lineinfo *L = &P->li[i];
-    if (d->nchapters == d->cchapters) {
-        d->cchapters = d->cchapters ? 2 * d->cchapters : 16;
-        d->chapters = rb_xrealloc(d->chapters, d->cchapters * sizeof *d->chapters);
-    }
+    RB_GROW(d->chapters, d->nchapters, d->cchapters);
     rb_chapter *c = &d->chapters[d->nchapters];
     memset(c, 0, sizeof *c);
     c->num = span(L->ns, L->ne);
@@ -732,10 +717,7 @@ static void new_article(parser *P, size_t i, long chapter)
 {
     rb_doc *d = P->d;
     lineinfo *L = &P->li[i];
-    if (d->narticles == d->carticles) {
-        d->carticles = d->carticles ? 2 * d->carticles : 64;
-        d->articles = rb_xrealloc(d->articles, d->carticles * sizeof *d->articles);
-    }
+    RB_GROW(d->articles, d->narticles, d->carticles);
     rb_article *a = &d->articles[d->narticles++];
     memset(a, 0, sizeof *a);
     a->num = span(L->ns, L->ne);

@@ -160,10 +160,7 @@ static rb_status index_lines(rb_source *src, const rb_limits *lim, rb_error *err
                 i++;
             }
         }
-        if (n == cap) {
-            cap *= 2;
-            ls = rb_xrealloc(ls, cap * sizeof *ls);
-        }
+        RB_GROW(ls, n, cap);
         ls[n++] = i + 1;
         start = i + 1;
     }

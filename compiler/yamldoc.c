@@ -114,10 +114,7 @@ char **rb_yaml_list_dir(const char *dir, size_t *n, rb_error *err)
         size_t l = strlen(e->d_name);
         if (l < 6 || strcmp(e->d_name + l - 5, ".yaml") != 0 || e->d_name[0] == '.')
             continue;
-        if (*n == cap) {
-            cap *= 2;
-            v = rb_xrealloc(v, cap * sizeof *v);
-        }
+        RB_GROW(v, *n, cap);
         size_t pl = strlen(dir) + l + 2;
         v[*n] = rb_xmalloc(pl);
         snprintf(v[*n], pl, "%s/%s", dir, e->d_name);

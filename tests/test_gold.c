@@ -290,7 +290,7 @@ static void test_yaml_dimension(void **state)
     }
     assert_int_equal(found, 1);
     rb_rulebook *r = rb_rulebook_from_doc(d);
-    rb_compare_opts o = {RB_FMT_JSON, 0, 0};
+    rb_compare_opts o = {RB_FMT_JSON, 0, 0, RB_LAYOUT_AUTO, NULL};
     rb_buf b;
     rb_buf_init(&b);
     rb_compare_render(&r, 1, &o, &b);

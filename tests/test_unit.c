@@ -423,9 +423,22 @@ static void test_grammar_renamed_field(void **state)
         size_t n;
         char *text = tu_read(src, &n);
         assert_non_null(text);
-        if (i == 2) { /* every `period: {}` field becomes `cycle: {}` */
-            for (char *p = text; (p = strstr(p, "  period: {}")) != NULL; p += 2)
-                memcpy(p, "   cycle: {}", 12);
+        if (i == 2) { /* every `period: {}` field becomes `cadence: {group: period}` */
+            rb_buf nb;
+            rb_buf_init(&nb);
+            const char *from = "period: {}", *to = "cadence: {group: period}";
+            for (const char *p = text, *q; *p; p = q + strlen(from)) {
+                q = strstr(p, from);
+                if (!q) {
+                    rb_buf_puts(&nb, p);
+                    break;
+                }
+                rb_buf_put(&nb, p, (size_t)(q - p));
+                rb_buf_puts(&nb, to);
+            }
+            free(text);
+            n = nb.len;
+            text = rb_buf_detach(&nb);
         }
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         tu_write(path, text, n);
@@ -619,6 +632,7 @@ int main(void)
         cmocka_unit_test(test_taiwan_phrasing),
         cmocka_unit_test(test_source_refusals),  cmocka_unit_test(test_source_encodings),
         cmocka_unit_test(test_grammar_examples), cmocka_unit_test(test_grammar_errors),
+        cmocka_unit_test(test_grammar_renamed_field),
         cmocka_unit_test(test_resource_limits),
         cmocka_unit_test(test_match_limit),      cmocka_unit_test(test_chardiff),
     };

@@ -46,6 +46,7 @@ static rb_doc *compile(const uint8_t *data, size_t size, rb_diags *dg)
     return d;
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!G)
@@ -113,9 +114,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rb_diags_free(&bd);
     rb_rulebook *r = rb_rulebook_from_doc(d);
     for (int f = RB_FMT_MD; f <= RB_FMT_HTML; f++) {
-        rb_compare_opts co = {(rb_format)f, 1, 0};
-        rb_compare_render(&r, 1, &co, &b);
-        rb_buf_free(&b);
+        for (int lay = RB_LAYOUT_WIDE; lay <= RB_LAYOUT_SUMMARY; lay++) {
+            rb_compare_opts co = {(rb_format)f, 1, 0, (rb_layout)lay, G};
+            rb_compare_render(&r, 1, &co, &b);
+            rb_buf_free(&b);
+        }
     }
     rb_rulebook_free(r);
     rb_doc_free(d);
