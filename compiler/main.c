@@ -1003,31 +1003,64 @@ static int cmd_diff(int argc, char **argv)
 
 /* ---- init: a corpus folder of the user's own ------------------------------------------------ */
 
+/* The Makefile init writes. File names may hold spaces and Chinese characters, which make's own
+ * lists cannot carry, so the texts are never make targets: the shell globs them (./NAME.txt), and
+ * the compile step runs whenever asked (it is milliseconds per file). */
 static const char INIT_MAKEFILE[] =
-    "# Made by `rulebook init`. `make` compiles every *.txt here into out/ (with its NAME.yaml\n"
-    "# sidecar), then writes out/compare.md, out/compare.csv and out/check.txt; `make -j2`\n"
-    "# compiles two at a time. Edit the sidecars, not this file.\n"
-    "RULEBOOK ?= %s\n"
-    "TEXTS := $(wildcard *.txt)\n"
-    "XML := $(patsubst %%.txt,out/%%.xml,$(TEXTS))\n"
+    "# Made by `rulebook init`. `make` compiles every *.txt here into out/ (each with its\n"
+    "# NAME.yaml sidecar), then writes the comparison (out/compare.md, .html, .json, and .csv\n"
+    "# with a byte-order mark for spreadsheets) and the check findings (out/check.txt).\n"
+    "# rulebook is taken from the PATH (`make install`); else: make RULEBOOK=/path/to/rulebook\n"
+    "# Edit the sidecars, not this file.\n"
+    "RULEBOOK ?= rulebook\n"
     "\n"
-    "all: $(XML) out/compare.md out/compare.csv out/check.txt\n"
+    "all: out/compare.md out/compare.html out/compare.json out/compare.csv out/check.txt\n"
     "\n"
-    ".SECONDEXPANSION:\n"
-    "out/%%.xml: %%.txt $$(wildcard $$*.yaml)\n"
-    "\t@mkdir -p out\n"
-    "\t$(RULEBOOK) compile -q $< -o $@ || [ $$? -eq 1 ]\n"
+    "out/.compiled: FORCE\n"
+    "\t@mkdir -p out && rm -f out/*.xml\n"
+    "\t\"$(RULEBOOK)\" compile -q -j 0 -o out ./*.txt || [ $$? -eq 1 ]\n"
+    "\t@touch $@\n"
     "\n"
-    "out/compare.%%: $(XML)\n"
-    "\t$(RULEBOOK) compare -q --format $* $(XML) -o $@\n"
+    "out/compare.md out/compare.html out/compare.json: out/compare.%: out/.compiled\n"
+    "\t\"$(RULEBOOK)\" compare -q --format $* out/*.xml -o $@\n"
     "\n"
-    "out/check.txt: $(XML)\n"
-    "\t$(RULEBOOK) check $(XML) -o $@ || [ $$? -eq 1 ]\n"
+    "out/compare.csv: out/.compiled\n"
+    "\t\"$(RULEBOOK)\" compare -q --format csv --bom out/*.xml -o $@\n"
+    "\n"
+    "out/check.txt: out/.compiled\n"
+    "\t\"$(RULEBOOK)\" check out/*.xml -o $@ || [ $$? -eq 1 ]\n"
     "\n"
     "clean:\n"
     "\trm -rf out\n"
     "\n"
-    ".PHONY: all clean\n";
+    ".PHONY: all clean FORCE\n";
+
+/* Is the running program the `rulebook` the PATH finds? */
+static int self_on_path(void)
+{
+    char self[4096];
+    ssize_t l = readlink("/proc/self/exe", self, sizeof self - 1);
+    const char *path = getenv("PATH");
+    if (l <= 0 || !path)
+        return 0;
+    self[l] = 0;
+    struct stat me;
+    if (stat(self, &me) != 0)
+        return 0;
+    for (const char *p = path; *p;) {
+        const char *c = strchr(p, ':');
+        size_t n = c ? (size_t)(c - p) : strlen(p);
+        char cand[4200];
+        snprintf(cand, sizeof cand, "%.*s/rulebook", (int)n, p);
+        struct stat st;
+        if (n && stat(cand, &st) == 0 && st.st_ino == me.st_ino && st.st_dev == me.st_dev)
+            return 1;
+        if (!c)
+            break;
+        p = c + 1;
+    }
+    return 0;
+}
 
 static int exists(const char *p)
 {
@@ -1142,12 +1175,9 @@ static int cmd_init(int argc, char **argv)
     if (exists(mk)) {
         printf("kept     %s (it exists)\n", mk);
     } else {
-        char self[4096];
-        ssize_t l = readlink("/proc/self/exe", self, sizeof self - 1);
-        self[l > 0 ? l : 0] = 0;
         rb_buf b;
         rb_buf_init(&b);
-        rb_buf_printf(&b, INIT_MAKEFILE, l > 0 ? self : "rulebook");
+        rb_buf_puts(&b, INIT_MAKEFILE);
         rb_error err;
         rb_error_clear(&err);
         if (rb_write_atomic(mk, b.data, b.len, &err) != RB_OK) {
@@ -1163,9 +1193,17 @@ static int cmd_init(int argc, char **argv)
     if (n == 0)
         file_msg(&c, RB_WARNING, dir, "init-empty",
                  "no .txt files here yet; add your texts and run `rulebook init %s` again", dir);
-    else
+    else {
         printf("%zu texts: %zu sidecars written, %zu kept. Check them (the date above all), "
-               "then: make -C %s\n", n, made, kept, dir);
+               "then: make -C '%s'\n", n, made, kept, dir);
+        if (!self_on_path()) {
+            char self[4096];
+            ssize_t l = readlink("/proc/self/exe", self, sizeof self - 1);
+            self[l > 0 ? l : 0] = 0;
+            printf("(rulebook is not on your PATH: `make install`, or make -C '%s' "
+                   "RULEBOOK='%s')\n", dir, l > 0 ? self : "/path/to/rulebook");
+        }
+    }
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     free(names);

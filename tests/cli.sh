@@ -219,11 +219,20 @@ cp "$T/mine/wuhan-2018.yaml" "$T/wuhan.sidecar"
 run "$RB" init "$T/mine"; expect_rc 0 "init again"
 cmp -s "$T/mine/wuhan-2018.yaml" "$T/wuhan.sidecar" || fail "init again changed a sidecar"
 grep -q "kept     $T/mine/Makefile" "$T/stdout" || fail "init again: the Makefile was not kept"
+grep -qx 'RULEBOOK ?= rulebook' "$T/mine/Makefile" || fail "init: the Makefile does not take rulebook from the PATH"
 if command -v make >/dev/null 2>&1; then
-  make -s -C "$T/mine" RULEBOOK="$RB" >"$T/make.out" 2>&1 || fail "make in an init folder: $(tail -3 "$T/make.out")"
-  [ -s "$T/mine/out/wuhan-2018.xml" ] && [ -s "$T/mine/out/compare.md" ] && [ -s "$T/mine/out/check.txt" ] ||
-    fail "make in an init folder wrote no outputs: $(ls "$T/mine/out" 2>&1)"
+  # a name with a space and Chinese characters; rulebook found on the PATH
+  cp corpora/wujin-2021.txt "$T/mine/武进 2021.txt"
+  mkdir -p "$T/bin" && ln -sf "$RB" "$T/bin/rulebook"
+  PATH="$T/bin:$PATH" make -s -C "$T/mine" >"$T/make.out" 2>&1 || fail "make in an init folder: $(tail -3 "$T/make.out")"
+  for o in wuhan-2018.xml '武进 2021.xml' compare.md compare.html compare.json compare.csv check.txt; do
+    [ -s "$T/mine/out/$o" ] || fail "make in an init folder: no out/$o: $(ls "$T/mine/out" 2>&1)"
+  done
+  grep -q '常州市武进区' "$T/mine/out/compare.md" || fail "make in an init folder: the text with a space in its name is not compared"
+  head -c 3 "$T/mine/out/compare.csv" | od -An -tx1 | grep -q 'ef bb bf' || fail "make in an init folder: the CSV has no BOM"
   grep -q 'rb:document id="my-erenhot"' "$T/mine/out/erenhot-2013.xml" || fail "the init folder's sidecar was not used"
+  make -s -C "$T/mine" RULEBOOK="$RB" >"$T/make.out" 2>&1 || fail "make RULEBOOK=… in an init folder: $(tail -3 "$T/make.out")"
+  rm "$T/mine/武进 2021.txt"
   ok
 fi
 printf 'no articles here\n' >"$T/mine/notes.txt"
