@@ -24,6 +24,8 @@ void rb_compile_opts_default(rb_compile_opts *o)
 /* NAME from .../NAME.txt */
 static char *base_id(const char *path)
 {
+    if (strcmp(path, "<stdin>") == 0)
+        return rb_xstrdup("stdin");
     const char *b = strrchr(path, '/');
     b = b ? b + 1 : path;
     const char *dot = strrchr(b, '.');
@@ -139,13 +141,14 @@ rb_status rb_compile_file(const rb_grammar *g, const char *path, const rb_compil
     }
     *out = NULL;
     rb_doc *d = rb_doc_new();
-    d->name = rb_xstrdup(path);
+    int from_stdin = strcmp(path, "-") == 0;
+    d->name = rb_xstrdup(from_stdin ? "<stdin>" : path);
     double t0 = opts->timings ? rb_now() : 0;
     rb_status st = rb_source_load(path, &opts->limits, &d->src, err);
     if (opts->timings)
         opts->timings->source += rb_now() - t0;
-    if (st == RB_OK)
-        st = finish(g, d, opts, path, diags, err);
+    if (st == RB_OK) /* standard input has no sidecar beside it (--meta gives one) */
+        st = finish(g, d, opts, from_stdin ? NULL : path, diags, err);
     if (st != RB_OK) {
         rb_doc_free(d);
         return st;

@@ -48,9 +48,9 @@ static const char HELP_COMPILE[] =
     "usage: rulebook compile FILE... [-o OUT] [--meta META.yaml] [--diagnostics text|json]\n"
     "                                [--format akn|tree|lines] [-j N] [--grammar DIR] [-q]\n"
     "\n"
-    "Compile rulebook texts (UTF-8 with or without BOM, UTF-16 with BOM, GB18030; simplified\n"
-    "or traditional script; LF or CRLF) into Akoma Ntoso 3.0 XML. Diagnostics go to stderr as\n"
-    "FILE:LINE:COL: severity: message [rule-id].\n"
+    "Compile rulebook texts (UTF-8 with or without BOM, UTF-16 with BOM, GB18030, Big5;\n"
+    "simplified or traditional script; LF or CRLF) into Akoma Ntoso 3.0 XML; FILE - is\n"
+    "standard input. Diagnostics go to stderr as FILE:LINE:COL: severity: message [rule-id].\n"
     "\n"
     "  -o OUT              output file (one FILE) or directory (several FILEs: OUT/NAME.xml);\n"
     "                      without -o a single FILE is written to stdout. Files are written\n"
@@ -609,11 +609,6 @@ static int cmd_compile(int argc, char **argv)
     return worst;
 }
 
-static int has_suffix(const char *s, const char *suf)
-{
-    size_t a = strlen(s), b = strlen(suf);
-    return a >= b && strcmp(s + a - b, suf) == 0;
-}
 
 /* Inputs as rulebooks: .xml read back, anything else compiled and analyzed. An input that
  * cannot be read or compiled gets its error line and is left out, so that one bad file among
@@ -633,7 +628,7 @@ static rb_rulebook **load_rulebooks(common *c, rb_grammar *g, char **files, int 
         rb_error_clear(&err);
         rb_status st;
         rb_rulebook *r = NULL;
-        if (has_suffix(files[i], ".xml")) {
+        if (rb_input_is_xml(files[i])) {
             st = rb_rulebook_read_xml(files[i], &r, &err);
         } else {
             rb_doc *d = NULL;
@@ -835,7 +830,7 @@ static int cmd_check(int argc, char **argv)
         rb_error err;
         rb_error_clear(&err);
         rb_doc *d = NULL;
-        rb_status st = has_suffix(f, ".xml") ? rb_akn_load_doc(g, f, &co, &d, &cd, &err)
+        rb_status st = rb_input_is_xml(f) ? rb_akn_load_doc(g, f, &co, &d, &cd, &err)
                                              : rb_compile_file(g, f, &co, &d, &cd, &err);
         if (st != RB_OK) {
             /* its error line, and the others are still checked (exit 2 at the end) */
@@ -886,7 +881,7 @@ static rb_doc *load_doc(common *c, rb_grammar *g, const char *f)
     size_t mark = c->diags.n;
     rb_diags quiet; /* compile notes and warnings are not what diff is about */
     rb_diags_init(&quiet);
-    rb_status st = has_suffix(f, ".xml") ? rb_akn_load_doc(g, f, &co, &d, &quiet, &err)
+    rb_status st = rb_input_is_xml(f) ? rb_akn_load_doc(g, f, &co, &d, &quiet, &err)
                                          : rb_compile_file(g, f, &co, &d, &quiet, &err);
     rb_diags_free(&quiet);
     if (st != RB_OK) {

@@ -79,6 +79,10 @@ typedef struct rb_source {
 } rb_source;
 
 rb_status rb_source_load(const char *path, const rb_limits *lim, rb_source **out, rb_error *err);
+/* The bytes of a file, or of standard input for "-" (read once, the same bytes for every "-"),
+ * within lim (NULL: the defaults); NUL-terminated, caller frees. */
+rb_status rb_input_read(const char *path, const rb_limits *lim, char **buf, size_t *n,
+                        rb_error *err);
 rb_status rb_source_from_bytes(const char *name, const char *bytes, size_t n,
                                const rb_limits *lim, rb_source **out, rb_error *err);
 void rb_source_free(rb_source *src);

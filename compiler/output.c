@@ -125,6 +125,8 @@ char *rb_output_path(const char *out, const char *name)
 
 char *rb_output_name(const char *input, const char *ext)
 {
+    if (strcmp(input, "-") == 0 || strcmp(input, "<stdin>") == 0)
+        input = "stdin";
     const char *b = strrchr(input, '/');
     b = b ? b + 1 : input;
     const char *dot = strrchr(b, '.');

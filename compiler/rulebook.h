@@ -300,6 +300,9 @@ int rb_diff_changed(const rb_diff *df, const char *dims);
 rb_status rb_diff_check_dims(const rb_grammar *g, const char *dims, rb_error *err);
 void rb_diff_render(const rb_diff *df, rb_diff_format fmt, int color, rb_buf *out);
 
+/* Is FILE a compiled .xml (by its name; "-": standard input that starts with '<')? */
+int rb_input_is_xml(const char *path);
+
 /* ---- Akoma Ntoso (akn.c) ----------------------------------------------------------------- */
 
 #define RB_AKN_NS "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"

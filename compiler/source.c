@@ -3,12 +3,13 @@
  * decode cleanly as GB18030 into Chinese text), refuses binary or undecodable input with the
  * byte offset, and validates UTF-8 once so that later stages can skip the check.
  * Hands the normalize stage an rb_source whose text is valid UTF-8 without NUL bytes. */
-#include "model.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 void rb_limits_default(rb_limits *l)
@@ -88,6 +89,26 @@ static int looks_chinese(const char *s, size_t n)
             other++;
     }
     return cjk >= 4 && cjk * 10 >= (cjk + other) * 9;
+}
+
+/* The share of the Han characters of a decoded text that occur in the reference of clean
+ * government prose (after folding to simplified script): near 1 for a right decoding, low for
+ * one that turned every two bytes into some rare character. */
+static double common_share(const char *s, size_t n)
+{
+    size_t ln = 0;
+    char *simp = rb_normalize_str(s, n, 1, &ln);
+    size_t han = 0, known = 0;
+    for (size_t i = 0; i < ln;) {
+        uint32_t cp;
+        i += (size_t)rb_utf8_decode(simp + i, ln - i, &cp);
+        if (cp >= 0x3400 && cp <= 0x9FFF) {
+            han++;
+            known += rb_ref_char(cp) > 0;
+        }
+    }
+    free(simp);
+    return han ? (double)known / (double)han : 0;
 }
 
 static size_t first_nul(const char *s, size_t n)
@@ -189,6 +210,39 @@ rb_status rb_source_from_bytes(const char *name, const char *bytes, size_t n,
     return from_bytes(name, NULL, bytes, n, lim_in, out, err);
 }
 
+/* A file that is not plain text but a document of another kind, by its first bytes: what it
+ * is and how to get its text, or NULL. */
+static const char *document_kind(const char *b, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)b;
+    if (n >= 5 && memcmp(b, "%PDF-", 5) == 0)
+        return "a PDF file, not a text: extract its text first (pdftotext -layout FILE FILE.txt)";
+    if (n >= 4 && memcmp(b, "PK\x03\x04", 4) == 0) {
+        if (memmem(b, n < 65536 ? n : 65536, "word/", 5))
+            return "a Word .docx file (a zip archive), not a text: save it as plain text "
+                   "(UTF-8) first, e.g. pandoc -t plain FILE -o FILE.txt";
+        if (memmem(b, n < 65536 ? n : 65536, "content.xml", 11))
+            return "an OpenDocument file (a zip archive), not a text: save it as plain text "
+                   "(UTF-8) first, e.g. libreoffice --convert-to txt FILE";
+        return "a zip archive, not a text: unpack it and compile the .txt files in it";
+    }
+    if (n >= 8 && u[0] == 0xD0 && u[1] == 0xCF && u[2] == 0x11 && u[3] == 0xE0)
+        return "a Word .doc file (OLE), not a text: save it as plain text (UTF-8) first, e.g. "
+               "libreoffice --convert-to txt FILE, or antiword FILE";
+    if (n >= 5 && memcmp(b, "{\\rtf", 5) == 0)
+        return "an RTF file, not a text: save it as plain text (UTF-8) first";
+    /* HTML: the first tag, after a BOM and blanks */
+    size_t i = n >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF ? 3 : 0;
+    while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+        i++;
+    static const char *const tags[] = {"<!doctype html", "<html", "<head", "<body", "<meta"};
+    for (size_t k = 0; k < sizeof tags / sizeof *tags; k++)
+        if (n - i >= strlen(tags[k]) && strncasecmp(b + i, tags[k], strlen(tags[k])) == 0)
+            return "an HTML page, not a text: save the text of the page first (the browser's "
+                   "Save as text, or html2text FILE > FILE.txt)";
+    return NULL;
+}
+
 /* owned: a malloc'd buffer holding bytes (n + 1 bytes) that becomes the text when the input
  * is UTF-8 already (no copy of a large file); freed otherwise. */
 static rb_status from_bytes(const char *name, char *owned, const char *bytes, size_t n,
@@ -209,6 +263,12 @@ static rb_status from_bytes(const char *name, char *owned, const char *bytes, si
         free(owned);
         return rb_error_set(err, RB_EINPUT, "source", name, 1, 1, "input-empty",
                             "empty file: there is no text to compile");
+    }
+
+    const char *what = document_kind(bytes, n);
+    if (what) {
+        free(owned);
+        return rb_error_set(err, RB_EINPUT, "source", name, 1, 1, "input-not-text", "%s", what);
     }
 
     rb_source *src = rb_xcalloc(1, sizeof *src);
@@ -273,19 +333,42 @@ static rb_status from_bytes(const char *name, char *owned, const char *bytes, si
             }
             src->len = n - skip;
         } else {
-            size_t bad = 0, olen = 0;
-            char *t = skip ? NULL : convert("GB18030", bytes, n, &olen, &bad);
-            if (t && looks_chinese(t, olen)) {
-                src->text = t;
-                src->len = olen;
-                src->encoding = "GB18030";
+            /* the legacy encodings of Chinese: GB18030 (GBK, GB2312) on the mainland, Big5 in
+             * Taiwan and Hong Kong. Their byte ranges overlap, so a Big5 file can decode as
+             * GB18030 too, into rare characters: the one whose characters are the common ones
+             * of government prose wins. */
+            static const char *const legacy[] = {"GB18030", "BIG5-HKSCS", "CP950"};
+            char *best = NULL;
+            size_t best_len = 0;
+            double best_score = -1;
+            const char *best_enc = NULL;
+            for (size_t k = 0; !skip && k < sizeof legacy / sizeof *legacy; k++) {
+                size_t bad = 0, olen = 0;
+                char *t = convert(legacy[k], bytes, n, &olen, &bad);
+                double sc = t && looks_chinese(t, olen) ? common_share(t, olen) : -1;
+                if (sc > best_score) {
+                    free(best);
+                    best = t;
+                    best_len = olen;
+                    best_score = sc;
+                    best_enc = legacy[k];
+                } else {
+                    free(t);
+                }
+            }
+            if (best && best_score >= 0.5) {
+                src->text = best;
+                src->len = best_len;
+                src->encoding = strcmp(best_enc, "GB18030") == 0 ? "GB18030" : "Big5";
             } else {
-                free(t);
+                free(best);
                 unsigned l, c;
                 raw_linecol(bytes, inv + skip, &l, &c);
                 st = rb_error_set(err, RB_EENCODING, "source", name, l, c, "encoding-invalid",
                                   "invalid UTF-8 at byte offset %zu (byte 0x%02X), and the file "
-                                  "does not decode as GB18030 Chinese text either",
+                                  "does not decode as GB18030 or Big5 Chinese text either "
+                                  "(another encoding? convert it first, e.g. iconv -f BIG5 -t "
+                                  "UTF-8)",
                                   inv + skip, u[inv + skip]);
                 goto fail;
             }
@@ -333,45 +416,25 @@ fail:
     return st;
 }
 
-rb_status rb_source_load(const char *path, const rb_limits *lim_in, rb_source **out,
-                         rb_error *err)
+/* Standard input, read once: a second "-" in one run gets the same bytes. */
+static char *stdin_data;
+static size_t stdin_len;
+static int stdin_read;
+
+static rb_status read_stream(FILE *f, const char *path, size_t cap, const rb_limits *lim,
+                             char **buf_out, size_t *n_out, rb_error *err)
 {
-    rb_limits lim;
-    if (lim_in)
-        lim = *lim_in;
-    else
-        rb_limits_default(&lim);
-    *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return rb_error_set(err, RB_EIO, "source", path, 0, 0, "io-read", "cannot open: %s",
-                            strerror(errno));
-    struct stat stt;
-    if (fstat(fileno(f), &stt) == 0 && S_ISDIR(stt.st_mode)) {
-        fclose(f);
-        return rb_error_set(err, RB_EIO, "source", path, 0, 0, "io-read",
-                            "is a directory, not a text file");
-    }
-    if (fstat(fileno(f), &stt) == 0 && S_ISREG(stt.st_mode) &&
-        (size_t)stt.st_size > lim.max_bytes) {
-        fclose(f);
-        return rb_error_set(err, RB_ELIMIT, "source", path, 0, 0, "input-too-large",
-                            "input is %lld bytes; the limit is %zu bytes",
-                            (long long)stt.st_size, lim.max_bytes);
-    }
-    size_t cap = S_ISREG(stt.st_mode) && stt.st_size > 0 ? (size_t)stt.st_size + 2 : 65536;
     size_t n = 0;
-    char *buf = rb_xmalloc(cap);
+    char *buf = rb_xmalloc(cap + 1);
     for (;;) {
         if (n == cap) {
-            if (cap > lim.max_bytes) {
+            if (cap > lim->max_bytes) {
                 free(buf);
-                fclose(f);
                 return rb_error_set(err, RB_ELIMIT, "source", path, 0, 0, "input-too-large",
-                                    "input is over the limit of %zu bytes", lim.max_bytes);
+                                    "input is over the limit of %zu bytes", lim->max_bytes);
             }
             cap *= 2;
-            buf = rb_xrealloc(buf, cap);
+            buf = rb_xrealloc(buf, cap + 1);
         }
         size_t r = fread(buf + n, 1, cap - n, f);
         n += r;
@@ -381,14 +444,98 @@ rb_status rb_source_load(const char *path, const rb_limits *lim_in, rb_source **
     if (ferror(f)) {
         int e = errno;
         free(buf);
-        fclose(f);
         return rb_error_set(err, RB_EIO, "source", path, 0, 0, "io-read", "cannot read: %s",
                             strerror(e));
     }
+    buf[n] = 0;
+    *buf_out = buf;
+    *n_out = n;
+    return RB_OK;
+}
+
+rb_status rb_input_read(const char *path, const rb_limits *lim_in, char **buf, size_t *n,
+                        rb_error *err)
+{
+    rb_limits lim;
+    if (lim_in)
+        lim = *lim_in;
+    else
+        rb_limits_default(&lim);
+    *buf = NULL;
+    *n = 0;
+    if (strcmp(path, "-") == 0) {
+        if (!stdin_read) {
+            rb_status st = read_stream(stdin, "<stdin>", 65536, &lim, &stdin_data, &stdin_len, err);
+            if (st != RB_OK)
+                return st;
+            stdin_read = 1;
+        }
+        *buf = rb_xmalloc(stdin_len + 1);
+        memcpy(*buf, stdin_data, stdin_len + 1);
+        *n = stdin_len;
+        return RB_OK;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return rb_error_set(err, RB_EIO, "source", path, 0, 0, "io-read", "cannot open: %s",
+                            strerror(errno));
+    struct stat stt;
+    int have = fstat(fileno(f), &stt) == 0;
+    if (have && S_ISDIR(stt.st_mode)) {
+        fclose(f);
+        return rb_error_set(err, RB_EIO, "source", path, 0, 0, "io-read",
+                            "is a directory, not a text file");
+    }
+    if (have && S_ISREG(stt.st_mode) && (size_t)stt.st_size > lim.max_bytes) {
+        fclose(f);
+        return rb_error_set(err, RB_ELIMIT, "source", path, 0, 0, "input-too-large",
+                            "input is %lld bytes; the limit is %zu bytes",
+                            (long long)stt.st_size, lim.max_bytes);
+    }
+    size_t cap = have && S_ISREG(stt.st_mode) && stt.st_size > 0 ? (size_t)stt.st_size + 1
+                                                                  : 65536;
+    rb_status st = read_stream(f, path, cap, &lim, buf, n, err);
     fclose(f);
-    if (n == cap)
-        buf = rb_xrealloc(buf, cap + 1);
-    return from_bytes(path, buf, buf, n, &lim, out, err);
+    return st;
+}
+
+int rb_input_is_xml(const char *path)
+{
+    size_t l = strlen(path);
+    if (l >= 4 && strcmp(path + l - 4, ".xml") == 0)
+        return 1;
+    if (strcmp(path, "-") != 0)
+        return 0;
+    char *b;
+    size_t n;
+    rb_error err;
+    if (rb_input_read(path, NULL, &b, &n, &err) != RB_OK)
+        return 0;
+    const char *p = b, *e = b + n;
+    if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
+    while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    int xml = p < e && *p == '<';
+    free(b);
+    return xml;
+}
+
+rb_status rb_source_load(const char *path, const rb_limits *lim_in, rb_source **out,
+                         rb_error *err)
+{
+    rb_limits lim;
+    if (lim_in)
+        lim = *lim_in;
+    else
+        rb_limits_default(&lim);
+    *out = NULL;
+    char *buf;
+    size_t n;
+    rb_status st = rb_input_read(path, &lim, &buf, &n, err);
+    if (st != RB_OK)
+        return st;
+    return from_bytes(strcmp(path, "-") == 0 ? "<stdin>" : path, buf, buf, n, &lim, out, err);
 }
 
 void rb_source_free(rb_source *src)

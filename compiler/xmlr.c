@@ -17,35 +17,15 @@
  * loading or entity substitution, within libxml2's default depth and size limits. */
 xmlDocPtr rb_xml_read(const char *path, rb_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        rb_error_set(err, RB_EIO, "akn", path, 0, 0, "io-read", "cannot open: %s",
-                     strerror(errno));
-        return NULL;
-    }
     rb_buf b;
     rb_buf_init(&b);
-    char chunk[65536];
-    size_t k;
-    rb_limits lim;
-    rb_limits_default(&lim);
-    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        rb_buf_put(&b, chunk, k);
-        if (b.len > lim.max_bytes) {
-            fclose(f);
-            rb_buf_free(&b);
-            rb_error_set(err, RB_ELIMIT, "akn", path, 0, 0, "input-too-large",
-                         "larger than %zu bytes", lim.max_bytes);
-            return NULL;
-        }
-    }
-    int rerr = ferror(f);
-    fclose(f);
-    if (rerr) {
-        rb_buf_free(&b);
-        rb_error_set(err, RB_EIO, "akn", path, 0, 0, "io-read", "cannot read");
+    char *data;
+    size_t n;
+    if (rb_input_read(path, NULL, &data, &n, err) != RB_OK)
         return NULL;
-    }
+    b.data = data;
+    b.len = n;
+    b.cap = n + 1;
     /* the prolog: a BOM, blanks, <?...?> and <!--...--> before the root element */
     const char *p = b.data ? b.data : "", *e = p + b.len;
     if (e - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)

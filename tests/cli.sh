@@ -251,6 +251,38 @@ iconv -f UTF-8 -t GB18030 corpora/chongqing-2018.txt >"$T/cq-gb.txt"
 run "$RB" compile --format tree --no-meta "$T/cq-gb.txt"; expect_rc 0 "GB18030 copy"
 cmp -s "$T/stdout" "$T/cq.tree" || fail "the GB18030 copy compiles to another model"
 grep -q "decoded from GB18030 \[encoding-converted\]" "$T/stderr" || fail "GB18030: no note saying how it was decoded"
+# Big5 (Taiwan, Hong Kong): decoded like GB18030, told apart by which decoding gives the common
+# characters (the Chongqing copy has a few characters Big5 lacks: the parts before them)
+head -40 corpora/chongqing-2018.txt >"$T/cq40.txt"
+if iconv -f UTF-8 -t BIG5 "$T/cq40.txt" >"$T/cq-b5.txt" 2>/dev/null; then
+  run "$RB" compile --format tree -q --no-meta "$T/cq40.txt"; cp "$T/stdout" "$T/cq40.tree"
+  run "$RB" compile --format tree --no-meta "$T/cq-b5.txt"; expect_rc 0 "Big5 copy"
+  cmp -s "$T/stdout" "$T/cq40.tree" || fail "the Big5 copy compiles to another model"
+  grep -q "decoded from Big5 \[encoding-converted\]" "$T/stderr" || fail "Big5: no note saying how it was decoded"
+  ok
+else
+  fail "iconv cannot write the first 40 lines of the Chongqing copy as Big5"
+fi
+# a document of another kind gets an error that names it
+printf '%%PDF-1.4\n%%binary\n' >"$T/r.pdf"
+printf '<!DOCTYPE html>\n<html><body><p>某市人民政府工作规则</p></body></html>\n' >"$T/r.html"
+printf 'PK\003\004\024\000\006\000word/document.xml' >"$T/r.docx"
+for f in r.pdf:PDF r.html:HTML r.docx:docx; do
+  run "$RB" compile "$T/${f%%:*}" -o "$T/never.xml"; expect_rc 2 "compile ${f%%:*}"
+  expect_one_error_line "compile ${f%%:*}" input-not-text
+  grep -q "${f#*:}" "$T/stderr" || fail "compile ${f%%:*}: the error does not say it is ${f#*:}"
+done
+[ -e "$T/never.xml" ] && fail "an output was written for a document that is not a text"
+# - reads standard input, in every command
+run sh -c "\"$RB\" compile -q - <corpora/wujin-2021.txt"; expect_rc 0 "compile -"
+grep -q 'eId="chp_11__art_58"' "$T/stdout" || fail "compile -: no article 58"
+run sh -c "\"$RB\" compile -q corpora/wujin-2021.txt | \"$RB\" compare -q --format json -"; expect_rc 0 "compare - (xml)"
+grep -q '"id": "wujin-2021"' "$T/stdout" || fail "compare - from a compiled XML on stdin"
+run sh -c "\"$RB\" check --min-severity note - <corpora/erenhot-2013.txt"; expect_rc 1 "check -"
+grep -q '^<stdin>:203:3: warning: damaged copy: .*\[closing-article-missing\]$' "$T/stdout" || fail "check -: $(head -2 "$T/stdout")"
+sed 's/一般每两周召开1次/一般每周召开1次/' corpora/wuhan-2018.txt >"$T/wuhan-weekly.txt"
+run sh -c "\"$RB\" diff - \"$T/wuhan-weekly.txt\" <corpora/wuhan-2018.txt"; expect_rc 1 "diff - NEW"
+grep -q "§42 → §42 modified" "$T/stdout" || fail "diff -: no map line"
 { printf '\377\376'; iconv -f UTF-8 -t UTF-16LE corpora/chongqing-2018.txt; } >"$T/cq-16.txt"
 run "$RB" compile --format tree -q --no-meta "$T/cq-16.txt"; expect_rc 0 "UTF-16 copy"
 cmp -s "$T/stdout" "$T/cq.tree" || fail "the UTF-16 copy compiles to another model"
