@@ -162,7 +162,7 @@ accuracy: $(B)/accuracy
 	  --floors tests/accuracy-floors.txt "$(DEVSET)"; \
 	else echo "accuracy: skipped: no development set at $(DEVSET) (set DEVSET=DIR)"; fi
 
-test asan: $(A)/rulebook $(TESTS) $(REPLAY) $(A)/accuracy
+test asan: $(A)/rulebook $(B)/rulebook $(TESTS) $(REPLAY) $(A)/accuracy
 	@export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  RULEBOOK_GRAMMAR=$(CURDIR)/grammar; \
 	set -e; for t in $(TESTS); do echo "== $$t"; $$t; done; \
@@ -172,6 +172,7 @@ test asan: $(A)/rulebook $(TESTS) $(REPLAY) $(A)/accuracy
 	echo "== tests/man.sh"; sh tests/man.sh $(A)/rulebook; \
 	echo "== tests/install.sh"; sh tests/install.sh "$(MAKE)"; \
 	echo "== tests/out.sh"; sh tests/out.sh $(A)/rulebook; \
+	echo "== tests/readme.sh"; sh tests/readme.sh; \
 	echo "== accuracy on the development set"; \
 	if [ -r "$(DEVSET)/gold.yaml" ]; then \
 	  $(A)/accuracy --floors tests/accuracy-floors.txt "$(DEVSET)" >$(A)/accuracy.log || \

@@ -354,6 +354,8 @@ static void align(rb_diff *df)
     for (size_t j = 0; j < no; j++)
         if (O[j].pair < 0) {
             long at = (long)df->nm;
+            /* past the end of the other version's excerpt (the cut-off last article of an
+             * excerpt was looked for in all of the other version: unmatched, it is deleted) */
             int beyond = df->partial_new && (long)j > last_old;
             rb_diff_entry *e = add_entry(df, beyond ? RB_DIFF_NOT_COMPARED : RB_DIFF_DELETED);
             entry_old(e, &O[j], at);
@@ -559,6 +561,29 @@ static long mapped(const rb_diff *df, long old_ordinal)
     return -1;
 }
 
+/* Is the article of this ordinal past the end of the other version's excerpt (not compared)? */
+static int not_compared(const rb_diff *df, long ordinal, int new_side)
+{
+    for (size_t k = 0; k < df->nm; k++) {
+        if (df->m[k].status != RB_DIFF_NOT_COMPARED)
+            continue;
+        const long *v = new_side ? df->m[k].new : df->m[k].old;
+        size_t n = new_side ? df->m[k].nnew : df->m[k].nold;
+        for (size_t q = 0; q < n; q++)
+            if (v[q] == ordinal)
+                return 1;
+    }
+    return 0;
+}
+
+/* The last article of a partial version is cut off: its facts say nothing reliable. */
+static int cut_off(const rb_diff *df, long ordinal, int new_side)
+{
+    if (new_side)
+        return df->partial_new && df->nna && ordinal == df->na[df->nna - 1].ordinal;
+    return df->partial_old && df->noa && ordinal == df->oa[df->noa - 1].ordinal;
+}
+
 static void diff_facts(rb_diff *df)
 {
     const rb_facts *A = df->a->facts, *B = df->b->facts;
@@ -570,7 +595,7 @@ static void diff_facts(rb_diff *df)
     for (size_t d = 0; d < sizeof dims / sizeof *dims; d++) {
         for (size_t i = 0; i < A->n; i++) {
             const rb_fact *f = &A->v[i];
-            if (f->kind != dims[d])
+            if (f->kind != dims[d] || cut_off(df, f->article, 0) || not_compared(df, f->article, 0))
                 continue;
             char *lf = fact_label(f);
             long to = mapped(df, f->article);
@@ -580,7 +605,8 @@ static void diff_facts(rb_diff *df)
             for (int pass = 0; pass < 2 && best < 0; pass++)
                 for (size_t j = 0; j < B->n && best < 0; j++) {
                     const rb_fact *g = &B->v[j];
-                    if (usedb[j] || g->kind != dims[d])
+                    if (usedb[j] || g->kind != dims[d] || cut_off(df, g->article, 1) ||
+                        not_compared(df, g->article, 1))
                         continue;
                     if (pass == 0 && dims[d] != RB_DIM_MEETINGS && g->article != to)
                         continue;
@@ -622,19 +648,10 @@ static void diff_facts(rb_diff *df)
         }
         for (size_t j = 0; j < B->n; j++) {
             const rb_fact *g = &B->v[j];
-            if (usedb[j] || g->kind != dims[d])
+            /* past the excerpt's end, or in its cut-off article, nothing can be said */
+            if (usedb[j] || g->kind != dims[d] || cut_off(df, g->article, 1) ||
+                not_compared(df, g->article, 1))
                 continue;
-            if (df->partial_old) {
-                /* past the excerpt's end nothing can be said */
-                int beyond = 0;
-                for (size_t k = 0; k < df->nm; k++)
-                    for (size_t q = 0; q < df->m[k].nnew; q++)
-                        if (df->m[k].new[q] == g->article &&
-                            df->m[k].status == RB_DIFF_NOT_COMPARED)
-                            beyond = 1;
-                if (beyond)
-                    continue;
-            }
             char *lg = fact_label(g), *wn = fact_words(g);
             add_fc(df, rb_dim_id(dims[d]), lg, NULL, wn, -1, g->article);
             free(lg);

@@ -157,7 +157,6 @@ void rb_jw_null(rb_jw *w)
 }
 
 /* JSON string literal with quotes, as the writer writes it. */
-void rb_buf_json_str(rb_buf *b, const char *s, size_t n) { put_string(b, s, n); }
 
 /* A number as JSON text, strictly: the whole string is a finite decimal number (no NaN, no
  * inf, no hex, no trailing words), else NULL. For numbers read from a compiled XML. */

@@ -44,8 +44,6 @@ size_t *rb_smap_slot(rb_smap *m, const char *key, int *fresh);
 size_t rb_smap_get(const rb_smap *m, const char *key); /* (size_t)-1 when absent */
 void rb_smap_free(rb_smap *m);
 
-/* JSON string literal with quotes. */
-void rb_buf_json_str(rb_buf *b, const char *s, size_t n);
 
 /* ---- UTF-8 (utf8.c) ---------------------------------------------------------------------- */
 

@@ -233,6 +233,21 @@ static void render_text(const rb_diff *df, int md, int color, rb_buf *b)
             nunch++;
             continue;
         }
+        if (e->status == RB_DIFF_NOT_COMPARED) { /* past the end of an excerpt: one line */
+            size_t k = i;
+            while (k + 1 < df->nm && df->m[k + 1].status == RB_DIFF_NOT_COMPARED &&
+                   !df->m[k + 1].nold == !e->nold)
+                k++;
+            const rb_diff_entry *z = &df->m[k];
+            if (k > i) {
+                rb_buf_printf(b, "%s%s §%ld–§%ld not-compared (%zu articles past the end of the "
+                                 "excerpt)\n",
+                              li, e->nold ? "old" : "new", e->nold ? e->old[0] : e->new[0],
+                              z->nold ? z->old[z->nold - 1] : z->new[z->nnew - 1], k - i + 1);
+                i = k;
+                continue;
+            }
+        }
         size_t run = renumber_run(df, i);
         if (run >= 2) {
             const rb_diff_entry *z = &df->m[i + run - 1];

@@ -596,6 +596,14 @@ static void test_wujin_2017(void **state)
     assert_non_null(strstr(b.data, "the old version"));
     assert_non_null(strstr(b.data, "is partial"));
     assert_non_null(strstr(b.data, "第2章 组成人员职责 → 第2章 组成人员和政府职能"));
+    /* the excerpt is cut inside article 7: its meetings have no frequency there, which says
+     * nothing about what changed */
+    assert_non_null(strstr(b.data, "Summary of changed facts\n  (none)\n"));
+    /* past the end: one line, not 51 */
+    assert_non_null(strstr(b.data, "  new §8–§58 not-compared (51 articles past the end of the excerpt)\n"));
+    assert_null(strstr(b.data, "§9 not-compared"));
+    /* a deleted article's text */
+    assert_non_null(strstr(b.data, "[-区政府组成人员要履行法律赋予的职责"));
     rb_buf_free(&b);
     rb_diff_free(df);
     rb_doc_free(nd);
