@@ -236,8 +236,9 @@ static int choose(const char *cmd, const char *opt, const char *arg, const char 
         snprintf(list + l, sizeof list - l, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ",
                  names[i]);
     }
-    fprintf(stderr, "%s: error: %s takes %s, not '%s' (see `rulebook help %s`)\n", prog, opt,
-            list, arg, cmd);
+    char msg[600];
+    snprintf(msg, sizeof msg, "%s takes %s, not '%s'", opt, list, arg);
+    usage_error(cmd, "%s", msg);
     return -1;
 }
 
@@ -594,18 +595,23 @@ static int cmd_compile(int argc, char **argv)
         rb_doc_free(d);
         flush_diags(&c, mark);
     }
-    finish_diags(&c);
     rb_grammar_free(g);
     if (stat) {
         double total = rb_now() - t_start;
         double mb = (double)tm.bytes / 1e6;
-        fprintf(stderr,
-                "stat: %zu files, %.1f MB in %.3f s (%.1f MB/s): source %.3f, normalize %.3f, "
-                "parse %.3f, extract %.3f, write %.3f, other %.3f\n",
-                tm.files, mb, total, total > 0 ? mb / total : 0, tm.source, tm.normalize,
-                tm.parse, tm.extract, tm.write,
-                total - tm.source - tm.normalize - tm.parse - tm.extract - tm.write);
+        char line[512];
+        snprintf(line, sizeof line,
+                 "stat: %zu files, %.1f MB in %.3f s (%.1f MB/s): source %.3f, normalize %.3f, "
+                 "parse %.3f, extract %.3f, write %.3f, other %.3f",
+                 tm.files, mb, total, total > 0 ? mb / total : 0, tm.source, tm.normalize,
+                 tm.parse, tm.extract, tm.write,
+                 total - tm.source - tm.normalize - tm.parse - tm.extract - tm.write);
+        if (c.json_diags) /* one JSON array on stderr, the figures in it */
+            rb_diags_add(&c.diags, RB_NOTE, "rulebook", 0, 0, "stat", "%s", line);
+        else
+            fprintf(stderr, "%s\n", line);
     }
+    finish_diags(&c);
     return worst;
 }
 

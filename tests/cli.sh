@@ -205,6 +205,21 @@ sed '0,/rb:line="[0-9]*"/s/rb:line="\([0-9]*\)"/rb:line="-\1"/' "$T/wujin.xml" >
 run "$RB" diff "$T/badline.xml" "$T/wujin.xml"; expect_rc 2 "diff: a damaged rb:line"
 expect_one_error_line "diff: a damaged rb:line" xml-bad-value
 
+# ---- --diagnostics json: one JSON array on stderr, whatever went wrong, in every command -------
+if command -v python3 >/dev/null 2>&1; then
+  : >"$T/nothing.txt"
+  for args in "compile $T/nothing.txt" "compare $T/nothing.txt" "check $T/nothing.txt" \
+              "diff $T/nothing.txt corpora/wujin-2021.txt" "init $T/nowhere" "compile --frob x" \
+              "check --format yaml x" "diff --fail-on deadline corpora/wujin-2021.txt corpora/wujin-2021.txt" \
+              "compile --stat corpora/wujin-2021.txt -o $T/s.xml"; do
+    # shellcheck disable=SC2086
+    run "$RB" $args --diagnostics json
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert isinstance(d, list)' "$T/stderr" 2>/dev/null ||
+      fail "--diagnostics json, $args: stderr is not one JSON array: $(head -c 300 "$T/stderr")"
+    ok
+  done
+fi
+
 # ---- init: a folder of one's own texts ------------------------------------------------------------
 mkdir "$T/mine"
 cp corpora/wuhan-2018.txt corpora/erenhot-2013.txt "$T/mine/"
