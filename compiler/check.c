@@ -806,6 +806,98 @@ static int covers(const char *set_role, const char *role)
     return 0;
 }
 
+/* One action, two deadlines (in different articles: within one article they are sub-cases).
+ * The facts are grouped by action: one finding per group, at the first fact that an earlier one
+ * in another article contradicts, with the count of different deadlines the group has. Linear:
+ * a group keeps at most DL_KEEP of its distinct deadlines to look for the first contradiction. */
+#define DL_KEEP 16
+typedef struct dl_val {
+    const rb_fact *first, *other; /* the first fact of the value; one in another article */
+} dl_val;
+typedef struct dl_group {
+    char *key;
+    dl_val v[DL_KEEP];
+    size_t nv, distinct;
+    const rb_fact *at, *with; /* the finding, once found */
+} dl_group;
+
+static int same_deadline(const rb_fact *a, const rb_fact *b)
+{
+    return strcmp(fstr(a, RB_F_AMOUNT), fstr(b, RB_F_AMOUNT)) == 0 &&
+           strcmp(fstr(a, RB_F_UNIT), fstr(b, RB_F_UNIT)) == 0 &&
+           strcmp(fstr(a, RB_F_BOUND), fstr(b, RB_F_BOUND)) == 0;
+}
+
+static void deadline_conflicts(const rb_doc *d, rb_findings *fs)
+{
+    const rb_facts *F = d->facts;
+    rb_smap idx = {0};
+    dl_group *g = NULL;
+    size_t ng = 0, cg = 0;
+    for (size_t i = 0; i < F->n; i++) {
+        const rb_fact *b = &F->v[i];
+        if (b->kind != RB_DIM_DEADLINES || !rb_fact_str(b, RB_F_ACTION))
+            continue;
+        char *k = action_key(fstr(b, RB_F_ACTION));
+        if (strlen(k) < 6) {
+            free(k);
+            continue;
+        }
+        int fresh = 0;
+        size_t *slot = rb_smap_slot(&idx, k, &fresh);
+        if (fresh) {
+            RB_GROW(g, ng, cg);
+            memset(&g[ng], 0, sizeof g[ng]);
+            g[ng].key = k;
+            *slot = ng++;
+            /* the map borrows the key: it now lives in the group */
+        } else {
+            free(k);
+        }
+        dl_group *G = &g[*slot];
+        size_t q = 0;
+        while (q < G->nv && !same_deadline(G->v[q].first, b))
+            q++;
+        if (q == G->nv) {
+            G->distinct++;
+            if (G->nv < DL_KEEP)
+                G->v[G->nv++] = (dl_val){b, NULL};
+        } else if (!G->v[q].other && G->v[q].first->article != b->article) {
+            G->v[q].other = b;
+        }
+        for (size_t r = 0; !G->at && r < G->nv; r++) {
+            const dl_val *v = &G->v[r];
+            if (same_deadline(v->first, b))
+                continue;
+            const rb_fact *a = v->first->article != b->article ? v->first
+                               : v->other && v->other->article != b->article ? v->other
+                                                                               : NULL;
+            if (a) {
+                G->at = b;
+                G->with = a;
+            }
+        }
+    }
+    for (size_t i = 0; i < ng; i++) {
+        const dl_group *G = &g[i];
+        if (G->at) {
+            char more[96] = "";
+            if (G->distinct > 2)
+                snprintf(more, sizeof more, " (the action has %zu different deadlines in all)",
+                         G->distinct);
+            set_codes(add_finding(fs, "deadline-conflict", RB_WARNING, d->name, d->id,
+                                  G->at->line, G->at->col, G->at->article, G->key,
+                                  "'%s' here, but '%s' in article %ld (line %u)%s", G->at->text,
+                                  G->with->text, G->with->article, G->with->line, more),
+                      "%s; %s", G->at->value ? G->at->value : "?",
+                      G->with->value ? G->with->value : "?");
+        }
+        free(g[i].key);
+    }
+    free(g);
+    rb_smap_free(&idx);
+}
+
 static void fact_rules(const rb_grammar *g, const rb_doc *d, rb_findings *fs)
 {
     const rb_facts *F = d->facts;
@@ -825,32 +917,7 @@ static void fact_rules(const rb_grammar *g, const rb_doc *d, rb_findings *fs)
             set_codes(x, "%s: %s", fstr(f, RB_F_TYPE), f->value ? f->value : "?");
         }
     }
-    /* one action, two deadlines (in different articles: within one they are sub-cases) */
-    for (size_t i = 0; i < F->n; i++) {
-        const rb_fact *a = &F->v[i];
-        if (a->kind != RB_DIM_DEADLINES || !rb_fact_str(a, RB_F_ACTION))
-            continue;
-        char *ka = action_key(fstr(a, "action"));
-        if (strlen(ka) >= 6)
-            for (size_t j = i + 1; j < F->n; j++) {
-                const rb_fact *b = &F->v[j];
-                if (b->kind != RB_DIM_DEADLINES || b->article == a->article ||
-                    !rb_fact_str(b, RB_F_ACTION))
-                    continue;
-                char *kb = action_key(fstr(b, "action"));
-                if (strcmp(ka, kb) == 0 &&
-                    (strcmp(fstr(a, "amount"), fstr(b, "amount")) ||
-                     strcmp(fstr(a, "unit"), fstr(b, "unit")) ||
-                     strcmp(fstr(a, "bound"), fstr(b, "bound"))))
-                    set_codes(add_finding(fs, "deadline-conflict", RB_WARNING, d->name, d->id,
-                                          b->line, b->col, b->article, kb,
-                                          "'%s' here, but '%s' in article %ld (line %u)",
-                                          b->text, a->text, a->article, a->line),
-                              "%s; %s", b->value ? b->value : "?", a->value ? a->value : "?");
-                free(kb);
-            }
-        free(ka);
-    }
+    deadline_conflicts(d, fs);
     /* meeting types used but never instituted */
     const char *inst[16];
     size_t ninst = 0;

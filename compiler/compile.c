@@ -54,6 +54,7 @@ static rb_status finish(const rb_grammar *g, rb_doc *d, const rb_compile_opts *o
         return st;
     double t1 = tm ? rb_now() : 0;
     d->grammar_version = rb_xstrdup(g->version);
+    d->max_articles = o->limits.max_articles;
     st = rb_parse(g, d, diags, err);
     if (st != RB_OK)
         return st;

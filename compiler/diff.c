@@ -192,21 +192,174 @@ static int cmp_entry(const void *x, const void *y)
 
 static void sort_keys(rb_diff *df)
 {
+    /* a deleted article sorts right after the new place of the nearest old article before it
+     * that went somewhere: one pass over the old articles in order */
+    long *after = rb_xmalloc((df->noa + 1) * sizeof *after);
+    long last = -1;
+    for (size_t k = 0; k < df->noa; k++) {
+        after[k] = last;
+        const rb_diff_entry *p = df->oa[k].pair >= 0 ? &df->m[df->oa[k].pair] : NULL;
+        if (p && p->nnew)
+            last = 2 * (long)p->new_idx[p->nnew - 1] + 1;
+    }
     for (size_t i = 0; i < df->nm; i++) {
         rb_diff_entry *e = &df->m[i];
-        if (e->nnew) {
-            e->sort_key = 2 * (long)e->new_idx[0];
+        e->sort_key = e->nnew ? 2 * (long)e->new_idx[0] : after[e->old_idx[0]];
+    }
+    free(after);
+}
+
+/* ---- step 1 of the alignment: exact text, in linear time ----------------------------------------- */
+
+static uint64_t text_hash(const dart *a)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < a->n; i++) {
+        h ^= a->cp[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+/* union-find "next free slot" over the positions of one bucket (n + 1 slots, the last a
+ * sentinel): find(p) is the first slot >= p not yet taken */
+static size_t uf_find(size_t *next, size_t p)
+{
+    size_t r = p;
+    while (next[r] != r)
+        r = next[r];
+    while (next[p] != r) {
+        size_t q = next[p];
+        next[p] = r;
+        p = q;
+    }
+    return r;
+}
+
+/* Each new article takes the old article of the same text nearest its position (the earlier one
+ * on a tie). Old articles are bucketed by text hash, each bucket sorted by position, with
+ * union-find lists of the untaken ones to the right and to the left: linear, even when every
+ * article has the same text. */
+static void exact_pass(rb_diff *df)
+{
+    dart *O = df->oa, *N = df->na;
+    size_t no = df->noa, nn = df->nna;
+    rb_omap bucket_of = {0}; /* hash -> bucket index + 1 */
+    size_t *head = NULL, nb = 0, cb = 0;
+    size_t *bucket = rb_xmalloc((no + 1) * sizeof *bucket); /* per old article */
+    for (size_t j = 0; j < no; j++) {
+        bucket[j] = (size_t)-1;
+        if (!O[j].n)
             continue;
+        int fresh = 0;
+        size_t *slot = rb_omap_slot(&bucket_of, (long)(text_hash(&O[j]) >> 1) | 1, &fresh);
+        if (fresh) {
+            RB_GROW(head, nb, cb);
+            head[nb] = 0;
+            *slot = ++nb;
         }
-        e->sort_key = -1;
-        for (long k = (long)e->old_idx[0] - 1; k >= 0; k--) {
-            const rb_diff_entry *p = &df->m[df->oa[k].pair];
-            if (p->nnew) {
-                e->sort_key = 2 * (long)p->new_idx[p->nnew - 1] + 1;
-                break;
+        bucket[j] = *slot - 1;
+        head[bucket[j]]++;
+    }
+    /* counting sort of the old articles by bucket: members[start[b] .. start[b+1]) in order */
+    size_t *start = rb_xcalloc(nb + 1, sizeof *start);
+    for (size_t b = 0; b < nb; b++)
+        start[b + 1] = start[b] + head[b];
+    size_t *fill = rb_xmalloc((nb + 1) * sizeof *fill);
+    memcpy(fill, start, (nb + 1) * sizeof *fill);
+    size_t total = start[nb];
+    size_t *members = rb_xmalloc((total + 1) * sizeof *members);
+    size_t *pos = rb_xmalloc((no + 1) * sizeof *pos); /* index of j in members */
+    for (size_t j = 0; j < no; j++)
+        if (bucket[j] != (size_t)-1) {
+            pos[j] = fill[bucket[j]];
+            members[fill[bucket[j]]++] = j;
+        }
+    /* per bucket, slots start[b] .. start[b+1] (a sentinel after each: total + nb + 1 in all) */
+    size_t nslots = total + nb + 1;
+    size_t *right = rb_xmalloc(nslots * sizeof *right), *left = rb_xmalloc(nslots * sizeof *left);
+    for (size_t k = 0; k < nslots; k++)
+        right[k] = left[k] = k;
+    for (size_t i = 0; i < nn; i++) {
+        if (!N[i].n)
+            continue;
+        size_t b = rb_omap_get(&bucket_of, (long)(text_hash(&N[i]) >> 1) | 1);
+        if (b == (size_t)-1)
+            continue;
+        b -= 1;
+        size_t lo = start[b], hi = start[b + 1], base = lo + b; /* slots base .. base + (hi-lo) */
+        /* the first member at position >= i */
+        size_t a = lo, z = hi;
+        while (a < z) {
+            size_t mid = a + (z - a) / 2;
+            if (members[mid] < i)
+                a = mid + 1;
+            else
+                z = mid;
+        }
+        /* untaken members at or right of it (slot base + m), and left of it (mirrored: slot
+         * base + span - 1 - m); slot base + span is the sentinel of both */
+        size_t span = hi - lo, a0 = a - lo;
+        long best = -1;
+        size_t r = uf_find(right, base + a0);
+        if (r < base + span)
+            best = (long)members[lo + (r - base)];
+        if (a0 > 0) {
+            size_t l = uf_find(left, base + span - a0);
+            if (l < base + span) {
+                long cand = (long)members[lo + (span - 1 - (l - base))];
+                if (best < 0 || labs(cand - (long)i) <= labs(best - (long)i))
+                    best = cand;
             }
         }
+        if (best < 0 || !same_text(&O[best], &N[i]))
+            continue; /* a hash collision: left to the similarity steps */
+        size_t m = pos[best] - lo;
+        right[base + m] = base + m + 1;
+        left[base + span - 1 - m] = base + span - m;
+        pair(df, &O[best], &N[i], 1.0);
     }
+    rb_omap_free(&bucket_of);
+    free(head);
+    free(bucket);
+    free(start);
+    free(fill);
+    free(members);
+    free(pos);
+    free(right);
+    free(left);
+}
+
+/* More candidate pairs than this (unpaired old x unpaired new) and the similarity steps look
+ * only near the expected position: two long texts with little in common stay linear. */
+#define PAIR_BUDGET 4e6
+#define PAIR_WINDOW 64
+
+/* The range of the other side's unpaired list to compare item x (of na) with: all of it, or a
+ * window around the proportional position. */
+static void window(size_t x, size_t na, size_t nb, int windowed, size_t *lo, size_t *hi)
+{
+    if (!windowed) {
+        *lo = 0;
+        *hi = nb;
+        return;
+    }
+    size_t at = na ? (size_t)((double)x * (double)nb / (double)na) : 0;
+    *lo = at > PAIR_WINDOW ? at - PAIR_WINDOW : 0;
+    *hi = at + PAIR_WINDOW < nb ? at + PAIR_WINDOW : nb;
+}
+
+typedef struct cand {
+    double s;
+    size_t o, n, seq;
+} cand;
+
+static int cmp_cand(const void *a, const void *b)
+{
+    const cand *x = a, *y = b;
+    if (x->s != y->s)
+        return x->s > y->s ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static void align(rb_diff *df)
@@ -214,29 +367,35 @@ static void align(rb_diff *df)
     dart *O = df->oa, *N = df->na;
     size_t no = df->noa, nn = df->nna;
     /* 1. exact text, nearest position first */
-    for (size_t i = 0; i < nn; i++) {
-        long best = -1;
-        long bestd = 0;
-        for (size_t j = 0; j < no; j++)
-            if (O[j].pair < 0 && O[j].n && same_text(&O[j], &N[i])) {
-                long dd = labs((long)j - (long)i);
-                if (best < 0 || dd < bestd)
-                    best = (long)j, bestd = dd;
-            }
-        if (best >= 0)
-            pair(df, &O[best], &N[i], 1.0);
-    }
+    exact_pass(df);
+    /* what is left unpaired after the exact pass: the later steps look only at these, and when
+     * both sides keep many, only at the pairs near the expected position (PAIR_BUDGET) */
+    size_t *uo = rb_xmalloc((no + 1) * sizeof *uo), *un = rb_xmalloc((nn + 1) * sizeof *un);
+    size_t nuo = 0, nun = 0;
+    for (size_t j = 0; j < no; j++)
+        if (O[j].pair < 0)
+            uo[nuo++] = j;
+    for (size_t i = 0; i < nn; i++)
+        if (N[i].pair < 0)
+            un[nun++] = i;
+    int windowed = (double)nuo * (double)nun > PAIR_BUDGET;
     /* 2. splits and merges: one article's text spread over several */
     for (int side = 0; side < 2; side++) {
         dart *A = side ? N : O, *B = side ? O : N;
-        size_t na = side ? nn : no, nb = side ? no : nn;
-        for (size_t i = 0; i < na; i++) {
+        const size_t *ua = side ? un : uo, *ub = side ? uo : un;
+        size_t nua = side ? nun : nuo, nub = side ? nuo : nun;
+        for (size_t x = 0; x < nua; x++) {
+            size_t i = ua[x];
             if (A[i].pair >= 0 || A[i].ng < 8)
                 continue;
+            size_t lo, hi;
+            window(x, nua, nub, windowed, &lo, &hi);
             size_t parts[8], np = 0;
-            for (size_t j = 0; j < nb && np < 8; j++)
+            for (size_t y = lo; y < hi && np < 8; y++) {
+                size_t j = ub[y];
                 if (B[j].pair < 0 && B[j].ng >= 4 && contained(&B[j], &A[i]) >= 0.7)
                     parts[np++] = j;
+            }
             if (np < 2)
                 continue;
             /* together they cover most of the whole */
@@ -260,33 +419,35 @@ static void align(rb_diff *df)
             e->modified = 1;
         }
     }
-    /* 3. similarity, best pairs first */
-    typedef struct cand {
-        double s;
-        size_t o, n;
-    } cand;
+    /* 3. similarity, best pairs first (ties in the order found: old, then new) */
     cand *cs = NULL;
-    size_t ncs = 0;
-    for (size_t j = 0; j < no; j++)
-        for (size_t i = 0; i < nn; i++) {
-            if (O[j].pair >= 0 || N[i].pair >= 0)
+    size_t ncs = 0, ccs = 0;
+    for (size_t x = 0; x < nuo; x++) {
+        size_t j = uo[x];
+        if (O[j].pair >= 0)
+            continue;
+        size_t lo, hi;
+        window(x, nuo, nun, windowed, &lo, &hi);
+        for (size_t y = lo; y < hi; y++) {
+            size_t i = un[y];
+            if (N[i].pair >= 0)
                 continue;
-            double s = dice(&O[j], &N[i]);
-            if (s >= 0.45) {
-                cs = rb_xrealloc(cs, (ncs + 1) * sizeof *cs);
-                cs[ncs++] = (cand){s, j, i};
+            double sm = dice(&O[j], &N[i]);
+            if (sm >= 0.45) {
+                RB_GROW(cs, ncs, ccs);
+                cs[ncs] = (cand){sm, j, i, ncs};
+                ncs++;
             }
         }
-    for (size_t a = 1; a < ncs; a++) /* insertion sort, descending; stable for ties */
-        for (size_t b = a; b > 0 && cs[b - 1].s < cs[b].s; b--) {
-            cand t = cs[b];
-            cs[b] = cs[b - 1];
-            cs[b - 1] = t;
-        }
+    }
+    if (ncs > 1)
+        qsort(cs, ncs, sizeof *cs, cmp_cand);
     for (size_t k = 0; k < ncs; k++)
         if (O[cs[k].o].pair < 0 && N[cs[k].n].pair < 0)
             pair(df, &O[cs[k].o], &N[cs[k].n], cs[k].s);
     free(cs);
+    free(uo);
+    free(un);
     /* 4. position: inside a gap between aligned neighbours, the unmatched articles of both
      * sides pair up in order, best similarity first, down to a low threshold: a rewritten
      * article stays where it was */
@@ -300,8 +461,10 @@ static void align(rb_diff *df)
             j2++;
         long lo = j > 0 ? (long)df->m[O[j - 1].pair].new_idx[df->m[O[j - 1].pair].nnew - 1] : -1;
         long hi = j2 < no ? (long)df->m[O[j2].pair].new_idx[0] : (long)nn;
-        /* position says little across a wide gap, or past the end of an excerpt */
-        int wide = hi - lo - 1 > 2 * (long)(j2 - j) + 2;
+        /* position says little across a wide gap, or past the end of an excerpt; and a long
+         * run of rewritten articles is left to the similarity steps (the pairing below is
+         * cubic in the gap) */
+        int wide = hi - lo - 1 > 2 * (long)(j2 - j) + 2 || j2 - j > 48;
         int tail = (j2 == no && df->partial_old) || (hi == (long)nn && df->partial_new);
         for (; !wide && !tail;) {
             double bs = 0.2;
@@ -388,38 +551,56 @@ static void align_chapters(rb_diff *df)
 {
     const rb_doc *a = df->a, *b = df->b;
     df->chap_map = rb_xmalloc((a->nchapters + 1) * sizeof *df->chap_map);
-    for (size_t c = 0; c < a->nchapters; c++) {
-        df->chap_map[c] = -1;
-        char *h = rb_diff_heading(a, (long)c);
-        for (size_t k = 0; k < b->nchapters && df->chap_map[c] < 0; k++) {
-            char *h2 = rb_diff_heading(b, (long)k);
-            if (*h && strcmp(h, h2) == 0)
-                df->chap_map[c] = (long)k;
-            free(h2);
-        }
-        free(h);
-        if (df->chap_map[c] >= 0)
+    /* the new chapters by heading (the first of each), and the votes of the old articles: where
+     * the articles of each old chapter went (linear in chapters and articles) */
+    char **hb = rb_xmalloc((b->nchapters + 1) * sizeof *hb);
+    rb_smap by_heading = {0};
+    for (size_t k = 0; k < b->nchapters; k++) {
+        hb[k] = rb_diff_heading(b, (long)k);
+        int fresh = 0;
+        size_t *slot = rb_smap_slot(&by_heading, hb[k], &fresh);
+        if (fresh)
+            *slot = k;
+    }
+    rb_omap votes = {0}; /* old chapter * (new chapters + 1) + new chapter + 1 -> count */
+    long *best = rb_xmalloc((a->nchapters + 1) * sizeof *best);
+    size_t *bestn = rb_xcalloc(a->nchapters + 1, sizeof *bestn);
+    for (size_t c = 0; c < a->nchapters; c++)
+        best[c] = -1;
+    for (size_t j = 0; j < df->noa; j++) {
+        const dart *o = &df->oa[j];
+        if (o->chapter < 0 || o->pair < 0)
             continue;
-        long *votes = rb_xcalloc(b->nchapters + 1, sizeof *votes);
-        for (size_t j = 0; j < df->noa; j++) {
-            const dart *o = &df->oa[j];
-            if (o->chapter != (long)c || o->pair < 0)
+        const rb_diff_entry *e = &df->m[o->pair];
+        for (size_t q = 0; q < e->nnew; q++) {
+            long nc = b->articles[e->new_idx[q]].chapter;
+            if (nc < 0)
                 continue;
-            const rb_diff_entry *e = &df->m[o->pair];
-            for (size_t q = 0; q < e->nnew; q++) {
-                long nc = b->articles[e->new_idx[q]].chapter;
-                if (nc >= 0)
-                    votes[nc]++;
+            int fresh = 0;
+            size_t *v = rb_omap_slot(&votes, o->chapter * ((long)b->nchapters + 1) + nc + 1, &fresh);
+            ++*v;
+            /* the most votes; on a tie the earlier new chapter */
+            if (*v > bestn[o->chapter] || (*v == bestn[o->chapter] && nc < best[o->chapter])) {
+                bestn[o->chapter] = *v;
+                best[o->chapter] = nc;
             }
         }
-        long best = -1;
-        for (size_t k = 0; k < b->nchapters; k++)
-            if (votes[k] && (best < 0 || votes[k] > votes[best]))
-                best = (long)k;
-        df->chap_map[c] = best;
-        free(votes);
     }
+    for (size_t c = 0; c < a->nchapters; c++) {
+        char *h = rb_diff_heading(a, (long)c);
+        size_t k = *h ? rb_smap_get(&by_heading, h) : (size_t)-1;
+        df->chap_map[c] = k != (size_t)-1 ? (long)k : best[c];
+        free(h);
+    }
+    for (size_t k = 0; k < b->nchapters; k++)
+        free(hb[k]);
+    free(hb);
+    rb_smap_free(&by_heading);
+    rb_omap_free(&votes);
+    free(best);
+    free(bestn);
 }
+
 
 static void classify(rb_diff *df)
 {
@@ -550,30 +731,25 @@ static void add_fc(rb_diff *df, const char *dim, const char *label, const char *
     c->new_art = na;
 }
 
-/* The new article an old one went to (first one), or -1. */
+/* The new ordinal an old article went to, or -1 (through an index of the old ordinals built
+ * once: the facts of 10^5 articles do not scan the articles each). */
 static long mapped(const rb_diff *df, long old_ordinal)
 {
-    for (size_t i = 0; i < df->noa; i++)
-        if (df->oa[i].ordinal == old_ordinal && df->oa[i].pair >= 0) {
-            const rb_diff_entry *e = &df->m[df->oa[i].pair];
-            return e->nnew ? e->new[0] : -1;
-        }
-    return -1;
+    size_t i = rb_omap_get(&df->old_at, old_ordinal);
+    if (i == (size_t)-1 || df->oa[i].pair < 0)
+        return -1;
+    const rb_diff_entry *e = &df->m[df->oa[i].pair];
+    return e->nnew ? e->new[0] : -1;
 }
 
 /* Is the article of this ordinal past the end of the other version's excerpt (not compared)? */
 static int not_compared(const rb_diff *df, long ordinal, int new_side)
 {
-    for (size_t k = 0; k < df->nm; k++) {
-        if (df->m[k].status != RB_DIFF_NOT_COMPARED)
-            continue;
-        const long *v = new_side ? df->m[k].new : df->m[k].old;
-        size_t n = new_side ? df->m[k].nnew : df->m[k].nold;
-        for (size_t q = 0; q < n; q++)
-            if (v[q] == ordinal)
-                return 1;
-    }
-    return 0;
+    const rb_omap *at = new_side ? &df->new_at : &df->old_at;
+    const dart *v = new_side ? df->na : df->oa;
+    size_t i = rb_omap_get(at, ordinal);
+    return i != (size_t)-1 && v[i].pair >= 0 &&
+           df->m[v[i].pair].status == RB_DIFF_NOT_COMPARED;
 }
 
 /* The last article of a partial version is cut off: its facts say nothing reliable. */
@@ -584,6 +760,78 @@ static int cut_off(const rb_diff *df, long ordinal, int new_side)
     return df->partial_old && df->noa && ordinal == df->oa[df->noa - 1].ordinal;
 }
 
+/* A chain of fact indexes (of the new version) under one key, in order, with a cursor past the
+ * ones already used (used only grows, so the cursor only moves forward: linear in all). */
+typedef struct fchain {
+    size_t *v;
+    size_t n, cap, cur;
+} fchain;
+
+typedef struct findex {
+    rb_smap key; /* key -> chain index */
+    fchain *c;
+    size_t n, cap;
+    char **keys; /* owned */
+} findex;
+
+static fchain *fi_get(findex *x, char *key, int add)
+{
+    size_t k = rb_smap_get(&x->key, key);
+    if (k != (size_t)-1) {
+        free(key);
+        return &x->c[k];
+    }
+    if (!add) {
+        free(key);
+        return NULL;
+    }
+    int fresh;
+    size_t *slot = rb_smap_slot(&x->key, key, &fresh);
+    RB_GROW(x->c, x->n, x->cap);
+    x->keys = rb_xrealloc(x->keys, x->cap * sizeof *x->keys);
+    x->keys[x->n] = key;
+    memset(&x->c[x->n], 0, sizeof x->c[x->n]);
+    *slot = x->n;
+    return &x->c[x->n++];
+}
+
+static void fi_add(findex *x, char *key, size_t j)
+{
+    fchain *c = fi_get(x, key, 1);
+    RB_GROW(c->v, c->n, c->cap);
+    c->v[c->n++] = j;
+}
+
+/* the first unused index of a chain, or (size_t)-1 */
+static size_t fi_first(fchain *c, const char *used)
+{
+    while (c && c->cur < c->n && used[c->v[c->cur]])
+        c->cur++;
+    return c && c->cur < c->n ? c->v[c->cur] : (size_t)-1;
+}
+
+static void fi_free(findex *x)
+{
+    for (size_t i = 0; i < x->n; i++) {
+        free(x->c[i].v);
+        free(x->keys[i]);
+    }
+    free(x->c);
+    free(x->keys);
+    rb_smap_free(&x->key);
+}
+
+static char *key_of(const char *a, const char *b, long n)
+{
+    size_t l = strlen(a) + strlen(b) + 32;
+    char *k = rb_xmalloc(l);
+    snprintf(k, l, "%s\x1f%s\x1f%ld", a, b, n);
+    return k;
+}
+
+/* Each old fact's partner in the new version: the same label (meetings: the same type) in the
+ * article it went to, else the same label anywhere, else, when the article it went to has one
+ * fact of the kind and its own article has one too, that one. Indexes by key make it linear. */
 static void diff_facts(rb_diff *df)
 {
     const rb_facts *A = df->a->facts, *B = df->b->facts;
@@ -592,6 +840,24 @@ static void diff_facts(rb_diff *df)
     char *usedb = rb_xcalloc(B->n + 1, 1);
     static const rb_dim dims[] = {RB_DIM_MEETINGS, RB_DIM_SIGNING, RB_DIM_LEAVE,
                                   RB_DIM_DEADLINES};
+    char **lb = rb_xcalloc(B->n + 1, sizeof *lb);
+    findex by_label = {0}, by_label_art = {0}, by_art = {0};
+    rb_omap a_in_art = {0}; /* old facts of a kind in an article: (kind, article) -> count */
+    for (size_t j = 0; j < B->n; j++) {
+        const rb_fact *g = &B->v[j];
+        if (g->kind == RB_DIM_OTHER || cut_off(df, g->article, 1) || not_compared(df, g->article, 1))
+            continue;
+        lb[j] = fact_label(g);
+        const char *match = g->kind == RB_DIM_MEETINGS ? (rb_fact_str(g, RB_F_TYPE) ? rb_fact_str(g, RB_F_TYPE) : "\x1e") : lb[j];
+        fi_add(&by_label, key_of(rb_dim_id(g->kind), match, 0), j);
+        fi_add(&by_label_art, key_of(rb_dim_id(g->kind), match, g->article), j);
+        fi_add(&by_art, key_of(rb_dim_id(g->kind), "", g->article), j);
+    }
+    for (size_t i = 0; i < A->n; i++) {
+        const rb_fact *f = &A->v[i];
+        if (f->kind != RB_DIM_OTHER)
+            (*rb_omap_slot(&a_in_art, (f->article + 1) * 8 + (long)f->kind, &(int){0}))++;
+    }
     for (size_t d = 0; d < sizeof dims / sizeof *dims; d++) {
         for (size_t i = 0; i < A->n; i++) {
             const rb_fact *f = &A->v[i];
@@ -599,40 +865,31 @@ static void diff_facts(rb_diff *df)
                 continue;
             char *lf = fact_label(f);
             long to = mapped(df, f->article);
-            /* the partner: same label (meetings: same type) in the article it went to, else
-             * the same label anywhere */
-            long best = -1;
-            for (int pass = 0; pass < 2 && best < 0; pass++)
-                for (size_t j = 0; j < B->n && best < 0; j++) {
-                    const rb_fact *g = &B->v[j];
-                    if (usedb[j] || g->kind != dims[d] || cut_off(df, g->article, 1) ||
-                        not_compared(df, g->article, 1))
-                        continue;
-                    if (pass == 0 && dims[d] != RB_DIM_MEETINGS && g->article != to)
-                        continue;
-                    char *lg = fact_label(g);
-                    int same = dims[d] == RB_DIM_MEETINGS
-                                   ? rb_fact_str(f, RB_F_TYPE) && rb_fact_str(g, RB_F_TYPE) &&
-                                         !strcmp(rb_fact_str(f, RB_F_TYPE), rb_fact_str(g, RB_F_TYPE))
-                                   : strcmp(lf, lg) == 0;
-                    free(lg);
-                    if (same)
-                        best = (long)j;
-                }
-            if (best < 0) {
+            int meeting = dims[d] == RB_DIM_MEETINGS;
+            const char *match = meeting ? (rb_fact_str(f, RB_F_TYPE) ? rb_fact_str(f, RB_F_TYPE) : NULL) : lf;
+            size_t best = (size_t)-1;
+            if (match) {
+                if (!meeting) /* pass 0: the same label in the article it went to */
+                    best = fi_first(fi_get(&by_label_art, key_of(rb_dim_id(dims[d]), match, to), 0), usedb);
+                if (best == (size_t)-1) /* pass 1: anywhere */
+                    best = fi_first(fi_get(&by_label, key_of(rb_dim_id(dims[d]), match, 0), 0), usedb);
+            }
+            if (best == (size_t)-1 && !meeting) {
                 /* in the article it went to, one fact of the kind on each side: the same one */
-                size_t na = 0, nb = 0, bj = 0;
-                for (size_t k = 0; k < A->n; k++)
-                    if (A->v[k].kind == dims[d] && A->v[k].article == f->article)
-                        na++;
-                for (size_t j = 0; j < B->n; j++)
-                    if (!usedb[j] && B->v[j].kind == dims[d] && B->v[j].article == to)
-                        nb++, bj = j;
-                if (na == 1 && nb == 1 && dims[d] != RB_DIM_MEETINGS)
-                    best = (long)bj;
+                size_t na = rb_omap_get(&a_in_art, (f->article + 1) * 8 + (long)dims[d]);
+                fchain *c = fi_get(&by_art, key_of(rb_dim_id(dims[d]), "", to), 0);
+                size_t nb = 0, bj = (size_t)-1;
+                if (c) {
+                    fi_first(c, usedb); /* the used ones before the cursor are skipped */
+                    for (size_t q = c->cur; q < c->n && nb < 2; q++)
+                        if (!usedb[c->v[q]])
+                            nb++, bj = c->v[q];
+                }
+                if (na == 1 && nb == 1)
+                    best = bj;
             }
             char *wo = fact_words(f);
-            if (best < 0) {
+            if (best == (size_t)-1) {
                 if (!df->partial_new)
                     add_fc(df, rb_dim_id(dims[d]), lf, wo, NULL, f->article, -1);
             } else {
@@ -649,15 +906,20 @@ static void diff_facts(rb_diff *df)
         for (size_t j = 0; j < B->n; j++) {
             const rb_fact *g = &B->v[j];
             /* past the excerpt's end, or in its cut-off article, nothing can be said */
-            if (usedb[j] || g->kind != dims[d] || cut_off(df, g->article, 1) ||
-                not_compared(df, g->article, 1))
+            if (usedb[j] || g->kind != dims[d] || !lb[j])
                 continue;
-            char *lg = fact_label(g), *wn = fact_words(g);
-            add_fc(df, rb_dim_id(dims[d]), lg, NULL, wn, -1, g->article);
-            free(lg);
+            char *wn = fact_words(g);
+            add_fc(df, rb_dim_id(dims[d]), lb[j], NULL, wn, -1, g->article);
             free(wn);
         }
     }
+    for (size_t j = 0; j < B->n; j++)
+        free(lb[j]);
+    free(lb);
+    fi_free(&by_label);
+    fi_free(&by_label_art);
+    fi_free(&by_art);
+    rb_omap_free(&a_in_art);
     free(usedb);
 }
 
@@ -733,6 +995,13 @@ rb_diff *rb_diff_new(const rb_doc *a, const rb_doc *b)
         for (size_t q = 0; q < df->m[i].nnew; q++)
             df->na[df->m[i].new_idx[q]].pair = (long)i;
     }
+    /* ordinal -> article index, the first of each ordinal (0 is the key of no article) */
+    for (size_t i = 0; i < df->noa; i++)
+        if (df->oa[i].ordinal > 0)
+            rb_omap_put_first(&df->old_at, df->oa[i].ordinal, i);
+    for (size_t i = 0; i < df->nna; i++)
+        if (df->na[i].ordinal > 0)
+            rb_omap_put_first(&df->new_at, df->na[i].ordinal, i);
     diff_facts(df);
     df->different = different_rulebooks(df);
     return df;
@@ -764,6 +1033,8 @@ void rb_diff_free(rb_diff *df)
     }
     free(df->fc);
     free(df->different);
+    rb_omap_free(&df->old_at);
+    rb_omap_free(&df->new_at);
     free(df);
 }
 

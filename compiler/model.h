@@ -294,7 +294,8 @@ struct rb_facts;
 struct rb_doc {
     rb_source *src;
     rb_view *view;
-    char *name; /* display path */
+    char *name;          /* display path */
+    size_t max_articles; /* the parser stops beyond this many (0: no limit) */
     /* metadata, each NULL when unknown; *_from says "text" or "sidecar" */
     char *id, *title, *jurisdiction, *level, *date, *docnumber, *supersedes, *source_url,
         *issuer, *adopted;
@@ -636,6 +637,7 @@ struct rb_diff {
     fchange *fc;
     size_t nfc, cfc;
     char *different; /* OLD and NEW look like two rulebooks: why (malloc'd), or NULL */
+    rb_omap old_at, new_at; /* article ordinal -> index in oa / na */
 };
 
 /* The normalized heading of chapter c of d, without spaces ("" for none; malloc'd). */

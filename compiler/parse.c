@@ -987,6 +987,18 @@ rb_status rb_parse(const rb_grammar *g, rb_doc *d, rb_diags *diags, rb_error *er
     if (st != RB_OK)
         goto out;
     demote(&P);
+    /* the article limit, before the model is built: a text of 10^7 articles stops here */
+    if (d->max_articles) {
+        size_t na = 0;
+        for (size_t i = 0; i < P.n; i++)
+            if (P.li[i].kind == L_ARTICLE && ++na > d->max_articles) {
+                st = rb_error_set(err, RB_ELIMIT, "parse", d->name, (unsigned)P.li[i].line + 1, 1,
+                                  "too-many-articles",
+                                  "more than %zu articles (this is article %zu); the limit is %zu",
+                                  d->max_articles, na, d->max_articles);
+                goto out;
+            }
+    }
     /* body: the first chapter/article line with an article at or after it; without
      * articles, the first chapter */
     size_t last_article = P.n, body_start = P.n;

@@ -220,6 +220,29 @@ if command -v python3 >/dev/null 2>&1; then
   done
 fi
 
+# ---- hostile values: markup in a file name, forged values in a compiled XML ----------------------
+mkdir "$T/inj" && cp corpora/wujin-2021.txt "$T/inj/<img src=x onerror=alert(1)>.txt"
+for lay in wide summary; do
+  run "$RB" compare -q --layout $lay --format html "$T"/inj/*.txt; expect_rc 0 "compare html, markup in a name ($lay)"
+  grep -q '<img' "$T/stdout" && fail "compare html ($lay): a file name's markup reached the page"
+done
+"$RB" compile -q corpora/wujin-2021.txt -o "$T/w.xml"
+sed -e '0,/dimension="meetings"/s//dimension="\&lt;script\&gt;alert(1)\&lt;\/script\&gt;"/' \
+    -e '0,/eId="chp_8__art_36"/s//eId="\&quot;\&gt;\&lt;script\&gt;x\&lt;\/script\&gt;"/' \
+    -e '0,/<rb:field name="per_year_min" type="number">2</s//<rb:field name="per_year_min" type="number">NaN</' \
+    -e '0,/<rb:field name="per_year_max" type="number">2</s//<rb:field name="per_year_max" type="number">2}, "type": "INJECTED", "zz": {"a": 1</' \
+    "$T/w.xml" >"$T/forged.xml"
+cmp -s "$T/w.xml" "$T/forged.xml" && fail "forged.xml: the sed forged nothing"
+run "$RB" compare -q --format html "$T/forged.xml"; expect_rc 0 "compare html of a forged XML"
+[ "$(grep -c '<script' "$T/stdout")" -eq 1 ] || fail "compare html: a forged value reached the page as markup"
+grep -Eq 'width="(-?nan|inf)' "$T/stdout" && fail "compare html: a forged number reached the chart"
+run "$RB" compare -q --format json "$T/forged.xml"; expect_rc 0 "compare json of a forged XML"
+if command -v python3 >/dev/null 2>&1; then
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert not any("INJECTED" == f.get("type") for k in d if isinstance(d[k], list) for f in d[k] if isinstance(f, dict))' "$T/stdout" ||
+    fail "compare json: a forged number forged a key"
+fi
+grep -q '"per_year_min": NaN' "$T/stdout" && fail "compare json: NaN written as a number"
+
 # ---- init: a folder of one's own texts ------------------------------------------------------------
 mkdir "$T/mine"
 cp corpora/wuhan-2018.txt corpora/erenhot-2013.txt "$T/mine/"

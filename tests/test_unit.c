@@ -502,6 +502,26 @@ static void test_resource_limits(void **state)
     limit_case(text, 100, 0, 0, "input-too-large");
     limit_case(text, 0, 50, 0, "line-too-long");
     limit_case(text, 0, 0, 3, "too-many-articles");
+    /* the article limit stops the parser at the article past it, before the model is built
+     * (the line of article 四, the fourth) */
+    {
+        rb_grammar *g = tu_grammar();
+        rb_compile_opts o;
+        rb_compile_opts_default(&o);
+        o.no_meta = 1;
+        o.limits.max_articles = 3;
+        rb_doc *d = NULL;
+        rb_diags dg;
+        rb_diags_init(&dg);
+        rb_error err;
+        rb_error_clear(&err);
+        assert_int_equal(rb_compile_bytes(g, "l.txt", text, strlen(text), &o, &d, &dg, &err),
+                         RB_ELIMIT);
+        assert_int_equal(err.line, 5);
+        assert_string_equal(err.stage, "parse");
+        rb_diags_free(&dg);
+        rb_grammar_free(g);
+    }
     /* and within the limits it compiles */
     rb_grammar *g = tu_grammar();
     rb_compile_opts o;
