@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 double rb_now(void)
@@ -75,7 +76,9 @@ static rb_status finish(const rb_grammar *g, rb_doc *d, const rb_compile_opts *o
         mp = rb_xstrdup(o->meta_path);
     else if (path && !o->no_meta) {
         mp = sidecar_for(path);
-        if (access(mp, R_OK) != 0) {
+        /* a sidecar that is there but cannot be read is an error, not metadata lost */
+        struct stat st_m;
+        if (lstat(mp, &st_m) != 0) {
             free(mp);
             mp = NULL;
         }

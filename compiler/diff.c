@@ -553,14 +553,22 @@ static void align_chapters(rb_diff *df)
     df->chap_map = rb_xmalloc((a->nchapters + 1) * sizeof *df->chap_map);
     /* the new chapters by heading (the first of each), and the votes of the old articles: where
      * the articles of each old chapter went (linear in chapters and articles) */
+    /* the new chapters of each heading, in order: the k-th old chapter of a heading maps to
+     * the k-th new one (a repeated heading maps one to one) */
     char **hb = rb_xmalloc((b->nchapters + 1) * sizeof *hb);
-    rb_smap by_heading = {0};
+    size_t *next_same = rb_xmalloc((b->nchapters + 1) * sizeof *next_same);
+    size_t *tail = rb_xmalloc((b->nchapters + 1) * sizeof *tail);
+    rb_smap by_heading = {0}; /* heading -> its first new chapter, then the next unused one */
     for (size_t k = 0; k < b->nchapters; k++) {
         hb[k] = rb_diff_heading(b, (long)k);
+        next_same[k] = (size_t)-1;
         int fresh = 0;
         size_t *slot = rb_smap_slot(&by_heading, hb[k], &fresh);
         if (fresh)
             *slot = k;
+        else
+            next_same[tail[*slot]] = k;
+        tail[fresh ? k : *slot] = k;
     }
     rb_omap votes = {0}; /* old chapter * (new chapters + 1) + new chapter + 1 -> count */
     long *best = rb_xmalloc((a->nchapters + 1) * sizeof *best);
@@ -588,13 +596,48 @@ static void align_chapters(rb_diff *df)
     }
     for (size_t c = 0; c < a->nchapters; c++) {
         char *h = rb_diff_heading(a, (long)c);
-        size_t k = *h ? rb_smap_get(&by_heading, h) : (size_t)-1;
+        size_t *slot = *h && rb_smap_get(&by_heading, h) != (size_t)-1
+                           ? rb_smap_slot(&by_heading, h, &(int){0})
+                           : NULL;
+        size_t k = slot ? *slot : (size_t)-1;
+        if (slot) /* taken: the next old chapter of this heading gets the next new one */
+            *slot = next_same[k];
         df->chap_map[c] = k != (size_t)-1 ? (long)k : best[c];
         free(h);
     }
+    /* what is left (a chapter without a heading and without articles: a number in a copy's
+     * debris): the k-th of a number maps to the k-th new one of that number not taken */
+    char *taken = rb_xcalloc(b->nchapters + 1, 1);
+    for (size_t c = 0; c < a->nchapters; c++)
+        if (df->chap_map[c] >= 0)
+            taken[df->chap_map[c]] = 1;
+    rb_omap by_num = {0}; /* ordinal -> first untaken new chapter of it + 1 (scan on from it) */
+    for (size_t c = 0; c < a->nchapters; c++) {
+        if (df->chap_map[c] >= 0)
+            continue;
+        long num = a->chapters[c].ordinal;
+        size_t from = rb_omap_get(&by_num, num);
+        for (size_t k = from == (size_t)-1 ? 0 : from; k < b->nchapters; k++)
+            if (!taken[k] && b->chapters[k].ordinal == num && !*hb[k]) {
+                char *h = rb_diff_heading(a, (long)c);
+                int empty = !*h;
+                free(h);
+                if (!empty)
+                    break;
+                df->chap_map[c] = (long)k;
+                taken[k] = 1;
+                int fresh;
+                *rb_omap_slot(&by_num, num, &fresh) = k + 1;
+                break;
+            }
+    }
+    free(taken);
+    rb_omap_free(&by_num);
     for (size_t k = 0; k < b->nchapters; k++)
         free(hb[k]);
     free(hb);
+    free(next_same);
+    free(tail);
     rb_smap_free(&by_heading);
     rb_omap_free(&votes);
     free(best);

@@ -85,7 +85,7 @@ static rb_status add_doc(rb_grammar *g, const char *path, yaml_document_t *d, rb
 rb_status rb_grammar_add_file(rb_grammar *g, const char *path, rb_error *err)
 {
     yaml_document_t doc;
-    rb_status st = rb_yaml_load(path, &doc, err);
+    rb_status st = rb_yaml_load(path, RB_MAX_GRAMMAR_FILE, &doc, err);
     return st == RB_OK ? add_doc(g, path, &doc, err) : st;
 }
 

@@ -11,7 +11,11 @@
 /* ---- YAML documents (yamldoc.c) ----------------------------------------------------------- */
 
 /* Load a whole YAML file; on a syntax error err gets file:line:col and the problem. */
-rb_status rb_yaml_load(const char *path, yaml_document_t *doc, rb_error *err);
+/* (within max_bytes: a grammar file or a sidecar is small; a FIFO or device is refused) */
+rb_status rb_yaml_load(const char *path, size_t max_bytes, yaml_document_t *doc, rb_error *err);
+#define RB_MAX_GRAMMAR_FILE ((size_t)16 << 20) /* 16 MiB */
+#define RB_MAX_SIDECAR ((size_t)1 << 20)       /* 1 MiB */
+#define RB_MAX_BASELINE ((size_t)256 << 20)    /* 256 MiB */
 rb_status rb_yaml_load_bytes(const char *name, const char *data, size_t n, yaml_document_t *doc,
                              rb_error *err);
 yaml_node_t *rb_yaml_get(yaml_document_t *doc, yaml_node_t *map, const char *key);
@@ -129,15 +133,24 @@ void rb_xw_attrf(rb_xw *w, const char *name, const char *fmt, ...)
 void rb_xw_text(rb_xw *w, const char *s, size_t n);
 void rb_xw_end(rb_xw *w);
 void rb_xw_element(rb_xw *w, const char *name, const char *text); /* start, text, end */
-/* Map the writer's Control Pictures back to C0 controls in place; returns the new length. */
-size_t rb_xml_unpicture(char *s, size_t n);
+/* C0 controls are written as base + c (Control Pictures by default). */
+void rb_xw_set_control_base(rb_xw *w, uint32_t base);
+/* The first block (U+2400, U+F700, U+F600, U+F500) s does not use, or 0. */
+uint32_t rb_xml_control_base(const char *s, size_t n);
+/* Map base + c back to the C0 control c in place (base 0: nothing); returns the new length. */
+size_t rb_xml_unpicture(char *s, size_t n, uint32_t base);
 
 /* ---- XML input (xmlr.c) --------------------------------------------------------------------- */
 
 /* Parse a file the tool wrote: no DOCTYPE, no network, within the input size limit. NULL with
  * err (file, line, column) when it cannot be read or is not well-formed. */
 xmlDocPtr rb_xml_read(const char *path, rb_error *err);
+xmlDocPtr rb_xml_read_mem(const char *name, const char *data, size_t n, rb_error *err);
 int rb_xml_is(xmlNodePtr n, const char *ns, const char *name); /* an element ns:name */
+/* The block a file's C0 controls were written as (rb:source/@controls; 0: none), for what
+ * rb_xml_prop and rb_xml_content read from it next. */
+void rb_xml_set_control_base(uint32_t base);
+uint32_t rb_xml_doc_control_base(xmlDocPtr x);
 char *rb_xml_prop(xmlNodePtr n, const char *name);  /* unprefixed attribute or NULL (malloc'd) */
 char *rb_xml_content(xmlNodePtr n);                 /* text content (malloc'd) */
 /* An integer attribute in [lo, hi]: 0 and *out set (absent: 0, *out untouched), or -1 when it is

@@ -791,29 +791,12 @@ static int cmd_check(int argc, char **argv)
     char *base = NULL;
     size_t nbase = 0;
     if (baseline) {
-        FILE *bf = fopen(baseline, "rb");
-        if (!bf) {
-            file_msg(&c, RB_ERROR, baseline, "io-read", "cannot open the baseline: %s",
-                     strerror(errno));
-            finish_diags(&c);
-            return EXIT_TROUBLE;
-        }
-        rb_buf bb;
-        rb_buf_init(&bb);
-        char tmp[65536];
-        size_t r;
-        while ((r = fread(tmp, 1, sizeof tmp, bf)) > 0)
-            rb_buf_put(&bb, tmp, r);
-        fclose(bf);
-        nbase = bb.len;
-        base = rb_buf_detach(&bb);
         rb_error err;
         rb_error_clear(&err);
-        if (rb_findings_check_baseline(baseline, base, nbase, &err) != RB_OK) {
+        if (rb_findings_read_baseline(baseline, &base, &nbase, &err) != RB_OK) {
             rb_diags_add_error(&c.diags, &err);
             flush_diags(&c, 0);
             finish_diags(&c);
-            free(base);
             return EXIT_TROUBLE;
         }
     }

@@ -9,13 +9,85 @@
 static const char *const KEYS[] = {"id", "title", "jurisdiction", "level", "script", "date",
                                    "document_number", "supersedes", "source", "issuer"};
 
+/* A calendar date, exactly YYYY-MM-DD, year 0001 on (what xs:date takes). */
+static int valid_date(const char *v)
+{
+    for (int i = 0; i < 10; i++)
+        if (!v[i] || (i == 4 || i == 7 ? v[i] != '-' : (v[i] < '0' || v[i] > '9')))
+            return 0;
+    if (v[10])
+        return 0;
+    int y = atoi(v), m = atoi(v + 5), d = atoi(v + 8);
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1 || m < 1 || m > 12 || d < 1)
+        return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return d <= days[m - 1] + (m == 2 && leap);
+}
+
+/* A value a sidecar may give: no control character, no noncharacter (U+FFFE, U+FFFF, U+FDD0…),
+ * which XML cannot carry or a line of output would break on. The offending character's column
+ * within the value, or 0. */
+static size_t bad_char(const char *v)
+{
+    size_t col = 1;
+    for (size_t i = 0; v[i]; col++) {
+        uint32_t cp;
+        size_t l = (size_t)rb_utf8_decode(v + i, strlen(v + i), &cp);
+        if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || (cp & 0xFFFE) == 0xFFFE ||
+            (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp >= 0x2028 && cp <= 0x2029))
+            return col;
+        i += l ? l : 1;
+    }
+    return 0;
+}
+
+/* An id names files and URIs (/akn/cn/act/DATE/ID): letters, digits, - _ . only, and Han. */
+static int valid_id(const char *v)
+{
+    if (!*v || *v == '.' || *v == '-')
+        return 0;
+    for (size_t i = 0; v[i];) {
+        uint32_t cp;
+        size_t l = (size_t)rb_utf8_decode(v + i, strlen(v + i), &cp);
+        int ok = (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') ||
+                 cp == '-' || cp == '_' || cp == '.' || (cp >= 0x3400 && cp <= 0x9FFF);
+        if (!ok)
+            return 0;
+        i += l ? l : 1;
+    }
+    return 1;
+}
+
+static rb_status meta_from_doc(const char *path, yaml_document_t *doc, rb_meta **out,
+                               rb_error *err);
+
 rb_status rb_meta_load(const char *path, rb_meta **out, rb_error *err)
 {
     *out = NULL;
     yaml_document_t doc;
-    rb_status st = rb_yaml_load(path, &doc, err);
-    if (st != RB_OK)
-        return st;
+    rb_status st = rb_yaml_load(path, RB_MAX_SIDECAR, &doc, err);
+    return st == RB_OK ? meta_from_doc(path, &doc, out, err) : st;
+}
+
+rb_status rb_meta_load_bytes(const char *name, const char *data, size_t n, rb_meta **out,
+                             rb_error *err)
+{
+    *out = NULL;
+    if (n > RB_MAX_SIDECAR)
+        return rb_error_set(err, RB_ELIMIT, "meta", name, 0, 0, "input-too-large",
+                            "a sidecar over %zu bytes", RB_MAX_SIDECAR);
+    yaml_document_t doc;
+    rb_status st = rb_yaml_load_bytes(name, data, n, &doc, err);
+    return st == RB_OK ? meta_from_doc(name, &doc, out, err) : st;
+}
+
+/* Takes the document (deleted here). */
+static rb_status meta_from_doc(const char *path, yaml_document_t *docp, rb_meta **out,
+                               rb_error *err)
+{
+    yaml_document_t doc = *docp;
+    rb_status st = RB_OK;
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (root->type != YAML_MAPPING_NODE) {
         yaml_document_delete(&doc);
@@ -49,6 +121,31 @@ rb_status rb_meta_load(const char *path, rb_meta **out, rb_error *err)
                               "meta-schema", "the value of '%s' must be a plain string", key);
             break;
         }
+        size_t bc = bad_char(val);
+        if (bc) {
+            unsigned quoted = v->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+                              v->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+            st = rb_error_set(err, RB_EGRAMMAR, "meta", path, rb_yaml_line(v),
+                              rb_yaml_col(v) + quoted + (unsigned)bc - 1, "meta-value",
+                              "the value of '%s' holds a control character or a noncharacter",
+                              key);
+            break;
+        }
+        if (idx == 0 && !valid_id(val)) {
+            char *shown = rb_line_str(val);
+            st = rb_error_set(err, RB_EGRAMMAR, "meta", path, rb_yaml_line(v), rb_yaml_col(v),
+                              "meta-value",
+                              "id '%.80s' may hold letters, digits, Han characters, - _ and . "
+                              "only (it names files and URIs)",
+                              shown);
+            free(shown);
+            break;
+        }
+        if (idx == 4 && *val && strcmp(val, "simplified") && strcmp(val, "traditional")) {
+            st = rb_error_set(err, RB_EGRAMMAR, "meta", path, rb_yaml_line(v), rb_yaml_col(v),
+                              "meta-schema", "script must be simplified or traditional");
+            break;
+        }
         char **slots[] = {&m->id, &m->title, &m->jurisdiction, &m->level, &m->script,
                           &m->date, &m->docnumber, &m->supersedes, &m->source, &m->issuer};
         if (*val) {
@@ -62,16 +159,14 @@ rb_status rb_meta_load(const char *path, rb_meta **out, rb_error *err)
                               "level must be province, city, district or county, not '%s'", val);
             break;
         }
-        if (idx == 5 && *val) {
-            int y, mo, dd;
-            char tail;
-            if (sscanf(val, "%4d-%2d-%2d%c", &y, &mo, &dd, &tail) != 3 || mo < 1 || mo > 12 ||
-                dd < 1 || dd > 31) {
-                st = rb_error_set(err, RB_EGRAMMAR, "meta", path, rb_yaml_line(v),
-                                  rb_yaml_col(v), "meta-schema",
-                                  "date must be YYYY-MM-DD, not '%s'", val);
-                break;
-            }
+        if (idx == 5 && *val && !valid_date(val)) {
+            char *shown = rb_line_str(val);
+            st = rb_error_set(err, RB_EGRAMMAR, "meta", path, rb_yaml_line(v), rb_yaml_col(v),
+                              "meta-schema",
+                              "date must be a calendar date written YYYY-MM-DD, not '%.40s'",
+                              shown);
+            free(shown);
+            break;
         }
     }
     yaml_document_delete(&doc);

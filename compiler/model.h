@@ -218,6 +218,8 @@ typedef struct rb_meta {
 } rb_meta;
 
 rb_status rb_meta_load(const char *path, rb_meta **out, rb_error *err);
+rb_status rb_meta_load_bytes(const char *name, const char *data, size_t n, rb_meta **out,
+                             rb_error *err);
 void rb_meta_free(rb_meta *m);
 
 /* ---- document model (doc.c) -------------------------------------------------------------- */

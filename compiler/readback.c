@@ -71,11 +71,17 @@ static void walk(walker *W, xmlNodePtr n)
     }
 }
 
+static xmlDocPtr check_akn(xmlDocPtr x, const char *path, rb_error *err);
+
 static xmlDocPtr read_akn(const char *path, rb_error *err)
 {
     xmlDocPtr x = rb_xml_read(path, err);
-    if (!x)
-        return NULL;
+    return x ? check_akn(x, path, err) : NULL;
+}
+
+static xmlDocPtr check_akn(xmlDocPtr x, const char *path, rb_error *err)
+{
+    rb_xml_set_control_base(rb_xml_doc_control_base(x));
     xmlNodePtr root = xmlDocGetRootElement(x);
     if (!is_akn(root, "akomaNtoso")) {
         xmlFreeDoc(x);
@@ -124,13 +130,36 @@ rb_status rb_rulebook_read_xml(const char *path, rb_rulebook **out, rb_error *er
 
 /* ---- the text on its lines (check and diff) ------------------------------------------------- */
 
+/* The text put back on its lines: the pieces (a heading, a paragraph, a number) with the line
+ * each says it came from, sorted at the end. Sparse, so that one forged rb:line="10000000"
+ * costs ten million newlines at most, never ten million buffers; and a line past the number of
+ * lines the source had (rb:source/@lines) is an error. */
+typedef struct piece {
+    long line;
+    size_t seq;
+    int sep; /* joined to the line's earlier text with a space */
+    char *text;
+} piece;
+
 typedef struct lines {
-    rb_buf *v;
-    size_t n;
+    piece *v;
+    size_t n, cap;
+    long max_line; /* the source's line count */
     const char *path;
     rb_status st;
     rb_error *err;
 } lines;
+
+static void bad_line(lines *L, xmlNodePtr n)
+{
+    if (L->st != RB_OK)
+        return;
+    long xl = xmlGetLineNo(n);
+    L->st = rb_error_set(L->err, RB_EINPUT, "xml", L->path, xl > 0 ? (unsigned)xl : 1, 1,
+                         "xml-bad-value",
+                         "<%s> attribute rb:line is not a line of the source (1 to %ld)",
+                         (const char *)n->name, L->max_line);
+}
 
 /* The line of the nearest ancestor (or self) with rb:line: 0 when none, -1 when damaged. */
 static long line_of(lines *L, xmlNodePtr n)
@@ -141,16 +170,10 @@ static long line_of(lines *L, xmlNodePtr n)
             continue;
         char *e;
         long v = strtol((const char *)l, &e, 10);
-        int ok = *l >= '0' && *l <= '9' && !*e && v >= 1 && v <= MAX_LINE;
+        int ok = *l >= '0' && *l <= '9' && !*e && v >= 1 && v <= L->max_line;
         xmlFree(l);
         if (!ok) {
-            if (L->st == RB_OK) {
-                long xl = xmlGetLineNo(n);
-                L->st = rb_error_set(L->err, RB_EINPUT, "xml", L->path,
-                                     xl > 0 ? (unsigned)xl : 1, 1, "xml-bad-value",
-                                     "<%s> attribute rb:line is not a line number (1 to %ld)",
-                                     (const char *)n->name, MAX_LINE);
-            }
+            bad_line(L, n);
             return -1;
         }
         return v;
@@ -162,40 +185,86 @@ static void line_put(lines *L, long l, xmlNodePtr n, int sep)
 {
     if (l <= 0)
         return;
-    if ((size_t)l > L->n) {
-        L->v = rb_xrealloc(L->v, (size_t)l * sizeof *L->v);
-        for (size_t i = L->n; i < (size_t)l; i++)
-            rb_buf_init(&L->v[i]);
-        L->n = (size_t)l;
-    }
-    char *t = rb_xml_content(n);
-    rb_buf *b = &L->v[l - 1];
-    if (sep && b->len)
-        rb_buf_putc(b, ' ');
-    rb_buf_puts(b, t);
-    free(t);
+    RB_GROW(L->v, L->n, L->cap);
+    L->v[L->n] = (piece){l, L->n, sep, rb_xml_content(n)};
+    L->n++;
 }
 
+static int cmp_piece(const void *a, const void *b)
+{
+    const piece *x = a, *y = b;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* the text: every piece on its line, a newline after each line up to the last */
+static void lines_text(lines *L, rb_buf *text)
+{
+    if (L->n > 1)
+        qsort(L->v, L->n, sizeof *L->v, cmp_piece);
+    long cur = 1;
+    size_t line_len = 0;
+    for (size_t i = 0; i < L->n; i++) {
+        const piece *p = &L->v[i];
+        for (; cur < p->line; cur++) {
+            rb_buf_putc(text, '\n');
+            line_len = 0;
+        }
+        if (p->sep && line_len)
+            rb_buf_putc(text, ' ');
+        size_t l = strlen(p->text);
+        rb_buf_put(text, p->text, l);
+        line_len += l;
+    }
+    if (L->n)
+        rb_buf_putc(text, '\n');
+    for (size_t i = 0; i < L->n; i++)
+        free(L->v[i].text);
+    free(L->v);
+}
+
+/* A junk record: set aside when compiled, it goes back on its lines for the text to compile
+ * as it did (a repeated copy, a table of contents, a page footer shape the structure around
+ * them), except what sat inside a line (an insertion, an annotation: the model reads on without
+ * it), which is reported as compile reported it. */
 static void junk_record(lines *L, xmlNodePtr n, rb_diags *diags, const char *src)
 {
     long line = 0, col = 0;
-    const char *bad = rb_xml_long(n, "line", 0, MAX_LINE, &line) < 0  ? "line"
-                      : rb_xml_long(n, "col", 0, INT_MAX, &col) < 0 ? "col"
-                                                                    : NULL;
+    const char *bad = rb_xml_long(n, "line", 0, L->max_line, &line) < 0 ? "line"
+                      : rb_xml_long(n, "col", 0, INT_MAX, &col) < 0     ? "col"
+                                                                        : NULL;
     if (bad) {
         if (L->st == RB_OK)
             L->st = rb_xml_bad_value(L->err, L->path, n, bad);
         return;
     }
     char *kind = rb_xml_prop(n, "kind"), *t = rb_xml_content(n);
+    int inline_junk = kind && (strcmp(kind, "insertion") == 0 || strcmp(kind, "annotation") == 0);
     if (kind && strcmp(kind, "insertion") == 0)
         rb_diags_add(diags, RB_WARNING, src, (unsigned)line, (unsigned)col, "junk-insertion",
                      "'%s' is inserted here; the other copy reads without it (set aside when "
                      "compiled)",
                      t);
-    else if (kind && strcmp(kind, "duplicate-copy") == 0)
-        rb_diags_add(diags, RB_WARNING, src, (unsigned)line, (unsigned)col, "duplicate-run",
-                     "a repeated copy of earlier articles starts here (set aside when compiled)");
+    if (!inline_junk && line > 0) {
+        /* its lines, from its line on */
+        char *p = t;
+        for (long l = line; p; l++) {
+            char *nl = strchr(p, '\n');
+            if (nl)
+                *nl = 0;
+            if (l > L->max_line) {
+                bad_line(L, n);
+                break;
+            }
+            if (*p) {
+                RB_GROW(L->v, L->n, L->cap);
+                L->v[L->n] = (piece){l, L->n, 0, rb_xstrdup(p)};
+                L->n++;
+            }
+            p = nl ? nl + 1 : NULL;
+        }
+    }
     free(kind);
     free(t);
 }
@@ -218,12 +287,12 @@ static void collect(lines *L, xmlNodePtr n, rb_diags *diags, const char *src)
     }
 }
 
-/* rb:source path="…": the file the text came from, for the diagnostics */
-static char *source_path(xmlNodePtr root)
+/* rb:source: the element that describes the text the file was compiled from */
+static xmlNodePtr source_node(xmlNodePtr root)
 {
     for (xmlNodePtr n = root; n;) {
         if (is_rb(n, "source"))
-            return rb_xml_prop(n, "path");
+            return n;
         if (n->children && n->type == XML_ELEMENT_NODE && !is_akn(n, "body") &&
             !is_akn(n, "preface"))
             n = n->children;
@@ -237,34 +306,53 @@ static char *source_path(xmlNodePtr root)
     return NULL;
 }
 
+static rb_status load_doc(const rb_grammar *g, xmlDocPtr x, const char *path,
+                         const rb_compile_opts *o, rb_doc **out, rb_diags *diags, rb_error *err);
+
 rb_status rb_akn_load_doc(const rb_grammar *g, const char *path, const rb_compile_opts *o,
                           rb_doc **out, rb_diags *diags, rb_error *err)
 {
     *out = NULL;
     xmlDocPtr x = read_akn(path, err);
-    if (!x)
-        return err->status;
+    return x ? load_doc(g, x, path, o, out, diags, err) : err->status;
+}
+
+rb_status rb_akn_load_doc_mem(const rb_grammar *g, const char *name, const char *data, size_t n,
+                              const rb_compile_opts *o, rb_doc **out, rb_diags *diags,
+                              rb_error *err)
+{
+    *out = NULL;
+    xmlDocPtr x = rb_xml_read_mem(name, data, n, err);
+    x = x ? check_akn(x, name, err) : NULL;
+    return x ? load_doc(g, x, name, o, out, diags, err) : err->status;
+}
+
+/* Takes x (freed here). */
+static rb_status load_doc(const rb_grammar *g, xmlDocPtr x, const char *path,
+                         const rb_compile_opts *o, rb_doc **out, rb_diags *diags, rb_error *err)
+{
     rb_rulebook *meta = rulebook_of(x, path, err);
     if (!meta) {
         xmlFreeDoc(x);
         return err->status;
     }
-    char *src = source_path(xmlDocGetRootElement(x));
-    if (!src)
-        src = rb_xstrdup(path);
-    lines L = {NULL, 0, path, RB_OK, err};
+    /* the diagnostics name the file the user gave, never a path written inside it */
+    const char *src = path;
+    lines L = {NULL, 0, 0, 0, path, RB_OK, err};
+    /* the source's line count bounds rb:line; without it, the file's own size does */
+    xmlNodePtr sn = source_node(xmlDocGetRootElement(x));
+    long nl = 0;
+    if (sn && rb_xml_long(sn, "lines", 0, MAX_LINE, &nl) < 0)
+        L.st = rb_xml_bad_value(err, path, sn, "lines");
+    L.max_line = nl > 0 ? nl + 1 : MAX_LINE;
     rb_diags junkd;
     rb_diags_init(&junkd);
-    collect(&L, xmlDocGetRootElement(x), &junkd, src);
+    if (L.st == RB_OK)
+        collect(&L, xmlDocGetRootElement(x), &junkd, src);
     xmlFreeDoc(x);
     rb_buf text;
     rb_buf_init(&text);
-    for (size_t i = 0; i < L.n; i++) {
-        rb_buf_put(&text, L.v[i].data ? L.v[i].data : "", L.v[i].len);
-        rb_buf_putc(&text, '\n');
-        rb_buf_free(&L.v[i]);
-    }
-    free(L.v);
+    lines_text(&L, &text);
     rb_status st = L.st;
     rb_doc *d = NULL;
     if (st == RB_OK) {
@@ -293,6 +381,5 @@ rb_status rb_akn_load_doc(const rb_grammar *g, const char *path, const rb_compil
     }
     rb_diags_free(&junkd);
     rb_rulebook_free(meta);
-    free(src);
     return st;
 }

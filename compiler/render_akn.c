@@ -17,6 +17,7 @@
 typedef struct wr {
     rb_xw *w;
     const rb_doc *d;
+    uint32_t cbase; /* 0: the text has no C0 control to write */
 } wr;
 
 static void start(wr *W, const char *name) { rb_xw_start(W->w, name); }
@@ -113,6 +114,8 @@ static void meta(wr *W)
     attrf(W, "simplifiedChars", "%zu", d->view->n_simp);
     attr(W, "grammar", d->grammar_version);
     attr(W, "generator", "rulebook " RB_VERSION);
+    if (W->cbase) /* the text's C0 controls are written as the characters from here on */
+        attrf(W, "controls", "U+%04X", (unsigned)W->cbase);
     end(W);
     start(W, "rb:document");
     attr(W, "id", d->id);
@@ -386,9 +389,31 @@ static void body(wr *W)
     end(W);
 }
 
-static void write_doc(const rb_doc *d, rb_xw *w)
+/* Does s hold a C0 control that XML cannot carry (all but tab, LF, CR)? */
+static int has_controls(const char *s, size_t n)
 {
-    wr Wv = {w, d}, *W = &Wv;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+            return 1;
+    return 0;
+}
+
+/* The character block the text's controls are written as: Control Pictures unless the text
+ * holds some itself (then a block of the Private Use Area it does not use), so that reading
+ * the file back gives every character as it was. 0 without controls; (uint32_t)-1 when every
+ * block is taken. */
+static uint32_t control_base(const rb_doc *d)
+{
+    if (!has_controls(d->src->text, d->src->len))
+        return 0;
+    uint32_t b = rb_xml_control_base(d->src->text, d->src->len);
+    return b ? b : (uint32_t)-1;
+}
+
+static void write_doc(const rb_doc *d, rb_xw *w, uint32_t cbase)
+{
+    wr Wv = {w, d, cbase}, *W = &Wv;
+    rb_xw_set_control_base(w, cbase ? cbase : 0x2400);
     start(W, "akomaNtoso");
     attr(W, "xmlns", RB_AKN_NS);
     attr(W, "xmlns:rb", RB_NS);
@@ -404,8 +429,28 @@ static void write_doc(const rb_doc *d, rb_xw *w)
 
 rb_status rb_akn_write_fd(const rb_doc *d, int fd, rb_error *err)
 {
+    uint32_t cbase = control_base(d);
+    if (cbase == (uint32_t)-1)
+        return rb_error_set(err, RB_EINPUT, "akn", d->name, 1, 1, "input-controls",
+                            "the text holds control characters and characters of every block "
+                            "they could be written as in XML (U+2400, U+F500, U+F600, U+F700)");
     rb_xw *w = rb_xw_new(fd);
-    write_doc(d, w);
+    write_doc(d, w, cbase);
+    if (rb_xw_free(w) < 0)
+        return rb_error_set(err, RB_EIO, "akn", d->name, 0, 0, "io-write",
+                            "writing the XML failed: %s", strerror(errno ? errno : EIO));
+    return RB_OK;
+}
+
+rb_status rb_akn_write_buf(const rb_doc *d, rb_buf *out, rb_error *err)
+{
+    uint32_t cbase = control_base(d);
+    if (cbase == (uint32_t)-1)
+        return rb_error_set(err, RB_EINPUT, "akn", d->name, 1, 1, "input-controls",
+                            "the text holds control characters and characters of every block "
+                            "they could be written as in XML (U+2400, U+F500, U+F600, U+F700)");
+    rb_xw *w = rb_xw_new_buf(out);
+    write_doc(d, w, cbase);
     if (rb_xw_free(w) < 0)
         return rb_error_set(err, RB_EIO, "akn", d->name, 0, 0, "io-write",
                             "writing the XML failed");

@@ -10,6 +10,7 @@
  * that it is a findings file of this tool at all. */
 #include "internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int shown(const rb_finding *f, rb_severity min) { return f->severity >= min; }
@@ -359,6 +360,22 @@ rb_status rb_findings_check_baseline(const char *path, const char *data, size_t 
                         "not a findings file of `rulebook check --format json` or `--format "
                         "sarif`; make one with: rulebook check --format json FILE... -o %s",
                         path);
+}
+
+rb_status rb_findings_read_baseline(const char *path, char **data, size_t *n, rb_error *err)
+{
+    rb_limits lim;
+    rb_limits_default(&lim);
+    lim.max_bytes = RB_MAX_BASELINE;
+    rb_status st = rb_input_read(path, &lim, data, n, err);
+    if (st != RB_OK)
+        return st;
+    st = rb_findings_check_baseline(path, *data, *n, err);
+    if (st != RB_OK) {
+        free(*data);
+        *data = NULL;
+    }
+    return st;
 }
 
 /* Drop the findings whose fingerprint the baseline holds: every 16-hex-digit string in quotes. */

@@ -262,6 +262,9 @@ rb_status rb_check(const rb_grammar *g, rb_doc *const *docs, size_t n, const rb_
 /* Drop the findings whose fingerprints appear in a previous JSON or SARIF output; returns how
  * many were dropped. */
 size_t rb_findings_apply_baseline(rb_findings *fs, const char *baseline, size_t n);
+/* Read a --baseline file (a regular file within 256 MiB) and check that it is a findings file
+ * of check: *data (malloc'd) and *n, or an error with the file named. */
+rb_status rb_findings_read_baseline(const char *path, char **data, size_t *n, rb_error *err);
 /* Is data (read from path) a findings file of check (JSON or SARIF)? RB_OK, or an error. */
 rb_status rb_findings_check_baseline(const char *path, const char *data, size_t n, rb_error *err);
 /* The summary line of the text output: counts by severity and category, and what min hides. */
@@ -315,6 +318,11 @@ rb_status rb_akn_write(const rb_doc *d, const char *path, rb_error *err); /* ato
  * become diagnostics. */
 rb_status rb_akn_load_doc(const rb_grammar *g, const char *path, const rb_compile_opts *o,
                           rb_doc **out, rb_diags *diags, rb_error *err);
+/* The same from a compiled file in memory (name for the messages). */
+rb_status rb_akn_load_doc_mem(const rb_grammar *g, const char *name, const char *data, size_t n,
+                              const rb_compile_opts *o, rb_doc **out, rb_diags *diags,
+                              rb_error *err);
+rb_status rb_akn_write_buf(const rb_doc *d, rb_buf *out, rb_error *err); /* appended to out */
 rb_status rb_akn_write_fd(const rb_doc *d, int fd, rb_error *err);
 
 #endif

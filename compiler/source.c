@@ -6,6 +6,8 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
@@ -428,12 +430,13 @@ static rb_status read_stream(FILE *f, const char *path, size_t cap, const rb_lim
     char *buf = rb_xmalloc(cap + 1);
     for (;;) {
         if (n == cap) {
-            if (cap > lim->max_bytes) {
+            if (n > lim->max_bytes) {
                 free(buf);
                 return rb_error_set(err, RB_ELIMIT, "source", path, 0, 0, "input-too-large",
                                     "input is over the limit of %zu bytes", lim->max_bytes);
             }
-            cap *= 2;
+            /* grow to at most one byte past the limit: never buffer far beyond it */
+            cap = cap > lim->max_bytes / 2 ? lim->max_bytes + 1 : 2 * cap;
             buf = rb_xrealloc(buf, cap + 1);
         }
         size_t r = fread(buf + n, 1, cap - n, f);
@@ -463,7 +466,7 @@ rb_status rb_input_read(const char *path, const rb_limits *lim_in, char **buf, s
         rb_limits_default(&lim);
     *buf = NULL;
     *n = 0;
-    if (strcmp(path, "-") == 0) {
+    if (strcmp(path, "-") == 0 || strcmp(path, "/dev/stdin") == 0) {
         if (!stdin_read) {
             rb_status st = read_stream(stdin, "<stdin>", 65536, &lim, &stdin_data, &stdin_len, err);
             if (st != RB_OK)
@@ -475,17 +478,31 @@ rb_status rb_input_read(const char *path, const rb_limits *lim_in, char **buf, s
         *n = stdin_len;
         return RB_OK;
     }
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    /* non-blocking open: a FIFO nobody writes to must not hang the run; anything but a
+     * regular file (a FIFO, a device, a socket) is refused: "-" is the way to pipe a text in */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return rb_error_set(err, RB_EIO, "source", path, 0, 0, "io-read", "cannot open: %s",
                             strerror(errno));
     struct stat stt;
-    int have = fstat(fileno(f), &stt) == 0;
-    if (have && S_ISDIR(stt.st_mode)) {
-        fclose(f);
+    if (fstat(fd, &stt) != 0 || !S_ISREG(stt.st_mode)) {
+        int dir = S_ISDIR(stt.st_mode);
+        close(fd);
         return rb_error_set(err, RB_EIO, "source", path, 0, 0, "io-read",
-                            "is a directory, not a text file");
+                            dir ? "is a directory, not a text file"
+                                : "not a regular file (a FIFO or a device): give a file, or - "
+                                  "for standard input");
     }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return rb_error_set(err, RB_EIO, "source", path, 0, 0, "io-read", "cannot open: %s",
+                            strerror(errno));
+    }
+    int have = 1;
     if (have && S_ISREG(stt.st_mode) && (size_t)stt.st_size > lim.max_bytes) {
         fclose(f);
         return rb_error_set(err, RB_ELIMIT, "source", path, 0, 0, "input-too-large",

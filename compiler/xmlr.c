@@ -17,15 +17,18 @@
  * loading or entity substitution, within libxml2's default depth and size limits. */
 xmlDocPtr rb_xml_read(const char *path, rb_error *err)
 {
-    rb_buf b;
-    rb_buf_init(&b);
     char *data;
     size_t n;
     if (rb_input_read(path, NULL, &data, &n, err) != RB_OK)
         return NULL;
-    b.data = data;
-    b.len = n;
-    b.cap = n + 1;
+    xmlDocPtr x = rb_xml_read_mem(path, data, n, err);
+    free(data);
+    return x;
+}
+
+xmlDocPtr rb_xml_read_mem(const char *path, const char *data, size_t n, rb_error *err)
+{
+    rb_buf b = {(char *)data, n, n + 1}; /* read only: never freed or grown here */
     /* the prolog: a BOM, blanks, <?...?> and <!--...--> before the root element */
     const char *p = b.data ? b.data : "", *e = p + b.len;
     if (e - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
@@ -47,7 +50,6 @@ xmlDocPtr rb_xml_read(const char *path, rb_error *err)
         unsigned line = 1;
         for (const char *q = b.data; q < p; q++)
             line += *q == '\n';
-        rb_buf_free(&b);
         rb_error_set(err, RB_EINPUT, "akn", path, line, 1, "xml-doctype",
                      "a DOCTYPE is refused (external entities and entity expansion are not "
                      "read); a compiled rulebook has none");
@@ -55,7 +57,6 @@ xmlDocPtr rb_xml_read(const char *path, rb_error *err)
     }
     xmlDocPtr x = xmlReadMemory(b.data ? b.data : "", (int)b.len, path, NULL,
                                 XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
-    rb_buf_free(&b);
     if (!x) {
         const xmlError *xe = xmlGetLastError();
         char msg[512];
@@ -81,11 +82,40 @@ int rb_xml_is(xmlNodePtr n, const char *ns, const char *name)
            xmlStrEqual(n->name, X(name));
 }
 
+static uint32_t control_base; /* of the file being read */
+
+void rb_xml_set_control_base(uint32_t base) { control_base = base; }
+
+/* rb:source/@controls="U+2400": where the file's controls are (0 when it says none) */
+uint32_t rb_xml_doc_control_base(xmlDocPtr x)
+{
+    for (xmlNodePtr n = xmlDocGetRootElement(x); n;) {
+        if (rb_xml_is(n, RB_NS, "source")) {
+            xmlChar *v = xmlGetNoNsProp(n, X("controls"));
+            unsigned b = 0;
+            char tail;
+            int ok = v && sscanf((const char *)v, "U+%4X%c", &b, &tail) == 1;
+            xmlFree(v);
+            return ok && (b == 0x2400 || b == 0xF700 || b == 0xF600 || b == 0xF500) ? b : 0;
+        }
+        if (n->children && n->type == XML_ELEMENT_NODE && !rb_xml_is(n, RB_AKN_NS, "body") &&
+            !rb_xml_is(n, RB_AKN_NS, "preface"))
+            n = n->children;
+        else {
+            while (n && !n->next)
+                n = n->parent;
+            if (n)
+                n = n->next;
+        }
+    }
+    return 0;
+}
+
 static char *unpictured(xmlChar *v)
 {
     char *s = rb_xstrdup(v ? (const char *)v : "");
     xmlFree(v);
-    s[rb_xml_unpicture(s, strlen(s))] = 0;
+    s[rb_xml_unpicture(s, strlen(s), control_base)] = 0;
     return s;
 }
 

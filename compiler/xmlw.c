@@ -20,6 +20,7 @@
 #define XW_DEPTH 64
 
 struct rb_xw {
+    uint32_t cbase; /* C0 control c is written as the character cbase + c */
     int fd;
     rb_buf *mem; /* when writing to memory */
     char *buf;
@@ -118,10 +119,11 @@ static void escaped(rb_xw *w, const char *s, size_t n, int attr)
         case '\n': rep = attr ? "&#10;" : NULL; break;
         case '\t': rep = attr ? "&#9;" : NULL; break;
         default:
-            if (c < 0x20) { /* U+2400 + c: E2 90 80+c */
-                pic[0] = (char)0xE2;
-                pic[1] = (char)0x90;
-                pic[2] = (char)(0x80 + c);
+            if (c < 0x20) { /* cbase + c, three bytes of UTF-8 */
+                uint32_t cp = w->cbase + c;
+                pic[0] = (char)(0xE0 | (cp >> 12));
+                pic[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+                pic[2] = (char)(0x80 | (cp & 0x3F));
                 rep = pic;
                 rl = 3;
             }
@@ -147,6 +149,7 @@ static rb_xw *xw_new(int fd, rb_buf *mem)
 {
     rb_xw *w = rb_xcalloc(1, sizeof *w);
     w->fd = fd;
+    w->cbase = 0x2400;
     w->mem = mem;
     w->buf = rb_xmalloc(XW_BUF);
     puts_(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -257,22 +260,48 @@ void rb_xw_element(rb_xw *w, const char *name, const char *text)
     rb_xw_end(w);
 }
 
-/* Map the Control Pictures the writer used back to C0 controls, in place; returns the new
- * length. */
-size_t rb_xml_unpicture(char *s, size_t n)
+void rb_xw_set_control_base(rb_xw *w, uint32_t base) { w->cbase = base; }
+
+/* The first of the blocks of 32 characters the writer can write C0 controls as (Control
+ * Pictures, then three of the Private Use Area) that text does not hold, or 0 when it holds a
+ * character of each. */
+uint32_t rb_xml_control_base(const char *s, size_t n)
 {
-    if (!memmem(s, n, "\xE2\x90", 2))
+    static const uint32_t bases[] = {0x2400, 0xF700, 0xF600, 0xF500};
+    int used[4] = {0};
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        i += (size_t)rb_utf8_decode(s + i, n - i, &cp);
+        for (size_t k = 0; k < 4; k++)
+            used[k] |= cp >= bases[k] && cp < bases[k] + 0x20;
+    }
+    for (size_t k = 0; k < 4; k++)
+        if (!used[k])
+            return bases[k];
+    return 0;
+}
+
+/* Map the characters the writer wrote C0 controls as (base + c, the three bytes of UTF-8) back
+ * to the controls, in place; returns the new length. base 0: nothing was mapped. */
+size_t rb_xml_unpicture(char *s, size_t n, uint32_t base)
+{
+    if (!base)
         return n;
+    unsigned char b0 = (unsigned char)(0xE0 | (base >> 12)),
+                  b1 = (unsigned char)(0x80 | ((base >> 6) & 0x3F)), lo = (unsigned char)(0x80 | (base & 0x3F));
     size_t o = 0;
     for (size_t i = 0; i < n;) {
         unsigned char c2 = i + 2 < n ? (unsigned char)s[i + 2] : 0;
-        if ((unsigned char)s[i] == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x90 &&
-            c2 >= 0x80 && c2 < 0xA0 && c2 != 0x89 && c2 != 0x8A && c2 != 0x8D) {
-            s[o++] = (char)(c2 - 0x80);
-            i += 3;
-        } else {
-            s[o++] = s[i++];
+        if ((unsigned char)s[i] == b0 && i + 2 < n && (unsigned char)s[i + 1] == b1 &&
+            c2 >= lo && c2 < lo + 0x20) {
+            unsigned c = c2 - lo;
+            if (c != '\t' && c != '\n' && c != '\r') { /* those are written as themselves */
+                s[o++] = (char)c;
+                i += 3;
+                continue;
+            }
         }
+        s[o++] = s[i++];
     }
     return o;
 }

@@ -18,25 +18,45 @@ static rb_status load(yaml_parser_t *p, const char *name, yaml_document_t *doc, 
     } else if (!yaml_document_get_root_node(doc)) {
         yaml_document_delete(doc);
         st = rb_error_set(err, RB_EGRAMMAR, "yaml", name, 1, 1, "yaml-empty", "empty YAML file");
+    } else {
+        /* one document per file: a second one (after ---) would be silently ignored */
+        yaml_document_t more;
+        if (!yaml_parser_load(p, &more)) {
+            yaml_document_delete(doc);
+            st = rb_error_set(err, RB_EGRAMMAR, "yaml", name,
+                              (unsigned)p->problem_mark.line + 1,
+                              (unsigned)p->problem_mark.column + 1, "yaml-syntax", "%s%s%s",
+                              p->problem ? p->problem : "YAML error", p->context ? " " : "",
+                              p->context ? p->context : "");
+        } else {
+            yaml_node_t *r = yaml_document_get_root_node(&more);
+            if (r) {
+                unsigned line = (unsigned)r->start_mark.line + 1;
+                yaml_document_delete(&more);
+                yaml_document_delete(doc);
+                st = rb_error_set(err, RB_EGRAMMAR, "yaml", name, line, 1, "yaml-documents",
+                                  "a second YAML document: a file holds one");
+            } else {
+                yaml_document_delete(&more);
+            }
+        }
     }
     yaml_parser_delete(p);
     return st;
 }
 
-rb_status rb_yaml_load(const char *path, yaml_document_t *doc, rb_error *err)
+rb_status rb_yaml_load(const char *path, size_t max_bytes, yaml_document_t *doc, rb_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return rb_error_set(err, RB_EIO, "yaml", path, 0, 0, "io-read", "cannot open: %s",
-                            strerror(errno));
-    yaml_parser_t p;
-    if (!yaml_parser_initialize(&p)) {
-        fclose(f);
-        return rb_error_set(err, RB_ENOMEM, "yaml", path, 0, 0, "yaml", "out of memory");
-    }
-    yaml_parser_set_input_file(&p, f);
-    rb_status st = load(&p, path, doc, err);
-    fclose(f);
+    rb_limits lim;
+    rb_limits_default(&lim);
+    lim.max_bytes = max_bytes;
+    char *data;
+    size_t n;
+    rb_status st = rb_input_read(path, &lim, &data, &n, err);
+    if (st != RB_OK)
+        return st;
+    st = rb_yaml_load_bytes(path, data, n, doc, err);
+    free(data);
     return st;
 }
 

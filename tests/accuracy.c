@@ -270,7 +270,7 @@ int main(int argc, char **argv)
     char path[4096];
     snprintf(path, sizeof path, "%s/gold.yaml", dir);
     yaml_document_t doc;
-    if (rb_yaml_load(path, &doc, &err) != RB_OK) {
+    if (rb_yaml_load(path, (size_t)1 << 24, &doc, &err) != RB_OK) {
         fprintf(stderr, "%s:%u:%u: error: %s\n", err.file, err.line, err.col, err.message);
         rb_grammar_free(g);
         return 2;

@@ -243,6 +243,38 @@ if command -v python3 >/dev/null 2>&1; then
 fi
 grep -q '"per_year_min": NaN' "$T/stdout" && fail "compare json: NaN written as a number"
 
+# ---- sidecar values are checked like texts: each refused with the position of the value -----
+mkdir "$T/sc"
+cp corpora/wujin-2021.txt "$T/sc/w.txt"
+for v in "date: 2021-4-12:1:7" "date: 2021-02-30:1:7" "date: 0000-01-01:1:7" 'id: "a b<c>":1:5' \
+         'title: "x\uFFFEy":1:10' 'issuer: "a\eb":1:11' 'script: cursive:1:9'; do
+  pos=${v##*:[!0-9]}; val=${v%:*:*}; col=${v##*:}; line=${v%:*}; line=${line##*:}
+  printf '%s\n' "$val" >"$T/sc/w.yaml"
+  run "$RB" compile -q "$T/sc/w.txt" -o "$T/sc/w.xml"; expect_rc 2 "sidecar $val"
+  grep -Eq "w.yaml:$line:$col: error: .*\[meta-(value|schema)\]" "$T/stderr" ||
+    fail "sidecar $val: not refused at $line:$col: $(cat "$T/stderr")"
+  [ -e "$T/sc/w.xml" ] && fail "sidecar $val: an XML was written"
+done
+# ---- a path written inside an XML never becomes a file name in a message; no control character
+# reaches the terminal
+sed 's|path="corpora/chongqing-2018.txt"|path="/etc/shadow\&#10;evil.txt:1:1: error: made up [x]"|' out/chongqing-2018.xml >"$T/cq-path.xml"
+grep -q 'etc/shadow' "$T/cq-path.xml" || fail "cq-path.xml: the sed forged nothing"
+for cmd in check diff; do
+  if [ $cmd = diff ]; then run "$RB" diff "$T/cq-path.xml" corpora/chongqing-2018.txt
+  else run "$RB" check --min-severity note "$T/cq-path.xml"; fi
+  grep -q 'shadow\|evil\|made up' "$T/stdout" "$T/stderr" && fail "$cmd: a path from inside the XML reached the output"
+  ok
+done
+run "$RB" check --min-severity note "$T/cq-path.xml"
+grep -q "^$T/cq-path.xml:40:37: warning: damaged copy: .*\[junk-insertion\]$" "$T/stdout" ||
+  fail "check: findings of an XML are not named after it: $(head -2 "$T/stdout")"
+# a file name with a newline or an escape: one line per message
+cp corpora/wujin-2021.txt "$T/bad$(printf '\033')[2Jname
+x.txt"
+run "$RB" check --min-severity note "$T"/bad*.txt
+grep -q "$(printf '\033')" "$T/stdout" "$T/stderr" && fail "check: an escape in a file name reached the terminal"
+[ "$(grep -c '' "$T/stdout")" -eq 2 ] || fail "check: a newline in a file name broke the lines: $(cat "$T/stdout")"
+
 # ---- init: a folder of one's own texts ------------------------------------------------------------
 mkdir "$T/mine"
 cp corpora/wuhan-2018.txt corpora/erenhot-2013.txt "$T/mine/"

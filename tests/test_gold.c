@@ -161,7 +161,7 @@ static void test_precision_recall(void **state)
         assert_int_equal(rb_compile_file(G, path, NULL, &d, &diags, &err), RB_OK);
         snprintf(path, sizeof path, "tests/gold/%s.yaml", CORPORA[c]);
         yaml_document_t doc;
-        assert_int_equal(rb_yaml_load(path, &doc, &err), RB_OK);
+        assert_int_equal(rb_yaml_load(path, (size_t)1 << 24, &doc, &err), RB_OK);
         yaml_node_t *root = yaml_document_get_root_node(&doc);
         for (size_t k = 0; k < 4; k++) {
             /* predicted keys, each used once */
