@@ -47,7 +47,7 @@ OPENCC_DIR ?= /usr/share/opencc
 JIEBA_DICT ?= /usr/lib/python3/dist-packages/jieba/dict.txt
 OPENCC_DICTS := TSCharacters STCharacters TWVariantsRev TWPhrasesRev TWVariantsRevPhrases TSPhrases
 
-.PHONY: all build test asan accuracy test-html revision-check bench fuzz valgrind out accept deps-build deps-test install uninstall clean
+.PHONY: all build test asan accuracy test-html pathological revision-check bench fuzz valgrind out accept deps-build deps-test install uninstall clean
 .DELETE_ON_ERROR:
 
 all: build out
@@ -162,7 +162,7 @@ accuracy: $(B)/accuracy
 	  --floors tests/accuracy-floors.txt "$(DEVSET)"; \
 	else echo "accuracy: skipped: no development set at $(DEVSET) (set DEVSET=DIR)"; fi
 
-test asan: $(A)/rulebook $(B)/rulebook $(TESTS) $(REPLAY) $(A)/accuracy
+test asan: $(A)/rulebook $(B)/rulebook $(B)/bench/measure $(TESTS) $(REPLAY) $(A)/accuracy
 	@export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  RULEBOOK_GRAMMAR=$(CURDIR)/grammar; \
 	set -e; for t in $(TESTS); do echo "== $$t"; $$t; done; \
@@ -175,6 +175,7 @@ test asan: $(A)/rulebook $(B)/rulebook $(TESTS) $(REPLAY) $(A)/accuracy
 	echo "== tests/install.sh"; sh tests/install.sh "$(MAKE)"; \
 	echo "== tests/out.sh"; sh tests/out.sh $(A)/rulebook; \
 	echo "== tests/readme.sh"; sh tests/readme.sh; \
+	echo "== tests/pathological"; sh tests/pathological/run.sh $(B)/rulebook $(B)/bench/measure; \
 	echo "== accuracy on the development set"; \
 	if [ -r "$(DEVSET)/gold.yaml" ]; then \
 	  $(A)/accuracy --floors tests/accuracy-floors.txt "$(DEVSET)" >$(A)/accuracy.log || \
@@ -200,6 +201,10 @@ valgrind: $(B)/rulebook
 	run diff --format json "$$T/wujin-2021.xml" corpora/wujin-2021.txt; \
 	run init "$$T"; \
 	echo "valgrind: clean"
+
+# ---- pathological inputs: time and memory grow linearly (2N under 3x N), by ratio
+pathological: $(B)/rulebook $(B)/bench/measure
+	sh tests/pathological/run.sh $(B)/rulebook $(B)/bench/measure
 
 # ---- CI: does a new revision change what we track?
 #   make revision-check OLD=a.txt NEW=b.txt [TRACK=meetings,deadlines] [REPORT=diff.json]

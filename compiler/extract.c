@@ -89,7 +89,6 @@ struct rb_extract_rules {
     char *version;
 };
 
-static void fact_clear(rb_fact *f);
 static rb_status check_dim_fields(const struct rb_extract_rules *r, rb_error *err);
 typedef struct xtext xtext;
 static void apply_fields(const struct rb_extract_rules *r, const xrule *xr, const char *s,
@@ -613,7 +612,7 @@ static rb_status check_rule_examples(const rb_grammar *g, const xrule *x, yaml_d
                 apply_fields(g->extract, x, t, 0, ov, &f, NULL, NULL);
                 context_fields(g->extract, x, &f, NULL);
                 m = has_required(x, &f);
-                fact_clear(&f);
+                rb_fact_clear(&f);
                 pos = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
             }
             int needs_ok = needs_met(x, t, l, NULL);
@@ -856,7 +855,7 @@ static void field_clear(rb_field *f)
     free(f->iwords);
 }
 
-static void fact_clear(rb_fact *f)
+void rb_fact_clear(rb_fact *f)
 {
     free(f->dim);
     free(f->rule);
@@ -875,7 +874,7 @@ void rb_facts_free(rb_facts *f)
     if (!f)
         return;
     for (size_t i = 0; i < f->n; i++)
-        fact_clear(&f->v[i]);
+        rb_fact_clear(&f->v[i]);
     free(f->v);
     for (size_t i = 0; i < f->nu; i++) {
         free(f->u[i].dim);
@@ -1600,7 +1599,7 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
                 inherit_fields(xr, f, &fs->v[last_fact_of_rule[ri]]);
             context_fields(r, xr, f, R);
             if (!has_required(xr, f)) { /* not a fact after all: a required field is empty */
-                fact_clear(f);
+                rb_fact_clear(f);
                 fs->n--;
                 pos = me > ms ? me : ms + 1;
                 continue;
@@ -1897,7 +1896,7 @@ static void merge_meetings(const struct rb_extract_rules *r, rb_facts *fs)
         *facts_push(&keep) = out.v[i];
     for (size_t i = 0; i < fs->n; i++) {
         if (fs->v[i].kind == RB_DIM_MEETINGS)
-            fact_clear(&fs->v[i]);
+            rb_fact_clear(&fs->v[i]);
         else
             *facts_push(&keep) = fs->v[i];
     }

@@ -445,6 +445,7 @@ typedef struct rb_facts {
 } rb_facts;
 
 void rb_facts_free(rb_facts *f);
+void rb_fact_clear(rb_fact *f); /* the strings and fields of one fact */
 /* Append the value s (with the words it was read from, or NULL) unless the field holds it. */
 void rb_field_push(rb_field *x, const char *s, const char *words);
 /* The words of item i, or NULL. */

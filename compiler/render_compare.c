@@ -19,9 +19,8 @@ static const char *str_or(const char *s, const char *d) { return s && *s ? s : d
 
 /* ---- JSON ------------------------------------------------------------------------------------ */
 
-static void jw_field(rb_jw *w, const rb_fact *f, const char *name, int force_list)
+static void jw_value(rb_jw *w, const rb_field *x, int force_list)
 {
-    const rb_field *x = rb_fact_field(f, name);
     if (!x || x->n == 0) {
         if (force_list) {
             rb_jw_arr(w);
@@ -43,6 +42,11 @@ static void jw_field(rb_jw *w, const rb_fact *f, const char *name, int force_lis
     }
     if (list)
         rb_jw_end_arr(w);
+}
+
+static void jw_field(rb_jw *w, const rb_fact *f, const char *name, int force_list)
+{
+    jw_value(w, rb_fact_field(f, name), force_list);
 }
 
 static void jw_kfield(rb_jw *w, const rb_fact *f, const char *name, int force_list)
@@ -136,8 +140,10 @@ static void jw_fact(rb_jw *w, const rb_rulebook *r, const rb_fact *f)
         int skip = 0;
         for (size_t k = 0; done[k]; k++)
             skip |= strcmp(done[k], x->name) == 0;
-        if (!skip)
-            jw_kfield(w, f, x->name, 0);
+        if (!skip) { /* the field itself, not looked up by name: linear in the fields */
+            rb_jw_key(w, x->name);
+            jw_value(w, x, 0);
+        }
     }
     for (size_t i = 0; i < f->nfields; i++) {
         const rb_field *x = &f->fields[i];
@@ -267,6 +273,7 @@ static void render_csv(const rb_cmp *c, const rb_compare_opts *o, rb_buf *b)
     const char **cols = NULL;
     char *has_words = NULL;
     size_t nc = 0, cc = 0;
+    rb_smap colmap = {0}; /* field name -> column */
     for (size_t d = 0; d < c->ndims; d++)
         for (size_t i = 0; i < c->n; i++)
             for (size_t k = 0; k < c->rbs[i]->facts->n; k++) {
@@ -274,18 +281,18 @@ static void render_csv(const rb_cmp *c, const rb_compare_opts *o, rb_buf *b)
                 if (strcmp(f->dim, c->dims[d].id) != 0)
                     continue;
                 for (size_t q = 0; q < f->nfields; q++) {
-                    size_t j = 0;
-                    while (j < nc && strcmp(cols[j], f->fields[q].name) != 0)
-                        j++;
-                    if (j == nc) {
+                    int fresh = 0;
+                    size_t *slot = rb_smap_slot(&colmap, f->fields[q].name, &fresh);
+                    if (fresh) {
                         size_t oc = cc;
                         RB_GROW(cols, nc, cc);
                         if (cc != oc)
                             has_words = rb_xrealloc(has_words, cc);
-                        has_words[j] = 0;
-                        cols[nc++] = f->fields[q].name;
+                        has_words[nc] = 0;
+                        cols[nc] = f->fields[q].name;
+                        *slot = nc++;
                     }
-                    has_words[j] |= f->fields[q].words || f->fields[q].iwords;
+                    has_words[*slot] |= f->fields[q].words || f->fields[q].iwords;
                 }
             }
     static const char *const fixed[] = {"rulebook", "label",  "jurisdiction", "date",
@@ -339,15 +346,20 @@ static void render_csv(const rb_cmp *c, const rb_compare_opts *o, rb_buf *b)
                 rb_esc_csv(b, f->value ? f->value : "");
                 rb_buf_putc(b, ',');
                 rb_esc_csv(b, f->text);
+                /* the fact's fields by column (a fact has few fields; the row many cells) */
+                const rb_field **byc = rb_xcalloc(nc + 1, sizeof *byc);
+                for (size_t q = 0; q < f->nfields; q++)
+                    byc[rb_smap_get(&colmap, f->fields[q].name)] = &f->fields[q];
                 for (size_t j = 0; j < nc; j++) {
                     rb_buf_putc(b, ',');
-                    csv_joined(b, rb_fact_field(f, cols[j]), 0);
+                    csv_joined(b, byc[j], 0);
                 }
                 for (size_t j = 0; j < nc; j++)
                     if (has_words[j]) {
                         rb_buf_putc(b, ',');
-                        csv_joined(b, rb_fact_field(f, cols[j]), 1);
+                        csv_joined(b, byc[j], 1);
                     }
+                free(byc);
                 rb_buf_puts(b, "\r\n");
             }
         }
@@ -384,6 +396,7 @@ static void render_csv(const rb_cmp *c, const rb_compare_opts *o, rb_buf *b)
         }
     free(cols);
     free(has_words);
+    rb_smap_free(&colmap);
 }
 
 /* ---- shared by md and html ------------------------------------------------------------------ */

@@ -138,6 +138,8 @@ static void read_field(xmlNodePtr k, rb_field *x)
         }
 }
 
+#define RB_MAX_FIELDS 256
+
 static rb_status read_fact(xmlNodePtr n, rb_facts *fs, const char *path, rb_error *err)
 {
     rb_fact f;
@@ -156,6 +158,13 @@ static rb_status read_fact(xmlNodePtr n, rb_facts *fs, const char *path, rb_erro
         else if (is_rb(k, "normalized") && !f.norm)
             f.norm = rb_xml_content(k);
         else if (is_rb(k, "field")) {
+            if (f.nfields == RB_MAX_FIELDS) { /* no rule gives that many: a forged file */
+                long xl = xmlGetLineNo(k);
+                rb_fact_clear(&f);
+                return rb_error_set(err, RB_EINPUT, "xml", path, xl > 0 ? (unsigned)xl : 1, 1,
+                                    "xml-too-many", "a fact with more than %d fields",
+                                    RB_MAX_FIELDS);
+            }
             f.fields = rb_xrealloc(f.fields, (f.nfields + 1) * sizeof *f.fields);
             read_field(k, &f.fields[f.nfields++]);
         }

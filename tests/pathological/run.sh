@@ -1,0 +1,82 @@
+#!/bin/sh
+# pathological/run.sh RULEBOOK MEASURE: inputs built to hit the quadratic corners (as cmark's
+# pathological tests): each case runs at size N and 2N, and the time of 2N must stay under 3 times
+# the time of N, and so must the peak memory. Ratios, not seconds: these machines are noisy, so
+# each size runs three times and the fastest counts.
+set -u
+RB=${1:?usage: run.sh RULEBOOK MEASURE}
+MEASURE=${2:?usage: run.sh RULEBOOK MEASURE}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+
+# gen KIND N FILE: one input of size N
+gen() {
+  case $1 in
+    articles) # N articles, no chapter
+      awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"
+        for (i = 1; i <= n; i++) printf "第%d条 市政府各部门应当认真履行第%d项职责。\n", i, i }' >"$3" ;;
+    deadlines) # N articles giving one action nine different deadlines
+      awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"
+        for (i = 1; i <= n; i++) printf "第%d条 会议纪要应当在会后%d个工作日内印发。\n", i, i % 9 + 1 }' >"$3" ;;
+    text) # N articles of pseudo-random characters (seeded: the same every run; bytes, three to
+      # a character, whatever the awk)
+      LC_ALL=C awk -v n="$2" -v seed="$4" 'BEGIN { srand(seed); c = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教"
+        m = int(length(c) / 3); print "某市人民政府工作规则"
+        for (i = 1; i <= n; i++) { s = ""; for (k = 0; k < 20; k++) s = s substr(c, 3 * int(rand() * m) + 1, 3)
+          printf "第%d条 %s。\n", i, s } }' >"$3" ;;
+    inline) # one line holding N articles numbered in sequence
+      awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"; s = ""
+        for (i = 1; i <= n; i++) s = s sprintf("第%d条 各部门应当办理。", i); print s }' >"$3" ;;
+  esac
+}
+
+# best TIME RSS of three runs of the command
+best() {
+  : >"$T/m"
+  for r in 1 2 3; do "$MEASURE" -o "$T/m" "$@" 2>/dev/null; done
+  sort -n "$T/m" | head -1
+}
+
+# case NAME KIND N COMMAND…: the command (with @IN@ for the input, @IN2@ for a second one)
+# at N and 2N
+case_() {
+  name=$1 kind=$2 n=$3
+  shift 3
+  for k in 1 2; do
+    size=$((n * k))
+    gen "$kind" "$size" "$T/in$k.txt" 1
+    gen "$kind" "$size" "$T/in$k-b.txt" 2
+    set -- "$@"
+    cmd=$(printf '%s\n' "$*" | sed "s|@IN@|$T/in$k.txt|g; s|@IN2@|$T/in$k-b.txt|g")
+    # shellcheck disable=SC2086
+    r=$(best $cmd)
+    eval "t$k=\$(echo \"\$r\" | cut -d' ' -f1); m$k=\$(echo \"\$r\" | cut -d' ' -f2)"
+    code=$(echo "$r" | cut -d' ' -f3)
+    if [ "$code" -gt 1 ]; then
+      echo "  FAIL: $name at N=$size exits $code"; fails=$((fails + 1)); return
+    fi
+  done
+  verdict=$(awk -v t1="$t1" -v t2="$t2" -v m1="$m1" -v m2="$m2" 'BEGIN {
+    rt = t2 / (t1 > 0.001 ? t1 : 0.001); rm = m2 / (m1 > 0 ? m1 : 1)
+    printf "%.2f %.2f %s", rt, rm, (rt < 3 && rm < 3) ? "ok" : "FAIL" }')
+  printf '  %-34s N=%-7s %.3fs %7dKB   2N: %.3fs %7dKB   time x%s  memory x%s  %s\n' "$name" "$n" \
+    "$t1" "$m1" "$t2" "$m2" "$(echo "$verdict" | cut -d' ' -f1)" "$(echo "$verdict" | cut -d' ' -f2)" \
+    "$(echo "$verdict" | cut -d' ' -f3)"
+  case $verdict in *FAIL) fails=$((fails + 1)) ;; esac
+}
+
+echo "pathological inputs: time and memory at 2N against N (under 3x each)"
+case_ "compile: articles, no chapter" articles 40000 "$RB" compile -q --no-meta @IN@ -o /dev/null
+case_ "compile: articles inline in a line" inline 10000 "$RB" compile -q --no-meta @IN@ -o /dev/null
+case_ "check: one action, many deadlines" deadlines 8000 "$RB" check --min-severity error @IN@
+case_ "diff: identical texts" text 30000 "$RB" diff -q @IN@ @IN@
+case_ "diff: two different texts" text 5000 "$RB" diff -q @IN@ @IN2@
+case_ "compare csv: many facts" deadlines 8000 "$RB" compare -q --format csv @IN@
+case_ "compare json: many facts" deadlines 8000 "$RB" compare -q --format json @IN@
+# and the findings of the deadlines stay one per conflicting set, whatever N
+gen deadlines 8000 "$T/d.txt" 1
+n=$("$RB" check "$T/d.txt" | grep -c deadline-conflict)
+[ "$n" -eq 1 ] || { echo "  FAIL: $n deadline-conflict findings for one action, want 1"; fails=$((fails + 1)); }
+echo "pathological: $fails failed"
+[ "$fails" -eq 0 ]
