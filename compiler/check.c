@@ -420,7 +420,7 @@ static rb_finding *add_finding(rb_findings *fs, const char *rule, rb_severity se
     char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    rb_utf8_fit(msg, sizeof msg, vsnprintf(msg, sizeof msg, fmt, ap));
     va_end(ap);
     f->message = rb_xstrdup(msg);
     f->key = rb_xstrdup(key ? key : "");
@@ -437,10 +437,28 @@ static void set_codes(rb_finding *f, const char *fmt, ...)
     char b[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(b, sizeof b, fmt, ap);
+    rb_utf8_fit(b, sizeof b, vsnprintf(b, sizeof b, fmt, ap));
     va_end(ap);
     free(f->codes);
     f->codes = rb_xstrdup(b);
+}
+
+/* A pattern match that reports giving up (the match limit on a hostile text) instead of
+ * reading it as "no match": the first such error is kept and rb_check returns it. */
+static int cmatch(const rb_grammar *g, rb_findings *fs, const rb_doc *d, unsigned line,
+                  void *code, const char *id, const char *s, size_t n, size_t pos, size_t *ov,
+                  size_t nov)
+{
+    rb_error e;
+    rb_error_clear(&e);
+    int m = rb_regex_match(g, code, id, s, n, pos, ov, nov, &e);
+    if (m < 0 && fs->trouble.status == RB_OK) {
+        fs->trouble = e;
+        snprintf(fs->trouble.file, sizeof fs->trouble.file, "%s", d->name);
+        fs->trouble.line = line ? line : 1;
+        fs->trouble.col = 1;
+    }
+    return m;
 }
 
 static rb_severity rule_sev(const char *id, rb_severity dflt)
@@ -703,9 +721,9 @@ static void structure_rules(const rb_grammar *g, const rb_doc *d, rb_findings *f
             for (size_t k = 0; k < a->nblocks && !found; k++) {
                 char *t = rb_doc_norm(d, d->blocks[a->first_block + k].text);
                 size_t ov[4];
-                rb_error err;
                 for (size_t c = 0; c < r->nclosing && !found; c++)
-                    if (rb_regex_match(g, r->closing[c], "closing", t, strlen(t), 0, ov, 2, &err) == 1)
+                    if (cmatch(g, fs, d, a->line, r->closing[c], "closing", t, strlen(t), 0, ov,
+                               2) == 1)
                         found = 1;
                 free(t);
             }
@@ -746,10 +764,8 @@ static void pattern_rules(const rb_grammar *g, const rb_doc *d, rb_findings *fs)
             btext_of(d, d->blocks[a->first_block + k].text, &t);
             for (size_t p = 0; p < r->npats; p++) {
                 size_t pos = 0, ov[4];
-                rb_error err;
-                while (pos < t.n &&
-                       rb_regex_match(g, r->pats[p].code, r->pats[p].id, t.s, t.n, pos, ov, 2,
-                                      &err) == 1) {
+                while (pos < t.n && cmatch(g, fs, d, a->line, r->pats[p].code, r->pats[p].id,
+                                           t.s, t.n, pos, ov, 2) == 1) {
                     unsigned line, col;
                     pos_of(d, &t, ov[0], &line, &col);
                     char *w = orig_words(d, &t, ov[0], ov[1]);
@@ -1126,8 +1142,8 @@ static void reference_rules(const rb_grammar *g, const rb_doc *d, const cites *c
                 btext t;
                 btext_of(d, d->blocks[a->first_block + b].text, &t);
                 size_t ov[4];
-                rb_error err;
-                if (rb_regex_match(g, r->ren[k].code, "renamed", t.s, t.n, 0, ov, 2, &err) == 1) {
+                if (cmatch(g, fs, d, a->line, r->ren[k].code, "renamed", t.s, t.n, 0, ov, 2) ==
+                    1) {
                     unsigned line, col;
                     pos_of(d, &t, ov[0], &line, &col);
                     char *w = orig_words(d, &t, ov[0], ov[1]);
@@ -1480,5 +1496,10 @@ rb_status rb_check(const rb_grammar *g, rb_doc *const *docs, size_t n, const rb_
     rb_omap_free(&out->seen); /* its indexes are those before the sort */
     memset(&out->seen, 0, sizeof out->seen);
     out->files = n;
+    if (out->trouble.status != RB_OK) { /* a pattern gave up: the findings are incomplete */
+        if (err)
+            *err = out->trouble;
+        return out->trouble.status;
+    }
     return RB_OK;
 }

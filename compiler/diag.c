@@ -21,7 +21,8 @@ rb_status rb_error_set(rb_error *err, rb_status st, const char *stage, const cha
         return st;
     err->status = st;
     err->stage = stage ? stage : "";
-    snprintf(err->file, sizeof err->file, "%s", file ? file : "");
+    rb_utf8_fit(err->file, sizeof err->file,
+                snprintf(err->file, sizeof err->file, "%s", file ? file : ""));
     err->line = line;
     err->col = col;
     snprintf(err->rule, sizeof err->rule, "%s", rule ? rule : "");
@@ -29,8 +30,7 @@ rb_status rb_error_set(rb_error *err, rb_status st, const char *stage, const cha
     va_start(ap, fmt);
     int n = vsnprintf(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
-    if (n >= (int)sizeof err->message) /* cut: not inside a character */
-        err->message[rb_utf8_cut(err->message, sizeof err->message - 4)] = 0;
+    rb_utf8_fit(err->message, sizeof err->message, n); /* cut: not inside a character */
     return st;
 }
 
@@ -93,7 +93,7 @@ void rb_diags_add(rb_diags *d, rb_severity sev, const char *file, unsigned line,
     char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    rb_utf8_fit(msg, sizeof msg, vsnprintf(msg, sizeof msg, fmt, ap));
     va_end(ap);
     diags_push(d, sev, file, line, col, rule, msg);
 }

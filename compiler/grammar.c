@@ -84,6 +84,12 @@ int rb_regex_match(const rb_grammar *g, void *codev, const char *id, const char 
 {
     pcre2_code *code = codev;
     pcre2_match_data *md = g->mdata;
+    /* a caller that steps past an empty match by one byte may land inside a character: the
+     * match starts at the next character (PCRE2_NO_UTF_CHECK needs a boundary) */
+    while (start < n && ((unsigned char)s[start] & 0xC0) == 0x80)
+        start++;
+    if (start > n)
+        return 0;
     int rc = pcre2_match(code, (PCRE2_SPTR)s, n, start, PCRE2_NO_UTF_CHECK, md,
                          (pcre2_match_context *)g->mctx);
     if (rc == PCRE2_ERROR_NOMATCH)
@@ -138,13 +144,25 @@ int rb_pattern_group(const rb_pattern *p, const char *name, const size_t *ov, si
     return rb_regex_group(p->code, name, ov, nov, s, e);
 }
 
+#define MACRO_DEPTH 8
+
+static char *expand(yaml_document_t *doc, yaml_node_t *defines, const char *src,
+                    const char *file, unsigned line, int depth, rb_error *err);
+
 char *rb_expand_macros(yaml_document_t *doc, yaml_node_t *defines, const char *src,
                        const char *file, unsigned line, rb_error *err)
+{
+    return expand(doc, defines, src, file, line, 0, err);
+}
+
+/* A define may use other defines, nested up to MACRO_DEPTH: deeper is a cycle ({{a}} using
+ * itself, or {{a}} and {{b}} each other), an error rather than a stack overflow. */
+static char *expand(yaml_document_t *doc, yaml_node_t *defines, const char *src,
+                    const char *file, unsigned line, int depth, rb_error *err)
 {
     rb_buf b;
     rb_buf_init(&b);
     const char *p = src;
-    int depth = 0;
     while (*p) {
         const char *o = strstr(p, "{{");
         if (!o) {
@@ -175,11 +193,16 @@ char *rb_expand_macros(yaml_document_t *doc, yaml_node_t *defines, const char *s
                          "unknown macro {{%s}} (define it under `define:`)", name);
             return NULL;
         }
-        /* one level of nesting: a define may use earlier defines */
-        if (strstr(val, "{{") && depth == 0) {
-            depth++;
-            char *inner = rb_expand_macros(doc, defines, val, file, line, err);
-            depth--;
+        if (strstr(val, "{{")) {
+            if (depth >= MACRO_DEPTH) {
+                rb_buf_free(&b);
+                rb_error_set(err, RB_EGRAMMAR, "grammar", file, line, 1, "grammar-macro",
+                             "macro {{%s}} is nested more than %d deep: a macro that uses "
+                             "itself, or two that use each other?",
+                             name, MACRO_DEPTH);
+                return NULL;
+            }
+            char *inner = expand(doc, defines, val, file, line, depth + 1, err);
             if (!inner) {
                 rb_buf_free(&b);
                 return NULL;

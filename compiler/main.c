@@ -833,7 +833,11 @@ static int cmd_check(int argc, char **argv)
         rb_findings *fs = rb_findings_new();
         rb_error err;
         rb_error_clear(&err);
-        rb_check(g, docs, ngood, &cd, fs, &err);
+        if (rb_check(g, docs, ngood, &cd, fs, &err) != RB_OK) {
+            /* the findings so far are written, and the trouble said: exit 2 */
+            rb_diags_add_error(&c.diags, &err);
+            rc = EXIT_TROUBLE;
+        }
         if (base)
             rb_findings_apply_baseline(fs, base, nbase);
         rb_buf b;

@@ -55,6 +55,9 @@ int rb_utf8_decode(const char *s, size_t n, uint32_t *cp);
 int rb_utf8_encode(uint32_t cp, char out[4]);
 /* The length of s cut to at most max bytes, at a character boundary (for messages). */
 size_t rb_utf8_cut(const char *s, size_t max);
+/* After snprintf wrote `written` (its return) into buf[cap]: when it was cut, end at a whole
+ * character with an ellipsis instead of inside one. */
+void rb_utf8_fit(char *buf, size_t cap, int written);
 size_t rb_utf8_count(const char *s, size_t n); /* code points */
 
 /* ---- SHA-256 (sha256.c) ------------------------------------------------------------------ */
@@ -577,6 +580,7 @@ struct rb_findings {
     size_t n, cap;
     size_t files; /* documents checked */
     rb_omap seen; /* fingerprint -> index + 1 */
+    rb_error trouble; /* the first pattern that gave up (match limit), or status RB_OK */
 };
 
 /* The rule catalogue: severity, category and one line of description per rule id. */

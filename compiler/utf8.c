@@ -123,3 +123,11 @@ size_t rb_utf8_cut(const char *s, size_t max)
         n--;
     return n;
 }
+
+void rb_utf8_fit(char *buf, size_t cap, int written)
+{
+    if (written < 0 || (size_t)written < cap || cap < 8)
+        return;
+    size_t n = rb_utf8_cut(buf, cap - 4); /* room for … (three bytes) and the NUL */
+    memcpy(buf + n, "\xE2\x80\xA6", 4);
+}

@@ -585,6 +585,144 @@ static void test_match_limit(void **state)
     rb_grammar_free(g);
 }
 
+/* A message or a file name over its buffer is cut at a whole character, with an ellipsis. */
+static void test_message_cut(void **state)
+{
+    (void)state;
+    rb_buf long_text;
+    rb_buf_init(&long_text);
+    for (int i = 0; i < 800; i++) /* 2,400 bytes */
+        rb_buf_puts(&long_text, "政");
+    rb_error err;
+    rb_error_clear(&err);
+    char *file = rb_xmalloc(long_text.len + 2);
+    sprintf(file, "a%s", long_text.data); /* 1 + 3k bytes: 1,023 cuts inside a character */
+    for (int shift = 0; shift < 3; shift++) { /* every alignment of the cut */
+        rb_error_set(&err, RB_EINPUT, "t", file, 1, 1, "r", "%.*s%s", shift, "ab",
+                     long_text.data);
+        assert_true(rb_utf8_invalid_at(err.message, strlen(err.message)) == (size_t)-1);
+        assert_true(rb_utf8_invalid_at(err.file, strlen(err.file)) == (size_t)-1);
+        size_t l = strlen(err.message);
+        assert_memory_equal(err.message + l - 3, "\xE2\x80\xA6", 3);
+    }
+    rb_diags d;
+    rb_diags_init(&d);
+    rb_diags_add(&d, RB_WARNING, "f", 1, 1, "r", "xy%s", long_text.data);
+    assert_true(rb_utf8_invalid_at(d.items[0].message, strlen(d.items[0].message)) ==
+                (size_t)-1);
+    rb_diags_free(&d);
+    rb_buf_free(&long_text);
+    free(file);
+}
+
+/* A macro that uses itself, or two that use each other: an error naming the macro, not a stack
+ * overflow. */
+static void test_macro_cycles(void **state)
+{
+    (void)state;
+    rb_grammar *g = NULL;
+    rb_error err;
+    assert_int_equal(load_scratch(MINIMAL "define:\n  a: 'x{{a}}'\n"
+                                          "  n: '[一二三]'\n", &err, &g),
+                     RB_OK); /* defined, not used: fine */
+    rb_grammar_free(g);
+    const char *self = "grammar: structure\ndefine:\n  a: 'x{{a}}'\npatterns:\n"
+                       "  - {id: a, role: article, regex: '^(?<num>{{a}})、', examples: ['x、']}\n";
+    assert_int_equal(load_scratch(self, &err, &g), RB_EGRAMMAR);
+    assert_string_equal(err.rule, "grammar-macro");
+    assert_non_null(strstr(err.message, "{{a}}"));
+    const char *pair = "grammar: structure\ndefine:\n  a: 'x{{b}}'\n  b: 'y{{a}}'\npatterns:\n"
+                       "  - {id: a, role: article, regex: '^(?<num>{{a}})、', examples: ['x、']}\n";
+    assert_int_equal(load_scratch(pair, &err, &g), RB_EGRAMMAR);
+    assert_string_equal(err.rule, "grammar-macro");
+    /* nesting that ends is fine */
+    const char *nest = MINIMAL "  - {id: z, role: junk, regex: '^{{c}}$', examples: ['甲乙丙']}\n"
+                               "define:\n  a: '甲'\n  b: '{{a}}乙'\n  c: '{{b}}丙'\n";
+    assert_int_equal(load_scratch(nest, &err, &g), RB_OK);
+    rb_grammar_free(g);
+}
+
+/* A pattern that can match the empty string: the next match starts at the next character, never
+ * inside one (PCRE2 is told the text is valid UTF-8 and would read a split character). */
+static void test_empty_match_restart(void **state)
+{
+    (void)state;
+    rb_grammar *g = NULL;
+    rb_error err;
+    assert_int_equal(load_scratch(MINIMAL "  - {id: e, role: junk, regex: '(?=政)', "
+                                          "examples: ['市政府']}\n",
+                                  &err, &g),
+                     RB_OK);
+    const rb_pattern *p = NULL;
+    for (size_t i = 0; i < g->npatterns; i++)
+        if (strcmp(g->patterns[i].id, "e") == 0)
+            p = &g->patterns[i];
+    assert_non_null(p);
+    const char *t = "市政府和区政府和县政府";
+    size_t n = strlen(t), pos = 0, ov[4], hits = 0;
+    while (pos < n) {
+        int m = rb_pattern_match(g, p, t, n, pos, ov, 2, &err);
+        assert_true(m >= 0);
+        if (m == 0)
+            break;
+        assert_int_equal(ov[0] % 3, 0); /* at a character: every one here is 3 bytes */
+        hits++;
+        pos = ov[1] > ov[0] ? ov[1] : ov[0] + 1; /* the usual step past an empty match */
+    }
+    assert_int_equal(hits, 3);
+    rb_grammar_free(g);
+}
+
+/* check: a pattern that gives up on a hostile text is an error with the file, not "no
+ * finding". */
+static void test_check_match_limit(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/rbtest-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[160];
+    snprintf(path, sizeof path, "%s/structure.yaml", dir);
+    const char *st = MINIMAL;
+    tu_write(path, st, strlen(st));
+    snprintf(path, sizeof path, "%s/check.yaml", dir);
+    const char *ck = "grammar: check\npatterns:\n  - {id: evil, severity: warning, message: m, "
+                     "regex: '^(a|aa)+$', examples: ['aaaa']}\n";
+    tu_write(path, ck, strlen(ck));
+    rb_grammar *g = NULL;
+    rb_error err;
+    rb_error_clear(&err);
+    assert_int_equal(rb_grammar_load(dir, &g, &err), RB_OK);
+    rb_buf in;
+    rb_buf_init(&in);
+    rb_buf_puts(&in, "工作规则\n一、");
+    for (int i = 0; i < 4096; i++)
+        rb_buf_putc(&in, 'a');
+    rb_buf_puts(&in, "b\n");
+    rb_diags dg;
+    rb_diags_init(&dg);
+    rb_doc *d = NULL;
+    rb_compile_opts o;
+    rb_compile_opts_default(&o);
+    o.no_meta = 1;
+    assert_int_equal(rb_compile_bytes(g, "hostile.txt", in.data, in.len, &o, &d, &dg, &err), RB_OK);
+    rb_findings fs;
+    rb_error_clear(&err);
+    assert_int_equal(rb_check(g, &d, 1, &dg, &fs, &err), RB_ELIMIT);
+    assert_string_equal(err.rule, "match-limit");
+    assert_string_equal(err.file, "hostile.txt");
+    assert_int_equal(err.line, 2);
+    rb_findings_clear(&fs);
+    rb_doc_free(d);
+    rb_diags_free(&dg);
+    rb_buf_free(&in);
+    rb_grammar_free(g);
+    snprintf(path, sizeof path, "%s/structure.yaml", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/check.yaml", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* ---- character diff ------------------------------------------------------------------------ */
 
 static size_t cps(const char *s, uint32_t **out) { return rb_utf8_to_cps(s, strlen(s), out, NULL); }
@@ -653,6 +791,10 @@ int main(void)
         cmocka_unit_test(test_source_refusals),  cmocka_unit_test(test_source_encodings),
         cmocka_unit_test(test_grammar_examples), cmocka_unit_test(test_grammar_errors),
         cmocka_unit_test(test_grammar_renamed_field),
+        cmocka_unit_test(test_macro_cycles),
+        cmocka_unit_test(test_message_cut),
+        cmocka_unit_test(test_empty_match_restart),
+        cmocka_unit_test(test_check_match_limit),
         cmocka_unit_test(test_resource_limits),
         cmocka_unit_test(test_match_limit),      cmocka_unit_test(test_chardiff),
     };
