@@ -17,19 +17,217 @@
 typedef rb_status (*loader_fn)(rb_grammar *g, const char *path, yaml_document_t *doc,
                                yaml_node_t *root, rb_error *err);
 
+/* ---- the shape of each kind of file: every key known, every value of its type ----------------- */
+
+typedef enum shape {
+    SCALAR,       /* a string (or number, or boolean) */
+    SCALARS,      /* a list of strings */
+    MAP_SCALARS,  /* a mapping of any keys to strings */
+    MAP_TABLES,   /* a mapping of any keys to mappings of strings */
+    MAP_FIELDS,   /* a mapping of field names to field options (`fields:`) */
+    LIST_OF,      /* a list of mappings of the keys in sub */
+    MAP_OF,       /* a mapping of the keys in sub */
+} shape;
+
+typedef struct kspec {
+    const char *key;
+    shape shape;
+    const struct kspec *sub; /* LIST_OF, MAP_OF: the keys of each mapping (NULL-key ended) */
+} kspec;
+
+static const kspec STRUCTURE_PATTERN[] = {
+    {"id", SCALAR, 0},       {"role", SCALAR, 0},   {"kind", SCALAR, 0},
+    {"regex", SCALAR, 0},    {"examples", SCALARS, 0}, {"not", SCALARS, 0},
+    {"level", SCALAR, 0},    {"outranks_from", SCALAR, 0}, {0, 0, 0}};
+static const kspec STRUCTURE[] = {{"grammar", SCALAR, 0},        {"version", SCALAR, 0},
+                                  {"define", MAP_SCALARS, 0},   {"patterns", LIST_OF, STRUCTURE_PATTERN},
+                                  {0, 0, 0}};
+
+static const kspec IMPLIED[] = {{"from", SCALAR, 0}, {"via", SCALAR, 0}, {0, 0, 0}};
+static const kspec FIELD[] = {
+    {"value", SCALAR, 0},   {"group", SCALAR, 0},    {"table", SCALAR, 0},
+    {"all", SCALAR, 0},     {"heads", SCALAR, 0},    {"split", SCALAR, 0},
+    {"strip", SCALAR, 0},   {"number", SCALAR, 0},   {"range", SCALAR, 0},
+    {"inherit", SCALAR, 0}, {"required", SCALAR, 0}, {"default", SCALAR, 0},
+    {"weak", SCALAR, 0},    {"context", SCALAR, 0},  {"topic", SCALAR, 0},
+    {"before", SCALAR, 0},  {"implied", MAP_OF, IMPLIED}, {0, 0, 0}};
+static const kspec EXTRACT_RULE[] = {{"id", SCALAR, 0},        {"regex", SCALAR, 0},
+                                     {"needs", SCALARS, 0},    {"fields", MAP_FIELDS, FIELD},
+                                     {"examples", SCALARS, 0}, {"not", SCALARS, 0},
+                                     {0, 0, 0}};
+static const kspec DIMENSION[] = {{"id", SCALAR, 0},
+                                  {"title", SCALAR, 0},
+                                  {"keywords", SCALARS, 0},
+                                  {"rules", LIST_OF, EXTRACT_RULE},
+                                  {0, 0, 0}};
+static const kspec EXTRACT[] = {{"grammar", SCALAR, 0},         {"version", SCALAR, 0},
+                                {"define", MAP_SCALARS, 0},    {"tables", MAP_TABLES, 0},
+                                {"dimensions", LIST_OF, DIMENSION}, {0, 0, 0}};
+
+static const kspec CHECK_PATTERN[] = {{"id", SCALAR, 0},       {"severity", SCALAR, 0},
+                                      {"message", SCALAR, 0},  {"regex", SCALAR, 0},
+                                      {"examples", SCALARS, 0}, {"not", SCALARS, 0},
+                                      {0, 0, 0}};
+static const kspec CLOSING[] = {{"regex", SCALAR, 0}, {"example", SCALAR, 0}, {0, 0, 0}};
+static const kspec SUPERSEDED[] = {{"title", SCALAR, 0}, {"replaced_by", SCALAR, 0},
+                                   {"from", SCALAR, 0},  {"note", SCALAR, 0},
+                                   {0, 0, 0}};
+static const kspec RENAMED[] = {{"regex", SCALAR, 0},    {"replaced_by", SCALAR, 0},
+                                {"from", SCALAR, 0},     {"local_by", SCALAR, 0},
+                                {"note", SCALAR, 0},     {"example", SCALAR, 0},
+                                {0, 0, 0}};
+static const kspec CHECK[] = {{"grammar", SCALAR, 0},
+                              {"version", SCALAR, 0},
+                              {"define", MAP_SCALARS, 0},
+                              {"patterns", LIST_OF, CHECK_PATTERN},
+                              {"closing", LIST_OF, CLOSING},
+                              {"titles", SCALARS, 0},
+                              {"superseded", LIST_OF, SUPERSEDED},
+                              {"renamed", LIST_OF, RENAMED},
+                              {"head_words", MAP_SCALARS, 0},
+                              {0, 0, 0}};
+
 static const struct {
     const char *kind;
     loader_fn load;
-    const char *keys[10]; /* the top-level keys a file of the kind may have */
+    const kspec *keys; /* the keys a file of the kind may have, and their shapes */
 } KINDS[] = {
-    {"structure", rb_structure_add, {"grammar", "version", "define", "patterns"}},
-    {"extract", rb_extract_add, {"grammar", "version", "define", "tables", "dimensions"}},
-    {"check",
-     rb_check_add,
-     {"grammar", "version", "define", "patterns", "closing", "titles", "superseded", "renamed",
-      "head_words"}},
+    {"structure", rb_structure_add, STRUCTURE},
+    {"extract", rb_extract_add, EXTRACT},
+    {"check", rb_check_add, CHECK},
 };
 #define NKINDS (sizeof KINDS / sizeof KINDS[0])
+
+static const char *const SHAPE_NAMES[] = {"a string", "a list of strings", "a mapping of strings",
+                                          "a mapping of tables", "a mapping of fields",
+                                          "a list of mappings", "a mapping"};
+
+static rb_status wrong(const char *path, yaml_node_t *n, const char *what, const char *key,
+                       shape want, rb_error *err)
+{
+    return rb_error_set(err, RB_EGRAMMAR, "grammar", path, rb_yaml_line(n), rb_yaml_col(n),
+                        "grammar-schema", "%s: `%s` must be %s", what, key, SHAPE_NAMES[want]);
+}
+
+static int all_scalars(yaml_document_t *doc, yaml_node_t *n, int map)
+{
+    if (map) {
+        size_t k;
+        yaml_node_pair_t *p = rb_yaml_pairs(n, &k);
+        for (size_t i = 0; i < k; i++)
+            if (yaml_document_get_node(doc, p[i].value)->type != YAML_SCALAR_NODE)
+                return 0;
+        return 1;
+    }
+    size_t k;
+    yaml_node_item_t *it = rb_yaml_items(n, &k);
+    for (size_t i = 0; i < k; i++)
+        if (yaml_document_get_node(doc, it[i])->type != YAML_SCALAR_NODE)
+            return 0;
+    return 1;
+}
+
+static rb_status check_map(yaml_document_t *doc, yaml_node_t *map, const kspec *spec,
+                           const char *path, const char *what, rb_error *err);
+
+static rb_status check_value(yaml_document_t *doc, yaml_node_t *v, const kspec *ks,
+                             const char *path, const char *what, rb_error *err)
+{
+    switch (ks->shape) {
+    case SCALAR:
+        return v->type == YAML_SCALAR_NODE ? RB_OK : wrong(path, v, what, ks->key, SCALAR, err);
+    case SCALARS:
+        return v->type == YAML_SEQUENCE_NODE && all_scalars(doc, v, 0)
+                   ? RB_OK
+                   : wrong(path, v, what, ks->key, SCALARS, err);
+    case MAP_SCALARS:
+        return v->type == YAML_MAPPING_NODE && all_scalars(doc, v, 1)
+                   ? RB_OK
+                   : wrong(path, v, what, ks->key, MAP_SCALARS, err);
+    case MAP_TABLES: {
+        if (v->type != YAML_MAPPING_NODE)
+            return wrong(path, v, what, ks->key, MAP_TABLES, err);
+        size_t k;
+        yaml_node_pair_t *p = rb_yaml_pairs(v, &k);
+        for (size_t i = 0; i < k; i++) {
+            yaml_node_t *t = yaml_document_get_node(doc, p[i].value);
+            if (t->type != YAML_MAPPING_NODE || !all_scalars(doc, t, 1))
+                return wrong(path, t, "a table", rb_yaml_str(yaml_document_get_node(doc, p[i].key))
+                                                     ? rb_yaml_str(yaml_document_get_node(doc, p[i].key))
+                                                     : "?",
+                             MAP_SCALARS, err);
+        }
+        return RB_OK;
+    }
+    case MAP_FIELDS: {
+        if (v->type != YAML_MAPPING_NODE)
+            return wrong(path, v, what, ks->key, MAP_FIELDS, err);
+        size_t k;
+        yaml_node_pair_t *p = rb_yaml_pairs(v, &k);
+        for (size_t i = 0; i < k; i++) {
+            rb_status st = check_map(doc, yaml_document_get_node(doc, p[i].value), ks->sub,
+                                     path, "a field", err);
+            if (st != RB_OK)
+                return st;
+        }
+        return RB_OK;
+    }
+    case LIST_OF: {
+        if (v->type != YAML_SEQUENCE_NODE)
+            return wrong(path, v, what, ks->key, LIST_OF, err);
+        size_t k;
+        yaml_node_item_t *it = rb_yaml_items(v, &k);
+        for (size_t i = 0; i < k; i++) {
+            rb_status st =
+                check_map(doc, yaml_document_get_node(doc, it[i]), ks->sub, path, ks->key, err);
+            if (st != RB_OK)
+                return st;
+        }
+        return RB_OK;
+    }
+    case MAP_OF:
+        return check_map(doc, v, ks->sub, path, ks->key, err);
+    }
+    return RB_OK;
+}
+
+/* Every key of map known to spec (a misspelt `nto:` would leave the counter-examples
+ * unchecked), every value of its shape; the first that is not, with its line and column. */
+static rb_status check_map(yaml_document_t *doc, yaml_node_t *map, const kspec *spec,
+                           const char *path, const char *what, rb_error *err)
+{
+    if (!map || map->type != YAML_MAPPING_NODE)
+        return rb_error_set(err, RB_EGRAMMAR, "grammar", path, map ? rb_yaml_line(map) : 1,
+                            map ? rb_yaml_col(map) : 1, "grammar-schema",
+                            "%s must be a mapping of keys", what);
+    size_t n;
+    yaml_node_pair_t *pairs = rb_yaml_pairs(map, &n);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *kn = yaml_document_get_node(doc, pairs[i].key);
+        const char *key = rb_yaml_str(kn);
+        const kspec *ks = NULL;
+        for (size_t q = 0; key && spec[q].key && !ks; q++)
+            if (strcmp(spec[q].key, key) == 0)
+                ks = &spec[q];
+        if (!ks) {
+            rb_buf list;
+            rb_buf_init(&list);
+            for (size_t q = 0; spec[q].key; q++)
+                rb_buf_printf(&list, "%s%s", q ? ", " : "", spec[q].key);
+            rb_status st = rb_error_set(err, RB_EGRAMMAR, "grammar", path, rb_yaml_line(kn),
+                                        rb_yaml_col(kn), "grammar-schema",
+                                        "unknown key '%s' in %s (known: %s)", key ? key : "?",
+                                        what, list.data);
+            rb_buf_free(&list);
+            return st;
+        }
+        rb_status st =
+            check_value(doc, yaml_document_get_node(doc, pairs[i].value), ks, path, what, err);
+        if (st != RB_OK)
+            return st;
+    }
+    return RB_OK;
+}
 
 /* Takes the document (deleted here). */
 static rb_status add_doc(rb_grammar *g, const char *path, yaml_document_t *d, rb_error *err)
@@ -55,26 +253,9 @@ static rb_status add_doc(rb_grammar *g, const char *path, yaml_document_t *d, rb
         st = rb_error_set(err, RB_EGRAMMAR, "grammar", path, 1, 1, "grammar-schema",
                           "unknown grammar kind '%s' (structure, extract or check)", kind);
     else {
-        size_t n;
-        yaml_node_pair_t *pairs = rb_yaml_pairs(root, &n);
-        for (size_t i = 0; i < n && st == RB_OK; i++) {
-            yaml_node_t *kn = yaml_document_get_node(&doc, pairs[i].key);
-            const char *key = rb_yaml_str(kn);
-            int known = 0;
-            for (size_t q = 0; key && q < 10 && KINDS[k].keys[q] && !known; q++)
-                known = strcmp(KINDS[k].keys[q], key) == 0;
-            if (!known) {
-                rb_buf list;
-                rb_buf_init(&list);
-                for (size_t q = 0; q < 10 && KINDS[k].keys[q]; q++)
-                    rb_buf_printf(&list, "%s%s", q ? ", " : "", KINDS[k].keys[q]);
-                st = rb_error_set(err, RB_EGRAMMAR, "grammar", path, rb_yaml_line(kn),
-                                  rb_yaml_col(kn), "grammar-schema",
-                                  "unknown key '%s' in a `grammar: %s` file (known: %s)",
-                                  key ? key : "?", kind, list.data);
-                rb_buf_free(&list);
-            }
-        }
+        char what[64];
+        snprintf(what, sizeof what, "a `grammar: %s` file", kind);
+        st = check_map(&doc, root, KINDS[k].keys, path, what, err);
         if (st == RB_OK)
             st = KINDS[k].load(g, path, &doc, root, err);
     }

@@ -397,6 +397,21 @@ static void test_grammar_errors(void **state)
     assert_string_equal(err.rule, "grammar-schema");
     assert_non_null(strstr(err.message, "unknown key 'patern'"));
     assert_int_equal(err.line, 6);
+    /* a misspelt key inside a pattern (`nto:`: its counter-examples would never be checked) */
+    assert_int_equal(load_scratch(MINIMAL "  - {id: q, role: junk, regex: 'x', examples: ['x'], "
+                                          "nto: ['y']}\n",
+                                  &err, &g),
+                     RB_EGRAMMAR);
+    assert_non_null(strstr(err.message, "unknown key 'nto'"));
+    assert_int_equal(err.line, 6);
+    /* a value of the wrong type: examples as a string, not a list */
+    assert_int_equal(load_scratch(MINIMAL "  - {id: q, role: junk, regex: 'x', examples: 'x'}\n",
+                                  &err, &g),
+                     RB_EGRAMMAR);
+    assert_non_null(strstr(err.message, "`examples` must be a list of strings"));
+    /* a second YAML document in the file */
+    assert_int_equal(load_scratch(MINIMAL "---\ngrammar: structure\n", &err, &g), RB_EGRAMMAR);
+    assert_string_equal(err.rule, "yaml-documents");
     /* not a mapping at all */
     assert_int_equal(load_scratch("- grammar: structure\n", &err, &g), RB_EGRAMMAR);
     assert_string_equal(err.rule, "grammar-schema");
