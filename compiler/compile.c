@@ -23,6 +23,8 @@ void rb_compile_opts_default(rb_compile_opts *o)
 }
 
 /* NAME from .../NAME.txt */
+/* The id of a text without a sidecar: its file name without the extension, fit for file names
+ * and URIs (what a sidecar's id must be): any other character becomes -. */
 static char *base_id(const char *path)
 {
     if (strcmp(path, "<stdin>") == 0)
@@ -31,7 +33,24 @@ static char *base_id(const char *path)
     b = b ? b + 1 : path;
     const char *dot = strrchr(b, '.');
     size_t n = dot && dot != b ? (size_t)(dot - b) : strlen(b);
-    return rb_xstrndup(b, n);
+    rb_buf id;
+    rb_buf_init(&id);
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t l = (size_t)rb_utf8_decode(b + i, n - i, &cp);
+        int ok = (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') ||
+                 cp == '_' || cp == '.' || (cp == '-' && id.len) || (cp >= 0x3400 && cp <= 0x9FFF);
+        if (ok)
+            rb_buf_put(&id, b + i, l ? l : 1);
+        else if (id.len && id.data[id.len - 1] != '-')
+            rb_buf_putc(&id, '-');
+        i += l ? l : 1;
+    }
+    while (id.len && (id.data[id.len - 1] == '-' || id.data[id.len - 1] == '.'))
+        id.data[--id.len] = 0;
+    if (!id.len || id.data[0] == '.')
+        rb_buf_puts(&id, "text");
+    return rb_buf_detach(&id);
 }
 
 static char *sidecar_for(const char *path)

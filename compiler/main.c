@@ -355,9 +355,12 @@ static int is_dir(const char *p)
 
 /* ---- many files: results in input order, a progress line on a terminal ---------------- */
 
+static void remove_stale(common *c, const char *out, const char *file, const char *format);
+
 typedef struct batch_ui {
     common *c;
     int worst;
+    const char *out, *format; /* where a failed input's stale output would be */
     int progress;      /* draw the progress line */
     int drawn;         /* a progress line is on screen */
     double last;       /* when it was last drawn */
@@ -374,7 +377,6 @@ static void progress_clear(batch_ui *u)
 static void on_file(size_t index, const char *file, rb_status st, const rb_diags *dg, void *ud)
 {
     (void)index;
-    (void)file;
     batch_ui *u = ud;
     int errors = 0;
     for (size_t k = 0; k < dg->n; k++) {
@@ -389,9 +391,11 @@ static void on_file(size_t index, const char *file, rb_status st, const rb_diags
             rb_diag_print_text(stderr, x);
         }
     }
-    if (st != RB_OK)
+    if (st != RB_OK) {
         u->worst = EXIT_TROUBLE;
-    else if (errors && u->worst == EXIT_OK)
+        if (u->out)
+            remove_stale(u->c, u->out, file, u->format);
+    } else if (errors && u->worst == EXIT_OK)
         u->worst = EXIT_FINDINGS;
 }
 
@@ -415,6 +419,21 @@ static int cpu_count(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int)n : 1;
+}
+
+/* An input that now fails leaves no output of an earlier run behind in the directory, which
+ * would read as its result: DIR/NAME.xml is removed, and the note says so. */
+static void remove_stale(common *c, const char *out, const char *file, const char *format)
+{
+    const char *ext = strcmp(format, "akn") == 0 ? "xml" : format[0] == 't' ? "tree" : "lines";
+    char *name = rb_output_name(file, ext);
+    char *path = rb_output_path(out, name);
+    struct stat st;
+    if (path && lstat(path, &st) == 0 && S_ISREG(st.st_mode) && unlink(path) == 0)
+        file_msg(c, RB_NOTE, path, "output-removed",
+                 "removed: the output of an earlier run, whose input now fails");
+    free(path);
+    free(name);
 }
 
 static int cmd_compile(int argc, char **argv)
@@ -489,7 +508,35 @@ static int cmd_compile(int argc, char **argv)
         return EXIT_TROUBLE;
     }
     int out_is_dir = out && (nfiles > 1 || is_dir(out));
-    if (nfiles > 1 && !is_dir(out) && mkdir(out, 0777) != 0) {
+    for (int i = 0; i < nfiles; i++)
+        rb_output_protect(files[i]);
+    if (out_is_dir) { /* two inputs of one name would write one output: say so, write none */
+        const char *ext = strcmp(format, "akn") == 0 ? "xml" : format[0] == 't' ? "tree" : "lines";
+        char **names = rb_xcalloc((size_t)nfiles, sizeof *names);
+        int clash = -1, first = -1;
+        for (int i = 0; i < nfiles && clash < 0; i++) {
+            names[i] = rb_output_name(files[i], ext);
+            for (int k = 0; k < i && clash < 0; k++)
+                if (strcmp(names[k], names[i]) == 0)
+                    clash = i, first = k;
+        }
+        if (clash >= 0) {
+            char msg[600];
+            snprintf(msg, sizeof msg, "%s and %s would both be written to %s/%s; nothing was "
+                                      "written",
+                     files[first], files[clash], out, names[clash]);
+            file_msg(&c, RB_ERROR, files[clash], "output-clash", "%s", msg);
+        }
+        for (int i = 0; i < nfiles; i++)
+            free(names[i]);
+        free(names);
+        if (clash >= 0) {
+            finish_diags(&c);
+            return EXIT_TROUBLE;
+        }
+    }
+    /* another run may create the directory at the same moment: one that exists is fine */
+    if (nfiles > 1 && !is_dir(out) && mkdir(out, 0777) != 0 && !(errno == EEXIST && is_dir(out))) {
         file_msg(&c, RB_ERROR, out, "io-write", "cannot create the output directory: %s",
                  strerror(errno));
         finish_diags(&c);
@@ -511,7 +558,7 @@ static int cmd_compile(int argc, char **argv)
     int worst = EXIT_OK;
     if (out_is_dir && strcmp(format, "akn") == 0) {
         /* many files: one after another or in -j worker processes, results in input order */
-        batch_ui u = {&c, EXIT_OK, isatty(2) && !c.quiet && nfiles >= 20, 0, 0};
+        batch_ui u = {&c, EXIT_OK, out, format, isatty(2) && !c.quiet && nfiles >= 20, 0, 0};
         rb_batch_opts bo = {co, out, jobs, on_file, on_progress, &u};
         rb_error err;
         rb_error_clear(&err);
@@ -584,6 +631,8 @@ static int cmd_compile(int argc, char **argv)
         if (st != RB_OK) {
             rb_diags_add_error(&c.diags, &err);
             worst = EXIT_TROUBLE;
+            if (out_is_dir)
+                remove_stale(&c, out, files[i], format);
         } else {
             int errors = 0;
             for (size_t k = mark; k < c.diags.n; k++)
@@ -707,6 +756,8 @@ static int cmd_compare(int argc, char **argv)
         usage_error("compare", "%s", "compare needs at least one FILE");
         return EXIT_TROUBLE;
     }
+    for (int i = optind; i < argc; i++) /* the inputs are never written over */
+        rb_output_protect(argv[i]);
     rb_grammar *g = load_grammar(&c);
     if (!g) {
         flush_diags(&c, 0);
@@ -793,6 +844,7 @@ static int cmd_check(int argc, char **argv)
     if (baseline) {
         rb_error err;
         rb_error_clear(&err);
+        rb_output_protect(baseline);
         if (rb_findings_read_baseline(baseline, &base, &nbase, &err) != RB_OK) {
             rb_diags_add_error(&c.diags, &err);
             flush_diags(&c, 0);
@@ -800,6 +852,8 @@ static int cmd_check(int argc, char **argv)
             return EXIT_TROUBLE;
         }
     }
+    for (int i = optind; i < argc; i++) /* the inputs are never written over */
+        rb_output_protect(argv[i]);
     rb_grammar *g = load_grammar(&c);
     if (!g) {
         flush_diags(&c, 0);
@@ -935,6 +989,8 @@ static int cmd_diff(int argc, char **argv)
         usage_error("diff", "%s", "diff takes two files: OLD NEW");
         return EXIT_TROUBLE;
     }
+    for (int i = optind; i < argc; i++) /* the inputs are never written over */
+        rb_output_protect(argv[i]);
     rb_grammar *g = load_grammar(&c);
     if (!g) {
         flush_diags(&c, 0);
@@ -1202,6 +1258,7 @@ static int cmd_init(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    rb_output_install_signals();
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0)
             break;

@@ -261,19 +261,7 @@ void rb_doc_apply_meta(rb_doc *d, const rb_meta *m, rb_diags *diags)
 
 /* ---- a sidecar from what the compiler found (rulebook init) -------------------------------- */
 
-static void yaml_value(rb_buf *b, const char *s)
-{
-    rb_buf_putc(b, '"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            rb_buf_putc(b, '\\');
-        if (*s == '\n' || *s == '\r' || *s == '\t')
-            rb_buf_putc(b, ' ');
-        else
-            rb_buf_putc(b, *s);
-    }
-    rb_buf_putc(b, '"');
-}
+static void yaml_value(rb_buf *b, const char *s) { rb_esc_yaml(b, s); }
 
 static void entry(rb_buf *b, const char *key, const char *val, const char *why_missing,
                   const char *note)
@@ -335,10 +323,12 @@ void rb_meta_render(const rb_doc *d, const char *text_name, rb_buf *out)
 {
     const char *level = NULL;
     char *jur = jurisdiction_of(d->title, &level);
+    char *shown = rb_line_str(text_name); /* a name with a newline cannot add a key */
     rb_buf_printf(out,
                   "# Metadata for %s, made by `rulebook init` from what the compiler found in the\n"
                   "# text. Check it and fill the gaps: what is written here wins over the text.\n",
-                  text_name);
+                  shown);
+    free(shown);
     entry(out, "id", d->id, "a short name", NULL);
     entry(out, "title", d->title, "not found in the text", NULL);
     entry(out, "jurisdiction", jur, "e.g. 武汉市", "guessed from the title");

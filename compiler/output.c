@@ -7,20 +7,107 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* ---- the inputs of the run: never written over ----------------------------------------------- */
+
+static struct protected_file {
+    dev_t dev;
+    ino_t ino;
+} *prot;
+static size_t nprot, cprot;
+
+void rb_output_protect(const char *path)
+{
+    struct stat st;
+    if (path && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        RB_GROW(prot, nprot, cprot);
+        prot[nprot].dev = st.st_dev;
+        prot[nprot].ino = st.st_ino;
+        nprot++;
+    }
+}
+
+static int is_protected(const struct stat *st)
+{
+    for (size_t i = 0; i < nprot; i++)
+        if (prot[i].dev == st->st_dev && prot[i].ino == st->st_ino)
+            return 1;
+    return 0;
+}
+
+/* ---- temporary files: removed when a signal ends the run ------------------------------------ */
+
+#define MAX_LIVE 64
+static char *volatile live[MAX_LIVE]; /* the temporary files open now */
+
+static void on_signal(int sig)
+{
+    for (size_t i = 0; i < MAX_LIVE; i++)
+        if (live[i])
+            unlink(live[i]); /* async-signal-safe */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void rb_output_install_signals(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGXFSZ, SIGPIPE};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+static void live_add(char *p)
+{
+    for (size_t i = 0; i < MAX_LIVE; i++)
+        if (!live[i]) {
+            live[i] = p;
+            return;
+        }
+}
+
+static void live_remove(const char *p)
+{
+    for (size_t i = 0; i < MAX_LIVE; i++)
+        if (live[i] == p)
+            live[i] = NULL;
+}
+
 rb_status rb_atomic_open(rb_atomic *a, const char *path, rb_error *err)
 {
     memset(a, 0, sizeof *a);
     a->fd = -1;
+    /* a symbolic link stays one: the file it points to is written */
+    char *resolved = NULL;
+    struct stat ls;
+    if (lstat(path, &ls) == 0 && S_ISLNK(ls.st_mode)) {
+        resolved = realpath(path, NULL);
+        if (!resolved)
+            return rb_error_set(err, RB_EIO, "output", path, 0, 0, "io-write",
+                                "a symbolic link to a missing file: %s", strerror(errno));
+    }
+    const char *target = resolved ? resolved : path;
     struct stat sb;
-    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+    int exists = stat(target, &sb) == 0;
+    if (exists && is_protected(&sb)) {
+        free(resolved);
+        return rb_error_set(err, RB_EUSAGE, "output", path, 0, 0, "io-write",
+                            "is an input of this run: it is not written over");
+    }
+    if (exists && !S_ISREG(sb.st_mode)) {
         /* /dev/null, /dev/stdout, a FIFO: write in place; renaming over it would replace
          * the device with a regular file */
+        free(resolved);
         if (S_ISDIR(sb.st_mode))
             return rb_error_set(err, RB_EIO, "output", path, 0, 0, "io-write",
                                 "is a directory; name a file (or give several inputs)");
@@ -30,10 +117,25 @@ rb_status rb_atomic_open(rb_atomic *a, const char *path, rb_error *err)
                                 "cannot open for writing: %s", strerror(errno));
         return RB_OK; /* no tmp_path: commit closes, abort closes */
     }
-    size_t n = strlen(path);
-    a->final_path = rb_xstrdup(path);
+    /* the new file keeps the old one's mode; a new one gets 0666 less the umask; a read-only
+     * file is not replaced */
+    mode_t mode;
+    if (exists) {
+        if (!(sb.st_mode & 0222)) {
+            free(resolved);
+            return rb_error_set(err, RB_EIO, "output", path, 0, 0, "io-write",
+                                "is read-only: it is not replaced");
+        }
+        mode = sb.st_mode & 07777;
+    } else {
+        mode_t um = umask(0);
+        umask(um);
+        mode = 0666 & ~um;
+    }
+    size_t n = strlen(target);
+    a->final_path = resolved ? resolved : rb_xstrdup(path);
     a->tmp_path = rb_xmalloc(n + 16);
-    snprintf(a->tmp_path, n + 16, "%s.tmp.XXXXXX", path);
+    snprintf(a->tmp_path, n + 16, "%s.tmp.XXXXXX", target);
     a->fd = mkstemp(a->tmp_path);
     if (a->fd < 0) {
         rb_status st = rb_error_set(err, RB_EIO, "output", path, 0, 0, "io-write",
@@ -45,7 +147,8 @@ rb_status rb_atomic_open(rb_atomic *a, const char *path, rb_error *err)
         a->fd = -1;
         return st;
     }
-    fchmod(a->fd, 0644);
+    live_add(a->tmp_path);
+    fchmod(a->fd, mode);
     return RB_OK;
 }
 
@@ -63,6 +166,7 @@ rb_status rb_atomic_commit(rb_atomic *a, rb_error *err)
                           "cannot move the output into place: %s", strerror(errno));
     if (st != RB_OK)
         unlink(a->tmp_path);
+    live_remove(a->tmp_path);
     free(a->final_path);
     free(a->tmp_path);
     a->final_path = a->tmp_path = NULL;
@@ -75,6 +179,7 @@ void rb_atomic_abort(rb_atomic *a)
         close(a->fd);
     if (a->tmp_path)
         unlink(a->tmp_path);
+    live_remove(a->tmp_path);
     free(a->final_path);
     free(a->tmp_path);
     a->final_path = a->tmp_path = NULL;

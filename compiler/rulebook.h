@@ -126,6 +126,11 @@ typedef struct rb_atomic {
     char *tmp_path;
     int fd;
 } rb_atomic;
+/* Never write over this file (an input of the run): rb_atomic_open refuses it. */
+void rb_output_protect(const char *path);
+/* Remove the temporary files of unfinished outputs when SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+ * SIGXFSZ or SIGPIPE ends the run. */
+void rb_output_install_signals(void);
 rb_status rb_atomic_open(rb_atomic *a, const char *path, rb_error *err);
 rb_status rb_atomic_commit(rb_atomic *a, rb_error *err);
 void rb_atomic_abort(rb_atomic *a);

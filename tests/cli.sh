@@ -275,6 +275,54 @@ run "$RB" check --min-severity note "$T"/bad*.txt
 grep -q "$(printf '\033')" "$T/stdout" "$T/stderr" && fail "check: an escape in a file name reached the terminal"
 [ "$(grep -c '' "$T/stdout")" -eq 2 ] || fail "check: a newline in a file name broke the lines: $(cat "$T/stdout")"
 
+# ---- output safety ---------------------------------------------------------------------------
+mkdir -p "$T/os/a" "$T/os/b"
+cp corpora/wujin-2021.txt "$T/os/a/x.txt"; cp corpora/wuhan-2018.txt "$T/os/b/x.txt"
+run "$RB" compile -q "$T/os/a/x.txt" "$T/os/b/x.txt" -o "$T/os/out"; expect_rc 2 "compile: two inputs, one output name"
+expect_one_error_line "compile: two inputs, one output name" output-clash
+[ -e "$T/os/out/x.xml" ] && fail "compile: one of two inputs of one name was written"
+cp corpora/wujin-2021.txt "$T/os/in.txt"
+for cmd in "compile -q" "check" "compare -q"; do
+  # shellcheck disable=SC2086
+  run "$RB" $cmd "$T/os/in.txt" -o "$T/os/in.txt"; expect_rc 2 "$cmd: -o the input"
+  cmp -s "$T/os/in.txt" corpora/wujin-2021.txt || fail "$cmd -o the input wrote over it"
+  grep -q 'is an input of this run' "$T/stderr" || fail "$cmd -o the input: $(cat "$T/stderr")"
+done
+# modes: an existing output keeps its own, a new one follows the umask, a read-only one stays
+: >"$T/os/m.xml"; chmod 640 "$T/os/m.xml"
+run "$RB" compile -q corpora/wujin-2021.txt -o "$T/os/m.xml"; expect_rc 0 "compile over a 0640 file"
+[ "$(stat -c %a "$T/os/m.xml")" = 640 ] || fail "compile: the output's mode became $(stat -c %a "$T/os/m.xml")"
+(umask 027; "$RB" compile -q corpora/wujin-2021.txt -o "$T/os/new.xml")
+[ "$(stat -c %a "$T/os/new.xml")" = 640 ] || fail "compile: a new output ignores the umask: $(stat -c %a "$T/os/new.xml")"
+: >"$T/os/ro.xml"; chmod 444 "$T/os/ro.xml"
+run "$RB" compile -q corpora/wujin-2021.txt -o "$T/os/ro.xml"; expect_rc 2 "compile over a read-only file"
+[ -s "$T/os/ro.xml" ] && fail "compile replaced a read-only file"
+# a symbolic link stays one
+: >"$T/os/real.xml"; ln -s real.xml "$T/os/link.xml"
+run "$RB" compile -q corpora/wujin-2021.txt -o "$T/os/link.xml"; expect_rc 0 "compile through a symlink"
+[ -L "$T/os/link.xml" ] || fail "compile replaced a symbolic link by a file"
+[ -s "$T/os/real.xml" ] || fail "compile through a symlink did not write its target"
+# an input that now fails leaves no output of an earlier run
+mkdir "$T/os/st"; cp corpora/wujin-2021.txt "$T/os/st/p.txt"; cp corpora/wuhan-2018.txt "$T/os/st/q.txt"
+"$RB" compile -q "$T"/os/st/p.txt "$T"/os/st/q.txt -o "$T/os/st/out" 2>/dev/null
+: >"$T/os/st/q.txt"
+run "$RB" compile "$T"/os/st/p.txt "$T"/os/st/q.txt -o "$T/os/st/out"; expect_rc 2 "compile: an input that now fails"
+[ -e "$T/os/st/out/q.xml" ] && fail "compile: the output of the failing input's earlier run is still there"
+grep -q 'q.xml: note: removed' "$T/stderr" || fail "compile: the removal is not said: $(cat "$T/stderr")"
+# killed by a signal (here SIGXFSZ, the file size limit): no temporary file left behind
+mkdir "$T/os/sig"
+sh -c 'ulimit -f 4; exec "$0" compile -q corpora/wuhan-2018.txt -o "$1"' "$RB" "$T/os/sig/w.xml" >/dev/null 2>&1
+[ $? -gt 128 ] || fail "the file size limit did not stop compile (the test proves nothing)"
+ls "$T/os/sig" | grep -q 'tmp' && fail "a signal left a temporary file: $(ls "$T/os/sig")"
+# two runs creating one output directory at once
+for k in 1 2 3; do
+  "$RB" compile -q corpora/wujin-2021.txt corpora/wuhan-2018.txt -o "$T/os/race$k" 2>"$T/race1" & p1=$!
+  "$RB" compile -q corpora/erenhot-2013.txt corpora/urumqi-2018.txt -o "$T/os/race$k" 2>"$T/race2" & p2=$!
+  wait $p1; r1=$?; wait $p2; r2=$?
+  [ $r1 -eq 0 ] && [ $r2 -eq 0 ] || fail "two runs into one new directory: $r1 $r2 $(cat "$T/race1" "$T/race2")"
+done
+ok
+
 # ---- init: a folder of one's own texts ------------------------------------------------------------
 mkdir "$T/mine"
 cp corpora/wuhan-2018.txt corpora/erenhot-2013.txt "$T/mine/"
@@ -304,6 +352,18 @@ if command -v make >/dev/null 2>&1; then
   make -s -C "$T/mine" RULEBOOK="$RB" >"$T/make.out" 2>&1 || fail "make RULEBOOK=… in an init folder: $(tail -3 "$T/make.out")"
   rm "$T/mine/武进 2021.txt"
   ok
+fi
+# a text whose name holds a newline and a key: the key does not get into its sidecar
+mkdir "$T/nl"
+cp corpora/wujin-2021.txt "$T/nl/w
+id: evil.txt"
+run "$RB" init "$T/nl"; expect_rc 0 "init: a name with a newline"
+grep -q '^id: evil' "$T/nl/"*.yaml && fail "init: a file name injected a key into its sidecar"
+if command -v python3 >/dev/null 2>&1; then
+  python3 -c 'import sys,yaml' 2>/dev/null && for y in "$T/nl/"*.yaml; do
+    python3 -c 'import sys,yaml; d=yaml.safe_load(open(sys.argv[1])); assert d["id"] != "evil"' "$y" ||
+      fail "init: the sidecar of a name with a newline: $(cat "$y")"
+  done
 fi
 printf 'no articles here\n' >"$T/mine/notes.txt"
 run "$RB" init "$T/mine"; expect_rc 1 "init with a text that does not compile"
