@@ -592,6 +592,8 @@ static int cmd_compile(int argc, char **argv)
             } else if (rb_output_is_stdout(out)) {
                 fflush(stdout);
                 st = rb_akn_write_fd(d, 1, &err);
+                if (st == RB_EIO) /* about the output */
+                    snprintf(err.file, sizeof err.file, "%s", "<stdout>");
             } else {
                 char *name = rb_output_name(files[i], "xml");
                 char *path = rb_output_path(out, name);

@@ -466,6 +466,9 @@ rb_status rb_akn_write(const rb_doc *d, const char *path, rb_error *err)
     st = rb_akn_write_fd(d, a.fd, err);
     if (st != RB_OK) {
         rb_atomic_abort(&a);
+        if (err && st == RB_EIO) /* a write error is about the output, not the input */
+            rb_utf8_fit(err->file, sizeof err->file,
+                        snprintf(err->file, sizeof err->file, "%s", path));
         return st;
     }
     return rb_atomic_commit(&a, err);

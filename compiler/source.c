@@ -296,7 +296,14 @@ static rb_status from_bytes(const char *name, char *owned, const char *bytes, si
         size_t bad = 0, olen = 0;
         char *t = convert(from, bytes + skip, n - skip, &olen, &bad);
         if (!t) {
-            st = rb_error_set(err, RB_EENCODING, "source", name, 0, 0, "encoding-invalid",
+            /* the line and column: the valid part before the bad bytes, decoded */
+            size_t plen = 0, pbad = 0;
+            char *pre = convert(from, bytes + skip, bad, &plen, &pbad);
+            unsigned l = 1, c = 1;
+            if (pre)
+                raw_linecol(pre, plen, &l, &c);
+            free(pre);
+            st = rb_error_set(err, RB_EENCODING, "source", name, l, c, "encoding-invalid",
                               "the byte-order mark says %s, but the text is not valid %s at "
                               "byte offset %zu",
                               from, from, bad + skip);

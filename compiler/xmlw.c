@@ -47,7 +47,7 @@ static void flush(rb_xw *w)
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0)
-            w->fail = 1;
+            w->fail = k < 0 && errno ? errno : EIO; /* kept for the message */
         else
             off += (size_t)k;
     }
@@ -167,9 +167,11 @@ int rb_xw_free(rb_xw *w)
         w->fail = 1; /* an element left open is a bug in the caller */
     put(w, "\n", 1);
     flush(w);
-    int rc = w->fail ? -1 : 0;
+    int rc = w->fail ? -1 : 0, e = w->fail > 1 ? w->fail : EIO;
     free(w->buf);
     free(w);
+    if (rc)
+        errno = e; /* what the write failed with */
     return rc;
 }
 

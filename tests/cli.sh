@@ -323,6 +323,19 @@ for k in 1 2 3; do
 done
 ok
 
+# ---- messages that say where and why ----------------------------------------------------------
+if [ -w /dev/full ]; then
+  run "$RB" compile -q corpora/wujin-2021.txt -o /dev/full; expect_rc 2 "compile -o /dev/full"
+  expect_one_error_line "compile -o /dev/full" io-write
+  grep -q '^/dev/full: error: .*No space left on device' "$T/stderr" || fail "a write error names the output and why: $(cat "$T/stderr")"
+fi
+{ printf '\377\376'; printf 'a\nb\nc' | iconv -f UTF-8 -t UTF-16LE; printf '\000\330\101\000'; } >"$T/u16bad.txt"
+run "$RB" compile "$T/u16bad.txt"; expect_rc 2 "compile: broken UTF-16"
+grep -q 'u16bad.txt:3:2: error: .*\[encoding-invalid\]' "$T/stderr" || fail "broken UTF-16: no line and column: $(cat "$T/stderr")"
+printf 'R\350glement int\351rieur\nArticle premier\n' >"$T/latin1.txt"
+run "$RB" compile "$T/latin1.txt"; expect_rc 2 "compile: Latin-1"
+grep -q 'latin1.txt:1:2: error: invalid UTF-8 .*\[encoding-invalid\]' "$T/stderr" || fail "Latin-1: $(cat "$T/stderr")"
+
 # ---- init: a folder of one's own texts ------------------------------------------------------------
 mkdir "$T/mine"
 cp corpora/wuhan-2018.txt corpora/erenhot-2013.txt "$T/mine/"
