@@ -272,7 +272,7 @@ rb_status rb_batch_compile(const rb_grammar *g, char **files, size_t n, const rb
     size_t *counter = mmap(NULL, sizeof *counter, PROT_READ | PROT_WRITE,
                            MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (counter == MAP_FAILED) {
-        ret = rb_error_set(err, RB_EIO, "batch", "", 0, 0, "jobs",
+        ret = rb_error_set(err, RB_EIO, "batch", "rulebook", 0, 0, "jobs",
                            "cannot share work between processes: %s", strerror(errno));
         goto done;
     }
@@ -307,7 +307,7 @@ rb_status rb_batch_compile(const rb_grammar *g, char **files, size_t n, const rb
         rb_buf_init(&in[started]);
     }
     if (started == 0) {
-        ret = rb_error_set(err, RB_EIO, "batch", "", 0, 0, "jobs",
+        ret = rb_error_set(err, RB_EIO, "batch", "rulebook", 0, 0, "jobs",
                            "cannot start worker processes: %s", strerror(errno));
     }
     size_t open_ = started;
@@ -360,7 +360,7 @@ rb_status rb_batch_compile(const rb_grammar *g, char **files, size_t n, const rb
             broken = 1;
         }
     if (broken && ret == RB_OK)
-        ret = rb_error_set(err, RB_EIO, "batch", "", 0, 0, "jobs",
+        ret = rb_error_set(err, RB_EIO, "batch", "rulebook", 0, 0, "jobs",
                            "a worker process failed; see the errors above");
 done:
     deliver(&R);

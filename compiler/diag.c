@@ -121,7 +121,7 @@ void rb_diag_print_text(FILE *out, const rb_diag *dg)
      * file name and the message go out as one line each (controls shown escaped). */
     rb_buf b;
     rb_buf_init(&b);
-    rb_esc_line(&b, dg->file);
+    rb_esc_line(&b, dg->file && *dg->file ? dg->file : "rulebook"); /* never an empty name */
     if (dg->line)
         rb_buf_printf(&b, ":%u:%u", dg->line, dg->col ? dg->col : 1);
     rb_buf_printf(&b, ": %s: ", rb_severity_name(dg->severity));
