@@ -30,8 +30,9 @@ static const char *status_name(rb_diff_status s)
     return "?";
 }
 
-/* The original characters of code points [a, b) of an article. */
-static void put_orig(rb_buf *out, const dart *x, size_t a, size_t b)
+/* The original characters of code points [a, b) of an article; for people (display), a control
+ * character as its visible Control Picture, never as itself (an ESC would move the terminal). */
+static void put_orig_(rb_buf *out, const dart *x, size_t a, size_t b, int display)
 {
     size_t done = 0; /* the source is written up to here (… gives three view characters) */
     for (size_t i = a; i < b; i++) {
@@ -50,11 +51,24 @@ static void put_orig(rb_buf *out, const dart *x, size_t a, size_t b)
         done = o2;
         /* skip line breaks and spaces the view dropped */
         for (size_t k = o1; k < o2; k++) {
-            char ch = x->d->src->text[k];
-            if (ch != '\n' && ch != '\r')
-                rb_buf_putc(out, ch);
+            unsigned char ch = (unsigned char)x->d->src->text[k];
+            if (ch == '\n' || ch == '\r')
+                continue;
+            if (display && (ch < 0x20 || ch == 0x7F) && ch != '\t') {
+                uint32_t pic = ch == 0x7F ? 0x2421 : 0x2400 + ch;
+                char u[3] = {(char)(0xE0 | (pic >> 12)), (char)(0x80 | ((pic >> 6) & 0x3F)),
+                             (char)(0x80 | (pic & 0x3F))};
+                rb_buf_put(out, u, 3);
+            } else {
+                rb_buf_putc(out, (char)ch);
+            }
         }
     }
+}
+
+static void put_orig(rb_buf *out, const dart *x, size_t a, size_t b)
+{
+    put_orig_(out, x, a, b, 1);
 }
 
 typedef struct marks {
@@ -290,7 +304,7 @@ static void jw_run(rb_jw *w, const dart *x, size_t a, size_t z)
 {
     rb_buf t;
     rb_buf_init(&t);
-    put_orig(&t, x, a, z);
+    put_orig_(&t, x, a, z, 0); /* JSON escapes the controls itself */
     rb_jw_str(w, t.data ? t.data : "");
     rb_buf_free(&t);
 }

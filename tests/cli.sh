@@ -336,6 +336,13 @@ printf 'R\350glement int\351rieur\nArticle premier\n' >"$T/latin1.txt"
 run "$RB" compile "$T/latin1.txt"; expect_rc 2 "compile: Latin-1"
 grep -q 'latin1.txt:1:2: error: invalid UTF-8 .*\[encoding-invalid\]' "$T/stderr" || fail "Latin-1: $(cat "$T/stderr")"
 
+# an escape character in a text never reaches the terminal through diff
+sed 's/一般每两周召开1次/一般每两周\x1b[2J召开1次/' corpora/wuhan-2018.txt >"$T/wuhan-esc.txt"
+grep -q "$(printf '\033')" "$T/wuhan-esc.txt" || fail "wuhan-esc.txt: no escape inserted"
+run "$RB" diff corpora/wuhan-2018.txt "$T/wuhan-esc.txt"; expect_rc 1 "diff: an escape in the text"
+grep -q "$(printf '\033')" "$T/stdout" && fail "diff: an escape character of the text reached the output"
+grep -q '{+␛\[2J+}' "$T/stdout" || fail "diff: the escape is not shown as its picture: $(grep -m1 '{+' "$T/stdout")"
+
 # ---- init: a folder of one's own texts ------------------------------------------------------------
 mkdir "$T/mine"
 cp corpora/wuhan-2018.txt corpora/erenhot-2013.txt "$T/mine/"
