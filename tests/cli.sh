@@ -323,6 +323,22 @@ for k in 1 2 3; do
 done
 ok
 
+# ---- reading within bounds: no file makes the run hang or grow without limit -------------------
+sed '0,/rb:line="[0-9]*"/s//rb:line="9999999"/' out/wujin-2021.xml >"$T/farline.xml"
+run "$RB" diff "$T/farline.xml" corpora/wujin-2021.txt; expect_rc 2 "diff: an rb:line past the source's lines"
+expect_one_error_line "diff: an rb:line past the source's lines" xml-bad-value
+if [ -c /dev/zero ]; then
+  run timeout 10 "$RB" check --baseline /dev/zero corpora/wujin-2021.txt; expect_rc 2 "check --baseline /dev/zero"
+  expect_one_error_line "check --baseline /dev/zero" io-read
+fi
+mkfifo "$T/fifo.txt"
+run timeout 10 "$RB" compile "$T/fifo.txt"; expect_rc 2 "compile a FIFO"
+expect_one_error_line "compile a FIFO" io-read
+cp corpora/wujin-2021.txt "$T/dirside.txt"; mkdir "$T/dirside.yaml"
+run "$RB" compile -q "$T/dirside.txt" -o "$T/dirside.xml"; expect_rc 2 "compile: a sidecar that cannot be read"
+expect_one_error_line "compile: a sidecar that cannot be read" io-read
+[ -e "$T/dirside.xml" ] && fail "compile wrote an output without its sidecar's metadata"
+
 # ---- messages that say where and why ----------------------------------------------------------
 if [ -w /dev/full ]; then
   run "$RB" compile -q corpora/wujin-2021.txt -o /dev/full; expect_rc 2 "compile -o /dev/full"
@@ -359,18 +375,23 @@ cmp -s "$T/mine/wuhan-2018.yaml" "$T/wuhan.sidecar" || fail "init again changed 
 grep -q "kept     $T/mine/Makefile" "$T/stdout" || fail "init again: the Makefile was not kept"
 grep -qx 'RULEBOOK ?= rulebook' "$T/mine/Makefile" || fail "init: the Makefile does not take rulebook from the PATH"
 if command -v make >/dev/null 2>&1; then
-  # a name with a space and Chinese characters; rulebook found on the PATH
+  # a name with a space and Chinese characters, one with a colon, one with a leading dash;
+  # rulebook found on the PATH
   cp corpora/wujin-2021.txt "$T/mine/武进 2021.txt"
+  cp corpora/urumqi-2018.txt "$T/mine/a:b.txt"
+  cp corpora/chongqing-2018.txt "$T/mine/-cq.txt"
   mkdir -p "$T/bin" && ln -sf "$RB" "$T/bin/rulebook"
   PATH="$T/bin:$PATH" make -s -C "$T/mine" >"$T/make.out" 2>&1 || fail "make in an init folder: $(tail -3 "$T/make.out")"
   for o in wuhan-2018.xml '武进 2021.xml' compare.md compare.html compare.json compare.csv check.txt; do
     [ -s "$T/mine/out/$o" ] || fail "make in an init folder: no out/$o: $(ls "$T/mine/out" 2>&1)"
   done
   grep -q '常州市武进区' "$T/mine/out/compare.md" || fail "make in an init folder: the text with a space in its name is not compared"
+  grep -q '乌鲁木齐市' "$T/mine/out/compare.md" || fail "make in an init folder: the text with a colon in its name is not compared"
+  grep -q '重慶市' "$T/mine/out/compare.md" || fail "make in an init folder: the text with a leading dash is not compared"
   head -c 3 "$T/mine/out/compare.csv" | od -An -tx1 | grep -q 'ef bb bf' || fail "make in an init folder: the CSV has no BOM"
   grep -q 'rb:document id="my-erenhot"' "$T/mine/out/erenhot-2013.xml" || fail "the init folder's sidecar was not used"
   make -s -C "$T/mine" RULEBOOK="$RB" >"$T/make.out" 2>&1 || fail "make RULEBOOK=… in an init folder: $(tail -3 "$T/make.out")"
-  rm "$T/mine/武进 2021.txt"
+  rm "$T/mine/武进 2021.txt" "$T/mine/a:b.txt" "$T/mine/-cq.txt"
   ok
 fi
 # a text whose name holds a newline and a key: the key does not get into its sidecar
