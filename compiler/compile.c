@@ -115,7 +115,7 @@ static rb_status finish(const rb_grammar *g, rb_doc *d, const rb_compile_opts *o
         rb_doc_guess_place(d);
     if (g->extract && !o->no_facts) {
         double t3 = tm ? rb_now() : 0;
-        st = rb_extract(g, d, err);
+        st = rb_extract(g, d, tm, err);
         if (tm)
             tm->extract += rb_now() - t3;
         if (st != RB_OK)

@@ -21,6 +21,11 @@ typedef struct xtable {
     char **keys, **vals;
     size_t *klen;
     size_t n;
+    /* the keys by their first character, longest first within each (table_all looks only at
+     * the keys that can start where it stands), and the charset bit of each first character */
+    rb_omap first; /* first code point + 1 -> bucket + 1 */
+    size_t *bstart, *bcount, *border;
+    unsigned *kbit;
 } xtable;
 
 typedef struct xfield {
@@ -107,8 +112,21 @@ typedef struct xrun xrun;
 static void context_fields(const struct rb_extract_rules *r, const xrule *x, rb_fact *f,
                            xrun *R);
 
+static void table_index_free(xtable *t)
+{
+    rb_omap_free(&t->first);
+    memset(&t->first, 0, sizeof t->first);
+    free(t->bstart);
+    free(t->bcount);
+    free(t->border);
+    free(t->kbit);
+    t->bstart = t->bcount = t->border = NULL;
+    t->kbit = NULL;
+}
+
 static void table_free(xtable *t)
 {
+    table_index_free(t);
     for (size_t i = 0; i < t->n; i++) {
         free(t->keys[i]);
         free(t->vals[i]);
@@ -258,6 +276,43 @@ static void put_key(void *ud, const char *key)
 
 /* Tables keep their keys normalized (so traditional keys work) and longest first. A key may
  * hold {{macros}} that expand to every alternative of a `define:`. */
+static inline uint32_t next_cp(const unsigned char *s, size_t n, size_t *len);
+static inline unsigned cp_bit(uint32_t cp);
+
+/* The keys grouped by their first code point (a counting sort that keeps the longest-first
+ * order within a group), and each key's first-character bit. */
+static void table_index(xtable *t)
+{
+    table_index_free(t);
+    size_t n = t->n;
+    uint32_t *fc = rb_xmalloc((n + 1) * sizeof *fc);
+    size_t *bucket = rb_xmalloc((n + 1) * sizeof *bucket), nb = 0;
+    t->kbit = rb_xmalloc((n + 1) * sizeof *t->kbit);
+    for (size_t i = 0; i < n; i++) {
+        size_t l;
+        fc[i] = next_cp((const unsigned char *)t->keys[i], t->klen[i], &l);
+        t->kbit[i] = cp_bit(fc[i]);
+        int fresh = 0;
+        size_t *slot = rb_omap_slot(&t->first, (long)fc[i] + 1, &fresh);
+        if (fresh)
+            *slot = ++nb;
+        bucket[i] = *slot - 1;
+    }
+    t->bcount = rb_xcalloc(nb + 1, sizeof *t->bcount);
+    t->bstart = rb_xcalloc(nb + 1, sizeof *t->bstart);
+    for (size_t i = 0; i < n; i++)
+        t->bcount[bucket[i]]++;
+    for (size_t b = 1; b < nb; b++)
+        t->bstart[b] = t->bstart[b - 1] + t->bcount[b - 1];
+    size_t *fill = rb_xcalloc(nb + 1, sizeof *fill);
+    t->border = rb_xmalloc((n + 1) * sizeof *t->border);
+    for (size_t i = 0; i < n; i++)
+        t->border[t->bstart[bucket[i]] + fill[bucket[i]]++] = i;
+    free(fill);
+    free(fc);
+    free(bucket);
+}
+
 static rb_status load_table(struct rb_extract_rules *r, const char *path, yaml_document_t *doc,
                             yaml_node_t *defines, const char *name, yaml_node_t *map,
                             rb_error *err)
@@ -319,6 +374,7 @@ static rb_status load_table(struct rb_extract_rules *r, const char *path, yaml_d
     t->keys = k2;
     t->vals = v2;
     t->klen = l2;
+    table_index(t);
     return RB_OK;
 }
 
@@ -1000,11 +1056,17 @@ static int parse_number(const char *s, size_t n, double *v)
     return 0;
 }
 
+typedef struct charset charset;
+static void charset_of(const char *s, size_t n, charset *cs);
+
 static const char *table_lookup_at(const xtable *t, const char *s, size_t n, size_t *at,
                                    size_t *len)
 {
+    /* a key whose first character the text lacks cannot occur in it */
+    uint64_t w[16];
+    charset_of(s, n, (charset *)w);
     for (size_t i = 0; i < t->n; i++) {
-        if (t->klen[i] > n)
+        if (t->klen[i] > n || !(w[t->kbit[i] >> 6] >> (t->kbit[i] & 63) & 1))
             continue;
         const char *p = memmem(s, n, t->keys[i], t->klen[i]);
         if (p) {
@@ -1055,12 +1117,19 @@ static void table_all(const xtable *t, const char *s, size_t n, int heads, rb_fi
             continue;
         }
         size_t best = (size_t)-1;
-        if (!depth)
-            for (size_t k = 0; k < t->n; k++)
-                if (t->klen[k] <= n - i && memcmp(s + i, t->keys[k], t->klen[k]) == 0) {
-                    best = k;
-                    break;
+        if (!depth) { /* only the keys that start with the character here */
+            size_t cl;
+            uint32_t cp = next_cp((const unsigned char *)s + i, n - i, &cl);
+            size_t b = rb_omap_get(&t->first, (long)cp + 1);
+            if (b != (size_t)-1)
+                for (size_t q = 0; q < t->bcount[b - 1]; q++) {
+                    size_t k = t->border[t->bstart[b - 1] + q];
+                    if (t->klen[k] <= n - i && memcmp(s + i, t->keys[k], t->klen[k]) == 0) {
+                        best = k;
+                        break;
+                    }
                 }
+        }
         if (best != (size_t)-1) {
             h = rb_xrealloc(h, (nh + 1) * sizeof *h);
             h[nh++] = (hit){i, t->klen[best], t->vals[best]};
@@ -1457,6 +1526,7 @@ typedef struct xrun {
     rb_buf tbuf;        /* paragraph text, reused */
     size_t *tvo, tvocap; /* its view offsets */
     const char **topic; /* per table: what the text is about; NULL until asked, "" none */
+    size_t sentences, sentences_matched, regex_calls; /* for --stat */
 } xrun;
 
 /* The key of table t the text is about: the value of most of its mentions in the first 64 KB
@@ -1568,12 +1638,16 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
     char *hit_dim = rb_xcalloc(r->ndims ? r->ndims : 1, 1);
     charset cs;
     charset_of(x->s + ss, se - ss, &cs);
+    R->sentences++;
+    int reached = 0;
     for (size_t ri = 0; ri < r->nrules; ri++) {
         const xrule *xr = &r->rules[ri];
         if (!g->no_prefilter && !needs_met(xr, x->s + ss, se - ss, &cs))
             continue;
+        reached = 1;
         size_t pos = ss;
         while (pos < se) {
+            R->regex_calls++;
             int m = rb_regex_match(g, xr->code, xr->id, x->s, se, pos, ov, 20, err);
             if (m < 0) {
                 free(hit_dim);
@@ -1607,8 +1681,12 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
             last_fact_of_rule[ri] = fs->n - 1;
             hit_dim[xr->dim] = 1;
             pos = me > ms ? me : ms + 1;
+            /* another match needs the rule's literals again in what is left */
+            if (!g->no_prefilter && pos < se && !needs_met(xr, x->s + pos, se - pos, NULL))
+                break;
         }
     }
+    R->sentences_matched += (size_t)reached;
     /* sentences that look like a dimension but gave nothing */
     for (size_t di = 0; di < r->ndims; di++) {
         if (hit_dim[di])
@@ -2017,7 +2095,7 @@ static rb_article chapter_intro(const rb_chapter *c)
     return a;
 }
 
-rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_error *err)
+rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_timings *tm, rb_error *err)
 {
     rb_facts_free(d->facts);
     d->facts = rb_xcalloc(1, sizeof *d->facts);
@@ -2052,6 +2130,12 @@ rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_error *err)
     if (st != RB_OK)
         return st;
     merge_meetings(r, d->facts);
+    if (tm) {
+        tm->sentences += R.sentences;
+        tm->sentences_matched += R.sentences_matched;
+        tm->regex_calls += R.regex_calls;
+        tm->facts += d->facts->n;
+    }
     for (size_t i = 0; i < d->facts->n; i++)
         summarize(&d->facts->v[i]);
     return RB_OK;

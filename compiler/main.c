@@ -653,10 +653,15 @@ static int cmd_compile(int argc, char **argv)
         char line[512];
         snprintf(line, sizeof line,
                  "stat: %zu files, %.1f MB in %.3f s (%.1f MB/s): source %.3f, normalize %.3f, "
-                 "parse %.3f, extract %.3f, write %.3f, other %.3f",
+                 "parse %.3f, extract %.3f, write %.3f, other %.3f; %zu sentences, %zu (%.1f %%) "
+                 "reach a fact pattern, %zu pattern runs (%.2f a sentence), %zu facts",
                  tm.files, mb, total, total > 0 ? mb / total : 0, tm.source, tm.normalize,
                  tm.parse, tm.extract, tm.write,
-                 total - tm.source - tm.normalize - tm.parse - tm.extract - tm.write);
+                 total - tm.source - tm.normalize - tm.parse - tm.extract - tm.write,
+                 tm.sentences, tm.sentences_matched,
+                 tm.sentences ? 100.0 * (double)tm.sentences_matched / (double)tm.sentences : 0,
+                 tm.regex_calls,
+                 tm.sentences ? (double)tm.regex_calls / (double)tm.sentences : 0, tm.facts);
         if (c.json_diags) /* one JSON array on stderr, the figures in it */
             rb_diags_add(&c.diags, RB_NOTE, "rulebook", 0, 0, "stat", "%s", line);
         else

@@ -459,7 +459,8 @@ const char *rb_fact_str(const rb_fact *f, const char *name);
 /* The extraction dimensions the grammar declares, in file order (ids and titles). */
 size_t rb_extract_dims(const rb_grammar *g, const char ***ids, const char ***titles);
 /* Run the extraction rules over a compiled document; facts go to d->facts. */
-rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_error *err);
+/* (tm, when given, gets the extraction's counts for --stat) */
+rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_timings *tm, rb_error *err);
 
 /* A rulebook as compare sees it: built from a compiled document or read back from XML. */
 struct rb_rulebook {

@@ -170,6 +170,9 @@ char *rb_grammar_default_dir(void);
 typedef struct rb_timings {
     double source, normalize, parse, extract, write;
     size_t bytes, files;
+    /* the extraction's work: sentences, those any rule's literals let through to its pattern,
+     * and the pattern runs (calls of the regex engine) and the facts they gave */
+    size_t sentences, sentences_matched, regex_calls, facts;
 } rb_timings;
 
 typedef struct rb_compile_opts {
