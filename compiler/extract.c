@@ -54,7 +54,18 @@ typedef struct xlit {
     size_t len;
     uint16_t bit[8];
     unsigned nbit;
+    unsigned id; /* its number in the literal automaton (xac) */
 } xlit;
+
+/* Every literal of every rule's `needs:` and every dimension's `keywords:` in one automaton
+ * (Aho-Corasick, as a full byte DFA): one pass over a sentence tells which of them it holds,
+ * and so which rules can match it and which dimensions it touches. */
+typedef struct xac {
+    size_t nlit, words;  /* literals; 64-bit words of a set of them */
+    size_t nstates;
+    uint32_t *delta;     /* nstates x 256 */
+    uint64_t *out;       /* nstates x words: the literals that end at each state */
+} xac;
 
 /* `needs:` one item: the rule cannot match a sentence holding none of these literals */
 typedef struct xneed {
@@ -92,9 +103,11 @@ struct rb_extract_rules {
     xrule *rules;
     size_t nrules;
     char *version;
+    xac ac; /* built when the rules are loaded */
 };
 
 static rb_status check_dim_fields(const struct rb_extract_rules *r, rb_error *err);
+static void ac_build(struct rb_extract_rules *r);
 typedef struct xtext xtext;
 static void apply_fields(const struct rb_extract_rules *r, const xrule *xr, const char *s,
                          size_t ss, const size_t *ov, rb_fact *f, const rb_doc *d,
@@ -150,8 +163,17 @@ static void field_free(xfield *f)
     free(f->from);
 }
 
+static void ac_free(xac *a)
+{
+    free(a->delta);
+    free(a->out);
+    memset(a, 0, sizeof *a);
+}
+
 void rb_extract_rules_free(struct rb_extract_rules *r)
 {
+    if (r)
+        ac_free(&r->ac);
     if (!r)
         return;
     for (size_t i = 0; i < r->ntables; i++)
@@ -806,6 +828,7 @@ rb_status rb_extract_add(rb_grammar *g, const char *path, yaml_document_t *doc,
                 return st;
         }
     }
+    ac_build(r);
     return check_dim_fields(r, err);
 }
 
@@ -852,6 +875,104 @@ const char *const *rb_dim_fields(rb_dim k)
 
 /* A dimension the C code knows must have rules that set each field it reads: a field renamed
  * in the grammar is a load error, not an empty column. */
+/* The automaton of all the literals (numbered here in the xlits themselves). */
+static void ac_build(struct rb_extract_rules *r)
+{
+    ac_free(&r->ac);
+    xlit **lits = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < r->nrules; i++)
+        for (size_t k = 0; k < r->rules[i].nneeds; k++)
+            for (size_t q = 0; q < r->rules[i].needs[k].n; q++) {
+                RB_GROW(lits, n, cap);
+                lits[n++] = &r->rules[i].needs[k].alt[q];
+            }
+    for (size_t d = 0; d < r->ndims; d++)
+        for (size_t k = 0; k < r->dims[d].nkw; k++) {
+            RB_GROW(lits, n, cap);
+            lits[n++] = &r->dims[d].kw[k];
+        }
+    xac *a = &r->ac;
+    a->nlit = n;
+    a->words = (n + 63) / 64 ? (n + 63) / 64 : 1;
+    size_t maxs = 1;
+    for (size_t i = 0; i < n; i++)
+        maxs += lits[i]->len;
+    a->delta = rb_xcalloc(maxs * 256, sizeof *a->delta);
+    a->out = rb_xcalloc(maxs * a->words, sizeof *a->out);
+    a->nstates = 1;
+    /* the trie (0: no edge yet, except from the root) */
+    for (size_t i = 0; i < n; i++) {
+        lits[i]->id = (unsigned)i;
+        uint32_t st = 0;
+        for (size_t b = 0; b < lits[i]->len; b++) {
+            unsigned char c = (unsigned char)lits[i]->s[b];
+            if (!a->delta[st * 256 + c])
+                a->delta[st * 256 + c] = (uint32_t)a->nstates++;
+            st = a->delta[st * 256 + c];
+        }
+        a->out[st * a->words + i / 64] |= 1ull << (i % 64);
+    }
+    /* failure links, breadth first, folded into a full DFA */
+    uint32_t *fail = rb_xcalloc(a->nstates, sizeof *fail), *queue = rb_xmalloc(a->nstates * sizeof *queue);
+    size_t qh = 0, qt = 0;
+    for (unsigned c = 0; c < 256; c++)
+        if (a->delta[c]) {
+            fail[a->delta[c]] = 0;
+            queue[qt++] = a->delta[c];
+        }
+    while (qh < qt) {
+        uint32_t st = queue[qh++];
+        for (size_t w = 0; w < a->words; w++)
+            a->out[st * a->words + w] |= a->out[fail[st] * a->words + w];
+        for (unsigned c = 0; c < 256; c++) {
+            uint32_t nx = a->delta[st * 256 + c];
+            if (nx) {
+                fail[nx] = a->delta[fail[st] * 256 + c];
+                queue[qt++] = nx;
+            } else {
+                a->delta[st * 256 + c] = a->delta[fail[st] * 256 + c];
+            }
+        }
+    }
+    free(fail);
+    free(queue);
+    free(lits);
+}
+
+/* The literals s holds, as a set of ids (present: r->ac.words words). */
+static void ac_scan(const xac *a, const char *s, size_t n, uint64_t *present)
+{
+    memset(present, 0, a->words * sizeof *present);
+    uint32_t st = 0;
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n; i++) {
+        st = a->delta[st * 256 + u[i]];
+        const uint64_t *o = &a->out[(size_t)st * a->words];
+        for (size_t w = 0; w < a->words; w++)
+            present[w] |= o[w];
+    }
+}
+
+static int has_lit(const uint64_t *present, const xlit *l)
+{
+    return (int)(present[l->id / 64] >> (l->id % 64) & 1);
+}
+
+/* Can the rule match a sentence holding the literals present? */
+static int needs_present(const xrule *x, const uint64_t *present)
+{
+    for (size_t k = 0; k < x->nneeds; k++) {
+        const xneed *nd = &x->needs[k];
+        size_t q = 0;
+        while (q < nd->n && !has_lit(present, &nd->alt[q]))
+            q++;
+        if (q == nd->n)
+            return 0;
+    }
+    return 1;
+}
+
 static rb_status check_dim_fields(const struct rb_extract_rules *r, rb_error *err)
 {
     for (size_t di = 0; di < r->ndims; di++) {
@@ -1636,13 +1757,15 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
     const struct rb_extract_rules *r = g->extract;
     size_t ov[2 * 20];
     char *hit_dim = rb_xcalloc(r->ndims ? r->ndims : 1, 1);
-    charset cs;
-    charset_of(x->s + ss, se - ss, &cs);
+    /* one pass of the literal automaton: which rules can match, which dimensions it touches */
+    uint64_t present_s[4], *present = r->ac.words <= 4 ? present_s
+                                                      : rb_xmalloc(r->ac.words * sizeof *present);
+    ac_scan(&r->ac, x->s + ss, se - ss, present);
     R->sentences++;
     int reached = 0;
     for (size_t ri = 0; ri < r->nrules; ri++) {
         const xrule *xr = &r->rules[ri];
-        if (!g->no_prefilter && !needs_met(xr, x->s + ss, se - ss, &cs))
+        if (!g->no_prefilter && !needs_present(xr, present))
             continue;
         reached = 1;
         size_t pos = ss;
@@ -1651,6 +1774,8 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
             int m = rb_regex_match(g, xr->code, xr->id, x->s, se, pos, ov, 20, err);
             if (m < 0) {
                 free(hit_dim);
+                if (present != present_s)
+                    free(present);
                 unsigned line, col;
                 rb_doc_linecol(d, x->vo[pos], &line, &col);
                 err->line = line;
@@ -1692,12 +1817,14 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
         if (hit_dim[di])
             continue;
         for (size_t k = 0; k < r->dims[di].nkw; k++)
-            if (holds(&cs, x->s + ss, se - ss, &r->dims[di].kw[k])) {
+            if (has_lit(present, &r->dims[di].kw[k])) {
                 add_unmatched(fs, d, a, r->dims[di].id, x, ss, se);
                 break;
             }
     }
     free(hit_dim);
+    if (present != present_s)
+        free(present);
     return RB_OK;
 }
 
