@@ -1662,11 +1662,19 @@ static const char *doc_topic(xrun *R, size_t ti)
     const char **val = NULL;
     size_t *cnt = NULL, nv = 0, total = 0;
     for (size_t i = 0; i < n;) {
-        size_t k = 0;
-        while (k < t->n && (t->klen[k] > n - i || memcmp(s + i, t->keys[k], t->klen[k]) != 0))
-            k++;
+        /* the key listed first among those that start here (only the keys of this
+         * character's bucket can) */
+        size_t cl, k = t->n;
+        uint32_t cp = next_cp((const unsigned char *)s + i, n - i, &cl);
+        size_t b = rb_omap_get(&t->first, (long)cp + 1);
+        if (b != (size_t)-1)
+            for (size_t q = 0; q < t->bcount[b - 1]; q++) {
+                size_t kk = t->border[t->bstart[b - 1] + q];
+                if (kk < k && t->klen[kk] <= n - i && memcmp(s + i, t->keys[kk], t->klen[kk]) == 0)
+                    k = kk;
+            }
         if (k == t->n) {
-            i++;
+            i += cl ? cl : 1;
             continue;
         }
         i += t->klen[k];
