@@ -331,7 +331,12 @@ void rb_doc_lines(const rb_doc *d, rb_buf *out)
 
 /* stored keys are never 0 (the empty slot): 0.. map to 1.., negatives to themselves */
 static long omap_key(long key) { return key >= 0 ? key + 1 : key; }
-static size_t omap_hash(long k, size_t cap) { return (size_t)k * 0x9E3779B97F4A7C15ull & (cap - 1); }
+/* Fibonacci hashing: the high bits of the product, which every bit of the key reaches (the
+ * low bits would hash a bigram a << 32 | b by b alone) */
+static size_t omap_hash(long k, size_t cap)
+{
+    return (size_t)(((unsigned long long)k * 0x9E3779B97F4A7C15ull) >> (64 - __builtin_ctzll(cap)));
+}
 
 size_t *rb_omap_slot(rb_omap *m, long key, int *fresh)
 {
