@@ -1332,66 +1332,112 @@ static void citation_variants(const cites *cs, rb_findings *fs)
 
 /* A lower-level rulebook's deadline longer than the same one in the higher-level rulebook it
  * cites, when that one is among the inputs. Titles are normalized once, into a map. */
-static void superior_deadlines(rb_doc *const *docs, size_t n, const cites *cs, rb_findings *fs)
+/* What a checked document leaves for the check across documents (a rulebook against the
+ * higher-level one it cites, when both are checked): its names and title, its deadlines with
+ * an action, and the titles it cites in its articles. The document itself is freed. */
+typedef struct xdeadline {
+    char *key, *unit, *bound, *text, *value;
+    double amount;
+    unsigned line, col;
+    long article;
+} xdeadline;
+
+typedef struct xsummary {
+    char *name, *id, *title, *ntitle; /* ntitle: normalized, NULL without a title */
+    xdeadline *dl;
+    size_t ndl, dlcap;
+} xsummary;
+
+typedef struct xcite {
+    size_t doc;
+    char *title;
+} xcite;
+
+struct rb_checker {
+    const rb_grammar *g;
+    rb_findings *out;
+    xsummary *docs;
+    size_t n, cap;
+    xcite *cites;
+    size_t ncites, citecap;
+};
+
+static void summarize(rb_checker *ch, const rb_doc *d, const cites *one)
 {
-    char **title = rb_xcalloc(n ? n : 1, sizeof *title);
+    RB_GROW(ch->docs, ch->n, ch->cap);
+    xsummary *x = &ch->docs[ch->n];
+    memset(x, 0, sizeof *x);
+    x->name = rb_xstrdup(d->name);
+    x->id = rb_xstrdup(d->id ? d->id : "");
+    if (d->title) {
+        x->title = rb_xstrdup(d->title);
+        x->ntitle = rb_normalize_str(d->title, strlen(d->title), 1, NULL);
+    }
+    for (size_t a = 0; d->facts && a < d->facts->n; a++) {
+        const rb_fact *f = &d->facts->v[a];
+        if (f->kind != RB_DIM_DEADLINES || !rb_fact_str(f, RB_F_ACTION))
+            continue;
+        RB_GROW(x->dl, x->ndl, x->dlcap);
+        x->dl[x->ndl++] = (xdeadline){action_key(fstr(f, "action")), rb_xstrdup(fstr(f, "unit")),
+                                      rb_xstrdup(fstr(f, "bound")), rb_xstrdup(f->text ? f->text : ""),
+                                      f->value ? rb_xstrdup(f->value) : NULL,
+                                      atof(fstr(f, "amount")), f->line, f->col, f->article};
+    }
+    for (size_t i = 0; i < one->n; i++)
+        if (one->v[i].d == d && one->v[i].article != 0) {
+            RB_GROW(ch->cites, ch->ncites, ch->citecap);
+            ch->cites[ch->ncites++] = (xcite){ch->n, rb_xstrdup(one->v[i].title)};
+        }
+    ch->n++;
+}
+
+/* A deadline longer than the same action's in the higher-level rulebook a text cites (the
+ * first other document of the run with that title). */
+static void superior_deadlines(rb_checker *ch)
+{
+    size_t n = ch->n;
     size_t *next = rb_xmalloc((n ? n : 1) * sizeof *next); /* docs with the same title */
-    rb_smap first = {0};
     size_t *last = rb_xmalloc((n ? n : 1) * sizeof *last);
+    rb_smap first = {0};
     for (size_t k = 0; k < n; k++) {
         next[k] = (size_t)-1;
-        if (!docs[k]->title)
+        if (!ch->docs[k].ntitle)
             continue;
-        title[k] = rb_normalize_str(docs[k]->title, strlen(docs[k]->title), 1, NULL);
         int fresh;
-        size_t *slot = rb_smap_slot(&first, title[k], &fresh);
+        size_t *slot = rb_smap_slot(&first, ch->docs[k].ntitle, &fresh);
         if (fresh)
             *slot = k;
         else
             next[last[*slot]] = k;
         last[*slot] = k;
     }
-    for (size_t i = 0; i < cs->n; i++) {
-        const cite *c = &cs->v[i];
-        if (c->article == 0)
-            continue;
-        const rb_doc *low = c->d, *high = NULL;
+    for (size_t i = 0; i < ch->ncites; i++) {
+        const xcite *c = &ch->cites[i];
+        const xsummary *low = &ch->docs[c->doc], *high = NULL;
         for (size_t k = rb_smap_get(&first, c->title); k != (size_t)-1 && !high; k = next[k])
-            if (docs[k] != low)
-                high = docs[k];
-        if (!high || !low->facts || !high->facts)
+            if (k != c->doc)
+                high = &ch->docs[k];
+        if (!high)
             continue;
-        for (size_t a = 0; a < low->facts->n; a++) {
-            const rb_fact *lf = &low->facts->v[a];
-            if (lf->kind != RB_DIM_DEADLINES || !rb_fact_str(lf, RB_F_ACTION))
-                continue;
-            char *ka = action_key(fstr(lf, "action"));
-            for (size_t b = 0; b < high->facts->n; b++) {
-                const rb_fact *hf = &high->facts->v[b];
-                if (hf->kind != RB_DIM_DEADLINES || !rb_fact_str(hf, RB_F_ACTION))
-                    continue;
-                char *kb = action_key(fstr(hf, "action"));
-                if (strlen(ka) >= 4 && strcmp(ka, kb) == 0 &&
-                    strcmp(fstr(lf, "unit"), fstr(hf, "unit")) == 0 &&
-                    strcmp(fstr(lf, "bound"), fstr(hf, "bound")) == 0 &&
-                    (strcmp(fstr(lf, "bound"), "within") == 0 ||
-                     strcmp(fstr(lf, "bound"), "at_most") == 0) &&
-                    atof(fstr(lf, "amount")) > atof(fstr(hf, "amount")))
-                    set_codes(add_finding(fs, "deadline-longer-than-superior", RB_WARNING,
-                                          low->name, low->id, lf->line, lf->col, lf->article, ka,
+        for (size_t a = 0; a < low->ndl; a++) {
+            const xdeadline *lf = &low->dl[a];
+            for (size_t b = 0; b < high->ndl; b++) {
+                const xdeadline *hf = &high->dl[b];
+                if (strlen(lf->key) >= 4 && strcmp(lf->key, hf->key) == 0 &&
+                    strcmp(lf->unit, hf->unit) == 0 && strcmp(lf->bound, hf->bound) == 0 &&
+                    (strcmp(lf->bound, "within") == 0 || strcmp(lf->bound, "at_most") == 0) &&
+                    lf->amount > hf->amount)
+                    set_codes(add_finding(ch->out, "deadline-longer-than-superior", RB_WARNING,
+                                          low->name, low->id, lf->line, lf->col, lf->article,
+                                          lf->key,
                                           "'%s' here, but '%s' in the higher-level %s (%s, "
                                           "article %ld), which this rulebook cites",
                                           lf->text, hf->text, high->title, high->id,
                                           hf->article),
                               "%s; %s", lf->value ? lf->value : "?", hf->value ? hf->value : "?");
-                free(kb);
             }
-            free(ka);
         }
     }
-    for (size_t k = 0; k < n; k++)
-        free(title[k]);
-    free(title);
     free(next);
     free(last);
     rb_smap_free(&first);
@@ -1413,21 +1459,23 @@ static int cmp_finding(const void *a, const void *b)
     return c ? c : strcmp(x->message, y->message);
 }
 
-rb_status rb_check(const rb_grammar *g, rb_doc *const *docs, size_t n, const rb_diags *cd,
-                   rb_findings *out, rb_error *err)
+rb_checker *rb_checker_new(const rb_grammar *g, rb_findings *out)
 {
-    (void)err;
+    rb_checker *ch = rb_xcalloc(1, sizeof *ch);
+    ch->g = g;
+    ch->out = out;
     memset(out, 0, sizeof *out); /* out is fresh: its old contents are the caller's */
+    return ch;
+}
+
+void rb_checker_add(rb_checker *ch, const rb_doc *d, const rb_diags *cd)
+{
+    const rb_grammar *g = ch->g;
+    rb_findings *out = ch->out;
     /* what compile found: numbering, duplicates, insertions, structure */
     for (size_t i = 0; cd && i < cd->n; i++) {
         const rb_diag *dg = &cd->items[i];
-        if (dg->severity < RB_WARNING || !dg->rule)
-            continue;
-        const rb_doc *d = NULL;
-        for (size_t k = 0; k < n && !d; k++)
-            if (strcmp(docs[k]->name, dg->file) == 0)
-                d = docs[k];
-        if (!d)
+        if (dg->severity < RB_WARNING || !dg->rule || strcmp(d->name, dg->file) != 0)
             continue; /* a sidecar's note, say */
         long art = article_at_line(d, dg->line);
         /* the words at the position, for a fingerprint that survives moved lines */
@@ -1451,55 +1499,87 @@ rb_status rb_check(const rb_grammar *g, rb_doc *const *docs, size_t n, const rb_
         add_finding(out, dg->rule, rule_sev(dg->rule, dg->severity), dg->file, d->id, dg->line,
                     dg->col, art, key, "%s", dg->message);
     }
-    cites cs = {0};
-    for (size_t i = 0; i < n; i++)
-        collect_cites(docs[i], &cs);
-    for (size_t i = 0; i < n; i++) {
-        const rb_doc *d = docs[i];
-        structure_rules(g, d, out);
-        pattern_rules(g, d, out);
-        bicount bc = {0}; /* this document's own counts */
-        count_bigrams(d, &bc);
-        detect_injected(d, &bc, out);
-        rb_omap_free(&bc);
-        fact_rules(g, d, out);
-        reference_rules(g, d, &cs, out);
-    }
-    /* citation variants: each text against itself and the reference titles, never against
+    structure_rules(g, d, out);
+    pattern_rules(g, d, out);
+    bicount bc = {0}; /* this document's own counts */
+    count_bigrams(d, &bc);
+    detect_injected(d, &bc, out);
+    rb_omap_free(&bc);
+    fact_rules(g, d, out);
+    cites one = {0};
+    collect_cites(d, &one);
+    reference_rules(g, d, &one, out);
+    /* citation variants: the text against itself and the reference titles, never against
      * the other texts of the run (a file's findings do not depend on the batch) */
-    for (size_t i = 0; i < n; i++) {
-        cites one = {0};
-        for (size_t k = 0; k < cs.n; k++)
-            if (cs.v[k].d == docs[i]) {
-                RB_GROW(one.v, one.n, one.cap);
-                one.v[one.n++] = cs.v[k];
-            }
-        const struct rb_check_rules *r = g->check;
-        for (size_t k = 0; r && k < r->ntitles; k++) {
-            RB_GROW(one.v, one.n, one.cap);
-            cite *t = &one.v[one.n++];
-            memset(t, 0, sizeof *t);
-            t->title = r->titles[k];
-            t->orig = r->titles_orig[k];
-        }
-        citation_variants(&one, out);
-        free(one.v); /* the strings belong to cs and the grammar */
+    size_t own = one.n;
+    const struct rb_check_rules *r = g->check;
+    for (size_t k = 0; r && k < r->ntitles; k++) {
+        RB_GROW(one.v, one.n, one.cap);
+        cite *t = &one.v[one.n++];
+        memset(t, 0, sizeof *t);
+        t->title = r->titles[k];
+        t->orig = r->titles_orig[k];
     }
-    superior_deadlines(docs, n, &cs, out);
-    for (size_t i = 0; i < cs.n; i++) {
-        free(cs.v[i].title);
-        free(cs.v[i].orig);
+    citation_variants(&one, out);
+    one.n = own; /* the reference titles belong to the grammar */
+    summarize(ch, d, &one);
+    for (size_t i = 0; i < one.n; i++) {
+        free(one.v[i].title);
+        free(one.v[i].orig);
     }
-    free(cs.v);
+    free(one.v);
+}
+
+rb_status rb_checker_finish(rb_checker *ch, rb_error *err)
+{
+    rb_findings *out = ch->out;
+    superior_deadlines(ch);
     if (out->n > 1)
         qsort(out->v, out->n, sizeof *out->v, cmp_finding);
     rb_omap_free(&out->seen); /* its indexes are those before the sort */
     memset(&out->seen, 0, sizeof out->seen);
-    out->files = n;
+    out->files = ch->n;
     if (out->trouble.status != RB_OK) { /* a pattern gave up: the findings are incomplete */
         if (err)
             *err = out->trouble;
         return out->trouble.status;
     }
     return RB_OK;
+}
+
+void rb_checker_free(rb_checker *ch)
+{
+    if (!ch)
+        return;
+    for (size_t i = 0; i < ch->n; i++) {
+        xsummary *x = &ch->docs[i];
+        free(x->name);
+        free(x->id);
+        free(x->title);
+        free(x->ntitle);
+        for (size_t k = 0; k < x->ndl; k++) {
+            free(x->dl[k].key);
+            free(x->dl[k].unit);
+            free(x->dl[k].bound);
+            free(x->dl[k].text);
+            free(x->dl[k].value);
+        }
+        free(x->dl);
+    }
+    free(ch->docs);
+    for (size_t i = 0; i < ch->ncites; i++)
+        free(ch->cites[i].title);
+    free(ch->cites);
+    free(ch);
+}
+
+rb_status rb_check(const rb_grammar *g, rb_doc *const *docs, size_t n, const rb_diags *cd,
+                   rb_findings *out, rb_error *err)
+{
+    rb_checker *ch = rb_checker_new(g, out);
+    for (size_t i = 0; i < n; i++)
+        rb_checker_add(ch, docs[i], cd);
+    rb_status st = rb_checker_finish(ch, err);
+    rb_checker_free(ch);
+    return st;
 }

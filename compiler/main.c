@@ -870,9 +870,10 @@ static int cmd_check(int argc, char **argv)
     }
     rb_compile_opts co;
     rb_compile_opts_default(&co);
-    rb_doc **docs = rb_xcalloc((size_t)n, sizeof *docs);
-    rb_diags cd; /* compile diagnostics: they become findings */
-    rb_diags_init(&cd);
+    /* one document at a time: checked, then freed (the checker keeps what the check across
+     * documents needs) */
+    rb_findings *fs = rb_findings_new();
+    rb_checker *chk = rb_checker_new(g, fs);
     int rc = EXIT_OK;
     size_t ngood = 0;
     for (int i = 0; i < n; i++) {
@@ -880,6 +881,8 @@ static int cmd_check(int argc, char **argv)
         rb_error err;
         rb_error_clear(&err);
         rb_doc *d = NULL;
+        rb_diags cd; /* its compile diagnostics: they become findings */
+        rb_diags_init(&cd);
         rb_status st = rb_input_is_xml(f) ? rb_akn_load_doc(g, f, &co, &d, &cd, &err)
                                              : rb_compile_file(g, f, &co, &d, &cd, &err);
         if (st != RB_OK) {
@@ -887,14 +890,16 @@ static int cmd_check(int argc, char **argv)
             rb_diags_add_error(&c.diags, &err);
             rc = EXIT_TROUBLE;
         } else {
-            docs[ngood++] = d;
+            rb_checker_add(chk, d, &cd);
+            ngood++;
         }
+        rb_doc_free(d);
+        rb_diags_free(&cd);
     }
     if (ngood) {
-        rb_findings *fs = rb_findings_new();
         rb_error err;
         rb_error_clear(&err);
-        if (rb_check(g, docs, ngood, &cd, fs, &err) != RB_OK) {
+        if (rb_checker_finish(chk, &err) != RB_OK) {
             /* the findings so far are written, and the trouble said: exit 2 */
             rb_diags_add_error(&c.diags, &err);
             rc = EXIT_TROUBLE;
@@ -912,14 +917,11 @@ static int cmd_check(int argc, char **argv)
         if (rc == EXIT_OK)
             rc = rb_findings_count(fs, min) ? EXIT_FINDINGS : EXIT_OK;
         rb_buf_free(&b);
-        rb_findings_free(fs);
     }
+    rb_checker_free(chk);
+    rb_findings_free(fs);
     flush_diags(&c, 0);
     finish_diags(&c);
-    for (size_t i = 0; i < ngood; i++)
-        rb_doc_free(docs[i]);
-    free(docs);
-    rb_diags_free(&cd);
     rb_grammar_free(g);
     free(base);
     return rc;

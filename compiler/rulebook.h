@@ -267,6 +267,16 @@ void rb_findings_free(rb_findings *f);
  * out (from rb_findings_new) is sorted by file and line. */
 rb_status rb_check(const rb_grammar *g, rb_doc *const *docs, size_t n, const rb_diags *cd,
                    rb_findings *out, rb_error *err);
+/* The same, a document at a time, so that a run over many files holds one document, not all:
+ * rb_checker_new clears out (from rb_findings_new; the checker borrows it and g); each
+ * rb_checker_add checks d with its compile diagnostics (those of cd naming d; cd may be NULL)
+ * and keeps only what the check across documents needs, so d may be freed after it;
+ * rb_checker_finish runs that check and sorts out (RB_ELIMIT when a pattern gave up). */
+typedef struct rb_checker rb_checker;
+rb_checker *rb_checker_new(const rb_grammar *g, rb_findings *out);
+void rb_checker_add(rb_checker *ch, const rb_doc *d, const rb_diags *cd);
+rb_status rb_checker_finish(rb_checker *ch, rb_error *err);
+void rb_checker_free(rb_checker *ch);
 /* Drop the findings whose fingerprints appear in a previous JSON or SARIF output; returns how
  * many were dropped. */
 size_t rb_findings_apply_baseline(rb_findings *fs, const char *baseline, size_t n);

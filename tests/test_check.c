@@ -188,7 +188,36 @@ static void test_across_files(void **state)
     /* neither applies to the city */
     assert_null(find(&r.fs, city, "citation-variant", 0, NULL));
     assert_null(find(&r.fs, city, "deadline-longer-than-superior", 0, NULL));
+    rb_buf batch;
+    rb_buf_init(&batch);
+    rb_findings_render(&r.fs, RB_CHECK_JSON, RB_NOTE, &batch);
     run_free(&r);
+    /* a document at a time, each freed as soon as it is checked, the cited rulebook last:
+     * the same findings, the deadline against the higher level included */
+    rb_findings *fs = rb_findings_new();
+    rb_checker *ch = rb_checker_new(G, fs);
+    const char *order[] = {dist, city};
+    for (size_t i = 0; i < 2; i++) {
+        rb_doc *d = NULL;
+        rb_diags cd;
+        rb_diags_init(&cd);
+        rb_error err;
+        rb_error_clear(&err);
+        assert_int_equal(rb_compile_file(G, order[i], NULL, &d, &cd, &err), RB_OK);
+        rb_checker_add(ch, d, &cd);
+        rb_doc_free(d);
+        rb_diags_free(&cd);
+    }
+    assert_int_equal(rb_checker_finish(ch, NULL), RB_OK);
+    rb_checker_free(ch);
+    assert_non_null(find(fs, dist, "deadline-longer-than-superior", 3, "7个工作日"));
+    rb_buf streamed;
+    rb_buf_init(&streamed);
+    rb_findings_render(fs, RB_CHECK_JSON, RB_NOTE, &streamed);
+    assert_string_equal(streamed.data, batch.data);
+    rb_buf_free(&streamed);
+    rb_buf_free(&batch);
+    rb_findings_free(fs);
     /* alone, the district has no higher-level rulebook to compare deadlines with, but its
      * damaged citation is found the same */
     const char *one[] = {dist};
