@@ -61,6 +61,14 @@ static struct {
 } ph;
 static pthread_once_t ph_once = PTHREAD_ONCE_INIT;
 
+static int by_flen(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    if (ph.flen[x] != ph.flen[y])
+        return ph.flen[x] < ph.flen[y] ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
 static void ph_init(void)
 {
     size_t n = rb_nphrases;
@@ -78,12 +86,7 @@ static void ph_init(void)
         if (ph.flen[i] > ph.maxlen)
             ph.maxlen = ph.flen[i];
     }
-    for (size_t i = 1; i < n; i++) /* insertion sort by length ascending */
-        for (size_t j = i; j > 0 && ph.flen[order[j - 1]] > ph.flen[order[j]]; j--) {
-            size_t t = order[j];
-            order[j] = order[j - 1];
-            order[j - 1] = t;
-        }
+    qsort(order, n, sizeof *order, by_flen); /* by length ascending, then index (stable) */
     for (size_t i = 0; i < PH_BUCKETS; i++)
         ph.head[i] = 0xFFFF;
     for (size_t k = 0; k < n; k++) { /* shortest first, each pushed to the front */
