@@ -147,6 +147,9 @@ size_t rb_xml_unpicture(char *s, size_t n, uint32_t base);
 xmlDocPtr rb_xml_read(const char *path, rb_error *err);
 xmlDocPtr rb_xml_read_mem(const char *name, const char *data, size_t n, rb_error *err);
 int rb_xml_is(xmlNodePtr n, const char *ns, const char *name); /* an element ns:name */
+/* The node after n in document order, without going into the text (akn:body, akn:preface):
+ * a walk over the metadata and the project's elements. */
+xmlNodePtr rb_xml_next_outside_text(xmlNodePtr n);
 /* The block a file's C0 controls were written as (rb:source/@controls; 0: none), for what
  * rb_xml_prop and rb_xml_content read from it next. */
 void rb_xml_set_control_base(uint32_t base);

@@ -518,6 +518,15 @@ static void junk_line(parser *P, size_t i, const char *kind)
                  "set aside as %s, not part of the rulebook", kind);
 }
 
+/* A blank line, or junk or a table of contents (recorded as junk): not part of the text. */
+static int set_aside(parser *P, size_t i)
+{
+    const lineinfo *L = &P->li[i];
+    if (L->kind == L_JUNK || L->kind == L_TOC)
+        junk_line(P, i, L->kind == L_TOC ? "toc" : L->pat->kind);
+    return L->kind == L_BLANK || L->kind == L_JUNK || L->kind == L_TOC;
+}
+
 /* Number group of a date pattern -> integer (ASCII or Chinese numerals). */
 static int date_part(parser *P, const rb_pattern *p, const char *name, const size_t *ov, long *v)
 {
@@ -612,16 +621,8 @@ static void preface(parser *P, size_t body_start, size_t title_line)
     }
     for (size_t i = 0; i < body_start; i++) {
         lineinfo *L = &P->li[i];
-        if (L->kind == L_BLANK)
+        if (set_aside(P, i))
             continue;
-        if (L->kind == L_JUNK) {
-            junk_line(P, i, L->pat->kind);
-            continue;
-        }
-        if (L->kind == L_TOC) {
-            junk_line(P, i, "toc");
-            continue;
-        }
         RB_GROW(d->plines, d->nplines, d->cplines);
         rb_pline *pl = &d->plines[d->nplines++];
         memset(pl, 0, sizeof *pl);
@@ -762,16 +763,8 @@ static void continuation(parser *P, size_t from, size_t to)
     snprintf(a->eid, sizeof a->eid, "hcontainer_1");
     for (size_t i = from; i < to; i++) {
         lineinfo *L = &P->li[i];
-        if (L->kind == L_BLANK)
+        if (set_aside(P, i))
             continue;
-        if (L->kind == L_JUNK) {
-            junk_line(P, i, L->pat->kind);
-            continue;
-        }
-        if (L->kind == L_TOC) {
-            junk_line(P, i, "toc");
-            continue;
-        }
         if (!a->line)
             a->line = L->line + 1;
         add_blocks(P, a, i);

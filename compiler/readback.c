@@ -293,15 +293,7 @@ static xmlNodePtr source_node(xmlNodePtr root)
     for (xmlNodePtr n = root; n;) {
         if (is_rb(n, "source"))
             return n;
-        if (n->children && n->type == XML_ELEMENT_NODE && !is_akn(n, "body") &&
-            !is_akn(n, "preface"))
-            n = n->children;
-        else {
-            while (n && !n->next)
-                n = n->parent;
-            if (n)
-                n = n->next;
-        }
+        n = rb_xml_next_outside_text(n);
     }
     return NULL;
 }

@@ -427,14 +427,9 @@ static void write_doc(const rb_doc *d, rb_xw *w, uint32_t cbase)
     end(W);
 }
 
-rb_status rb_akn_write_fd(const rb_doc *d, int fd, rb_error *err)
+/* Write d with w (to a file descriptor or a buffer), then free w. */
+static rb_status write_with(const rb_doc *d, rb_xw *w, uint32_t cbase, rb_error *err)
 {
-    uint32_t cbase = control_base(d);
-    if (cbase == (uint32_t)-1)
-        return rb_error_set(err, RB_EINPUT, "akn", d->name, 1, 1, "input-controls",
-                            "the text holds control characters and characters of every block "
-                            "they could be written as in XML (U+2400, U+F500, U+F600, U+F700)");
-    rb_xw *w = rb_xw_new(fd);
     write_doc(d, w, cbase);
     if (rb_xw_free(w) < 0)
         return rb_error_set(err, RB_EIO, "akn", d->name, 0, 0, "io-write",
@@ -442,19 +437,27 @@ rb_status rb_akn_write_fd(const rb_doc *d, int fd, rb_error *err)
     return RB_OK;
 }
 
+static rb_status controls_error(const rb_doc *d, rb_error *err)
+{
+    return rb_error_set(err, RB_EINPUT, "akn", d->name, 1, 1, "input-controls",
+                        "the text holds control characters and characters of every block "
+                        "they could be written as in XML (U+2400, U+F500, U+F600, U+F700)");
+}
+
+rb_status rb_akn_write_fd(const rb_doc *d, int fd, rb_error *err)
+{
+    uint32_t cbase = control_base(d);
+    if (cbase == (uint32_t)-1)
+        return controls_error(d, err);
+    return write_with(d, rb_xw_new(fd), cbase, err);
+}
+
 rb_status rb_akn_write_buf(const rb_doc *d, rb_buf *out, rb_error *err)
 {
     uint32_t cbase = control_base(d);
     if (cbase == (uint32_t)-1)
-        return rb_error_set(err, RB_EINPUT, "akn", d->name, 1, 1, "input-controls",
-                            "the text holds control characters and characters of every block "
-                            "they could be written as in XML (U+2400, U+F500, U+F600, U+F700)");
-    rb_xw *w = rb_xw_new_buf(out);
-    write_doc(d, w, cbase);
-    if (rb_xw_free(w) < 0)
-        return rb_error_set(err, RB_EIO, "akn", d->name, 0, 0, "io-write",
-                            "writing the XML failed");
-    return RB_OK;
+        return controls_error(d, err);
+    return write_with(d, rb_xw_new_buf(out), cbase, err);
 }
 
 rb_status rb_akn_write(const rb_doc *d, const char *path, rb_error *err)

@@ -63,58 +63,54 @@ static void jw_article(rb_jw *w, long article)
         rb_jw_null(w);
 }
 
-static const char *const MEETING_DONE[] = {RB_F_TYPE,     RB_F_NAME,         RB_F_KIND,
-                                           RB_F_COUNT_MIN, RB_F_COUNT_MAX,   RB_F_PERIOD,
-                                           RB_F_PER_YEAR_MIN, RB_F_PER_YEAR_MAX, 0};
-static const char *const SIGNING_DONE[] = {RB_F_DOCUMENT, RB_F_SIGNER, RB_F_REVIEWER, RB_F_VERB,
-                                           RB_F_CONDITION, 0};
-static const char *const LEAVE_DONE[] = {RB_F_OCCASION,      RB_F_WHO,         RB_F_APPROVER,
-                                         RB_F_NOTICE_AMOUNT, RB_F_NOTICE_UNIT, 0};
-static const char *const DEADLINE_DONE[] = {RB_F_ACTION, RB_F_AMOUNT, RB_F_UNIT, RB_F_BOUND, 0};
-static const char *const NONE_DONE[] = {0};
+/* The fields each dimension writes first, in this order (list: always as a JSON array); a
+ * meeting's frequency fields go in an object of their own. The rest follow by name. */
+typedef struct keyed {
+    const char *name;
+    int list;
+} keyed;
+static const keyed MEETING_KEYS[] = {{RB_F_TYPE, 0}, {RB_F_NAME, 0}, {0, 0}};
+static const keyed FREQUENCY_KEYS[] = {{RB_F_KIND, 0},        {RB_F_COUNT_MIN, 0},
+                                       {RB_F_COUNT_MAX, 0},   {RB_F_PERIOD, 0},
+                                       {RB_F_PER_YEAR_MIN, 0}, {RB_F_PER_YEAR_MAX, 0},
+                                       {0, 0}};
+static const keyed SIGNING_KEYS[] = {{RB_F_DOCUMENT, 1}, {RB_F_SIGNER, 1}, {RB_F_REVIEWER, 1},
+                                     {RB_F_VERB, 0},     {RB_F_CONDITION, 0}, {0, 0}};
+static const keyed LEAVE_KEYS[] = {{RB_F_OCCASION, 0},      {RB_F_WHO, 1},
+                                   {RB_F_APPROVER, 1},      {RB_F_NOTICE_AMOUNT, 0},
+                                   {RB_F_NOTICE_UNIT, 0},   {0, 0}};
+static const keyed DEADLINE_KEYS[] = {{RB_F_ACTION, 0}, {RB_F_AMOUNT, 0}, {RB_F_UNIT, 0},
+                                      {RB_F_BOUND, 0},  {0, 0}};
+static const keyed NO_KEYS[] = {{0, 0}};
+
+static void jw_keyed(rb_jw *w, const rb_fact *f, const keyed *k)
+{
+    for (; k->name; k++)
+        jw_kfield(w, f, k->name, k->list);
+}
+
+static int in_keys(const keyed *k, const char *name)
+{
+    for (; k->name; k++)
+        if (strcmp(k->name, name) == 0)
+            return 1;
+    return 0;
+}
 
 static void jw_fact(rb_jw *w, const rb_rulebook *r, const rb_fact *f)
 {
     rb_jw_obj(w);
-    const char *const *done = NONE_DONE;
-    switch (f->kind) {
-    case RB_DIM_MEETINGS: {
-        done = MEETING_DONE;
-        jw_kfield(w, f, RB_F_TYPE, 0);
-        jw_kfield(w, f, RB_F_NAME, 0);
+    const keyed *first = f->kind == RB_DIM_MEETINGS    ? MEETING_KEYS
+                         : f->kind == RB_DIM_SIGNING   ? SIGNING_KEYS
+                         : f->kind == RB_DIM_LEAVE     ? LEAVE_KEYS
+                         : f->kind == RB_DIM_DEADLINES ? DEADLINE_KEYS
+                                                       : NO_KEYS;
+    jw_keyed(w, f, first);
+    if (f->kind == RB_DIM_MEETINGS) {
         rb_jw_key(w, "frequency");
         rb_jw_obj(w);
-        static const char *const fk[] = {RB_F_KIND,   RB_F_COUNT_MIN,    RB_F_COUNT_MAX,
-                                         RB_F_PERIOD, RB_F_PER_YEAR_MIN, RB_F_PER_YEAR_MAX};
-        for (size_t i = 0; i < 6; i++)
-            jw_kfield(w, f, fk[i], 0);
+        jw_keyed(w, f, FREQUENCY_KEYS);
         rb_jw_end_obj(w);
-        break;
-    }
-    case RB_DIM_SIGNING:
-        done = SIGNING_DONE;
-        jw_kfield(w, f, RB_F_DOCUMENT, 1);
-        jw_kfield(w, f, RB_F_SIGNER, 1);
-        jw_kfield(w, f, RB_F_REVIEWER, 1);
-        jw_kfield(w, f, RB_F_VERB, 0);
-        jw_kfield(w, f, RB_F_CONDITION, 0);
-        break;
-    case RB_DIM_LEAVE:
-        done = LEAVE_DONE;
-        jw_kfield(w, f, RB_F_OCCASION, 0);
-        jw_kfield(w, f, RB_F_WHO, 1);
-        jw_kfield(w, f, RB_F_APPROVER, 1);
-        jw_kfield(w, f, RB_F_NOTICE_AMOUNT, 0);
-        jw_kfield(w, f, RB_F_NOTICE_UNIT, 0);
-        break;
-    case RB_DIM_DEADLINES:
-        done = DEADLINE_DONE;
-        jw_kfield(w, f, RB_F_ACTION, 0);
-        jw_kfield(w, f, RB_F_AMOUNT, 0);
-        jw_kfield(w, f, RB_F_UNIT, 0);
-        jw_kfield(w, f, RB_F_BOUND, 0);
-        break;
-    default: break;
     }
     rb_jw_key(w, "rulebook");
     rb_jw_str(w, r->id);
@@ -137,9 +133,8 @@ static void jw_fact(rb_jw *w, const rb_rulebook *r, const rb_fact *f)
     /* the other fields, then the words of each */
     for (size_t i = 0; i < f->nfields; i++) {
         const rb_field *x = &f->fields[i];
-        int skip = 0;
-        for (size_t k = 0; done[k]; k++)
-            skip |= strcmp(done[k], x->name) == 0;
+        int skip = in_keys(first, x->name) ||
+                   (f->kind == RB_DIM_MEETINGS && in_keys(FREQUENCY_KEYS, x->name));
         if (!skip) { /* the field itself, not looked up by name: linear in the fields */
             rb_jw_key(w, x->name);
             jw_value(w, x, 0);
@@ -532,6 +527,40 @@ static void md_header(rb_buf *b, const rb_cmp *c, const char *first)
     rb_buf_puts(b, "\n");
 }
 
+/* The long table of the summary layout: one row per fact, by dimension, then rulebook; the
+ * cells rulebook, level, date, dimension, row, value, then what each format adds. */
+typedef void (*long_row_fn)(rb_buf *b, const rb_fact *f, const char *const cells[6]);
+
+static void long_rows(const rb_cmp *c, rb_buf *b, long_row_fn row)
+{
+    for (size_t d = 0; d < c->ndims; d++)
+        for (size_t i = 0; i < c->n; i++)
+            for (size_t k = 0; k < c->rbs[i]->facts->n; k++) {
+                const rb_fact *f = &c->rbs[i]->facts->v[k];
+                if (strcmp(f->dim, c->dims[d].id) != 0)
+                    continue;
+                char *key = rb_cmp_fact_key(f), *text = rb_cmp_fact_text(f);
+                const char *cells[] = {c->labels[i], str_or(c->rbs[i]->level, ""),
+                                       str_or(c->rbs[i]->date, ""), c->dims[d].title, key,
+                                       text};
+                row(b, f, cells);
+                free(key);
+                free(text);
+            }
+}
+
+static void md_long_row(rb_buf *b, const rb_fact *f, const char *const cells[6])
+{
+    rb_buf_puts(b, "|");
+    for (size_t q = 0; q < 6; q++) {
+        rb_buf_puts(b, " ");
+        rb_esc_md(b, cells[q]);
+        rb_buf_puts(b, " |");
+    }
+    char sb[32];
+    rb_buf_printf(b, " %s |\n", rb_cmp_sect(f->article, sb));
+}
+
 static void md_unmatched(const rb_cmp *c, rb_buf *b)
 {
     rb_buf_puts(b, "\n## Sentences that look like a dimension but gave no fact\n\n"
@@ -680,27 +709,7 @@ static void md_summary(const rb_cmp *c, const rb_compare_opts *o, rb_buf *b)
     }
     rb_buf_puts(b, "\n## Every fact\n\n| rulebook | level | date | dimension | row | value | "
                    "article |\n|---|---|---|---|---|---|---|\n");
-    for (size_t d = 0; d < c->ndims; d++)
-        for (size_t i = 0; i < c->n; i++)
-            for (size_t k = 0; k < c->rbs[i]->facts->n; k++) {
-                const rb_fact *f = &c->rbs[i]->facts->v[k];
-                if (strcmp(f->dim, c->dims[d].id) != 0)
-                    continue;
-                char *key = rb_cmp_fact_key(f), *text = rb_cmp_fact_text(f);
-                const char *cells[] = {c->labels[i], str_or(c->rbs[i]->level, ""),
-                                       str_or(c->rbs[i]->date, ""), c->dims[d].title, key,
-                                       text};
-                rb_buf_puts(b, "|");
-                for (size_t q = 0; q < 6; q++) {
-                    rb_buf_puts(b, " ");
-                    rb_esc_md(b, cells[q]);
-                    rb_buf_puts(b, " |");
-                }
-                char sb[32];
-                rb_buf_printf(b, " %s |\n", rb_cmp_sect(f->article, sb));
-                free(key);
-                free(text);
-            }
+    long_rows(c, b, md_long_row);
     if (o->unmatched)
         md_unmatched(c, b);
 }
@@ -922,6 +931,25 @@ static void html_label_row(rb_buf *b, const rb_cmp *c)
     rb_buf_puts(b, "</tr>\n");
 }
 
+static void html_long_row(rb_buf *b, const rb_fact *f, const char *const cells[6])
+{
+    rb_buf_puts(b, "<tr>");
+    for (size_t q = 0; q < 6; q++) {
+        rb_buf_puts(b, "<td>");
+        h(b, cells[q]);
+        rb_buf_puts(b, "</td>");
+    }
+    const char *py = rb_fact_str(f, RB_F_PER_YEAR_MIN);
+    double v;
+    if (py && rb_json_number(py, &v) == 0)
+        rb_buf_printf(b, "<td class=\"num\">%g</td>", v);
+    else
+        rb_buf_puts(b, "<td></td>");
+    char sb[32];
+    rb_buf_printf(b, "<td class=\"num\" data-v=\"%ld\">%s</td></tr>\n",
+                  f->article > 0 ? f->article : 0, rb_cmp_sect(f->article, sb));
+}
+
 static void html_unmatched(const rb_cmp *c, rb_buf *b)
 {
     rb_buf_puts(b, "<h2>Sentences that look like a dimension but gave no fact</h2>\n"
@@ -1095,34 +1123,7 @@ static void html_summary(const rb_cmp *c, const rb_compare_opts *o, rb_buf *b)
                   "<th class=\"sort\">value</th><th class=\"sort n\">per year</th>"
                   "<th class=\"sort n\">article</th></tr></thead>\n<tbody>\n",
                   nf, nf);
-    for (size_t d = 0; d < c->ndims; d++)
-        for (size_t i = 0; i < c->n; i++)
-            for (size_t k = 0; k < c->rbs[i]->facts->n; k++) {
-                const rb_fact *f = &c->rbs[i]->facts->v[k];
-                if (strcmp(f->dim, c->dims[d].id) != 0)
-                    continue;
-                char *key = rb_cmp_fact_key(f), *text = rb_cmp_fact_text(f);
-                const char *cells[] = {c->labels[i], str_or(c->rbs[i]->level, ""),
-                                       str_or(c->rbs[i]->date, ""), c->dims[d].title, key,
-                                       text};
-                rb_buf_puts(b, "<tr>");
-                for (size_t q = 0; q < 6; q++) {
-                    rb_buf_puts(b, "<td>");
-                    h(b, cells[q]);
-                    rb_buf_puts(b, "</td>");
-                }
-                const char *py = rb_fact_str(f, RB_F_PER_YEAR_MIN);
-                double v;
-                if (py && rb_json_number(py, &v) == 0)
-                    rb_buf_printf(b, "<td class=\"num\">%g</td>", v);
-                else
-                    rb_buf_puts(b, "<td></td>");
-                char sb[32];
-                rb_buf_printf(b, "<td class=\"num\" data-v=\"%ld\">%s</td></tr>\n",
-                              f->article > 0 ? f->article : 0, rb_cmp_sect(f->article, sb));
-                free(key);
-                free(text);
-            }
+    long_rows(c, b, html_long_row);
     rb_buf_puts(b, "</tbody></table>\n");
     if (o->unmatched)
         html_unmatched(c, b);

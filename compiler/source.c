@@ -21,6 +21,15 @@ void rb_limits_default(rb_limits *l)
     l->max_articles = 1000000;
 }
 
+static rb_limits limits_or_default(const rb_limits *l)
+{
+    rb_limits d;
+    if (l)
+        return *l;
+    rb_limits_default(&d);
+    return d;
+}
+
 /* Convert with iconv; on failure *bad is the input offset that could not be converted. */
 static char *convert(const char *from, const char *in, size_t n, size_t *outlen, size_t *bad)
 {
@@ -250,11 +259,7 @@ static const char *document_kind(const char *b, size_t n)
 static rb_status from_bytes(const char *name, char *owned, const char *bytes, size_t n,
                             const rb_limits *lim_in, rb_source **out, rb_error *err)
 {
-    rb_limits lim;
-    if (lim_in)
-        lim = *lim_in;
-    else
-        rb_limits_default(&lim);
+    rb_limits lim = limits_or_default(lim_in);
     *out = NULL;
     if (n > lim.max_bytes) {
         free(owned);
@@ -466,11 +471,7 @@ static rb_status read_stream(FILE *f, const char *path, size_t cap, const rb_lim
 rb_status rb_input_read(const char *path, const rb_limits *lim_in, char **buf, size_t *n,
                         rb_error *err)
 {
-    rb_limits lim;
-    if (lim_in)
-        lim = *lim_in;
-    else
-        rb_limits_default(&lim);
+    rb_limits lim = limits_or_default(lim_in);
     *buf = NULL;
     *n = 0;
     if (strcmp(path, "-") == 0 || strcmp(path, "/dev/stdin") == 0) {
@@ -548,11 +549,7 @@ int rb_input_is_xml(const char *path)
 rb_status rb_source_load(const char *path, const rb_limits *lim_in, rb_source **out,
                          rb_error *err)
 {
-    rb_limits lim;
-    if (lim_in)
-        lim = *lim_in;
-    else
-        rb_limits_default(&lim);
+    rb_limits lim = limits_or_default(lim_in);
     *out = NULL;
     char *buf;
     size_t n;

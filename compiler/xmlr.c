@@ -82,6 +82,16 @@ int rb_xml_is(xmlNodePtr n, const char *ns, const char *name)
            xmlStrEqual(n->name, X(name));
 }
 
+xmlNodePtr rb_xml_next_outside_text(xmlNodePtr n)
+{
+    if (n->children && n->type == XML_ELEMENT_NODE && !rb_xml_is(n, RB_AKN_NS, "body") &&
+        !rb_xml_is(n, RB_AKN_NS, "preface"))
+        return n->children;
+    while (n && !n->next)
+        n = n->parent;
+    return n ? n->next : NULL;
+}
+
 static uint32_t control_base; /* of the file being read */
 
 void rb_xml_set_control_base(uint32_t base) { control_base = base; }
@@ -98,15 +108,7 @@ uint32_t rb_xml_doc_control_base(xmlDocPtr x)
             xmlFree(v);
             return ok && (b == 0x2400 || b == 0xF700 || b == 0xF600 || b == 0xF500) ? b : 0;
         }
-        if (n->children && n->type == XML_ELEMENT_NODE && !rb_xml_is(n, RB_AKN_NS, "body") &&
-            !rb_xml_is(n, RB_AKN_NS, "preface"))
-            n = n->children;
-        else {
-            while (n && !n->next)
-                n = n->parent;
-            if (n)
-                n = n->next;
-        }
+        n = rb_xml_next_outside_text(n);
     }
     return 0;
 }

@@ -8,25 +8,11 @@
 
 #include <unistd.h>
 
-static rb_grammar *G;
 static const char *const CORPORA[] = {"corpora/chongqing-2018.txt", "corpora/erenhot-2013.txt",
                                       "corpora/urumqi-2018.txt", "corpora/wuhan-2018.txt",
                                       "corpora/wujin-2021.txt"};
 #define NC 5
 
-static int setup(void **state)
-{
-    (void)state;
-    G = tu_grammar();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    rb_grammar_free(G);
-    return 0;
-}
 
 typedef struct run {
     rb_doc *docs[8];
@@ -355,5 +341,5 @@ int main(void)
         cmocka_unit_test(test_sarif),            cmocka_unit_test(test_baseline),
         cmocka_unit_test(test_xml_input),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_setup, tu_teardown);
 }

@@ -28,22 +28,6 @@ static const corpus CORPORA[] = {
 };
 #define NCORPORA (sizeof CORPORA / sizeof CORPORA[0])
 
-static rb_grammar *G;
-
-static int setup(void **state)
-{
-    (void)state;
-    G = tu_grammar();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    rb_grammar_free(G);
-    return 0;
-}
-
 static rb_doc *compile_corpus(const char *id, rb_diags *diags)
 {
     char path[256];
@@ -462,5 +446,5 @@ int main(void)
         cmocka_unit_test(test_chongqing_duplicate_run),
         cmocka_unit_test(test_prefilter_keeps_facts),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_setup, tu_teardown);
 }

@@ -9,22 +9,6 @@
 
 #include <unistd.h>
 
-static rb_grammar *G;
-
-static int setup(void **state)
-{
-    (void)state;
-    G = tu_grammar();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    rb_grammar_free(G);
-    return 0;
-}
-
 static rb_doc *compile_text(const char *name, const char *text, size_t n)
 {
     rb_doc *d = NULL;
@@ -618,5 +602,5 @@ int main(void)
         cmocka_unit_test(test_edit_facts),    cmocka_unit_test(test_no_difference),
         cmocka_unit_test(test_wujin_2017),    cmocka_unit_test(test_too_different),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_setup, tu_teardown);
 }

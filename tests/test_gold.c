@@ -13,22 +13,6 @@ static const char *const CORPORA[] = {"urumqi-2018", "erenhot-2013", "wuhan-2018
 static const char *const DIMS[] = {"meetings", "signing", "leave", "deadlines"};
 static const double MIN[] = {1.0, 0.90, 0.90, 0.95};
 
-static rb_grammar *G;
-
-static int setup(void **state)
-{
-    (void)state;
-    G = tu_grammar();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    rb_grammar_free(G);
-    return 0;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -317,5 +301,5 @@ int main(void)
         cmocka_unit_test(test_traditional_facts),
         cmocka_unit_test(test_yaml_dimension),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_setup, tu_teardown);
 }

@@ -5,22 +5,6 @@
  * documents diff as unchanged, chapters and articles alike. */
 #include "testutil.h"
 
-static rb_grammar *G;
-
-static int setup(void **state)
-{
-    (void)state;
-    G = tu_grammar();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    rb_grammar_free(G);
-    return 0;
-}
-
 static uint64_t rng = 0x2026113020261130ull;
 static unsigned next(unsigned n)
 {
@@ -187,5 +171,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_corpora_and_mutants),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_setup, tu_teardown);
 }

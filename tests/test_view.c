@@ -19,13 +19,11 @@ static const char *const SIMPLIFIED[] = {"urumqi-2018", "erenhot-2013", "wuhan-2
 #define NS (sizeof SIMPLIFIED / sizeof SIMPLIFIED[0])
 static const char MARKER[] = "\n註:本頁資訊由程式自動產生。\n";
 
-static rb_grammar *G;
 static char TMP[64];
 
 static int setup(void **state)
 {
-    (void)state;
-    G = tu_grammar();
+    tu_setup(state);
     snprintf(TMP, sizeof TMP, "/tmp/rb-view-XXXXXX");
     if (!mkdtemp(TMP))
         return -1;
@@ -34,8 +32,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    (void)state;
-    rb_grammar_free(G);
+    tu_teardown(state);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", TMP);
     return system(cmd) == 0 ? 0 : -1;

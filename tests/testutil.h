@@ -32,6 +32,25 @@ static inline rb_grammar *tu_grammar(void)
     return g;
 }
 
+/* The grammar a test file's tests share: cmocka_run_group_tests(tests, tu_setup, tu_teardown)
+ * loads it into G before the tests and frees it after them. */
+static rb_grammar *G __attribute__((unused));
+
+static inline int tu_setup(void **state)
+{
+    (void)state;
+    G = tu_grammar();
+    return 0;
+}
+
+static inline int tu_teardown(void **state)
+{
+    (void)state;
+    rb_grammar_free(G);
+    G = NULL;
+    return 0;
+}
+
 static inline char *tu_read(const char *path, size_t *n)
 {
     FILE *f = fopen(path, "rb");
