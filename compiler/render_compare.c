@@ -561,6 +561,90 @@ static void md_long_row(rb_buf *b, const rb_fact *f, const char *const cells[6])
     rb_buf_printf(b, " %s |\n", rb_cmp_sect(f->article, sb));
 }
 
+/* The rows of the summary layout's tables, for both formats: the cells as text (the first is
+ * the row's heading, the others numbers but the last when last_text), written by md_row or
+ * html_row. */
+typedef void (*row_fn)(rb_buf *b, const char *const *cells, size_t n, int last_text);
+
+static void md_row(rb_buf *b, const char *const *cells, size_t n, int last_text)
+{
+    (void)last_text;
+    rb_buf_puts(b, "|");
+    for (size_t i = 0; i < n; i++) {
+        rb_buf_puts(b, " ");
+        rb_esc_md(b, cells[i]);
+        rb_buf_puts(b, " |");
+    }
+    rb_buf_puts(b, "\n");
+}
+
+/* A distribution of meetings per year, by level: level, rulebooks, with a frequency, none
+ * stated, min, Q1, median, Q3, max, outliers; a row per level present, then all. */
+#define STAT_CELLS 10
+static void stat_rows(const rb_cmp *c, const char *type, rb_buf *b, row_fn row)
+{
+    size_t L = rb_cmp_nlevels();
+    for (size_t l = 0; l <= L; l++) {
+        rb_cmp_stat s;
+        rb_cmp_stats(c, type, l < L ? l : (size_t)-1, &s);
+        if (s.rulebooks) {
+            char num[8][32];
+            snprintf(num[0], sizeof num[0], "%zu", s.rulebooks);
+            snprintf(num[1], sizeof num[1], "%zu", s.n);
+            snprintf(num[2], sizeof num[2], "%zu", s.unstated);
+            double q[5] = {s.min, s.q1, s.median, s.q3, s.max};
+            for (size_t k = 0; k < 5; k++) {
+                if (s.n)
+                    fmt_num(num[3 + k], sizeof num[3 + k], q[k]);
+                else
+                    snprintf(num[3 + k], sizeof num[3 + k], "—");
+            }
+            char *ot = outliers_text(c, &s);
+            const char *cells[STAT_CELLS] = {l < L ? rb_cmp_level_name(l) : "all",
+                                             num[0], num[1], num[2], num[3], num[4], num[5],
+                                             num[6], num[7], ot};
+            row(b, cells, STAT_CELLS, 1);
+            free(ot);
+        }
+        rb_cmp_stat_free(&s);
+    }
+}
+
+/* A crosstab: a row per value (its code, and its words when they differ), then (none found);
+ * the rulebooks of each level present, then all. */
+static void xtab_rows(const rb_cmp_xtab *x, const size_t *per, rb_buf *b, row_fn row)
+{
+    size_t L = rb_cmp_nlevels();
+    const char **cells = rb_xmalloc((L + 2) * sizeof *cells);
+    char(*num)[32] = rb_xmalloc((L + 1) * sizeof *num);
+    for (size_t r = 0; r <= x->nrows; r++) {
+        char *head = NULL;
+        if (r < x->nrows && x->rows[r].words) {
+            rb_buf hb;
+            rb_buf_init(&hb);
+            rb_buf_printf(&hb, "%s (%s)", x->rows[r].key, x->rows[r].words);
+            head = rb_buf_detach(&hb);
+        }
+        size_t n = 0, tot = 0;
+        cells[n++] = head ? head : r < x->nrows ? x->rows[r].key : "(none found)";
+        for (size_t l = 0; l < L; l++)
+            if (per[l]) {
+                size_t v = r < x->nrows ? x->rows[r].count[l] : x->none[l];
+                tot += v;
+                snprintf(num[n - 1], sizeof num[n - 1], "%zu", v);
+                cells[n] = num[n - 1];
+                n++;
+            }
+        snprintf(num[n - 1], sizeof num[n - 1], "%zu", r < x->nrows ? x->rows[r].total : tot);
+        cells[n] = num[n - 1];
+        n++;
+        row(b, cells, n, 0);
+        free(head);
+    }
+    free(cells);
+    free(num);
+}
+
 static void md_unmatched(const rb_cmp *c, rb_buf *b)
 {
     rb_buf_puts(b, "\n## Sentences that look like a dimension but gave no fact\n\n"
@@ -648,28 +732,7 @@ static void md_summary(const rb_cmp *c, const rb_compare_opts *o, rb_buf *b)
                       "| level | rulebooks | with a frequency | no frequency stated | min | Q1 | "
                       "median | Q3 | max | outliers |\n|---|---|---|---|---|---|---|---|---|---|\n",
                       SUMMARY_TITLES[t]);
-        for (size_t l = 0; l <= L; l++) {
-            rb_cmp_stat s;
-            rb_cmp_stats(c, SUMMARY_TYPES[t], l < L ? l : (size_t)-1, &s);
-            if (s.rulebooks == 0) {
-                rb_cmp_stat_free(&s);
-                continue;
-            }
-            rb_buf_printf(b, "| %s | %zu | %zu | %zu |", l < L ? rb_cmp_level_name(l) : "all",
-                          s.rulebooks, s.n, s.unstated);
-            double q[5] = {s.min, s.q1, s.median, s.q3, s.max};
-            for (size_t k = 0; k < 5; k++) {
-                char nb[32];
-                fmt_num(nb, sizeof nb, q[k]);
-                rb_buf_printf(b, " %s |", s.n ? nb : "—");
-            }
-            char *ot = outliers_text(c, &s);
-            rb_buf_puts(b, " ");
-            rb_esc_md(b, ot);
-            rb_buf_puts(b, " |\n");
-            free(ot);
-            rb_cmp_stat_free(&s);
-        }
+        stat_rows(c, SUMMARY_TYPES[t], b, md_row);
     }
     for (size_t qi = 0; qi < NQUERIES; qi++) {
         rb_cmp_xtab x;
@@ -683,28 +746,7 @@ static void md_summary(const rb_cmp *c, const rb_compare_opts *o, rb_buf *b)
             if (per[l])
                 rb_buf_puts(b, "---|");
         rb_buf_puts(b, "---|\n");
-        for (size_t r = 0; r < x.nrows; r++) {
-            rb_buf_puts(b, "| ");
-            rb_esc_md(b, x.rows[r].key);
-            if (x.rows[r].words) {
-                rb_buf_puts(b, " (");
-                rb_esc_md(b, x.rows[r].words);
-                rb_buf_puts(b, ")");
-            }
-            rb_buf_puts(b, " |");
-            for (size_t l = 0; l < L; l++)
-                if (per[l])
-                    rb_buf_printf(b, " %zu |", x.rows[r].count[l]);
-            rb_buf_printf(b, " %zu |\n", x.rows[r].total);
-        }
-        rb_buf_puts(b, "| (none found) |");
-        size_t none = 0;
-        for (size_t l = 0; l < L; l++)
-            if (per[l]) {
-                rb_buf_printf(b, " %zu |", x.none[l]);
-                none += x.none[l];
-            }
-        rb_buf_printf(b, " %zu |\n", none);
+        xtab_rows(&x, per, b, md_row);
         rb_cmp_xtab_free(&x);
     }
     rb_buf_puts(b, "\n## Every fact\n\n| rulebook | level | date | dimension | row | value | "
@@ -931,6 +973,20 @@ static void html_label_row(rb_buf *b, const rb_cmp *c)
     rb_buf_puts(b, "</tr>\n");
 }
 
+static void html_row(rb_buf *b, const char *const *cells, size_t n, int last_text)
+{
+    rb_buf_puts(b, "<tr><th scope=\"row\">");
+    h(b, cells[0]);
+    rb_buf_puts(b, "</th>");
+    for (size_t i = 1; i < n; i++) {
+        int text = last_text && i == n - 1;
+        rb_buf_puts(b, text ? "<td>" : "<td class=\"num\">");
+        h(b, cells[i]);
+        rb_buf_puts(b, "</td>");
+    }
+    rb_buf_puts(b, "</tr>\n");
+}
+
 static void html_long_row(rb_buf *b, const rb_fact *f, const char *const cells[6])
 {
     rb_buf_puts(b, "<tr>");
@@ -1050,29 +1106,7 @@ static void html_summary(const rb_cmp *c, const rb_compare_opts *o, rb_buf *b)
                       "frequency stated</th><th>min</th><th>Q1</th><th>median</th><th>Q3</th>"
                       "<th>max</th><th>outliers (beyond 1.5 IQR)</th></tr>\n",
                       SUMMARY_TITLES[t], SUMMARY_TYPES[t]);
-        for (size_t l = 0; l <= L; l++) {
-            rb_cmp_stat s;
-            rb_cmp_stats(c, SUMMARY_TYPES[t], l < L ? l : (size_t)-1, &s);
-            if (s.rulebooks) {
-                rb_buf_printf(b,
-                              "<tr><th scope=\"row\">%s</th><td class=\"num\">%zu</td>"
-                              "<td class=\"num\">%zu</td><td class=\"num\">%zu</td>",
-                              l < L ? rb_cmp_level_name(l) : "all", s.rulebooks, s.n,
-                              s.unstated);
-                double q[5] = {s.min, s.q1, s.median, s.q3, s.max};
-                for (size_t k = 0; k < 5; k++) {
-                    char nb[32];
-                    fmt_num(nb, sizeof nb, q[k]);
-                    rb_buf_printf(b, "<td class=\"num\">%s</td>", s.n ? nb : "—");
-                }
-                char *ot = outliers_text(c, &s);
-                rb_buf_puts(b, "<td>");
-                h(b, ot);
-                rb_buf_puts(b, "</td></tr>\n");
-                free(ot);
-            }
-            rb_cmp_stat_free(&s);
-        }
+        stat_rows(c, SUMMARY_TYPES[t], b, html_row);
         rb_buf_puts(b, "</table>\n");
     }
     for (size_t qi = 0; qi < NQUERIES; qi++) {
@@ -1084,28 +1118,7 @@ static void html_summary(const rb_cmp *c, const rb_compare_opts *o, rb_buf *b)
             if (per[l])
                 rb_buf_printf(b, "<th>%s</th>", rb_cmp_level_name(l));
         rb_buf_puts(b, "<th>all</th></tr>\n");
-        for (size_t r = 0; r <= x.nrows; r++) {
-            rb_buf_puts(b, "<tr><th scope=\"row\">");
-            size_t tot = 0;
-            if (r < x.nrows) {
-                h(b, x.rows[r].key);
-                if (x.rows[r].words) {
-                    rb_buf_puts(b, " (");
-                    h(b, x.rows[r].words);
-                    rb_buf_puts(b, ")");
-                }
-            } else {
-                rb_buf_puts(b, "(none found)");
-            }
-            rb_buf_puts(b, "</th>");
-            for (size_t l = 0; l < L; l++)
-                if (per[l]) {
-                    size_t v = r < x.nrows ? x.rows[r].count[l] : x.none[l];
-                    tot += v;
-                    rb_buf_printf(b, "<td class=\"num\">%zu</td>", v);
-                }
-            rb_buf_printf(b, "<td class=\"num\">%zu</td></tr>\n", r < x.nrows ? x.rows[r].total : tot);
-        }
+        xtab_rows(&x, per, b, html_row);
         rb_buf_puts(b, "</table>\n");
         rb_cmp_xtab_free(&x);
     }
