@@ -4,6 +4,7 @@
  * text compiles, its XML reads back (as check and diff read a compiled file), and the two
  * documents diff as unchanged, chapters and articles alike. */
 #include "testutil.h"
+#include "roundtrip.h"
 
 static uint64_t rng = 0x2026113020261130ull;
 static unsigned next(unsigned n)
@@ -105,38 +106,19 @@ static int roundtrip(const char *name, const char *text, size_t n)
     rb_compile_opts o;
     rb_compile_opts_default(&o);
     o.no_meta = 1;
-    rb_diags dg;
-    rb_diags_init(&dg);
-    rb_doc *d = NULL;
     rb_error err;
-    rb_error_clear(&err);
-    if (rb_compile_bytes(G, name, text, n, &o, &d, &dg, &err) != RB_OK) {
-        rb_diags_free(&dg);
-        return 0;
-    }
-    rb_buf xml;
-    rb_buf_init(&xml);
-    assert_int_equal(rb_akn_write_buf(d, &xml, &err), RB_OK);
-    rb_diags bd;
-    rb_diags_init(&bd);
-    rb_doc *back = NULL;
-    if (rb_akn_load_doc_mem(G, "rt.xml", xml.data, xml.len, &o, &back, &bd, &err) != RB_OK)
-        fail_msg("%s: its XML does not read back: %s", name, err.message);
-    rb_diff *df = rb_diff_new(d, back);
-    if (rb_diff_changed(df, NULL)) {
-        rb_buf b;
-        rb_buf_init(&b);
-        rb_diff_render(df, RB_DIFF_TEXT, 0, &b);
-        fprintf(stderr, "%s\n%.*s\n", name, (int)(b.len < 3000 ? b.len : 3000), b.data);
+    rb_buf why;
+    rb_buf_init(&why);
+    rt_result r = rt_roundtrip(G, name, text, n, &o, &err, &why);
+    if (r == RT_CHANGED)
+        fprintf(stderr, "%s\n%.*s\n", name, (int)(why.len < 3000 ? why.len : 3000), why.data);
+    rb_buf_free(&why);
+    if (r == RT_NOT_WRITTEN || r == RT_NOT_READ)
+        fail_msg("%s: its XML %s: %s", name,
+                 r == RT_NOT_WRITTEN ? "cannot be written" : "does not read back", err.message);
+    if (r == RT_CHANGED)
         fail_msg("%s: the text and its XML differ", name);
-    }
-    rb_diff_free(df);
-    rb_doc_free(back);
-    rb_diags_free(&bd);
-    rb_buf_free(&xml);
-    rb_doc_free(d);
-    rb_diags_free(&dg);
-    return 1;
+    return r == RT_SAME;
 }
 
 static const char *const CORPORA[] = {"corpora/chongqing-2018.txt", "corpora/erenhot-2013.txt",
