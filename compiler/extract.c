@@ -1647,6 +1647,8 @@ typedef struct xrun {
     rb_buf tbuf;        /* paragraph text, reused */
     size_t *tvo, tvocap; /* its view offsets */
     const char **topic; /* per table: what the text is about; NULL until asked, "" none */
+    char *hit_dim;      /* per dimension: a fact of it in this sentence (run_sentence) */
+    uint64_t *present;  /* the literals of the automaton found in this sentence */
     size_t sentences, sentences_matched, regex_calls; /* for --stat */
 } xrun;
 
@@ -1764,10 +1766,10 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
     size_t *last_fact_of_rule = R->last;
     const struct rb_extract_rules *r = g->extract;
     size_t ov[2 * 20];
-    char *hit_dim = rb_xcalloc(r->ndims ? r->ndims : 1, 1);
+    char *hit_dim = R->hit_dim;
+    memset(hit_dim, 0, r->ndims);
     /* one pass of the literal automaton: which rules can match, which dimensions it touches */
-    uint64_t present_s[4], *present = r->ac.words <= 4 ? present_s
-                                                      : rb_xmalloc(r->ac.words * sizeof *present);
+    uint64_t *present = R->present;
     ac_scan(&r->ac, x->s + ss, se - ss, present);
     R->sentences++;
     int reached = 0;
@@ -1781,9 +1783,6 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
             R->regex_calls++;
             int m = rb_regex_match(g, xr->code, xr->id, x->s, se, pos, ov, 20, err);
             if (m < 0) {
-                free(hit_dim);
-                if (present != present_s)
-                    free(present);
                 unsigned line, col;
                 rb_doc_linecol(d, x->vo[pos], &line, &col);
                 err->line = line;
@@ -1830,9 +1829,6 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
                 break;
             }
     }
-    free(hit_dim);
-    if (present != present_s)
-        free(present);
     return RB_OK;
 }
 
@@ -2243,6 +2239,8 @@ rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_timings *tm, rb_error *e
     R.d = d;
     R.last = rb_xmalloc(r->nrules * sizeof *R.last);
     R.topic = rb_xcalloc(r->ntables + 1, sizeof *R.topic);
+    R.hit_dim = rb_xcalloc(r->ndims + 1, 1);
+    R.present = rb_xcalloc(r->ac.words + 1, sizeof *R.present);
     rb_buf_init(&R.tbuf);
     rb_status st = RB_OK;
     if (d->cont)
@@ -2260,6 +2258,8 @@ rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_timings *tm, rb_error *e
     }
     free(R.last);
     free(R.topic);
+    free(R.hit_dim);
+    free(R.present);
     rb_buf_free(&R.tbuf);
     free(R.tvo);
     if (st != RB_OK)
