@@ -1421,12 +1421,14 @@ static void superior_deadlines(rb_checker *ch)
             continue;
         for (size_t a = 0; a < low->ndl; a++) {
             const xdeadline *lf = &low->dl[a];
+            /* an upper bound on an action named in more than a word */
+            if (strlen(lf->key) < 4 ||
+                (strcmp(lf->bound, "within") != 0 && strcmp(lf->bound, "at_most") != 0))
+                continue;
             for (size_t b = 0; b < high->ndl; b++) {
                 const xdeadline *hf = &high->dl[b];
-                if (strlen(lf->key) >= 4 && strcmp(lf->key, hf->key) == 0 &&
-                    strcmp(lf->unit, hf->unit) == 0 && strcmp(lf->bound, hf->bound) == 0 &&
-                    (strcmp(lf->bound, "within") == 0 || strcmp(lf->bound, "at_most") == 0) &&
-                    lf->amount > hf->amount)
+                if (strcmp(lf->key, hf->key) == 0 && strcmp(lf->unit, hf->unit) == 0 &&
+                    strcmp(lf->bound, hf->bound) == 0 && lf->amount > hf->amount)
                     set_codes(add_finding(ch->out, "deadline-longer-than-superior", RB_WARNING,
                                           low->name, low->id, lf->line, lf->col, lf->article,
                                           lf->key,
