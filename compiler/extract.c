@@ -63,9 +63,10 @@ typedef struct xlit {
 typedef struct xac {
     size_t nlit, words;  /* literals; 64-bit words of a set of them */
     size_t nstates;
-    uint32_t *delta;     /* nstates x 256 */
+    uint32_t *delta;     /* nstates x 256; AC_OUT set: a literal ends in the next state */
     uint64_t *out;       /* nstates x words: the literals that end at each state */
 } xac;
+#define AC_OUT 0x80000000u
 
 /* `needs:` one item: the rule cannot match a sentence holding none of these literals */
 typedef struct xneed {
@@ -400,7 +401,8 @@ static rb_status load_table(struct rb_extract_rules *r, const char *path, yaml_d
     return RB_OK;
 }
 
-/* {{table:NAME}} in a rule's regex: the keys of table NAME as an alternation, longest first,
+/* {{table:NAME}} in a rule's regex: the keys of table NAME as an alternation, longest first
+ * (written as a prefix tree, see rb_regex_literals),
  * so the lexicon is written once (a new meeting name in the table is matched by every rule
  * that names meetings). Other {{macros}} are left for rb_expand_macros. NULL with err when
  * the table is unknown. */
@@ -432,16 +434,7 @@ static char *expand_table_refs(const struct rb_extract_rules *r, const char *src
         }
         const xtable *t = &r->tables[ti - 1];
         rb_buf_puts(&b, "(?:");
-        for (size_t k = 0; k < t->n; k++) {
-            if (k)
-                rb_buf_putc(&b, '|');
-            for (size_t q = 0; q < t->klen[k]; q++) {
-                char ch = t->keys[k][q];
-                if (strchr("\\^$.|?*+()[]{}", ch))
-                    rb_buf_putc(&b, '\\');
-                rb_buf_putc(&b, ch);
-            }
-        }
+        rb_regex_literals(&b, (const char *const *)t->keys, t->klen, t->n);
         rb_buf_putc(&b, ')');
         p = c + 2;
     }
@@ -938,6 +931,15 @@ static void ac_build(struct rb_extract_rules *r)
     free(fail);
     free(queue);
     free(lits);
+    /* mark the edges into a state where a literal ends, so that the scan skips the others */
+    for (size_t i = 0; i < a->nstates * 256; i++) {
+        const uint64_t *o = &a->out[(size_t)a->delta[i] * a->words];
+        size_t w = 0;
+        while (w < a->words && !o[w])
+            w++;
+        if (w < a->words)
+            a->delta[i] |= AC_OUT;
+    }
 }
 
 /* The literals s holds, as a set of ids (present: r->ac.words words). */
@@ -947,10 +949,12 @@ static void ac_scan(const xac *a, const char *s, size_t n, uint64_t *present)
     uint32_t st = 0;
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < n; i++) {
-        st = a->delta[st * 256 + u[i]];
-        const uint64_t *o = &a->out[(size_t)st * a->words];
-        for (size_t w = 0; w < a->words; w++)
-            present[w] |= o[w];
+        st = a->delta[(st & ~AC_OUT) * 256 + u[i]];
+        if (st & AC_OUT) {
+            const uint64_t *o = &a->out[(size_t)(st & ~AC_OUT) * a->words];
+            for (size_t w = 0; w < a->words; w++)
+                present[w] |= o[w];
+        }
     }
 }
 

@@ -144,6 +144,65 @@ int rb_pattern_group(const rb_pattern *p, const char *name, const size_t *ov, si
     return rb_regex_group(p->code, name, ov, nov, s, e);
 }
 
+/* Keys idx[0..n), equal in their first `depth` bytes, from there on as a prefix tree. */
+static void literal_tree(rb_buf *b, const char *const *keys, const size_t *klen, size_t *idx,
+                         size_t n, size_t depth)
+{
+    int ends = 0;
+    size_t m = 0; /* idx[0..m): the keys that go on */
+    for (size_t i = 0; i < n; i++)
+        if (klen[idx[i]] == depth)
+            ends = 1;
+        else
+            idx[m++] = idx[i];
+    size_t groups = 0;
+    for (size_t i = 0; i < m;) {
+        const char *k = keys[idx[i]] + depth;
+        uint32_t cp;
+        size_t l = (size_t)rb_utf8_decode(k, klen[idx[i]] - depth, &cp);
+        /* the other keys with the same next character move up next to this one, in order */
+        size_t j = i + 1;
+        for (size_t q = i + 1; q < m; q++)
+            if (klen[idx[q]] >= depth + l && memcmp(keys[idx[q]] + depth, k, l) == 0) {
+                size_t v = idx[q];
+                memmove(&idx[j + 1], &idx[j], (q - j) * sizeof *idx);
+                idx[j++] = v;
+            }
+        if (groups++ == 0) {
+            if (j < m || ends)
+                rb_buf_puts(b, "(?:");
+        } else {
+            rb_buf_putc(b, '|');
+        }
+        for (size_t q = 0; q < l; q++) {
+            if (strchr("\\^$.|?*+()[]{}#", k[q]))
+                rb_buf_putc(b, '\\');
+            rb_buf_putc(b, k[q]);
+        }
+        literal_tree(b, keys, klen, idx + i, j - i, depth + l);
+        i = j;
+    }
+    if (groups > 1 || (groups == 1 && ends))
+        rb_buf_puts(b, ends ? ")?" : ")");
+}
+
+static int cmp_len_desc(const void *a, const void *b, void *klen_)
+{
+    const size_t *klen = klen_;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return klen[x] < klen[y] ? 1 : klen[x] > klen[y] ? -1 : (x > y) - (x < y);
+}
+
+void rb_regex_literals(rb_buf *b, const char *const *keys, const size_t *klen, size_t n)
+{
+    size_t *idx = rb_xmalloc((n ? n : 1) * sizeof *idx);
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    qsort_r(idx, n, sizeof *idx, cmp_len_desc, (void *)klen);
+    literal_tree(b, keys, klen, idx, n, 0);
+    free(idx);
+}
+
 #define MACRO_DEPTH 8
 
 static char *expand(yaml_document_t *doc, yaml_node_t *defines, const char *src,

@@ -64,6 +64,14 @@ int rb_regex_match(const rb_grammar *g, void *code, const char *id, const char *
 int rb_regex_group(void *code, const char *name, const size_t *ov, size_t nov, size_t *s,
                    size_t *e);
 int rb_regex_has_group(void *code, const char *name);
+/* Literal keys (n of them, klen bytes each, UTF-8) as a regex that matches what the alternation
+ * of the keys sorted longest first matches, in the same order of preference, written as a
+ * prefix tree: 市长|市长办公会|市政府 -> 市(?:长(?:办公会)?|政府). PCRE2 tries the branches of an
+ * alternation one by one at each position; the tree tries one branch per character. The order
+ * is kept: the keys that match at one position are prefixes of one another, and the tree tries
+ * its branches before the key that ends at a node. Metacharacters are escaped; keys are split
+ * between characters, never inside one. Appends to b, with no group around the whole. */
+void rb_regex_literals(rb_buf *b, const char *const *keys, const size_t *klen, size_t n);
 
 /* ---- doc helpers (doc.c) ------------------------------------------------------------------- */
 

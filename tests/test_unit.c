@@ -337,6 +337,115 @@ static void test_grammar_examples(void **state)
     rb_grammar_free(g);
 }
 
+/* The buffer's bytes as a C string. */
+static const char *bstr(rb_buf *b)
+{
+    rb_buf_putc(b, 0);
+    b->len--;
+    return b->data;
+}
+
+/* rb_regex_literals writes a table's keys as a prefix tree: it must match what the plain
+ * alternation of the keys, longest first, matches, at the same place and with the same length,
+ * also when the rest of the pattern makes the first choice fail (backtracking into shorter
+ * keys). Random key sets and subjects over a small alphabet with shared prefixes, a key that is
+ * a prefix of another, and metacharacters. */
+static void test_regex_literals(void **state)
+{
+    (void)state;
+    rb_grammar *g = tu_grammar();
+    static const char *const ALPHA[] = {"甲", "乙", ".", "("};
+    unsigned seed = 12345;
+#define RND(k) ((seed = seed * 1103515245u + 12345u) >> 16) % (k)
+    rb_error err;
+    size_t ov[4], ov2[4];
+    int checked = 0, matched = 0;
+    for (int round = 0; round < 300; round++) {
+        size_t n = 1 + RND(7);
+        char *keys[8];
+        size_t klen[8];
+        for (size_t i = 0; i < n; i++) {
+            rb_buf k;
+            rb_buf_init(&k);
+            size_t len = 1 + RND(4);
+            for (size_t c = 0; c < len; c++)
+                rb_buf_puts(&k, ALPHA[RND(4)]);
+            klen[i] = k.len;
+            keys[i] = rb_buf_detach(&k);
+        }
+        /* the plain alternation, longest first (stable), escaped */
+        size_t ord[8];
+        for (size_t i = 0; i < n; i++)
+            ord[i] = i;
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = i; j > 0 && klen[ord[j - 1]] < klen[ord[j]]; j--) {
+                size_t t = ord[j];
+                ord[j] = ord[j - 1];
+                ord[j - 1] = t;
+            }
+        const char *tails[] = {"", "乙", "(?:甲|\\.)\\("};
+        for (size_t ti = 0; ti < 3; ti++) {
+            rb_buf flat, tree;
+            rb_buf_init(&flat);
+            rb_buf_init(&tree);
+            rb_buf_puts(&flat, "(?:");
+            for (size_t i = 0; i < n; i++) {
+                if (i)
+                    rb_buf_putc(&flat, '|');
+                for (const char *c = keys[ord[i]]; *c; c++) {
+                    if (strchr(".(", *c))
+                        rb_buf_putc(&flat, '\\');
+                    rb_buf_putc(&flat, *c);
+                }
+            }
+            rb_buf_puts(&flat, ")");
+            rb_buf_puts(&flat, tails[ti]);
+            rb_buf_puts(&tree, "(?:");
+            rb_regex_literals(&tree, (const char *const *)keys, klen, n);
+            rb_buf_puts(&tree, ")");
+            rb_buf_puts(&tree, tails[ti]);
+            void *cf = rb_regex_compile(bstr(&flat), "t", 1, 1, "flat", &err);
+            void *ct = rb_regex_compile(bstr(&tree), "t", 1, 1, "tree", &err);
+            if (!cf || !ct)
+                fail_msg("does not compile: %s / %s", bstr(&flat), bstr(&tree));
+            for (int sj = 0; sj < 20; sj++) {
+                rb_buf subj;
+                rb_buf_init(&subj);
+                size_t len = RND(12);
+                for (size_t c = 0; c < len; c++)
+                    rb_buf_puts(&subj, ALPHA[RND(4)]);
+                int a = rb_regex_match(g, cf, "flat", bstr(&subj), subj.len, 0, ov, 1, &err);
+                int b = rb_regex_match(g, ct, "tree", bstr(&subj), subj.len, 0, ov2, 1, &err);
+                if (a != b || (a == 1 && (ov[0] != ov2[0] || ov[1] != ov2[1])))
+                    fail_msg("'%s' on '%s': %d [%zu,%zu) but '%s': %d [%zu,%zu)", bstr(&flat),
+                             bstr(&subj), a, ov[0], ov[1], bstr(&tree), b, ov2[0], ov2[1]);
+                checked++;
+                matched += a == 1;
+                rb_buf_free(&subj);
+            }
+            rb_regex_free(cf);
+            rb_regex_free(ct);
+            rb_buf_free(&flat);
+            rb_buf_free(&tree);
+        }
+        for (size_t i = 0; i < n; i++)
+            free(keys[i]);
+    }
+#undef RND
+    /* the property was tried on matches, not only on misses */
+    assert_int_equal(checked, 300 * 3 * 20);
+    assert_true(matched > checked / 5);
+    /* and the tree is a tree: shared first characters are written once */
+    const char *k3[] = {"市长", "市长办公会", "市政府"};
+    size_t l3[] = {strlen(k3[0]), strlen(k3[1]), strlen(k3[2])};
+    rb_buf b;
+    rb_buf_init(&b);
+    rb_regex_literals(&b, k3, l3, 3);
+    assert_string_equal(bstr(&b), "市(?:长(?:办公会)?|政府)");
+    rb_buf_free(&b);
+    rb_grammar_free(g);
+}
+
 /* A scratch grammar directory holding one structure file (plus the real one's essentials). */
 static rb_status load_scratch(const char *yaml, rb_error *err, rb_grammar **out)
 {
@@ -798,6 +907,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
+        cmocka_unit_test(test_regex_literals),
         cmocka_unit_test(test_fold_width),       cmocka_unit_test(test_fold_script),
         cmocka_unit_test(test_ambiguous_characters),
         cmocka_unit_test(test_view_map),
