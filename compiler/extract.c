@@ -58,12 +58,16 @@ typedef struct xlit {
 } xlit;
 
 /* Every literal of every rule's `needs:` and every dimension's `keywords:` in one automaton
- * (Aho-Corasick, as a full byte DFA): one pass over a sentence tells which of them it holds,
+ * (Aho-Corasick, as a full DFA over byte classes): one pass over a sentence tells which of them it holds,
  * and so which rules can match it and which dimensions it touches. */
 typedef struct xac {
     size_t nlit, words;  /* literals; 64-bit words of a set of them */
     size_t nstates;
-    uint32_t *delta;     /* nstates x 256; AC_OUT set: a literal ends in the next state */
+    unsigned char cls[256]; /* byte -> class: the bytes of the literals, each its own; others 0 */
+    size_t ncls;
+    uint32_t *delta;     /* nstates x ncls: the next state as the offset of its row; AC_OUT
+                            set: a literal ends in it */
+    int all;             /* too large to build: every sentence holds every literal */
     uint64_t *out;       /* nstates x words: the literals that end at each state */
 } xac;
 #define AC_OUT 0x80000000u
@@ -888,10 +892,19 @@ static void ac_build(struct rb_extract_rules *r)
     xac *a = &r->ac;
     a->nlit = n;
     a->words = (n + 63) / 64 ? (n + 63) / 64 : 1;
-    size_t maxs = 1;
+    /* byte classes: each byte of a literal its own, every other byte class 0 (from any state
+     * it leads back to the root), so a row is ncls entries, not 256 */
+    a->ncls = 1;
+    for (size_t i = 0; i < n; i++)
+        for (size_t b = 0; b < lits[i]->len; b++) {
+            unsigned char c = (unsigned char)lits[i]->s[b];
+            if (!a->cls[c])
+                a->cls[c] = (unsigned char)a->ncls++;
+        }
+    size_t maxs = 1, W = a->ncls;
     for (size_t i = 0; i < n; i++)
         maxs += lits[i]->len;
-    a->delta = rb_xcalloc(maxs * 256, sizeof *a->delta);
+    a->delta = rb_xcalloc(maxs * W, sizeof *a->delta);
     a->out = rb_xcalloc(maxs * a->words, sizeof *a->out);
     a->nstates = 1;
     /* the trie (0: no edge yet, except from the root) */
@@ -899,17 +912,17 @@ static void ac_build(struct rb_extract_rules *r)
         lits[i]->id = (unsigned)i;
         uint32_t st = 0;
         for (size_t b = 0; b < lits[i]->len; b++) {
-            unsigned char c = (unsigned char)lits[i]->s[b];
-            if (!a->delta[st * 256 + c])
-                a->delta[st * 256 + c] = (uint32_t)a->nstates++;
-            st = a->delta[st * 256 + c];
+            unsigned c = a->cls[(unsigned char)lits[i]->s[b]];
+            if (!a->delta[st * W + c])
+                a->delta[st * W + c] = (uint32_t)a->nstates++;
+            st = a->delta[st * W + c];
         }
         a->out[st * a->words + i / 64] |= 1ull << (i % 64);
     }
     /* failure links, breadth first, folded into a full DFA */
     uint32_t *fail = rb_xcalloc(a->nstates, sizeof *fail), *queue = rb_xmalloc(a->nstates * sizeof *queue);
     size_t qh = 0, qt = 0;
-    for (unsigned c = 0; c < 256; c++)
+    for (unsigned c = 1; c < W; c++)
         if (a->delta[c]) {
             fail[a->delta[c]] = 0;
             queue[qt++] = a->delta[c];
@@ -918,27 +931,31 @@ static void ac_build(struct rb_extract_rules *r)
         uint32_t st = queue[qh++];
         for (size_t w = 0; w < a->words; w++)
             a->out[st * a->words + w] |= a->out[fail[st] * a->words + w];
-        for (unsigned c = 0; c < 256; c++) {
-            uint32_t nx = a->delta[st * 256 + c];
+        for (unsigned c = 1; c < W; c++) {
+            uint32_t nx = a->delta[st * W + c];
             if (nx) {
-                fail[nx] = a->delta[fail[st] * 256 + c];
+                fail[nx] = a->delta[fail[st] * W + c];
                 queue[qt++] = nx;
             } else {
-                a->delta[st * 256 + c] = a->delta[fail[st] * 256 + c];
+                a->delta[st * W + c] = a->delta[fail[st] * W + c];
             }
         }
     }
     free(fail);
     free(queue);
     free(lits);
-    /* mark the edges into a state where a literal ends, so that the scan skips the others */
-    for (size_t i = 0; i < a->nstates * 256; i++) {
+    /* an edge holds the offset of the next state's row (no multiplication in the scan), and
+     * AC_OUT when a literal ends there, so that the scan skips the other states */
+    if (a->nstates * W >= AC_OUT) { /* too many literals for 31 bits: no prefilter */
+        a->all = 1;
+        return;
+    }
+    for (size_t i = 0; i < a->nstates * W; i++) {
         const uint64_t *o = &a->out[(size_t)a->delta[i] * a->words];
         size_t w = 0;
         while (w < a->words && !o[w])
             w++;
-        if (w < a->words)
-            a->delta[i] |= AC_OUT;
+        a->delta[i] = (uint32_t)(a->delta[i] * W) | (w < a->words ? AC_OUT : 0);
     }
 }
 
@@ -948,10 +965,14 @@ static void ac_scan(const xac *a, const char *s, size_t n, uint64_t *present)
     memset(present, 0, a->words * sizeof *present);
     uint32_t st = 0;
     const unsigned char *u = (const unsigned char *)s;
+    if (a->all) {
+        memset(present, 0xFF, a->words * sizeof *present);
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
-        st = a->delta[(st & ~AC_OUT) * 256 + u[i]];
+        st = a->delta[(st & ~AC_OUT) + a->cls[u[i]]];
         if (st & AC_OUT) {
-            const uint64_t *o = &a->out[(size_t)(st & ~AC_OUT) * a->words];
+            const uint64_t *o = &a->out[(size_t)(st & ~AC_OUT) / a->ncls * a->words];
             for (size_t w = 0; w < a->words; w++)
                 present[w] |= o[w];
         }
