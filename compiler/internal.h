@@ -138,6 +138,8 @@ void rb_xw_start_inline(rb_xw *w, const char *name); /* mixed content: no indent
 void rb_xw_attr(rb_xw *w, const char *name, const char *val); /* val NULL: no attribute */
 void rb_xw_attrf(rb_xw *w, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* an integer attribute, without printf (the writer writes millions of line numbers) */
+void rb_xw_attr_int(rb_xw *w, const char *name, long long v);
 void rb_xw_text(rb_xw *w, const char *s, size_t n);
 void rb_xw_end(rb_xw *w);
 void rb_xw_element(rb_xw *w, const char *name, const char *text); /* start, text, end */

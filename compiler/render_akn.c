@@ -105,13 +105,13 @@ static void meta(wr *W)
     attr(W, "file", file ? file + 1 : d->name);
     attr(W, "path", d->name);
     attr(W, "sha256", d->src->sha256);
-    attrf(W, "bytes", "%zu", d->src->raw_len);
+    rb_xw_attr_int(W->w, "bytes", (long long)d->src->raw_len);
     attr(W, "encoding", d->src->encoding);
     attr(W, "lineEnd", d->src->crlf ? "CRLF" : "LF");
-    attrf(W, "lines", "%zu", d->src->nlines);
+    rb_xw_attr_int(W->w, "lines", (long long)d->src->nlines);
     attr(W, "script", rb_script_name(d->view->script));
-    attrf(W, "traditionalChars", "%zu", d->view->n_trad);
-    attrf(W, "simplifiedChars", "%zu", d->view->n_simp);
+    rb_xw_attr_int(W->w, "traditionalChars", (long long)d->view->n_trad);
+    rb_xw_attr_int(W->w, "simplifiedChars", (long long)d->view->n_simp);
     attr(W, "grammar", d->grammar_version);
     attr(W, "generator", "rulebook " RB_VERSION);
     if (W->cbase) /* the text's C0 controls are written as the characters from here on */
@@ -131,17 +131,17 @@ static void meta(wr *W)
     attr(W, "adoptedBy", d->adopted);
     attr(W, "supersedes", d->supersedes);
     attr(W, "source", d->source_url);
-    attrf(W, "chapters", "%zu", d->nchapters);
-    attrf(W, "articles", "%zu", d->narticles);
-    attrf(W, "duplicateRuns", "%zu", d->duplicate_runs);
+    rb_xw_attr_int(W->w, "chapters", (long long)d->nchapters);
+    rb_xw_attr_int(W->w, "articles", (long long)d->narticles);
+    rb_xw_attr_int(W->w, "duplicateRuns", (long long)d->duplicate_runs);
     end(W);
     for (size_t i = 0; i < d->njunk; i++) {
         const rb_junk *j = &d->junk[i];
         start(W, "rb:junk");
         attr(W, "kind", j->kind);
         attr(W, "rule", j->rule);
-        attrf(W, "line", "%u", j->line);
-        attrf(W, "col", "%u", j->col);
+        rb_xw_attr_int(W->w, "line", (long long)j->line);
+        rb_xw_attr_int(W->w, "col", (long long)j->col);
         char *t = rb_doc_raw(d, j->span);
         text(W, t);
         free(t);
@@ -174,7 +174,7 @@ static void pline(wr *W, const rb_pline *p)
     for (size_t k = 0; k < p->nmarks; k++)
         if (d->marks[p->first_mark + k].kind == RB_MARK_RECIPIENTS)
             attr(W, "class", "recipients");
-    attrf(W, "rb:line", "%u", p->line);
+    rb_xw_attr_int(W->w, "rb:line", (long long)p->line);
     size_t pos = p->text.off, end_ = p->text.off + p->text.len;
     /* marks are pushed in role order; write them in text order, skipping overlaps */
     for (;;) {
@@ -216,7 +216,7 @@ static void preface(wr *W)
         const rb_pline *p = &d->plines[i];
         if (p->is_title) {
             start(W, "longTitle");
-            attrf(W, "rb:line", "%u", p->line);
+            rb_xw_attr_int(W->w, "rb:line", (long long)p->line);
             pline(W, p);
             end(W);
         } else {
@@ -229,7 +229,7 @@ static void preface(wr *W)
 static void content_p(wr *W, rb_span s, unsigned line)
 {
     start(W, "p");
-    attrf(W, "rb:line", "%u", line);
+    rb_xw_attr_int(W->w, "rb:line", (long long)line);
     span_text(W, s);
     end(W);
 }
@@ -238,8 +238,8 @@ static void point(wr *W, const rb_block *b, const char *list_eid, size_t k)
 {
     start(W, "point");
     attrf(W, "eId", "%s__point_%zu", list_eid, k);
-    attrf(W, "rb:ordinal", "%ld", b->ordinal);
-    attrf(W, "rb:line", "%u", b->line);
+    rb_xw_attr_int(W->w, "rb:ordinal", (long long)b->ordinal);
+    rb_xw_attr_int(W->w, "rb:line", (long long)b->line);
     start(W, "num");
     span_text(W, b->num);
     end(W);
@@ -258,12 +258,12 @@ static void article(wr *W, const rb_article *a, int cont)
         start(W, "hcontainer");
         attr(W, "eId", a->eid);
         attr(W, "name", "continuation");
-        attrf(W, "rb:line", "%u", a->line);
+        rb_xw_attr_int(W->w, "rb:line", (long long)a->line);
     } else {
         start(W, "article");
         attr(W, "eId", a->eid);
-        attrf(W, "rb:ordinal", "%ld", a->ordinal);
-        attrf(W, "rb:line", "%u", a->line);
+        rb_xw_attr_int(W->w, "rb:ordinal", (long long)a->ordinal);
+        rb_xw_attr_int(W->w, "rb:line", (long long)a->line);
         start(W, "num");
         span_text(W, a->num);
         end(W);
@@ -324,14 +324,14 @@ static void chapter_open(wr *W, const rb_chapter *c)
     const rb_doc *d = W->d;
     start(W, "chapter");
     attr(W, "eId", c->eid);
-    attrf(W, "rb:ordinal", "%ld", c->ordinal);
-    attrf(W, "rb:line", "%u", c->line);
+    rb_xw_attr_int(W->w, "rb:ordinal", (long long)c->ordinal);
+    rb_xw_attr_int(W->w, "rb:line", (long long)c->line);
     start(W, "num");
     span_text(W, c->num);
     end(W);
     if (c->heading.len) {
         start(W, "heading");
-        attrf(W, "rb:line", "%u", c->heading_line);
+        rb_xw_attr_int(W->w, "rb:line", (long long)c->heading_line);
         span_text(W, c->heading);
         end(W);
     }
@@ -392,7 +392,18 @@ static void body(wr *W)
 /* Does s hold a C0 control that XML cannot carry (all but tab, LF, CR)? */
 static int has_controls(const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) { /* a word at a time: does it hold a byte below 0x20? */
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (((w - 0x20 * ones) & ~w & highs) == 0)
+            continue;
+        for (size_t k = i; k < i + 8; k++)
+            if ((unsigned char)s[k] < 0x20 && s[k] != '\t' && s[k] != '\n' && s[k] != '\r')
+                return 1;
+    }
+    for (; i < n; i++)
         if ((unsigned char)s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
             return 1;
     return 0;

@@ -53,16 +53,16 @@ void rb_facts_write_xml(rb_xw *w, const rb_facts *fs)
     rb_xw_start(w, "otherAnalysis");
     rb_xw_attr(w, "source", "#rulebook");
     rb_xw_start(w, "rb:facts");
-    rb_xw_attrf(w, "count", "%zu", fs->n);
+    rb_xw_attr_int(w, "count", (long long)fs->n);
     for (size_t i = 0; i < fs->n; i++) {
         const rb_fact *f = &fs->v[i];
         rb_xw_start(w, "rb:fact");
         rb_xw_attr(w, "dimension", f->dim);
         rb_xw_attr(w, "rule", f->rule);
-        rb_xw_attrf(w, "article", "%ld", f->article);
+        rb_xw_attr_int(w, "article", (long long)f->article);
         rb_xw_attr(w, "eId", f->eid);
-        rb_xw_attrf(w, "line", "%u", f->line);
-        rb_xw_attrf(w, "col", "%u", f->col);
+        rb_xw_attr_int(w, "line", (long long)f->line);
+        rb_xw_attr_int(w, "col", (long long)f->col);
         rb_xw_attr(w, "value", f->value ? f->value : "");
         rb_xw_element(w, "rb:text", f->text);
         rb_xw_element(w, "rb:normalized", f->norm);
@@ -74,9 +74,9 @@ void rb_facts_write_xml(rb_xw *w, const rb_facts *fs)
         const rb_unmatched *u = &fs->u[i];
         rb_xw_start(w, "rb:unmatched");
         rb_xw_attr(w, "dimension", u->dim);
-        rb_xw_attrf(w, "article", "%ld", u->article);
+        rb_xw_attr_int(w, "article", (long long)u->article);
         rb_xw_attr(w, "eId", u->eid);
-        rb_xw_attrf(w, "line", "%u", u->line);
+        rb_xw_attr_int(w, "line", (long long)u->line);
         rb_xw_text(w, u->text, strlen(u->text));
         rb_xw_end(w);
     }

@@ -225,6 +225,26 @@ void rb_xw_attrf(rb_xw *w, const char *name, const char *fmt, ...)
     rb_xw_attr(w, name, b);
 }
 
+void rb_xw_attr_int(rb_xw *w, const char *name, long long v)
+{
+    if (!w->open_tag) {
+        w->fail = 1;
+        return;
+    }
+    char b[24], *e = b + sizeof b, *p = e;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        *--p = '-';
+    put(w, " ", 1);
+    puts_(w, name);
+    put(w, "=\"", 2);
+    put(w, p, (size_t)(e - p));
+    put(w, "\"", 1);
+}
+
 void rb_xw_text(rb_xw *w, const char *s, size_t n)
 {
     if (!w->depth) {
