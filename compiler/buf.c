@@ -49,6 +49,61 @@ char *rb_xstrndup(const char *s, size_t n)
     return p;
 }
 
+/* ---- string arena ---- */
+
+struct rb_arena_block {
+    struct rb_arena_block *next;
+    size_t used, cap;
+    char data[];
+};
+
+#define ARENA_BLOCK 65536
+
+char *rb_arena_strndup(rb_arena *a, const char *s, size_t n)
+{
+    struct rb_arena_block *b = a->head;
+    if (!b || b->cap - b->used < n + 1) {
+        /* a string longer than a quarter block gets a block of its own, behind the head */
+        size_t cap = n + 1 > ARENA_BLOCK / 4 ? n + 1 : ARENA_BLOCK;
+        struct rb_arena_block *nb = rb_xmalloc(sizeof *nb + cap);
+        nb->used = 0;
+        nb->cap = cap;
+        if (b && cap != ARENA_BLOCK) {
+            nb->next = b->next;
+            b->next = nb;
+        } else {
+            nb->next = b;
+            a->head = nb;
+        }
+        b = nb;
+    }
+    char *p = b->data + b->used;
+    memcpy(p, s, n);
+    p[n] = 0;
+    b->used += n + 1;
+    return p;
+}
+
+char *rb_arena_strdup(rb_arena *a, const char *s) { return rb_arena_strndup(a, s, strlen(s)); }
+
+char *rb_arena_take(rb_arena *a, char *s)
+{
+    if (!s)
+        return NULL;
+    char *p = rb_arena_strdup(a, s);
+    free(s);
+    return p;
+}
+
+void rb_arena_free(rb_arena *a)
+{
+    for (struct rb_arena_block *b = a->head, *n; b; b = n) {
+        n = b->next;
+        free(b);
+    }
+    a->head = NULL;
+}
+
 void rb_buf_init(rb_buf *b) { memset(b, 0, sizeof *b); }
 
 void rb_buf_free(rb_buf *b)

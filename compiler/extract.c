@@ -683,11 +683,14 @@ static rb_status check_rule_examples(const rb_grammar *g, const xrule *x, yaml_d
                 if (r1 == 0)
                     break;
                 rb_fact f;
+                rb_arena ar = {0};
                 memset(&f, 0, sizeof f);
+                f.arena = &ar;
                 apply_fields(g->extract, x, t, 0, ov, &f, NULL, NULL);
                 context_fields(g->extract, x, &f, NULL);
                 m = has_required(x, &f);
                 rb_fact_clear(&f);
+                rb_arena_free(&ar);
                 pos = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
             }
             int needs_ok = needs_met(x, t, l, NULL);
@@ -1044,27 +1047,15 @@ size_t rb_extract_dims(const rb_grammar *g, const char ***ids, const char ***tit
 
 /* ---- facts ---------------------------------------------------------------------------------- */
 
+/* the strings are the arena's */
 static void field_clear(rb_field *f)
 {
-    free(f->name);
-    free(f->words);
-    for (size_t i = 0; i < f->n; i++) {
-        free(f->items[i]);
-        if (f->iwords)
-            free(f->iwords[i]);
-    }
     free(f->items);
     free(f->iwords);
 }
 
 void rb_fact_clear(rb_fact *f)
 {
-    free(f->dim);
-    free(f->rule);
-    free(f->eid);
-    free(f->text);
-    free(f->norm);
-    free(f->value);
     for (size_t i = 0; i < f->nfields; i++)
         field_clear(&f->fields[i]);
     free(f->fields);
@@ -1078,12 +1069,8 @@ void rb_facts_free(rb_facts *f)
     for (size_t i = 0; i < f->n; i++)
         rb_fact_clear(&f->v[i]);
     free(f->v);
-    for (size_t i = 0; i < f->nu; i++) {
-        free(f->u[i].dim);
-        free(f->u[i].eid);
-        free(f->u[i].text);
-    }
     free(f->u);
+    rb_arena_free(&f->arena);
     free(f);
 }
 
@@ -1105,19 +1092,20 @@ static rb_field *fact_set(rb_fact *f, const char *name)
 {
     for (size_t i = 0; i < f->nfields; i++)
         if (strcmp(f->fields[i].name, name) == 0) {
+            const char *kept = f->fields[i].name;
             field_clear(&f->fields[i]);
             memset(&f->fields[i], 0, sizeof f->fields[i]);
-            f->fields[i].name = rb_xstrdup(name);
+            f->fields[i].name = (char *)kept;
             return &f->fields[i];
         }
     f->fields = rb_xrealloc(f->fields, (f->nfields + 1) * sizeof *f->fields);
     rb_field *x = &f->fields[f->nfields++];
     memset(x, 0, sizeof *x);
-    x->name = rb_xstrdup(name);
+    x->name = rb_arena_strdup(f->arena, name);
     return x;
 }
 
-void rb_field_push(rb_field *x, const char *s, const char *words)
+void rb_field_push(rb_arena *a, rb_field *x, const char *s, const char *words)
 {
     for (size_t i = 0; i < x->n; i++)
         if (strcmp(x->items[i], s) == 0)
@@ -1128,8 +1116,8 @@ void rb_field_push(rb_field *x, const char *s, const char *words)
     else if (x->iwords)
         x->iwords = rb_xrealloc(x->iwords, (x->n + 1) * sizeof *x->iwords);
     if (x->iwords)
-        x->iwords[x->n] = words ? rb_xstrdup(words) : NULL;
-    x->items[x->n++] = rb_xstrdup(s);
+        x->iwords[x->n] = words ? rb_arena_strdup(a, words) : NULL;
+    x->items[x->n++] = rb_arena_strdup(a, s);
 }
 
 const char *rb_field_words(const rb_field *x, size_t i)
@@ -1137,17 +1125,19 @@ const char *rb_field_words(const rb_field *x, size_t i)
     return x->iwords && i < x->n ? x->iwords[i] : NULL;
 }
 
-static void field_push(rb_field *x, const char *s) { rb_field_push(x, s, NULL); }
+static void field_push(rb_fact *f, rb_field *x, const char *s)
+{
+    rb_field_push(f->arena, x, s, NULL);
+}
 
-/* o (fresh) becomes a copy of the values of p */
-static void field_copy(rb_field *o, const rb_field *p)
+/* o (fresh, a field of f) becomes a copy of the values of p (strings of the same arena) */
+static void field_copy(rb_fact *f, rb_field *o, const rb_field *p)
 {
     for (size_t i = 0; i < p->n; i++)
-        rb_field_push(o, p->items[i], rb_field_words(p, i));
+        rb_field_push(f->arena, o, p->items[i], rb_field_words(p, i));
     o->list = p->list;
     o->number = p->number;
-    if (p->words)
-        o->words = rb_xstrdup(p->words);
+    o->words = p->words;
 }
 
 static void set_str_field(rb_fact *f, const char *name, const char *v, int number)
@@ -1155,7 +1145,7 @@ static void set_str_field(rb_fact *f, const char *name, const char *v, int numbe
     if (!v)
         return;
     rb_field *x = fact_set(f, name);
-    field_push(x, v);
+    field_push(f, x, v);
     x->number = number;
 }
 
@@ -1171,6 +1161,7 @@ static rb_fact *facts_push(rb_facts *fs)
     RB_GROW(fs->v, fs->n, fs->cap);
     rb_fact *f = &fs->v[fs->n++];
     memset(f, 0, sizeof *f);
+    f->arena = &fs->arena;
     return f;
 }
 
@@ -1240,8 +1231,8 @@ static int starts_conj(const char *s, size_t n)
     return 0;
 }
 
-static void table_all(const xtable *t, const char *s, size_t n, int heads, rb_field *out,
-                      const xwords *w)
+static void table_all(const xtable *t, const char *s, size_t n, int heads, rb_arena *a,
+                      rb_field *out, const xwords *w)
 {
     typedef struct {
         size_t at, len;
@@ -1303,7 +1294,7 @@ static void table_all(const xtable *t, const char *s, size_t n, int heads, rb_fi
                 continue; /* inside a relative clause */
         }
         char *words = words_at(w, h[k].at, h[k].len);
-        rb_field_push(out, h[k].val, words);
+        rb_field_push(a, out, h[k].val, words);
         free(words);
     }
     free(h);
@@ -1416,14 +1407,14 @@ static void apply_field(const struct rb_extract_rules *r, const xfield *f, const
         if (!out)
             out = fact_set(fact, f->name);
         if (f->table && f->all) {
-            table_all(&r->tables[f->table - 1], p, l, f->heads, out, &iw);
+            table_all(&r->tables[f->table - 1], p, l, f->heads, fact->arena, out, &iw);
             out->list = 1;
         } else if (f->table) {
             size_t at, len;
             const char *v = table_lookup_at(&r->tables[f->table - 1], p, l, &at, &len);
             if (v) {
                 char *words = words_at(&iw, at, len);
-                rb_field_push(out, v, words);
+                rb_field_push(fact->arena, out, v, words);
                 free(words);
             }
         } else if (f->number) {
@@ -1431,16 +1422,16 @@ static void apply_field(const struct rb_extract_rules *r, const xfield *f, const
             if (parse_number(p, l, &v) == 0) {
                 char b[32];
                 snprintf(b, sizeof b, "%g", v);
-                field_push(out, b);
+                field_push(fact, out, b);
                 out->number = 1;
             }
         } else if (f->range) {
             char b[64];
             if (parse_range(p, l, b, sizeof b) == 0)
-                field_push(out, b);
+                field_push(fact, out, b);
         } else {
             char *t = rb_xstrndup(p, l);
-            field_push(out, t);
+            field_push(fact, out, t);
             free(t);
         }
         if (f->nseps)
@@ -1469,9 +1460,7 @@ static void apply_field(const struct rb_extract_rules *r, const xfield *f, const
             size_t k = 0;
             for (size_t i = 0; i < out->n; i++) {
                 if (list_has(f->weak, out->items[i])) {
-                    free(out->items[i]);
-                    if (out->iwords)
-                        free(out->iwords[i]);
+                    continue; /* the strings are the arena's */
                 } else {
                     if (out->iwords)
                         out->iwords[k] = out->iwords[i];
@@ -1528,40 +1517,41 @@ static size_t block_text(const rb_doc *d, const rb_article *a, size_t bi, xtext 
     return bi;
 }
 
-static rb_fact *new_fact(rb_facts *fs, const rb_doc *d, const rb_article *a, const char *dim,
-                         const char *rule, const xtext *x, size_t s, size_t e)
+/* dim, rule and eid: strings of fs's arena, shared by the facts (see run_str) */
+static rb_fact *new_fact(rb_facts *fs, const rb_doc *d, const rb_article *a, char *dim,
+                         char *rule, char *eid, const xtext *x, size_t s, size_t e)
 {
     rb_fact *f = facts_push(fs);
-    f->dim = rb_xstrdup(dim);
+    f->dim = dim;
     f->kind = rb_dim_of(dim);
-    f->rule = rb_xstrdup(rule);
+    f->rule = rule;
     f->article = a->ordinal;
-    f->eid = rb_xstrdup(a->eid);
+    f->eid = eid;
     size_t vs = x->vo[s], ve = e > s ? x->vo[e - 1] + 1 : vs;
     /* extend to the end of the last character */
     while (ve < d->view->len && ((unsigned char)d->view->text[ve] & 0xC0) == 0x80)
         ve++;
     rb_doc_linecol(d, vs, &f->line, &f->col);
-    f->text = rb_doc_text(d, (rb_span){vs, ve - vs});
-    f->norm = rb_xstrndup(x->s + s, e - s);
+    f->text = rb_arena_take(&fs->arena, rb_doc_text(d, (rb_span){vs, ve - vs}));
+    f->norm = rb_arena_strndup(&fs->arena, x->s + s, e - s);
     return f;
 }
 
-static void add_unmatched(rb_facts *fs, const rb_doc *d, const rb_article *a, const char *dim,
-                          const xtext *x, size_t s, size_t e)
+static void add_unmatched(rb_facts *fs, const rb_doc *d, const rb_article *a, char *dim,
+                          char *eid, const xtext *x, size_t s, size_t e)
 {
     RB_GROW(fs->u, fs->nu, fs->cu);
     rb_unmatched *u = &fs->u[fs->nu++];
-    u->dim = rb_xstrdup(dim);
+    u->dim = dim;
     u->kind = rb_dim_of(dim);
     u->article = a->ordinal;
-    u->eid = rb_xstrdup(a->eid);
+    u->eid = eid;
     unsigned col;
     rb_doc_linecol(d, x->vo[s], &u->line, &col);
     size_t vs = x->vo[s], ve = x->vo[e - 1] + 1;
     while (ve < d->view->len && ((unsigned char)d->view->text[ve] & 0xC0) == 0x80)
         ve++;
-    u->text = rb_doc_text(d, (rb_span){vs, ve - vs});
+    u->text = rb_arena_take(&fs->arena, rb_doc_text(d, (rb_span){vs, ve - vs}));
 }
 
 static int is_sentence_end(const char *s, size_t n, size_t i, size_t *len)
@@ -1587,7 +1577,7 @@ static void inherit_fields(const xrule *x, rb_fact *f, const rb_fact *prev)
         const rb_field *pf = rb_fact_field(prev, xf->name);
         if (!pf)
             continue;
-        field_copy(fact_set(f, xf->name), pf);
+        field_copy(f, fact_set(f, xf->name), pf);
     }
 }
 
@@ -1631,7 +1621,7 @@ static void apply_fields(const struct rb_extract_rules *r, const xrule *xr, cons
             apply_field(r, xf, s + gs, ge - gs, f, &w);
             rb_field *fd = (rb_field *)rb_fact_field(f, xf->name);
             if (fd && d && ge > gs && !fd->words)
-                fd->words = words_of(d, x, gs, ge);
+                fd->words = rb_arena_take(f->arena, words_of(d, x, gs, ge));
         } else if (xf->deflt)
             set_str_field(f, xf->name, xf->deflt, 0);
     }
@@ -1675,7 +1665,24 @@ typedef struct xrun {
     char *hit_dim;      /* per dimension: a fact of it in this sentence (run_sentence) */
     uint64_t *present;  /* the literals of the automaton found in this sentence */
     size_t sentences, sentences_matched, regex_calls; /* for --stat */
+    char **rule_s, **dim_s, *eid_s; /* per rule and dimension, and the article's eId: their
+                                       copies in the facts' arena, made once */
 } xrun;
+
+/* *slot, or s copied into the facts' arena once */
+static char *run_str(xrun *R, char **slot, const char *s)
+{
+    if (!*slot)
+        *slot = rb_arena_strdup(&R->d->facts->arena, s);
+    return *slot;
+}
+
+static char *run_eid(xrun *R, const rb_article *a)
+{
+    if (!R->eid_s || strcmp(R->eid_s, a->eid) != 0)
+        R->eid_s = rb_arena_strdup(&R->d->facts->arena, a->eid);
+    return R->eid_s;
+}
 
 /* The key of table t the text is about: the value of most of its mentions in the first 64 KB
  * of the view (at least 3, and 60 %), or "" (a rulebook of several meetings has none). */
@@ -1758,7 +1765,7 @@ static void context_fields(const struct rb_extract_rules *r, const xrule *x, rb_
                 rb_field *o = fact_set(f, xf->name);
                 o->list = xf->all;
                 for (size_t q = 0; q < nv; q++)
-                    field_push(o, vals[q]);
+                    field_push(f, o, vals[q]);
                 continue;
             }
         }
@@ -1768,7 +1775,7 @@ static void context_fields(const struct rb_extract_rules *r, const xrule *x, rb_
                 const rb_field *pf = rb_fact_field(p, xf->name);
                 if (strcmp(p->dim, f->dim) != 0 || !pf || pf->n == 0)
                     continue;
-                field_copy(fact_set(f, xf->name), pf);
+                field_copy(f, fact_set(f, xf->name), pf);
                 break;
             }
         if (xf->topic && R && !rb_fact_field(f, xf->name)) {
@@ -1776,7 +1783,7 @@ static void context_fields(const struct rb_extract_rules *r, const xrule *x, rb_
             if (*tp) {
                 rb_field *o = fact_set(f, xf->name);
                 o->list = xf->all;
-                field_push(o, tp);
+                field_push(f, o, tp);
             }
         }
     }
@@ -1823,7 +1830,8 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
             size_t ts = ms, te = me;
             if (xr->has_span)
                 rb_regex_group(xr->code, "span", ov, 20, &ts, &te);
-            rb_fact *f = new_fact(fs, d, a, r->dims[xr->dim].id, xr->id, x, ts, te);
+            rb_fact *f = new_fact(fs, d, a, run_str(R, &R->dim_s[xr->dim], r->dims[xr->dim].id),
+                                  run_str(R, &R->rule_s[ri], xr->id), run_eid(R, a), x, ts, te);
             /* `before` fields see the text since the previous match of this rule */
             apply_fields(r, xr, x->s, pos, ov, f, d, x);
             if (last_fact_of_rule[ri] != (size_t)-1)
@@ -1850,7 +1858,8 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
             continue;
         for (size_t k = 0; k < r->dims[di].nkw; k++)
             if (has_lit(present, &r->dims[di].kw[k])) {
-                add_unmatched(fs, d, a, r->dims[di].id, x, ss, se);
+                add_unmatched(fs, d, a, run_str(R, &R->dim_s[di], r->dims[di].id),
+                              run_eid(R, a), x, ss, se);
                 break;
             }
     }
@@ -1896,7 +1905,7 @@ static void copy_list(rb_fact *dst, const char *name, const rb_fact *src, const 
     if (!x)
         return;
     rb_field *o = fact_set(dst, name);
-    field_copy(o, x);
+    field_copy(dst, o, x);
     o->list = 1;
 }
 
@@ -1976,9 +1985,9 @@ static void meeting_fact_set_frequency(const struct rb_extract_rules *r, rb_fact
         rb_field *fp = (rb_field *)rb_fact_field(f, RB_F_PERIOD);
         rb_field *fc = (rb_field *)rb_fact_field(f, RB_F_COUNT_MIN);
         if (qp && qp->words && fp && !fp->words)
-            fp->words = rb_xstrdup(qp->words);
+            fp->words = qp->words; /* the same arena */
         if (qc && qc->words && fc && !fc->words)
-            fc->words = rb_xstrdup(qc->words);
+            fc->words = qc->words;
         set_num_field(f, "per_year_min", a * py);
         set_num_field(f, "per_year_max", b * py);
         if (a == b)
@@ -1992,7 +2001,7 @@ static void meeting_fact_set_frequency(const struct rb_extract_rules *r, rb_fact
     } else {
         snprintf(val, sizeof val, "%s", kind ? kind : "unstated");
     }
-    f->value = rb_xstrdup(val);
+    f->value = rb_arena_strdup(f->arena, val);
     if (!kind || strcmp(kind, "regular") != 0)
         return;
     /* a second regular frequency that says something else */
@@ -2009,7 +2018,7 @@ static void meeting_fact_set_frequency(const struct rb_extract_rules *r, rb_fact
         rb_field *x = (rb_field *)rb_fact_field(f, RB_F_CONFLICT);
         if (!x)
             x = fact_set(f, "conflict");
-        field_push(x, c);
+        field_push(f, x, c);
         x->list = 1;
     }
 }
@@ -2103,15 +2112,16 @@ static void merge_meetings(const struct rb_extract_rules *r, rb_facts *fs)
                 }
                 const rb_fact *at = w ? w : M->set_up;
                 rb_fact *f = facts_push(&out);
-                f->dim = rb_xstrdup(rb_dim_id(RB_DIM_MEETINGS));
+                f->arena = &fs->arena; /* out is a list of fs's facts: the strings are shared */
+                f->dim = at->dim;
                 f->kind = RB_DIM_MEETINGS;
-                f->rule = rb_xstrdup(at->rule);
+                f->rule = at->rule;
                 f->article = at->article;
-                f->eid = rb_xstrdup(at->eid);
+                f->eid = at->eid;
                 f->line = at->line;
                 f->col = at->col;
-                f->text = rb_xstrdup(at->text);
-                f->norm = rb_xstrdup(at->norm);
+                f->text = at->text;
+                f->norm = at->norm;
                 set_str_field(f, "type", M->type, 0);
                 set_str_field(f, "name", M->name, 0);
                 copy_list(f, "members", M->members, "members");
@@ -2200,7 +2210,7 @@ static void summarize(rb_fact *f)
             join_field(&b, f, f->fields[i].name, ",");
         }
     }
-    f->value = rb_buf_detach(&b);
+    f->value = rb_arena_take(f->arena, rb_buf_detach(&b));
 }
 
 /* The rules over one article's paragraphs (or the continuation's, or a chapter's intro). */
@@ -2266,6 +2276,8 @@ rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_timings *tm, rb_error *e
     R.topic = rb_xcalloc(r->ntables + 1, sizeof *R.topic);
     R.hit_dim = rb_xcalloc(r->ndims + 1, 1);
     R.present = rb_xcalloc(r->ac.words + 1, sizeof *R.present);
+    R.rule_s = rb_xcalloc(r->nrules + 1, sizeof *R.rule_s);
+    R.dim_s = rb_xcalloc(r->ndims + 1, sizeof *R.dim_s);
     rb_buf_init(&R.tbuf);
     rb_status st = RB_OK;
     if (d->cont)
@@ -2285,6 +2297,8 @@ rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_timings *tm, rb_error *e
     free(R.topic);
     free(R.hit_dim);
     free(R.present);
+    free(R.rule_s);
+    free(R.dim_s);
     rb_buf_free(&R.tbuf);
     free(R.tvo);
     if (st != RB_OK)

@@ -417,7 +417,22 @@ const char *const *rb_dim_fields(rb_dim k);
 
 /* A fact: where it is (rulebook article, eId, line/col), the verbatim span in the original
  * script, the same span normalized, a one-line summary and the normalized fields. */
+/* An arena of strings: allocated one after another in large blocks and freed all at once (the
+ * facts of a document hold millions of short strings; malloc spends more on each than its
+ * bytes). */
+typedef struct rb_arena {
+    struct rb_arena_block *head;
+} rb_arena;
+char *rb_arena_strndup(rb_arena *a, const char *s, size_t n);
+char *rb_arena_strdup(rb_arena *a, const char *s);
+/* s (malloc'd, may be NULL) moved into the arena: freed, the copy returned */
+char *rb_arena_take(rb_arena *a, char *s);
+void rb_arena_free(rb_arena *a);
+
+/* Every string of a fact (and of its fields) lives in the arena of the rb_facts that holds it;
+ * rb_fact_clear frees only the fact's arrays. */
 typedef struct rb_fact {
+    rb_arena *arena; /* the strings' owner: the arena of the rb_facts */
     char *dim, *rule;
     rb_dim kind; /* rb_dim_of(dim) */
     long article;
@@ -445,12 +460,14 @@ typedef struct rb_facts {
     size_t n, cap;
     rb_unmatched *u;
     size_t nu, cu;
+    rb_arena arena; /* the strings of v and u */
 } rb_facts;
 
 void rb_facts_free(rb_facts *f);
-void rb_fact_clear(rb_fact *f); /* the strings and fields of one fact */
-/* Append the value s (with the words it was read from, or NULL) unless the field holds it. */
-void rb_field_push(rb_field *x, const char *s, const char *words);
+void rb_fact_clear(rb_fact *f); /* the fields of one fact (its strings are the arena's) */
+/* Append the value s (with the words it was read from, or NULL) unless the field holds it;
+ * the copies are made in the arena a. */
+void rb_field_push(rb_arena *a, rb_field *x, const char *s, const char *words);
 /* The words of item i, or NULL. */
 const char *rb_field_words(const rb_field *x, size_t i);
 const rb_field *rb_fact_field(const rb_fact *f, const char *name);

@@ -113,11 +113,11 @@ static rb_status read_place(xmlNodePtr n, long *article, unsigned *line, unsigne
     return RB_OK;
 }
 
-static void read_field(xmlNodePtr k, rb_field *x)
+static void read_field(xmlNodePtr k, rb_arena *a, rb_field *x)
 {
     memset(x, 0, sizeof *x);
-    x->name = prop_or(k, "name", "?");
-    x->words = rb_xml_prop(k, "words");
+    x->name = rb_arena_take(a, prop_or(k, "name", "?"));
+    x->words = rb_arena_take(a, rb_xml_prop(k, "words"));
     char *t = rb_xml_prop(k, "type"), *li = rb_xml_prop(k, "list");
     x->number = t && strcmp(t, "number") == 0;
     x->list = li && strcmp(li, "true") == 0;
@@ -125,14 +125,14 @@ static void read_field(xmlNodePtr k, rb_field *x)
     free(li);
     if (!x->list) {
         char *v = rb_xml_content(k);
-        rb_field_push(x, v, NULL);
+        rb_field_push(a, x, v, NULL);
         free(v);
         return;
     }
     for (xmlNodePtr it = k->children; it; it = it->next)
         if (is_rb(it, "item")) {
             char *v = rb_xml_content(it), *w = rb_xml_prop(it, "words");
-            rb_field_push(x, v, w);
+            rb_field_push(a, x, v, w);
             free(v);
             free(w);
         }
@@ -147,16 +147,17 @@ static rb_status read_fact(xmlNodePtr n, rb_facts *fs, const char *path, rb_erro
     rb_status st = read_place(n, &f.article, &f.line, &f.col, path, err);
     if (st != RB_OK)
         return st;
-    f.dim = prop_or(n, "dimension", "?");
+    rb_arena *a = f.arena = &fs->arena;
+    f.dim = rb_arena_take(a, prop_or(n, "dimension", "?"));
     f.kind = rb_dim_of(f.dim);
-    f.rule = prop_or(n, "rule", "?");
-    f.eid = prop_or(n, "eId", "");
-    f.value = rb_xml_prop(n, "value");
+    f.rule = rb_arena_take(a, prop_or(n, "rule", "?"));
+    f.eid = rb_arena_take(a, prop_or(n, "eId", ""));
+    f.value = rb_arena_take(a, rb_xml_prop(n, "value"));
     for (xmlNodePtr k = n->children; k; k = k->next) {
         if (is_rb(k, "text") && !f.text)
-            f.text = rb_xml_content(k);
+            f.text = rb_arena_take(a, rb_xml_content(k));
         else if (is_rb(k, "normalized") && !f.norm)
-            f.norm = rb_xml_content(k);
+            f.norm = rb_arena_take(a, rb_xml_content(k));
         else if (is_rb(k, "field")) {
             if (f.nfields == RB_MAX_FIELDS) { /* no rule gives that many: a forged file */
                 long xl = xmlGetLineNo(k);
@@ -166,13 +167,13 @@ static rb_status read_fact(xmlNodePtr n, rb_facts *fs, const char *path, rb_erro
                                     RB_MAX_FIELDS);
             }
             f.fields = rb_xrealloc(f.fields, (f.nfields + 1) * sizeof *f.fields);
-            read_field(k, &f.fields[f.nfields++]);
+            read_field(k, a, &f.fields[f.nfields++]);
         }
     }
     if (!f.text)
-        f.text = rb_xstrdup("");
+        f.text = rb_arena_strdup(a, "");
     if (!f.norm)
-        f.norm = rb_xstrdup(f.text);
+        f.norm = f.text;
     RB_GROW(fs->v, fs->n, fs->cap);
     fs->v[fs->n++] = f;
     return RB_OK;
@@ -185,10 +186,10 @@ static rb_status read_unmatched(xmlNodePtr n, rb_facts *fs, const char *path, rb
     rb_status st = read_place(n, &u.article, &u.line, NULL, path, err);
     if (st != RB_OK)
         return st;
-    u.dim = prop_or(n, "dimension", "?");
+    u.dim = rb_arena_take(&fs->arena, prop_or(n, "dimension", "?"));
     u.kind = rb_dim_of(u.dim);
-    u.eid = prop_or(n, "eId", "");
-    u.text = rb_xml_content(n);
+    u.eid = rb_arena_take(&fs->arena, prop_or(n, "eId", ""));
+    u.text = rb_arena_take(&fs->arena, rb_xml_content(n));
     RB_GROW(fs->u, fs->nu, fs->cu);
     fs->u[fs->nu++] = u;
     return RB_OK;
