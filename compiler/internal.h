@@ -156,6 +156,11 @@ size_t rb_xml_unpicture(char *s, size_t n, uint32_t base);
  * err (file, line, column) when it cannot be read or is not well-formed. */
 xmlDocPtr rb_xml_read(const char *path, rb_error *err);
 xmlDocPtr rb_xml_read_mem(const char *name, const char *data, size_t n, rb_error *err);
+/* The parts of rb_xml_read_mem, for a reader that streams: the prolog check (1, or 0 with err:
+ * a DOCTYPE is refused), the parse options, and the last parse error as err (xml-invalid). */
+int rb_xml_prolog_ok(const char *path, const char *data, size_t n, rb_error *err);
+#define RB_XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR)
+void rb_xml_parse_error(const char *path, rb_error *err);
 int rb_xml_is(xmlNodePtr n, const char *ns, const char *name); /* an element ns:name */
 /* The node after n in document order, without going into the text (akn:body, akn:preface):
  * a walk over the metadata and the project's elements. */

@@ -5,6 +5,7 @@
  * error naming the element and its line. */
 #include "internal.h"
 
+#include <libxml/xmlreader.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,15 +37,13 @@ static void size_prop(walker *W, xmlNodePtr n, const char *name, size_t *out)
     *out = (size_t)v;
 }
 
-static void walk(walker *W, xmlNodePtr n)
+/* One element of the walk: 1 when it was taken (its children are not walked), 0 when the
+ * walk goes into it. */
+static int visit(walker *W, xmlNodePtr n)
 {
     rb_rulebook *r = W->r;
-    for (; n && W->st == RB_OK; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE)
-            continue;
-        if (is_rb(n, "document")) {
-            if (W->seen_doc)
-                continue; /* the first one counts */
+    if (is_rb(n, "document")) {
+        if (!W->seen_doc) { /* the first one counts */
             W->seen_doc = 1;
             r->id = rb_xml_prop(n, "id");
             r->title = rb_xml_prop(n, "title");
@@ -54,21 +53,47 @@ static void walk(walker *W, xmlNodePtr n)
             r->docnumber = rb_xml_prop(n, "number");
             size_prop(W, n, "chapters", &r->chapters);
             size_prop(W, n, "articles", &r->articles);
-            continue;
         }
-        if (is_rb(n, "source")) {
-            if (!r->script)
-                r->script = rb_xml_prop(n, "script");
-            continue;
-        }
-        if (is_rb(n, "fact") || is_rb(n, "unmatched")) {
-            W->st = rb_facts_read_node(n, r->facts, W->path, W->err);
-            continue;
-        }
-        if (is_akn(n, "body") || is_akn(n, "preface"))
-            continue; /* the text is not needed to compare */
-        walk(W, n->children);
+        return 1;
     }
+    if (is_rb(n, "source")) {
+        if (!r->script)
+            r->script = rb_xml_prop(n, "script");
+        return 1;
+    }
+    if (is_rb(n, "fact") || is_rb(n, "unmatched")) {
+        W->st = rb_facts_read_node(n, r->facts, W->path, W->err);
+        return 1;
+    }
+    return is_akn(n, "body") || is_akn(n, "preface"); /* the text is not needed to compare */
+}
+
+static void walk(walker *W, xmlNodePtr n)
+{
+    for (; n && W->st == RB_OK; n = n->next)
+        if (n->type == XML_ELEMENT_NODE && !visit(W, n))
+            walk(W, n->children);
+}
+
+static rb_rulebook *rulebook_new(const char *path)
+{
+    rb_rulebook *r = rb_xcalloc(1, sizeof *r);
+    r->facts = rb_xcalloc(1, sizeof *r->facts);
+    r->file = rb_xstrdup(path);
+    return r;
+}
+
+/* The checks at the end of a walk: NULL (r freed, err set) unless it found the metadata. */
+static rb_rulebook *walked(walker *W)
+{
+    if (W->st == RB_OK && !W->seen_doc)
+        rb_error_set(W->err, RB_EINPUT, "akn", W->path, 1, 1, "xml-not-rulebook",
+                     "no rb:document metadata: compile the text with `rulebook compile`");
+    if (W->st != RB_OK || !W->seen_doc) {
+        rb_rulebook_free(W->r);
+        return NULL;
+    }
+    return W->r;
 }
 
 static xmlDocPtr check_akn(xmlDocPtr x, const char *path, rb_error *err);
@@ -95,29 +120,98 @@ static xmlDocPtr check_akn(xmlDocPtr x, const char *path, rb_error *err)
 /* The metadata and facts of a parsed file into a new rulebook (NULL with err). */
 static rb_rulebook *rulebook_of(xmlDocPtr x, const char *path, rb_error *err)
 {
-    rb_rulebook *r = rb_xcalloc(1, sizeof *r);
-    r->facts = rb_xcalloc(1, sizeof *r->facts);
-    r->file = rb_xstrdup(path);
-    walker W = {r, 0, path, RB_OK, err};
+    walker W = {rulebook_new(path), 0, path, RB_OK, err};
     walk(&W, xmlDocGetRootElement(x));
-    if (W.st == RB_OK && !W.seen_doc)
-        rb_error_set(err, RB_EINPUT, "akn", path, 1, 1, "xml-not-rulebook",
-                     "no rb:document metadata: compile the text with `rulebook compile`");
-    if (W.st != RB_OK || !W.seen_doc) {
-        rb_rulebook_free(r);
+    return walked(&W);
+}
+
+/* The same as rulebook_of over the parsed tree, read as a stream (xmlTextReader): only the
+ * metadata and the facts are built as nodes, the text (akn:body, akn:preface: most of the
+ * file) is skipped unbuilt. The facts come before rb:source says where the file's C0 controls
+ * were written, so a file that has them (*again set) is read again as a tree. NULL with err. */
+static rb_rulebook *stream_rulebook(const char *path, const char *data, size_t n, int *again,
+                                    rb_error *err)
+{
+    *again = 0;
+    if (!rb_xml_prolog_ok(path, data, n, err))
+        return NULL;
+    xmlTextReaderPtr rd = xmlReaderForMemory(data, (int)n, path, NULL, RB_XML_OPTIONS);
+    if (!rd) {
+        rb_error_set(err, RB_EINPUT, "akn", path, 1, 1, "xml-invalid", "cannot read the XML");
         return NULL;
     }
-    return r;
+    rb_xml_set_control_base(0);
+    walker W = {rulebook_new(path), 0, path, RB_OK, err};
+    int rc = xmlTextReaderRead(rd), root = 1;
+    while (rc == 1 && W.st == RB_OK) {
+        if (xmlTextReaderNodeType(rd) != XML_READER_TYPE_ELEMENT) {
+            rc = xmlTextReaderRead(rd);
+            continue;
+        }
+        const xmlChar *ns = xmlTextReaderConstNamespaceUri(rd);
+        const xmlChar *name = xmlTextReaderConstLocalName(rd);
+        int in_rb = ns && xmlStrEqual(ns, X(RB_NS)), in_akn = ns && xmlStrEqual(ns, X(RB_AKN_NS));
+        if (root) {
+            root = 0;
+            if (!in_akn || !xmlStrEqual(name, X("akomaNtoso"))) {
+                rb_error_set(err, RB_EINPUT, "akn", path, 1, 1, "xml-not-akn",
+                             "not an Akoma Ntoso 3.0 document");
+                W.st = RB_EINPUT;
+                break;
+            }
+        }
+        if (in_akn && (xmlStrEqual(name, X("body")) || xmlStrEqual(name, X("preface")))) {
+            rc = xmlTextReaderNext(rd);
+            continue;
+        }
+        if (!in_rb) {
+            rc = xmlTextReaderRead(rd);
+            continue;
+        }
+        xmlNodePtr node = xmlTextReaderExpand(rd);
+        if (!node) {
+            rc = -1;
+            break;
+        }
+        if (is_rb(node, "source") && rb_xml_doc_control_base(node->doc) != 0) {
+            *again = 1;
+            break;
+        }
+        if (!visit(&W, node)) {
+            rc = xmlTextReaderRead(rd); /* an element of ours the walk goes into */
+            continue;
+        }
+        rc = xmlTextReaderNext(rd);
+    }
+    if (rc < 0 && W.st == RB_OK) {
+        rb_xml_parse_error(path, err);
+        W.st = RB_EINPUT;
+    }
+    xmlFreeTextReader(rd);
+    if (*again) {
+        rb_rulebook_free(W.r);
+        return NULL;
+    }
+    return walked(&W);
 }
 
 rb_status rb_rulebook_read_xml(const char *path, rb_rulebook **out, rb_error *err)
 {
     *out = NULL;
-    xmlDocPtr x = read_akn(path, err);
-    if (!x)
+    char *data;
+    size_t n;
+    if (rb_input_read(path, NULL, &data, &n, err) != RB_OK)
         return err->status;
-    rb_rulebook *r = rulebook_of(x, path, err);
-    xmlFreeDoc(x);
+    int again;
+    rb_rulebook *r = stream_rulebook(path, data, n, &again, err);
+    if (again) {
+        xmlDocPtr x = rb_xml_read_mem(path, data, n, err);
+        x = x ? check_akn(x, path, err) : NULL;
+        r = x ? rulebook_of(x, path, err) : NULL;
+        if (x)
+            xmlFreeDoc(x);
+    }
+    free(data);
     if (!r)
         return err->status;
     if (!r->id) {

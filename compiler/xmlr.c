@@ -26,11 +26,10 @@ xmlDocPtr rb_xml_read(const char *path, rb_error *err)
     return x;
 }
 
-xmlDocPtr rb_xml_read_mem(const char *path, const char *data, size_t n, rb_error *err)
+int rb_xml_prolog_ok(const char *path, const char *data, size_t n, rb_error *err)
 {
-    rb_buf b = {(char *)data, n, n + 1}; /* read only: never freed or grown here */
     /* the prolog: a BOM, blanks, <?...?> and <!--...--> before the root element */
-    const char *p = b.data ? b.data : "", *e = p + b.len;
+    const char *p = data ? data : "", *e = p + (data ? n : 0);
     if (e - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
         p += 3;
     for (;;) {
@@ -48,24 +47,35 @@ xmlDocPtr rb_xml_read_mem(const char *path, const char *data, size_t n, rb_error
     }
     if (e - p >= 9 && memcmp(p, "<!DOCTYPE", 9) == 0) {
         unsigned line = 1;
-        for (const char *q = b.data; q < p; q++)
+        for (const char *q = data; q < p; q++)
             line += *q == '\n';
         rb_error_set(err, RB_EINPUT, "akn", path, line, 1, "xml-doctype",
                      "a DOCTYPE is refused (external entities and entity expansion are not "
                      "read); a compiled rulebook has none");
-        return NULL;
+        return 0;
     }
-    xmlDocPtr x = xmlReadMemory(b.data ? b.data : "", (int)b.len, path, NULL,
-                                XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
+    return 1;
+}
+
+void rb_xml_parse_error(const char *path, rb_error *err)
+{
+    const xmlError *xe = xmlGetLastError();
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", xe && xe->message ? xe->message : "parse error");
+    for (size_t l = strlen(msg); l && (msg[l - 1] == '\n' || msg[l - 1] == ' ');)
+        msg[--l] = 0; /* libxml2 ends its messages with a line break */
+    rb_error_set(err, RB_EINPUT, "akn", path, xe && xe->line > 0 ? (unsigned)xe->line : 1,
+                 xe && xe->int2 > 0 ? (unsigned)xe->int2 : 1, "xml-invalid",
+                 "not well-formed XML: %s", msg);
+}
+
+xmlDocPtr rb_xml_read_mem(const char *path, const char *data, size_t n, rb_error *err)
+{
+    if (!rb_xml_prolog_ok(path, data, n, err))
+        return NULL;
+    xmlDocPtr x = xmlReadMemory(data ? data : "", (int)n, path, NULL, RB_XML_OPTIONS);
     if (!x) {
-        const xmlError *xe = xmlGetLastError();
-        char msg[512];
-        snprintf(msg, sizeof msg, "%s", xe && xe->message ? xe->message : "parse error");
-        for (size_t l = strlen(msg); l && (msg[l - 1] == '\n' || msg[l - 1] == ' ');)
-            msg[--l] = 0; /* libxml2 ends its messages with a line break */
-        rb_error_set(err, RB_EINPUT, "akn", path, xe && xe->line > 0 ? (unsigned)xe->line : 1,
-                     xe && xe->int2 > 0 ? (unsigned)xe->int2 : 1, "xml-invalid",
-                     "not well-formed XML: %s", msg);
+        rb_xml_parse_error(path, err);
         return NULL;
     }
     if (x->intSubset || x->extSubset) { /* cannot happen after the prolog check */

@@ -103,6 +103,15 @@ printf '某市人民政府工作规则\n第一条 测试\001内容\014。\n第�
 run "$RB" compile -q --no-meta "$T/ctl.txt" -o "$T/ctl.xml"; expect_rc 0 "control characters"
 xmllint --noout "$T/ctl.xml" 2>"$T/xmllint" || fail "control characters: ill-formed XML: $(head -3 "$T/xmllint")"
 run "$RB" diff "$T/ctl.txt" "$T/ctl.xml"; expect_rc 0 "control characters: text and XML differ"
+# compare reads a compiled file as a stream, but the facts come before rb:source says where the
+# controls went: a file with controls is read again as a tree, and its facts keep them
+printf '某市人民政府工作规则\n第一条 以市政府名义发出的公文,由市长签发。\n第二条 市政府常务会议一般每月召开\014两次。\n' >"$T/ctlf.txt"
+run "$RB" compile -q "$T/ctlf.txt" -o "$T/ctlf.xml"; expect_rc 0 "control characters in a fact"
+grep -q 'controls="U+2400"' "$T/ctlf.xml" || fail "control characters in a fact: no controls attribute"
+run "$RB" compare -q --format json "$T/ctlf.txt"; cp "$T/stdout" "$T/ctlf-txt.json"
+run "$RB" compare -q --format json "$T/ctlf.xml"; expect_rc 0 "compare, controls in a fact"
+grep -qF '召开\u000c两次' "$T/stdout" || fail "compare of a compiled file: the control in a fact is lost"
+cmp -s "$T/stdout" "$T/ctlf-txt.json" || fail "compare of a compiled file with controls differs from the text's"
 
 # a grammar file with a broken regex: file, line and pattern named
 mkdir "$T/g"
@@ -191,6 +200,10 @@ done
 printf '<akomaNtoso xmlns="http://docs.oasis-open.org/legaldocml/ns/akn/3.0"><act>' >"$T/broken.xml"
 run "$RB" compare "$T/broken.xml"; expect_rc 2 "compare broken XML"
 expect_one_error_line "compare broken XML" xml-invalid
+# compare needs only the metadata, which comes first, but a file cut off in its text is an error
+head -c "$(( $(wc -c <"$T/wujin.xml") * 3 / 4 ))" "$T/wujin.xml" >"$T/cut.xml"
+run "$RB" compare "$T/cut.xml"; expect_rc 2 "compare of a truncated XML"
+expect_one_error_line "compare of a truncated XML" xml-invalid
 # a damaged number in a compiled file is an error at its line, not article 0 or line 0
 sed '0,/<rb:fact dimension="meetings"/s/article="\([0-9]*\)"/article="\1x"/' "$T/wujin.xml" >"$T/badnum.xml"
 cmp -s "$T/badnum.xml" "$T/wujin.xml" && fail "badnum.xml: the sed found no fact to damage"
