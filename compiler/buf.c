@@ -2,6 +2,7 @@
 #include "model.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -49,39 +50,105 @@ char *rb_xstrndup(const char *s, size_t n)
     return p;
 }
 
-/* ---- string arena ---- */
+/* ---- arena ---- */
 
 struct rb_arena_block {
     struct rb_arena_block *next;
     size_t used, cap;
-    char data[];
+    max_align_t data[]; /* cap bytes, aligned as malloc's */
 };
 
 #define ARENA_BLOCK 65536
 
-char *rb_arena_strndup(rb_arena *a, const char *s, size_t n)
+/* n bytes at the given alignment (1 for strings) */
+static char *arena_take(rb_arena *a, size_t n, size_t align)
 {
     struct rb_arena_block *b = a->head;
-    if (!b || b->cap - b->used < n + 1) {
-        /* a string longer than a quarter block gets a block of its own, behind the head */
-        size_t cap = n + 1 > ARENA_BLOCK / 4 ? n + 1 : ARENA_BLOCK;
+    size_t at = b ? (b->used + align - 1) & ~(align - 1) : 0;
+    if (!b || at > b->cap || b->cap - at < n) { /* a new block (a large piece: its own) */
+        size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
         struct rb_arena_block *nb = rb_xmalloc(sizeof *nb + cap);
         nb->used = 0;
         nb->cap = cap;
-        if (b && cap != ARENA_BLOCK) {
-            nb->next = b->next;
-            b->next = nb;
-        } else {
-            nb->next = b;
-            a->head = nb;
-        }
+        nb->next = b;
+        a->head = nb;
         b = nb;
+        at = 0;
     }
-    char *p = b->data + b->used;
+    char *p = (char *)b->data + at;
+    b->used = at + n;
+    return p;
+}
+
+char *rb_arena_strndup(rb_arena *a, const char *s, size_t n)
+{
+    char *p = arena_take(a, n + 1, 1);
     memcpy(p, s, n);
     p[n] = 0;
-    b->used += n + 1;
     return p;
+}
+
+void *rb_arena_alloc(rb_arena *a, size_t n) { return arena_take(a, n ? n : 1, 16); }
+
+void *rb_arena_push(rb_arena *a, void *p, size_t n, size_t sz)
+{
+    if (n & (n - 1))
+        return p; /* room up to the next power of two */
+    void *q = rb_arena_alloc(a, (n ? 2 * n : 1) * sz);
+    if (n)
+        memcpy(q, p, n * sz);
+    return q;
+}
+
+static size_t str_hash(const char *s)
+{
+    size_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+char *rb_arena_intern(rb_arena *a, const char *s)
+{
+    if (2 * (a->in + 1) > a->icap) {
+        size_t nc = a->icap ? 2 * a->icap : 64;
+        char **nt = rb_xcalloc(nc, sizeof *nt);
+        for (size_t i = 0; i < a->icap; i++)
+            if (a->itab[i]) {
+                size_t h = str_hash(a->itab[i]) & (nc - 1);
+                while (nt[h])
+                    h = (h + 1) & (nc - 1);
+                nt[h] = a->itab[i];
+            }
+        free(a->itab);
+        a->itab = nt;
+        a->icap = nc;
+    }
+    size_t h = str_hash(s) & (a->icap - 1);
+    while (a->itab[h] && strcmp(a->itab[h], s) != 0)
+        h = (h + 1) & (a->icap - 1);
+    if (!a->itab[h]) { /* kept apart from the blocks: a release never takes it back */
+        a->itab[h] = rb_xstrdup(s);
+        a->in++;
+    }
+    return a->itab[h];
+}
+
+rb_arena_mark rb_arena_mark_now(const rb_arena *a)
+{
+    rb_arena_mark m = {a->head, a->head ? a->head->used : 0};
+    return m;
+}
+
+void rb_arena_release(rb_arena *a, rb_arena_mark m)
+{
+    while (a->head && a->head != m.head) {
+        struct rb_arena_block *n = a->head->next;
+        free(a->head);
+        a->head = n;
+    }
+    if (a->head)
+        a->head->used = m.used;
 }
 
 char *rb_arena_strdup(rb_arena *a, const char *s) { return rb_arena_strndup(a, s, strlen(s)); }
@@ -101,7 +168,10 @@ void rb_arena_free(rb_arena *a)
         n = b->next;
         free(b);
     }
-    a->head = NULL;
+    for (size_t i = 0; i < a->icap; i++)
+        free(a->itab[i]);
+    free(a->itab);
+    memset(a, 0, sizeof *a);
 }
 
 void rb_buf_init(rb_buf *b) { memset(b, 0, sizeof *b); }

@@ -1047,17 +1047,11 @@ size_t rb_extract_dims(const rb_grammar *g, const char ***ids, const char ***tit
 
 /* ---- facts ---------------------------------------------------------------------------------- */
 
-/* the strings are the arena's */
-static void field_clear(rb_field *f)
-{
-    free(f->items);
-    free(f->iwords);
-}
+/* what a field holds is the arena's (a fact's array of fields is its own) */
+static void field_clear(rb_field *f) { memset(f, 0, sizeof *f); }
 
 void rb_fact_clear(rb_fact *f)
 {
-    for (size_t i = 0; i < f->nfields; i++)
-        field_clear(&f->fields[i]);
     free(f->fields);
     memset(f, 0, sizeof *f);
 }
@@ -1092,32 +1086,42 @@ static rb_field *fact_set(rb_fact *f, const char *name)
 {
     for (size_t i = 0; i < f->nfields; i++)
         if (strcmp(f->fields[i].name, name) == 0) {
-            const char *kept = f->fields[i].name;
+            char *kept = f->fields[i].name;
             field_clear(&f->fields[i]);
-            memset(&f->fields[i], 0, sizeof f->fields[i]);
-            f->fields[i].name = (char *)kept;
+            f->fields[i].name = kept;
             return &f->fields[i];
         }
     f->fields = rb_xrealloc(f->fields, (f->nfields + 1) * sizeof *f->fields);
     rb_field *x = &f->fields[f->nfields++];
     memset(x, 0, sizeof *x);
-    x->name = rb_arena_strdup(f->arena, name);
+    x->name = rb_arena_intern(f->arena, name);
     return x;
 }
 
-void rb_field_push(rb_arena *a, rb_field *x, const char *s, const char *words)
+/* rb_field_push with the strings themselves when they are the arena's already (own) */
+static void field_put(rb_arena *a, rb_field *x, const char *s, const char *words, int own)
 {
     for (size_t i = 0; i < x->n; i++)
         if (strcmp(x->items[i], s) == 0)
             return; /* a list of distinct values */
-    x->items = rb_xrealloc(x->items, (x->n + 1) * sizeof *x->items);
-    if (words && !x->iwords) /* the earlier items have no words */
-        x->iwords = rb_xcalloc(x->n + 1, sizeof *x->iwords);
-    else if (x->iwords)
-        x->iwords = rb_xrealloc(x->iwords, (x->n + 1) * sizeof *x->iwords);
+    x->items = rb_arena_push(a, x->items, x->n, sizeof *x->items);
+    if (words && !x->iwords) { /* the earlier items have no words: room as items has */
+        size_t cap = 1;
+        while (cap < x->n + 1)
+            cap *= 2;
+        x->iwords = rb_arena_alloc(a, cap * sizeof *x->iwords);
+        memset(x->iwords, 0, cap * sizeof *x->iwords);
+    } else if (x->iwords) {
+        x->iwords = rb_arena_push(a, x->iwords, x->n, sizeof *x->iwords);
+    }
     if (x->iwords)
-        x->iwords[x->n] = words ? rb_arena_strdup(a, words) : NULL;
-    x->items[x->n++] = rb_arena_strdup(a, s);
+        x->iwords[x->n] = !words ? NULL : own ? (char *)words : rb_arena_strdup(a, words);
+    x->items[x->n++] = own ? (char *)s : rb_arena_strdup(a, s);
+}
+
+void rb_field_push(rb_arena *a, rb_field *x, const char *s, const char *words)
+{
+    field_put(a, x, s, words, 0);
 }
 
 const char *rb_field_words(const rb_field *x, size_t i)
@@ -1134,7 +1138,7 @@ static void field_push(rb_fact *f, rb_field *x, const char *s)
 static void field_copy(rb_fact *f, rb_field *o, const rb_field *p)
 {
     for (size_t i = 0; i < p->n; i++)
-        rb_field_push(f->arena, o, p->items[i], rb_field_words(p, i));
+        field_put(f->arena, o, p->items[i], rb_field_words(p, i), 1);
     o->list = p->list;
     o->number = p->number;
     o->words = p->words;
@@ -1533,7 +1537,10 @@ static rb_fact *new_fact(rb_facts *fs, const rb_doc *d, const rb_article *a, cha
         ve++;
     rb_doc_linecol(d, vs, &f->line, &f->col);
     f->text = rb_arena_take(&fs->arena, rb_doc_text(d, (rb_span){vs, ve - vs}));
-    f->norm = rb_arena_strndup(&fs->arena, x->s + s, e - s);
+    /* simplified text: the normalized words are often the words themselves */
+    f->norm = strlen(f->text) == e - s && memcmp(f->text, x->s + s, e - s) == 0
+                  ? f->text
+                  : rb_arena_strndup(&fs->arena, x->s + s, e - s);
     return f;
 }
 
@@ -1830,8 +1837,10 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
             size_t ts = ms, te = me;
             if (xr->has_span)
                 rb_regex_group(xr->code, "span", ov, 20, &ts, &te);
-            rb_fact *f = new_fact(fs, d, a, run_str(R, &R->dim_s[xr->dim], r->dims[xr->dim].id),
-                                  run_str(R, &R->rule_s[ri], xr->id), run_eid(R, a), x, ts, te);
+            char *dim_s = run_str(R, &R->dim_s[xr->dim], r->dims[xr->dim].id);
+            char *rule_s = run_str(R, &R->rule_s[ri], xr->id), *eid_s = run_eid(R, a);
+            rb_arena_mark mark = rb_arena_mark_now(&fs->arena);
+            rb_fact *f = new_fact(fs, d, a, dim_s, rule_s, eid_s, x, ts, te);
             /* `before` fields see the text since the previous match of this rule */
             apply_fields(r, xr, x->s, pos, ov, f, d, x);
             if (last_fact_of_rule[ri] != (size_t)-1)
@@ -1840,6 +1849,7 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
             if (!has_required(xr, f)) { /* not a fact after all: a required field is empty */
                 rb_fact_clear(f);
                 fs->n--;
+                rb_arena_release(&fs->arena, mark);
                 pos = me > ms ? me : ms + 1;
                 continue;
             }

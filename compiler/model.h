@@ -422,15 +422,33 @@ const char *const *rb_dim_fields(rb_dim k);
  * bytes). */
 typedef struct rb_arena {
     struct rb_arena_block *head;
+    char **itab;       /* interned strings (open addressing), see rb_arena_intern */
+    size_t icap, in;
 } rb_arena;
 char *rb_arena_strndup(rb_arena *a, const char *s, size_t n);
 char *rb_arena_strdup(rb_arena *a, const char *s);
+/* s copied once: the same pointer for the same string (field names, dimensions, rules) */
+char *rb_arena_intern(rb_arena *a, const char *s);
+/* n bytes, aligned for any scalar, not cleared */
+void *rb_arena_alloc(rb_arena *a, size_t n);
+/* The array p of n elements of sz bytes with room for one more: when n is 0 or a power of
+ * two, a copy twice as large (the old one stays in the arena); else p. An array that shrank
+ * keeps its room. */
+void *rb_arena_push(rb_arena *a, void *p, size_t n, size_t sz);
+/* Where the arena is now, and back to it: what was allocated since is gone (a fact that
+ * turned out not to be one). Interned strings stay. */
+typedef struct rb_arena_mark {
+    struct rb_arena_block *head;
+    size_t used;
+} rb_arena_mark;
+rb_arena_mark rb_arena_mark_now(const rb_arena *a);
+void rb_arena_release(rb_arena *a, rb_arena_mark m);
 /* s (malloc'd, may be NULL) moved into the arena: freed, the copy returned */
 char *rb_arena_take(rb_arena *a, char *s);
 void rb_arena_free(rb_arena *a);
 
-/* Every string of a fact (and of its fields) lives in the arena of the rb_facts that holds it;
- * rb_fact_clear frees only the fact's arrays. */
+/* Every string of a fact and every array of its fields' items lives in the arena of the
+ * rb_facts that holds it; a fact owns only its array of fields (rb_fact_clear frees it). */
 typedef struct rb_fact {
     rb_arena *arena; /* the strings' owner: the arena of the rb_facts */
     char *dim, *rule;
@@ -464,7 +482,7 @@ typedef struct rb_facts {
 } rb_facts;
 
 void rb_facts_free(rb_facts *f);
-void rb_fact_clear(rb_fact *f); /* the fields of one fact (its strings are the arena's) */
+void rb_fact_clear(rb_fact *f); /* free a fact's fields array (the rest is the arena's) */
 /* Append the value s (with the words it was read from, or NULL) unless the field holds it;
  * the copies are made in the arena a. */
 void rb_field_push(rb_arena *a, rb_field *x, const char *s, const char *words);

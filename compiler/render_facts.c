@@ -116,7 +116,9 @@ static rb_status read_place(xmlNodePtr n, long *article, unsigned *line, unsigne
 static void read_field(xmlNodePtr k, rb_arena *a, rb_field *x)
 {
     memset(x, 0, sizeof *x);
-    x->name = rb_arena_take(a, prop_or(k, "name", "?"));
+    char *name = prop_or(k, "name", "?");
+    x->name = rb_arena_intern(a, name);
+    free(name);
     x->words = rb_arena_take(a, rb_xml_prop(k, "words"));
     char *t = rb_xml_prop(k, "type"), *li = rb_xml_prop(k, "list");
     x->number = t && strcmp(t, "number") == 0;

@@ -337,6 +337,51 @@ static void test_grammar_examples(void **state)
     rb_grammar_free(g);
 }
 
+/* The arena the facts live in: strings and arrays, interning, growth, and going back to a mark
+ * (a match that is not a fact gives back what it took). */
+static void test_arena(void **state)
+{
+    (void)state;
+    rb_arena a = {0};
+    char *keep = rb_arena_strdup(&a, "市长");
+    char *n1 = rb_arena_intern(&a, "members"), *n2 = rb_arena_intern(&a, "convener");
+    assert_ptr_equal(rb_arena_intern(&a, "members"), n1);
+    assert_ptr_not_equal(n1, n2);
+    /* odd lengths, then an array: aligned for its elements */
+    rb_arena_strndup(&a, "abc", 3);
+    uintptr_t al = (uintptr_t)rb_arena_alloc(&a, 24);
+    assert_int_equal(al % 16, 0);
+    /* an array grown one at a time keeps its values */
+    long *v = NULL;
+    for (long i = 0; i < 1000; i++) {
+        v = rb_arena_push(&a, v, (size_t)i, sizeof *v);
+        v[i] = i * 7;
+    }
+    for (long i = 0; i < 1000; i++)
+        assert_int_equal(v[i], i * 7);
+    /* back to a mark: the next piece is where the released one was, also after new blocks */
+    rb_arena_mark m = rb_arena_mark_now(&a);
+    char *t1 = rb_arena_strdup(&a, "一次");
+    for (int i = 0; i < 40; i++) /* well past a block */
+        rb_arena_alloc(&a, 8000);
+    char *big = rb_arena_alloc(&a, 200000); /* a block of its own */
+    memset(big, 'x', 200000);
+    rb_arena_intern(&a, "late"); /* interned after the mark: stays */
+    rb_arena_release(&a, m);
+    char *t2 = rb_arena_strdup(&a, "两次");
+    assert_ptr_equal(t1, t2);
+    assert_string_equal(t2, "两次");
+    assert_string_equal(keep, "市长");
+    assert_string_equal(n1, "members");
+    assert_string_equal(rb_arena_intern(&a, "late"), "late");
+    /* a string moved in: the copy, the original freed (ASan sees a double free otherwise) */
+    char *moved = rb_arena_take(&a, rb_xstrdup("每月"));
+    assert_string_equal(moved, "每月");
+    assert_null(rb_arena_take(&a, NULL));
+    rb_arena_free(&a);
+    assert_null(a.head);
+}
+
 /* The buffer's bytes as a C string. */
 static const char *bstr(rb_buf *b)
 {
@@ -907,7 +952,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_regex_literals),
+        cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_fold_width),       cmocka_unit_test(test_fold_script),
         cmocka_unit_test(test_ambiguous_characters),
         cmocka_unit_test(test_view_map),
