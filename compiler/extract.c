@@ -31,6 +31,8 @@ typedef struct xtable {
 typedef struct xfield {
     char *name;
     char *group;  /* named group; NULL with before */
+    int gnum[8];  /* the numbers of group's alternatives 'a|b' in the rule's regex, resolved */
+    size_t ngnum; /* once at load (-1: no such group) */
     int before;   /* the sentence text before the match */
     int all;      /* every table key found, as a list */
     int heads;    /* role lists: head nouns only, no delegators or recipients */
@@ -89,6 +91,7 @@ typedef struct xrule {
     char *file;
     unsigned line;
     int has_span; /* the regex has a group `span`: the fact's words */
+    int span_num; /* its number */
 } xrule;
 
 typedef struct xdim {
@@ -650,6 +653,23 @@ static rb_status load_needs(xrule *x, yaml_document_t *doc, yaml_node_t *rn, rb_
     return RB_OK;
 }
 
+/* A field's group spec 'a|b' as group numbers, so a match reads its groups without a lookup
+ * by name. */
+static void group_numbers(void *code, xfield *f)
+{
+    f->ngnum = 0;
+    for (const char *p = f->group; p && *p && f->ngnum < sizeof f->gnum / sizeof *f->gnum;) {
+        const char *bar = strchr(p, '|');
+        size_t l = bar ? (size_t)(bar - p) : strlen(p);
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)l, p);
+        f->gnum[f->ngnum++] = rb_regex_group_number(code, name);
+        if (!bar)
+            break;
+        p = bar + 1;
+    }
+}
+
 static rb_status check_rule_examples(const rb_grammar *g, const xrule *x, yaml_document_t *doc,
                                      yaml_node_t *rn, rb_error *err)
 {
@@ -808,6 +828,7 @@ rb_status rb_extract_add(rb_grammar *g, const char *path, yaml_document_t *doc,
             x->file = rb_xstrdup(path);
             x->line = rb_yaml_line(rn);
             x->has_span = rb_regex_has_group(code, "span");
+            x->span_num = rb_regex_group_number(code, "span");
             size_t nf;
             yaml_node_pair_t *fp = rb_yaml_pairs(rb_yaml_get(doc, rn, "fields"), &nf);
             x->f = rb_xcalloc(nf ? nf : 1, sizeof *x->f);
@@ -819,6 +840,7 @@ rb_status rb_extract_add(rb_grammar *g, const char *path, yaml_document_t *doc,
                 x->nf = q + 1;
                 if (st != RB_OK)
                     return st;
+                group_numbers(code, &x->f[q]);
             }
             rb_status st = load_needs(x, doc, rn, err);
             if (st != RB_OK)
@@ -1588,7 +1610,7 @@ static void inherit_fields(const xrule *x, rb_fact *f, const rb_fact *prev)
     }
 }
 
-static int group_alt(void *code, const char *spec, const size_t *ov, size_t *gs, size_t *ge);
+static int group_alt(const xfield *f, const size_t *ov, size_t *gs, size_t *ge);
 
 /* The original-script words of s[a..b) of a block. */
 static char *words_of(const rb_doc *d, const xtext *x, size_t a, size_t b)
@@ -1623,7 +1645,7 @@ static void apply_fields(const struct rb_extract_rules *r, const xrule *xr, cons
             continue;
         }
         size_t gs, ge;
-        if (group_alt(xr->code, xf->group, ov, &gs, &ge) == 0) {
+        if (group_alt(xf, ov, &gs, &ge) == 0) {
             xwords w = {d, x, gs};
             apply_field(r, xf, s + gs, ge - gs, f, &w);
             rb_field *fd = (rb_field *)rb_fact_field(f, xf->name);
@@ -1643,20 +1665,11 @@ static int has_required(const xrule *xr, const rb_fact *f)
 }
 
 /* The first set group among 'a|b'. */
-static int group_alt(void *code, const char *spec, const size_t *ov, size_t *gs, size_t *ge)
+static int group_alt(const xfield *f, const size_t *ov, size_t *gs, size_t *ge)
 {
-    const char *p = spec;
-    while (*p) {
-        const char *bar = strchr(p, '|');
-        size_t l = bar ? (size_t)(bar - p) : strlen(p);
-        char name[64];
-        snprintf(name, sizeof name, "%.*s", (int)l, p);
-        if (rb_regex_group(code, name, ov, 20, gs, ge) == 0)
+    for (size_t i = 0; i < f->ngnum; i++)
+        if (rb_regex_group_at(f->gnum[i], ov, 20, gs, ge) == 0)
             return 0;
-        if (!bar)
-            break;
-        p = bar + 1;
-    }
     return -1;
 }
 
@@ -1836,7 +1849,7 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
              * clause 如有需要可临时召开, not the meeting's name before it) */
             size_t ts = ms, te = me;
             if (xr->has_span)
-                rb_regex_group(xr->code, "span", ov, 20, &ts, &te);
+                rb_regex_group_at(xr->span_num, ov, 20, &ts, &te);
             char *dim_s = run_str(R, &R->dim_s[xr->dim], r->dims[xr->dim].id);
             char *rule_s = run_str(R, &R->rule_s[ri], xr->id), *eid_s = run_eid(R, a);
             rb_arena_mark mark = rb_arena_mark_now(&fs->arena);

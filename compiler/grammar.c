@@ -116,15 +116,25 @@ int rb_regex_match(const rb_grammar *g, void *codev, const char *id, const char 
     return 1;
 }
 
-int rb_regex_group(void *code, const char *name, const size_t *ov, size_t nov, size_t *s,
-                   size_t *e)
+int rb_regex_group_number(void *code, const char *name)
 {
     int k = pcre2_substring_number_from_name((pcre2_code *)code, (PCRE2_SPTR)name);
+    return k < 0 ? -1 : k;
+}
+
+int rb_regex_group_at(int k, const size_t *ov, size_t nov, size_t *s, size_t *e)
+{
     if (k < 0 || (size_t)k >= nov || ov[2 * k] == (size_t)-1)
         return -1;
     *s = ov[2 * k];
     *e = ov[2 * k + 1];
     return 0;
+}
+
+int rb_regex_group(void *code, const char *name, const size_t *ov, size_t nov, size_t *s,
+                   size_t *e)
+{
+    return rb_regex_group_at(rb_regex_group_number(code, name), ov, nov, s, e);
 }
 
 int rb_regex_has_group(void *code, const char *name)

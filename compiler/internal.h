@@ -64,6 +64,9 @@ int rb_regex_match(const rb_grammar *g, void *code, const char *id, const char *
 int rb_regex_group(void *code, const char *name, const size_t *ov, size_t nov, size_t *s,
                    size_t *e);
 int rb_regex_has_group(void *code, const char *name);
+/* A named group's number (-1: none), and the group k of a match (0, or -1 when unset) */
+int rb_regex_group_number(void *code, const char *name);
+int rb_regex_group_at(int k, const size_t *ov, size_t nov, size_t *s, size_t *e);
 /* Literal keys (n of them, klen bytes each, UTF-8) as a regex that matches what the alternation
  * of the keys sorted longest first matches, in the same order of preference, written as a
  * prefix tree: 市长|市长办公会|市政府 -> 市(?:长(?:办公会)?|政府). PCRE2 tries the branches of an
