@@ -58,6 +58,7 @@ static struct {
     uint16_t *tlen;
     uint32_t *first;
     size_t maxlen;
+    uint64_t start[0x10000 / 64]; /* the BMP code points some phrase starts with */
 } ph;
 static pthread_once_t ph_once = PTHREAD_ONCE_INIT;
 
@@ -83,6 +84,8 @@ static void ph_init(void)
         ph.flen[i] = (uint16_t)strlen(rb_phrase_from[i]);
         ph.tlen[i] = (uint16_t)strlen(rb_phrase_to[i]);
         rb_utf8_decode(rb_phrase_from[i], ph.flen[i], &ph.first[i]);
+        if (ph.first[i] < 0x10000)
+            ph.start[ph.first[i] >> 6] |= 1ull << (ph.first[i] & 63);
         if (ph.flen[i] > ph.maxlen)
             ph.maxlen = ph.flen[i];
     }
@@ -108,7 +111,16 @@ static int tw_reverse(const twstate *tw, long p, size_t at);
 
 /* Longest phrase starting at base[at] (s == base + at); Taiwan phrases only when tw is given
  * and reverses them there. Its index or -1. */
-static long phrase_at(const char *s, size_t n, uint32_t cp, const twstate *tw, size_t at)
+static long phrase_lookup(const char *s, size_t n, uint32_t cp, const twstate *tw, size_t at);
+
+static inline long phrase_at(const char *s, size_t n, uint32_t cp, const twstate *tw, size_t at)
+{
+    if (cp < 0x10000 && !(ph.start[cp >> 6] >> (cp & 63) & 1))
+        return -1; /* most characters start no phrase */
+    return phrase_lookup(s, n, cp, tw, at);
+}
+
+static long phrase_lookup(const char *s, size_t n, uint32_t cp, const twstate *tw, size_t at)
 {
     for (uint16_t i = ph.head[cp % PH_BUCKETS]; i != 0xFFFF; i = ph.next[i]) {
         if (ph.first[i] != cp || ph.flen[i] > n || (rb_phrase_tw[i] && !tw))
@@ -361,6 +373,48 @@ static void fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf *o
     size_t i = 0, run = 0; /* s[run..i) is copied unchanged when something else comes */
     if (trad)
         pthread_once(&ph_once, ph_init);
+    /* The text copied whole, then changed in place while every change keeps its length (a
+     * traditional character and its simplified one are both three bytes): no copy per run.
+     * At the first change of length, the copy is cut there and the general loop goes on. */
+    size_t base = out->len;
+    out_put(out, s, n);
+    while (i < n) {
+        unsigned c = u[i];
+        if (c < 0x80) {
+            if (c == '\r')
+                break;
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        int k = dec(u + i, &cp);
+        long p = trad ? phrase_at(s + i, n - i, cp, trad > 1 ? tw : NULL, i) : -1;
+        if (p >= 0) {
+            if (ph.tlen[p] != ph.flen[p])
+                break;
+            memcpy(out->data + base + i, rb_phrase_to[p], ph.tlen[p]);
+            i += ph.flen[p];
+            continue;
+        }
+        uint32_t e = fold_entry(cp);
+        if (!(e & (F_DELETE | F_MULTI | F_TARGET)) || (!trad && (e & F_AMBIG))) {
+            i += (size_t)k;
+            continue;
+        }
+        if (e & (F_DELETE | F_MULTI))
+            break;
+        char b[4];
+        if (rb_utf8_encode(e & F_TARGET, b) != k)
+            break;
+        memcpy(out->data + base + i, b, (size_t)k);
+        i += (size_t)k;
+    }
+    if (i == n) {
+        out->data[out->len] = 0;
+        return;
+    }
+    out->len = base + i; /* the general loop from the first change of length */
+    run = i;
     while (i < n) {
         unsigned c = u[i];
         if (c < 0x80 && c != '\r') {
@@ -478,6 +532,7 @@ static struct {
     uint16_t head[PH_BUCKETS];
     uint16_t *next;
     uint32_t *first;
+    uint64_t start[0x10000 / 64]; /* the BMP code points some mainland reading starts with */
 } mr;
 static pthread_once_t mr_once = PTHREAD_ONCE_INIT;
 
@@ -492,6 +547,8 @@ static void mr_init(void)
         if (!rb_phrase_tw[i] || !ph.tlen[i])
             continue;
         rb_utf8_decode(rb_phrase_to[i], ph.tlen[i], &mr.first[i]);
+        if (mr.first[i] < 0x10000)
+            mr.start[mr.first[i] >> 6] |= 1ull << (mr.first[i] & 63);
         size_t b = mr.first[i] % PH_BUCKETS;
         mr.next[i] = mr.head[b];
         mr.head[b] = (uint16_t)i;
@@ -528,6 +585,10 @@ static unsigned char *tw_gate(const char *s, size_t n)
         uint32_t cp;
         int k = dec(u + i, &cp);
         size_t adv = (size_t)k;
+        if (cp < 0x10000 && !(ph.start[cp >> 6] >> (cp & 63) & 1)) {
+            i += adv;
+            continue;
+        }
         for (uint16_t p = ph.head[cp % PH_BUCKETS]; p != 0xFFFF; p = ph.next[p])
             if (rb_phrase_tw[p] && ph.first[p] == cp && ph.flen[p] <= n - i &&
                 memcmp(s + i, rb_phrase_from[p], ph.flen[p]) == 0) {
@@ -553,6 +614,10 @@ static unsigned char *tw_gate(const char *s, size_t n)
             uint32_t cp;
             int k = dec(w + i, &cp);
             size_t adv = (size_t)k;
+            if (cp < 0x10000 && !(mr.start[cp >> 6] >> (cp & 63) & 1)) {
+                i += adv;
+                continue;
+            }
             for (uint16_t p = mr.head[cp % PH_BUCKETS]; p != 0xFFFF; p = mr.next[p])
                 if (mr.first[p] == cp && ph.tlen[p] <= v1.len - i &&
                     memcmp(v1.data + i, rb_phrase_to[p], ph.tlen[p]) == 0) {
