@@ -542,7 +542,8 @@ static uint64_t bkey(uint32_t a, uint32_t b) { return (uint64_t)a << 32 | b | 1u
  * or in a batch. */
 static int plausible(const bicount *bc, uint32_t a, uint32_t b)
 {
-    return rb_lex_has(a, b) || rb_ref_bigram(a, b) > 0 || bc_get(bc, bkey(a, b)) >= 2;
+    /* the small tables first: the lexicon's is megabytes, a lookup a cache miss */
+    return rb_ref_bigram(a, b) > 0 || bc_get(bc, bkey(a, b)) >= 2 || rb_lex_has(a, b);
 }
 
 static uint64_t ukey(uint32_t a) { return (uint64_t)a | 1ull << 62; }
@@ -550,6 +551,8 @@ static uint64_t ukey(uint32_t a) { return (uint64_t)a | 1ull << 62; }
 /* Bigram and character counts of the article texts (one table, keys apart). */
 static void count_bigrams(const rb_doc *d, bicount *bc)
 {
+    /* about as many keys as the text has characters (3 bytes each): few rehashes on the way */
+    rb_omap_reserve(bc, d->view->len / 3);
     for (size_t i = 0; i < d->narticles; i++) {
         const rb_article *a = &d->articles[i];
         for (size_t k = 0; k < a->nblocks; k++) {

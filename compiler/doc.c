@@ -338,6 +338,18 @@ static size_t omap_hash(long k, size_t cap)
     return (size_t)(((unsigned long long)k * 0x9E3779B97F4A7C15ull) >> (64 - __builtin_ctzll(cap)));
 }
 
+void rb_omap_reserve(rb_omap *m, size_t n)
+{
+    if (m->cap)
+        return;
+    size_t cap = 256;
+    while (cap < 2 * n + 2)
+        cap *= 2;
+    m->k = rb_xcalloc(cap, sizeof *m->k);
+    m->v = rb_xcalloc(cap, sizeof *m->v);
+    m->cap = cap;
+}
+
 size_t *rb_omap_slot(rb_omap *m, long key, int *fresh)
 {
     if (2 * (m->n + 1) > m->cap) {

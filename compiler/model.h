@@ -30,6 +30,8 @@ typedef struct rb_omap {
 } rb_omap;
 /* The value slot of key, inserted with value 0 when absent (*fresh set to 1). */
 size_t *rb_omap_slot(rb_omap *m, long key, int *fresh);
+/* Room for n keys without growing (an empty map; a hint, not a limit) */
+void rb_omap_reserve(rb_omap *m, size_t n);
 void rb_omap_put_first(rb_omap *m, long key, size_t val); /* keeps an existing value */
 size_t rb_omap_get(const rb_omap *m, long key);             /* (size_t)-1 when absent */
 void rb_omap_free(rb_omap *m);

@@ -32,7 +32,7 @@ typedef struct {
     int built;
     size_t mask;
     uint32_t *key; /* 0: empty (no key is 0: a and b are CJK characters) */
-    uint32_t *idx;
+    uint32_t *idx; /* NULL for a set (the lexicon: a second table would be a second miss) */
 } by_hash;
 
 static size_t pair_hash(uint32_t k, size_t mask)
@@ -40,14 +40,14 @@ static size_t pair_hash(uint32_t k, size_t mask)
     return (size_t)(((uint64_t)k * 0x9E3779B97F4A7C15ull) >> 32) & mask;
 }
 
-static void hash_build(by_hash *h, const uint32_t *v, size_t n)
+static void hash_build(by_hash *h, const uint32_t *v, size_t n, int with_idx)
 {
     size_t cap = 64;
     while (cap < 2 * n)
         cap *= 2;
     h->mask = cap - 1;
     h->key = rb_xcalloc(cap, sizeof *h->key);
-    h->idx = rb_xcalloc(cap, sizeof *h->idx);
+    h->idx = with_idx ? rb_xcalloc(cap, sizeof *h->idx) : NULL;
     for (size_t i = 0; i < n; i++) {
         if (!v[i])
             continue;
@@ -56,24 +56,27 @@ static void hash_build(by_hash *h, const uint32_t *v, size_t n)
             p = (p + 1) & h->mask;
         if (!h->key[p]) {
             h->key[p] = v[i];
-            h->idx[p] = (uint32_t)i;
+            if (h->idx)
+                h->idx[p] = (uint32_t)i;
         }
     }
     h->built = 1;
 }
 
-static size_t find_pair(by_hash *h, const uint32_t *v, size_t n, uint32_t a, uint32_t b)
+/* The index of (a, b) in v, or (size_t)-1; a set (no index) says 0 for present. */
+static size_t find_pair(by_hash *h, const uint32_t *v, size_t n, int with_idx, uint32_t a,
+                        uint32_t b)
 {
     if (a > 0xFFFF || b > 0xFFFF)
         return (size_t)-1;
     if (!h->built)
-        hash_build(h, v, n);
+        hash_build(h, v, n, with_idx);
     uint32_t k = a << 16 | b;
     if (!k)
         return (size_t)-1;
     for (size_t p = pair_hash(k, h->mask); h->key[p]; p = (p + 1) & h->mask)
         if (h->key[p] == k)
-            return h->idx[p];
+            return h->idx ? h->idx[p] : 0;
     return (size_t)-1;
 }
 
@@ -81,12 +84,12 @@ static by_hash lex_ix, ref_ix;
 
 int rb_lex_has(uint32_t a, uint32_t b)
 {
-    return find_pair(&lex_ix, rb_lexicon, rb_nlexicon, a, b) != (size_t)-1;
+    return find_pair(&lex_ix, rb_lexicon, rb_nlexicon, 0, a, b) != (size_t)-1;
 }
 
 size_t rb_ref_bigram(uint32_t a, uint32_t b)
 {
-    size_t i = find_pair(&ref_ix, rb_refbigram, rb_nrefbigram, a, b);
+    size_t i = find_pair(&ref_ix, rb_refbigram, rb_nrefbigram, 1, a, b);
     return i == (size_t)-1 ? 0 : rb_refbigram_n[i];
 }
 
