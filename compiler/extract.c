@@ -24,6 +24,7 @@ typedef struct xtable {
     /* the keys by their first character, longest first within each (table_all looks only at
      * the keys that can start where it stands), and the charset bit of each first character */
     rb_omap first; /* first code point + 1 -> bucket + 1 */
+    uint64_t *fbits; /* the BMP code points a key starts with, a bit each (0x10000 bits) */
     size_t *bstart, *bcount, *border;
     unsigned *kbit;
 } xtable;
@@ -141,8 +142,10 @@ static void table_index_free(xtable *t)
     free(t->bcount);
     free(t->border);
     free(t->kbit);
+    free(t->fbits);
     t->bstart = t->bcount = t->border = NULL;
     t->kbit = NULL;
+    t->fbits = NULL;
 }
 
 static void table_free(xtable *t)
@@ -318,9 +321,12 @@ static void table_index(xtable *t)
     uint32_t *fc = rb_xmalloc((n + 1) * sizeof *fc);
     size_t *bucket = rb_xmalloc((n + 1) * sizeof *bucket), nb = 0;
     t->kbit = rb_xmalloc((n + 1) * sizeof *t->kbit);
+    t->fbits = rb_xcalloc(0x10000 / 64, sizeof *t->fbits);
     for (size_t i = 0; i < n; i++) {
         size_t l;
         fc[i] = next_cp((const unsigned char *)t->keys[i], t->klen[i], &l);
+        if (fc[i] < 0x10000)
+            t->fbits[fc[i] >> 6] |= 1ull << (fc[i] & 63);
         t->kbit[i] = cp_bit(fc[i]);
         int fresh = 0;
         size_t *slot = rb_omap_slot(&t->first, (long)fc[i] + 1, &fresh);
@@ -1283,7 +1289,9 @@ static void table_all(const xtable *t, const char *s, size_t n, int heads, rb_ar
         if (!depth) { /* only the keys that start with the character here */
             size_t cl;
             uint32_t cp = next_cp((const unsigned char *)s + i, n - i, &cl);
-            size_t b = rb_omap_get(&t->first, (long)cp + 1);
+            size_t b = cp < 0x10000 && !(t->fbits[cp >> 6] >> (cp & 63) & 1)
+                       ? (size_t)-1
+                       : rb_omap_get(&t->first, (long)cp + 1);
             if (b != (size_t)-1)
                 for (size_t q = 0; q < t->bcount[b - 1]; q++) {
                     size_t k = t->border[t->bstart[b - 1] + q];
@@ -1720,7 +1728,9 @@ static const char *doc_topic(xrun *R, size_t ti)
          * character's bucket can) */
         size_t cl, k = t->n;
         uint32_t cp = next_cp((const unsigned char *)s + i, n - i, &cl);
-        size_t b = rb_omap_get(&t->first, (long)cp + 1);
+        size_t b = cp < 0x10000 && !(t->fbits[cp >> 6] >> (cp & 63) & 1)
+                       ? (size_t)-1
+                       : rb_omap_get(&t->first, (long)cp + 1);
         if (b != (size_t)-1)
             for (size_t q = 0; q < t->bcount[b - 1]; q++) {
                 size_t kk = t->border[t->bstart[b - 1] + q];
