@@ -54,6 +54,18 @@ static int role_from_name(const char *s)
     return -1;
 }
 
+/* A compiled regex: PCRE2's code, made machine code (JIT) at its first match after the
+ * grammar has loaded; the examples checked while it loads run in PCRE2's interpreter. A run
+ * pays for the machine code of the patterns it reaches only (a small file reaches few of the
+ * fact rules: start-up). JIT failure is not fatal: the interpreter honours the same limits.
+ * RULEBOOK_NO_JIT=1 keeps the interpreter (valgrind cannot follow JIT code: `make valgrind`). */
+typedef struct rb_regex {
+    pcre2_code *code;
+    int jit_tried;
+} rb_regex;
+
+static pcre2_code *pc(void *re) { return ((rb_regex *)re)->code; }
+
 void *rb_regex_compile(const char *pattern, const char *file, unsigned line, unsigned col,
                        const char *id, rb_error *err)
 {
@@ -69,20 +81,36 @@ void *rb_regex_compile(const char *pattern, const char *file, unsigned line, uns
                      (size_t)eo, pattern);
         return NULL;
     }
-    /* JIT failure is not fatal: the interpreter honours the same limits. RULEBOOK_NO_JIT=1
-     * runs the interpreter (valgrind cannot follow JIT code: `make valgrind` sets it). */
-    const char *nojit = getenv("RULEBOOK_NO_JIT");
-    if (!nojit || strcmp(nojit, "1") != 0)
-        pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
-    return code;
+    rb_regex *re = rb_xcalloc(1, sizeof *re);
+    re->code = code;
+    return re;
 }
 
-void rb_regex_free(void *code) { pcre2_code_free((pcre2_code *)code); }
+int rb_regex_is_jit(void *re)
+{
+    size_t size = 0;
+    return pcre2_pattern_info(pc(re), PCRE2_INFO_JITSIZE, &size) == 0 && size > 0;
+}
+
+void rb_regex_free(void *re)
+{
+    if (!re)
+        return;
+    pcre2_code_free(pc(re));
+    free(re);
+}
 
 int rb_regex_match(const rb_grammar *g, void *codev, const char *id, const char *s, size_t n,
                    size_t start, size_t *ov, size_t nov, rb_error *err)
 {
-    pcre2_code *code = codev;
+    rb_regex *re = codev;
+    pcre2_code *code = re->code;
+    if (!re->jit_tried && !g->loading) {
+        re->jit_tried = 1;
+        const char *nojit = getenv("RULEBOOK_NO_JIT");
+        if (!nojit || strcmp(nojit, "1") != 0)
+            pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    }
     pcre2_match_data *md = g->mdata;
     /* a caller that steps past an empty match by one byte may land inside a character: the
      * match starts at the next character (PCRE2_NO_UTF_CHECK needs a boundary) */
@@ -118,7 +146,7 @@ int rb_regex_match(const rb_grammar *g, void *codev, const char *id, const char 
 
 int rb_regex_group_number(void *code, const char *name)
 {
-    int k = pcre2_substring_number_from_name((pcre2_code *)code, (PCRE2_SPTR)name);
+    int k = pcre2_substring_number_from_name(pc(code), (PCRE2_SPTR)name);
     return k < 0 ? -1 : k;
 }
 
@@ -139,7 +167,7 @@ int rb_regex_group(void *code, const char *name, const size_t *ov, size_t nov, s
 
 int rb_regex_has_group(void *code, const char *name)
 {
-    return pcre2_substring_number_from_name((pcre2_code *)code, (PCRE2_SPTR)name) >= 0;
+    return pcre2_substring_number_from_name(pc(code), (PCRE2_SPTR)name) >= 0;
 }
 
 int rb_pattern_match(const rb_grammar *g, const rb_pattern *p, const char *subject, size_t n,
@@ -436,7 +464,7 @@ rb_status rb_structure_add(rb_grammar *g, const char *path, yaml_document_t *doc
         p->counter = string_list(doc, rb_yaml_get(doc, pn, "not"), &p->ncounter);
         g->by_role[r][g->nby_role[r]++] = g->npatterns - 1;
         for (int k = 0; k < 4 && ROLE_GROUPS[r][k]; k++)
-            if (pcre2_substring_number_from_name(code, (PCRE2_SPTR)ROLE_GROUPS[r][k]) < 0)
+            if (pcre2_substring_number_from_name(pc(code), (PCRE2_SPTR)ROLE_GROUPS[r][k]) < 0)
                 return rb_error_set(err, RB_EGRAMMAR, "grammar", path, rb_yaml_line(rxn), 1,
                                     "grammar-schema",
                                     "pattern %s (role %s) needs a named group (?<%s>…)", id,

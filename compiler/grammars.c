@@ -267,7 +267,10 @@ rb_status rb_grammar_add_file(rb_grammar *g, const char *path, rb_error *err)
 {
     yaml_document_t doc;
     rb_status st = rb_yaml_load(path, RB_MAX_GRAMMAR_FILE, &doc, err);
-    return st == RB_OK ? add_doc(g, path, &doc, err) : st;
+    g->loading = 1;
+    st = st == RB_OK ? add_doc(g, path, &doc, err) : st;
+    g->loading = 0;
+    return st;
 }
 
 rb_status rb_grammar_add_bytes(rb_grammar *g, const char *name, const char *data, size_t n,
@@ -275,7 +278,10 @@ rb_status rb_grammar_add_bytes(rb_grammar *g, const char *name, const char *data
 {
     yaml_document_t doc;
     rb_status st = rb_yaml_load_bytes(name, data, n, &doc, err);
-    return st == RB_OK ? add_doc(g, name, &doc, err) : st;
+    g->loading = 1;
+    st = st == RB_OK ? add_doc(g, name, &doc, err) : st;
+    g->loading = 0;
+    return st;
 }
 
 rb_grammar *rb_grammar_new(const char *dir)

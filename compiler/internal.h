@@ -54,6 +54,8 @@ void rb_regex_context_free(rb_grammar *g);
 void *rb_regex_compile(const char *pattern, const char *file, unsigned line, unsigned col,
                        const char *id, rb_error *err);
 void rb_regex_free(void *code);
+/* Has it been made machine code? (at its first match once the grammar has loaded) */
+int rb_regex_is_jit(void *code);
 /* Expand {{name}} macros from a `define:` mapping. Returns malloc'd string, NULL on an
  * unknown macro (err filled). */
 char *rb_expand_macros(yaml_document_t *doc, yaml_node_t *defines, const char *src,

@@ -199,6 +199,7 @@ struct rb_grammar {
     struct rb_extract_rules *extract; /* fact rules (extract.c), NULL until loaded */
     struct rb_check_rules *check;     /* check patterns and tables (check.c) */
     int no_prefilter; /* run every extraction rule on every sentence, ignoring `needs:` (tests) */
+    int loading;      /* a file is being added: its examples run without JIT (grammar.c) */
 };
 
 /* One more grammar file from memory (name is used in messages). */

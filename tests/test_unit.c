@@ -491,6 +491,29 @@ static void test_regex_literals(void **state)
     rb_grammar_free(g);
 }
 
+/* The patterns become machine code (JIT) at their first match after the grammar has loaded,
+ * not while it loads (its examples run in the interpreter): a run pays only for the patterns
+ * it reaches. Without this the whole tool would run in PCRE2's interpreter, ten times slower,
+ * and every other test would still pass. */
+static void test_regex_lazy_jit(void **state)
+{
+    (void)state;
+    const char *nojit = getenv("RULEBOOK_NO_JIT");
+    if (nojit && strcmp(nojit, "1") == 0)
+        skip();
+    rb_grammar *g = tu_grammar();
+    const rb_pattern *p = &g->patterns[g->by_role[RB_ROLE_ARTICLE][0]];
+    assert_false(rb_regex_is_jit(p->code));
+    size_t ov[40];
+    rb_error err;
+    size_t n;
+    char *t = rb_normalize_str(p->examples[0], strlen(p->examples[0]), 1, &n);
+    assert_int_equal(rb_pattern_match(g, p, t, n, 0, ov, 20, &err), 1);
+    free(t);
+    assert_true(rb_regex_is_jit(p->code));
+    rb_grammar_free(g);
+}
+
 /* A scratch grammar directory holding one structure file (plus the real one's essentials). */
 static rb_status load_scratch(const char *yaml, rb_error *err, rb_grammar **out)
 {
@@ -953,6 +976,7 @@ int main(void)
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_regex_lazy_jit),
         cmocka_unit_test(test_fold_width),       cmocka_unit_test(test_fold_script),
         cmocka_unit_test(test_ambiguous_characters),
         cmocka_unit_test(test_view_map),
