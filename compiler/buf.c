@@ -100,38 +100,17 @@ void *rb_arena_push(rb_arena *a, void *p, size_t n, size_t sz)
     return q;
 }
 
-static size_t str_hash(const char *s)
-{
-    size_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 char *rb_arena_intern(rb_arena *a, const char *s)
 {
-    if (2 * (a->in + 1) > a->icap) {
-        size_t nc = a->icap ? 2 * a->icap : 64;
-        char **nt = rb_xcalloc(nc, sizeof *nt);
-        for (size_t i = 0; i < a->icap; i++)
-            if (a->itab[i]) {
-                size_t h = str_hash(a->itab[i]) & (nc - 1);
-                while (nt[h])
-                    h = (h + 1) & (nc - 1);
-                nt[h] = a->itab[i];
-            }
-        free(a->itab);
-        a->itab = nt;
-        a->icap = nc;
-    }
-    size_t h = str_hash(s) & (a->icap - 1);
-    while (a->itab[h] && strcmp(a->itab[h], s) != 0)
-        h = (h + 1) & (a->icap - 1);
-    if (!a->itab[h]) { /* kept apart from the blocks: a release never takes it back */
-        a->itab[h] = rb_xstrdup(s);
-        a->in++;
-    }
-    return a->itab[h];
+    size_t k = rb_smap_get(&a->interned, s);
+    if (k != (size_t)-1)
+        return a->istr[k];
+    /* kept apart from the blocks: a release never takes it back */
+    RB_GROW(a->istr, a->nistr, a->cistr);
+    char *copy = a->istr[a->nistr] = rb_xstrdup(s);
+    int fresh;
+    *rb_smap_slot(&a->interned, copy, &fresh) = a->nistr++;
+    return copy;
 }
 
 rb_arena_mark rb_arena_mark_now(const rb_arena *a)
@@ -168,9 +147,10 @@ void rb_arena_free(rb_arena *a)
         n = b->next;
         free(b);
     }
-    for (size_t i = 0; i < a->icap; i++)
-        free(a->itab[i]);
-    free(a->itab);
+    for (size_t i = 0; i < a->nistr; i++)
+        free(a->istr[i]);
+    free(a->istr);
+    rb_smap_free(&a->interned);
     memset(a, 0, sizeof *a);
 }
 

@@ -425,8 +425,9 @@ const char *const *rb_dim_fields(rb_dim k);
  * bytes). */
 typedef struct rb_arena {
     struct rb_arena_block *head;
-    char **itab;       /* interned strings (open addressing), see rb_arena_intern */
-    size_t icap, in;
+    rb_smap interned; /* string -> index in istr (rb_arena_intern) */
+    char **istr;      /* the interned copies, apart from the blocks */
+    size_t nistr, cistr;
 } rb_arena;
 char *rb_arena_strndup(rb_arena *a, const char *s, size_t n);
 char *rb_arena_strdup(rb_arena *a, const char *s);
