@@ -76,7 +76,7 @@ $(B)/tables.c: $(B)/gentables | $(B)/.deps-build
 	$(B)/gentables $(B)/opencc $@ $(JIEBA_DICT)
 
 # ---- the character-bigram lexicon of the junk detector, from jieba's word list
-$(B)/genlexicon: tools/genlexicon.c | $(B)/.deps-build
+$(B)/genlexicon: tools/genlexicon.c compiler/pairhash.h | $(B)/.deps-build
 	$(CC) -O2 -std=c11 $(WARN) -o $@ $<
 
 # the reference of clean government prose: the clean simplified corpora (check and the view read

@@ -5,12 +5,15 @@
  *
  * DICT.txt is jieba's word list (Debian python3-jieba: "word frequency tag" per line, ~350k
  * words). Every pair of adjacent Han characters inside a word is a plausible bigram:
- * rb_lexicon[] (first << 16 | second, BMP code points only), ~300k entries, 1.2 MB, sorted,
- * looked up by binary search.
+ * rb_lexicon[] (first << 16 | second, BMP code points only), ~300k entries, 1.2 MB, sorted;
+ * and the same keys as an open-addressing hash table at most half full, rb_lexicon_hash[]
+ * (0: an empty slot; the hash is compiler/pairhash.h), so that a lookup is one probe or two and
+ * nothing is built when the program starts.
  * REFERENCE.txt are clean simplified government texts (the project's clean corpora): the
  * character bigrams and characters of running government prose, with their counts
  * (rb_refbigram[], rb_refbigram_n[], rb_refchar[], rb_refchar_n[]), so that a file's check
  * never depends on which other files are checked with it. */
+#include "../compiler/pairhash.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +121,21 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < u; i++)
         fprintf(o, "%s0x%x,", i % 12 ? "" : "\n", k[i]);
     fprintf(o, "0};\nconst size_t rb_nlexicon = %zu;\n", u);
+    size_t hcap = 64;
+    while (hcap < 2 * u)
+        hcap *= 2;
+    uint32_t *h = calloc(hcap, sizeof *h);
+    for (size_t i = 0; i < u; i++) {
+        size_t p = rb_pair_hash(k[i], hcap - 1);
+        while (h[p])
+            p = (p + 1) & (hcap - 1);
+        h[p] = k[i];
+    }
+    fprintf(o, "const uint32_t rb_lexicon_hash[] = {");
+    for (size_t i = 0; i < hcap; i++)
+        fprintf(o, "%s0x%x,", i % 12 ? "" : "\n", h[i]);
+    fprintf(o, "0};\nconst size_t rb_lexicon_hash_mask = %zu;\n", hcap - 1);
+    free(h);
     /* the reference texts: bigrams and characters of clean government prose */
     size_t bcap = 1 << 16, bn = 0, ccap = 1 << 14, cn = 0;
     uint32_t *bk = malloc(bcap * sizeof *bk), *ck = malloc(ccap * sizeof *ck);
