@@ -146,7 +146,7 @@ $(A)/test_%: tests/test_%.c tests/testutil.h tests/json.h tests/roundtrip.h $(A)
 $(A)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.h tests/roundtrip.h $(A)/librulebook.a
 	$(CC) $(CPPFLAGS_ALL) -DFUZZ_REPLAY -O1 -g $(SAN) $(WARN) -o $@ $< $(A)/librulebook.a $(PKG_LIBS)
 
-REPLAY := $(A)/fuzz_compile $(A)/fuzz_grammar $(A)/fuzz_readback $(A)/fuzz_sidecar
+REPLAY := $(A)/fuzz_compile $(A)/fuzz_grammar $(A)/fuzz_readback $(A)/fuzz_sidecar $(A)/fuzz_rbxml
 
 # the accuracy harness over the development set (tests/accuracy.c); make test holds it to the
 # floors of tests/accuracy-floors.txt, which only ever go up
@@ -170,6 +170,7 @@ test asan: $(A)/rulebook $(B)/rulebook $(B)/bench/measure $(TESTS) $(REPLAY) $(A
 	$(A)/fuzz_grammar tests/fixtures tests/fuzz/regressions/grammar; \
 	$(A)/fuzz_readback corpora/ tests/fuzz/regressions/compile tests/fuzz/regressions/readback; \
 	$(A)/fuzz_sidecar corpora/*.yaml tests/fuzz/regressions/sidecar; \
+	$(A)/fuzz_rbxml out/*.xml tests/fuzz/regressions/rbxml; \
 	echo "== tests/cli.sh"; sh tests/cli.sh $(A)/rulebook; \
 	echo "== tests/man.sh"; sh tests/man.sh $(A)/rulebook; \
 	echo "== tests/install.sh"; sh tests/install.sh "$(MAKE)"; \
@@ -259,7 +260,7 @@ $(FZ)/librulebook.a: $(FZ_OBJS)
 $(FZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/roundtrip.h $(FZ)/librulebook.a
 	clang $(CPPFLAGS_ALL) -O1 -g -fsanitize=fuzzer $(FZ_SAN) -o $@ $< $(FZ)/librulebook.a $(PKG_LIBS)
 
-fuzz: $(FZ)/fuzz_compile $(FZ)/fuzz_grammar $(FZ)/fuzz_readback $(FZ)/fuzz_sidecar
+fuzz: $(FZ)/fuzz_compile $(FZ)/fuzz_grammar $(FZ)/fuzz_readback $(FZ)/fuzz_sidecar $(FZ)/fuzz_rbxml
 	@mkdir -p $(FZ)/seed-compile $(FZ)/seed-grammar $(FZ)/corpus-compile $(FZ)/corpus-grammar $(FZ)/artifacts
 	cp corpora/*.txt tests/fuzz/regressions/compile/* $(FZ)/seed-compile/
 	awk '/^### /{n++; f=sprintf("$(FZ)/seed-compile/spec-%03d.txt", n); on=1; next} \
@@ -279,6 +280,11 @@ fuzz: $(FZ)/fuzz_compile $(FZ)/fuzz_grammar $(FZ)/fuzz_readback $(FZ)/fuzz_sidec
 	RULEBOOK_GRAMMAR=$(CURDIR)/grammar $(FZ)/fuzz_sidecar -max_total_time=$(FUZZ_SECONDS) \
 	  -max_len=4096 -timeout=10 -rss_limit_mb=2048 -artifact_prefix=$(FZ)/artifacts/ \
 	  -print_final_stats=1 $(FZ)/corpus-sidecar $(FZ)/seed-sidecar
+	@mkdir -p $(FZ)/corpus-rbxml $(FZ)/seed-rbxml
+	cp tests/fuzz/regressions/rbxml/* $(FZ)/seed-rbxml/
+	$(FZ)/fuzz_rbxml -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+	  -rss_limit_mb=2048 -artifact_prefix=$(FZ)/artifacts/ -print_final_stats=1 \
+	  $(FZ)/corpus-rbxml $(FZ)/seed-rbxml
 
 # ---- install
 # The binary finds its grammar at ../share/rulebook/grammar beside itself (so a DESTDIR or a

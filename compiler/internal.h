@@ -212,4 +212,8 @@ size_t rb_chardiff(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, s
  * each kept code point. Returns the count. Caller frees *cps and *offs. */
 size_t rb_utf8_to_cps(const char *s, size_t n, uint32_t **cps, size_t **offs);
 
+/* rb_rulebook_read_xml, always through the parsed tree (it streams): the oracle of the fuzzer
+ * tests/fuzz/fuzz_rbxml.c, which holds the two to the same result. */
+rb_status rb_rulebook_read_xml_tree(const char *path, rb_rulebook **out, rb_error *err);
+
 #endif

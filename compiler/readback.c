@@ -195,15 +195,15 @@ static rb_rulebook *stream_rulebook(const char *path, const char *data, size_t n
     return walked(&W);
 }
 
-rb_status rb_rulebook_read_xml(const char *path, rb_rulebook **out, rb_error *err)
+static rb_status read_rulebook(const char *path, int tree, rb_rulebook **out, rb_error *err)
 {
     *out = NULL;
     char *data;
     size_t n;
     if (rb_input_read(path, NULL, &data, &n, err) != RB_OK)
         return err->status;
-    int again;
-    rb_rulebook *r = stream_rulebook(path, data, n, &again, err);
+    int again = tree;
+    rb_rulebook *r = tree ? NULL : stream_rulebook(path, data, n, &again, err);
     if (again) {
         xmlDocPtr x = rb_xml_read_mem(path, data, n, err);
         x = x ? check_akn(x, path, err) : NULL;
@@ -220,6 +220,16 @@ rb_status rb_rulebook_read_xml(const char *path, rb_rulebook **out, rb_error *er
     }
     *out = r;
     return RB_OK;
+}
+
+rb_status rb_rulebook_read_xml(const char *path, rb_rulebook **out, rb_error *err)
+{
+    return read_rulebook(path, 0, out, err);
+}
+
+rb_status rb_rulebook_read_xml_tree(const char *path, rb_rulebook **out, rb_error *err)
+{
+    return read_rulebook(path, 1, out, err);
 }
 
 /* ---- the text on its lines (check and diff) ------------------------------------------------- */

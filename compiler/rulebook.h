@@ -155,7 +155,7 @@ typedef struct rb_diff rb_diff;         /* two versions aligned */
 /* ---- grammar (grammars.c) ------------------------------------------------------------------ */
 
 /* Load every *.yaml under dir (`grammar: structure`, `extract` or `check`). Patterns are
- * compiled once, with JIT. */
+ * compiled once (made machine code, JIT, at their first match). */
 rb_status rb_grammar_load(const char *dir, rb_grammar **out, rb_error *err);
 /* Load one more grammar file into g. */
 rb_status rb_grammar_add_file(rb_grammar *g, const char *path, rb_error *err);

@@ -26,8 +26,22 @@ xmlDocPtr rb_xml_read(const char *path, rb_error *err)
     return x;
 }
 
+/* libxml2 prints some errors itself whatever the parse options say (a failed encoding
+ * conversion: "encoding error : …", "I/O error : …"); the tool reports the parse error once,
+ * in its own words (rb_xml_parse_error), so those go nowhere. */
+static void xml_quiet(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
 int rb_xml_prolog_ok(const char *path, const char *data, size_t n, rb_error *err)
 {
+    static int quiet;
+    if (!quiet) {
+        xmlSetGenericErrorFunc(NULL, xml_quiet);
+        quiet = 1;
+    }
     /* the prolog: a BOM, blanks, <?...?> and <!--...--> before the root element */
     const char *p = data ? data : "", *e = p + (data ? n : 0);
     if (e - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)

@@ -1,0 +1,122 @@
+/* fuzz_rbxml.c: libFuzzer harness for compare's reading of a compiled file. The input is any
+ * XML; compare reads it as a stream (xmlTextReader, the text skipped unbuilt), and the same
+ * file read through the parsed tree is the oracle: both must refuse it, or both must give the
+ * same metadata and the same facts, field for field. Any crash, sanitizer report, difference
+ * or refusal without a rule id is a bug.
+ *
+ * Built with clang -fsanitize=fuzzer by `make fuzz`; with -DFUZZ_REPLAY a plain program that
+ * runs the given files once (make test replays tests/fuzz/regressions/rbxml, compiled corpora
+ * among them). */
+#include "model.h"
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char tmp_path[4096];
+
+static void setup(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(tmp_path, sizeof tmp_path, "%s/fuzz_rbxml.%ld.xml", tmp && *tmp ? tmp : "/tmp",
+             (long)getpid());
+}
+
+static void same_str(const char *what, const char *a, const char *b)
+{
+    if ((a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0)) {
+        fprintf(stderr, "fuzz_rbxml: %s: stream '%s', tree '%s'\n", what, a ? a : "(none)",
+                b ? b : "(none)");
+        abort();
+    }
+}
+
+static void same_num(const char *what, size_t a, size_t b)
+{
+    if (a != b) {
+        fprintf(stderr, "fuzz_rbxml: %s: stream %zu, tree %zu\n", what, a, b);
+        abort();
+    }
+}
+
+static void same_field(const rb_field *a, const rb_field *b)
+{
+    same_str("field name", a->name, b->name);
+    same_str("field words", a->words, b->words);
+    same_num("field items", a->n, b->n);
+    same_num("field list", (size_t)a->list, (size_t)b->list);
+    same_num("field number", (size_t)a->number, (size_t)b->number);
+    for (size_t i = 0; i < a->n; i++) {
+        same_str("item", a->items[i], b->items[i]);
+        same_str("item words", rb_field_words(a, i), rb_field_words(b, i));
+    }
+}
+
+static void same_rulebook(const rb_rulebook *a, const rb_rulebook *b)
+{
+    same_str("id", a->id, b->id);
+    same_str("title", a->title, b->title);
+    same_str("jurisdiction", a->jurisdiction, b->jurisdiction);
+    same_str("level", a->level, b->level);
+    same_str("script", a->script, b->script);
+    same_str("date", a->date, b->date);
+    same_str("number", a->docnumber, b->docnumber);
+    same_num("chapters", a->chapters, b->chapters);
+    same_num("articles", a->articles, b->articles);
+    same_num("facts", a->facts->n, b->facts->n);
+    same_num("unmatched", a->facts->nu, b->facts->nu);
+    for (size_t i = 0; i < a->facts->n; i++) {
+        const rb_fact *x = &a->facts->v[i], *y = &b->facts->v[i];
+        same_str("dimension", x->dim, y->dim);
+        same_str("rule", x->rule, y->rule);
+        same_str("eId", x->eid, y->eid);
+        same_str("text", x->text, y->text);
+        same_str("normalized", x->norm, y->norm);
+        same_str("value", x->value, y->value);
+        same_num("article", (size_t)x->article, (size_t)y->article);
+        same_num("line", x->line, y->line);
+        same_num("fields", x->nfields, y->nfields);
+        for (size_t k = 0; k < x->nfields; k++)
+            same_field(&x->fields[k], &y->fields[k]);
+    }
+    for (size_t i = 0; i < a->facts->nu; i++) {
+        same_str("unmatched text", a->facts->u[i].text, b->facts->u[i].text);
+        same_str("unmatched eId", a->facts->u[i].eid, b->facts->u[i].eid);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!tmp_path[0])
+        setup();
+    FILE *f = fopen(tmp_path, "wb");
+    if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
+        abort();
+    rb_rulebook *s = NULL, *t = NULL;
+    rb_error es, et;
+    rb_error_clear(&es);
+    rb_error_clear(&et);
+    rb_status ss = rb_rulebook_read_xml(tmp_path, &s, &es);
+    rb_status st = rb_rulebook_read_xml_tree(tmp_path, &t, &et);
+    if ((ss == RB_OK) != (st == RB_OK)) {
+        fprintf(stderr, "fuzz_rbxml: the stream says %s (%s), the tree %s (%s)\n",
+                ss == RB_OK ? "ok" : es.rule, es.message, st == RB_OK ? "ok" : et.rule,
+                et.message);
+        abort();
+    }
+    if (ss != RB_OK && (!es.rule[0] || !es.message[0]))
+        abort(); /* every refusal says what and why */
+    if (ss == RB_OK)
+        same_rulebook(s, t);
+    rb_rulebook_free(s);
+    rb_rulebook_free(t);
+    unlink(tmp_path);
+    return 0;
+}
+
+#ifdef FUZZ_REPLAY
+#include "replay.h"
+#endif
