@@ -345,8 +345,7 @@ void rb_omap_reserve(rb_omap *m, size_t n)
     size_t cap = 256;
     while (cap < 2 * n + 2)
         cap *= 2;
-    m->k = rb_xcalloc(cap, sizeof *m->k);
-    m->v = rb_xcalloc(cap, sizeof *m->v);
+    m->s = rb_xcalloc(cap, sizeof *m->s);
     m->cap = cap;
 }
 
@@ -354,33 +353,29 @@ size_t *rb_omap_slot(rb_omap *m, long key, int *fresh)
 {
     if (2 * (m->n + 1) > m->cap) {
         size_t nc = m->cap ? 2 * m->cap : 256;
-        long *nk = rb_xcalloc(nc, sizeof *nk);
-        size_t *nv = rb_xcalloc(nc, sizeof *nv);
+        struct rb_omap_slot *ns = rb_xcalloc(nc, sizeof *ns);
         for (size_t i = 0; i < m->cap; i++)
-            if (m->k[i]) {
-                size_t h = omap_hash(m->k[i], nc);
-                while (nk[h])
+            if (m->s[i].k) {
+                size_t h = omap_hash(m->s[i].k, nc);
+                while (ns[h].k)
                     h = (h + 1) & (nc - 1);
-                nk[h] = m->k[i];
-                nv[h] = m->v[i];
+                ns[h] = m->s[i];
             }
-        free(m->k);
-        free(m->v);
-        m->k = nk;
-        m->v = nv;
+        free(m->s);
+        m->s = ns;
         m->cap = nc;
     }
     long k = omap_key(key);
     size_t h = omap_hash(k, m->cap);
-    while (m->k[h] && m->k[h] != k)
+    while (m->s[h].k && m->s[h].k != k)
         h = (h + 1) & (m->cap - 1);
-    *fresh = !m->k[h];
+    *fresh = !m->s[h].k;
     if (*fresh) {
-        m->k[h] = k;
-        m->v[h] = 0;
+        m->s[h].k = k;
+        m->s[h].v = 0;
         m->n++;
     }
-    return &m->v[h];
+    return &m->s[h].v;
 }
 
 void rb_omap_put_first(rb_omap *m, long key, size_t val)
@@ -397,9 +392,9 @@ size_t rb_omap_get(const rb_omap *m, long key)
         return (size_t)-1;
     long k = omap_key(key);
     size_t h = omap_hash(k, m->cap);
-    while (m->k[h]) {
-        if (m->k[h] == k)
-            return m->v[h];
+    while (m->s[h].k) {
+        if (m->s[h].k == k)
+            return m->s[h].v;
         h = (h + 1) & (m->cap - 1);
     }
     return (size_t)-1;
@@ -407,8 +402,7 @@ size_t rb_omap_get(const rb_omap *m, long key)
 
 void rb_omap_free(rb_omap *m)
 {
-    free(m->k);
-    free(m->v);
+    free(m->s);
     memset(m, 0, sizeof *m);
 }
 

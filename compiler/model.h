@@ -24,8 +24,10 @@
 /* A map from integer keys (ordinals, bigram codes) to sizes, open addressing; zero-initialise,
  * rb_omap_free. */
 typedef struct rb_omap {
-    long *k; /* stored keys (never 0: 0 is an empty slot) */
-    size_t *v;
+    struct rb_omap_slot {
+        long k; /* the stored key (never 0: 0 is an empty slot) */
+        size_t v;
+    } *s;       /* key and value side by side: a probe touches one cache line */
     size_t cap, n;
 } rb_omap;
 /* The value slot of key, inserted with value 0 when absent (*fresh set to 1). */
