@@ -54,6 +54,9 @@ void rb_smap_free(rb_smap *m);
 /* Offset of the first invalid byte, or (size_t)-1 when s[0..n) is valid UTF-8 (no overlongs,
  * no surrogates, nothing above U+10FFFF). */
 size_t rb_utf8_invalid_at(const char *s, size_t n);
+/* The same, and where the first U+FFFE or U+FFFF is (before the invalid byte; (size_t)-1:
+ * none): one pass for both */
+size_t rb_utf8_check(const char *s, size_t n, size_t *nonchar);
 /* Decode one code point from valid UTF-8; returns its byte length (>=1). */
 int rb_utf8_decode(const char *s, size_t n, uint32_t *cp);
 int rb_utf8_encode(uint32_t cp, char out[4]);

@@ -256,6 +256,15 @@ static const char *document_kind(const char *b, size_t n)
 
 /* owned: a malloc'd buffer holding bytes (n + 1 bytes) that becomes the text when the input
  * is UTF-8 already (no copy of a large file); freed otherwise. */
+/* The first U+FFFE or U+FFFF (EF BF BE, EF BF BF) in s, or (size_t)-1 */
+static size_t find_nonchar(const char *s, size_t n)
+{
+    for (const char *p = s; (p = memmem(p, n - (size_t)(p - s), "\xEF\xBF", 2)) != NULL; p += 2)
+        if ((size_t)(p - s) + 2 < n && ((unsigned char)p[2] == 0xBE || (unsigned char)p[2] == 0xBF))
+            return (size_t)(p - s);
+    return (size_t)-1;
+}
+
 static rb_status from_bytes(const char *name, char *owned, const char *bytes, size_t n,
                             const rb_limits *lim_in, rb_source **out, rb_error *err)
 {
@@ -285,6 +294,8 @@ static rb_status from_bytes(const char *name, char *owned, const char *bytes, si
     const unsigned char *u = (const unsigned char *)bytes;
     const char *from = NULL;
     size_t skip = 0;
+    size_t nonchar = (size_t)-1; /* the first U+FFFE or U+FFFF of the text */
+    int checked = 0;             /* the text is validated UTF-8 bytes: NUL and nonchar known */
 
     if (n >= 4 && u[0] == 0xFF && u[1] == 0xFE && u[2] == 0 && u[3] == 0) {
         from = "UTF-32LE"; skip = 4;
@@ -334,8 +345,9 @@ static rb_status from_bytes(const char *name, char *owned, const char *bytes, si
                               nul + skip);
             goto fail;
         }
-        size_t inv = rb_utf8_invalid_at(bytes + skip, n - skip);
+        size_t inv = rb_utf8_check(bytes + skip, n - skip, &nonchar);
         if (inv == (size_t)-1) {
+            checked = 1;
             if (owned) { /* the read buffer becomes the text */
                 if (skip)
                     memmove(owned, owned + skip, n - skip);
@@ -389,26 +401,24 @@ static rb_status from_bytes(const char *name, char *owned, const char *bytes, si
         }
     }
 
-    size_t nul = first_nul(src->text, src->len);
+    size_t nul = checked ? (size_t)-1 : first_nul(src->text, src->len);
     if (nul != (size_t)-1) {
         st = rb_error_set(err, RB_EINPUT, "source", name, 0, 0, "input-binary",
                           "binary content: a NUL character after decoding %s", src->encoding);
         goto fail;
     }
-    /* U+FFFE and U+FFFF are not characters, and XML cannot carry them */
-    for (const char *nc = src->text; (nc = memmem(nc, src->len - (size_t)(nc - src->text),
-                                                  "\xEF\xBF", 2)) != NULL;
-         nc += 2) {
-        size_t at = (size_t)(nc - src->text);
-        if (at + 2 < src->len && ((unsigned char)nc[2] == 0xBE || (unsigned char)nc[2] == 0xBF)) {
-            unsigned l, c;
-            raw_linecol(src->text, at, &l, &c);
-            st = rb_error_set(err, RB_EINPUT, "source", name, l, c, "input-nonchar",
-                              "U+%04X is not a character (byte offset %zu after decoding %s)",
-                              (unsigned char)nc[2] == 0xBE ? 0xFFFE : 0xFFFF, at,
-                              src->encoding);
-            goto fail;
-        }
+    /* U+FFFE and U+FFFF are not characters, and XML cannot carry them (a UTF-8 text was
+     * searched while it was validated; a converted one is searched here) */
+    if (!checked)
+        nonchar = find_nonchar(src->text, src->len);
+    if (nonchar != (size_t)-1) {
+        unsigned l, c;
+        raw_linecol(src->text, nonchar, &l, &c);
+        st = rb_error_set(err, RB_EINPUT, "source", name, l, c, "input-nonchar",
+                          "U+%04X is not a character (byte offset %zu after decoding %s)",
+                          (unsigned char)src->text[nonchar + 2] == 0xBE ? 0xFFFE : 0xFFFF,
+                          nonchar, src->encoding);
+        goto fail;
     }
     size_t where = 0;
     if (looks_binary(src->text, src->len, &where)) {

@@ -3,10 +3,12 @@
 #include "model.h"
 #include <string.h>
 
-size_t rb_utf8_invalid_at(const char *str, size_t n)
+size_t rb_utf8_invalid_at(const char *str, size_t n) { return rb_utf8_check(str, n, NULL); }
+
+size_t rb_utf8_check(const char *str, size_t n, size_t *nonchar)
 {
     const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
+    size_t i = 0, nc = (size_t)-1;
     while (i < n) {
         /* ASCII fast path, 8 bytes at a time */
         while (i + 8 <= n) {
@@ -26,6 +28,9 @@ size_t rb_utf8_invalid_at(const char *str, size_t n)
         /* three-byte sequences without range exceptions (most of CJK): E1-EC, EE-EF */
         if (c >= 0xE1 && c != 0xED && i + 2 < n && (s[i + 1] & 0xC0) == 0x80 &&
             (s[i + 2] & 0xC0) == 0x80 && c <= 0xEF) {
+            /* U+FFFE, U+FFFF: valid UTF-8, but not characters (the caller refuses them) */
+            if (c == 0xEF && s[i + 1] == 0xBF && s[i + 2] >= 0xBE && nc == (size_t)-1)
+                nc = i;
             i += 3;
             continue;
         }
@@ -38,17 +43,19 @@ size_t rb_utf8_invalid_at(const char *str, size_t n)
         } else if (c >= 0xF0 && c <= 0xF4) {
             need = 3; cp = c & 0x07; min = 0x10000;
         } else {
-            return i;
+            return nonchar ? (*nonchar = nc, i) : i;
         }
         for (size_t k = 1; k <= need; k++) {
             if (i + k >= n || (s[i + k] & 0xC0) != 0x80)
-                return i;
+                return nonchar ? (*nonchar = nc, i) : i;
             cp = (cp << 6) | (s[i + k] & 0x3F);
         }
         if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return i;
+            return nonchar ? (*nonchar = nc, i) : i;
         i += need + 1;
     }
+    if (nonchar)
+        *nonchar = nc;
     return (size_t)-1;
 }
 

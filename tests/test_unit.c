@@ -64,6 +64,14 @@ static void test_utf8(void **state)
     assert_int_equal(rb_utf8_invalid_at("\xE4\xB8", 2), 0);        /* truncated */
     assert_int_equal(rb_utf8_invalid_at("12345678\xFF", 9), 8);    /* after the fast path */
     assert_int_equal(rb_utf8_invalid_at("\xF4\x90\x80\x80", 4), 0); /* above U+10FFFF */
+    /* the non-characters U+FFFE/U+FFFF are valid UTF-8 but found in the same pass */
+    size_t nc = 0;
+    assert_true(rb_utf8_check("a\xEF\xBF\xBE\xEF\xBF\xBF", 7, &nc) == (size_t)-1);
+    assert_int_equal(nc, 1);
+    assert_true(rb_utf8_check("\xEF\xBC\x8C\xEF\xBF\xBD", 6, &nc) == (size_t)-1); /* ， U+FFFD */
+    assert_true(nc == (size_t)-1);
+    assert_int_equal(rb_utf8_check("ab\xEF\xBF\xBF\xC0", 6, &nc), 5);
+    assert_int_equal(nc, 2);
     uint32_t cp;
     assert_int_equal(rb_utf8_decode("中", 3, &cp), 3);
     assert_int_equal(cp, 0x4E2D);
