@@ -2,9 +2,9 @@
 #include "model.h"
 
 #include <errno.h>
-#include <stddef.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -50,7 +50,7 @@ char *rb_xstrndup(const char *s, size_t n)
     return p;
 }
 
-/* ---- arena ---- */
+/* ---- arena: the strings and item arrays of a document's facts (model.h) ---- */
 
 struct rb_arena_block {
     struct rb_arena_block *next;
