@@ -321,12 +321,11 @@ static void table_index(xtable *t)
     uint32_t *fc = rb_xmalloc((n + 1) * sizeof *fc);
     size_t *bucket = rb_xmalloc((n + 1) * sizeof *bucket), nb = 0;
     t->kbit = rb_xmalloc((n + 1) * sizeof *t->kbit);
-    t->fbits = rb_xcalloc(0x10000 / 64, sizeof *t->fbits);
+    t->fbits = rb_xcalloc(RB_BMP_WORDS, sizeof *t->fbits);
     for (size_t i = 0; i < n; i++) {
         size_t l;
         fc[i] = next_cp((const unsigned char *)t->keys[i], t->klen[i], &l);
-        if (fc[i] < 0x10000)
-            t->fbits[fc[i] >> 6] |= 1ull << (fc[i] & 63);
+        rb_bmp_add(t->fbits, fc[i]);
         t->kbit[i] = cp_bit(fc[i]);
         int fresh = 0;
         size_t *slot = rb_omap_slot(&t->first, (long)fc[i] + 1, &fresh);
@@ -347,6 +346,12 @@ static void table_index(xtable *t)
     free(fill);
     free(fc);
     free(bucket);
+}
+
+/* The bucket (+ 1) of the keys that start with cp, or (size_t)-1: none does. */
+static size_t key_bucket(const xtable *t, uint32_t cp)
+{
+    return rb_bmp_may_have(t->fbits, cp) ? rb_omap_get(&t->first, (long)cp + 1) : (size_t)-1;
 }
 
 static rb_status load_table(struct rb_extract_rules *r, const char *path, yaml_document_t *doc,
@@ -1289,9 +1294,7 @@ static void table_all(const xtable *t, const char *s, size_t n, int heads, rb_ar
         if (!depth) { /* only the keys that start with the character here */
             size_t cl;
             uint32_t cp = next_cp((const unsigned char *)s + i, n - i, &cl);
-            size_t b = cp < 0x10000 && !(t->fbits[cp >> 6] >> (cp & 63) & 1)
-                       ? (size_t)-1
-                       : rb_omap_get(&t->first, (long)cp + 1);
+            size_t b = key_bucket(t, cp);
             if (b != (size_t)-1)
                 for (size_t q = 0; q < t->bcount[b - 1]; q++) {
                     size_t k = t->border[t->bstart[b - 1] + q];
@@ -1728,9 +1731,7 @@ static const char *doc_topic(xrun *R, size_t ti)
          * character's bucket can) */
         size_t cl, k = t->n;
         uint32_t cp = next_cp((const unsigned char *)s + i, n - i, &cl);
-        size_t b = cp < 0x10000 && !(t->fbits[cp >> 6] >> (cp & 63) & 1)
-                       ? (size_t)-1
-                       : rb_omap_get(&t->first, (long)cp + 1);
+        size_t b = key_bucket(t, cp);
         if (b != (size_t)-1)
             for (size_t q = 0; q < t->bcount[b - 1]; q++) {
                 size_t kk = t->border[t->bstart[b - 1] + q];

@@ -51,6 +51,20 @@ void rb_smap_free(rb_smap *m);
 
 /* ---- UTF-8 (utf8.c) ---------------------------------------------------------------------- */
 
+/* A set of BMP code points as 0x10000 bits (RB_BMP_WORDS words): the first characters of a
+ * table's keys or of phrases, asked before a lookup. A code point above the BMP is always in
+ * (the set cannot say). */
+#define RB_BMP_WORDS (0x10000 / 64)
+static inline void rb_bmp_add(uint64_t *set, uint32_t cp)
+{
+    if (cp < 0x10000)
+        set[cp >> 6] |= 1ull << (cp & 63);
+}
+static inline int rb_bmp_may_have(const uint64_t *set, uint32_t cp)
+{
+    return cp >= 0x10000 || (set[cp >> 6] >> (cp & 63) & 1);
+}
+
 /* Offset of the first invalid byte, or (size_t)-1 when s[0..n) is valid UTF-8 (no overlongs,
  * no surrogates, nothing above U+10FFFF). */
 size_t rb_utf8_invalid_at(const char *s, size_t n);

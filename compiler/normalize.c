@@ -58,7 +58,7 @@ static struct {
     uint16_t *tlen;
     uint32_t *first;
     size_t maxlen;
-    uint64_t start[0x10000 / 64]; /* the BMP code points some phrase starts with */
+    uint64_t start[RB_BMP_WORDS]; /* the BMP code points some phrase starts with */
 } ph;
 static pthread_once_t ph_once = PTHREAD_ONCE_INIT;
 
@@ -84,8 +84,7 @@ static void ph_init(void)
         ph.flen[i] = (uint16_t)strlen(rb_phrase_from[i]);
         ph.tlen[i] = (uint16_t)strlen(rb_phrase_to[i]);
         rb_utf8_decode(rb_phrase_from[i], ph.flen[i], &ph.first[i]);
-        if (ph.first[i] < 0x10000)
-            ph.start[ph.first[i] >> 6] |= 1ull << (ph.first[i] & 63);
+        rb_bmp_add(ph.start, ph.first[i]);
         if (ph.flen[i] > ph.maxlen)
             ph.maxlen = ph.flen[i];
     }
@@ -115,7 +114,7 @@ static long phrase_lookup(const char *s, size_t n, uint32_t cp, const twstate *t
 
 static inline long phrase_at(const char *s, size_t n, uint32_t cp, const twstate *tw, size_t at)
 {
-    if (cp < 0x10000 && !(ph.start[cp >> 6] >> (cp & 63) & 1))
+    if (!rb_bmp_may_have(ph.start, cp))
         return -1; /* most characters start no phrase */
     return phrase_lookup(s, n, cp, tw, at);
 }
@@ -532,7 +531,7 @@ static struct {
     uint16_t head[PH_BUCKETS];
     uint16_t *next;
     uint32_t *first;
-    uint64_t start[0x10000 / 64]; /* the BMP code points some mainland reading starts with */
+    uint64_t start[RB_BMP_WORDS]; /* the BMP code points some mainland reading starts with */
 } mr;
 static pthread_once_t mr_once = PTHREAD_ONCE_INIT;
 
@@ -547,8 +546,7 @@ static void mr_init(void)
         if (!rb_phrase_tw[i] || !ph.tlen[i])
             continue;
         rb_utf8_decode(rb_phrase_to[i], ph.tlen[i], &mr.first[i]);
-        if (mr.first[i] < 0x10000)
-            mr.start[mr.first[i] >> 6] |= 1ull << (mr.first[i] & 63);
+        rb_bmp_add(mr.start, mr.first[i]);
         size_t b = mr.first[i] % PH_BUCKETS;
         mr.next[i] = mr.head[b];
         mr.head[b] = (uint16_t)i;
@@ -570,65 +568,59 @@ static int discriminating(size_t p)
  * one says 檔案, 程式, 許可權, though its converter may leave 通过 or 发布 alone). Then a phrase
  * may be reversed (tw_reverse decides where) when the text gives its Taiwan reading at least
  * as often as the mainland one. Returns the per-phrase gate, or NULL: no Taiwan phrasing. */
-static unsigned char *tw_gate(const char *s, size_t n)
+/* A chained index of phrases by first code point (ph for the Taiwan readings, mr for the
+ * mainland ones) and the strings it indexes. */
+typedef struct phrase_chains {
+    const uint16_t *head, *next;
+    const uint32_t *first;
+    const uint64_t *start;
+    const char *const *str;
+    const uint16_t *len;
+    int tw_only; /* only the phrases with a Taiwan reading */
+} phrase_chains;
+
+/* Count the phrases of x in s[0..n), left to right, the first listed at each place (counts[p]);
+ * returns how many of them are discriminating. */
+static size_t count_phrases(const phrase_chains *x, const char *s, size_t n, size_t *counts)
 {
-    pthread_once(&mr_once, mr_init);
-    size_t *ct = rb_xcalloc(rb_nphrases + 1, sizeof *ct);
-    size_t *cm = rb_xcalloc(rb_nphrases + 1, sizeof *cm);
     const unsigned char *u = (const unsigned char *)s;
-    size_t tdisc = 0, mdisc = 0;
+    size_t disc = 0;
     for (size_t i = 0; i < n;) {
         if (u[i] < 0x80) {
             i++;
             continue;
         }
         uint32_t cp;
-        int k = dec(u + i, &cp);
-        size_t adv = (size_t)k;
-        if (cp < 0x10000 && !(ph.start[cp >> 6] >> (cp & 63) & 1)) {
-            i += adv;
-            continue;
-        }
-        for (uint16_t p = ph.head[cp % PH_BUCKETS]; p != 0xFFFF; p = ph.next[p])
-            if (rb_phrase_tw[p] && ph.first[p] == cp && ph.flen[p] <= n - i &&
-                memcmp(s + i, rb_phrase_from[p], ph.flen[p]) == 0) {
-                ct[p]++;
-                tdisc += discriminating(p);
-
-                adv = ph.flen[p];
-                break;
-            }
+        size_t adv = (size_t)dec(u + i, &cp);
+        if (rb_bmp_may_have(x->start, cp))
+            for (uint16_t p = x->head[cp % PH_BUCKETS]; p != 0xFFFF; p = x->next[p])
+                if ((!x->tw_only || rb_phrase_tw[p]) && x->first[p] == cp && x->len[p] <= n - i &&
+                    memcmp(s + i, x->str[p], x->len[p]) == 0) {
+                    counts[p]++;
+                    disc += discriminating(p);
+                    adv = x->len[p];
+                    break;
+                }
         i += adv;
     }
+    return disc;
+}
+
+static unsigned char *tw_gate(const char *s, size_t n)
+{
+    pthread_once(&mr_once, mr_init);
+    size_t *ct = rb_xcalloc(rb_nphrases + 1, sizeof *ct);
+    size_t *cm = rb_xcalloc(rb_nphrases + 1, sizeof *cm);
+    /* the Taiwan readings in the text as it is */
+    phrase_chains tw = {ph.head, ph.next, ph.first, ph.start, rb_phrase_from, ph.flen, 1};
+    size_t tdisc = count_phrases(&tw, s, n, ct), mdisc = 0;
     unsigned char *gate = NULL;
     if (tdisc >= 3) {
         rb_buf v1; /* the text without Taiwan phrases: where the mainland readings show */
         rb_buf_init(&v1);
         fold(s, n, 1, NULL, &v1, NULL);
-        const unsigned char *w = (const unsigned char *)v1.data;
-        for (size_t i = 0; i < v1.len;) {
-            if (w[i] < 0x80) {
-                i++;
-                continue;
-            }
-            uint32_t cp;
-            int k = dec(w + i, &cp);
-            size_t adv = (size_t)k;
-            if (cp < 0x10000 && !(mr.start[cp >> 6] >> (cp & 63) & 1)) {
-                i += adv;
-                continue;
-            }
-            for (uint16_t p = mr.head[cp % PH_BUCKETS]; p != 0xFFFF; p = mr.next[p])
-                if (mr.first[p] == cp && ph.tlen[p] <= v1.len - i &&
-                    memcmp(v1.data + i, rb_phrase_to[p], ph.tlen[p]) == 0) {
-                    cm[p]++;
-                    mdisc += discriminating(p);
-
-                    adv = ph.tlen[p];
-                    break;
-                }
-            i += adv;
-        }
+        phrase_chains mainland = {mr.head, mr.next, mr.first, mr.start, rb_phrase_to, ph.tlen, 0};
+        mdisc = count_phrases(&mainland, v1.data ? v1.data : "", v1.len, cm);
         rb_buf_free(&v1);
         if (tdisc >= 2 * mdisc) {
             gate = rb_xcalloc(rb_nphrases + 1, 1);
