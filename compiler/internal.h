@@ -122,6 +122,9 @@ void rb_jw_key(rb_jw *w, const char *k);
 void rb_jw_str(rb_jw *w, const char *s); /* NULL: null */
 void rb_jw_strn(rb_jw *w, const char *s, size_t n);
 void rb_jw_int(rb_jw *w, long long v);
+/* a key and its value in one call */
+void rb_jw_kstr(rb_jw *w, const char *k, const char *s);
+void rb_jw_kint(rb_jw *w, const char *k, long long v);
 void rb_jw_num(rb_jw *w, double v); /* not finite: null */
 void rb_jw_bool(rb_jw *w, int v);
 void rb_jw_null(rb_jw *w);

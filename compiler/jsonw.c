@@ -133,6 +133,18 @@ void rb_jw_int(rb_jw *w, long long v)
     rb_buf_printf(w->b, "%lld", v);
 }
 
+void rb_jw_kstr(rb_jw *w, const char *k, const char *s)
+{
+    rb_jw_key(w, k);
+    rb_jw_str(w, s);
+}
+
+void rb_jw_kint(rb_jw *w, const char *k, long long v)
+{
+    rb_jw_key(w, k);
+    rb_jw_int(w, v);
+}
+
 void rb_jw_num(rb_jw *w, double v)
 {
     before(w);

@@ -112,24 +112,16 @@ static void jw_fact(rb_jw *w, const rb_rulebook *r, const rb_fact *f)
         jw_keyed(w, f, FREQUENCY_KEYS);
         rb_jw_end_obj(w);
     }
-    rb_jw_key(w, "rulebook");
-    rb_jw_str(w, r->id);
+    rb_jw_kstr(w, "rulebook", r->id);
     rb_jw_key(w, "article");
     jw_article(w, f->article);
-    rb_jw_key(w, "eid");
-    rb_jw_str(w, f->eid);
-    rb_jw_key(w, "line");
-    rb_jw_int(w, f->line);
-    rb_jw_key(w, "column");
-    rb_jw_int(w, f->col);
-    rb_jw_key(w, "text");
-    rb_jw_str(w, f->text);
-    rb_jw_key(w, "text_normalized");
-    rb_jw_str(w, f->norm);
-    rb_jw_key(w, "value");
-    rb_jw_str(w, f->value);
-    rb_jw_key(w, "rule");
-    rb_jw_str(w, f->rule);
+    rb_jw_kstr(w, "eid", f->eid);
+    rb_jw_kint(w, "line", f->line);
+    rb_jw_kint(w, "column", f->col);
+    rb_jw_kstr(w, "text", f->text);
+    rb_jw_kstr(w, "text_normalized", f->norm);
+    rb_jw_kstr(w, "value", f->value);
+    rb_jw_kstr(w, "rule", f->rule);
     /* the other fields, then the words of each */
     for (size_t i = 0; i < f->nfields; i++) {
         const rb_field *x = &f->fields[i];

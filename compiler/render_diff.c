@@ -313,18 +313,12 @@ static void jw_version(rb_jw *w, const char *key, const rb_doc *d, int partial)
 {
     rb_jw_key(w, key);
     rb_jw_obj(w);
-    rb_jw_key(w, "file");
-    rb_jw_str(w, d->name);
-    rb_jw_key(w, "title");
-    rb_jw_str(w, d->title);
-    rb_jw_key(w, "jurisdiction");
-    rb_jw_str(w, d->jurisdiction);
-    rb_jw_key(w, "date");
-    rb_jw_str(w, d->date);
-    rb_jw_key(w, "articles");
-    rb_jw_int(w, (long long)d->narticles);
-    rb_jw_key(w, "chapters");
-    rb_jw_int(w, (long long)d->nchapters);
+    rb_jw_kstr(w, "file", d->name);
+    rb_jw_kstr(w, "title", d->title);
+    rb_jw_kstr(w, "jurisdiction", d->jurisdiction);
+    rb_jw_kstr(w, "date", d->date);
+    rb_jw_kint(w, "articles", (long long)d->narticles);
+    rb_jw_kint(w, "chapters", (long long)d->nchapters);
     rb_jw_key(w, "partial");
     rb_jw_bool(w, partial);
     rb_jw_end_obj(w);
@@ -334,12 +328,9 @@ static void jw_op(rb_jw *w, const char *op, size_t old_pos, size_t new_pos, cons
                   size_t a, size_t z)
 {
     rb_jw_obj(w);
-    rb_jw_key(w, "op");
-    rb_jw_str(w, op);
-    rb_jw_key(w, "old_pos");
-    rb_jw_int(w, (long long)old_pos);
-    rb_jw_key(w, "new_pos");
-    rb_jw_int(w, (long long)new_pos);
+    rb_jw_kstr(w, "op", op);
+    rb_jw_kint(w, "old_pos", (long long)old_pos);
+    rb_jw_kint(w, "new_pos", (long long)new_pos);
     rb_jw_key(w, "text");
     jw_run(w, x, a, z);
     rb_jw_end_obj(w);
