@@ -851,6 +851,29 @@ static void body(parser *P, size_t body_start)
 /* eIds: chp_N, chp_N__art_M (art_M without chapters); repeated numbers get a suffix on the
  * container so that every article eId still ends in art_M. One pass: the count of each
  * number so far in the current chapter. */
+/* s[*at..] += the text t, or the decimal n; the result stays NUL-terminated and within sz */
+static void eid_put(char *s, size_t sz, size_t *at, const char *t)
+{
+    while (*t && *at + 1 < sz)
+        s[(*at)++] = *t++;
+    s[*at] = 0;
+}
+
+static void eid_num(char *s, size_t sz, size_t *at, long n)
+{
+    char b[24], *p = b + sizeof b;
+    unsigned long u = n < 0 ? 0UL - (unsigned long)n : (unsigned long)n;
+    *--p = 0;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (n < 0)
+        *--p = '-';
+    eid_put(s, sz, at, p);
+}
+
+/* chp_N[-REP] for chapters; [CHAPTER__]art_N, or [CHAPTER__]rep_REP__art_N for the REP-th
+ * article of the same number in one chapter (built by hand: one per article, printf showed) */
 static void assign_eids(rb_doc *d)
 {
     rb_omap seen = {0}; /* chapters so far with each number */
@@ -858,11 +881,14 @@ static void assign_eids(rb_doc *d)
         rb_chapter *c = &d->chapters[i];
         int fresh;
         size_t *cnt = rb_omap_slot(&seen, c->ordinal, &fresh);
-        int rep = (int)++*cnt;
-        if (rep == 1)
-            snprintf(c->eid, sizeof c->eid, "chp_%ld", c->ordinal);
-        else
-            snprintf(c->eid, sizeof c->eid, "chp_%ld-%d", c->ordinal, rep);
+        long rep = (long)++*cnt;
+        size_t at = 0;
+        eid_put(c->eid, sizeof c->eid, &at, "chp_");
+        eid_num(c->eid, sizeof c->eid, &at, c->ordinal);
+        if (rep > 1) {
+            eid_put(c->eid, sizeof c->eid, &at, "-");
+            eid_num(c->eid, sizeof c->eid, &at, rep);
+        }
     }
     rb_omap_free(&seen);
     rb_omap inch = {0}; /* articles so far in the current chapter, by number */
@@ -875,14 +901,20 @@ static void assign_eids(rb_doc *d)
         }
         int fresh;
         size_t *cnt = rb_omap_slot(&inch, a->ordinal, &fresh);
-        int rep = (int)++*cnt;
-        char pre[48] = "";
-        if (a->chapter >= 0)
-            snprintf(pre, sizeof pre, "%s__", d->chapters[a->chapter].eid);
-        if (rep == 1)
-            snprintf(a->eid, sizeof a->eid, "%sart_%ld", pre, a->ordinal);
-        else
-            snprintf(a->eid, sizeof a->eid, "%srep_%d__art_%ld", pre, rep, a->ordinal);
+        long rep = (long)++*cnt;
+        size_t at = 0;
+        a->eid[0] = 0;
+        if (a->chapter >= 0) {
+            eid_put(a->eid, sizeof a->eid, &at, d->chapters[a->chapter].eid);
+            eid_put(a->eid, sizeof a->eid, &at, "__");
+        }
+        if (rep > 1) {
+            eid_put(a->eid, sizeof a->eid, &at, "rep_");
+            eid_num(a->eid, sizeof a->eid, &at, rep);
+            eid_put(a->eid, sizeof a->eid, &at, "__");
+        }
+        eid_put(a->eid, sizeof a->eid, &at, "art_");
+        eid_num(a->eid, sizeof a->eid, &at, a->ordinal);
     }
     rb_omap_free(&inch);
 }
@@ -890,19 +922,18 @@ static void assign_eids(rb_doc *d)
 static void check_sequence(rb_doc *d, rb_diags *diags, const char *what, long prev, long cur,
                            rb_span at, int first)
 {
+    if (first ? cur == 1 : cur == prev + 1)
+        return; /* in sequence: nothing to say (the common case, so nothing formatted) */
     unsigned line, col;
     rb_doc_linecol(d, at.off, &line, &col);
     char pn[64], cn[64], mn[64];
     rb_numeral_format(prev, pn, sizeof pn);
     rb_numeral_format(cur, cn, sizeof cn);
     if (first) {
-        if (cur != 1)
-            rb_diags_add(diags, RB_WARNING, d->name, line, col, "numbering-start",
-                         "%s numbering starts at %s (%ld), not at 一", what, cn, cur);
+        rb_diags_add(diags, RB_WARNING, d->name, line, col, "numbering-start",
+                     "%s numbering starts at %s (%ld), not at 一", what, cn, cur);
         return;
     }
-    if (cur == prev + 1)
-        return;
     if (cur == prev)
         rb_diags_add(diags, RB_ERROR, d->name, line, col, "numbering-duplicate",
                      "%s %s (%ld) appears twice in a row", what, cn, cur);
