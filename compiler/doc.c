@@ -83,6 +83,15 @@ static char *span_text(const rb_doc *d, rb_span s, int orig)
         else
             hi = mid;
     }
+    if (pos >= end)
+        return rb_xstrdup("");
+    if (lo == d->njunk || d->junk[lo].span.off >= end) { /* no junk inside: one piece */
+        if (!orig)
+            return rb_xstrndup(d->view->text + pos, end - pos);
+        size_t a, z;
+        rb_doc_orig_range(d, pos, end, &a, &z);
+        return rb_xstrndup(d->src->text + a, z - a);
+    }
     for (size_t k = lo; k <= d->njunk && pos < end; k++) {
         size_t js = k < d->njunk ? d->junk[k].span.off : end;
         size_t je = k < d->njunk ? js + d->junk[k].span.len : end;
