@@ -58,7 +58,9 @@ static struct {
     uint16_t *tlen;
     uint32_t *first;
     size_t maxlen;
-    uint64_t start[RB_BMP_WORDS]; /* the BMP code points some phrase starts with */
+    uint64_t start[RB_BMP_WORDS];    /* the BMP code points some phrase starts with */
+    uint64_t cn_start[RB_BMP_WORDS]; /* ... some phrase without a Taiwan reading */
+    uint64_t tw_start[RB_BMP_WORDS]; /* ... some phrase with a Taiwan reading */
 } ph;
 static pthread_once_t ph_once = PTHREAD_ONCE_INIT;
 
@@ -85,6 +87,7 @@ static void ph_init(void)
         ph.tlen[i] = (uint16_t)strlen(rb_phrase_to[i]);
         rb_utf8_decode(rb_phrase_from[i], ph.flen[i], &ph.first[i]);
         rb_bmp_add(ph.start, ph.first[i]);
+        rb_bmp_add(rb_phrase_tw[i] ? ph.tw_start : ph.cn_start, ph.first[i]);
         if (ph.flen[i] > ph.maxlen)
             ph.maxlen = ph.flen[i];
     }
@@ -114,8 +117,8 @@ static long phrase_lookup(const char *s, size_t n, uint32_t cp, const twstate *t
 
 static inline long phrase_at(const char *s, size_t n, uint32_t cp, const twstate *tw, size_t at)
 {
-    if (!rb_bmp_may_have(ph.start, cp))
-        return -1; /* most characters start no phrase */
+    if (!rb_bmp_may_have(tw ? ph.start : ph.cn_start, cp))
+        return -1; /* most characters start no phrase (that applies: Taiwan ones need tw) */
     return phrase_lookup(s, n, cp, tw, at);
 }
 
@@ -349,6 +352,32 @@ static inline int dec(const unsigned char *s, uint32_t *cp)
     return 4;
 }
 
+/* Encode cp (a fold target: below U+110000) as UTF-8 into b; returns its length. rb_utf8_encode
+ * inlined: the fold calls it for every changed character. */
+static inline int enc(uint32_t cp, char b[4])
+{
+    if (cp < 0x80) {
+        b[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        b[0] = (char)(0xC0 | (cp >> 6));
+        b[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        b[0] = (char)(0xE0 | (cp >> 12));
+        b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    b[0] = (char)(0xF0 | (cp >> 18));
+    b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    b[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
 static inline void out_put(rb_buf *out, const char *p, size_t n)
 {
     if (out->len + n + 1 > out->cap) {
@@ -403,9 +432,10 @@ static void fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf *o
         if (e & (F_DELETE | F_MULTI))
             break;
         char b[4];
-        if (rb_utf8_encode(e & F_TARGET, b) != k)
+        if (enc(e & F_TARGET, b) != k)
             break;
-        memcpy(out->data + base + i, b, (size_t)k);
+        for (int q = 0; q < k; q++)
+            out->data[base + i + (size_t)q] = b[q];
         i += (size_t)k;
     }
     if (i == n) {
@@ -450,7 +480,7 @@ static void fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf *o
                 out_put(out, ms, strlen(ms));
             } else {
                 char b[4];
-                out_put(out, b, (size_t)rb_utf8_encode(e & F_TARGET, b));
+                out_put(out, b, (size_t)enc(e & F_TARGET, b));
             }
             i += (size_t)k;
         }
@@ -612,7 +642,7 @@ static unsigned char *tw_gate(const char *s, size_t n)
     size_t *ct = rb_xcalloc(rb_nphrases + 1, sizeof *ct);
     size_t *cm = rb_xcalloc(rb_nphrases + 1, sizeof *cm);
     /* the Taiwan readings in the text as it is */
-    phrase_chains tw = {ph.head, ph.next, ph.first, ph.start, rb_phrase_from, ph.flen, 1};
+    phrase_chains tw = {ph.head, ph.next, ph.first, ph.tw_start, rb_phrase_from, ph.flen, 1};
     size_t tdisc = count_phrases(&tw, s, n, ct), mdisc = 0;
     unsigned char *gate = NULL;
     if (tdisc >= 3) {
