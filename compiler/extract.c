@@ -2168,21 +2168,26 @@ static void merge_meetings(const struct rb_extract_rules *r, rb_facts *fs)
         free(m[j].name);
     }
     free(m);
-    /* replace the partial meeting facts by the merged ones, keeping the others in order */
-    rb_facts keep = {0};
-    for (size_t i = 0; i < out.n; i++)
-        *facts_push(&keep) = out.v[i];
+    /* replace the partial meeting facts by the merged ones, keeping the others in order; in
+     * place (a second array of all the facts was a document's peak of memory), then the array
+     * cut to its size: it lives until the output is written */
+    size_t k = 0;
     for (size_t i = 0; i < fs->n; i++) {
         if (fs->v[i].kind == RB_DIM_MEETINGS)
             rb_fact_clear(&fs->v[i]);
         else
-            *facts_push(&keep) = fs->v[i];
+            fs->v[k++] = fs->v[i];
     }
+    size_t n = out.n + k;
+    if (n) {
+        fs->v = rb_xrealloc(fs->v, n * sizeof *fs->v);
+        fs->cap = n;
+        memmove(fs->v + out.n, fs->v, k * sizeof *fs->v);
+        if (out.n)
+            memcpy(fs->v, out.v, out.n * sizeof *fs->v);
+    }
+    fs->n = n;
     free(out.v);
-    free(fs->v);
-    fs->v = keep.v;
-    fs->n = keep.n;
-    fs->cap = keep.cap;
 }
 
 static void join_field(rb_buf *b, const rb_fact *f, const char *name, const char *sep)
