@@ -482,30 +482,48 @@ static long article_at_line(const rb_doc *d, unsigned line)
     return a;
 }
 
+/* A block's text as the patterns see it (the view, junk taken out). A block without junk is
+ * the view's own bytes: nothing is copied, and a byte's view offset is base + its index. */
 typedef struct btext {
-    char *s;
+    const char *s;
     size_t n;
-    size_t *vo; /* view offset of each byte */
+    size_t *vo;  /* view offset of each byte, or NULL: base + index */
+    size_t base;
+    char *own;   /* the text when it was built (junk taken out), else NULL */
 } btext;
 
 static void btext_of(const rb_doc *d, rb_span sp, btext *t)
 {
+    memset(t, 0, sizeof *t);
+    if (rb_doc_span_clean(d, sp)) {
+        t->s = d->view->text + sp.off;
+        t->n = sp.len;
+        t->base = sp.off;
+        return;
+    }
     rb_buf out;
     rb_buf_init(&out);
     size_t cap = 0;
-    t->vo = NULL;
     rb_doc_append_norm(d, sp, &out, &t->vo, &cap);
     t->n = out.len;
-    t->s = rb_buf_detach(&out);
+    t->s = t->own = rb_buf_detach(&out);
     if (!t->vo)
         t->vo = rb_xmalloc(sizeof *t->vo);
 }
+
+static void btext_free(btext *t)
+{
+    free(t->own);
+    free(t->vo);
+}
+
+static size_t bt_vo(const btext *t, size_t i) { return t->vo ? t->vo[i] : t->base + i; }
 
 static char *orig_words(const rb_doc *d, const btext *t, size_t a, size_t b)
 {
     if (b <= a)
         return rb_xstrdup("");
-    size_t vs = t->vo[a], ve = t->vo[b - 1] + 1;
+    size_t vs = bt_vo(t, a), ve = bt_vo(t, b - 1) + 1;
     while (ve < d->view->len && ((unsigned char)d->view->text[ve] & 0xC0) == 0x80)
         ve++;
     return rb_doc_text(d, (rb_span){vs, ve - vs});
@@ -513,7 +531,7 @@ static char *orig_words(const rb_doc *d, const btext *t, size_t a, size_t b)
 
 static void pos_of(const rb_doc *d, const btext *t, size_t a, unsigned *line, unsigned *col)
 {
-    rb_doc_linecol(d, a < t->n ? t->vo[a] : (t->n ? t->vo[t->n - 1] : 0), line, col);
+    rb_doc_linecol(d, a < t->n ? bt_vo(t, a) : (t->n ? bt_vo(t, t->n - 1) : 0), line, col);
 }
 
 /* ---- the injected-character detector ---------------------------------------------------------- */
@@ -568,8 +586,7 @@ static void count_bigrams(const rb_doc *d, bicount *bc)
                     bc_add(bc, ukey(c));
                 prev = c;
             }
-            free(t.s);
-            free(t.vo);
+            btext_free(&t);
         }
     }
 }
@@ -651,8 +668,7 @@ static void detect_injected(const rb_doc *d, const bicount *bc, rb_findings *fs)
             }
             free(cp);
             free(at);
-            free(t.s);
-            free(t.vo);
+            btext_free(&t);
         }
     }
 }
@@ -712,8 +728,7 @@ static void structure_rules(const rb_grammar *g, const rb_doc *d, rb_findings *f
                         last->ordinal, "", "the text ends mid-sentence: '…%s'", w);
             free(w);
         }
-        free(t.s);
-        free(t.vo);
+        btext_free(&t);
     }
     const struct rb_check_rules *r = g->check;
     if (r && r->nclosing) {
@@ -780,8 +795,7 @@ static void pattern_rules(const rb_grammar *g, const rb_doc *d, rb_findings *fs)
                     pos = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
                 }
             }
-            free(t.s);
-            free(t.vo);
+            btext_free(&t);
         }
     }
 }
@@ -1085,8 +1099,7 @@ static void collect_cites_in(const rb_doc *d, rb_span sp, long article, cites *c
         }
         p = z + 3;
     }
-    free(t.s);
-    free(t.vo);
+    btext_free(&t);
 }
 
 static void collect_cites(const rb_doc *d, cites *cs)
@@ -1176,8 +1189,7 @@ static void reference_rules(const rb_grammar *g, const rb_doc *d, const cites *c
                     free(w);
                     free(nw);
                 }
-                free(t.s);
-                free(t.vo);
+                btext_free(&t);
             }
         }
     }

@@ -68,21 +68,34 @@ void rb_doc_linecol(const rb_doc *d, size_t view_off, unsigned *line, unsigned *
     rb_source_linecol(d->src, rb_view_to_orig(d->view, view_off), line, col);
 }
 
+/* The first junk span (sorted by offset) that ends after view offset off: the first that may
+ * overlap a span from off on; d->njunk when none. */
+static size_t first_junk(const rb_doc *d, size_t off)
+{
+    size_t lo = 0, hi = d->njunk;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (d->junk[mid].span.off + d->junk[mid].span.len <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int rb_doc_span_clean(const rb_doc *d, rb_span s)
+{
+    size_t j = first_junk(d, s.off);
+    return j == d->njunk || d->junk[j].span.off >= s.off + s.len;
+}
+
 /* Append the pieces of s not covered by junk; orig selects original vs view text. */
 static char *span_text(const rb_doc *d, rb_span s, int orig)
 {
     rb_buf b;
     rb_buf_init(&b);
     size_t pos = s.off, end = s.off + s.len;
-    /* junk is sorted by offset; find the first that may overlap */
-    size_t lo = 0, hi = d->njunk;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (d->junk[mid].span.off + d->junk[mid].span.len <= s.off)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = first_junk(d, s.off);
     if (pos >= end)
         return rb_xstrdup("");
     if (lo == d->njunk || d->junk[lo].span.off >= end) { /* no junk inside: one piece */
@@ -116,16 +129,7 @@ char *rb_doc_text(const rb_doc *d, rb_span s) { return span_text(d, s, 1); }
 
 void rb_doc_append_norm(const rb_doc *d, rb_span s, rb_buf *out, size_t **vo, size_t *vocap)
 {
-    /* the first junk span that may overlap */
-    size_t lo = 0, hi = d->njunk;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (d->junk[mid].span.off + d->junk[mid].span.len <= s.off)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    size_t j = lo;
+    size_t j = first_junk(d, s.off);
     for (size_t k = s.off; k < s.off + s.len;) {
         while (j < d->njunk && d->junk[j].span.off + d->junk[j].span.len <= k)
             j++;

@@ -84,6 +84,8 @@ size_t rb_doc_add_junk(rb_doc *d, rb_span s, const char *kind, const char *rule)
 /* Append the view text of s, junk removed, to out; with vo, record the view offset of every
  * byte appended at (*vo)[out->len …] (grown as needed; *vocap is its capacity). */
 void rb_doc_append_norm(const rb_doc *d, rb_span s, rb_buf *out, size_t **vo, size_t *vocap);
+/* 1 when no junk span overlaps s: its text is the view's bytes from s.off, as they are. */
+int rb_doc_span_clean(const rb_doc *d, rb_span s);
 void rb_doc_sort_junk(rb_doc *d);
 /* The original bytes [*a, *z) of view bytes [vs, ve), widened to whole characters: one
  * character of the source may give several of the view (… gives ...). */
