@@ -62,6 +62,7 @@ static int role_from_name(const char *s)
 typedef struct rb_regex {
     pcre2_code *code;
     int jit_tried;
+    int jit; /* compiled to machine code: matched by pcre2_jit_match (no per-call checks) */
     /* what PCRE2's study knows of every match, asked here before the call (which costs more
      * than the test for the many lines a pattern of the structure grammar cannot start on):
      * its minimum length in characters, and for an anchored pattern the bytes it can start
@@ -136,7 +137,7 @@ int rb_regex_match(const rb_grammar *g, void *codev, const char *id, const char 
         re->jit_tried = 1;
         const char *nojit = getenv("RULEBOOK_NO_JIT");
         if (!nojit || strcmp(nojit, "1") != 0)
-            pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+            re->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0 && rb_regex_is_jit(re);
     }
     pcre2_match_data *md = g->mdata;
     /* a caller that steps past an empty match by one byte may land inside a character: the
@@ -150,8 +151,10 @@ int rb_regex_match(const rb_grammar *g, void *codev, const char *id, const char 
         if (c == 256 ? re->minlen > 0 : !(re->first[c >> 6] >> (c & 63) & 1))
             return 0; /* an anchored match starts here, with a byte it cannot start with */
     }
-    int rc = pcre2_match(code, (PCRE2_SPTR)s, n, start, PCRE2_NO_UTF_CHECK, md,
-                         (pcre2_match_context *)g->mctx);
+    int rc = re->jit ? pcre2_jit_match(code, (PCRE2_SPTR)s, n, start, 0, md,
+                                       (pcre2_match_context *)g->mctx)
+                     : pcre2_match(code, (PCRE2_SPTR)s, n, start, PCRE2_NO_UTF_CHECK, md,
+                                   (pcre2_match_context *)g->mctx);
     if (rc == PCRE2_ERROR_NOMATCH)
         return 0;
     if (rc < 0) {
