@@ -72,6 +72,7 @@ typedef struct xac {
                             set: a literal ends in it */
     int all;             /* too large to build: every sentence holds every literal */
     uint64_t *out;       /* nstates x words: the literals that end at each state */
+    size_t maxlen;       /* the longest literal, in bytes */
 } xac;
 #define AC_OUT 0x80000000u
 
@@ -938,8 +939,12 @@ static void ac_build(struct rb_extract_rules *r)
                 a->cls[c] = (unsigned char)a->ncls++;
         }
     size_t maxs = 1, W = a->ncls;
-    for (size_t i = 0; i < n; i++)
+    a->maxlen = 0;
+    for (size_t i = 0; i < n; i++) {
         maxs += lits[i]->len;
+        if (lits[i]->len > a->maxlen)
+            a->maxlen = lits[i]->len;
+    }
     a->delta = rb_xcalloc(maxs * W, sizeof *a->delta);
     a->out = rb_xcalloc(maxs * a->words, sizeof *a->out);
     a->nstates = 1;
@@ -995,24 +1000,127 @@ static void ac_build(struct rb_extract_rules *r)
     }
 }
 
-/* The literals s holds, as a set of ids (present: r->ac.words words). */
-static void ac_scan(const xac *a, const char *s, size_t n, uint64_t *present)
+/* The automaton's walk records the states where a literal ends (AC_OUT) in a small buffer,
+ * without a branch (a hit is as likely as not at a CJK character: a branch there is
+ * mispredicted), and their literals join the set when it fills and at the end. */
+#define AC_HITS 128
+typedef struct achits {
+    uint32_t st[AC_HITS + 1];
+    size_t n;
+    uint64_t *present;
+} achits;
+
+static void ac_flush(const xac *a, achits *h)
+{
+    for (size_t k = 0; k < h->n; k++) {
+        const uint64_t *o = &a->out[(size_t)(h->st[k] & ~AC_OUT) / a->ncls * a->words];
+        for (size_t w = 0; w < a->words; w++)
+            h->present[w] |= o[w];
+    }
+    h->n = 0;
+}
+
+static inline uint32_t ac_step(const xac *a, uint32_t st, unsigned char c, achits *h)
+{
+    st = a->delta[(st & ~AC_OUT) + a->cls[c]];
+    h->st[h->n] = st;
+    h->n += st >> 31;
+    if (h->n == AC_HITS)
+        ac_flush(a, h);
+    return st;
+}
+
+/* The literals s holds, as a set of ids (present: a->words words). A step waits for the one
+ * before it (a load of the next state from the state), so a long text is walked as two
+ * independent halves, interleaved: the second starts fresh maxlen - 1 bytes before its half,
+ * which is where a literal that ends in it starts at the earliest (the set is the same as one
+ * walk's; split 0 walks once). */
+static void ac_scan_split(const xac *a, const char *s, size_t n, uint64_t *present, int split)
 {
     memset(present, 0, a->words * sizeof *present);
-    uint32_t st = 0;
-    const unsigned char *u = (const unsigned char *)s;
     if (a->all) {
         memset(present, 0xFF, a->words * sizeof *present);
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        st = a->delta[(st & ~AC_OUT) + a->cls[u[i]]];
-        if (st & AC_OUT) {
-            const uint64_t *o = &a->out[(size_t)(st & ~AC_OUT) / a->ncls * a->words];
-            for (size_t w = 0; w < a->words; w++)
-                present[w] |= o[w];
+    const unsigned char *u = (const unsigned char *)s;
+    size_t lap = a->maxlen ? a->maxlen - 1 : 0, i = 0;
+    uint32_t st = 0;
+    achits h;
+    h.n = 0;
+    h.present = present;
+    if (split && n >= 64 && n / 2 > 2 * lap) {
+        size_t mid = n / 2, j = mid - lap;
+        uint32_t st2 = 0;
+        achits h2;
+        h2.n = 0;
+        h2.present = present;
+        /* the first walk covers [0, mid), the second [j, n): n - j > mid steps */
+        for (; i < mid; i++, j++) {
+            st = ac_step(a, st, u[i], &h);
+            st2 = ac_step(a, st2, u[j], &h2);
         }
+        for (; j < n; j++)
+            st2 = ac_step(a, st2, u[j], &h2);
+        ac_flush(a, &h2);
+    } else {
+        for (; i < n; i++)
+            st = ac_step(a, st, u[i], &h);
     }
+    ac_flush(a, &h);
+}
+
+static void ac_scan(const xac *a, const char *s, size_t n, uint64_t *present)
+{
+    ac_scan_split(a, s, n, present, 1);
+}
+
+/* ac_scan of two texts at once, their steps interleaved. */
+static void ac_scan2(const xac *a, const char *s1, size_t n1, uint64_t *p1, const char *s2,
+                     size_t n2, uint64_t *p2)
+{
+    if (a->all) {
+        ac_scan(a, s1, n1, p1);
+        ac_scan(a, s2, n2, p2);
+        return;
+    }
+    memset(p1, 0, a->words * sizeof *p1);
+    memset(p2, 0, a->words * sizeof *p2);
+    const unsigned char *u1 = (const unsigned char *)s1, *u2 = (const unsigned char *)s2;
+    size_t m = n1 < n2 ? n1 : n2, i = 0;
+    uint32_t st1 = 0, st2 = 0;
+    achits h1, h2;
+    h1.n = h2.n = 0;
+    h1.present = p1;
+    h2.present = p2;
+    for (; i < m; i++) {
+        st1 = ac_step(a, st1, u1[i], &h1);
+        st2 = ac_step(a, st2, u2[i], &h2);
+    }
+    for (size_t j = i; j < n1; j++)
+        st1 = ac_step(a, st1, u1[j], &h1);
+    for (size_t j = i; j < n2; j++)
+        st2 = ac_step(a, st2, u2[j], &h2);
+    ac_flush(a, &h1);
+    ac_flush(a, &h2);
+}
+
+void rb_extract_literals(const rb_grammar *g, const char *s, size_t n, uint64_t *present,
+                         int split)
+{
+    if (g->extract)
+        ac_scan_split(&g->extract->ac, s, n, present, split);
+}
+
+void rb_extract_literals_pair(const rb_grammar *g, const char *s1, size_t n1, uint64_t *p1,
+                              const char *s2, size_t n2, uint64_t *p2)
+{
+    if (g->extract)
+        ac_scan2(&g->extract->ac, s1, n1, p1, s2, n2, p2);
+}
+
+size_t rb_extract_literal_words(const rb_grammar *g)
+{
+    return g->extract ? g->extract->ac.words : 0;
 }
 
 static int has_lit(const uint64_t *present, const xlit *l)
@@ -1694,7 +1802,9 @@ typedef struct xrun {
     size_t *tvo, tvocap; /* its view offsets */
     const char **topic; /* per table: what the text is about; NULL until asked, "" none */
     char *hit_dim;      /* per dimension: a fact of it in this sentence (run_sentence) */
-    uint64_t *present;  /* the literals of the automaton found in this sentence */
+    uint64_t *present;  /* the literals of the automaton found in each sentence of the
+                           paragraph (ac.words words a sentence) */
+    size_t *sent, nsent, csent; /* the paragraph's sentences: start, end pairs */
     size_t sentences, sentences_matched, regex_calls; /* for --stat */
     char **rule_s, **dim_s, *eid_s; /* per rule and dimension, and the article's eId: their
                                        copies in the facts' arena, made once */
@@ -1821,7 +1931,7 @@ static void context_fields(const struct rb_extract_rules *r, const xrule *x, rb_
 }
 
 static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size_t ss,
-                              size_t se, rb_error *err)
+                              size_t se, const uint64_t *present, rb_error *err)
 {
     const rb_grammar *g = R->g;
     const rb_doc *d = R->d;
@@ -1831,9 +1941,8 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
     size_t ov[2 * 20];
     char *hit_dim = R->hit_dim;
     memset(hit_dim, 0, r->ndims);
-    /* one pass of the literal automaton: which rules can match, which dimensions it touches */
-    uint64_t *present = R->present;
-    ac_scan(&r->ac, x->s + ss, se - ss, present);
+    /* present: the literal automaton's pass, which rules can match, which dimensions it
+     * touches (extract_unit) */
     R->sentences++;
     int reached = 0;
     for (size_t ri = 0; ri < r->nrules; ri++) {
@@ -2263,6 +2372,7 @@ static rb_status extract_unit(xrun *R, const rb_article *a, rb_error *err)
         for (size_t k = 0; k < r->nrules; k++)
             R->last[k] = (size_t)-1; /* inheritance stays inside a paragraph */
         size_t ss = 0;
+        R->nsent = 0;
         for (size_t i = 0; i <= x.n;) {
             size_t sl = 0;
             /* only ';' and the first byte of 。 (E3) can end a sentence */
@@ -2271,9 +2381,15 @@ static rb_status extract_unit(xrun *R, const rb_article *a, rb_error *err)
             if (i == x.n || is_sentence_end(x.s, x.n, i, &sl)) {
                 size_t se = i == x.n ? x.n : i + sl;
                 if (se > ss) {
-                    rb_status st = run_sentence(R, a, &x, ss, se, err);
-                    if (st != RB_OK)
-                        return st;
+                    if (2 * R->nsent + 2 > R->csent) {
+                        R->csent = R->csent ? 2 * R->csent : 64;
+                        R->sent = rb_xrealloc(R->sent, R->csent * sizeof *R->sent);
+                        R->present = rb_xrealloc(R->present, R->csent / 2 * r->ac.words *
+                                                                 sizeof *R->present);
+                    }
+                    R->sent[2 * R->nsent] = ss;
+                    R->sent[2 * R->nsent + 1] = se;
+                    R->nsent++;
                 }
                 if (i == x.n)
                     break;
@@ -2282,6 +2398,22 @@ static rb_status extract_unit(xrun *R, const rb_article *a, rb_error *err)
             } else {
                 i++;
             }
+        }
+        /* the automaton over the sentences, two at a time (independent walks interleave) */
+        size_t W = r->ac.words;
+        for (size_t k = 0; k < R->nsent; k += 2) {
+            const size_t *p = &R->sent[2 * k];
+            if (k + 1 < R->nsent)
+                ac_scan2(&r->ac, x.s + p[0], p[1] - p[0], &R->present[k * W], x.s + p[2],
+                         p[3] - p[2], &R->present[(k + 1) * W]);
+            else
+                ac_scan(&r->ac, x.s + p[0], p[1] - p[0], &R->present[k * W]);
+        }
+        for (size_t k = 0; k < R->nsent; k++) {
+            rb_status st = run_sentence(R, a, &x, R->sent[2 * k], R->sent[2 * k + 1],
+                                        &R->present[k * W], err);
+            if (st != RB_OK)
+                return st;
         }
     }
     return RB_OK;
@@ -2336,6 +2468,7 @@ rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_timings *tm, rb_error *e
     free(R.topic);
     free(R.hit_dim);
     free(R.present);
+    free(R.sent);
     free(R.rule_s);
     free(R.dim_s);
     rb_buf_free(&R.tbuf);

@@ -42,6 +42,16 @@ rb_status rb_check_add(rb_grammar *g, const char *path, yaml_document_t *doc, ya
                        rb_error *err);
 void rb_structure_free(rb_grammar *g);
 void rb_extract_rules_free(struct rb_extract_rules *r);
+/* The literal automaton of the loaded fact rules (their `needs:` and the dimensions'
+ * keywords) over s: the set of literals s holds, in rb_extract_literal_words(g) 64-bit words
+ * (0 without fact rules). split 0 walks s once; 1 as the extraction does (two halves at a time,
+ * the same set). For tests. */
+size_t rb_extract_literal_words(const rb_grammar *g);
+void rb_extract_literals(const rb_grammar *g, const char *s, size_t n, uint64_t *present,
+                         int split);
+/* The same over two texts at once, as the extraction walks a paragraph's sentences. */
+void rb_extract_literals_pair(const rb_grammar *g, const char *s1, size_t n1, uint64_t *p1,
+                              const char *s2, size_t n2, uint64_t *p2);
 void rb_check_rules_free(struct rb_check_rules *r);
 /* The PCRE2 match context (limits) and match data of a grammar (grammar.c). */
 void rb_regex_context_init(rb_grammar *g);

@@ -522,6 +522,72 @@ static void test_regex_lazy_jit(void **state)
     rb_grammar_free(g);
 }
 
+/* The literal automaton walked once, in two interleaved halves, or over two sentences at once,
+ * finds the literals a text holds: on random texts of keyword pieces, punctuation and other
+ * characters, short and long (a literal across the middle of a text is a case to get right, and
+ * a text of more literal ends than the walk's buffer holds another). The reference is the
+ * union over windows of 128 bytes every 64: each holds every literal that starts in its first
+ * half (none is longer than 64 bytes), and too few literal ends to fill the buffer. */
+static void test_literal_scan_split(void **state)
+{
+    (void)state;
+    rb_grammar *g = tu_grammar();
+    size_t W = rb_extract_literal_words(g);
+    assert_true(W > 0);
+    static const char *const pieces[] = {
+        "下列公文由", "市长", "签发", "请假", "会议", "召开", "每月", "不能", "出席", "外出",
+        "需要", "时", "日内", "一", "。", ",", ";", "由", "经", "审核", "报", "a", " ", "\n",
+        "常务会议", "全体会议", "原则上", "工作日", "以前", "前", "个", "两", "周", "研究"};
+    const size_t np = sizeof pieces / sizeof pieces[0];
+    uint64_t *ref = calloc(W, sizeof *ref), *win = calloc(W, sizeof *win),
+             *x = calloc(W, sizeof *x), *y = calloc(W, sizeof *y);
+    static char t1[3100], t2[3100];
+    unsigned seed = 12345;
+    size_t nonempty = 0;
+    for (int round = 0; round < 1500; round++) {
+        size_t n1 = 0, n2 = 0;
+        seed = seed * 1103515245u + 12345u;
+        size_t want1 = (seed >> 8) % 3000, want2 = (seed >> 18) % 300;
+        while (n1 < want1) {
+            seed = seed * 1103515245u + 12345u;
+            const char *pc = pieces[(seed >> 16) % np];
+            memcpy(t1 + n1, pc, strlen(pc));
+            n1 += strlen(pc);
+        }
+        while (n2 < want2) {
+            seed = seed * 1103515245u + 12345u;
+            const char *pc = pieces[(seed >> 16) % np];
+            memcpy(t2 + n2, pc, strlen(pc));
+            n2 += strlen(pc);
+        }
+        memset(ref, 0, W * sizeof *ref);
+        for (size_t at = 0; at < n1; at += 64) {
+            rb_extract_literals(g, t1 + at, n1 - at < 128 ? n1 - at : 128, win, 0);
+            for (size_t w = 0; w < W; w++)
+                ref[w] |= win[w];
+        }
+        rb_extract_literals(g, t1, n1, x, 0);
+        assert_memory_equal(ref, x, W * sizeof *ref);
+        rb_extract_literals(g, t1, n1, x, 1);
+        assert_memory_equal(ref, x, W * sizeof *ref);
+        rb_extract_literals(g, t2, n2, win, 0);
+        rb_extract_literals_pair(g, t1, n1, x, t2, n2, y);
+        assert_memory_equal(ref, x, W * sizeof *ref);
+        assert_memory_equal(win, y, W * sizeof *win);
+        rb_extract_literals_pair(g, t2, n2, y, t1, n1, x);
+        assert_memory_equal(ref, x, W * sizeof *ref);
+        assert_memory_equal(win, y, W * sizeof *win);
+        for (size_t w = 0; w < W; w++)
+            nonempty += ref[w] != 0;
+    }
+    assert_true(nonempty > 1000); /* the pieces do hold literals */
+    free(ref);
+    free(win);
+    free(x);
+    free(y);
+    rb_grammar_free(g);
+}
+
 /* A scratch grammar directory holding one structure file (plus the real one's essentials). */
 static rb_status load_scratch(const char *yaml, rb_error *err, rb_grammar **out)
 {
@@ -984,7 +1050,7 @@ int main(void)
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
-        cmocka_unit_test(test_regex_lazy_jit),
+        cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
         cmocka_unit_test(test_fold_width),       cmocka_unit_test(test_fold_script),
         cmocka_unit_test(test_ambiguous_characters),
         cmocka_unit_test(test_view_map),
