@@ -18,6 +18,18 @@ size_t rb_utf8_check(const char *str, size_t n, size_t *nonchar)
                 break;
             i += 8;
         }
+        /* runs of three-byte sequences without range exceptions (most of CJK: lead byte
+         * E1-EC or EE-EF, then two continuation bytes), a character per step */
+        while (i + 3 <= n) {
+            unsigned c = s[i];
+            if (c - 0xE1u > 0x0Eu || c == 0xED ||
+                (((s[i + 1] ^ 0x80u) | (s[i + 2] ^ 0x80u)) & 0xC0u))
+                break;
+            /* U+FFFE, U+FFFF: valid UTF-8, but not characters (the caller refuses them) */
+            if (c == 0xEF && s[i + 1] == 0xBF && s[i + 2] >= 0xBE && nc == (size_t)-1)
+                nc = i;
+            i += 3;
+        }
         if (i >= n)
             break;
         unsigned c = s[i];
@@ -25,15 +37,7 @@ size_t rb_utf8_check(const char *str, size_t n, size_t *nonchar)
             i++;
             continue;
         }
-        /* three-byte sequences without range exceptions (most of CJK): E1-EC, EE-EF */
-        if (c >= 0xE1 && c != 0xED && i + 2 < n && (s[i + 1] & 0xC0) == 0x80 &&
-            (s[i + 2] & 0xC0) == 0x80 && c <= 0xEF) {
-            /* U+FFFE, U+FFFF: valid UTF-8, but not characters (the caller refuses them) */
-            if (c == 0xEF && s[i + 1] == 0xBF && s[i + 2] >= 0xBE && nc == (size_t)-1)
-                nc = i;
-            i += 3;
-            continue;
-        }
+        /* what the run above leaves: two- and four-byte sequences, E0 and ED, and errors */
         size_t need;
         uint32_t cp, min;
         if (c >= 0xC2 && c <= 0xDF) {
