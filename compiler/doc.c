@@ -152,6 +152,44 @@ void rb_doc_append_norm(const rb_doc *d, rb_span s, rb_buf *out, size_t **vo, si
     }
 }
 
+void rb_doc_append_pieces(const rb_doc *d, rb_span s, rb_buf *out, rb_piece **pc, size_t *npc,
+                          size_t *cap)
+{
+    size_t j = first_junk(d, s.off);
+    for (size_t k = s.off; k < s.off + s.len;) {
+        while (j < d->njunk && d->junk[j].span.off + d->junk[j].span.len <= k)
+            j++;
+        if (j < d->njunk && d->junk[j].span.off <= k) {
+            k = d->junk[j].span.off + d->junk[j].span.len;
+            continue;
+        }
+        size_t e = j < d->njunk && d->junk[j].span.off < s.off + s.len ? d->junk[j].span.off
+                                                                       : s.off + s.len;
+        if (*npc && (*pc)[*npc - 1].at + (*pc)[*npc - 1].len == out->len &&
+            (*pc)[*npc - 1].view + (*pc)[*npc - 1].len == k) {
+            (*pc)[*npc - 1].len += e - k; /* goes on where the last piece ended */
+        } else {
+            RB_GROW(*pc, *npc, *cap);
+            (*pc)[(*npc)++] = (rb_piece){out->len, k, e - k};
+        }
+        rb_buf_put(out, d->view->text + k, e - k);
+        k = e;
+    }
+}
+
+size_t rb_piece_view(const rb_piece *pc, size_t npc, size_t at)
+{
+    size_t lo = 0, hi = npc;
+    while (hi - lo > 1) { /* the last piece that starts at or before at */
+        size_t mid = (lo + hi) / 2;
+        if (pc[mid].at <= at)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return npc ? pc[lo].view + (at - pc[lo].at) : at;
+}
+
 void rb_doc_orig_range(const rb_doc *d, size_t vs, size_t ve, size_t *a, size_t *z)
 {
     const char *t = d->src->text;

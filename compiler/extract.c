@@ -1624,8 +1624,12 @@ static void apply_field(const struct rb_extract_rules *r, const xfield *f, const
 struct xtext {
     char *s;     /* normalized text of a block, junk removed */
     size_t n;
-    size_t *vo;  /* view offset of each byte */
+    const rb_piece *pc; /* where its bytes come from in the view */
+    size_t npc;
 };
+
+/* The view offset of byte i of x. */
+static size_t xt_vo(const xtext *x, size_t i) { return rb_piece_view(x->pc, x->npc, i); }
 
 static int ends_clause(const char *s, size_t n)
 {
@@ -1639,18 +1643,20 @@ static int ends_clause(const char *s, size_t n)
 }
 
 /* A paragraph's text for the rules: a block, and the blocks that continue it when a line was
- * broken inside a sentence (a reflowed copy reads the same). Returns the next block. */
-/* The normalized text of the paragraph starting at block bi (a paragraph broken mid-sentence
- * joins the next), with the view offset of each byte. buf and *vo are reused from paragraph
- * to paragraph (no allocation churn between the facts' small allocations). */
+ * broken inside a sentence (a reflowed copy reads the same). Returns the next block. The
+ * normalized text of the paragraph starting at block bi, and where its runs come from in the
+ * view (pieces: a number and a text each, more with junk taken out, not an offset per byte).
+ * buf and *pc are reused from paragraph to paragraph (no allocation churn between the facts'
+ * small allocations). */
 static size_t block_text(const rb_doc *d, const rb_article *a, size_t bi, xtext *x, rb_buf *buf,
-                         size_t **vo, size_t *vocap)
+                         rb_piece **pc, size_t *pccap)
 {
     buf->len = 0;
+    size_t npc = 0;
     do {
         const rb_block *b = &d->blocks[a->first_block + bi];
-        rb_doc_append_norm(d, b->num, buf, vo, vocap);
-        rb_doc_append_norm(d, b->text, buf, vo, vocap);
+        rb_doc_append_pieces(d, b->num, buf, pc, &npc, pccap);
+        rb_doc_append_pieces(d, b->text, buf, pc, &npc, pccap);
         bi++;
     } while (bi < a->nblocks && d->blocks[a->first_block + bi].kind == RB_BLOCK_P &&
              buf->len && !ends_clause(buf->data, buf->len));
@@ -1658,7 +1664,8 @@ static size_t block_text(const rb_doc *d, const rb_article *a, size_t bi, xtext 
         rb_buf_put(buf, "", 0);
     x->n = buf->len;
     x->s = buf->data;
-    x->vo = *vo;
+    x->pc = *pc;
+    x->npc = npc;
     return bi;
 }
 
@@ -1672,7 +1679,7 @@ static rb_fact *new_fact(rb_facts *fs, const rb_doc *d, const rb_article *a, cha
     f->rule = rule;
     f->article = a->ordinal;
     f->eid = eid;
-    size_t vs = x->vo[s], ve = e > s ? x->vo[e - 1] + 1 : vs;
+    size_t vs = xt_vo(x, s), ve = e > s ? xt_vo(x, e - 1) + 1 : vs;
     /* extend to the end of the last character */
     while (ve < d->view->len && ((unsigned char)d->view->text[ve] & 0xC0) == 0x80)
         ve++;
@@ -1695,8 +1702,8 @@ static void add_unmatched(rb_facts *fs, const rb_doc *d, const rb_article *a, ch
     u->article = a->ordinal;
     u->eid = eid;
     unsigned col;
-    rb_doc_linecol(d, x->vo[s], &u->line, &col);
-    size_t vs = x->vo[s], ve = x->vo[e - 1] + 1;
+    rb_doc_linecol(d, xt_vo(x, s), &u->line, &col);
+    size_t vs = xt_vo(x, s), ve = xt_vo(x, e - 1) + 1;
     while (ve < d->view->len && ((unsigned char)d->view->text[ve] & 0xC0) == 0x80)
         ve++;
     u->text = rb_arena_take(&fs->arena, rb_doc_text(d, (rb_span){vs, ve - vs}));
@@ -1734,7 +1741,7 @@ static int group_alt(const xfield *f, const size_t *ov, size_t *gs, size_t *ge);
 /* The original-script words of s[a..b) of a block. */
 static char *words_of(const rb_doc *d, const xtext *x, size_t a, size_t b)
 {
-    size_t vs = x->vo[a], ve = x->vo[b - 1] + 1;
+    size_t vs = xt_vo(x, a), ve = xt_vo(x, b - 1) + 1;
     while (ve < d->view->len && ((unsigned char)d->view->text[ve] & 0xC0) == 0x80)
         ve++;
     return rb_doc_text(d, (rb_span){vs, ve - vs});
@@ -1799,7 +1806,8 @@ typedef struct xrun {
     size_t *last;       /* per rule: its latest fact in this paragraph (inherit) */
     size_t unit_first;  /* the first fact of this article (context) */
     rb_buf tbuf;        /* paragraph text, reused */
-    size_t *tvo, tvocap; /* its view offsets */
+    rb_piece *tpc;      /* its pieces of the view */
+    size_t tpccap;
     const char **topic; /* per table: what the text is about; NULL until asked, "" none */
     char *hit_dim;      /* per dimension: a fact of it in this sentence (run_sentence) */
     uint64_t *present;  /* the literals of the automaton found in each sentence of the
@@ -1956,7 +1964,7 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
             int m = rb_regex_match(g, xr->code, xr->id, x->s, se, pos, ov, 20, err);
             if (m < 0) {
                 unsigned line, col;
-                rb_doc_linecol(d, x->vo[pos], &line, &col);
+                rb_doc_linecol(d, xt_vo(x, pos), &line, &col);
                 err->line = line;
                 err->col = col;
                 snprintf(err->file, sizeof err->file, "%s", d->name);
@@ -2385,7 +2393,7 @@ static rb_status extract_unit(xrun *R, const rb_article *a, rb_error *err)
     R->unit_first = R->d->facts->n; /* the facts of this article, for `context` */
     for (size_t bi = 0; bi < a->nblocks;) {
         xtext x;
-        bi = block_text(R->d, a, bi, &x, &R->tbuf, &R->tvo, &R->tvocap);
+        bi = block_text(R->d, a, bi, &x, &R->tbuf, &R->tpc, &R->tpccap);
         for (size_t k = 0; k < r->nrules; k++)
             R->last[k] = (size_t)-1; /* inheritance stays inside a paragraph */
         size_t ss = 0;
@@ -2488,7 +2496,7 @@ rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_timings *tm, rb_error *e
     free(R.rule_s);
     free(R.dim_s);
     rb_buf_free(&R.tbuf);
-    free(R.tvo);
+    free(R.tpc);
     if (st != RB_OK)
         return st;
     merge_meetings(r, d->facts);

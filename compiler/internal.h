@@ -94,6 +94,17 @@ size_t rb_doc_add_junk(rb_doc *d, rb_span s, const char *kind, const char *rule)
 /* Append the view text of s, junk removed, to out; with vo, record the view offset of every
  * byte appended at (*vo)[out->len …] (grown as needed; *vocap is its capacity). */
 void rb_doc_append_norm(const rb_doc *d, rb_span s, rb_buf *out, size_t **vo, size_t *vocap);
+/* A run of text copied from the view: bytes [at, at + len) of the copy are view bytes
+ * [view, view + len). */
+typedef struct rb_piece {
+    size_t at, view, len;
+} rb_piece;
+/* rb_doc_append_norm with the view offsets as pieces (*pc grown as needed, *cap its capacity;
+ * a run that goes on from the last piece extends it), not one offset per byte. */
+void rb_doc_append_pieces(const rb_doc *d, rb_span s, rb_buf *out, rb_piece **pc, size_t *npc,
+                          size_t *cap);
+/* The view offset of byte at of a copy made of pieces (sorted by at, covering it). */
+size_t rb_piece_view(const rb_piece *pc, size_t npc, size_t at);
 /* 1 when no junk span overlaps s: its text is the view's bytes from s.off, as they are. */
 int rb_doc_span_clean(const rb_doc *d, rb_span s);
 void rb_doc_sort_junk(rb_doc *d);

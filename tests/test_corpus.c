@@ -42,6 +42,60 @@ static rb_doc *compile_corpus(const char *id, rb_diags *diags)
     return d;
 }
 
+/* The view text of a span, junk removed, with each byte's view offset: as offsets per byte
+ * (rb_doc_append_norm) and as pieces (rb_doc_append_pieces, what the extraction uses) the same,
+ * over every number and text of every block and over whole articles, which junk cuts. */
+static void same_pieces(const rb_doc *d, rb_span sp, const char *id)
+{
+    rb_buf a, b;
+    rb_buf_init(&a);
+    rb_buf_init(&b);
+    size_t *vo = NULL, vocap = 0, npc = 0, pccap = 0;
+    rb_piece *pc = NULL;
+    rb_buf_puts(&a, "前"); /* appended to a text that has something already */
+    rb_buf_puts(&b, "前");
+    rb_doc_append_norm(d, sp, &a, &vo, &vocap);
+    rb_doc_append_pieces(d, sp, &b, &pc, &npc, &pccap);
+    if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0)
+        fail_msg("%s: span %zu+%zu: the pieces' text differs", id, sp.off, sp.len);
+    for (size_t i = 3; i < a.len; i++)
+        if (rb_piece_view(pc, npc, i) != vo[i])
+            fail_msg("%s: span %zu+%zu: byte %zu at view %zu, not %zu", id, sp.off, sp.len, i,
+                     rb_piece_view(pc, npc, i), vo[i]);
+    rb_buf_free(&a);
+    rb_buf_free(&b);
+    free(vo);
+    free(pc);
+}
+
+static void test_view_pieces(void **state)
+{
+    (void)state;
+    size_t cut = 0;
+    for (size_t i = 0; i < NCORPORA; i++) {
+        rb_diags diags;
+        rb_diags_init(&diags);
+        rb_doc *d = compile_corpus(CORPORA[i].id, &diags);
+        for (size_t k = 0; k < d->nblocks; k++) {
+            same_pieces(d, d->blocks[k].num, CORPORA[i].id);
+            same_pieces(d, d->blocks[k].text, CORPORA[i].id);
+        }
+        for (size_t k = 0; k < d->narticles; k++) {
+            const rb_article *a = &d->articles[k];
+            if (!a->nblocks)
+                continue;
+            const rb_block *f = &d->blocks[a->first_block];
+            const rb_block *l = &d->blocks[a->first_block + a->nblocks - 1];
+            rb_span sp = {f->text.off, l->text.off + l->text.len - f->text.off};
+            same_pieces(d, sp, CORPORA[i].id);
+            cut += !rb_doc_span_clean(d, sp);
+        }
+        rb_doc_free(d);
+        rb_diags_free(&diags);
+    }
+    assert_true(cut > 0); /* some articles have junk inside */
+}
+
 static int ends_with(const char *s, const char *suf)
 {
     size_t a = strlen(s), b = strlen(suf);
@@ -483,6 +537,7 @@ int main(void)
         cmocka_unit_test(test_same_model_from_copies),
         cmocka_unit_test(test_chongqing_duplicate_run),
         cmocka_unit_test(test_prefilter_keeps_facts),
+        cmocka_unit_test(test_view_pieces),
     };
     return cmocka_run_group_tests(tests, tu_setup, tu_teardown);
 }
