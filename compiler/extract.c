@@ -73,6 +73,10 @@ typedef struct xac {
     int all;             /* too large to build: every sentence holds every literal */
     uint64_t *out;       /* nstates x words: the literals that end at each state */
     size_t maxlen;       /* the longest literal, in bytes */
+    /* the literal sets of every rule's `needs:` items (rule i's from rmask_at[i], a words
+     * each) and of every dimension's keywords (dmask, a words each) */
+    uint64_t *rmask, *dmask;
+    size_t *rmask_at;
 } xac;
 #define AC_OUT 0x80000000u
 
@@ -179,6 +183,9 @@ static void ac_free(xac *a)
 {
     free(a->delta);
     free(a->out);
+    free(a->rmask);
+    free(a->dmask);
+    free(a->rmask_at);
     memset(a, 0, sizeof *a);
 }
 
@@ -960,6 +967,28 @@ static void ac_build(struct rb_extract_rules *r)
         }
         a->out[st * a->words + i / 64] |= 1ull << (i % 64);
     }
+    /* each rule's `needs:` items and each dimension's keywords as sets of literal ids */
+    size_t nitems = 0;
+    a->rmask_at = rb_xcalloc(r->nrules + 1, sizeof *a->rmask_at);
+    for (size_t i = 0; i < r->nrules; i++) {
+        a->rmask_at[i] = nitems;
+        nitems += r->rules[i].nneeds;
+    }
+    a->rmask = rb_xcalloc((nitems + 1) * a->words, sizeof *a->rmask);
+    for (size_t i = 0; i < r->nrules; i++)
+        for (size_t k = 0; k < r->rules[i].nneeds; k++) {
+            uint64_t *m = &a->rmask[(a->rmask_at[i] + k) * a->words];
+            for (size_t q = 0; q < r->rules[i].needs[k].n; q++) {
+                unsigned id = r->rules[i].needs[k].alt[q].id;
+                m[id / 64] |= 1ull << (id % 64);
+            }
+        }
+    a->dmask = rb_xcalloc((r->ndims + 1) * a->words, sizeof *a->dmask);
+    for (size_t d = 0; d < r->ndims; d++)
+        for (size_t k = 0; k < r->dims[d].nkw; k++) {
+            unsigned id = r->dims[d].kw[k].id;
+            a->dmask[d * a->words + id / 64] |= 1ull << (id % 64);
+        }
     /* failure links, breadth first, folded into a full DFA */
     uint32_t *fail = rb_xcalloc(a->nstates, sizeof *fail), *queue = rb_xmalloc(a->nstates * sizeof *queue);
     size_t qh = 0, qt = 0;
@@ -1002,10 +1031,11 @@ static void ac_build(struct rb_extract_rules *r)
 
 /* The automaton's walk records the states where a literal ends (AC_OUT) in a small buffer,
  * without a branch (a hit is as likely as not at a CJK character: a branch there is
- * mispredicted), and their literals join the set when it fills and at the end. */
+ * mispredicted), and their literals join the set after every AC_HITS bytes (a byte ends one
+ * state at most) and at the end. */
 #define AC_HITS 128
 typedef struct achits {
-    uint32_t st[AC_HITS + 1];
+    uint32_t st[AC_HITS];
     size_t n;
     uint64_t *present;
 } achits;
@@ -1020,14 +1050,59 @@ static void ac_flush(const xac *a, achits *h)
     h->n = 0;
 }
 
-static inline uint32_t ac_step(const xac *a, uint32_t st, unsigned char c, achits *h)
+/* Walk u[0..n) from st, n <= AC_HITS - h->n. */
+static inline uint32_t ac_walk(const xac *a, uint32_t st, const unsigned char *u, size_t n,
+                               achits *h)
 {
-    st = a->delta[(st & ~AC_OUT) + a->cls[c]];
-    h->st[h->n] = st;
-    h->n += st >> 31;
-    if (h->n == AC_HITS)
-        ac_flush(a, h);
+    for (size_t i = 0; i < n; i++) {
+        st = a->delta[(st & ~AC_OUT) + a->cls[u[i]]];
+        h->st[h->n] = st;
+        h->n += st >> 31;
+    }
     return st;
+}
+
+/* Walk u1[0..n) and u2[0..n) at once (their steps interleave), n <= AC_HITS - h?->n. */
+static inline void ac_walk2(const xac *a, uint32_t *st1, const unsigned char *u1, achits *h1,
+                            uint32_t *st2, const unsigned char *u2, achits *h2, size_t n)
+{
+    uint32_t s1 = *st1, s2 = *st2;
+    for (size_t i = 0; i < n; i++) {
+        s1 = a->delta[(s1 & ~AC_OUT) + a->cls[u1[i]]];
+        s2 = a->delta[(s2 & ~AC_OUT) + a->cls[u2[i]]];
+        h1->st[h1->n] = s1;
+        h1->n += s1 >> 31;
+        h2->st[h2->n] = s2;
+        h2->n += s2 >> 31;
+    }
+    *st1 = s1;
+    *st2 = s2;
+}
+
+/* A text walked alone: chunks of AC_HITS bytes, the buffer emptied after each. */
+static uint32_t ac_walk_all(const xac *a, uint32_t st, const unsigned char *u, size_t n,
+                            achits *h)
+{
+    for (size_t i = 0; i < n; i += AC_HITS) {
+        st = ac_walk(a, st, u + i, n - i < AC_HITS ? n - i : AC_HITS, h);
+        ac_flush(a, h);
+    }
+    return st;
+}
+
+/* Two texts walked at once for their common length m, then the longer on its own. */
+static void ac_walk_pair(const xac *a, const unsigned char *u1, size_t n1, achits *h1,
+                         const unsigned char *u2, size_t n2, achits *h2)
+{
+    size_t m = n1 < n2 ? n1 : n2;
+    uint32_t s1 = 0, s2 = 0;
+    for (size_t i = 0; i < m; i += AC_HITS) {
+        ac_walk2(a, &s1, u1 + i, h1, &s2, u2 + i, h2, m - i < AC_HITS ? m - i : AC_HITS);
+        ac_flush(a, h1);
+        ac_flush(a, h2);
+    }
+    ac_walk_all(a, s1, u1 + m, n1 - m, h1);
+    ac_walk_all(a, s2, u2 + m, n2 - m, h2);
 }
 
 /* The literals s holds, as a set of ids (present: a->words words). A step waits for the one
@@ -1043,30 +1118,17 @@ static void ac_scan_split(const xac *a, const char *s, size_t n, uint64_t *prese
         return;
     }
     const unsigned char *u = (const unsigned char *)s;
-    size_t lap = a->maxlen ? a->maxlen - 1 : 0, i = 0;
-    uint32_t st = 0;
-    achits h;
-    h.n = 0;
-    h.present = present;
+    size_t lap = a->maxlen ? a->maxlen - 1 : 0;
+    achits h, h2;
+    h.n = h2.n = 0;
+    h.present = h2.present = present;
     if (split && n >= 64 && n / 2 > 2 * lap) {
-        size_t mid = n / 2, j = mid - lap;
-        uint32_t st2 = 0;
-        achits h2;
-        h2.n = 0;
-        h2.present = present;
-        /* the first walk covers [0, mid), the second [j, n): n - j > mid steps */
-        for (; i < mid; i++, j++) {
-            st = ac_step(a, st, u[i], &h);
-            st2 = ac_step(a, st2, u[j], &h2);
-        }
-        for (; j < n; j++)
-            st2 = ac_step(a, st2, u[j], &h2);
-        ac_flush(a, &h2);
+        /* the first walk covers [0, mid), the second [mid - lap, n) */
+        size_t mid = n / 2;
+        ac_walk_pair(a, u, mid, &h, u + mid - lap, n - mid + lap, &h2);
     } else {
-        for (; i < n; i++)
-            st = ac_step(a, st, u[i], &h);
+        ac_walk_all(a, 0, u, n, &h);
     }
-    ac_flush(a, &h);
 }
 
 static void ac_scan(const xac *a, const char *s, size_t n, uint64_t *present)
@@ -1085,23 +1147,11 @@ static void ac_scan2(const xac *a, const char *s1, size_t n1, uint64_t *p1, cons
     }
     memset(p1, 0, a->words * sizeof *p1);
     memset(p2, 0, a->words * sizeof *p2);
-    const unsigned char *u1 = (const unsigned char *)s1, *u2 = (const unsigned char *)s2;
-    size_t m = n1 < n2 ? n1 : n2, i = 0;
-    uint32_t st1 = 0, st2 = 0;
     achits h1, h2;
     h1.n = h2.n = 0;
     h1.present = p1;
     h2.present = p2;
-    for (; i < m; i++) {
-        st1 = ac_step(a, st1, u1[i], &h1);
-        st2 = ac_step(a, st2, u2[i], &h2);
-    }
-    for (size_t j = i; j < n1; j++)
-        st1 = ac_step(a, st1, u1[j], &h1);
-    for (size_t j = i; j < n2; j++)
-        st2 = ac_step(a, st2, u2[j], &h2);
-    ac_flush(a, &h1);
-    ac_flush(a, &h2);
+    ac_walk_pair(a, (const unsigned char *)s1, n1, &h1, (const unsigned char *)s2, n2, &h2);
 }
 
 void rb_extract_literals(const rb_grammar *g, const char *s, size_t n, uint64_t *present,
@@ -1123,22 +1173,22 @@ size_t rb_extract_literal_words(const rb_grammar *g)
     return g->extract ? g->extract->ac.words : 0;
 }
 
-static int has_lit(const uint64_t *present, const xlit *l)
+/* Does the set present meet the set m (a->words words)? */
+static int meets(const xac *a, const uint64_t *m, const uint64_t *present)
 {
-    return (int)(present[l->id / 64] >> (l->id % 64) & 1);
+    uint64_t any = 0;
+    for (size_t w = 0; w < a->words; w++)
+        any |= m[w] & present[w];
+    return any != 0;
 }
 
-/* Can the rule match a sentence holding the literals present? */
-static int needs_present(const xrule *x, const uint64_t *present)
+/* Can rule ri match a sentence holding the literals present: one of each `needs:` item's? */
+static int needs_present(const xac *a, size_t ri, const xrule *x, const uint64_t *present)
 {
-    for (size_t k = 0; k < x->nneeds; k++) {
-        const xneed *nd = &x->needs[k];
-        size_t q = 0;
-        while (q < nd->n && !has_lit(present, &nd->alt[q]))
-            q++;
-        if (q == nd->n)
+    const uint64_t *m = &a->rmask[a->rmask_at[ri] * a->words];
+    for (size_t k = 0; k < x->nneeds; k++, m += a->words)
+        if (!meets(a, m, present))
             return 0;
-    }
     return 1;
 }
 
@@ -1955,7 +2005,7 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
     int reached = 0;
     for (size_t ri = 0; ri < r->nrules; ri++) {
         const xrule *xr = &r->rules[ri];
-        if (!g->no_prefilter && !needs_present(xr, present))
+        if (!g->no_prefilter && !needs_present(&r->ac, ri, xr, present))
             continue;
         reached = 1;
         size_t pos = ss;
@@ -2007,12 +2057,9 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
     for (size_t di = 0; di < r->ndims; di++) {
         if (hit_dim[di])
             continue;
-        for (size_t k = 0; k < r->dims[di].nkw; k++)
-            if (has_lit(present, &r->dims[di].kw[k])) {
-                add_unmatched(fs, d, a, run_str(R, &R->dim_s[di], r->dims[di].id),
-                              run_eid(R, a), x, ss, se);
-                break;
-            }
+        if (meets(&r->ac, &r->ac.dmask[di * r->ac.words], present))
+            add_unmatched(fs, d, a, run_str(R, &R->dim_s[di], r->dims[di].id), run_eid(R, a),
+                          x, ss, se);
     }
     return RB_OK;
 }
