@@ -122,12 +122,24 @@ static inline long phrase_at(const char *s, size_t n, uint32_t cp, const twstate
     return phrase_lookup(s, n, cp, tw, at);
 }
 
+/* Does s[0..avail) start with str[0..len), whose first character (k bytes) it has already?
+ * The next two bytes first: most candidates differ there (a call to memcmp is not cheap). */
+static inline int phrase_here(const char *s, size_t avail, const char *str, size_t len, size_t k)
+{
+    if (len > avail)
+        return 0;
+    if (len >= k + 2 && (s[k] != str[k] || s[k + 1] != str[k + 1]))
+        return 0;
+    return memcmp(s + k, str + k, len - k) == 0;
+}
+
 static long phrase_lookup(const char *s, size_t n, uint32_t cp, const twstate *tw, size_t at)
 {
+    size_t k = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
     for (uint16_t i = ph.head[cp % PH_BUCKETS]; i != 0xFFFF; i = ph.next[i]) {
-        if (ph.first[i] != cp || ph.flen[i] > n || (rb_phrase_tw[i] && !tw))
+        if (ph.first[i] != cp || (rb_phrase_tw[i] && !tw))
             continue;
-        if (memcmp(s, rb_phrase_from[i], ph.flen[i]) != 0)
+        if (!phrase_here(s, n, rb_phrase_from[i], ph.flen[i], k))
             continue;
         if (rb_phrase_tw[i] && !tw_reverse(tw, i, at))
             continue; /* keep the Taiwan words: a shorter phrase may still apply */
@@ -624,8 +636,8 @@ static size_t count_phrases(const phrase_chains *x, const char *s, size_t n, siz
         size_t adv = (size_t)dec(u + i, &cp);
         if (rb_bmp_may_have(x->start, cp))
             for (uint16_t p = x->head[cp % PH_BUCKETS]; p != 0xFFFF; p = x->next[p])
-                if ((!x->tw_only || rb_phrase_tw[p]) && x->first[p] == cp && x->len[p] <= n - i &&
-                    memcmp(s + i, x->str[p], x->len[p]) == 0) {
+                if ((!x->tw_only || rb_phrase_tw[p]) && x->first[p] == cp &&
+                    phrase_here(s + i, n - i, x->str[p], x->len[p], adv)) {
                     counts[p]++;
                     disc += discriminating(p);
                     adv = x->len[p];
@@ -636,9 +648,25 @@ static size_t count_phrases(const phrase_chains *x, const char *s, size_t n, siz
     return disc;
 }
 
-static unsigned char *tw_gate(const char *s, size_t n)
+/* The view of s[0..n) at level (see fold) into b, sized once for the usual growth (full-width
+ * forms fold shorter, a few phrases longer), with its map m. */
+static void fold_view(const char *s, size_t n, int level, const twstate *tw, rb_buf *b,
+                      mapbuf *m)
+{
+    rb_buf_init(b);
+    b->cap = n + n / 8 + 64;
+    b->data = rb_xmalloc(b->cap);
+    b->data[0] = 0;
+    fold(s, n, level, tw, b, m);
+}
+
+/* The gate (see above). The text folded without Taiwan phrases, which it may need, is the
+ * view itself when the gate stays shut: then it is handed back in *v1 and *m1 (v1->data
+ * NULL otherwise). */
+static unsigned char *tw_gate(const char *s, size_t n, rb_buf *v1, mapbuf *m1)
 {
     pthread_once(&mr_once, mr_init);
+    rb_buf_init(v1);
     size_t *ct = rb_xcalloc(rb_nphrases + 1, sizeof *ct);
     size_t *cm = rb_xcalloc(rb_nphrases + 1, sizeof *cm);
     /* the Taiwan readings in the text as it is */
@@ -646,16 +674,17 @@ static unsigned char *tw_gate(const char *s, size_t n)
     size_t tdisc = count_phrases(&tw, s, n, ct), mdisc = 0;
     unsigned char *gate = NULL;
     if (tdisc >= 3) {
-        rb_buf v1; /* the text without Taiwan phrases: where the mainland readings show */
-        rb_buf_init(&v1);
-        fold(s, n, 1, NULL, &v1, NULL);
+        /* the text without Taiwan phrases: where the mainland readings show */
+        fold_view(s, n, 1, NULL, v1, m1);
         phrase_chains mainland = {mr.head, mr.next, mr.first, mr.start, rb_phrase_to, ph.tlen, 0};
-        mdisc = count_phrases(&mainland, v1.data ? v1.data : "", v1.len, cm);
-        rb_buf_free(&v1);
+        mdisc = count_phrases(&mainland, v1->data, v1->len, cm);
         if (tdisc >= 2 * mdisc) {
             gate = rb_xcalloc(rb_nphrases + 1, 1);
             for (size_t p = 0; p < rb_nphrases; p++)
                 gate[p] = ct[p] && cm[p] <= ct[p];
+            rb_buf_free(v1);
+            free(m1->v);
+            memset(m1, 0, sizeof *m1);
         }
     }
     free(ct);
@@ -671,14 +700,19 @@ rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
     int changes = count_scripts(src->text, src->len, v, &ft, &fs);
     int level = 0;
     twstate tw = {src->text, NULL};
+    rb_buf b; /* the view, when the gate folded it already */
+    mapbuf m = {0};
+    rb_buf_init(&b);
     if (v->script == RB_SCRIPT_TRADITIONAL) {
-        tw.gate = tw_gate(src->text, src->len);
+        tw.gate = tw_gate(src->text, src->len, &b, &m);
         level = tw.gate ? 2 : 1;
         v->taiwan_phrasing = tw.gate != NULL;
         changes = 1;
     }
     if (!changes) {
         /* the view is the source: share its text and line index */
+        rb_buf_free(&b); /* (a traditional text always changes: nothing here) */
+        free(m.v);
         v->text = src->text;
         v->len = src->len;
         v->line_start = src->line_start;
@@ -689,13 +723,8 @@ rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
         *out = v;
         return RB_OK;
     }
-    rb_buf b;
-    rb_buf_init(&b);
-    b.cap = src->len + src->len / 8 + 64;
-    b.data = rb_xmalloc(b.cap);
-    b.data[0] = 0;
-    mapbuf m = {0};
-    fold(src->text, src->len, level, &tw, &b, &m);
+    if (!b.data)
+        fold_view(src->text, src->len, level, &tw, &b, &m);
     free(tw.gate);
     v->len = b.len;
     v->text = b.data ? rb_xrealloc(b.data, b.len + 1) : rb_xstrdup(""); /* drop the slack */
