@@ -129,27 +129,19 @@ char *rb_doc_text(const rb_doc *d, rb_span s) { return span_text(d, s, 1); }
 
 void rb_doc_append_norm(const rb_doc *d, rb_span s, rb_buf *out, size_t **vo, size_t *vocap)
 {
-    size_t j = first_junk(d, s.off);
-    for (size_t k = s.off; k < s.off + s.len;) {
-        while (j < d->njunk && d->junk[j].span.off + d->junk[j].span.len <= k)
-            j++;
-        if (j < d->njunk && d->junk[j].span.off <= k) {
-            k = d->junk[j].span.off + d->junk[j].span.len;
-            continue;
+    rb_piece *pc = NULL;
+    size_t npc = 0, cap = 0;
+    rb_doc_append_pieces(d, s, out, &pc, &npc, &cap);
+    if (vo && npc) {
+        if (out->len + 1 > *vocap) {
+            *vocap = (out->len + 1) * 2;
+            *vo = rb_xrealloc(*vo, *vocap * sizeof **vo);
         }
-        size_t e = j < d->njunk && d->junk[j].span.off < s.off + s.len ? d->junk[j].span.off
-                                                                       : s.off + s.len;
-        if (vo) {
-            if (out->len + (e - k) + 1 > *vocap) {
-                *vocap = (out->len + (e - k) + 1) * 2;
-                *vo = rb_xrealloc(*vo, *vocap * sizeof **vo);
-            }
-            for (size_t q = 0; q < e - k; q++)
-                (*vo)[out->len + q] = k + q;
-        }
-        rb_buf_put(out, d->view->text + k, e - k);
-        k = e;
+        for (size_t i = 0; i < npc; i++)
+            for (size_t q = 0; q < pc[i].len; q++)
+                (*vo)[pc[i].at + q] = pc[i].view + q;
     }
+    free(pc);
 }
 
 void rb_doc_append_pieces(const rb_doc *d, rb_span s, rb_buf *out, rb_piece **pc, size_t *npc,

@@ -73,7 +73,31 @@ size_t rb_utf8_invalid_at(const char *s, size_t n);
 size_t rb_utf8_check(const char *s, size_t n, size_t *nonchar);
 /* Decode one code point from valid UTF-8; returns its byte length (>=1). */
 int rb_utf8_decode(const char *s, size_t n, uint32_t *cp);
-int rb_utf8_encode(uint32_t cp, char out[4]);
+/* Encode cp (below U+110000) as UTF-8 into out; returns its length. Inline: the fold calls it
+ * for every character it changes. */
+static inline int rb_utf8_encode(uint32_t cp, char out[4])
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
 /* The length of s cut to at most max bytes, at a character boundary (for messages). */
 size_t rb_utf8_cut(const char *s, size_t max);
 /* After snprintf wrote `written` (its return) into buf[cap]: when it was cut, end at a whole

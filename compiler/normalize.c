@@ -364,32 +364,6 @@ static inline int dec(const unsigned char *s, uint32_t *cp)
     return 4;
 }
 
-/* Encode cp (a fold target: below U+110000) as UTF-8 into b; returns its length. rb_utf8_encode
- * inlined: the fold calls it for every changed character. */
-static inline int enc(uint32_t cp, char b[4])
-{
-    if (cp < 0x80) {
-        b[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        b[0] = (char)(0xC0 | (cp >> 6));
-        b[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        b[0] = (char)(0xE0 | (cp >> 12));
-        b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        b[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    b[0] = (char)(0xF0 | (cp >> 18));
-    b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    b[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 static inline void out_put(rb_buf *out, const char *p, size_t n)
 {
     if (out->len + n + 1 > out->cap) {
@@ -444,7 +418,7 @@ static void fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf *o
         if (e & (F_DELETE | F_MULTI))
             break;
         char b[4];
-        if (enc(e & F_TARGET, b) != k)
+        if (rb_utf8_encode(e & F_TARGET, b) != k)
             break;
         for (int q = 0; q < k; q++)
             out->data[base + i + (size_t)q] = b[q];
@@ -492,7 +466,7 @@ static void fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf *o
                 out_put(out, ms, strlen(ms));
             } else {
                 char b[4];
-                out_put(out, b, (size_t)enc(e & F_TARGET, b));
+                out_put(out, b, (size_t)rb_utf8_encode(e & F_TARGET, b));
             }
             i += (size_t)k;
         }

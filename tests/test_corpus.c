@@ -42,9 +42,12 @@ static rb_doc *compile_corpus(const char *id, rb_diags *diags)
     return d;
 }
 
-/* The view text of a span, junk removed, with each byte's view offset: as offsets per byte
- * (rb_doc_append_norm) and as pieces (rb_doc_append_pieces, what the extraction uses) the same,
- * over every number and text of every block and over whole articles, which junk cuts. */
+/* The view text of a span, junk removed, with each byte's view offset: as pieces
+ * (rb_doc_append_pieces, what the extraction uses) and as offsets per byte (rb_doc_append_norm,
+ * built from the pieces), over every number and text of every block and over whole articles,
+ * which junk cuts. Held to what they must be: the text rb_doc_norm gives; each byte the view's
+ * byte at its offset; the offsets rising, inside the span, outside every junk span, and as many
+ * as the span has bytes outside junk (so every such byte once). */
 static void same_pieces(const rb_doc *d, rb_span sp, const char *id)
 {
     rb_buf a, b;
@@ -56,12 +59,28 @@ static void same_pieces(const rb_doc *d, rb_span sp, const char *id)
     rb_buf_puts(&b, "前");
     rb_doc_append_norm(d, sp, &a, &vo, &vocap);
     rb_doc_append_pieces(d, sp, &b, &pc, &npc, &pccap);
-    if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0)
+    char *want = rb_doc_norm(d, sp);
+    if (b.len != 3 + strlen(want) || memcmp(b.data + 3, want, b.len - 3) != 0 ||
+        a.len != b.len || memcmp(a.data, b.data, a.len) != 0)
         fail_msg("%s: span %zu+%zu: the pieces' text differs", id, sp.off, sp.len);
-    for (size_t i = 3; i < a.len; i++)
-        if (rb_piece_view(pc, npc, i) != vo[i])
-            fail_msg("%s: span %zu+%zu: byte %zu at view %zu, not %zu", id, sp.off, sp.len, i,
-                     rb_piece_view(pc, npc, i), vo[i]);
+    free(want);
+    size_t outside = 0;
+    for (size_t k = sp.off; k < sp.off + sp.len; k++) {
+        int in_junk = 0;
+        for (size_t j = 0; j < d->njunk && !in_junk; j++)
+            in_junk = k >= d->junk[j].span.off && k < d->junk[j].span.off + d->junk[j].span.len;
+        outside += !in_junk;
+    }
+    if (b.len - 3 != outside)
+        fail_msg("%s: span %zu+%zu: %zu bytes, %zu outside junk", id, sp.off, sp.len, b.len - 3,
+                 outside);
+    for (size_t i = 3; i < b.len; i++) {
+        size_t v = rb_piece_view(pc, npc, i);
+        if (v != vo[i] || v < sp.off || v >= sp.off + sp.len || d->view->text[v] != b.data[i] ||
+            (i > 3 && v <= rb_piece_view(pc, npc, i - 1)))
+            fail_msg("%s: span %zu+%zu: byte %zu at view %zu (per byte: %zu)", id, sp.off,
+                     sp.len, i, v, vo[i]);
+    }
     rb_buf_free(&a);
     rb_buf_free(&b);
     free(vo);
