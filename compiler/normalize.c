@@ -596,8 +596,10 @@ typedef struct phrase_chains {
 } phrase_chains;
 
 /* Count the phrases of x in s[0..n), left to right, the first listed at each place (counts[p]);
- * returns how many of them are discriminating. */
-static size_t count_phrases(const phrase_chains *x, const char *s, size_t n, size_t *counts)
+ * returns how many of them are discriminating, or stops as soon as that is more than enough
+ * (the counts are then partial). */
+static size_t count_phrases(const phrase_chains *x, const char *s, size_t n, size_t *counts,
+                            size_t enough)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t disc = 0;
@@ -617,6 +619,8 @@ static size_t count_phrases(const phrase_chains *x, const char *s, size_t n, siz
                     adv = x->len[p];
                     break;
                 }
+        if (disc > enough)
+            break;
         i += adv;
     }
     return disc;
@@ -645,13 +649,15 @@ static unsigned char *tw_gate(const char *s, size_t n, rb_buf *v1, mapbuf *m1)
     size_t *cm = rb_xcalloc(rb_nphrases + 1, sizeof *cm);
     /* the Taiwan readings in the text as it is */
     phrase_chains tw = {ph.head, ph.next, ph.first, ph.tw_start, rb_phrase_from, ph.flen, 1};
-    size_t tdisc = count_phrases(&tw, s, n, ct), mdisc = 0;
+    size_t tdisc = count_phrases(&tw, s, n, ct, SIZE_MAX), mdisc = 0;
     unsigned char *gate = NULL;
     if (tdisc >= 3) {
         /* the text without Taiwan phrases: where the mainland readings show */
         fold_view(s, n, 1, NULL, v1, m1);
         phrase_chains mainland = {mr.head, mr.next, mr.first, mr.start, rb_phrase_to, ph.tlen, 0};
-        mdisc = count_phrases(&mainland, v1->data, v1->len, cm);
+        /* once the mainland readings are more than half the Taiwan ones the gate stays shut,
+         * and their counts are not needed: the count stops there */
+        mdisc = count_phrases(&mainland, v1->data, v1->len, cm, tdisc / 2);
         if (tdisc >= 2 * mdisc) {
             gate = rb_xcalloc(rb_nphrases + 1, 1);
             for (size_t p = 0; p < rb_nphrases; p++)
