@@ -71,8 +71,35 @@ size_t rb_utf8_invalid_at(const char *s, size_t n);
 /* The same, and where the first U+FFFE or U+FFFF is (before the invalid byte; (size_t)-1:
  * none): one pass for both */
 size_t rb_utf8_check(const char *s, size_t n, size_t *nonchar);
-/* Decode one code point from valid UTF-8; returns its byte length (>=1). */
-int rb_utf8_decode(const char *s, size_t n, uint32_t *cp);
+/* Decode one code point from valid UTF-8; returns its byte length (>=1). Inline: the
+ * character loops of check and extract call it for every character. */
+static inline int rb_utf8_decode(const char *str, size_t n, uint32_t *cp)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    if (n == 0) {
+        *cp = 0;
+        return 1;
+    }
+    unsigned c = s[0];
+    if (c < 0x80 || n < 2) {
+        *cp = c;
+        return 1;
+    }
+    if (c < 0xE0) {
+        *cp = ((c & 0x1F) << 6) | (s[1] & 0x3F);
+        return 2;
+    }
+    if (c < 0xF0 || n < 4) {
+        if (n < 3) {
+            *cp = c;
+            return 1;
+        }
+        *cp = ((c & 0x0F) << 12) | ((s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+        return 3;
+    }
+    *cp = ((c & 0x07) << 18) | ((s[1] & 0x3F) << 12) | ((s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+    return 4;
+}
 /* Encode cp (below U+110000) as UTF-8 into out; returns its length. Inline: the fold calls it
  * for every character it changes. */
 static inline int rb_utf8_encode(uint32_t cp, char out[4])

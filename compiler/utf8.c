@@ -63,34 +63,6 @@ size_t rb_utf8_check(const char *str, size_t n, size_t *nonchar)
     return (size_t)-1;
 }
 
-int rb_utf8_decode(const char *str, size_t n, uint32_t *cp)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    if (n == 0) {
-        *cp = 0;
-        return 1;
-    }
-    unsigned c = s[0];
-    if (c < 0x80 || n < 2) {
-        *cp = c;
-        return 1;
-    }
-    if (c < 0xE0) {
-        *cp = ((c & 0x1F) << 6) | (s[1] & 0x3F);
-        return 2;
-    }
-    if (c < 0xF0 || n < 4) {
-        if (n < 3) {
-            *cp = c;
-            return 1;
-        }
-        *cp = ((c & 0x0F) << 12) | ((s[1] & 0x3F) << 6) | (s[2] & 0x3F);
-        return 3;
-    }
-    *cp = ((c & 0x07) << 18) | ((s[1] & 0x3F) << 12) | ((s[2] & 0x3F) << 6) | (s[3] & 0x3F);
-    return 4;
-}
-
 size_t rb_utf8_count(const char *s, size_t n)
 {
     size_t k = 0;
