@@ -799,7 +799,8 @@ static int not_compared(const rb_diff *df, long ordinal, int new_side)
 static int cut_off(const rb_diff *df, long ordinal, int new_side)
 {
     if (new_side)
-        return df->partial_new && df->nna && ordinal == df->na[df->nna - 1].ordinal;
+        return (df->partial_new || df->cut_new) && df->nna &&
+               ordinal == df->na[df->nna - 1].ordinal;
     return df->partial_old && df->noa && ordinal == df->oa[df->noa - 1].ordinal;
 }
 
@@ -1023,8 +1024,10 @@ rb_diff *rb_diff_new(const rb_doc *a, const rb_doc *b)
         dart_build(b, i, &df->na[i]);
     df->partial_old = is_partial(a, b);
     df->partial_new = is_partial(b, a);
-    if (df->partial_old && df->partial_new)
+    if (df->partial_old && df->partial_new) {
         df->partial_new = 0; /* two excerpts: compare the second as a whole */
+        df->cut_new = 1;     /* (but not the facts of its cut last article) */
+    }
     align(df);
     align_chapters(df);
     classify(df);

@@ -751,6 +751,8 @@ struct rb_diff {
     size_t nm, cm;
     long *chap_map; /* old chapter index -> new chapter index, or -1 */
     int partial_old, partial_new;
+    int cut_new; /* NEW is an excerpt too (partial_new is then 0: it is compared as a whole),
+                    so the facts of its last article say as little as OLD's */
     fchange *fc;
     size_t nfc, cfc;
     char *different; /* OLD and NEW look like two rulebooks: why (malloc'd), or NULL */
