@@ -382,8 +382,8 @@ static void collect(lines *L, xmlNodePtr n, rb_diags *diags, const char *src)
             junk_record(L, n, diags, src);
         else if (is_akn(n, "p")) /* preface or content: on its line, after any number */
             line_put(L, line_of(L, n), n, 0);
-        else if (is_akn(n, "num"))
-            line_put(L, line_of(L, n->parent), n, 0);
+        else if (is_akn(n, "num")) /* after text on its line: a space, as the split needs */
+            line_put(L, line_of(L, n->parent), n, 1);
         else if (is_akn(n, "heading"))
             line_put(L, line_of(L, n), n, 1);
         else
