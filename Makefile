@@ -168,7 +168,9 @@ test asan: $(A)/rulebook $(B)/rulebook $(B)/bench/measure $(TESTS) $(REPLAY) $(A
 	set -e; for t in $(TESTS); do echo "== $$t"; $$t; done; \
 	echo "== fuzz regressions"; $(A)/fuzz_compile corpora/ tests/fuzz/regressions/compile; \
 	$(A)/fuzz_grammar tests/fixtures tests/fuzz/regressions/grammar; \
-	$(A)/fuzz_readback corpora/ tests/fuzz/regressions/compile tests/fuzz/regressions/readback; \
+	rm -rf $(A)/spec-inputs; sh tools/spec-inputs.sh $(A)/spec-inputs; \
+	$(A)/fuzz_readback corpora/ tests/fuzz/regressions/compile tests/fuzz/regressions/readback \
+	  $(A)/spec-inputs; \
 	$(A)/fuzz_sidecar corpora/*.yaml tests/fuzz/regressions/sidecar; \
 	$(A)/fuzz_rbxml out/*.xml tests/fuzz/regressions/rbxml; \
 	echo "== tests/cli.sh"; sh tests/cli.sh $(A)/rulebook; \
@@ -263,8 +265,7 @@ $(FZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/roundtrip.h $(FZ)/librulebook.a
 fuzz: $(FZ)/fuzz_compile $(FZ)/fuzz_grammar $(FZ)/fuzz_readback $(FZ)/fuzz_sidecar $(FZ)/fuzz_rbxml
 	@mkdir -p $(FZ)/seed-compile $(FZ)/seed-grammar $(FZ)/corpus-compile $(FZ)/corpus-grammar $(FZ)/artifacts
 	cp corpora/*.txt tests/fuzz/regressions/compile/* $(FZ)/seed-compile/
-	awk '/^### /{n++; f=sprintf("$(FZ)/seed-compile/spec-%03d.txt", n); on=1; next} \
-	     /^--- /{on=0} on{print > f}' tests/spec/*.txt
+	sh tools/spec-inputs.sh $(FZ)/seed-compile
 	cp grammar/*.yaml tests/fixtures/*.yaml tests/fuzz/regressions/grammar/* $(FZ)/seed-grammar/
 	RULEBOOK_GRAMMAR=$(CURDIR)/grammar $(FZ)/fuzz_compile -max_total_time=$(FUZZ_SECONDS) \
 	  -max_len=65536 -timeout=10 -rss_limit_mb=2048 -artifact_prefix=$(FZ)/artifacts/ \
