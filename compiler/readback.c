@@ -455,6 +455,9 @@ static rb_status load_doc(const rb_grammar *g, xmlDocPtr x, const char *path,
         rb_compile_opts co = *o;
         co.no_meta = 1;
         co.meta_path = NULL;
+        /* its control characters passed when it compiled; put back without the blank lines
+         * and spaces the XML does not keep, they may be a larger share of a shorter text */
+        co.limits.max_control_pct = 100;
         st = rb_compile_bytes(g, src, text.data ? text.data : "", text.len, &co, &d, diags, err);
     }
     rb_buf_free(&text);

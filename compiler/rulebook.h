@@ -141,6 +141,9 @@ typedef struct rb_limits {
     size_t max_bytes;    /* largest input accepted */
     size_t max_line;     /* longest line accepted, bytes */
     size_t max_articles; /* most articles in one document */
+    unsigned max_control_pct; /* a text whose control characters (other than tab, line and
+                                 page breaks) are more than this % of its bytes, and more
+                                 than 8, is refused as binary; 100: never */
 } rb_limits;
 
 void rb_limits_default(rb_limits *l);

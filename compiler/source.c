@@ -19,6 +19,7 @@ void rb_limits_default(rb_limits *l)
     l->max_bytes = (size_t)1 << 30; /* 1 GiB */
     l->max_line = (size_t)1 << 20;  /* 1 MiB */
     l->max_articles = 1000000;
+    l->max_control_pct = 1;
 }
 
 static rb_limits limits_or_default(const rb_limits *l)
@@ -147,8 +148,10 @@ static size_t skip_plain(const char *s, size_t i, size_t n)
 }
 
 /* Control characters other than tab, LF, VT, FF, CR: more than a few means binary. */
-static int looks_binary(const char *s, size_t n, size_t *where)
+static int looks_binary(const char *s, size_t n, unsigned max_pct, size_t *where)
 {
+    if (max_pct >= 100)
+        return 0;
     size_t ctl = 0;
     for (size_t i = 0; i < n; i++) {
         if ((i & 7) == 0 && (i = skip_plain(s, i, n)) >= n)
@@ -161,7 +164,7 @@ static int looks_binary(const char *s, size_t n, size_t *where)
             ctl++;
         }
     }
-    return ctl > 8 && ctl * 100 > n;
+    return ctl > 8 && ctl * 100 > n * max_pct;
 }
 
 static rb_status index_lines(rb_source *src, const rb_limits *lim, rb_error *err)
@@ -421,7 +424,7 @@ static rb_status from_bytes(const char *name, char *owned, const char *bytes, si
         goto fail;
     }
     size_t where = 0;
-    if (looks_binary(src->text, src->len, &where)) {
+    if (looks_binary(src->text, src->len, lim.max_control_pct, &where)) {
         unsigned l, c;
         raw_linecol(src->text, where, &l, &c);
         st = rb_error_set(err, RB_EINPUT, "source", name, l, c, "input-binary",

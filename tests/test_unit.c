@@ -278,6 +278,20 @@ static void test_source_refusals(void **state)
     rb_error_clear(&err);
     assert_int_equal(rb_source_from_bytes("x", "ab\xC3", 3, NULL, &src, &err), RB_EENCODING);
     assert_non_null(strstr(err.message, "byte offset 2"));
+    /* control characters: ten in 500 bytes (2 %) are binary; a text read back from its XML
+     * (max_control_pct 100) is not judged by them again; at 1 % of 1000 bytes, not binary */
+    char ctl[1000];
+    memset(ctl, 'a', sizeof ctl);
+    for (int i = 0; i < 10; i++)
+        ctl[40 * i + 5] = '\a';
+    source_fails(ctl, 500, RB_EINPUT, "input-binary");
+    rb_limits_default(&lim);
+    lim.max_control_pct = 100;
+    rb_error_clear(&err);
+    assert_int_equal(rb_source_from_bytes("x", ctl, 500, &lim, &src, &err), RB_OK);
+    rb_source_free(src);
+    assert_int_equal(rb_source_from_bytes("x", ctl, 1000, NULL, &src, &err), RB_OK);
+    rb_source_free(src);
 }
 
 static void test_source_encodings(void **state)
