@@ -238,10 +238,13 @@ rb_status rb_rulebook_read_xml_tree(const char *path, rb_rulebook **out, rb_erro
  * each says it came from, sorted at the end. Sparse, so that one forged rb:line="10000000"
  * costs ten million newlines at most, never ten million buffers; and a line past the number of
  * lines the source had (rb:source/@lines) is an error. */
+/* What a piece is, for the space that may go before it (see lines_text). */
+enum { PC_TEXT, PC_NUM, PC_HEADING };
+
 typedef struct piece {
     long line;
     size_t seq;
-    int sep; /* joined to the line's earlier text with a space */
+    int kind; /* PC_* */
     char *text;
 } piece;
 
@@ -285,13 +288,37 @@ static long line_of(lines *L, xmlNodePtr n)
     return 0;
 }
 
-static void line_put(lines *L, long l, xmlNodePtr n, int sep)
+static void line_put(lines *L, long l, xmlNodePtr n, int kind)
 {
     if (l <= 0)
         return;
     RB_GROW(L->v, L->n, L->cap);
-    L->v[L->n] = (piece){l, L->n, sep, rb_xml_content(n)};
+    L->v[L->n] = (piece){l, L->n, kind, rb_xml_content(n)};
     L->n++;
+}
+
+/* Does c end a word (punctuation, a space, a bracket), so that what follows it needs no space
+ * to be read apart: 。二、 and 一、为了 do not, 总则 一、 and 十二条 市政府 do. */
+static int separates(uint32_t c)
+{
+    if (c < 0x80)
+        return !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'));
+    return (c >= 0x2000 && c <= 0x206F) || (c >= 0x3000 && c <= 0x303F) ||
+           (c >= 0xFF01 && c <= 0xFF0F) || (c >= 0xFF1A && c <= 0xFF20) ||
+           (c >= 0xFF3B && c <= 0xFF40) || (c >= 0xFF5B && c <= 0xFF65);
+}
+
+static uint32_t last_cp(const char *s, size_t n)
+{
+    size_t i = n;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i > 0)
+        i--;
+    uint32_t c = 0;
+    if (n)
+        rb_utf8_decode(s + i, n - i, &c);
+    return c;
 }
 
 static int cmp_piece(const void *a, const void *b)
@@ -302,24 +329,33 @@ static int cmp_piece(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* the text: every piece on its line, a newline after each line up to the last */
+/* the text: every piece on its line, a newline after each line up to the last. The XML keeps
+ * no space between pieces: one goes back where the pieces would otherwise run together, before
+ * a heading, and before a number or after one (the text after 第一条 or 十二条) when no
+ * punctuation parts them; so a number keeps the break its pattern needs (a heading and its
+ * articles on one line; 一条 市政府… numbering), and 一、为了 keeps its columns. */
 static void lines_text(lines *L, rb_buf *text)
 {
     if (L->n > 1)
         qsort(L->v, L->n, sizeof *L->v, cmp_piece);
     long cur = 1;
     size_t line_len = 0;
+    int prev = PC_TEXT;
     for (size_t i = 0; i < L->n; i++) {
         const piece *p = &L->v[i];
         for (; cur < p->line; cur++) {
             rb_buf_putc(text, '\n');
             line_len = 0;
         }
-        if (p->sep && line_len)
-            rb_buf_putc(text, ' ');
+        if (line_len) {
+            int apart = separates(last_cp(text->data, text->len));
+            if (p->kind == PC_HEADING || (!apart && (p->kind == PC_NUM || prev == PC_NUM)))
+                rb_buf_putc(text, ' ');
+        }
         size_t l = strlen(p->text);
         rb_buf_put(text, p->text, l);
         line_len += l;
+        prev = p->kind;
     }
     if (L->n)
         rb_buf_putc(text, '\n');
@@ -363,7 +399,7 @@ static void junk_record(lines *L, xmlNodePtr n, rb_diags *diags, const char *src
             }
             if (*p) {
                 RB_GROW(L->v, L->n, L->cap);
-                L->v[L->n] = (piece){l, L->n, 0, rb_xstrdup(p)};
+                L->v[L->n] = (piece){l, L->n, PC_TEXT, rb_xstrdup(p)};
                 L->n++;
             }
             p = nl ? nl + 1 : NULL;
@@ -381,11 +417,11 @@ static void collect(lines *L, xmlNodePtr n, rb_diags *diags, const char *src)
         if (is_rb(n, "junk"))
             junk_record(L, n, diags, src);
         else if (is_akn(n, "p")) /* preface or content: on its line, after any number */
-            line_put(L, line_of(L, n), n, 0);
-        else if (is_akn(n, "num")) /* after text on its line: a space, as the split needs */
-            line_put(L, line_of(L, n->parent), n, 1);
+            line_put(L, line_of(L, n), n, PC_TEXT);
+        else if (is_akn(n, "num"))
+            line_put(L, line_of(L, n->parent), n, PC_NUM);
         else if (is_akn(n, "heading"))
-            line_put(L, line_of(L, n), n, 1);
+            line_put(L, line_of(L, n), n, PC_HEADING);
         else
             collect(L, n->children, diags, src); /* meta/proprietary holds the junk records */
     }
