@@ -246,6 +246,7 @@ typedef struct piece {
     size_t seq;
     int kind; /* PC_* */
     char *text;
+    long col; /* the column it starts at when the XML says (junk records), else 0 */
 } piece;
 
 typedef struct lines {
@@ -293,7 +294,7 @@ static void line_put(lines *L, long l, xmlNodePtr n, int kind)
     if (l <= 0)
         return;
     RB_GROW(L->v, L->n, L->cap);
-    L->v[L->n] = (piece){l, L->n, kind, rb_xml_content(n)};
+    L->v[L->n] = (piece){l, L->n, kind, rb_xml_content(n), 0};
     L->n++;
 }
 
@@ -347,7 +348,12 @@ static void lines_text(lines *L, rb_buf *text)
             rb_buf_putc(text, '\n');
             line_len = 0;
         }
-        if (line_len) {
+        if (p->col > 1) {
+            /* a junk record says where it starts: the white space before it goes back */
+            size_t have = line_len ? rb_utf8_count(text->data + text->len - line_len, line_len) : 0;
+            for (; have + 1 < (size_t)p->col; have++, line_len++)
+                rb_buf_putc(text, ' ');
+        } else if (line_len) {
             int apart = separates(last_cp(text->data, text->len));
             if (p->kind == PC_HEADING || (!apart && (p->kind == PC_NUM || prev == PC_NUM)))
                 rb_buf_putc(text, ' ');
@@ -399,7 +405,7 @@ static void junk_record(lines *L, xmlNodePtr n, rb_diags *diags, const char *src
             }
             if (*p) {
                 RB_GROW(L->v, L->n, L->cap);
-                L->v[L->n] = (piece){l, L->n, PC_TEXT, rb_xstrdup(p)};
+                L->v[L->n] = (piece){l, L->n, PC_TEXT, rb_xstrdup(p), l == line ? col : 1};
                 L->n++;
             }
             p = nl ? nl + 1 : NULL;
