@@ -131,6 +131,7 @@ size_t rb_utf8_cut(const char *s, size_t max);
  * character with an ellipsis instead of inside one. */
 void rb_utf8_fit(char *buf, size_t cap, int written);
 size_t rb_utf8_count(const char *s, size_t n); /* code points */
+uint32_t rb_utf8_last(const char *s, size_t n);  /* the last code point, 0 for none */
 
 /* ---- SHA-256 (sha256.c) ------------------------------------------------------------------ */
 

@@ -246,19 +246,12 @@ static long context_freq(const char *l, size_t ll, const char *r, size_t rl, con
     return best;
 }
 
-/* The first or last code point of s[0..n). */
-static uint32_t edge_cp(const char *s, size_t n, int last)
+/* The first code point of s[0..n), 0 for none. */
+static uint32_t first_cp(const char *s, size_t n)
 {
     uint32_t cp = 0;
-    if (!n)
-        return 0;
-    size_t i = 0;
-    if (last) {
-        i = n - 1;
-        while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
-            i--;
-    }
-    rb_utf8_decode(s + i, n - i, &cp);
+    if (n)
+        rb_utf8_decode(s, n, &cp);
     return cp;
 }
 
@@ -287,9 +280,9 @@ static size_t join_count(const char *l, size_t ll, const char *x, size_t xl, con
 {
     size_t c = 0;
     if (ll)
-        c += rb_ref_bigram(edge_cp(l, ll, 1), edge_cp(x, xl, 0));
+        c += rb_ref_bigram(rb_utf8_last(l, ll), first_cp(x, xl));
     if (rl)
-        c += rb_ref_bigram(edge_cp(x, xl, 1), edge_cp(r, rl, 0));
+        c += rb_ref_bigram(rb_utf8_last(x, xl), first_cp(r, rl));
     return c;
 }
 

@@ -309,19 +309,6 @@ static int separates(uint32_t c)
            (c >= 0xFF3B && c <= 0xFF40) || (c >= 0xFF5B && c <= 0xFF65);
 }
 
-static uint32_t last_cp(const char *s, size_t n)
-{
-    size_t i = n;
-    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-        i--;
-    if (i > 0)
-        i--;
-    uint32_t c = 0;
-    if (n)
-        rb_utf8_decode(s + i, n - i, &c);
-    return c;
-}
-
 static int cmp_piece(const void *a, const void *b)
 {
     const piece *x = a, *y = b;
@@ -354,7 +341,7 @@ static void lines_text(lines *L, rb_buf *text)
             for (; have + 1 < (size_t)p->col; have++, line_len++)
                 rb_buf_putc(text, ' ');
         } else if (line_len) {
-            int apart = separates(last_cp(text->data, text->len));
+            int apart = separates(rb_utf8_last(text->data, text->len));
             if (p->kind == PC_HEADING || (!apart && (p->kind == PC_NUM || prev == PC_NUM)))
                 rb_buf_putc(text, ' ');
         }

@@ -63,6 +63,18 @@ size_t rb_utf8_check(const char *str, size_t n, size_t *nonchar)
     return (size_t)-1;
 }
 
+uint32_t rb_utf8_last(const char *s, size_t n)
+{
+    if (!n)
+        return 0;
+    size_t i = n - 1;
+    while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+        i--;
+    uint32_t cp = 0;
+    rb_utf8_decode(s + i, n - i, &cp);
+    return cp;
+}
+
 size_t rb_utf8_count(const char *s, size_t n)
 {
     size_t k = 0;

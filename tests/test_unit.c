@@ -59,6 +59,11 @@ static void test_utf8(void **state)
 {
     (void)state;
     assert_true(rb_utf8_invalid_at("abc 中文", strlen("abc 中文")) == (size_t)-1);
+    /* the last code point of a text */
+    assert_int_equal(rb_utf8_last("", 0), 0);
+    assert_int_equal(rb_utf8_last("a", 1), 'a');
+    assert_int_equal(rb_utf8_last("一二", 6), 0x4E8C);
+    assert_int_equal(rb_utf8_last("一二", 3), 0x4E00);
     assert_int_equal(rb_utf8_invalid_at("ab\xC0\x80", 4), 2);      /* overlong */
     assert_int_equal(rb_utf8_invalid_at("a\xED\xA0\x80", 4), 1);   /* surrogate */
     assert_int_equal(rb_utf8_invalid_at("\xE4\xB8", 2), 0);        /* truncated */
