@@ -2517,7 +2517,6 @@ rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_timings *tm, rb_error *e
     R.last = rb_xmalloc(r->nrules * sizeof *R.last);
     R.topic = rb_xcalloc(r->ntables + 1, sizeof *R.topic);
     R.hit_dim = rb_xcalloc(r->ndims + 1, 1);
-    R.present = rb_xcalloc(r->ac.words + 1, sizeof *R.present);
     R.rule_s = rb_xcalloc(r->nrules + 1, sizeof *R.rule_s);
     R.dim_s = rb_xcalloc(r->ndims + 1, sizeof *R.dim_s);
     rb_buf_init(&R.tbuf);
