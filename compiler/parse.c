@@ -587,12 +587,14 @@ static int notice_line(parser *P, size_t i)
     return 0;
 }
 
-/* A segment that reads as running text: it ends a sentence somewhere. */
+/* A segment that reads as running text: it ends a sentence somewhere. Inline junk (an
+ * annotation) does not count: the model sets it aside, and the text read back has none. */
 static int has_sentence(parser *P, size_t i)
 {
     const lineinfo *L = &P->li[i];
-    const char *t = P->d->view->text + L->s;
-    size_t n = L->e - L->s;
+    size_t n;
+    const size_t *map;
+    const char *t = piece(P, L->s, L->e, &n, &map);
     return rb_utf8_count(t, n) >= 8 && (memmem(t, n, "。", 3) || memchr(t, ';', n));
 }
 
