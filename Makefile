@@ -22,7 +22,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral \
         -Wmissing-prototypes -Wstrict-prototypes
-PKGS := libpcre2-8 libxml-2.0 yaml-0.1 libcrypto
+PKGS := libpcre2-8 libxml-2.0 yaml-0.1 nettle
 # recursively expanded on purpose: pkg-config runs after the deps step installed it
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))

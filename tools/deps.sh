@@ -8,7 +8,7 @@
 set -u
 set_name=${1:-build}
 
-build_pkgs="gcc make pkg-config libc6-dev libpcre2-dev libxml2-dev libyaml-dev libssl-dev libutf8proc-dev opencc python3-jieba"
+build_pkgs="gcc make pkg-config libc6-dev libpcre2-dev libxml2-dev libyaml-dev nettle-dev libutf8proc-dev opencc python3-jieba"
 test_pkgs="$build_pkgs libcmocka-dev libxml2-utils"
 fuzz_pkgs="$test_pkgs clang"
 
