@@ -182,6 +182,15 @@ void rb_buf_put(rb_buf *b, const void *p, size_t n)
     b->data[b->len] = 0;
 }
 
+char *rb_buf_extend(rb_buf *b, size_t n)
+{
+    buf_grow(b, n);
+    char *p = b->data + b->len;
+    b->len += n;
+    b->data[b->len] = 0;
+    return p;
+}
+
 void rb_buf_puts(rb_buf *b, const char *s) { rb_buf_put(b, s, strlen(s)); }
 
 void rb_buf_putc(rb_buf *b, char c) { rb_buf_put(b, &c, 1); }

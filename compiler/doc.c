@@ -89,6 +89,15 @@ int rb_doc_span_clean(const rb_doc *d, rb_span s)
     return j == d->njunk || d->junk[j].span.off >= s.off + s.len;
 }
 
+/* The source's bytes [a,z), a new string */
+static char *src_dup(const rb_doc *d, size_t a, size_t z)
+{
+    char *t = rb_xmalloc(z - a + 1);
+    rb_source_copy(d->src, a, z, t);
+    t[z - a] = 0;
+    return t;
+}
+
 /* Append the pieces of s not covered by junk; orig selects original vs view text. */
 static char *span_text(const rb_doc *d, rb_span s, int orig)
 {
@@ -103,7 +112,7 @@ static char *span_text(const rb_doc *d, rb_span s, int orig)
             return rb_xstrndup(d->view->text + pos, end - pos);
         size_t a, z;
         rb_doc_orig_range(d, pos, end, &a, &z);
-        return rb_xstrndup(d->src->text + a, z - a);
+        return src_dup(d, a, z);
     }
     for (size_t k = lo; k <= d->njunk && pos < end; k++) {
         size_t js = k < d->njunk ? d->junk[k].span.off : end;
@@ -114,7 +123,7 @@ static char *span_text(const rb_doc *d, rb_span s, int orig)
             if (orig) {
                 size_t a, z;
                 rb_doc_orig_range(d, pos, js, &a, &z);
-                rb_buf_put(&b, d->src->text + a, z - a);
+                rb_source_copy(d->src, a, z, rb_buf_extend(&b, z - a));
             } else {
                 rb_buf_put(&b, d->view->text + pos, js - pos);
             }
@@ -184,7 +193,7 @@ size_t rb_piece_view(const rb_piece *pc, size_t npc, size_t at)
 
 void rb_doc_orig_range(const rb_doc *d, size_t vs, size_t ve, size_t *a, size_t *z)
 {
-    const char *t = d->src->text;
+    const char *t = rb_source_chars(d->src);
     size_t n = d->src->len, x = rb_view_to_orig(d->view, vs), y = rb_view_to_orig(d->view, ve);
     if (x > n)
         x = n;
@@ -202,7 +211,7 @@ char *rb_doc_raw(const rb_doc *d, rb_span s)
 {
     size_t a, z;
     rb_doc_orig_range(d, s.off, s.off + s.len, &a, &z);
-    return rb_xstrndup(d->src->text + a, z - a);
+    return src_dup(d, a, z);
 }
 char *rb_doc_norm(const rb_doc *d, rb_span s) { return span_text(d, s, 0); }
 

@@ -554,6 +554,7 @@ static int cmd_compile(int argc, char **argv)
     co.meta_path = meta;
     co.no_meta = no_meta;
     co.no_facts = no_facts;
+    co.write_only = 1; /* every format only writes the documents out */
     if (stat)
         co.timings = &tm;
     int worst = EXIT_OK;

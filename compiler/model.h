@@ -150,6 +150,10 @@ typedef struct rb_source {
     size_t raw_len;
     size_t *line_start;   /* offsets in text of each line; nlines entries */
     size_t nlines;
+    /* While a traditional text's simplified view is in use (rb_source_compact), text is NULL
+     * and the source is that view plus the characters where the two differ: a third of its
+     * size. rb_source_copy reads it either way. */
+    struct rb_source_patch *patch;
 } rb_source;
 
 rb_status rb_source_load(const char *path, const rb_limits *lim, rb_source **out, rb_error *err);
@@ -162,6 +166,18 @@ rb_status rb_source_from_bytes(const char *name, const char *bytes, size_t n,
 void rb_source_free(rb_source *src);
 /* 1-based line and code-point column of a byte offset in text. */
 void rb_source_linecol(const rb_source *src, size_t off, unsigned *line, unsigned *col);
+/* Keep the source as view (vlen bytes, the same length, the caller keeps it alive and
+ * unchanged) plus the characters where the two differ, and free the text. Done when every
+ * difference is one 3-byte character for another (a traditional text whose view kept every
+ * length); returns 1, else 0 with the source as it was. */
+int rb_source_compact(rb_source *src, const char *view, size_t vlen);
+/* Bytes [a,z) of the source's text into out (z - a bytes, no NUL), compacted or not. */
+void rb_source_copy(const rb_source *src, size_t a, size_t z, char *out);
+/* The text, or while compacted the view: the same characters' boundaries and lines. */
+const char *rb_source_chars(const rb_source *src);
+/* Undo rb_source_compact in the view's own buffer (buf, which the source takes: the caller
+ * gives the view's text up). */
+void rb_source_restore(rb_source *src, char *buf);
 
 /* ---- normalized view (normalize.c) ------------------------------------------------------- */
 

@@ -92,6 +92,8 @@ typedef struct rb_buf {
 void rb_buf_init(rb_buf *b);
 void rb_buf_free(rb_buf *b);
 void rb_buf_put(rb_buf *b, const void *p, size_t n);
+/* n more bytes at the end (not set; NUL after them): where to write them */
+char *rb_buf_extend(rb_buf *b, size_t n);
 void rb_buf_puts(rb_buf *b, const char *s);
 void rb_buf_putc(rb_buf *b, char c);
 void rb_buf_printf(rb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -184,6 +186,10 @@ typedef struct rb_compile_opts {
     int no_meta;           /* do not look for a sidecar */
     int no_facts;          /* skip the fact extraction (structure only) */
     rb_timings *timings;   /* when non-NULL, stage times are added here */
+    /* the caller only writes the document out (XML, tree, lines): a traditional text's source
+     * is held compactly while its view is in use, and the view's text is given up at the end
+     * (the document's view->text is NULL after) */
+    int write_only;
 } rb_compile_opts;
 
 double rb_now(void); /* monotonic seconds */
