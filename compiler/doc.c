@@ -32,6 +32,7 @@ void rb_doc_free(rb_doc *d)
     free(d->marks);
     free(d->chapters);
     free(d->articles);
+    free(d->eids);
     free(d->cont);
     free(d->blocks);
     free(d->junk);

@@ -2499,7 +2499,7 @@ static rb_article chapter_intro(const rb_chapter *c)
     a.chapter = -1;
     a.first_block = c->first_intro;
     a.nblocks = c->nintro;
-    snprintf(a.eid, sizeof a.eid, "%s", c->eid);
+    a.eid = c->eid;
     return a;
 }
 

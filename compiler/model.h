@@ -339,8 +339,9 @@ typedef struct rb_article {
     unsigned line;
     long chapter; /* index into chapters, or -1 */
     size_t first_block, nblocks;
-    char eid[64];
+    const char *eid; /* in the document's eids (or a constant); at most RB_EID_MAX - 1 bytes */
 } rb_article;
+#define RB_EID_MAX 64
 
 typedef struct rb_chapter {
     rb_span num; /* 第一章 */
@@ -414,6 +415,7 @@ struct rb_doc {
      * the middle of an article, or a text without article numbers): ordinal 0, eId
      * hcontainer_1; NULL when the body starts with a chapter or an article */
     rb_article *cont;
+    char *eids;             /* the articles' eIds, one after another */
     struct rb_facts *facts; /* extract.c; NULL until extracted */
 };
 

@@ -762,7 +762,7 @@ static void continuation(parser *P, size_t from, size_t to)
     rb_article *a = rb_xcalloc(1, sizeof *a);
     a->chapter = -1;
     a->first_block = d->nblocks;
-    snprintf(a->eid, sizeof a->eid, "hcontainer_1");
+    a->eid = "hcontainer_1";
     for (size_t i = from; i < to; i++) {
         lineinfo *L = &P->li[i];
         if (set_aside(P, i))
@@ -895,6 +895,10 @@ static void assign_eids(rb_doc *d)
     rb_omap_free(&seen);
     rb_omap inch = {0}; /* articles so far in the current chapter, by number */
     long cur = -2;
+    /* the articles' eIds one after another in d->eids (a pointer each, not 64 bytes inline) */
+    rb_buf all;
+    rb_buf_init(&all);
+    size_t *at_of = rb_xmalloc((d->narticles + 1) * sizeof *at_of);
     for (size_t i = 0; i < d->narticles; i++) {
         rb_article *a = &d->articles[i];
         if (a->chapter != cur) {
@@ -904,21 +908,29 @@ static void assign_eids(rb_doc *d)
         int fresh;
         size_t *cnt = rb_omap_slot(&inch, a->ordinal, &fresh);
         long rep = (long)++*cnt;
+        char eid[RB_EID_MAX];
         size_t at = 0;
-        a->eid[0] = 0;
+        eid[0] = 0;
         if (a->chapter >= 0) {
-            eid_put(a->eid, sizeof a->eid, &at, d->chapters[a->chapter].eid);
-            eid_put(a->eid, sizeof a->eid, &at, "__");
+            eid_put(eid, sizeof eid, &at, d->chapters[a->chapter].eid);
+            eid_put(eid, sizeof eid, &at, "__");
         }
         if (rep > 1) {
-            eid_put(a->eid, sizeof a->eid, &at, "rep_");
-            eid_num(a->eid, sizeof a->eid, &at, rep);
-            eid_put(a->eid, sizeof a->eid, &at, "__");
+            eid_put(eid, sizeof eid, &at, "rep_");
+            eid_num(eid, sizeof eid, &at, rep);
+            eid_put(eid, sizeof eid, &at, "__");
         }
-        eid_put(a->eid, sizeof a->eid, &at, "art_");
-        eid_num(a->eid, sizeof a->eid, &at, a->ordinal);
+        eid_put(eid, sizeof eid, &at, "art_");
+        eid_num(eid, sizeof eid, &at, a->ordinal);
+        at_of[i] = all.len;
+        rb_buf_put(&all, eid, at + 1);
     }
     rb_omap_free(&inch);
+    free(d->eids);
+    d->eids = all.len ? rb_xrealloc(all.data, all.len) : (rb_buf_free(&all), NULL);
+    for (size_t i = 0; i < d->narticles; i++)
+        d->articles[i].eid = d->eids + at_of[i];
+    free(at_of);
 }
 
 static void check_sequence(rb_doc *d, rb_diags *diags, const char *what, long prev, long cur,
