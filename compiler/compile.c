@@ -79,8 +79,8 @@ static rb_status finish(const rb_grammar *g, rb_doc *d, const rb_compile_opts *o
     rb_status st = rb_view_build(d->src, &d->view, err);
     if (st != RB_OK)
         return st;
-    if (o->write_only && !d->view->aliased && d->view->nmap == 0)
-        rb_source_compact(d->src, d->view->text, d->view->len);
+    if (o->write_only)
+        rb_source_compact(d->src, d->view);
     if (tm)
         tm->normalize += rb_now() - t0;
     st = analyze(g, d, o, path, diags, err);

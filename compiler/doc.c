@@ -194,15 +194,15 @@ size_t rb_piece_view(const rb_piece *pc, size_t npc, size_t at)
 
 void rb_doc_orig_range(const rb_doc *d, size_t vs, size_t ve, size_t *a, size_t *z)
 {
-    const char *t = rb_source_chars(d->src);
-    size_t n = d->src->len, x = rb_view_to_orig(d->view, vs), y = rb_view_to_orig(d->view, ve);
+    const rb_source *t = d->src;
+    size_t n = t->len, x = rb_view_to_orig(d->view, vs), y = rb_view_to_orig(d->view, ve);
     if (x > n)
         x = n;
     if (y > n)
         y = n;
-    while (x > 0 && ((unsigned char)t[x] & 0xC0) == 0x80)
+    while (x > 0 && x < n && (rb_source_byte(t, x) & 0xC0) == 0x80)
         x--;
-    while (y < n && ((unsigned char)t[y] & 0xC0) == 0x80)
+    while (y < n && (rb_source_byte(t, y) & 0xC0) == 0x80)
         y++;
     *a = x;
     *z = y > x ? y : x;

@@ -166,18 +166,12 @@ rb_status rb_source_from_bytes(const char *name, const char *bytes, size_t n,
 void rb_source_free(rb_source *src);
 /* 1-based line and code-point column of a byte offset in text. */
 void rb_source_linecol(const rb_source *src, size_t off, unsigned *line, unsigned *col);
-/* Keep the source as view (vlen bytes, the same length, the caller keeps it alive and
- * unchanged) plus the characters where the two differ, and free the text. Done when every
- * difference is one 3-byte character for another (a traditional text whose view kept every
- * length); returns 1, else 0 with the source as it was. */
-int rb_source_compact(rb_source *src, const char *view, size_t vlen);
 /* Bytes [a,z) of the source's text into out (z - a bytes, no NUL), compacted or not. */
 void rb_source_copy(const rb_source *src, size_t a, size_t z, char *out);
-/* The text, or while compacted the view: the same characters' boundaries and lines. */
-const char *rb_source_chars(const rb_source *src);
-/* Undo rb_source_compact in the view's own buffer (buf, which the source takes: the caller
- * gives the view's text up). */
-void rb_source_restore(rb_source *src, char *buf);
+unsigned char rb_source_byte(const rb_source *src, size_t off);
+/* Undo rb_source_compact in the view's own buffer buf, which the source takes (grown, perhaps
+ * moved: returned); the caller gives the view's text up. */
+char *rb_source_restore(rb_source *src, char *buf);
 
 /* ---- normalized view (normalize.c) ------------------------------------------------------- */
 
@@ -217,6 +211,12 @@ typedef struct rb_view {
 } rb_view;
 
 rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err);
+/* Keep src as its view v (which the caller keeps alive and unchanged) plus where the two
+ * differ: characters the view has another 3-byte character for, and the source's own bytes
+ * where the view's differ in length (v's map says where); the text is freed (NULL) and
+ * rb_source_copy reads it. Returns 1, else 0 with the source as it was (where the view is
+ * longer than the source at some point, or the source is too large). */
+int rb_source_compact(rb_source *src, const rb_view *v);
 void rb_view_free(rb_view *v);
 size_t rb_view_to_orig(const rb_view *v, size_t view_off);
 /* Normalize a standalone UTF-8 string (no map). trad: 0 characters only, 1 with OpenCC's

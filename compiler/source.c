@@ -587,16 +587,31 @@ void rb_source_free(rb_source *src)
 
 /* ---- a traditional text held as its view and the differences -------------------------------
 
-   bits has a bit per byte of the text, set where a character starts that the view has another
-   character for (3 bytes each, same length); cp holds the source's characters there, in
-   order; rank[b] counts the bits set before block b of 512 bytes. At 100 MB of traditional text
-   (a third of its characters differ) that is 12.5 + 20 + 0.2 MB instead of 100. */
+   The source is cut in runs, where it is the view's bytes shifted by a delta except for
+   characters the view has another 3-byte character for, and replacements, the source bytes
+   kept as they are where the view's differ in length (a Taiwan phrase 最佳化 -> 优化, CR LF ->
+   LF, a full-width form -> ASCII: the view's map says where). In runs, bits has a bit per byte
+   of the source, set where a substituted character starts; cp holds the source's characters
+   there, in order; rank[b] counts the bits before block b of 512 bytes. At 100 MB of
+   traditional text (a third of its characters differ) that is 12.5 + 20 MB instead of 100. */
+typedef struct patch_rep {
+    size_t s;      /* source offset */
+    size_t slen;   /* source bytes (in the pool), and the view's bytes they stand for */
+    size_t vlen;
+    size_t pool;   /* offset in the pool */
+    size_t delta;  /* after it: source offset - view offset */
+} patch_rep;
+
 struct rb_source_patch {
-    const char *base; /* the view: the same bytes wherever no bit is set */
+    const char *base; /* the view */
     uint64_t *bits;
     uint32_t *rank;
     uint16_t *cp;
     size_t ncp;
+    patch_rep *rep;
+    size_t nrep, crep;
+    char *pool;
+    size_t npool, cpool;
 };
 
 #define PATCH_BLOCK_WORDS 8 /* 512 bytes a rank entry */
@@ -619,65 +634,163 @@ static void patch_free(struct rb_source_patch *p)
     free(p->bits);
     free(p->rank);
     free(p->cp);
+    free(p->rep);
+    free(p->pool);
     free(p);
 }
 
-int rb_source_compact(rb_source *src, const char *view, size_t vlen)
+/* Source bytes [s, s + slen) kept for the view's vlen bytes; the delta after is d. */
+static void add_rep(struct rb_source_patch *p, const char *src, size_t s, size_t slen,
+                    size_t vlen, size_t d)
 {
-    if (src->patch || !src->text || vlen != src->len || src->len >= UINT32_MAX)
-        return 0;
-    const unsigned char *s = (const unsigned char *)src->text, *v = (const unsigned char *)view;
-    size_t n = src->len, nw = n / 64 + 1;
-    uint64_t *bits = rb_xcalloc(nw, sizeof *bits);
-    uint16_t *cp = NULL;
-    size_t ncp = 0, ccp = 0;
-    for (size_t i = 0; i < n;) {
-        if (i + 8 <= n) { /* eight bytes at a time, to the first that differs */
-            uint64_t x, y;
-            memcpy(&x, s + i, 8);
-            memcpy(&y, v + i, 8);
-            if (x == y) {
-                i += 8;
+    RB_GROW(p->rep, p->nrep, p->crep);
+    p->rep[p->nrep++] = (patch_rep){s, slen, vlen, p->npool, d};
+    while (p->npool + slen > p->cpool) {
+        p->cpool = p->cpool ? 2 * p->cpool : 256;
+        p->pool = rb_xrealloc(p->pool, p->cpool);
+    }
+    memcpy(p->pool + p->npool, src + s, slen);
+    p->npool += slen;
+}
+
+static int is_cont(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+/* Walk source and view from the map: 0 when the source is not held this way (it stays). */
+static int patch_build(struct rb_source_patch *p, const rb_source *src, const rb_view *v)
+{
+    const unsigned char *s = (const unsigned char *)src->text, *w = (const unsigned char *)v->text;
+    size_t n = src->len, m = v->len, si = 0, vi = 0, d = 0, k = 0, ccp = 0;
+    for (;;) {
+        /* the region up to the next change of delta (the map's next entry, or the end) */
+        size_t next = k < v->nmap ? v->map[k].view : m;
+        while (k + 1 < v->nmap && v->map[k + 1].view == next)
+            k++;
+        int64_t dn = k < v->nmap ? v->map[k].delta : (int64_t)n - (int64_t)m;
+        if (next > m || dn < 0 || next + (size_t)dn > n || si != vi + d)
+            return 0;
+        size_t region_s = si;
+        while (vi < next) {
+            if (si >= n)
+                return 0;
+            if (vi + 8 <= next && si + 8 <= n) { /* eight bytes at a time, to the first that differs */
+                uint64_t x, y;
+                memcpy(&x, s + si, 8);
+                memcpy(&y, w + vi, 8);
+                if (x == y) {
+                    si += 8;
+                    vi += 8;
+                    continue;
+                }
+                if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
+                    size_t q = (size_t)__builtin_ctzll(x ^ y) / 8;
+                    si += q;
+                    vi += q;
+                }
+            }
+            if (s[si] == w[vi]) {
+                si++;
+                vi++;
                 continue;
             }
-            if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
-                i += (size_t)__builtin_ctzll(x ^ y) / 8;
+            size_t cs = si; /* the character the difference is in (the bytes before agree) */
+            while (cs > region_s && is_cont(s[cs]))
+                cs--;
+            size_t cv = cs - d;
+            if ((s[cs] & 0xF0) == 0xE0 && (w[cv] & 0xF0) == 0xE0 && cv + 3 <= next &&
+                cs + 3 <= n && is_cont(w[cv + 1]) && is_cont(w[cv + 2])) {
+                p->bits[cs >> 6] |= 1ull << (cs & 63);
+                RB_GROW(p->cp, p->ncp, ccp);
+                p->cp[p->ncp++] =
+                    (uint16_t)((s[cs] & 0x0F) << 12 | (s[cs + 1] & 0x3F) << 6 | (s[cs + 2] & 0x3F));
+                si = cs + 3;
+                vi = cv + 3;
+                continue;
+            }
+            /* not one character for another: the rest of the region is a replacement */
+            if (next + (size_t)dn < cs)
+                return 0;
+            add_rep(p, src->text, cs, next + (size_t)dn - cs, next - cv, (size_t)dn);
+            si = next + (size_t)dn;
+            vi = next;
+            d = (size_t)dn;
         }
-        if (s[i] == v[i]) {
-            i++;
-            continue;
+        if (si != vi + (size_t)dn) { /* the view's bytes to here stand for more source bytes */
+            if (vi + (size_t)dn < si)
+                return 0; /* fewer: the view is longer here (not held this way) */
+            add_rep(p, src->text, si, vi + (size_t)dn - si, 0, (size_t)dn);
+            si = vi + (size_t)dn;
         }
-        size_t c = i; /* the character the difference is in (the bytes before it agree) */
-        while (c > 0 && (s[c] & 0xC0) == 0x80)
-            c--;
-        if ((s[c] & 0xF0) != 0xE0 || (v[c] & 0xF0) != 0xE0 || c + 3 > n ||
-            (v[c + 1] & 0xC0) != 0x80 || (v[c + 2] & 0xC0) != 0x80) {
-            free(bits);
-            free(cp);
-            return 0; /* not one 3-byte character for another: the text stays */
-        }
-        bits[c >> 6] |= 1ull << (c & 63);
-        RB_GROW(cp, ncp, ccp);
-        cp[ncp++] = (uint16_t)((s[c] & 0x0F) << 12 | (s[c + 1] & 0x3F) << 6 | (s[c + 2] & 0x3F));
-        i = c + 3;
+        d = (size_t)dn;
+        if (k >= v->nmap)
+            break;
+        k++;
     }
+    return si == n && vi == m;
+}
+
+int rb_source_compact(rb_source *src, const rb_view *v)
+{
+    if (src->patch || !src->text || v->aliased || src->len >= UINT32_MAX)
+        return 0;
+    size_t n = src->len, nw = n / 64 + 1;
     struct rb_source_patch *p = rb_xcalloc(1, sizeof *p);
-    p->base = view;
-    p->bits = bits;
-    p->cp = ncp ? rb_xrealloc(cp, ncp * sizeof *cp) : cp;
-    p->ncp = ncp;
+    p->base = v->text;
+    p->bits = rb_xcalloc(nw, sizeof *p->bits);
+    if (!patch_build(p, src, v)) {
+        patch_free(p);
+        return 0;
+    }
+    if (p->ncp)
+        p->cp = rb_xrealloc(p->cp, p->ncp * sizeof *p->cp);
     size_t nblk = nw / PATCH_BLOCK_WORDS + 1;
     p->rank = rb_xmalloc(nblk * sizeof *p->rank);
     uint32_t r = 0;
     for (size_t b = 0; b < nblk; b++) {
         p->rank[b] = r;
         for (size_t k = b * PATCH_BLOCK_WORDS; k < (b + 1) * PATCH_BLOCK_WORDS && k < nw; k++)
-            r += (uint32_t)__builtin_popcountll(bits[k]);
+            r += (uint32_t)__builtin_popcountll(p->bits[k]);
     }
     free(src->text);
     src->text = NULL;
     src->patch = p;
     return 1;
+}
+
+/* The first replacement that ends after source offset a (nrep when none). */
+static size_t rep_after(const struct rb_source_patch *p, size_t a)
+{
+    size_t lo = 0, hi = p->nrep;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (p->rep[mid].s + p->rep[mid].slen <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The pieces of source bytes [a,z): each a pointer to bytes that read as the source's but for
+ * substituted characters (a run of the view, or a replacement's own bytes), in order. */
+typedef void (*piece_fn)(void *ud, size_t at, const char *bytes, size_t len);
+
+static void patch_pieces(const rb_source *src, size_t a, size_t z, piece_fn fn, void *ud)
+{
+    const struct rb_source_patch *p = src->patch;
+    size_t j = rep_after(p, a);
+    for (size_t pos = a; pos < z;) {
+        if (j < p->nrep && pos >= p->rep[j].s) {
+            const patch_rep *r = &p->rep[j++];
+            size_t e = r->s + r->slen < z ? r->s + r->slen : z;
+            fn(ud, pos, p->pool + r->pool + (pos - r->s), e - pos);
+            pos = e;
+            continue;
+        }
+        size_t e = j < p->nrep && p->rep[j].s < z ? p->rep[j].s : z;
+        size_t d = j ? p->rep[j - 1].delta : 0;
+        fn(ud, pos, p->base + (pos - d), e - pos);
+        pos = e;
+    }
 }
 
 static void put_cp3(char *at, uint16_t c)
@@ -687,16 +800,20 @@ static void put_cp3(char *at, uint16_t c)
     at[2] = (char)(0x80 | (c & 0x3F));
 }
 
-void rb_source_copy(const rb_source *src, size_t a, size_t z, char *out)
+typedef struct copy_to {
+    char *out;
+    size_t a;
+} copy_to;
+
+static void copy_piece(void *ud, size_t at, const char *bytes, size_t len)
 {
-    if (z <= a)
-        return;
-    const struct rb_source_patch *p = src->patch;
-    if (!p) {
-        memcpy(out, src->text + a, z - a);
-        return;
-    }
-    memcpy(out, p->base + a, z - a);
+    copy_to *c = ud;
+    memcpy(c->out + (at - c->a), bytes, len);
+}
+
+/* The substituted characters over [a,z) of out (which holds bytes [a,z)). */
+static void substitute(const struct rb_source_patch *p, size_t a, size_t z, char *out)
+{
     size_t from = a >= 2 ? a - 2 : 0; /* a character that starts there reaches into [a,z) */
     size_t k = patch_rank(p, from);
     for (size_t w = from >> 6; w << 6 < z; w++) {
@@ -716,23 +833,67 @@ void rb_source_copy(const rb_source *src, size_t a, size_t z, char *out)
     }
 }
 
-const char *rb_source_chars(const rb_source *src)
+void rb_source_copy(const rb_source *src, size_t a, size_t z, char *out)
 {
-    return src->patch ? src->patch->base : src->text;
+    if (z <= a)
+        return;
+    if (!src->patch) {
+        memcpy(out, src->text + a, z - a);
+        return;
+    }
+    copy_to c = {out, a};
+    patch_pieces(src, a, z, copy_piece, &c);
+    substitute(src->patch, a, z, out);
 }
 
-void rb_source_restore(rb_source *src, char *buf)
+unsigned char rb_source_byte(const rb_source *src, size_t off)
+{
+    if (!src->patch)
+        return (unsigned char)src->text[off];
+    char c;
+    rb_source_copy(src, off, off + 1, &c);
+    return (unsigned char)c;
+}
+
+static void count_piece(void *ud, size_t at, const char *bytes, size_t len)
+{
+    (void)at;
+    *(size_t *)ud += rb_utf8_count(bytes, len); /* a substitution keeps the count */
+}
+
+static size_t source_count(const rb_source *src, size_t a, size_t z)
+{
+    if (!src->patch)
+        return rb_utf8_count(src->text + a, z > a ? z - a : 0);
+    size_t c = 0;
+    patch_pieces(src, a, z, count_piece, &c);
+    return c;
+}
+
+char *rb_source_restore(rb_source *src, char *buf)
 {
     struct rb_source_patch *p = src->patch;
     if (!p)
-        return;
-    size_t k = 0, nw = src->len / 64 + 1;
-    for (size_t w = 0; w < nw; w++)
-        for (uint64_t m = p->bits[w]; m; m &= m - 1)
-            put_cp3(buf + (w << 6) + (size_t)__builtin_ctzll(m), p->cp[k++]);
+        return buf;
+    size_t n = src->len;
+    /* the source is at least as long as the view at every point (patch_build): grow the
+     * view's buffer and move its runs right, from the last, then the replacements' bytes */
+    buf = rb_xrealloc(buf, n + 1);
+    for (size_t j = p->nrep + 1; j-- > 0;) {
+        size_t rs = j ? p->rep[j - 1].s + p->rep[j - 1].slen : 0;
+        size_t re = j < p->nrep ? p->rep[j].s : n;
+        size_t d = j ? p->rep[j - 1].delta : 0;
+        if (re > rs && d)
+            memmove(buf + rs, buf + rs - d, re - rs);
+        if (j)
+            memcpy(buf + p->rep[j - 1].s, p->pool + p->rep[j - 1].pool, p->rep[j - 1].slen);
+    }
+    substitute(p, 0, n, buf);
+    buf[n] = 0;
     src->text = buf;
     src->patch = NULL;
     patch_free(p);
+    return buf;
 }
 
 void rb_source_linecol(const rb_source *src, size_t off, unsigned *line, unsigned *col)
@@ -749,5 +910,5 @@ void rb_source_linecol(const rb_source *src, size_t off, unsigned *line, unsigne
     }
     *line = (unsigned)lo + 1;
     size_t s = src->line_start[lo];
-    *col = (unsigned)rb_utf8_count(rb_source_chars(src) + s, off > s ? off - s : 0) + 1;
+    *col = (unsigned)source_count(src, s, off) + 1;
 }
