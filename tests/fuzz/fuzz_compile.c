@@ -29,11 +29,12 @@ static void setup(void)
     snprintf(xml_path, sizeof xml_path, "/tmp/fuzz_compile.%d.xml", (int)getpid());
 }
 
-static rb_doc *compile(const uint8_t *data, size_t size, rb_diags *dg)
+static rb_doc *compile_as(const uint8_t *data, size_t size, rb_diags *dg, int write_only)
 {
     rb_compile_opts o;
     rb_compile_opts_default(&o);
     o.no_meta = 1;
+    o.write_only = write_only;
     o.limits.max_bytes = 1 << 20;
     rb_doc *d = NULL;
     rb_error err;
@@ -44,6 +45,66 @@ static rb_doc *compile(const uint8_t *data, size_t size, rb_diags *dg)
         return NULL;
     }
     return d;
+}
+
+static rb_doc *compile(const uint8_t *data, size_t size, rb_diags *dg)
+{
+    return compile_as(data, size, dg, 0);
+}
+
+/* The bytes of the file at path (which must be there), malloc'd */
+static char *slurp(const char *path, size_t *n)
+{
+    char *b = NULL;
+    rb_error err;
+    rb_error_clear(&err);
+    if (rb_input_read(path, NULL, &b, n, &err) != RB_OK)
+        abort();
+    return b;
+}
+
+/* Compiled the way `compile` does it (write_only: a traditional source held as its view and
+ * the characters that differ, its text given back at the end), a document gives the same
+ * diagnostics, tree, lines and XML as compiled for the other commands. */
+static void same_written(const uint8_t *data, size_t size, rb_doc *d, const rb_diags *dg)
+{
+    rb_diags wd;
+    rb_diags_init(&wd);
+    rb_doc *w = compile_as(data, size, &wd, 1);
+    if (!w || wd.n != dg->n)
+        abort();
+    for (size_t i = 0; i < wd.n; i++)
+        if (wd.items[i].line != dg->items[i].line || wd.items[i].col != dg->items[i].col ||
+            strcmp(wd.items[i].message, dg->items[i].message) != 0)
+            abort();
+    rb_buf a, b;
+    rb_buf_init(&a);
+    rb_buf_init(&b);
+    rb_doc_dump(d, &a);
+    rb_doc_lines(d, &a);
+    rb_doc_dump(w, &b);
+    rb_doc_lines(w, &b);
+    if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0)
+        abort();
+    rb_buf_free(&a);
+    rb_buf_free(&b);
+    rb_error err;
+    rb_error_clear(&err);
+    char wpath[80];
+    snprintf(wpath, sizeof wpath, "%s.w", xml_path);
+    if (rb_akn_write(d, xml_path, &err) != RB_OK || rb_akn_write(w, wpath, &err) != RB_OK)
+        abort();
+    size_t n1, n2;
+    char *x1 = slurp(xml_path, &n1), *x2 = slurp(wpath, &n2);
+    if (n1 != n2 || memcmp(x1, x2, n1) != 0) {
+        fprintf(stderr, "fuzz_compile: the XML of a document compiled write-only differs\n");
+        abort();
+    }
+    free(x1);
+    free(x2);
+    unlink(wpath);
+    rb_doc_free(w);
+    rb_diags_free(&wd);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -58,6 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rb_diags_free(&dg);
         return 0;
     }
+    same_written(data, size, d, &dg);
     rb_buf b;
     rb_buf_init(&b);
     rb_doc_dump(d, &b);
