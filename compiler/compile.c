@@ -79,7 +79,7 @@ static rb_status finish(const rb_grammar *g, rb_doc *d, const rb_compile_opts *o
     rb_status st = rb_view_build(d->src, &d->view, err);
     if (st != RB_OK)
         return st;
-    if (o->write_only)
+    if (o->write_only && d->src->len >= o->compact_from)
         rb_source_compact(d->src, d->view);
     if (tm)
         tm->normalize += rb_now() - t0;

@@ -558,6 +558,7 @@ static int cmd_compile(int argc, char **argv)
     co.no_meta = no_meta;
     co.no_facts = no_facts;
     co.write_only = 1; /* every format only writes the documents out */
+    co.compact_from = 1 << 20;
     if (stat)
         co.timings = &tm;
     int worst = EXIT_OK;
@@ -1280,6 +1281,8 @@ int main(int argc, char **argv)
      * fifth more memory at the peak of a 20 MB text. A lower threshold costs time (a
      * megabyte: 5 % on the 100 MB file, pages mapped and cleared again and again). */
     mallopt(M_MMAP_THRESHOLD, 4 << 20);
+    mallopt(M_TRIM_THRESHOLD, 8 << 20); /* as glibc's own rule would: the heap's top is not
+                                           given back and taken again between documents */
 #endif
     rb_output_install_signals();
     for (int i = 1; i < argc; i++) {

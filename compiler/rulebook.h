@@ -190,6 +190,9 @@ typedef struct rb_compile_opts {
      * is held compactly while its view is in use, and the view's text is given up at the end
      * (the document's view->text is NULL after) */
     int write_only;
+    /* with write_only, the source is held so from this many bytes on (0: any size): a small
+     * text saves nothing worth the passes over it */
+    size_t compact_from;
 } rb_compile_opts;
 
 double rb_now(void); /* monotonic seconds */
