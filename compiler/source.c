@@ -888,7 +888,10 @@ char *rb_source_restore(rb_source *src, char *buf)
         if (j)
             memcpy(buf + p->rep[j - 1].s, p->pool + p->rep[j - 1].pool, p->rep[j - 1].slen);
     }
-    substitute(p, 0, n, buf);
+    size_t k = 0; /* the characters, all of them (substitute without its range) */
+    for (size_t w = 0; w <= n >> 6; w++)
+        for (uint64_t m = p->bits[w]; m; m &= m - 1)
+            put_cp3(buf + (w << 6) + (size_t)__builtin_ctzll(m), p->cp[k++]);
     buf[n] = 0;
     src->text = buf;
     src->patch = NULL;
