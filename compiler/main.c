@@ -1279,7 +1279,7 @@ int main(int argc, char **argv)
      * the size of the largest block freed (the text of a traditional document, once its view
      * holds it) and serve the next ones from the heap, which stays as large as they were: a
      * fifth more memory at the peak of a 20 MB text. A lower threshold costs time (a
-     * megabyte: 5 % on the 100 MB file, pages mapped and cleared again and again). */
+     * megabyte: 5-17 % on the 100 MB file, pages mapped and cleared again and again). */
     mallopt(M_MMAP_THRESHOLD, 4 << 20);
     mallopt(M_TRIM_THRESHOLD, 8 << 20); /* as glibc's own rule would: the heap's top is not
                                            given back and taken again between documents */
