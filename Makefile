@@ -197,6 +197,9 @@ valgrind: $(B)/rulebook
 	  { rc=$$?; if [ $$rc -eq 99 ] || [ $$rc -gt 2 ]; then cat "$$T/err"; exit 1; fi; }; }; \
 	run compile -q $(CORPORA) -o "$$T"; \
 	run compile -q -j 2 $(CORPORA) -o "$$T"; \
+	i=0; while [ $$i -lt 2100 ]; do cat tests/fuzz/regressions/compile/traditional-crlf-fullwidth-phrases.txt; \
+	  i=$$((i + 1)); done >"$$T/trad-1mb.txt"; \
+	run compile -q --no-meta "$$T/trad-1mb.txt" -o "$$T/trad-1mb.xml"; \
 	run compare -q --unmatched --format html $(CORPORA); \
 	run compare -q --format json "$$T"/*.xml; \
 	run check --min-severity note --format sarif $(CORPORA) "$$T/wuhan-2018.xml"; \
