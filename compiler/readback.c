@@ -341,8 +341,14 @@ static void lines_text(lines *L, rb_buf *text)
             for (; have + 1 < (size_t)p->col; have++, line_len++)
                 rb_buf_putc(text, ' ');
         } else if (line_len) {
-            int apart = separates(rb_utf8_last(text->data, text->len));
-            if (p->kind == PC_HEADING || (!apart && (p->kind == PC_NUM || prev == PC_NUM)))
+            uint32_t last = rb_utf8_last(text->data, text->len);
+            int apart = separates(last);
+            /* a number cut from the text before it on its line was preceded by white space,
+             * 。 or ; (what every inline cut accepts: other punctuation, like the ( of
+             * "…覇(\f一、", only some or none) */
+            int cut_ok = last == 0x3002 || last == ';' || last == ' ' || last == '\t';
+            if (p->kind == PC_HEADING || (p->kind == PC_NUM && !cut_ok) ||
+                (!apart && prev == PC_NUM))
                 rb_buf_putc(text, ' ');
         }
         size_t l = strlen(p->text);
