@@ -698,10 +698,11 @@ static int patch_build(struct rb_source_patch *p, const rb_source *src, const rb
             size_t cv = cs - d;
             if ((s[cs] & 0xF0) == 0xE0 && (w[cv] & 0xF0) == 0xE0 && cv + 3 <= next &&
                 cs + 3 <= n && is_cont(w[cv + 1]) && is_cont(w[cv + 2])) {
+                uint32_t c;
+                rb_utf8_decode(src->text + cs, 3, &c);
                 p->bits[cs >> 6] |= 1ull << (cs & 63);
                 RB_GROW(p->cp, p->ncp, ccp);
-                p->cp[p->ncp++] =
-                    (uint16_t)((s[cs] & 0x0F) << 12 | (s[cs + 1] & 0x3F) << 6 | (s[cs + 2] & 0x3F));
+                p->cp[p->ncp++] = (uint16_t)c;
                 si = cs + 3;
                 vi = cv + 3;
                 continue;
@@ -793,13 +794,6 @@ static void patch_pieces(const rb_source *src, size_t a, size_t z, piece_fn fn, 
     }
 }
 
-static void put_cp3(char *at, uint16_t c)
-{
-    at[0] = (char)(0xE0 | c >> 12);
-    at[1] = (char)(0x80 | (c >> 6 & 0x3F));
-    at[2] = (char)(0x80 | (c & 0x3F));
-}
-
 typedef struct copy_to {
     char *out;
     size_t a;
@@ -824,8 +818,8 @@ static void substitute(const struct rb_source_patch *p, size_t a, size_t z, char
             size_t pos = (w << 6) + (size_t)__builtin_ctzll(m);
             if (pos >= z)
                 return;
-            char c3[3];
-            put_cp3(c3, p->cp[k++]);
+            char c3[4];
+            rb_utf8_encode(p->cp[k++], c3); /* 3 bytes: a 3-byte character was recorded */
             for (size_t j = 0; j < 3; j++)
                 if (pos + j >= a && pos + j < z)
                     out[pos + j - a] = c3[j];
@@ -891,7 +885,7 @@ char *rb_source_restore(rb_source *src, char *buf)
     size_t k = 0; /* the characters, all of them (substitute without its range) */
     for (size_t w = 0; w <= n >> 6; w++)
         for (uint64_t m = p->bits[w]; m; m &= m - 1)
-            put_cp3(buf + (w << 6) + (size_t)__builtin_ctzll(m), p->cp[k++]);
+            rb_utf8_encode(p->cp[k++], buf + (w << 6) + (size_t)__builtin_ctzll(m));
     buf[n] = 0;
     src->text = buf;
     src->patch = NULL;
