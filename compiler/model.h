@@ -224,6 +224,9 @@ size_t rb_view_to_orig(const rb_view *v, size_t view_off);
  * prose say the mainland reading is the likely one (規範性檔案 -> 规范性文件, 程式 -> 程序).
  * Returns a malloc'd NUL-terminated string. */
 char *rb_normalize_str(const char *s, size_t n, int trad, size_t *outlen);
+/* The first BMP code point whose script class in the generated 2-bit table (the view's first
+ * pass reads it) disagrees with its fold entry, or UINT32_MAX: none does (for the tests). */
+uint32_t rb_script_class_mismatch(void);
 
 /* ---- Chinese numerals (numeral.c) -------------------------------------------------------- */
 

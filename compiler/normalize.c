@@ -16,6 +16,7 @@
 extern const char *const rb_fold_multi[];
 extern const uint16_t rb_fold_index[];
 extern const uint32_t rb_fold_pages[][256];
+extern const uint8_t rb_script_class[0x4000];
 extern const char *const rb_phrase_from[];
 extern const char *const rb_phrase_to[];
 extern const unsigned char rb_phrase_tw[];
@@ -480,32 +481,75 @@ static void fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf *o
 /* First pass: the evidence for the script, and whether the view would differ from the source
  * at all (a simplified text with ASCII punctuation and LF line ends does not: then the view is
  * the source). */
+/* What a character tells the first pass, from its fold entry, as bits: it changes in the view
+ * (1), it is simplified only (2), traditional only (4). */
+static unsigned script_bits(uint32_t e)
+{
+    unsigned ch = (e & (F_DELETE | F_MULTI | F_TARGET)) && !(e & F_AMBIG);
+    return ch | (e & F_TRAD ? 4u : e & F_SIMP ? 2u : 0u);
+}
+
+/* The same for a BMP code point from rb_script_class (2 bits each, 16 KB, read from the L1
+ * cache where the fold pages, 4 bytes a code point, are not; tools/gentables.c makes it from
+ * the same entries and refuses a character the 2 bits cannot say). */
+static const unsigned char SC_BITS[4] = {0, 1, 2, 5};
+
+static inline unsigned bmp_script_bits(uint32_t cp)
+{
+    return SC_BITS[(rb_script_class[cp >> 2] >> ((cp & 3) * 2)) & 3];
+}
+
+uint32_t rb_script_class_mismatch(void)
+{
+    for (uint32_t cp = 0; cp < 0x10000; cp++)
+        if (bmp_script_bits(cp) != script_bits(fold_entry(cp)))
+            return cp;
+    return UINT32_MAX;
+}
+
 static int count_scripts(const char *s, size_t n, rb_view *v, size_t *ft, size_t *fs)
 {
     const unsigned char *u = (const unsigned char *)s;
     int changes = memchr(s, '\r', n) != NULL;
-    *ft = *fs = SIZE_MAX;
+    size_t nt = 0, ns = 0, first_t = SIZE_MAX, first_s = SIZE_MAX;
+    unsigned ch = 0;
+    /* without branches on the bits (a character of either script or of neither is a coin
+     * toss to the branch predictor): counts and first places as selects */
+#define COUNT(b, at)                                                                      \
+    do {                                                                                   \
+        first_t = ((b) & 4) && first_t == SIZE_MAX ? (at) : first_t;                        \
+        first_s = ((b) & 2) && first_s == SIZE_MAX ? (at) : first_s;                        \
+        nt += ((b) >> 2) & 1;                                                              \
+        ns += ((b) >> 1) & 1;                                                              \
+        ch |= (b) & 1; /* (a traditional text is folded anyway) */                         \
+    } while (0)
     for (size_t i = 0; i < n;) {
+        /* runs of three-byte characters (CJK) with a step the loop knows: the next one's
+         * load does not wait for this one's decoding */
+        while (i + 3 <= n && (u[i] & 0xF0) == 0xE0) {
+            uint32_t cp = ((u[i] & 0x0Fu) << 12) | ((u[i + 1] & 0x3Fu) << 6) | (u[i + 2] & 0x3Fu);
+            unsigned b = bmp_script_bits(cp);
+            COUNT(b, i);
+            i += 3;
+        }
+        if (i >= n)
+            break;
         if (u[i] < 0x80) {
             i++;
             continue;
         }
         uint32_t cp;
         int k = dec(u + i, &cp);
-        uint32_t e = fold_entry(cp);
-        if (e) {
-            if (e & F_TRAD) {
-                if (v->n_trad++ == 0)
-                    *ft = i;
-            } else if (e & F_SIMP) {
-                if (v->n_simp++ == 0)
-                    *fs = i;
-            }
-            if ((e & (F_DELETE | F_MULTI | F_TARGET)) && !(e & F_AMBIG))
-                changes = 1; /* (a traditional text is folded anyway) */
-        }
+        unsigned b = cp < 0x10000 ? bmp_script_bits(cp) : script_bits(fold_entry(cp));
+        COUNT(b, i);
         i += (size_t)k;
     }
+#undef COUNT
+    v->n_trad = nt;
+    v->n_simp = ns;
+    *ft = first_t;
+    *fs = first_s;
+    changes |= (int)ch;
     size_t t = v->n_trad, sc = v->n_simp;
     if (t + sc == 0)
         v->script = RB_SCRIPT_NONE;

@@ -166,6 +166,43 @@ static void test_ambiguous_characters(void **state)
     norm_is("著力", 0, "著力");
 }
 
+/* The view's first pass: which script, its first characters, and whether the view differs
+ * from the source, over runs of CJK broken by ASCII, 2-byte (é) and 4-byte (𠀀) characters;
+ * and its 2-bit table agrees with the fold entries everywhere in the BMP. */
+static void test_script_counts(void **state)
+{
+    (void)state;
+    assert_int_equal(rb_script_class_mismatch(), UINT32_MAX);
+    rb_source *src;
+    /* 这 (simplified only) after é and 𠀀: its place counts from the byte after them */
+    const char *mixed = "ab\xC3\xA9\xF0\xA0\x80\x80工作这個,國家對";
+    rb_view *v = view_of(mixed, strlen(mixed), &src);
+    assert_int_equal(v->n_simp, 1);  /* 这 */
+    assert_int_equal(v->n_trad, 3);  /* 個 國 對 */
+    assert_int_equal(v->script, RB_SCRIPT_MIXED);
+    assert_int_equal(v->first_simp, 14); /* a b é(2) 𠀀(4) 工 作: 2 + 2 + 4 + 6 */
+    assert_int_equal(v->first_trad, 17); /* 個, not 國 or 對 */
+    assert_false(v->aliased);
+    rb_view_free(v);
+    rb_source_free(src);
+    const char *simp = "工作家\xC3\xA9这样,会议";
+    v = view_of(simp, strlen(simp), &src);
+    assert_int_equal(v->n_trad, 0);
+    assert_int_equal(v->n_simp, 4); /* 这 样 会 议 */
+    assert_int_equal(v->first_simp, 11);
+    assert_int_equal(v->first_trad, SIZE_MAX);
+    assert_int_equal(v->script, RB_SCRIPT_SIMPLIFIED);
+    assert_true(v->aliased); /* ASCII comma, no full-width form: nothing to fold */
+    rb_view_free(v);
+    rb_source_free(src);
+    const char *wide = "工作规则\xEF\xBC\x8C会议"; /* a full-width comma alone changes */
+    v = view_of(wide, strlen(wide), &src);
+    assert_false(v->aliased);
+    assert_string_equal(v->text, "工作规则,会议");
+    rb_view_free(v);
+    rb_source_free(src);
+}
+
 /* An offset inside a longer replacement maps into the character it came from, never past it
  * (the fuzzer found one at the end of a text, past the end of the source). */
 static void test_view_map_expansion(void **state)
@@ -1140,6 +1177,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
+        cmocka_unit_test(test_script_counts),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
         cmocka_unit_test(test_fold_width),       cmocka_unit_test(test_fold_script),

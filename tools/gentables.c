@@ -444,6 +444,26 @@ int main(int argc, char **argv)
         }
         fprintf(f, "},\n");
     }
+    /* what the first pass of normalize.c (count_scripts) needs of each BMP code point, 2 bits
+     * (16 KB, which the L1 cache holds): 0 nothing, 1 it changes in the view (a full-width
+     * form), 2 simplified only, 3 traditional only (which changes) */
+    fprintf(f, "};\n\nconst uint8_t rb_script_class[0x4000] = {");
+    for (uint32_t q = 0; q < 0x4000; q++) {
+        unsigned byte = 0;
+        for (uint32_t k = 0; k < 4; k++) {
+            uint32_t c = q * 4 + k;
+            uint32_t v = flags[c] | (flags[c] & F_MULTI ? multi_idx[c] : target[c]);
+            unsigned ch = (v & (F_DELETE | F_MULTI | 0x1FFFFFu)) && !(v & F_AMBIG);
+            unsigned cls = v & F_TRAD ? 3 : v & F_SIMP ? 2 : ch;
+            if ((cls == 3 && !ch) || (cls == 2 && ch)) {
+                fprintf(stderr, "gentables: U+%04X: a script and a change the 2 bits of "
+                                "rb_script_class cannot say together\n", c);
+                exit(1);
+            }
+            byte |= cls << (2 * k);
+        }
+        fprintf(f, "%s%u,", q % 32 ? "" : "\n  ", byte);
+    }
     fprintf(f, "};\n\nconst char *const rb_phrase_from[] = {\n");
     for (size_t i = 0; i < nphrases; i++) {
         fprintf(f, "  ");
