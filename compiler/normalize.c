@@ -371,6 +371,35 @@ static inline void out_put(rb_buf *out, const char *p, size_t n)
     out->len += n;
 }
 
+/* What a character tells the first pass, from its fold entry, as bits: it changes in the view
+ * (1), it is simplified only (2), traditional only (4). */
+static unsigned script_bits(uint32_t e)
+{
+    unsigned ch = (e & (F_DELETE | F_MULTI | F_TARGET)) && !(e & F_AMBIG);
+    return ch | (e & F_TRAD ? 4u : e & F_SIMP ? 2u : 0u);
+}
+
+/* The same for a BMP code point from rb_script_class (2 bits each, 16 KB, read from the L1
+ * cache where the fold pages, 4 bytes a code point, are not; tools/gentables.c makes it from
+ * the same entries and refuses a character the 2 bits cannot say). */
+static const unsigned char SC_BITS[4] = {0, 1, 2, 5};
+
+static inline unsigned bmp_script_bits(uint32_t cp)
+{
+    return SC_BITS[(rb_script_class[cp >> 2] >> ((cp & 3) * 2)) & 3];
+}
+
+/* From i, past the three-byte characters (CJK) that a simplified text's view keeps as they are
+ * (their class says no change): the next one's load does not wait for this one's decoding. */
+static inline size_t keep3(const unsigned char *u, size_t i, size_t n)
+{
+    while (i + 3 <= n && (u[i] & 0xF0) == 0xE0 &&
+           !(bmp_script_bits(((u[i] & 0x0Fu) << 12) | ((u[i + 1] & 0x3Fu) << 6) |
+                             (u[i + 2] & 0x3Fu)) & 1))
+        i += 3;
+    return i;
+}
+
 /* The core fold. s must be valid UTF-8. trad: 0 characters only, 1 with OpenCC's traditional
  * phrases, 2 with the Taiwan phrases too. When m is non-NULL, entries are pushed wherever
  * orig - view changes. Unchanged characters are copied in runs. */
@@ -387,6 +416,8 @@ static void fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf *o
     size_t base = out->len;
     out_put(out, s, n);
     while (i < n) {
+        if (!trad && (i = keep3(u, i, n)) >= n)
+            break;
         unsigned c = u[i];
         if (c < 0x80) {
             if (c == '\r')
@@ -425,6 +456,8 @@ static void fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf *o
     out->len = base + i; /* the general loop from the first change of length */
     run = i;
     while (i < n) {
+        if (!trad && (i = keep3(u, i, n)) >= n)
+            break;
         unsigned c = u[i];
         if (c < 0x80 && c != '\r') {
             i++;
@@ -481,24 +514,6 @@ static void fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf *o
 /* First pass: the evidence for the script, and whether the view would differ from the source
  * at all (a simplified text with ASCII punctuation and LF line ends does not: then the view is
  * the source). */
-/* What a character tells the first pass, from its fold entry, as bits: it changes in the view
- * (1), it is simplified only (2), traditional only (4). */
-static unsigned script_bits(uint32_t e)
-{
-    unsigned ch = (e & (F_DELETE | F_MULTI | F_TARGET)) && !(e & F_AMBIG);
-    return ch | (e & F_TRAD ? 4u : e & F_SIMP ? 2u : 0u);
-}
-
-/* The same for a BMP code point from rb_script_class (2 bits each, 16 KB, read from the L1
- * cache where the fold pages, 4 bytes a code point, are not; tools/gentables.c makes it from
- * the same entries and refuses a character the 2 bits cannot say). */
-static const unsigned char SC_BITS[4] = {0, 1, 2, 5};
-
-static inline unsigned bmp_script_bits(uint32_t cp)
-{
-    return SC_BITS[(rb_script_class[cp >> 2] >> ((cp & 3) * 2)) & 3];
-}
-
 uint32_t rb_script_class_mismatch(void)
 {
     for (uint32_t cp = 0; cp < 0x10000; cp++)
