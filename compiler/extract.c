@@ -362,6 +362,18 @@ static size_t key_bucket(const xtable *t, uint32_t cp)
     return rb_bmp_may_have(t->fbits, cp) ? rb_omap_get(&t->first, (long)cp + 1) : (size_t)-1;
 }
 
+/* From i, past the three-byte characters no key of t starts with, in a loop with a known step
+ * (the next one's load does not wait for this one's decoding). */
+static size_t skip_keyless3(const xtable *t, const char *s, size_t n, size_t i)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    while (i + 3 <= n && (u[i] & 0xF0) == 0xE0 &&
+           !rb_bmp_may_have(t->fbits, ((u[i] & 0x0Fu) << 12) | ((u[i + 1] & 0x3Fu) << 6) |
+                                          (u[i + 2] & 0x3Fu)))
+        i += 3;
+    return i;
+}
+
 static rb_status load_table(struct rb_extract_rules *r, const char *path, yaml_document_t *doc,
                             yaml_node_t *defines, const char *name, yaml_node_t *map,
                             rb_error *err)
@@ -1895,6 +1907,8 @@ static const char *doc_topic(xrun *R, size_t ti)
     const char **val = NULL;
     size_t *cnt = NULL, nv = 0, total = 0;
     for (size_t i = 0; i < n;) {
+        if ((i = skip_keyless3(t, s, n, i)) >= n)
+            break;
         /* the key listed first among those that start here (only the keys of this
          * character's bucket can) */
         size_t cl, k = t->n;
