@@ -55,6 +55,77 @@ static void test_numerals_roundtrip(void **state)
 
 /* ---- UTF-8 and SHA-256 ------------------------------------------------------------------- */
 
+/* The XML writer's escaping against a byte-at-a-time reference: each special byte (the five
+ * entities' characters, CR, LF, tab, another C0 control) at every place of a 42-byte text
+ * of CJK and ASCII, as text and as an attribute value (the scan goes 16 bytes at a time). */
+static void xml_escape_ref(rb_buf *b, const char *s, size_t n, int attr)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '&')
+            rb_buf_puts(b, "&amp;");
+        else if (c == '<')
+            rb_buf_puts(b, "&lt;");
+        else if (c == '>')
+            rb_buf_puts(b, "&gt;");
+        else if (c == '"' && attr)
+            rb_buf_puts(b, "&quot;");
+        else if (c == '\r')
+            rb_buf_puts(b, "&#13;");
+        else if (c == '\n' && attr)
+            rb_buf_puts(b, "&#10;");
+        else if (c == '\t' && attr)
+            rb_buf_puts(b, "&#9;");
+        else if (c < 0x20 && c != '\n' && c != '\t') {
+            char pic[4];
+            rb_buf_put(b, pic, (size_t)rb_utf8_encode(0x2400 + c, pic));
+        } else
+            rb_buf_putc(b, (char)c);
+    }
+}
+
+static void test_xml_escaping(void **state)
+{
+    (void)state;
+    const char base[] = "第一条 abc,会议(2024)每月一次;xyz"; /* 42 bytes */
+    size_t n = strlen(base);
+    assert_int_equal(n, 42);
+    const char specials[] = "&<>\"\r\n\t\x01\x1F ?";
+    for (size_t k = 0; k < sizeof specials - 1; k++)
+        for (size_t at = 0; at < n; at++) {
+            char t[64];
+            memcpy(t, base, n + 1);
+            t[at] = specials[k]; /* (may cut a character: the writer copies bytes as they are) */
+            for (int attr = 0; attr < 2; attr++) {
+                rb_buf got, want;
+                rb_buf_init(&got);
+                rb_buf_init(&want);
+                rb_xw *w = rb_xw_new_buf(&got);
+                rb_xw_start(w, "p");
+                if (attr)
+                    rb_xw_attr(w, "v", t);
+                else
+                    rb_xw_text(w, t, n);
+                rb_xw_end(w);
+                assert_int_equal(rb_xw_free(w), 0);
+                rb_buf_puts(&want, attr ? "<p v=\"" : "<p>");
+                xml_escape_ref(&want, t, n, attr);
+                rb_buf_puts(&want, attr ? "\"/>" : "</p>");
+                const char *g = strstr(got.data, "<p");
+                assert_non_null(g);
+                size_t rest = got.len - (size_t)(g - got.data);
+                while (rest > want.len && (g[rest - 1] == '\n' || g[rest - 1] == ' '))
+                    rest--; /* the writer's last line break */
+                if (rest != want.len || memcmp(g, want.data, want.len) != 0)
+                    fail_msg("byte %zu = 0x%02X (%s): got\n%s\nwant\n%s", at,
+                             (unsigned char)specials[k], attr ? "attribute" : "text", g,
+                             want.data);
+                rb_buf_free(&got);
+                rb_buf_free(&want);
+            }
+        }
+}
+
 static void test_utf8(void **state)
 {
     (void)state;
@@ -1177,7 +1248,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_script_counts),
+        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_xml_escaping),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
         cmocka_unit_test(test_fold_width),       cmocka_unit_test(test_fold_script),
