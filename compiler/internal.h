@@ -202,6 +202,10 @@ void rb_xml_set_control_base(uint32_t base);
 uint32_t rb_xml_doc_control_base(xmlDocPtr x);
 char *rb_xml_prop(xmlNodePtr n, const char *name);  /* unprefixed attribute or NULL (malloc'd) */
 char *rb_xml_content(xmlNodePtr n);                 /* text content (malloc'd) */
+/* The same without a copy: libxml2's own string, or tmp's where Control Pictures were mapped
+ * back or the value is in several nodes; valid until the node goes or tmp is used again. */
+const char *rb_xml_prop_ref(xmlNodePtr n, const char *name, rb_buf *tmp);
+const char *rb_xml_content_ref(xmlNodePtr n, rb_buf *tmp);
 /* An integer attribute in [lo, hi]: 0 and *out set (absent: 0, *out untouched), or -1 when it is
  * not strictly one. */
 int rb_xml_long(xmlNodePtr n, const char *name, long lo, long hi, long *out);

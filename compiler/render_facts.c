@@ -89,10 +89,11 @@ void rb_facts_write_xml(rb_xw *w, const rb_facts *fs)
 
 static int is_rb(xmlNodePtr n, const char *name) { return rb_xml_is(n, RB_NS, name); }
 
-static char *prop_or(xmlNodePtr n, const char *name, const char *dflt)
+/* An attribute's value copied into the arena, or dflt's (NULL: none) */
+static char *prop_or(rb_arena *a, xmlNodePtr n, const char *name, const char *dflt, rb_buf *tmp)
 {
-    char *v = rb_xml_prop(n, name);
-    return v ? v : rb_xstrdup(dflt);
+    const char *v = rb_xml_prop_ref(n, name, tmp);
+    return v ? rb_arena_strdup(a, v) : dflt ? rb_arena_strdup(a, dflt) : NULL;
 }
 
 /* article (0 = the tail of an article without its number), line and col */
@@ -113,31 +114,26 @@ static rb_status read_place(xmlNodePtr n, long *article, unsigned *line, unsigne
     return RB_OK;
 }
 
-static void read_field(xmlNodePtr k, rb_arena *a, rb_field *x)
+static void read_field(xmlNodePtr k, rb_arena *a, rb_field *x, rb_buf *tmp)
 {
     memset(x, 0, sizeof *x);
-    char *name = prop_or(k, "name", "?");
-    x->name = rb_arena_intern(a, name);
-    free(name);
-    x->words = rb_arena_take(a, rb_xml_prop(k, "words"));
-    char *t = rb_xml_prop(k, "type"), *li = rb_xml_prop(k, "list");
+    const char *name = rb_xml_prop_ref(k, "name", tmp);
+    x->name = rb_arena_intern(a, name ? name : "?");
+    x->words = prop_or(a, k, "words", NULL, tmp);
+    const char *t = rb_xml_prop_ref(k, "type", tmp);
     x->number = t && strcmp(t, "number") == 0;
+    const char *li = rb_xml_prop_ref(k, "list", tmp);
     x->list = li && strcmp(li, "true") == 0;
-    free(t);
-    free(li);
     if (!x->list) {
-        char *v = rb_xml_content(k);
-        rb_field_push(a, x, v, NULL);
-        free(v);
+        rb_field_push(a, x, rb_xml_content_ref(k, tmp), NULL);
         return;
     }
+    rb_buf wtmp;
+    rb_buf_init(&wtmp);
     for (xmlNodePtr it = k->children; it; it = it->next)
-        if (is_rb(it, "item")) {
-            char *v = rb_xml_content(it), *w = rb_xml_prop(it, "words");
-            rb_field_push(a, x, v, w);
-            free(v);
-            free(w);
-        }
+        if (is_rb(it, "item"))
+            rb_field_push(a, x, rb_xml_content_ref(it, tmp), rb_xml_prop_ref(it, "words", &wtmp));
+    rb_buf_free(&wtmp);
 }
 
 #define RB_MAX_FIELDS 256
@@ -150,28 +146,32 @@ static rb_status read_fact(xmlNodePtr n, rb_facts *fs, const char *path, rb_erro
     if (st != RB_OK)
         return st;
     rb_arena *a = f.arena = &fs->arena;
-    f.dim = rb_arena_take(a, prop_or(n, "dimension", "?"));
+    rb_buf tmp; /* the values go straight from libxml2's nodes into the arena */
+    rb_buf_init(&tmp);
+    f.dim = prop_or(a, n, "dimension", "?", &tmp);
     f.kind = rb_dim_of(f.dim);
-    f.rule = rb_arena_take(a, prop_or(n, "rule", "?"));
-    f.eid = rb_arena_take(a, prop_or(n, "eId", ""));
-    f.value = rb_arena_take(a, rb_xml_prop(n, "value"));
+    f.rule = prop_or(a, n, "rule", "?", &tmp);
+    f.eid = prop_or(a, n, "eId", "", &tmp);
+    f.value = prop_or(a, n, "value", NULL, &tmp);
     for (xmlNodePtr k = n->children; k; k = k->next) {
         if (is_rb(k, "text") && !f.text)
-            f.text = rb_arena_take(a, rb_xml_content(k));
+            f.text = rb_arena_strdup(a, rb_xml_content_ref(k, &tmp));
         else if (is_rb(k, "normalized") && !f.norm)
-            f.norm = rb_arena_take(a, rb_xml_content(k));
+            f.norm = rb_arena_strdup(a, rb_xml_content_ref(k, &tmp));
         else if (is_rb(k, "field")) {
             if (f.nfields == RB_MAX_FIELDS) { /* no rule gives that many: a forged file */
                 long xl = xmlGetLineNo(k);
                 rb_fact_clear(&f);
+                rb_buf_free(&tmp);
                 return rb_error_set(err, RB_EINPUT, "xml", path, xl > 0 ? (unsigned)xl : 1, 1,
                                     "xml-too-many", "a fact with more than %d fields",
                                     RB_MAX_FIELDS);
             }
             f.fields = rb_xrealloc(f.fields, (f.nfields + 1) * sizeof *f.fields);
-            read_field(k, a, &f.fields[f.nfields++]);
+            read_field(k, a, &f.fields[f.nfields++], &tmp);
         }
     }
+    rb_buf_free(&tmp);
     if (!f.text)
         f.text = rb_arena_strdup(a, "");
     if (!f.norm)
@@ -188,10 +188,13 @@ static rb_status read_unmatched(xmlNodePtr n, rb_facts *fs, const char *path, rb
     rb_status st = read_place(n, &u.article, &u.line, NULL, path, err);
     if (st != RB_OK)
         return st;
-    u.dim = rb_arena_take(&fs->arena, prop_or(n, "dimension", "?"));
+    rb_buf tmp;
+    rb_buf_init(&tmp);
+    u.dim = prop_or(&fs->arena, n, "dimension", "?", &tmp);
     u.kind = rb_dim_of(u.dim);
-    u.eid = rb_arena_take(&fs->arena, prop_or(n, "eId", ""));
-    u.text = rb_arena_take(&fs->arena, rb_xml_content(n));
+    u.eid = prop_or(&fs->arena, n, "eId", "", &tmp);
+    u.text = rb_arena_strdup(&fs->arena, rb_xml_content_ref(n, &tmp));
+    rb_buf_free(&tmp);
     RB_GROW(fs->u, fs->nu, fs->cu);
     fs->u[fs->nu++] = u;
     return RB_OK;

@@ -153,9 +153,61 @@ char *rb_xml_prop(xmlNodePtr n, const char *name)
 
 char *rb_xml_content(xmlNodePtr n) { return unpictured(xmlNodeGetContent(n)); }
 
+/* s with the Control Pictures mapped back: s itself where that changes nothing (the file has no
+ * controls, or s none of their block's characters), else a copy in *tmp. */
+static const char *unpictured_ref(const char *s, rb_buf *tmp)
+{
+    if (!control_base || !strchr(s, (char)(0xE0 | (control_base >> 12))))
+        return s;
+    tmp->len = 0;
+    rb_buf_puts(tmp, s);
+    tmp->len = rb_xml_unpicture(tmp->data, tmp->len, control_base);
+    tmp->data[tmp->len] = 0;
+    return tmp->data;
+}
+
+/* The one text node of a list of children, or NULL (none, several, an entity reference, …). */
+static const char *single_text(xmlNodePtr c)
+{
+    return c && !c->next && c->type == XML_TEXT_NODE && c->content ? (const char *)c->content
+                                                                    : NULL;
+}
+
+const char *rb_xml_prop_ref(xmlNodePtr n, const char *name, rb_buf *tmp)
+{
+    for (xmlAttrPtr p = n->properties; p; p = p->next)
+        if (!p->ns && xmlStrEqual(p->name, X(name))) {
+            const char *t = single_text(p->children);
+            if (t)
+                return unpictured_ref(t, tmp);
+            break;
+        }
+    char *v = rb_xml_prop(n, name); /* the long way: absent, empty, or in several nodes */
+    if (!v)
+        return NULL;
+    tmp->len = 0;
+    rb_buf_puts(tmp, v);
+    free(v);
+    return tmp->data;
+}
+
+const char *rb_xml_content_ref(xmlNodePtr n, rb_buf *tmp)
+{
+    const char *t = single_text(n->children);
+    if (t)
+        return unpictured_ref(t, tmp);
+    char *v = rb_xml_content(n);
+    tmp->len = 0;
+    rb_buf_puts(tmp, v);
+    free(v);
+    return tmp->data;
+}
+
 int rb_xml_long(xmlNodePtr n, const char *name, long lo, long hi, long *out)
 {
-    char *v = rb_xml_prop(n, name);
+    rb_buf tmp;
+    rb_buf_init(&tmp);
+    const char *v = rb_xml_prop_ref(n, name, &tmp);
     if (!v)
         return 0;
     int ok = 0;
@@ -171,7 +223,7 @@ int rb_xml_long(xmlNodePtr n, const char *name, long lo, long hi, long *out)
             ok = 1;
         }
     }
-    free(v);
+    rb_buf_free(&tmp);
     return ok ? 0 : -1;
 }
 

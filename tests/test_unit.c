@@ -126,6 +126,49 @@ static void test_xml_escaping(void **state)
         }
 }
 
+/* The no-copy readers of attributes and text give what the copying ones give: values in one
+ * text node or several (an entity, a character reference, CDATA), empty or absent, with and
+ * without Control Pictures to map back (U+2400 + c, the block a file with controls names). */
+static void test_xml_refs(void **state)
+{
+    (void)state;
+    const char *xml =
+        "<r xmlns:x=\"urn:x\">"
+        "<e x:a=\"other\" a=\"plain 会议\" b=\"amp &amp; lt &lt; cr &#13; nl &#10;\" c=\"\" "
+        "d=\"pic \xE2\x90\x81 end\">text 会议</e>"
+        "<e>one <x:i>two</x:i> three</e><e/><e>\xE2\x90\x82<![CDATA[<cdata>]]>&amp;</e>"
+        "<e>pictured \xE2\x90\x9F only</e></r>";
+    rb_error err;
+    rb_error_clear(&err);
+    xmlDocPtr x = rb_xml_read_mem("t.xml", xml, strlen(xml), &err);
+    assert_non_null(x);
+    static const char *const names[] = {"a", "b", "c", "d", "none"};
+    for (uint32_t base = 0; base <= 0x2400; base += 0x2400) {
+        rb_xml_set_control_base(base);
+        rb_buf tmp;
+        rb_buf_init(&tmp);
+        int n = 0;
+        for (xmlNodePtr e = xmlDocGetRootElement(x)->children; e; e = e->next, n++) {
+            for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+                char *want = rb_xml_prop(e, names[k]);
+                const char *got = rb_xml_prop_ref(e, names[k], &tmp);
+                if (!want)
+                    assert_null(got);
+                else
+                    assert_string_equal(got, want);
+                free(want);
+            }
+            char *want = rb_xml_content(e);
+            assert_string_equal(rb_xml_content_ref(e, &tmp), want);
+            free(want);
+        }
+        assert_int_equal(n, 5);
+        rb_buf_free(&tmp);
+    }
+    rb_xml_set_control_base(0);
+    xmlFreeDoc(x);
+}
+
 static void test_utf8(void **state)
 {
     (void)state;
@@ -1249,6 +1292,7 @@ int main(void)
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
         cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_xml_escaping),
+        cmocka_unit_test(test_xml_refs),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
         cmocka_unit_test(test_fold_width),       cmocka_unit_test(test_fold_script),
