@@ -62,34 +62,44 @@ void rb_jw_end_obj(rb_jw *w) { close_(w, '}'); }
 void rb_jw_arr(rb_jw *w) { open_(w, '['); }
 void rb_jw_end_arr(rb_jw *w) { close_(w, ']'); }
 
+/* The length of the character at u (n bytes left) when it goes into a JSON string as it is,
+ * else 0: a control, '"', '\\', DEL, an invalid byte, U+2028 or U+2029 (not JavaScript-safe). */
+static inline size_t plain_len(const unsigned char *u, size_t n)
+{
+    unsigned c = u[0];
+    if (c < 0x80)
+        return c >= 0x20 && c != '"' && c != '\\' && c != 0x7F;
+    if (c >= 0xE3 && c <= 0xE9 && n >= 3 && (u[1] & 0xC0) == 0x80 && (u[2] & 0xC0) == 0x80)
+        return 3; /* CJK, the most of it */
+    size_t l = rb_utf8_valid_len(u, n);
+    if (l == 3 && c == 0xE2 && u[1] == 0x80 && (u[2] == 0xA8 || u[2] == 0xA9))
+        return 0;
+    return l;
+}
+
 static void put_string(rb_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *u = (const unsigned char *)s;
     rb_buf_putc(b, '"');
     for (size_t i = 0; i < n;) {
+        /* a run of characters that go as they are, in one copy */
+        size_t run = i, l;
+        while (i < n && (l = plain_len(u + i, n - i)) != 0)
+            i += l;
+        if (i > run)
+            rb_buf_put(b, s + run, i - run);
+        if (i >= n)
+            break;
         unsigned char c = u[i];
         if (c >= 0x80) {
-            size_t l = rb_utf8_valid_len(u + i, n - i);
-            if (l == 0) {
+            if (rb_utf8_valid_len(u + i, n - i) == 0) {
                 rb_buf_puts(b, "\xEF\xBF\xBD");
                 i++;
-            } else if (l == 3 && c == 0xE2 && u[i + 1] == 0x80 &&
-                       (u[i + 2] == 0xA8 || u[i + 2] == 0xA9)) {
-                rb_buf_puts(b, u[i + 2] == 0xA8 ? "\\u2028" : "\\u2029"); /* JavaScript-safe */
+            } else { /* U+2028, U+2029 */
+                rb_buf_puts(b, u[i + 2] == 0xA8 ? "\\u2028" : "\\u2029");
                 i += 3;
-            } else {
-                rb_buf_put(b, s + i, l);
-                i += l;
             }
-            continue;
-        }
-        size_t run = i;
-        while (i < n && u[i] >= 0x20 && u[i] < 0x80 && u[i] != '"' && u[i] != '\\' &&
-               u[i] != 0x7F)
-            i++;
-        if (i > run) {
-            rb_buf_put(b, s + run, i - run);
             continue;
         }
         switch (c) {

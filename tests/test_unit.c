@@ -169,6 +169,79 @@ static void test_xml_refs(void **state)
     xmlFreeDoc(x);
 }
 
+/* JSON strings against a character-at-a-time reference, over strings made of the pieces a
+ * string can hold: CJK, other UTF-8, U+2028/U+2029 (escaped: JavaScript), invalid bytes (a lone
+ * continuation, an overlong form, a surrogate, a cut character at the end: U+FFFD), quotes,
+ * backslashes, controls and DEL. */
+static void json_ref(rb_buf *b, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    rb_buf_putc(b, '"');
+    for (size_t i = 0; i < n;) {
+        unsigned char c = u[i];
+        size_t l = c >= 0x80 ? rb_utf8_valid_len(u + i, n - i) : 1;
+        if (l == 0) {
+            rb_buf_puts(b, "\xEF\xBF\xBD");
+            i++;
+        } else if (l == 3 && c == 0xE2 && u[i + 1] == 0x80 && u[i + 2] == 0xA8) {
+            rb_buf_puts(b, "\\u2028");
+            i += 3;
+        } else if (l == 3 && c == 0xE2 && u[i + 1] == 0x80 && u[i + 2] == 0xA9) {
+            rb_buf_puts(b, "\\u2029");
+            i += 3;
+        } else if (c == '"' || c == '\\') {
+            rb_buf_putc(b, '\\');
+            rb_buf_putc(b, (char)c);
+            i++;
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            rb_buf_puts(b, c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\t");
+            i++;
+        } else if (c < 0x20 || c == 0x7F) {
+            char e[8];
+            snprintf(e, sizeof e, "\\u%04x", c);
+            rb_buf_puts(b, e);
+            i++;
+        } else {
+            rb_buf_put(b, s + i, l);
+            i += l;
+        }
+    }
+    rb_buf_putc(b, '"');
+}
+
+static void test_json_strings(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "会议", "a", "\xC3\xA9", "\xF0\x9F\x98\x80", "\xE2\x80\x9C", "\xE2\x80\xA8",
+        "\xE2\x80\xA9", "\xEF\xBC\x8C", "\x80", "\xE0\x80\xAF", "\xED\xA0\x80", "\xE4\xBC",
+        "\xFF", "\"", "\\", "\n", "\r", "\t", "\x01", "\x1F", "\x7F", " "};
+    size_t np = sizeof pieces / sizeof *pieces;
+    unsigned seed = 12345;
+    for (int round = 0; round < 4000; round++) {
+        char s[256];
+        size_t n = 0;
+        int k = round % 12;
+        for (int q = 0; q < k; q++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *p = pieces[(seed >> 16) % np];
+            memcpy(s + n, p, strlen(p));
+            n += strlen(p);
+        }
+        rb_buf got, want;
+        rb_buf_init(&got);
+        rb_buf_init(&want);
+        rb_jw w;
+        rb_jw_init(&w, &got);
+        rb_jw_strn(&w, s, n);
+        json_ref(&want, s, n);
+        if (got.len != want.len || memcmp(got.data, want.data, want.len) != 0)
+            fail_msg("round %d: got %s want %s", round, got.data, want.data);
+        rb_buf_free(&got);
+        rb_buf_free(&want);
+    }
+}
+
 static void test_utf8(void **state)
 {
     (void)state;
@@ -1292,7 +1365,7 @@ int main(void)
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
         cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_xml_escaping),
-        cmocka_unit_test(test_xml_refs),
+        cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
         cmocka_unit_test(test_fold_width),       cmocka_unit_test(test_fold_script),
