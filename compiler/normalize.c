@@ -415,8 +415,29 @@ static void fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf *o
      * At the first change of length, the copy is cut there and the general loop goes on. */
     size_t base = out->len;
     out_put(out, s, n);
+    const uint64_t *starts = trad > 1 && tw ? ph.start : ph.cn_start; /* (as phrase_at) */
     while (i < n) {
         if (!trad && (i = keep3(u, i, n)) >= n)
+            break;
+        /* a traditional text: its three-byte characters that start no phrase, kept or changed
+         * to another three-byte character in place, with a step the loop knows */
+        while (trad && i + 3 <= n && (u[i] & 0xF0) == 0xE0) {
+            uint32_t cp3 = ((u[i] & 0x0Fu) << 12) | ((u[i + 1] & 0x3Fu) << 6) | (u[i + 2] & 0x3Fu);
+            if (rb_bmp_may_have(starts, cp3))
+                break;
+            uint32_t e3 = fold_entry(cp3), t3 = e3 & F_TARGET;
+            if (e3 & (F_DELETE | F_MULTI))
+                break;
+            if (t3) {
+                if (t3 < 0x800 || t3 > 0xFFFF)
+                    break; /* not three bytes: the general step */
+                out->data[base + i] = (char)(0xE0 | (t3 >> 12));
+                out->data[base + i + 1] = (char)(0x80 | ((t3 >> 6) & 0x3F));
+                out->data[base + i + 2] = (char)(0x80 | (t3 & 0x3F));
+            }
+            i += 3;
+        }
+        if (i >= n)
             break;
         unsigned c = u[i];
         if (c < 0x80) {
@@ -457,6 +478,27 @@ static void fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf *o
     run = i;
     while (i < n) {
         if (!trad && (i = keep3(u, i, n)) >= n)
+            break;
+        /* a traditional text: as above, a changed character's three bytes after the run */
+        while (trad && i + 3 <= n && (u[i] & 0xF0) == 0xE0) {
+            uint32_t cp3 = ((u[i] & 0x0Fu) << 12) | ((u[i + 1] & 0x3Fu) << 6) | (u[i + 2] & 0x3Fu);
+            if (rb_bmp_may_have(starts, cp3))
+                break;
+            uint32_t e3 = fold_entry(cp3), t3 = e3 & F_TARGET;
+            if (e3 & (F_DELETE | F_MULTI))
+                break;
+            if (t3) {
+                if (t3 < 0x800 || t3 > 0xFFFF)
+                    break;
+                char b3[3] = {(char)(0xE0 | (t3 >> 12)), (char)(0x80 | ((t3 >> 6) & 0x3F)),
+                              (char)(0x80 | (t3 & 0x3F))};
+                out_put(out, s + run, i - run);
+                out_put(out, b3, 3);
+                run = i + 3; /* the same length: the map's delta stays */
+            }
+            i += 3;
+        }
+        if (i >= n)
             break;
         unsigned c = u[i];
         if (c < 0x80 && c != '\r') {
@@ -656,6 +698,13 @@ static size_t count_phrases(const phrase_chains *x, const char *s, size_t n, siz
     const unsigned char *u = (const unsigned char *)s;
     size_t disc = 0;
     for (size_t i = 0; i < n;) {
+        /* past the three-byte characters no phrase starts with, with a step the loop knows */
+        while (i + 3 <= n && (u[i] & 0xF0) == 0xE0 &&
+               !rb_bmp_may_have(x->start, ((u[i] & 0x0Fu) << 12) | ((u[i + 1] & 0x3Fu) << 6) |
+                                              (u[i + 2] & 0x3Fu)))
+            i += 3;
+        if (i >= n)
+            break;
         if (u[i] < 0x80) {
             i++;
             continue;
