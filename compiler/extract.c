@@ -367,9 +367,7 @@ static size_t key_bucket(const xtable *t, uint32_t cp)
 static size_t skip_keyless3(const xtable *t, const char *s, size_t n, size_t i)
 {
     const unsigned char *u = (const unsigned char *)s;
-    while (i + 3 <= n && (u[i] & 0xF0) == 0xE0 &&
-           !rb_bmp_may_have(t->fbits, ((u[i] & 0x0Fu) << 12) | ((u[i + 1] & 0x3Fu) << 6) |
-                                          (u[i + 2] & 0x3Fu)))
+    while (i + 3 <= n && (u[i] & 0xF0) == 0xE0 && !rb_bmp_may_have(t->fbits, rb_utf8_cp3(u + i)))
         i += 3;
     return i;
 }

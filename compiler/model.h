@@ -102,6 +102,13 @@ static inline int rb_utf8_decode(const char *str, size_t n, uint32_t *cp)
 }
 /* Encode cp (below U+110000) as UTF-8 into out; returns its length. Inline: the fold calls it
  * for every character it changes. */
+/* The code point of the three-byte sequence at u (a lead byte E0-EF and two continuation
+ * bytes: valid UTF-8), for loops over CJK text whose step is known. */
+static inline uint32_t rb_utf8_cp3(const unsigned char *u)
+{
+    return ((u[0] & 0x0Fu) << 12) | ((u[1] & 0x3Fu) << 6) | (u[2] & 0x3Fu);
+}
+
 static inline int rb_utf8_encode(uint32_t cp, char out[4])
 {
     if (cp < 0x80) {

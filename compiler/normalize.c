@@ -389,13 +389,33 @@ static inline unsigned bmp_script_bits(uint32_t cp)
     return SC_BITS[(rb_script_class[cp >> 2] >> ((cp & 3) * 2)) & 3];
 }
 
+/* A traditional text's three-byte character at u that starts no phrase (starts: as
+ * phrase_at's) and folds to three bytes or to itself: 1 kept, 2 changed (its form written to
+ * b); else 0, the general step (a phrase may start here, or the fold drops, expands or changes
+ * the length). */
+static inline int trad3(const uint64_t *starts, const unsigned char *u, char *b)
+{
+    uint32_t cp = rb_utf8_cp3(u);
+    if (rb_bmp_may_have(starts, cp))
+        return 0;
+    uint32_t e = fold_entry(cp), t = e & F_TARGET;
+    if (e & (F_DELETE | F_MULTI))
+        return 0;
+    if (!t)
+        return 1;
+    if (t < 0x800 || t > 0xFFFF)
+        return 0;
+    b[0] = (char)(0xE0 | (t >> 12));
+    b[1] = (char)(0x80 | ((t >> 6) & 0x3F));
+    b[2] = (char)(0x80 | (t & 0x3F));
+    return 2;
+}
+
 /* From i, past the three-byte characters (CJK) that a simplified text's view keeps as they are
  * (their class says no change): the next one's load does not wait for this one's decoding. */
 static inline size_t keep3(const unsigned char *u, size_t i, size_t n)
 {
-    while (i + 3 <= n && (u[i] & 0xF0) == 0xE0 &&
-           !(bmp_script_bits(((u[i] & 0x0Fu) << 12) | ((u[i + 1] & 0x3Fu) << 6) |
-                             (u[i + 2] & 0x3Fu)) & 1))
+    while (i + 3 <= n && (u[i] & 0xF0) == 0xE0 && !(bmp_script_bits(rb_utf8_cp3(u + i)) & 1))
         i += 3;
     return i;
 }
@@ -420,23 +440,10 @@ static void fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf *o
         if (!trad && (i = keep3(u, i, n)) >= n)
             break;
         /* a traditional text: its three-byte characters that start no phrase, kept or changed
-         * to another three-byte character in place, with a step the loop knows */
-        while (trad && i + 3 <= n && (u[i] & 0xF0) == 0xE0) {
-            uint32_t cp3 = ((u[i] & 0x0Fu) << 12) | ((u[i + 1] & 0x3Fu) << 6) | (u[i + 2] & 0x3Fu);
-            if (rb_bmp_may_have(starts, cp3))
-                break;
-            uint32_t e3 = fold_entry(cp3), t3 = e3 & F_TARGET;
-            if (e3 & (F_DELETE | F_MULTI))
-                break;
-            if (t3) {
-                if (t3 < 0x800 || t3 > 0xFFFF)
-                    break; /* not three bytes: the general step */
-                out->data[base + i] = (char)(0xE0 | (t3 >> 12));
-                out->data[base + i + 1] = (char)(0x80 | ((t3 >> 6) & 0x3F));
-                out->data[base + i + 2] = (char)(0x80 | (t3 & 0x3F));
-            }
+         * in place, with a step the loop knows */
+        while (trad && i + 3 <= n && (u[i] & 0xF0) == 0xE0 &&
+               trad3(starts, u + i, out->data + base + i))
             i += 3;
-        }
         if (i >= n)
             break;
         unsigned c = u[i];
@@ -480,18 +487,10 @@ static void fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf *o
         if (!trad && (i = keep3(u, i, n)) >= n)
             break;
         /* a traditional text: as above, a changed character's three bytes after the run */
-        while (trad && i + 3 <= n && (u[i] & 0xF0) == 0xE0) {
-            uint32_t cp3 = ((u[i] & 0x0Fu) << 12) | ((u[i + 1] & 0x3Fu) << 6) | (u[i + 2] & 0x3Fu);
-            if (rb_bmp_may_have(starts, cp3))
-                break;
-            uint32_t e3 = fold_entry(cp3), t3 = e3 & F_TARGET;
-            if (e3 & (F_DELETE | F_MULTI))
-                break;
-            if (t3) {
-                if (t3 < 0x800 || t3 > 0xFFFF)
-                    break;
-                char b3[3] = {(char)(0xE0 | (t3 >> 12)), (char)(0x80 | ((t3 >> 6) & 0x3F)),
-                              (char)(0x80 | (t3 & 0x3F))};
+        int r3;
+        char b3[3];
+        while (trad && i + 3 <= n && (u[i] & 0xF0) == 0xE0 && (r3 = trad3(starts, u + i, b3))) {
+            if (r3 == 2) {
                 out_put(out, s + run, i - run);
                 out_put(out, b3, 3);
                 run = i + 3; /* the same length: the map's delta stays */
@@ -584,8 +583,7 @@ static int count_scripts(const char *s, size_t n, rb_view *v, size_t *ft, size_t
         /* runs of three-byte characters (CJK) with a step the loop knows: the next one's
          * load does not wait for this one's decoding */
         while (i + 3 <= n && (u[i] & 0xF0) == 0xE0) {
-            uint32_t cp = ((u[i] & 0x0Fu) << 12) | ((u[i + 1] & 0x3Fu) << 6) | (u[i + 2] & 0x3Fu);
-            unsigned b = bmp_script_bits(cp);
+            unsigned b = bmp_script_bits(rb_utf8_cp3(u + i));
             COUNT(b, i);
             i += 3;
         }
@@ -700,8 +698,7 @@ static size_t count_phrases(const phrase_chains *x, const char *s, size_t n, siz
     for (size_t i = 0; i < n;) {
         /* past the three-byte characters no phrase starts with, with a step the loop knows */
         while (i + 3 <= n && (u[i] & 0xF0) == 0xE0 &&
-               !rb_bmp_may_have(x->start, ((u[i] & 0x0Fu) << 12) | ((u[i + 1] & 0x3Fu) << 6) |
-                                              (u[i + 2] & 0x3Fu)))
+               !rb_bmp_may_have(x->start, rb_utf8_cp3(u + i)))
             i += 3;
         if (i >= n)
             break;
