@@ -29,25 +29,34 @@ B_CORP=$(size corpora/*.txt)
 NCORP=$(ls corpora/*.txt | wc -l)
 
 # measure NAME BYTES FILES RUNS CMD...: median wall time and peak RSS over RUNS runs
+# measure_vs PEER NAME BYTES FILES RUNS CMD...: the same, each run after one of the peer (PEER:
+# a shell command), whose median goes with the row: the row's "× peer" is taken from these
+# alternated runs, so that a slow spell of the machine weighs on both sides of the ratio
 : >"$TMP/rows"
-measure() {
-  name=$1 bytes=$2 files=$3 runs=$4
-  shift 4
+median() { sort -n "$1" | awk '{ w[NR] = $1 } END { print w[int((NR + 1) / 2)] }'; }
+measure() { measure_vs "" "$@"; }
+measure_vs() {
+  peer=$1 name=$2 bytes=$3 files=$4 runs=$5
+  shift 5
   : >"$TMP/m"
+  : >"$TMP/p"
   i=0
   while [ $i -lt "$runs" ]; do
+    [ -n "$peer" ] && "$M" -o "$TMP/p" sh -c "$peer" 2>>"$TMP/stderr.log"
     "$M" -o "$TMP/m" "$@" 2>>"$TMP/stderr.log" # diagnostics are not what is measured
     i=$((i + 1))
   done
   # a failing command would make the row meaningless: exit codes 0 and 1 (findings) only
-  if awk '$3 > 1 { bad = 1 } END { exit !bad }' "$TMP/m"; then
-    echo "run.sh: '$name' failed: $(cat "$TMP/m"); $(tail -3 "$TMP/stderr.log")" >&2
+  if cat "$TMP/m" "$TMP/p" | awk '$3 > 1 { bad = 1 } END { exit !bad }'; then
+    echo "run.sh: '$name' failed: $(cat "$TMP/m" "$TMP/p"); $(tail -3 "$TMP/stderr.log")" >&2
     exit 1
   fi
-  sort -n "$TMP/m" | awk -v n="$name" -v b="$bytes" -v f="$files" '
+  pm=
+  [ -n "$peer" ] && pm=$(median "$TMP/p")
+  sort -n "$TMP/m" | awk -v n="$name" -v b="$bytes" -v f="$files" -v p="$pm" '
     { w[NR] = $1; if ($2 > rss) rss = $2 }
-    END { m = w[int((NR + 1) / 2)]; printf "%s\t%s\t%s\t%.6f\t%d\n", n, b, f, m, rss }' >>"$TMP/rows"
-  tail -1 "$TMP/rows" | awk -F'\t' '{ printf "  %-58s %8.3f s\n", $1, $4 }' >&2
+    END { m = w[int((NR + 1) / 2)]; printf "%s\t%s\t%s\t%.6f\t%d\t%s\n", n, b, f, m, rss, p }' >>"$TMP/rows"
+  tail -1 "$TMP/rows" | awk -F'\t' '{ printf "  %-58s %8.3f s%s\n", $1, $4, $6 != "" ? sprintf("  (peer %.3f s)", $6) : "" }' >&2
 }
 
 mkdir -p "$TMP/peer" "$TMP/out"
@@ -56,17 +65,19 @@ measure "floor: read (cat)" "$B_BIG" 1 "$RUNS" sh -c "cat $W/big.txt >/dev/null"
 measure "floor: PCRE2-JIT article-header scan" "$B_BIG" 1 "$RUNS" "$SCAN" $W/big.txt
 measure "floor: copy the file (cp) to disk" "$B_BIG" 1 "$RUNS" cp $W/big.txt "$TMP/big-copy.txt"
 measure "peer: Python re split, write JSON lines" "$B_BIG" 1 "$RUNS" "$PY" bench/peer.py "$TMP/peer" $W/big.txt
-measure "compile, structure only, to /dev/null" "$B_BIG" 1 "$RUNS" "$RB" compile -q --no-facts $W/big.txt -o /dev/null
-measure "compile, structure only, to a file" "$B_BIG" 1 "$RUNS" "$RB" compile -q --no-facts $W/big.txt -o "$TMP/out/big.xml"
-measure "compile + facts, to /dev/null" "$B_BIG" 1 "$RUNS" "$RB" compile -q $W/big.txt -o /dev/null
-measure "compile + facts, to a file" "$B_BIG" 1 "$RUNS" "$RB" compile -q $W/big.txt -o "$TMP/out/big.xml"
-measure "traditional: compile, structure only, to a file" "$B_BIGT" 1 "$RUNS" "$RB" compile -q --no-facts $W/big-trad.txt -o "$TMP/out/big-trad.xml"
-measure "traditional: compile + facts, to a file" "$B_BIGT" 1 "$RUNS" "$RB" compile -q $W/big-trad.txt -o "$TMP/out/big-trad.xml"
+PEER_BIG="$PY bench/peer.py $TMP/peer $W/big.txt >/dev/null"
+measure_vs "$PEER_BIG" "compile, structure only, to /dev/null" "$B_BIG" 1 "$RUNS" "$RB" compile -q --no-facts $W/big.txt -o /dev/null
+measure_vs "$PEER_BIG" "compile, structure only, to a file" "$B_BIG" 1 "$RUNS" "$RB" compile -q --no-facts $W/big.txt -o "$TMP/out/big.xml"
+measure_vs "$PEER_BIG" "compile + facts, to /dev/null" "$B_BIG" 1 "$RUNS" "$RB" compile -q $W/big.txt -o /dev/null
+measure_vs "$PEER_BIG" "compile + facts, to a file" "$B_BIG" 1 "$RUNS" "$RB" compile -q $W/big.txt -o "$TMP/out/big.xml"
+measure_vs "$PEER_BIG" "traditional: compile, structure only, to a file" "$B_BIGT" 1 "$RUNS" "$RB" compile -q --no-facts $W/big-trad.txt -o "$TMP/out/big-trad.xml"
+measure_vs "$PEER_BIG" "traditional: compile + facts, to a file" "$B_BIGT" 1 "$RUNS" "$RB" compile -q $W/big-trad.txt -o "$TMP/out/big-trad.xml"
 
 echo "== the national set: $NNAT files (median of $RUNS)" >&2
 measure "floor: read (cat)" "$B_NAT" "$NNAT" "$RUNS" sh -c "cat $W/national/*.txt >/dev/null"
 measure "floor: PCRE2-JIT article-header scan" "$B_NAT" "$NNAT" "$RUNS" "$SCAN" $NAT
 measure "peer: Python, one process over all files" "$B_NAT" "$NNAT" "$RUNS" "$PY" bench/peer.py "$TMP/peer" $NAT
+PEER_NAT="$PY bench/peer.py $TMP/peer $W/national/*.txt >/dev/null"
 measure "peer: Python, one process per file (1 run)" "$B_NAT" "$NNAT" 1 sh -c "for f in $W/national/*.txt; do $PY bench/peer.py $TMP/peer \$f; done"
 # creating 2,800 files costs this disk more than compiling them: a floor for it, and the same
 # runs into tmpfs (/dev/shm) when there is one
@@ -74,28 +85,28 @@ rm -rf "$TMP/cp"
 mkdir -p "$TMP/cp"
 measure "floor: copy the files (cp) to disk" "$B_NAT" "$NNAT" "$RUNS" sh -c "cp $W/national/*.txt $TMP/cp/"
 rm -rf "$TMP/nat"
-measure "compile, structure only, one process, to disk" "$B_NAT" "$NNAT" "$RUNS" "$RB" compile -q --no-facts $NAT -o "$TMP/nat"
-measure "compile + facts, one process, to disk" "$B_NAT" "$NNAT" "$RUNS" "$RB" compile -q $NAT -o "$TMP/nat"
-measure "compile + facts, -j 2, to disk" "$B_NAT" "$NNAT" "$RUNS" "$RB" compile -q -j 2 $NAT -o "$TMP/nat"
+measure_vs "$PEER_NAT" "compile, structure only, one process, to disk" "$B_NAT" "$NNAT" "$RUNS" "$RB" compile -q --no-facts $NAT -o "$TMP/nat"
+measure_vs "$PEER_NAT" "compile + facts, one process, to disk" "$B_NAT" "$NNAT" "$RUNS" "$RB" compile -q $NAT -o "$TMP/nat"
+measure_vs "$PEER_NAT" "compile + facts, -j 2, to disk" "$B_NAT" "$NNAT" "$RUNS" "$RB" compile -q -j 2 $NAT -o "$TMP/nat"
 SHM=
 if [ -d /dev/shm ] && [ -w /dev/shm ]; then
   SHM=/dev/shm/rulebook-bench.$$
   rm -rf "$SHM"
   mkdir -p "$SHM/cp"
   measure "floor: copy the files (cp) to tmpfs" "$B_NAT" "$NNAT" "$RUNS" sh -c "cp $W/national/*.txt $SHM/cp/"
-  measure "compile, structure only, one process, to tmpfs" "$B_NAT" "$NNAT" "$RUNS" "$RB" compile -q --no-facts $NAT -o "$SHM/nat"
-  measure "compile + facts, one process, to tmpfs" "$B_NAT" "$NNAT" "$RUNS" "$RB" compile -q $NAT -o "$SHM/nat"
-  measure "compile + facts, -j 2, to tmpfs" "$B_NAT" "$NNAT" "$RUNS" "$RB" compile -q -j 2 $NAT -o "$SHM/nat"
+  measure_vs "$PEER_NAT" "compile, structure only, one process, to tmpfs" "$B_NAT" "$NNAT" "$RUNS" "$RB" compile -q --no-facts $NAT -o "$SHM/nat"
+  measure_vs "$PEER_NAT" "compile + facts, one process, to tmpfs" "$B_NAT" "$NNAT" "$RUNS" "$RB" compile -q $NAT -o "$SHM/nat"
+  measure_vs "$PEER_NAT" "compile + facts, -j 2, to tmpfs" "$B_NAT" "$NNAT" "$RUNS" "$RB" compile -q -j 2 $NAT -o "$SHM/nat"
   rm -rf "$SHM"
 fi
 measure "compile + facts, one process per file (1 run)" "$B_NAT" "$NNAT" 1 sh -c "for f in $W/national/*.txt; do $RB compile -q \$f -o $TMP/one.xml; done"
-measure "compare (text inputs) to JSON" "$B_NAT" "$NNAT" "$RUNS" "$RB" compare -q $NAT --format json -o /dev/null
-measure "compare (compiled XML inputs) to JSON" "$B_NAT" "$NNAT" "$RUNS" "$RB" compare -q $TMP/nat/*.xml --format json -o /dev/null
+measure_vs "$PEER_NAT" "compare (text inputs) to JSON" "$B_NAT" "$NNAT" "$RUNS" "$RB" compare -q $NAT --format json -o /dev/null
+measure_vs "$PEER_NAT" "compare (compiled XML inputs) to JSON" "$B_NAT" "$NNAT" "$RUNS" "$RB" compare -q $TMP/nat/*.xml --format json -o /dev/null
 # what bounds the row above: libxml2 reading the same compiled files, nothing built
 if command -v xmllint >/dev/null; then
   measure "floor: libxml2 reads the compiled XML (xmllint --stream)" "$B_NAT" "$NNAT" "$RUNS" sh -c "xmllint --stream --noout $TMP/nat/*.xml"
 fi
-measure "check (text inputs)" "$B_NAT" "$NNAT" "$RUNS" "$RB" check $NAT -o /dev/null
+measure_vs "$PEER_NAT" "check (text inputs)" "$B_NAT" "$NNAT" "$RUNS" "$RB" check $NAT -o /dev/null
 REV=$(ls $W/revisions/*.txt)
 NREV=$(echo "$REV" | wc -l)
 B_REV=$(size $REV)
@@ -141,6 +152,7 @@ nfacts=$(grep -c '<rb:fact ' $TMP/out/big.xml)
         r1 = (b in rd) && rd[b] > 0 && f[1] !~ /^floor: read/ ? sprintf("%.3f", m / rd[b]) : ""
         r2 = (b in sc) && sc[b] > 0 && f[1] !~ /^floor/ ? sprintf("%.2f", m / sc[b]) : ""
         r3 = (b in pe) && pe[b] > 0 && f[1] !~ /^floor|^peer/ ? sprintf("%.2f", m / pe[b]) : ""
+        if (f[6] != "" && f[6] > 0 && t > 0) r3 = sprintf("%.2f", f[6] / t) # its own peer runs
         tm = t < 1 ? sprintf("%.1f ms", t * 1000) : sprintf("%.2f s", t)
         fps = (t > 0) ? f[3] / t : 0
         printf "| %s | %s | %s | %.1f | %.0f | %.1f MiB | %s | %s | %s |\n", f[1], inp, tm, m,
@@ -149,6 +161,7 @@ nfacts=$(grep -c '<rb:fact ' $TMP/out/big.xml)
     }' "$TMP/rows"
   echo
   echo "Traditional input: the same model (eIds, lines) as simplified: $same_tree; the same $nfacts facts: $same_facts."
-  echo "Runs: median of $RUNS (start-up: of 21). Peak RSS: the largest of the runs."
+  echo "Runs: median of $RUNS (start-up: of 21). Peak RSS: the largest of the runs. × peer: against"
+  echo "the peer's median over runs alternated with the row's own (the peer row: its runs alone)."
 } >"$OUT"
 cat "$OUT"
