@@ -552,9 +552,6 @@ static void fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf *o
         out->data[out->len] = 0;
 }
 
-/* First pass: the evidence for the script, and whether the view would differ from the source
- * at all (a simplified text with ASCII punctuation and LF line ends does not: then the view is
- * the source). */
 uint32_t rb_script_class_mismatch(void)
 {
     for (uint32_t cp = 0; cp < 0x10000; cp++)
@@ -563,6 +560,9 @@ uint32_t rb_script_class_mismatch(void)
     return UINT32_MAX;
 }
 
+/* First pass: the evidence for the script, and whether the view would differ from the source
+ * at all (a simplified text with ASCII punctuation and LF line ends does not: then the view is
+ * the source). */
 static int count_scripts(const char *s, size_t n, rb_view *v, size_t *ft, size_t *fs)
 {
     const unsigned char *u = (const unsigned char *)s;
