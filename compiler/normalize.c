@@ -563,28 +563,33 @@ uint32_t rb_script_class_mismatch(void)
 /* First pass: the evidence for the script, and whether the view would differ from the source
  * at all (a simplified text with ASCII punctuation and LF line ends does not: then the view is
  * the source). */
+/* The first pass's tally: counts, first places, whether anything changes. */
+typedef struct tally {
+    size_t nt, ns, first_t, first_s;
+    unsigned ch;
+} tally;
+
+/* One character's bits (script_bits) at offset at, without branches on them (a character of
+ * either script or of neither is a coin toss to the branch predictor): selects and adds. */
+static inline void tally_add(tally *c, unsigned b, size_t at)
+{
+    c->first_t = (b & 4) && c->first_t == SIZE_MAX ? at : c->first_t;
+    c->first_s = (b & 2) && c->first_s == SIZE_MAX ? at : c->first_s;
+    c->nt += (b >> 2) & 1;
+    c->ns += (b >> 1) & 1;
+    c->ch |= b & 1; /* (a traditional text is folded anyway) */
+}
+
 static int count_scripts(const char *s, size_t n, rb_view *v, size_t *ft, size_t *fs)
 {
     const unsigned char *u = (const unsigned char *)s;
     int changes = memchr(s, '\r', n) != NULL;
-    size_t nt = 0, ns = 0, first_t = SIZE_MAX, first_s = SIZE_MAX;
-    unsigned ch = 0;
-    /* without branches on the bits (a character of either script or of neither is a coin
-     * toss to the branch predictor): counts and first places as selects */
-#define COUNT(b, at)                                                                      \
-    do {                                                                                   \
-        first_t = ((b) & 4) && first_t == SIZE_MAX ? (at) : first_t;                        \
-        first_s = ((b) & 2) && first_s == SIZE_MAX ? (at) : first_s;                        \
-        nt += ((b) >> 2) & 1;                                                              \
-        ns += ((b) >> 1) & 1;                                                              \
-        ch |= (b) & 1; /* (a traditional text is folded anyway) */                         \
-    } while (0)
+    tally c = {0, 0, SIZE_MAX, SIZE_MAX, 0};
     for (size_t i = 0; i < n;) {
         /* runs of three-byte characters (CJK) with a step the loop knows: the next one's
          * load does not wait for this one's decoding */
         while (i + 3 <= n && (u[i] & 0xF0) == 0xE0) {
-            unsigned b = bmp_script_bits(rb_utf8_cp3(u + i));
-            COUNT(b, i);
+            tally_add(&c, bmp_script_bits(rb_utf8_cp3(u + i)), i);
             i += 3;
         }
         if (i >= n)
@@ -595,16 +600,14 @@ static int count_scripts(const char *s, size_t n, rb_view *v, size_t *ft, size_t
         }
         uint32_t cp;
         int k = dec(u + i, &cp);
-        unsigned b = cp < 0x10000 ? bmp_script_bits(cp) : script_bits(fold_entry(cp));
-        COUNT(b, i);
+        tally_add(&c, cp < 0x10000 ? bmp_script_bits(cp) : script_bits(fold_entry(cp)), i);
         i += (size_t)k;
     }
-#undef COUNT
-    v->n_trad = nt;
-    v->n_simp = ns;
-    *ft = first_t;
-    *fs = first_s;
-    changes |= (int)ch;
+    v->n_trad = c.nt;
+    v->n_simp = c.ns;
+    *ft = c.first_t;
+    *fs = c.first_s;
+    changes |= (int)c.ch;
     size_t t = v->n_trad, sc = v->n_simp;
     if (t + sc == 0)
         v->script = RB_SCRIPT_NONE;
