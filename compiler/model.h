@@ -234,6 +234,9 @@ char *rb_normalize_str(const char *s, size_t n, int trad, size_t *outlen);
 /* The first BMP code point whose script class in the generated 2-bit table (the view's first
  * pass reads it) disagrees with its fold entry, or UINT32_MAX: none does (for the tests). */
 uint32_t rb_script_class_mismatch(void);
+/* How often jieba has the word w[0..n) among the context words of the Taiwan phrases (0: not
+ * one of them), as the view weighs a phrase by its neighbours. */
+long rb_twctx_freq_of(const char *w, size_t n);
 
 /* ---- Chinese numerals (numeral.c) -------------------------------------------------------- */
 

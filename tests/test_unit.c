@@ -316,10 +316,47 @@ static void test_fold_script(void **state)
     norm_is("规范性檔案", 1, "规范性档案"); /* standard traditional: characters and phrases */
     norm_is("规范性檔案", 0, "规范性档案"); /* characters only */
     norm_is("程式", 2, "程序");
+    /* the neighbours decide: jieba has 档案馆 and 个人档案, so 檔案 stays there */
+    norm_is("檔案館", 2, "档案馆");
+    norm_is("個人檔案", 2, "个人档案");
     norm_is("最佳化服務", 2, "优化服务");
     norm_is("計畫", 1, "计划");              /* OpenCC's traditional phrases */
     norm_is("嚴格執行,以習近平同志爲核心", 1, "严格执行,以习近平同志为核心");
     norm_is("已经简体", 0, "已经简体");
+}
+
+/* The context words of the Taiwan phrases, looked up: every one of them gives its count, and
+ * a word cut short or run on gives none (the table is a hash table: every slot reached). */
+extern const char *const rb_twctx_word[];
+extern const long rb_twctx_freq[];
+extern const size_t rb_ntwctx;
+
+static void test_twctx_lookup(void **state)
+{
+    (void)state;
+    assert_true(rb_ntwctx > 1000);
+    for (size_t i = 0; i < rb_ntwctx; i++) {
+        const char *w = rb_twctx_word[i];
+        size_t n = strlen(w);
+        assert_int_equal(rb_twctx_freq_of(w, n), rb_twctx_freq[i]);
+        char longer[256];
+        if (n + 3 < sizeof longer) {
+            memcpy(longer, w, n);
+            memcpy(longer + n, "\xE5\x97\xAF", 3); /* 嗯 after it */
+            long f = rb_twctx_freq_of(longer, n + 3);
+            for (size_t k = 0; k < rb_ntwctx && f; k++)
+                if (strlen(rb_twctx_word[k]) == n + 3 && memcmp(rb_twctx_word[k], longer, n + 3) == 0)
+                    f = 0; /* (a word of its own after all) */
+            assert_int_equal(f, 0);
+        }
+        if (n > 3) { /* its first characters but the last, unless that is a word too */
+            long f = rb_twctx_freq_of(w, n - 3), want = 0;
+            for (size_t k = 0; k < rb_ntwctx; k++)
+                if (strlen(rb_twctx_word[k]) == n - 3 && memcmp(rb_twctx_word[k], w, n - 3) == 0)
+                    want = rb_twctx_freq[k];
+            assert_int_equal(f, want);
+        }
+    }
 }
 
 static rb_view *view_of(const char *bytes, size_t n, rb_source **src)
@@ -1364,7 +1401,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_xml_escaping),
+        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_xml_escaping),
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
