@@ -163,39 +163,23 @@ static long phrase_lookup(const char *s, size_t n, uint32_t cp, const twstate *t
    - without either, how common each reading is as a mainland word: the Taiwan one must be
      rarer by three times (程式 197 against 程序 5610; not 核心 4919 against 内核 178). */
 
-/* The context words (jieba's, around the Taiwan phrases) as a hash table built at first use:
+/* The context words (jieba's, around the Taiwan phrases) in a string map built at first use:
  * a Taiwan phrase weighs up to 32 words around it, and a binary search with strncmp over the
- * 4,310 of them was a quarter of a Taiwan-phrased text's view. Open addressing over a power of
- * two at least twice their number; a slot holds an index + 1. */
+ * 4,310 of them was a quarter of a Taiwan-phrased text's view. */
 static struct {
-    uint32_t *slot;
-    size_t *len;
-    size_t mask;
+    rb_smap ix;    /* word -> its index */
+    size_t maxlen; /* the longest word's bytes */
 } twx;
 static pthread_once_t twx_once = PTHREAD_ONCE_INIT;
 
-static size_t twx_hash(const char *w, size_t n)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)w[i]) * 1099511628211ull;
-    return (size_t)(h ^ (h >> 29));
-}
-
 static void twx_init(void)
 {
-    size_t cap = 64;
-    while (cap < 2 * rb_ntwctx)
-        cap *= 2;
-    twx.mask = cap - 1;
-    twx.slot = rb_xcalloc(cap, sizeof *twx.slot);
-    twx.len = rb_xmalloc((rb_ntwctx + 1) * sizeof *twx.len);
     for (size_t i = 0; i < rb_ntwctx; i++) {
-        twx.len[i] = strlen(rb_twctx_word[i]);
-        size_t h = twx_hash(rb_twctx_word[i], twx.len[i]) & twx.mask;
-        while (twx.slot[h])
-            h = (h + 1) & twx.mask;
-        twx.slot[h] = (uint32_t)(i + 1);
+        int fresh;
+        *rb_smap_slot(&twx.ix, rb_twctx_word[i], &fresh) = i;
+        size_t l = strlen(rb_twctx_word[i]);
+        if (l > twx.maxlen)
+            twx.maxlen = l;
     }
 }
 
@@ -203,12 +187,13 @@ static void twx_init(void)
 long rb_twctx_freq_of(const char *w, size_t n)
 {
     pthread_once(&twx_once, twx_init);
-    for (size_t h = twx_hash(w, n) & twx.mask; twx.slot[h]; h = (h + 1) & twx.mask) {
-        size_t i = twx.slot[h] - 1;
-        if (twx.len[i] == n && memcmp(rb_twctx_word[i], w, n) == 0)
-            return rb_twctx_freq[i];
-    }
-    return 0;
+    char key[256];
+    if (n > twx.maxlen || n >= sizeof key)
+        return 0; /* longer than every word */
+    memcpy(key, w, n);
+    key[n] = 0;
+    size_t i = rb_smap_get(&twx.ix, key);
+    return i == (size_t)-1 ? 0 : rb_twctx_freq[i];
 }
 
 /* Up to k code points of the source before at (left) or from at on (right), folded to
