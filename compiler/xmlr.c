@@ -173,6 +173,17 @@ static const char *single_text(xmlNodePtr c)
                                                                     : NULL;
 }
 
+/* v (malloc'd, taken; NULL: none) copied into *tmp */
+static const char *in_tmp(char *v, rb_buf *tmp)
+{
+    if (!v)
+        return NULL;
+    tmp->len = 0;
+    rb_buf_puts(tmp, v);
+    free(v);
+    return tmp->data;
+}
+
 const char *rb_xml_prop_ref(xmlNodePtr n, const char *name, rb_buf *tmp)
 {
     for (xmlAttrPtr p = n->properties; p; p = p->next)
@@ -182,13 +193,7 @@ const char *rb_xml_prop_ref(xmlNodePtr n, const char *name, rb_buf *tmp)
                 return unpictured_ref(t, tmp);
             break;
         }
-    char *v = rb_xml_prop(n, name); /* the long way: absent, empty, or in several nodes */
-    if (!v)
-        return NULL;
-    tmp->len = 0;
-    rb_buf_puts(tmp, v);
-    free(v);
-    return tmp->data;
+    return in_tmp(rb_xml_prop(n, name), tmp); /* the long way: absent, empty, several nodes */
 }
 
 const char *rb_xml_content_ref(xmlNodePtr n, rb_buf *tmp)
@@ -196,11 +201,7 @@ const char *rb_xml_content_ref(xmlNodePtr n, rb_buf *tmp)
     const char *t = single_text(n->children);
     if (t)
         return unpictured_ref(t, tmp);
-    char *v = rb_xml_content(n);
-    tmp->len = 0;
-    rb_buf_puts(tmp, v);
-    free(v);
-    return tmp->data;
+    return in_tmp(rb_xml_content(n), tmp);
 }
 
 int rb_xml_long(xmlNodePtr n, const char *name, long lo, long hi, long *out)
