@@ -25,7 +25,8 @@ WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wno-format-nonl
 PKGS := libpcre2-8 libxml-2.0 yaml-0.1 nettle
 # recursively expanded on purpose: pkg-config runs after the deps step installed it
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+# --build-id: the id that keys the cache of checked grammar examples (grammars.c)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -Wl,--build-id
 CPPFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Icompiler -DRB_DATADIR='"$(DATADIR)"' $(PKG_CFLAGS)
 
 B := build
@@ -164,7 +165,7 @@ accuracy: $(B)/accuracy
 
 test asan: $(A)/rulebook $(B)/rulebook $(B)/bench/measure $(TESTS) $(REPLAY) $(A)/accuracy
 	@export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-	  RULEBOOK_GRAMMAR=$(CURDIR)/grammar; \
+	  RULEBOOK_GRAMMAR=$(CURDIR)/grammar XDG_CACHE_HOME=$(CURDIR)/$(A)/cache; \
 	set -e; for t in $(TESTS); do echo "== $$t"; $$t; done; \
 	echo "== fuzz regressions"; $(A)/fuzz_compile corpora/ tests/fuzz/regressions/compile; \
 	$(A)/fuzz_grammar tests/fixtures tests/fuzz/regressions/grammar; \

@@ -10,8 +10,12 @@
  * is an error naming the file and line, not a rule silently left out. */
 #include "internal.h"
 
+#include <elf.h>
+#include <fcntl.h>
+#include <link.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef rb_status (*loader_fn)(rb_grammar *g, const char *path, yaml_document_t *doc,
@@ -293,6 +297,99 @@ rb_grammar *rb_grammar_new(const char *dir)
     return g;
 }
 
+/* ---- examples checked once per grammar and build ---------------------------------------------
+ * Running every example and counter-example (some 700 matches in PCRE2's interpreter) is a
+ * quarter of the instructions of a run on a small file: start-up, which `diff` in CI and git's
+ * textconv pay on every call. What they give depends only on the grammar's bytes, on this
+ * program (its GNU build id) and on the PCRE2 and libyaml it runs with. A load that checked them
+ * all leaves an empty stamp named by the SHA-256 of those in the user's cache directory
+ * (${XDG_CACHE_HOME:-$HOME/.cache}/rulebook/grammar-HEX); a later load of the same bytes by the
+ * same build finds it and does not run them again. An edited grammar, a rebuilt program or an
+ * upgraded library is another name, checked anew. No build id, no usable cache directory, or
+ * RULEBOOK_NO_CACHE=1: every load checks them, as before; a stamp that cannot be written is
+ * no error. Every other check of a grammar file runs on every load. */
+
+typedef struct build_id {
+    const unsigned char *bytes;
+    size_t len;
+} build_id;
+
+static int find_build_id(struct dl_phdr_info *info, size_t size, void *ud)
+{
+    (void)size;
+    build_id *id = ud;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_NOTE)
+            continue;
+        const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+        const unsigned char *end = p + ph->p_memsz;
+        while ((size_t)(end - p) >= sizeof(ElfW(Nhdr))) {
+            const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)(const void *)p;
+            size_t name = (nh->n_namesz + 3) & ~(size_t)3, desc = (nh->n_descsz + 3) & ~(size_t)3;
+            if ((size_t)(end - p) - sizeof *nh < name + desc)
+                break;
+            if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
+                memcmp(p + sizeof *nh, "GNU", 4) == 0 && nh->n_descsz > 0) {
+                id->bytes = p + sizeof *nh + name;
+                id->len = nh->n_descsz;
+                return 1;
+            }
+            p += sizeof *nh + name + desc;
+        }
+    }
+    return 1; /* the first object is the program itself: look no further */
+}
+
+/* The stamp's path for these files' bytes in this build, or 0 when there can be none. */
+static int stamp_path(char *const *files, char *const *data, const size_t *len, size_t n,
+                      char *path, size_t cap)
+{
+    const char *off = getenv("RULEBOOK_NO_CACHE");
+    if (off && strcmp(off, "1") == 0)
+        return 0;
+    build_id id = {0};
+    dl_iterate_phdr(find_build_id, &id);
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    int r;
+    if (xdg && xdg[0] == '/')
+        r = snprintf(path, cap, "%s/rulebook", xdg);
+    else if (home && home[0] == '/')
+        r = snprintf(path, cap, "%s/.cache/rulebook", home);
+    else
+        return 0;
+    if (!id.len || r < 0 || (size_t)r + 80 > cap)
+        return 0;
+    rb_buf b = {0};
+    rb_buf_printf(&b, "rulebook grammar examples\nbuild ");
+    for (size_t i = 0; i < id.len; i++)
+        rb_buf_printf(&b, "%02x", id.bytes[i]);
+    rb_buf_printf(&b, "\npcre2 %s\nlibyaml %s\n", rb_regex_version(), yaml_get_version_string());
+    for (size_t i = 0; i < n; i++) {
+        const char *base = strrchr(files[i], '/');
+        rb_buf_printf(&b, "%s %zu\n", base ? base + 1 : files[i], len[i]);
+        rb_buf_put(&b, data[i], len[i]);
+    }
+    char hex[65];
+    rb_sha256_hex(b.data, b.len, hex);
+    rb_buf_free(&b);
+    snprintf(path + r, cap - (size_t)r, "/grammar-%s", hex);
+    return 1;
+}
+
+/* The stamp, with the directories above it (mode 0700, as the XDG spec asks); errors ignored. */
+static void stamp_write(char *path)
+{
+    for (char *sl = strchr(path + 1, '/'); sl; sl = strchr(sl + 1, '/')) {
+        *sl = 0;
+        mkdir(path, 0700);
+        *sl = '/';
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd >= 0)
+        close(fd);
+}
+
 rb_status rb_grammar_load(const char *dir, rb_grammar **out, rb_error *err)
 {
     *out = NULL;
@@ -302,11 +399,24 @@ rb_status rb_grammar_load(const char *dir, rb_grammar **out, rb_error *err)
         return RB_EGRAMMAR;
     rb_grammar *g = rb_grammar_new(dir);
     rb_status st = RB_OK;
+    char **data = rb_xcalloc(n + 1, sizeof *data);
+    size_t *len = rb_xcalloc(n + 1, sizeof *len);
+    rb_limits lim;
+    rb_limits_default(&lim);
+    lim.max_bytes = RB_MAX_GRAMMAR_FILE;
+    for (size_t i = 0; i < n && st == RB_OK; i++)
+        st = rb_input_read(files[i], &lim, &data[i], &len[i], err);
+    char stamp[4400];
+    int stamped = st == RB_OK && stamp_path(files, data, len, n, stamp, sizeof stamp);
+    g->examples_known = stamped && access(stamp, F_OK) == 0;
     for (size_t i = 0; i < n; i++) {
         if (st == RB_OK)
-            st = rb_grammar_add_file(g, files[i], err);
+            st = rb_grammar_add_bytes(g, files[i], data[i], len[i], err);
+        free(data[i]);
         free(files[i]);
     }
+    free(data);
+    free(len);
     free(files);
     if (st == RB_OK) {
         static const rb_role need[] = {RB_ROLE_ARTICLE, RB_ROLE_CHAPTER, RB_ROLE_TITLE};
@@ -322,6 +432,8 @@ rb_status rb_grammar_load(const char *dir, rb_grammar **out, rb_error *err)
         rb_grammar_free(g);
         return st;
     }
+    if (stamped && !g->examples_known)
+        stamp_write(stamp);
     *out = g;
     return RB_OK;
 }

@@ -66,6 +66,7 @@ void *rb_regex_compile(const char *pattern, const char *file, unsigned line, uns
 void rb_regex_free(void *code);
 /* Has it been made machine code? (at its first match once the grammar has loaded) */
 int rb_regex_is_jit(void *code);
+const char *rb_regex_version(void); /* "10.42 2022-12-11" */
 /* Expand {{name}} macros from a `define:` mapping. Returns malloc'd string, NULL on an
  * unknown macro (err filled). */
 char *rb_expand_macros(yaml_document_t *doc, yaml_node_t *defines, const char *src,

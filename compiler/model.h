@@ -300,6 +300,8 @@ struct rb_grammar {
     struct rb_check_rules *check;     /* check patterns and tables (check.c) */
     int no_prefilter; /* run every extraction rule on every sentence, ignoring `needs:` (tests) */
     int loading;      /* a file is being added: its examples run without JIT (grammar.c) */
+    int examples_known; /* these bytes' examples all held in this build before: not rerun
+                         * (rb_grammar_load, grammars.c) */
 };
 
 /* One more grammar file from memory (name is used in messages). */

@@ -128,6 +128,25 @@ expect_one_error_line "broken grammar" grammar-regex
 grep -q "structure.yaml:[0-9]*:[0-9]*: error: pattern broken-pattern" "$T/stderr" || fail "broken grammar: file/line/pattern not named: $(cat "$T/stderr")"
 cmp -s "$T/keep.xml" "$T/wujin.xml" || fail "broken grammar: output clobbered"
 
+# a grammar's examples run once per its bytes and this build (a stamp in the cache); an edited
+# grammar's run again, so a broken example is an error though the good grammar was stamped
+mkdir "$T/g2" "$T/cache"
+cp grammar/*.yaml "$T/g2/"
+for i in 1 2; do
+  run env XDG_CACHE_HOME="$T/cache" "$RB" compile -q --grammar "$T/g2" corpora/wujin-2021.txt -o "$T/g2.xml"
+  expect_rc 0 "compile with a grammar cache, run $i"
+  cmp -s "$T/g2.xml" "$T/wujin.xml" || fail "grammar cache, run $i: another output"
+done
+[ "$(ls "$T/cache/rulebook" | grep -c '^grammar-')" -eq 1 ] || fail "grammar cache: not one stamp: $(ls -R "$T/cache")"
+sed -i "s/examples: \['一、根据《中华人民共和国宪法》'/examples: ['根据《中华人民共和国宪法》'/" "$T/g2/structure.yaml"
+run env XDG_CACHE_HOME="$T/cache" "$RB" compile -q --grammar "$T/g2" corpora/wujin-2021.txt -o "$T/g2b.xml"
+expect_rc 2 "a broken example after a stamp"
+expect_one_error_line "a broken example after a stamp" grammar-example
+[ ! -e "$T/g2b.xml" ] || fail "a broken example after a stamp: output written"
+run env XDG_CACHE_HOME="$T/wujin.xml" "$RB" compile -q corpora/wujin-2021.txt -o "$T/g3.xml"
+expect_rc 0 "a cache directory that cannot be made"
+[ ! -s "$T/stderr" ] || fail "a cache directory that cannot be made: $(cat "$T/stderr")"
+
 # ---- many files: -j N gives the same outputs, diagnostics and exit status as one process ----------
 mkdir "$T/batch"
 for i in $(seq 1 12); do cp corpora/wujin-2021.txt "$T/batch/w$i.txt"; done

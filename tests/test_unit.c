@@ -3,6 +3,8 @@
  * written beside it, grammar error reporting and limits, and the character diff. */
 #include "testutil.h"
 
+#include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- numerals ---------------------------------------------------------------------------- */
@@ -1291,6 +1293,126 @@ static void test_empty_match_restart(void **state)
     rb_grammar_free(g);
 }
 
+/* How many grammar stamps the cache directory dir/rulebook holds (-1: no such directory). */
+static int stamps_in(const char *dir)
+{
+    char p[256];
+    snprintf(p, sizeof p, "%s/rulebook", dir);
+    DIR *d = opendir(p);
+    if (!d)
+        return -1;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (strncmp(e->d_name, "grammar-", 8) == 0 && strlen(e->d_name) == 8 + 64)
+            n++;
+    closedir(d);
+    return n;
+}
+
+static void clear_stamps(const char *dir)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/rulebook", dir);
+    DIR *d = opendir(p);
+    if (!d)
+        return;
+    for (struct dirent *e; (e = readdir(d));)
+        if (e->d_name[0] != '.') {
+            char f[1024];
+            snprintf(f, sizeof f, "%s/%s", p, e->d_name);
+            unlink(f);
+        }
+    closedir(d);
+    rmdir(p);
+}
+
+static int load_known(const char *dir, rb_status want)
+{
+    rb_grammar *g = NULL;
+    rb_error err;
+    rb_error_clear(&err);
+    assert_int_equal(rb_grammar_load(dir, &g, &err), want);
+    int known = g ? g->examples_known : -1;
+    rb_grammar_free(g);
+    return known;
+}
+
+/* A grammar's examples are run once per grammar bytes and build: the load that checked them
+ * leaves a stamp in the cache, the next load of the same bytes skips them, and any other bytes
+ * (one comment more, a broken example) are checked anew. (The build must carry a GNU build id:
+ * the Makefile links with --build-id.) */
+static void test_examples_stamp(void **state)
+{
+    (void)state;
+    char *old_xdg = getenv("XDG_CACHE_HOME") ? strdup(getenv("XDG_CACHE_HOME")) : NULL;
+    char *old_off = getenv("RULEBOOK_NO_CACHE") ? strdup(getenv("RULEBOOK_NO_CACHE")) : NULL;
+    char cache[] = "/tmp/rbcache-XXXXXX", dir[] = "/tmp/rbtest-XXXXXX";
+    assert_non_null(mkdtemp(cache));
+    assert_non_null(mkdtemp(dir));
+    setenv("XDG_CACHE_HOME", cache, 1);
+    unsetenv("RULEBOOK_NO_CACHE");
+    char path[128];
+    snprintf(path, sizeof path, "%s/structure.yaml", dir);
+    tu_write(path, MINIMAL, strlen(MINIMAL));
+
+    assert_int_equal(load_known(dir, RB_OK), 0); /* checked, and stamped */
+    assert_int_equal(stamps_in(cache), 1);
+    char sub[160];
+    snprintf(sub, sizeof sub, "%s/rulebook", cache);
+    struct stat sb;
+    assert_int_equal(stat(sub, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0700);
+    assert_int_equal(load_known(dir, RB_OK), 1); /* the same bytes: known */
+    assert_int_equal(stamps_in(cache), 1);
+
+    const char *more = MINIMAL "# one comment more\n";
+    tu_write(path, more, strlen(more));
+    assert_int_equal(load_known(dir, RB_OK), 0);
+    assert_int_equal(stamps_in(cache), 2);
+    assert_int_equal(load_known(dir, RB_OK), 1);
+
+    /* a broken example fails whatever the cache holds, and leaves no stamp */
+    const char *broken =
+        "grammar: structure\n"
+        "patterns:\n"
+        "  - {id: a, role: article, regex: '^(?<num>[一二三])、', examples: ['四、甲']}\n"
+        "  - {id: c, role: chapter, regex: '^第(?<num>[一二三])章', examples: ['第一章']}\n"
+        "  - {id: t, role: title, regex: '^(?<title>.+规则)$', examples: ['工作规则']}\n";
+    tu_write(path, broken, strlen(broken));
+    assert_int_equal(load_known(dir, RB_EGRAMMAR), -1);
+    assert_int_equal(stamps_in(cache), 2);
+
+    /* RULEBOOK_NO_CACHE=1: checked every time, nothing written */
+    clear_stamps(cache);
+    tu_write(path, MINIMAL, strlen(MINIMAL));
+    setenv("RULEBOOK_NO_CACHE", "1", 1);
+    assert_int_equal(load_known(dir, RB_OK), 0);
+    assert_int_equal(load_known(dir, RB_OK), 0);
+    assert_int_equal(stamps_in(cache), -1);
+    unsetenv("RULEBOOK_NO_CACHE");
+
+    /* a cache that cannot be written is no error: the examples are checked each time */
+    char file[160];
+    snprintf(file, sizeof file, "%s/plain-file", cache);
+    tu_write(file, "x", 1);
+    setenv("XDG_CACHE_HOME", file, 1);
+    assert_int_equal(load_known(dir, RB_OK), 0);
+    assert_int_equal(load_known(dir, RB_OK), 0);
+    unlink(file);
+
+    if (old_xdg)
+        setenv("XDG_CACHE_HOME", old_xdg, 1);
+    else
+        unsetenv("XDG_CACHE_HOME");
+    if (old_off)
+        setenv("RULEBOOK_NO_CACHE", old_off, 1);
+    free(old_xdg);
+    free(old_off);
+    unlink(path);
+    rmdir(dir);
+    rmdir(cache);
+}
+
 /* check: a pattern that gives up on a hostile text is an error with the file, not "no
  * finding". */
 static void test_check_match_limit(void **state)
@@ -1401,7 +1523,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_xml_escaping),
+        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_xml_escaping),
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
