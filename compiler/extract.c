@@ -27,6 +27,9 @@ typedef struct xtable {
     uint64_t *fbits; /* the BMP code points a key starts with, a bit each (0x10000 bits) */
     size_t *bstart, *bcount, *border;
     unsigned *kbit;
+    rb_smap byk; /* while a table loads: key -> its index (a later entry overrides) */
+    char *alt;   /* the keys as a regex alternation (rb_regex_literals), once its first rule
+                  * names it; dropped when the table loads again */
 } xtable;
 
 typedef struct xfield {
@@ -156,6 +159,8 @@ static void table_index_free(xtable *t)
 static void table_free(xtable *t)
 {
     table_index_free(t);
+    free(t->alt);
+    rb_smap_free(&t->byk);
     for (size_t i = 0; i < t->n; i++) {
         free(t->keys[i]);
         free(t->vals[i]);
@@ -298,14 +303,18 @@ static void put_key(void *ud, const char *key)
     xtable *t = kp->t;
     size_t kl;
     char *norm = rb_normalize_str(key, strlen(key), 1, &kl);
-    for (size_t i = 0; i < t->n; i++)
-        if (t->klen[i] == kl && memcmp(t->keys[i], norm, kl) == 0) {
-            /* a later entry (or file) overrides an earlier one */
-            free(t->vals[i]);
-            t->vals[i] = rb_xstrdup(kp->val);
-            free(norm);
-            return;
-        }
+    if (t->byk.n == 0) /* a table loaded again (from another file): its keys so far */
+        for (size_t i = 0; i < t->n; i++)
+            *rb_smap_slot(&t->byk, t->keys[i], &(int){0}) = i;
+    int fresh = 0;
+    size_t *at = rb_smap_slot(&t->byk, norm, &fresh);
+    if (!fresh) { /* a later entry (or file) overrides an earlier one */
+        free(t->vals[*at]);
+        t->vals[*at] = rb_xstrdup(kp->val);
+        free(norm);
+        return;
+    }
+    *at = t->n;
     t->keys = rb_xrealloc(t->keys, (t->n + 1) * sizeof *t->keys);
     t->vals = rb_xrealloc(t->vals, (t->n + 1) * sizeof *t->vals);
     t->klen = rb_xrealloc(t->klen, (t->n + 1) * sizeof *t->klen);
@@ -414,6 +423,10 @@ static rb_status load_table(struct rb_extract_rules *r, const char *path, yaml_d
         }
     }
     rb_buf_free(&prefix);
+    rb_smap_free(&t->byk); /* the indexes change below */
+    free(t->alt);
+    t->alt = NULL;
+    memset(&t->byk, 0, sizeof t->byk);
     /* sort longest first (stable) */
     size_t *ord = rb_xmalloc((t->n ? t->n : 1) * sizeof *ord);
     for (size_t i = 0; i < t->n; i++)
@@ -442,7 +455,7 @@ static rb_status load_table(struct rb_extract_rules *r, const char *path, yaml_d
  * so the lexicon is written once (a new meeting name in the table is matched by every rule
  * that names meetings). Other {{macros}} are left for rb_expand_macros. NULL with err when
  * the table is unknown. */
-static char *expand_table_refs(const struct rb_extract_rules *r, const char *src,
+static char *expand_table_refs(struct rb_extract_rules *r, const char *src,
                                const char *path, unsigned line, const char *rule, rb_error *err)
 {
     rb_buf b;
@@ -468,9 +481,15 @@ static char *expand_table_refs(const struct rb_extract_rules *r, const char *src
                          "rule %s: {{table:%s}} names no table", rule, name);
             return NULL;
         }
-        const xtable *t = &r->tables[ti - 1];
+        xtable *t = &r->tables[ti - 1];
+        if (!t->alt) {
+            rb_buf lb;
+            rb_buf_init(&lb);
+            rb_regex_literals(&lb, (const char *const *)t->keys, t->klen, t->n);
+            t->alt = rb_buf_detach(&lb);
+        }
         rb_buf_puts(&b, "(?:");
-        rb_regex_literals(&b, (const char *const *)t->keys, t->klen, t->n);
+        rb_buf_puts(&b, t->alt);
         rb_buf_putc(&b, ')');
         p = c + 2;
     }
