@@ -27,7 +27,7 @@ typedef struct xtable {
     uint64_t *fbits; /* the BMP code points a key starts with, a bit each (0x10000 bits) */
     size_t *bstart, *bcount, *border;
     unsigned *kbit;
-    rb_smap byk; /* while a table loads: key -> its index (a later entry overrides) */
+    rb_smap byk; /* key -> its index (a later entry of a key overrides the earlier) */
     char *alt;   /* the keys as a regex alternation (rb_regex_literals), once its first rule
                   * names it; dropped when the table loads again */
 } xtable;
@@ -303,9 +303,6 @@ static void put_key(void *ud, const char *key)
     xtable *t = kp->t;
     size_t kl;
     char *norm = rb_normalize_str(key, strlen(key), 1, &kl);
-    if (t->byk.n == 0) /* a table loaded again (from another file): its keys so far */
-        for (size_t i = 0; i < t->n; i++)
-            *rb_smap_slot(&t->byk, t->keys[i], &(int){0}) = i;
     int fresh = 0;
     size_t *at = rb_smap_slot(&t->byk, norm, &fresh);
     if (!fresh) { /* a later entry (or file) overrides an earlier one */
@@ -423,10 +420,8 @@ static rb_status load_table(struct rb_extract_rules *r, const char *path, yaml_d
         }
     }
     rb_buf_free(&prefix);
-    rb_smap_free(&t->byk); /* the indexes change below */
     free(t->alt);
     t->alt = NULL;
-    memset(&t->byk, 0, sizeof t->byk);
     /* sort longest first (stable) */
     size_t *ord = rb_xmalloc((t->n ? t->n : 1) * sizeof *ord);
     for (size_t i = 0; i < t->n; i++)
@@ -446,6 +441,8 @@ static rb_status load_table(struct rb_extract_rules *r, const char *path, yaml_d
     t->keys = k2;
     t->vals = v2;
     t->klen = l2;
+    for (size_t i = 0; i < t->n; i++) /* the keys' new places */
+        *rb_smap_slot(&t->byk, t->keys[i], &(int){0}) = i;
     table_index(t);
     return RB_OK;
 }
@@ -1983,14 +1980,14 @@ static void context_fields(const struct rb_extract_rules *r, const xrule *x, rb_
             const xtable *t = &r->tables[xf->via - 1];
             const char *vals[16];
             size_t nv = 0, mapped = 0;
-            for (size_t q = 0; src && q < src->n; q++)
-                for (size_t i = 0; i < t->n; i++)
-                    if (strcmp(t->keys[i], src->items[q]) == 0 && *t->vals[i]) {
-                        if (nv < 16)
-                            vals[nv++] = t->vals[i];
-                        mapped++;
-                        break;
-                    }
+            for (size_t q = 0; src && q < src->n; q++) {
+                size_t i = rb_smap_get(&t->byk, src->items[q]);
+                if (i != (size_t)-1 && *t->vals[i]) {
+                    if (nv < 16)
+                        vals[nv++] = t->vals[i];
+                    mapped++;
+                }
+            }
             if (src && src->n && mapped == src->n) {
                 rb_field *o = fact_set(f, xf->name);
                 o->list = xf->all;
