@@ -71,6 +71,9 @@ size_t rb_utf8_invalid_at(const char *s, size_t n);
 /* The same, and where the first U+FFFE or U+FFFF is (before the invalid byte; (size_t)-1:
  * none): one pass for both */
 size_t rb_utf8_check(const char *s, size_t n, size_t *nonchar);
+/* The same, a character at a time (what rb_utf8_check falls back on; tests hold the block
+ * check to it) */
+size_t rb_utf8_check_bytes(const char *s, size_t n, size_t *nonchar);
 /* Decode one code point from valid UTF-8; returns its byte length (>=1). Inline: the
  * character loops of check and extract call it for every character. */
 static inline int rb_utf8_decode(const char *str, size_t n, uint32_t *cp)

@@ -5,7 +5,126 @@
 
 size_t rb_utf8_invalid_at(const char *str, size_t n) { return rb_utf8_check(str, n, NULL); }
 
+/* ---- whole blocks at once (x86-64 with SSSE3) -------------------------------------------------
+ * Keiser and Lemire's check ("Validating UTF-8 in less than one instruction per byte",
+ * Software: Practice and Experience 51(5), 2021; simdjson and simdutf use it): every error of
+ * UTF-8 shows in a byte and the one before it, so three table lookups (the high nibble of the
+ * previous byte, its low nibble, the high nibble of this byte) give a set of possible errors,
+ * and their AND is empty unless one is real; the third and fourth bytes of a sequence are
+ * checked by comparing with the bytes two and three back. 16 bytes a step; the text of an
+ * input is 3-byte CJK almost throughout, where the character loop below takes a branch and
+ * four loads a character. It says only valid or not: for an invalid text the loop below
+ * finds where (only legacy-encoded files are invalid, once per file). */
+#if defined(__x86_64__) && !defined(RB_NO_SIMD)
+#include <tmmintrin.h>
+#define UTF8_BLOCKS 1
+
+enum {
+    TOO_SHORT = 1 << 0,  /* 11______ followed by 0_______ or 11______ */
+    TOO_LONG = 1 << 1,   /* 0_______ followed by 10______ */
+    OVERLONG_3 = 1 << 2, /* 11100000 100_____ */
+    TOO_LARGE = 1 << 3,  /* 11110100 1001____, 11110100 101_____, 11110101+ 1001____ ... */
+    SURROGATE = 1 << 4,  /* 11101101 101_____ */
+    OVERLONG_2 = 1 << 5, /* 1100000_ 10______ */
+    TOO_LARGE_1000 = 1 << 6, /* 11110101+ 1000____ */
+    OVERLONG_4 = 1 << 6, /* 11110000 1000____ */
+    TWO_CONTS = 1 << 7,  /* 10______ 10______ */
+    CARRY = TOO_SHORT | TOO_LONG | TWO_CONTS,
+};
+
+/* 1: valid, and *nonchar set when an EF BF BE or EF BF BF (U+FFFE, U+FFFF) is in it; 0: not */
+__attribute__((target("ssse3"))) static int utf8_blocks_valid(const unsigned char *s, size_t n,
+                                                              int *nonchar)
+{
+    const __m128i b1_high = _mm_setr_epi8(
+        TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG,
+        TWO_CONTS, TWO_CONTS, TWO_CONTS, TWO_CONTS, TOO_SHORT | OVERLONG_2, TOO_SHORT,
+        TOO_SHORT | OVERLONG_3 | SURROGATE, TOO_SHORT | TOO_LARGE | TOO_LARGE_1000 | OVERLONG_4);
+    const __m128i b1_low = _mm_setr_epi8(
+        CARRY | OVERLONG_3 | OVERLONG_2 | OVERLONG_4, CARRY | OVERLONG_2, CARRY, CARRY,
+        CARRY | TOO_LARGE, CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,
+        CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,
+        CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,
+        CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,
+        CARRY | TOO_LARGE | TOO_LARGE_1000 | SURROGATE, CARRY | TOO_LARGE | TOO_LARGE_1000,
+        CARRY | TOO_LARGE | TOO_LARGE_1000);
+    const __m128i b2_high = _mm_setr_epi8(
+        TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT,
+        TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE_1000 | OVERLONG_4,
+        TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE,
+        TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE,
+        TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE, TOO_SHORT, TOO_SHORT,
+        TOO_SHORT, TOO_SHORT);
+    /* a block that ends inside a sequence: its last byte a lead, or the one before a lead of
+     * three or four bytes, or the one before that of four */
+    const __m128i last_max = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                           (char)0xEF, (char)0xDF, (char)0xBF);
+    const __m128i nib = _mm_set1_epi8(0x0F), zero = _mm_setzero_si128();
+    __m128i prev = zero, incomplete = zero, err = zero, nc = zero;
+    unsigned char tail[16];
+    for (size_t i = 0; i < n; i += 16) {
+        __m128i in;
+        if (i + 16 <= n) {
+            in = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        } else { /* the last bytes, padded with NULs (ASCII) */
+            memset(tail, 0, sizeof tail);
+            memcpy(tail, s + i, n - i);
+            in = _mm_loadu_si128((const __m128i *)(void *)tail);
+        }
+        if (_mm_movemask_epi8(in) == 0) { /* ASCII: valid unless the last block was cut */
+            err = _mm_or_si128(err, incomplete);
+            incomplete = zero;
+            prev = in;
+            continue;
+        }
+        __m128i prev1 = _mm_alignr_epi8(in, prev, 15);
+        __m128i sc = _mm_and_si128(
+            _mm_and_si128(_mm_shuffle_epi8(b1_high, _mm_and_si128(_mm_srli_epi16(prev1, 4), nib)),
+                          _mm_shuffle_epi8(b1_low, _mm_and_si128(prev1, nib))),
+            _mm_shuffle_epi8(b2_high, _mm_and_si128(_mm_srli_epi16(in, 4), nib)));
+        __m128i prev2 = _mm_alignr_epi8(in, prev, 14), prev3 = _mm_alignr_epi8(in, prev, 13);
+        __m128i third = _mm_subs_epu8(prev2, _mm_set1_epi8((char)(0xE0 - 0x80)));
+        __m128i fourth = _mm_subs_epu8(prev3, _mm_set1_epi8((char)(0xF0 - 0x80)));
+        __m128i must23 = _mm_and_si128(_mm_or_si128(third, fourth), _mm_set1_epi8((char)0x80));
+        err = _mm_or_si128(err, _mm_xor_si128(must23, sc));
+        /* EF BF then BE or BF: a byte BE or above (BE-BF, after EF BF) is one BD leaves */
+        nc = _mm_or_si128(nc, _mm_and_si128(
+                                  _mm_and_si128(_mm_cmpeq_epi8(prev2, _mm_set1_epi8((char)0xEF)),
+                                                _mm_cmpeq_epi8(prev1, _mm_set1_epi8((char)0xBF))),
+                                  _mm_subs_epu8(in, _mm_set1_epi8((char)0xBD))));
+        incomplete = _mm_subs_epu8(in, last_max);
+        prev = in;
+    }
+    err = _mm_or_si128(err, incomplete);
+    *nonchar = _mm_movemask_epi8(_mm_cmpeq_epi8(nc, zero)) != 0xFFFF;
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(err, zero)) == 0xFFFF;
+}
+
+/* The first U+FFFE or U+FFFF (EF BF BE, EF BF BF) of valid UTF-8, or (size_t)-1. */
+static size_t first_nonchar(const unsigned char *s, size_t n)
+{
+    for (const unsigned char *p = s; (p = memmem(p, n - (size_t)(p - s), "\xEF\xBF", 2)); p += 2)
+        if ((size_t)(p - s) + 2 < n && p[2] >= 0xBE)
+            return (size_t)(p - s);
+    return (size_t)-1;
+}
+#endif
+
 size_t rb_utf8_check(const char *str, size_t n, size_t *nonchar)
+{
+#ifdef UTF8_BLOCKS
+    int has_nonchar = 0;
+    if (n >= 64 && __builtin_cpu_supports("ssse3") &&
+        utf8_blocks_valid((const unsigned char *)str, n, &has_nonchar)) {
+        if (nonchar)
+            *nonchar = has_nonchar ? first_nonchar((const unsigned char *)str, n) : (size_t)-1;
+        return (size_t)-1;
+    }
+#endif
+    return rb_utf8_check_bytes(str, n, nonchar);
+}
+
+size_t rb_utf8_check_bytes(const char *str, size_t n, size_t *nonchar)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0, nc = (size_t)-1;

@@ -244,6 +244,86 @@ static void test_json_strings(void **state)
     }
 }
 
+/* rb_utf8_check (16 bytes a step where the CPU can) says what the character-at-a-time check
+ * says, the place of the first invalid byte and of the first U+FFFE/U+FFFF included: every
+ * pair of bytes and the three- and four-byte sequences' edge bytes at both sides of a block
+ * boundary, then 40,000 texts of random valid and broken pieces, cut at every end. */
+static size_t blocks_cases, blocks_invalid;
+static void same_check(const unsigned char *s, size_t n)
+{
+    size_t nc1 = 7, nc2 = 9;
+    size_t a = rb_utf8_check((const char *)s, n, &nc1), b = rb_utf8_check_bytes((const char *)s, n, &nc2);
+    if (a != b || nc1 != nc2) {
+        fprintf(stderr, "utf8 check of %zu bytes:", n);
+        for (size_t i = 0; i < n; i++)
+            fprintf(stderr, " %02X", s[i]);
+        fprintf(stderr, "\n  blocks: %zd, nonchar %zd; bytes: %zd, nonchar %zd\n", (ssize_t)a,
+                (ssize_t)nc1, (ssize_t)b, (ssize_t)nc2);
+        fail();
+    }
+    blocks_cases++;
+    blocks_invalid += b != (size_t)-1;
+}
+
+static void test_utf8_blocks(void **state)
+{
+    (void)state;
+    unsigned char t[400];
+    blocks_cases = blocks_invalid = 0;
+    for (size_t at = 13; at <= 16; at++) /* a pair across or beside the first boundary */
+        for (unsigned x = 0; x < 256; x++)
+            for (unsigned y = 0; y < 256; y++) {
+                memset(t, 'a', 64);
+                t[at] = (unsigned char)x;
+                t[at + 1] = (unsigned char)y;
+                same_check(t, 64);
+            }
+    static const unsigned char edge[] = {0x00, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xFF};
+    for (size_t at = 13; at <= 16; at++)
+        for (unsigned x = 0xC0; x < 256; x++)
+            for (size_t i = 0; i < sizeof edge; i++)
+                for (size_t j = 0; j < sizeof edge; j++)
+                    for (size_t k = 0; k < sizeof edge; k++) {
+                        memset(t, 'a', 64);
+                        t[at] = (unsigned char)x;
+                        t[at + 1] = edge[i];
+                        t[at + 2] = edge[j];
+                        t[at + 3] = edge[k];
+                        same_check(t, 64);
+                        same_check(t, (size_t)at + 3); /* cut inside it, at the end */
+                    }
+    static const char *const good[] = {
+        "a", " ", "\n", "\x7F", "\xC2\x80", "\xDF\xBF", "\xE0\xA0\x80", "一", "中文", "。",
+        "\xED\x9F\xBF", "\xEE\x80\x80", "\xEF\xBF\xBD", "\xEF\xBF\xBE", "\xEF\xBF\xBF",
+        "\xF0\x90\x80\x80", "\xF4\x8F\xBF\xBF", "𠀀", "，", "第十二条"};
+    static const char *const bad[] = {
+        "\x80", "\xBF", "\xC0\x80", "\xC1\xBF", "\xE0\x80\x80", "\xE0\x9F\xBF", "\xED\xA0\x80",
+        "\xED\xBF\xBF", "\xF0\x80\x80\x80", "\xF0\x8F\xBF\xBF", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80",
+        "\xFF", "\xFE", "\xE4\xB8", "\xF0\x9F\x98", "\xC2", "\xE4\xB8\xE4"};
+    uint32_t seed = 12345;
+    for (int r = 0; r < 40000; r++) {
+        size_t n = 0;
+        int broken = r % 3 == 0;
+        size_t pieces = 1 + (seed = seed * 1103515245u + 12345u) % 120;
+        size_t bad_at = broken ? (seed >> 8) % pieces : (size_t)-1;
+        for (size_t p = 0; p < pieces; p++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *piece = p == bad_at ? bad[(seed >> 16) % (sizeof bad / sizeof *bad)]
+                                            : good[(seed >> 16) % (sizeof good / sizeof *good)];
+            size_t l = strlen(piece);
+            if (n + l > sizeof t)
+                break;
+            memcpy(t + n, piece, l);
+            n += l;
+        }
+        same_check(t, n);
+        for (size_t cut = 1; cut <= 3 && cut <= n; cut++)
+            same_check(t, n - cut);
+    }
+    assert_true(blocks_cases > 500000);
+    assert_true(blocks_invalid > blocks_cases / 10 && blocks_invalid < blocks_cases * 9 / 10);
+}
+
 static void test_utf8(void **state)
 {
     (void)state;
@@ -1523,7 +1603,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_xml_escaping),
+        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_xml_escaping),
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
