@@ -441,6 +441,56 @@ static void test_twctx_lookup(void **state)
     }
 }
 
+/* The source's scans for control characters (a binary file) and line breaks skip text a block
+ * at a time: every control character, at every place of a 16-byte block and beside it, is
+ * seen; and every line break, LF, CR and CR LF, across block boundaries, starts its line. */
+static void test_source_scans(void **state)
+{
+    (void)state;
+    char t[128];
+    for (unsigned c = 1; c < 0x80; c++) {
+        if (c >= 0x20 && c != 0x7F)
+            continue;
+        int ignored = c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+        for (size_t at = 0; at < 40; at++) {
+            memset(t, 'a', sizeof t);
+            for (size_t k = 0; k < 10; k++) /* ten of them: more than a few, and 1 % */
+                t[at + 9 * k] = (char)c;
+            rb_source *src = NULL;
+            rb_error err;
+            rb_error_clear(&err);
+            rb_status st = rb_source_from_bytes("t", t, sizeof t, NULL, &src, &err);
+            if (ignored) {
+                assert_int_equal(st, RB_OK);
+                rb_source_free(src);
+                continue;
+            }
+            if (st != RB_EINPUT || strcmp(err.rule, "input-binary") != 0)
+                fail_msg("control 0x%02X from byte %zu: not seen (status %d)", c, at, st);
+            char want[64];
+            snprintf(want, sizeof want, "from byte offset %zu on", at);
+            assert_non_null(strstr(err.message, want));
+        }
+    }
+    static const char *const brk[] = {"\n", "\r", "\r\n"};
+    for (size_t b = 0; b < 3; b++)
+        for (size_t at = 0; at < 48; at++) {
+            memset(t, 'a', sizeof t);
+            size_t l = strlen(brk[b]), second = at + 17 + (at % 5);
+            memcpy(t + at, brk[b], l);
+            memcpy(t + second, brk[b], l);
+            rb_source *src = NULL;
+            rb_error err;
+            rb_error_clear(&err);
+            assert_int_equal(rb_source_from_bytes("t", t, sizeof t, NULL, &src, &err), RB_OK);
+            assert_int_equal(src->nlines, 3);
+            assert_int_equal(src->line_start[1], at + l);
+            assert_int_equal(src->line_start[2], second + l);
+            assert_int_equal(src->crlf, b == 2);
+            rb_source_free(src);
+        }
+}
+
 static rb_view *view_of(const char *bytes, size_t n, rb_source **src)
 {
     rb_error err;
@@ -1603,7 +1653,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_xml_escaping),
+        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_xml_escaping),
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
