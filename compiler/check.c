@@ -148,7 +148,7 @@ rb_status rb_check_add(rb_grammar *g, const char *path, yaml_document_t *doc, ya
             return rb_error_set(err, RB_EGRAMMAR, "check", path, rb_yaml_line(pn), 1,
                                 "grammar-schema", "a check pattern needs id, message and regex");
         }
-        void *code = rb_regex_compile(rx, path, rb_yaml_line(rxn), rb_yaml_col(rxn), id, err);
+        void *code = rb_grammar_regex(g, rx, path, rb_yaml_line(rxn), rb_yaml_col(rxn), id, err);
         if (!code) {
             free(id);
             free(msg);
@@ -188,7 +188,7 @@ rb_status rb_check_add(rb_grammar *g, const char *path, yaml_document_t *doc, ya
         if (!rx || !ex)
             return rb_error_set(err, RB_EGRAMMAR, "check", path, rb_yaml_line(cn), 1,
                                 "grammar-schema", "a closing pattern needs regex and example");
-        void *code = rb_regex_compile(rx, path, rb_yaml_line(rxn), rb_yaml_col(rxn), "closing",
+        void *code = rb_grammar_regex(g, rx, path, rb_yaml_line(rxn), rb_yaml_col(rxn), "closing",
                                       err);
         if (!code)
             return RB_EGRAMMAR;
@@ -241,7 +241,7 @@ rb_status rb_check_add(rb_grammar *g, const char *path, yaml_document_t *doc, ya
                                 "grammar-schema",
                                 "a renamed entry needs regex, example and from (YYYY-MM-DD)");
         }
-        void *code = rb_regex_compile(rx, path, rb_yaml_line(rxn), rb_yaml_col(rxn), "renamed",
+        void *code = rb_grammar_regex(g, rx, path, rb_yaml_line(rxn), rb_yaml_col(rxn), "renamed",
                                       err);
         if (!code) {
             free(from);

@@ -860,7 +860,7 @@ rb_status rb_extract_add(rb_grammar *g, const char *path, yaml_document_t *doc,
             free(src0);
             if (!src)
                 return RB_EGRAMMAR;
-            void *code = rb_regex_compile(src, path, rb_yaml_line(rxn), rb_yaml_col(rxn), rid, err);
+            void *code = rb_grammar_regex(g, src, path, rb_yaml_line(rxn), rb_yaml_col(rxn), rid, err);
             free(src);
             if (!code)
                 return RB_EGRAMMAR;

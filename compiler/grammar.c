@@ -75,21 +75,9 @@ typedef struct rb_regex {
 
 static pcre2_code *pc(void *re) { return ((rb_regex *)re)->code; }
 
-void *rb_regex_compile(const char *pattern, const char *file, unsigned line, unsigned col,
-                       const char *id, rb_error *err)
+/* What PCRE2's study knows of every match (see rb_regex), asked once. */
+static rb_regex *regex_of(pcre2_code *code)
 {
-    int ec;
-    PCRE2_SIZE eo;
-    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
-                                     &ec, &eo, NULL);
-    if (!code) {
-        PCRE2_UCHAR msg[256];
-        pcre2_get_error_message(ec, msg, sizeof msg);
-        rb_error_set(err, RB_EGRAMMAR, "grammar", file, line, col, "grammar-regex",
-                     "pattern %s does not compile: %s at offset %zu in '%s'", id, (char *)msg,
-                     (size_t)eo, pattern);
-        return NULL;
-    }
     rb_regex *re = rb_xcalloc(1, sizeof *re);
     re->code = code;
     uint32_t opts = 0, type = 0, unit = 0;
@@ -110,6 +98,175 @@ void *rb_regex_compile(const char *pattern, const char *file, unsigned line, uns
         for (unsigned c = 0; c < 256; c++)
             if (bitmap[c / 8] >> (c % 8) & 1)
                 re->first[c >> 6] |= 1ull << (c & 63);
+    }
+    return re;
+}
+
+void *rb_regex_compile(const char *pattern, const char *file, unsigned line, unsigned col,
+                       const char *id, rb_error *err)
+{
+    int ec;
+    PCRE2_SIZE eo;
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
+                                     &ec, &eo, NULL);
+    if (!code) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(ec, msg, sizeof msg);
+        rb_error_set(err, RB_EGRAMMAR, "grammar", file, line, col, "grammar-regex",
+                     "pattern %s does not compile: %s at offset %zu in '%s'", id, (char *)msg,
+                     (size_t)eo, pattern);
+        return NULL;
+    }
+    return regex_of(code);
+}
+
+/* ---- compiled patterns kept with the checked examples' stamp ------------------------------------
+ * Compiling the grammar's patterns (the tables written out as prefix trees make some of them
+ * large) is a fifth of a small run. A load of a grammar whose examples were checked before
+ * (grammars.c) reads them back instead: PCRE2's own serialization, kept in the stamp after the
+ * patterns they were compiled from, in the order the load compiles them, and a SHA-256 of it
+ * all (PCRE2 does not check serialized data: a damaged file is never decoded). A pattern that
+ * is not the next one kept is compiled, and so are all after it. The stamp:
+ *
+ *   "rulebook-patterns 1\n", the SHA-256 (32 bytes) of what follows, n (8 bytes, little end
+ *   first), n times: a pattern's length (8 bytes) and bytes, then PCRE2's serialized codes */
+
+struct rb_codecache {
+    pcre2_code **codes; /* read: taken ones are NULL; recording: copies of those compiled */
+    char **text;
+    size_t n, cap, at;
+    int recording;
+    size_t taken; /* patterns that came from the stamp */
+};
+
+#define CC_MAGIC "rulebook-patterns 1\n"
+
+static uint64_t get64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static void put64(rb_buf *b, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        rb_buf_putc(b, (char)(v >> (8 * i) & 0xFF));
+}
+
+rb_codecache *rb_codecache_recorder(void)
+{
+    rb_codecache *cc = rb_xcalloc(1, sizeof *cc);
+    cc->recording = 1;
+    return cc;
+}
+
+rb_codecache *rb_codecache_read(const char *data, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)data, *end = p + len;
+    size_t ml = sizeof CC_MAGIC - 1;
+    if (len < ml + 32 + 8 || memcmp(p, CC_MAGIC, ml) != 0)
+        return NULL;
+    uint8_t sum[32];
+    rb_sha256(p + ml + 32, len - ml - 32, sum);
+    if (memcmp(sum, p + ml, 32) != 0)
+        return NULL;
+    p += ml + 32;
+    uint64_t n = get64(p);
+    p += 8;
+    if (n == 0 || n > (uint64_t)(end - p) / 8)
+        return NULL;
+    rb_codecache *cc = rb_xcalloc(1, sizeof *cc);
+    cc->text = rb_xcalloc(n, sizeof *cc->text);
+    cc->codes = rb_xcalloc(n, sizeof *cc->codes);
+    cc->n = n;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t l = (size_t)(end - p) >= 8 ? get64(p) : 0;
+        if ((size_t)(end - p) < 8 || l > (uint64_t)(end - p) - 8) {
+            cc->n = i;
+            rb_codecache_free(cc);
+            return NULL;
+        }
+        cc->text[i] = rb_xstrndup((const char *)p + 8, (size_t)l);
+        p += 8 + l;
+    }
+    /* PCRE2's header (16 bytes) and character tables (1,088) at least; past the checksum, the
+     * codes' own sizes are PCRE2's to trust (the file is the user's own cache) */
+    int32_t k = (size_t)(end - p) >= 16 + 1088 ? pcre2_serialize_get_number_of_codes(p) : -1;
+    if (k != (int32_t)n || pcre2_serialize_decode(cc->codes, k, p, NULL) != k) {
+        memset(cc->codes, 0, n * sizeof *cc->codes);
+        rb_codecache_free(cc);
+        return NULL;
+    }
+    return cc;
+}
+
+int rb_codecache_write(const rb_codecache *cc, rb_buf *out)
+{
+    if (!cc || !cc->recording || cc->n == 0)
+        return 0;
+    uint8_t *ser = NULL;
+    PCRE2_SIZE sl = 0;
+    if (pcre2_serialize_encode((const pcre2_code **)cc->codes, (int32_t)cc->n, &ser, &sl, NULL) !=
+        (int32_t)cc->n)
+        return 0;
+    rb_buf body;
+    rb_buf_init(&body);
+    put64(&body, cc->n);
+    for (size_t i = 0; i < cc->n; i++) {
+        size_t l = strlen(cc->text[i]);
+        put64(&body, l);
+        rb_buf_put(&body, cc->text[i], l);
+    }
+    rb_buf_put(&body, ser, sl);
+    pcre2_serialize_free(ser);
+    uint8_t sum[32];
+    rb_sha256(body.data, body.len, sum);
+    rb_buf_puts(out, CC_MAGIC);
+    rb_buf_put(out, sum, sizeof sum);
+    rb_buf_put(out, body.data, body.len);
+    rb_buf_free(&body);
+    return 1;
+}
+
+size_t rb_codecache_taken(const rb_codecache *cc) { return cc ? cc->taken : 0; }
+
+void rb_codecache_free(rb_codecache *cc)
+{
+    if (!cc)
+        return;
+    for (size_t i = 0; i < cc->n; i++) {
+        pcre2_code_free(cc->codes[i]);
+        free(cc->text[i]);
+    }
+    free(cc->codes);
+    free(cc->text);
+    free(cc);
+}
+
+void *rb_grammar_regex(rb_grammar *g, const char *pattern, const char *file, unsigned line,
+                       unsigned col, const char *id, rb_error *err)
+{
+    rb_codecache *cc = g->codes;
+    if (cc && !cc->recording && cc->at < cc->n) {
+        if (strcmp(cc->text[cc->at], pattern) == 0) {
+            pcre2_code *code = cc->codes[cc->at];
+            cc->codes[cc->at++] = NULL;
+            cc->taken++;
+            return regex_of(code);
+        }
+        cc->at = cc->n; /* not the patterns kept: this and the rest are compiled */
+    }
+    rb_regex *re = rb_regex_compile(pattern, file, line, col, id, err);
+    if (re && cc && cc->recording) {
+        pcre2_code *copy = pcre2_code_copy(re->code);
+        if (copy) {
+            RB_GROW(cc->codes, cc->n, cc->cap);
+            cc->text = rb_xrealloc(cc->text, cc->cap * sizeof *cc->text);
+            cc->codes[cc->n] = copy;
+            cc->text[cc->n++] = rb_xstrdup(pattern);
+        }
     }
     return re;
 }
@@ -480,7 +637,7 @@ rb_status rb_structure_add(rb_grammar *g, const char *path, yaml_document_t *doc
         char *src = rb_expand_macros(doc, defines, rx, path, rb_yaml_line(rxn), err);
         if (!src)
             return RB_EGRAMMAR;
-        void *code = rb_regex_compile(src, path, rb_yaml_line(rxn), rb_yaml_col(rxn), id, err);
+        void *code = rb_grammar_regex(g, src, path, rb_yaml_line(rxn), rb_yaml_col(rxn), id, err);
         if (!code) {
             free(src);
             return RB_EGRAMMAR;

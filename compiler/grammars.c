@@ -302,12 +302,15 @@ rb_grammar *rb_grammar_new(const char *dir)
  * quarter of the instructions of a run on a small file: start-up, which `diff` in CI and git's
  * textconv pay on every call. What they give depends only on the grammar's bytes, on this
  * program (its GNU build id) and on the PCRE2 and libyaml it runs with. A load that checked them
- * all leaves an empty stamp named by the SHA-256 of those in the user's cache directory
+ * all leaves a stamp named by the SHA-256 of those in the user's cache directory
  * (${XDG_CACHE_HOME:-$HOME/.cache}/rulebook/grammar-HEX); a later load of the same bytes by the
- * same build finds it and does not run them again. An edited grammar, a rebuilt program or an
+ * same build finds it and does not run them again. The stamp holds the patterns that load
+ * compiled (PCRE2's serialization, see rb_codecache in grammar.c), which a later load takes
+ * instead of compiling them: another fifth. An edited grammar, a rebuilt program or an
  * upgraded library is another name, checked anew. No build id, no usable cache directory, or
- * RULEBOOK_NO_CACHE=1: every load checks them, as before; a stamp that cannot be written is
- * no error. Every other check of a grammar file runs on every load. */
+ * RULEBOOK_NO_CACHE=1: every load checks and compiles, as before; a stamp that cannot be
+ * written is no error, and one that cannot be read whole still says the examples held (its
+ * patterns are compiled). Every other check of a grammar file runs on every load. */
 
 typedef struct build_id {
     const unsigned char *bytes;
@@ -377,17 +380,40 @@ static int stamp_path(char *const *files, char *const *data, const size_t *len, 
     return 1;
 }
 
-/* The stamp, with the directories above it (mode 0700, as the XDG spec asks); errors ignored. */
-static void stamp_write(char *path)
+/* The stamp, holding the patterns the load compiled, with the directories above it (mode
+ * 0700, as the XDG spec asks); written whole or not at all (a temporary file renamed), errors
+ * ignored. */
+static void stamp_write(char *path, const rb_codecache *cc)
 {
     for (char *sl = strchr(path + 1, '/'); sl; sl = strchr(sl + 1, '/')) {
         *sl = 0;
         mkdir(path, 0700);
         *sl = '/';
     }
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd >= 0)
-        close(fd);
+    rb_buf b;
+    rb_buf_init(&b);
+    rb_codecache_write(cc, &b);
+    rb_error ignored;
+    rb_error_clear(&ignored);
+    rb_write_atomic(path, b.data ? b.data : "", b.len, &ignored);
+    rb_buf_free(&b);
+}
+
+/* The stamp's patterns, when it is there and whole (NULL otherwise). */
+static rb_codecache *stamp_read(const char *path)
+{
+    rb_limits lim;
+    rb_limits_default(&lim);
+    lim.max_bytes = RB_MAX_GRAMMAR_FILE;
+    char *data = NULL;
+    size_t n = 0;
+    rb_error ignored;
+    rb_error_clear(&ignored);
+    if (rb_input_read(path, &lim, &data, &n, &ignored) != RB_OK)
+        return NULL;
+    rb_codecache *cc = rb_codecache_read(data, n);
+    free(data);
+    return cc;
 }
 
 rb_status rb_grammar_load(const char *dir, rb_grammar **out, rb_error *err)
@@ -409,6 +435,7 @@ rb_status rb_grammar_load(const char *dir, rb_grammar **out, rb_error *err)
     char stamp[4400];
     int stamped = st == RB_OK && stamp_path(files, data, len, n, stamp, sizeof stamp);
     g->examples_known = stamped && access(stamp, F_OK) == 0;
+    g->codes = g->examples_known ? stamp_read(stamp) : stamped ? rb_codecache_recorder() : NULL;
     for (size_t i = 0; i < n; i++) {
         if (st == RB_OK)
             st = rb_grammar_add_bytes(g, files[i], data[i], len[i], err);
@@ -418,6 +445,7 @@ rb_status rb_grammar_load(const char *dir, rb_grammar **out, rb_error *err)
     free(data);
     free(len);
     free(files);
+    g->codes_taken = rb_codecache_taken(g->codes);
     if (st == RB_OK) {
         static const rb_role need[] = {RB_ROLE_ARTICLE, RB_ROLE_CHAPTER, RB_ROLE_TITLE};
         for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
@@ -428,12 +456,14 @@ rb_status rb_grammar_load(const char *dir, rb_grammar **out, rb_error *err)
                 break;
             }
     }
+    if (st == RB_OK && stamped && !g->examples_known)
+        stamp_write(stamp, g->codes);
+    rb_codecache_free(g->codes);
+    g->codes = NULL;
     if (st != RB_OK) {
         rb_grammar_free(g);
         return st;
     }
-    if (stamped && !g->examples_known)
-        stamp_write(stamp);
     *out = g;
     return RB_OK;
 }

@@ -64,6 +64,17 @@ void rb_regex_context_free(rb_grammar *g);
 void *rb_regex_compile(const char *pattern, const char *file, unsigned line, unsigned col,
                        const char *id, rb_error *err);
 void rb_regex_free(void *code);
+/* The same for a pattern of the grammar being loaded: taken from the patterns kept with its
+ * examples' stamp when they are there, and kept for the stamp when it is to be written. */
+void *rb_grammar_regex(rb_grammar *g, const char *pattern, const char *file, unsigned line,
+                       unsigned col, const char *id, rb_error *err);
+/* The compiled patterns kept between runs (grammar.c; the stamp's path and writing: grammars.c) */
+typedef struct rb_codecache rb_codecache;
+rb_codecache *rb_codecache_recorder(void);           /* to record a load's patterns */
+rb_codecache *rb_codecache_read(const char *data, size_t len); /* NULL: not a good stamp */
+int rb_codecache_write(const rb_codecache *cc, rb_buf *out);   /* 0: nothing to write */
+size_t rb_codecache_taken(const rb_codecache *cc);
+void rb_codecache_free(rb_codecache *cc);
 /* Has it been made machine code? (at its first match once the grammar has loaded) */
 int rb_regex_is_jit(void *code);
 const char *rb_regex_version(void); /* "10.42 2022-12-11" */

@@ -305,6 +305,8 @@ struct rb_grammar {
     int loading;      /* a file is being added: its examples run without JIT (grammar.c) */
     int examples_known; /* these bytes' examples all held in this build before: not rerun
                          * (rb_grammar_load, grammars.c) */
+    struct rb_codecache *codes; /* while it loads: the patterns kept with the stamp (grammar.c) */
+    size_t codes_taken;         /* how many patterns came from the stamp */
 };
 
 /* One more grammar file from memory (name is used in messages). */

@@ -1456,6 +1456,9 @@ static void clear_stamps(const char *dir)
     rmdir(p);
 }
 
+static size_t last_taken; /* the patterns the last load_known took from the stamp */
+static char *last_xml;    /* and the XML it compiled a small text to */
+
 static int load_known(const char *dir, rb_status want)
 {
     rb_grammar *g = NULL;
@@ -1463,8 +1466,46 @@ static int load_known(const char *dir, rb_status want)
     rb_error_clear(&err);
     assert_int_equal(rb_grammar_load(dir, &g, &err), want);
     int known = g ? g->examples_known : -1;
+    last_taken = g ? g->codes_taken : 0;
+    free(last_xml);
+    last_xml = NULL;
+    if (g) {
+        const char *text = "工作规则\n第一章 总则\n一、甲\n二、乙\n第二章 附则\n三、丙\n";
+        rb_compile_opts o;
+        rb_compile_opts_default(&o);
+        o.no_meta = 1;
+        rb_diags dg;
+        rb_diags_init(&dg);
+        rb_doc *d = NULL;
+        assert_int_equal(rb_compile_bytes(g, "t.txt", text, strlen(text), &o, &d, &dg, &err),
+                         RB_OK);
+        rb_buf b;
+        rb_buf_init(&b);
+        assert_int_equal(rb_akn_write_buf(d, &b, &err), RB_OK);
+        last_xml = rb_buf_detach(&b);
+        rb_doc_free(d);
+        rb_diags_free(&dg);
+    }
     rb_grammar_free(g);
     return known;
+}
+
+static char *stamp_file(const char *cache)
+{
+    char p[256];
+    snprintf(p, sizeof p, "%s/rulebook", cache);
+    DIR *d = opendir(p);
+    assert_non_null(d);
+    char *f = NULL;
+    for (struct dirent *e; (e = readdir(d));)
+        if (strncmp(e->d_name, "grammar-", 8) == 0) {
+            size_t l = strlen(p) + strlen(e->d_name) + 2;
+            f = malloc(l);
+            snprintf(f, l, "%s/%s", p, e->d_name);
+        }
+    closedir(d);
+    assert_non_null(f);
+    return f;
 }
 
 /* A grammar's examples are run once per grammar bytes and build: the load that checked them
@@ -1487,6 +1528,8 @@ static void test_examples_stamp(void **state)
 
     assert_int_equal(load_known(dir, RB_OK), 0); /* checked, and stamped */
     assert_int_equal(stamps_in(cache), 1);
+    assert_int_equal(last_taken, 0);
+    char *xml1 = rb_xstrdup(last_xml);
     char sub[160];
     snprintf(sub, sizeof sub, "%s/rulebook", cache);
     struct stat sb;
@@ -1494,6 +1537,29 @@ static void test_examples_stamp(void **state)
     assert_int_equal(sb.st_mode & 0777, 0700);
     assert_int_equal(load_known(dir, RB_OK), 1); /* the same bytes: known */
     assert_int_equal(stamps_in(cache), 1);
+    assert_int_equal(last_taken, 3); /* the three patterns, from the stamp */
+    assert_string_equal(last_xml, xml1); /* and they compile a text the same */
+
+    /* a damaged or cut stamp still says the examples held; its patterns are compiled anew */
+    char *sf = stamp_file(cache);
+    size_t sl = 0;
+    char *sd = tu_read(sf, &sl);
+    assert_true(sl > 100);
+    for (int k = 0; k < 3; k++) {
+        if (k == 0)
+            sd[sl - 5] ^= 0x20; /* a byte of PCRE2's serialized codes */
+        else if (k == 1)
+            sd[40] ^= 0x01; /* a byte of the checksum */
+        tu_write(sf, sd, k == 2 ? 30 : sl);
+        assert_int_equal(load_known(dir, RB_OK), 1);
+        assert_int_equal(last_taken, 0);
+        assert_string_equal(last_xml, xml1);
+        if (k == 1)
+            sd[40] ^= 0x01;
+    }
+    free(sd);
+    free(sf);
+    free(xml1);
 
     const char *more = MINIMAL "# one comment more\n";
     tu_write(path, more, strlen(more));
@@ -1538,6 +1604,8 @@ static void test_examples_stamp(void **state)
         setenv("RULEBOOK_NO_CACHE", old_off, 1);
     free(old_xdg);
     free(old_off);
+    free(last_xml);
+    last_xml = NULL;
     unlink(path);
     rmdir(dir);
     rmdir(cache);
