@@ -10,7 +10,9 @@
  * is an error naming the file and line, not a rule silently left out. */
 #include "internal.h"
 
+#include <dirent.h>
 #include <elf.h>
+#include <fcntl.h>
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,7 +311,8 @@ rb_grammar *rb_grammar_new(const char *dir)
  * upgraded library is another name, checked anew. No build id, no usable cache directory, or
  * RULEBOOK_NO_CACHE=1: every load checks and compiles, as before; a stamp that cannot be
  * written is no error, and one that cannot be read whole still says the examples held (its
- * patterns are compiled). Every other check of a grammar file runs on every load. */
+ * patterns are compiled). At most 16 stamps are kept. Every other check of a grammar file
+ * runs on every load. */
 
 typedef struct build_id {
     const unsigned char *bytes;
@@ -379,6 +382,54 @@ static int stamp_path(char *const *files, char *const *data, const size_t *len, 
     return 1;
 }
 
+/* At most STAMPS_KEPT stamps in the cache: one is written per grammar and build, so a
+ * developer's rebuilds would pile them up (about 100 KB each); the least recently written go.
+ * dir is the stamp's directory; errors ignored. */
+#define STAMPS_KEPT 16
+
+typedef struct aged {
+    char *name;
+    struct timespec t;
+} aged;
+
+static int older_first(const void *a, const void *b)
+{
+    const aged *x = a, *y = b;
+    if (x->t.tv_sec != y->t.tv_sec)
+        return x->t.tv_sec < y->t.tv_sec ? -1 : 1;
+    if (x->t.tv_nsec != y->t.tv_nsec)
+        return x->t.tv_nsec < y->t.tv_nsec ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+static void stamps_prune(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    aged *v = NULL;
+    size_t n = 0, cap = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (strncmp(e->d_name, "grammar-", 8) != 0 || strlen(e->d_name) != 8 + 64)
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        RB_GROW(v, n, cap);
+        v[n].name = rb_xstrdup(e->d_name);
+        v[n++].t = st.st_mtim;
+    }
+    if (n > STAMPS_KEPT) {
+        qsort(v, n, sizeof *v, older_first);
+        for (size_t i = 0; i < n - STAMPS_KEPT; i++)
+            unlinkat(dirfd(d), v[i].name, 0);
+    }
+    closedir(d);
+    for (size_t i = 0; i < n; i++)
+        free(v[i].name);
+    free(v);
+}
+
 /* The stamp, holding the patterns the load compiled, with the directories above it (mode
  * 0700, as the XDG spec asks); written whole or not at all (a temporary file renamed), errors
  * ignored. */
@@ -396,6 +447,10 @@ static void stamp_write(char *path, const rb_codecache *cc)
     rb_error_clear(&ignored);
     rb_write_atomic(path, b.data ? b.data : "", b.len, &ignored);
     rb_buf_free(&b);
+    char *slash = strrchr(path, '/');
+    *slash = 0;
+    stamps_prune(path);
+    *slash = '/';
 }
 
 /* The stamp's patterns, when it is there and whole (NULL otherwise). */

@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1457,7 +1458,7 @@ static void clear_stamps(const char *dir)
 }
 
 static size_t last_taken; /* the patterns the last load_known took from the stamp */
-static char *last_xml;    /* and the XML it compiled a small text to */
+static char *last_xml;    /* and the tree it compiled a small text to */
 
 static int load_known(const char *dir, rb_status want)
 {
@@ -1469,21 +1470,12 @@ static int load_known(const char *dir, rb_status want)
     last_taken = g ? g->codes_taken : 0;
     free(last_xml);
     last_xml = NULL;
-    if (g) {
+    if (g) { /* what its patterns make of a small text */
         const char *text = "工作规则\n第一章 总则\n一、甲\n二、乙\n第二章 附则\n三、丙\n";
-        rb_compile_opts o;
-        rb_compile_opts_default(&o);
-        o.no_meta = 1;
         rb_diags dg;
         rb_diags_init(&dg);
-        rb_doc *d = NULL;
-        assert_int_equal(rb_compile_bytes(g, "t.txt", text, strlen(text), &o, &d, &dg, &err),
-                         RB_OK);
-        rb_buf b;
-        rb_buf_init(&b);
-        assert_int_equal(rb_akn_write_buf(d, &b, &err), RB_OK);
-        last_xml = rb_buf_detach(&b);
-        rb_doc_free(d);
+        last_xml = tu_dump_bytes(g, "t.txt", text, strlen(text), &dg, &err);
+        assert_non_null(last_xml);
         rb_diags_free(&dg);
     }
     rb_grammar_free(g);
@@ -1586,6 +1578,31 @@ static void test_examples_stamp(void **state)
     assert_int_equal(load_known(dir, RB_OK), 0);
     assert_int_equal(stamps_in(cache), -1);
     unsetenv("RULEBOOK_NO_CACHE");
+
+    /* at most 16 stamps are kept: writing one removes the least recently written */
+    setenv("XDG_CACHE_HOME", cache, 1);
+    char sub2[200];
+    snprintf(sub2, sizeof sub2, "%s/rulebook", cache);
+    mkdir(sub2, 0700);
+    for (int k = 0; k < 20; k++) {
+        char f[300];
+        snprintf(f, sizeof f, "%s/grammar-%064d", sub2, k);
+        tu_write(f, "", 0);
+        struct timespec ts[2] = {{1000 + k, 0}, {1000 + k, 0}};
+        assert_int_equal(utimensat(AT_FDCWD, f, ts, 0), 0);
+    }
+    const char *pruned = MINIMAL "# a grammar of its own\n";
+    tu_write(path, pruned, strlen(pruned));
+    assert_int_equal(load_known(dir, RB_OK), 0);
+    assert_int_equal(stamps_in(cache), 16);
+    assert_int_equal(load_known(dir, RB_OK), 1); /* the new one is kept */
+    for (int k = 0; k < 20; k++) {
+        char f[300];
+        snprintf(f, sizeof f, "%s/grammar-%064d", sub2, k);
+        assert_int_equal(access(f, F_OK) == 0, k >= 5); /* the five oldest went */
+    }
+    clear_stamps(cache);
+    tu_write(path, MINIMAL, strlen(MINIMAL));
 
     /* a cache that cannot be written is no error: the examples are checked each time */
     char file[160];
