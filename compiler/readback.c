@@ -322,6 +322,40 @@ static int cmp_piece(const void *a, const void *b)
  * a heading, and before a number or after one (the text after 第一条 or 十二条) when no
  * punctuation parts them; so a number keeps the break its pattern needs (a heading and its
  * articles on one line; 一条 市政府… numbering), and 一、为了 keeps its columns. */
+static void put_piece(rb_buf *text, const piece *p, size_t *line_len, int *prev)
+{
+    if (p->col > 1) {
+        /* a junk record says where it starts: the white space before it goes back */
+        size_t have = *line_len ? rb_utf8_count(text->data + text->len - *line_len, *line_len) : 0;
+        for (; have + 1 < (size_t)p->col; have++, (*line_len)++)
+            rb_buf_putc(text, ' ');
+    } else if (*line_len) {
+        uint32_t last = rb_utf8_last(text->data, text->len);
+        int apart = separates(last);
+        /* a number cut from the text before it on its line was preceded by white space,
+         * 。 or ; (what every inline cut accepts: other punctuation, like the ( of
+         * "…覇(\f一、", only some or none) */
+        int cut_ok = last == 0x3002 || last == ';' || last == ' ' || last == '\t';
+        if (p->kind == PC_HEADING || (p->kind == PC_NUM && !cut_ok) ||
+            (!apart && *prev == PC_NUM)) {
+            rb_buf_putc(text, ' ');
+            (*line_len)++;
+        }
+    }
+    size_t l = strlen(p->text);
+    rb_buf_put(text, p->text, l);
+    *line_len += l;
+    *prev = p->kind;
+}
+
+/* the text: every piece on its line, a newline after each line up to the last. The XML keeps
+ * no space between pieces: one goes back where the pieces would otherwise run together, before
+ * a heading, and before a number or after one (the text after 第一条 or 十二条) when no
+ * punctuation parts them; so a number keeps the break its pattern needs (a heading and its
+ * articles on one line; 一条 市政府… numbering), and 一、为了 keeps its columns. A junk record
+ * that starts inside a line (a repeated copy after an article's text) goes after the line's
+ * other pieces that fit before its column, in their order: the model's pieces carry no
+ * column, and the records come first in the file. */
 static void lines_text(lines *L, rb_buf *text)
 {
     if (L->n > 1)
@@ -329,32 +363,38 @@ static void lines_text(lines *L, rb_buf *text)
     long cur = 1;
     size_t line_len = 0;
     int prev = PC_TEXT;
-    for (size_t i = 0; i < L->n; i++) {
-        const piece *p = &L->v[i];
-        for (; cur < p->line; cur++) {
+    for (size_t i = 0; i < L->n;) {
+        long line = L->v[i].line;
+        size_t e = i;
+        while (e < L->n && L->v[e].line == line)
+            e++;
+        for (; cur < line; cur++) {
             rb_buf_putc(text, '\n');
             line_len = 0;
         }
-        if (p->col > 1) {
-            /* a junk record says where it starts: the white space before it goes back */
+        /* the pieces at a column wait for the others that fit before it */
+        size_t next_j = i;
+        for (size_t k = i; k < e; k++) {
+            const piece *p = &L->v[k];
+            if (p->col > 1)
+                continue;
             size_t have = line_len ? rb_utf8_count(text->data + text->len - line_len, line_len) : 0;
-            for (; have + 1 < (size_t)p->col; have++, line_len++)
-                rb_buf_putc(text, ' ');
-        } else if (line_len) {
-            uint32_t last = rb_utf8_last(text->data, text->len);
-            int apart = separates(last);
-            /* a number cut from the text before it on its line was preceded by white space,
-             * 。 or ; (what every inline cut accepts: other punctuation, like the ( of
-             * "…覇(\f一、", only some or none) */
-            int cut_ok = last == 0x3002 || last == ';' || last == ' ' || last == '\t';
-            if (p->kind == PC_HEADING || (p->kind == PC_NUM && !cut_ok) ||
-                (!apart && prev == PC_NUM))
-                rb_buf_putc(text, ' ');
+            size_t plen = rb_utf8_count(p->text, strlen(p->text));
+            for (; next_j < e; next_j++) {
+                const piece *j = &L->v[next_j];
+                if (j->col <= 1)
+                    continue;
+                if (have + plen <= (size_t)j->col - 1)
+                    break; /* p fits before it */
+                put_piece(text, j, &line_len, &prev);
+                have = rb_utf8_count(text->data + text->len - line_len, line_len);
+            }
+            put_piece(text, p, &line_len, &prev);
         }
-        size_t l = strlen(p->text);
-        rb_buf_put(text, p->text, l);
-        line_len += l;
-        prev = p->kind;
+        for (; next_j < e; next_j++)
+            if (L->v[next_j].col > 1)
+                put_piece(text, &L->v[next_j], &line_len, &prev);
+        i = e;
     }
     if (L->n)
         rb_buf_putc(text, '\n');
