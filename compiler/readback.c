@@ -426,11 +426,16 @@ static void junk_record(lines *L, xmlNodePtr n, rb_diags *diags, const char *src
                      "compiled)",
                      t);
     if (!inline_junk && line > 0) {
-        /* its lines, from its line on */
+        /* its lines, from its line on: broken where the source's lines are (LF, CR LF, and a
+         * lone CR, which the XML keeps as &#13;) */
         char *p = t;
         for (long l = line; p; l++) {
-            char *nl = strchr(p, '\n');
-            if (nl)
+            char *nl = p + strcspn(p, "\r\n");
+            if (*nl == '\r' && nl[1] == '\n')
+                *nl++ = 0;
+            if (!*nl)
+                nl = NULL;
+            else
                 *nl = 0;
             if (l > L->max_line) {
                 bad_line(L, n);

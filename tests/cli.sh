@@ -307,6 +307,14 @@ done
 run "$RB" check --min-severity note "$T/cq-path.xml"
 grep -q "^$T/cq-path.xml:40:37: warning: damaged copy: .*\[junk-insertion\]$" "$T/stdout" ||
   fail "check: findings of an XML are not named after it: $(head -2 "$T/stdout")"
+# a repeated copy set aside across lone CRs (line breaks of their own) goes back on its lines:
+# the findings of the compiled file stand on the text's lines
+printf '某市人民政府工作规则\n第一条 为了规范市政府的工作制定本规则。\n第二条 市政府实行市长负责制度和分工负责制度。\r第一条 为了规范市政府的工作制定本规则。\r第二条 市政府实行市长负责制度和分工负责制度。\n第三条 市政府全体会议由市长召集和主持。\n第五条 本规则自印发之日起施行。\n' >"$T/cr.txt"
+run "$RB" compile -q "$T/cr.txt" -o "$T/cr.xml"; expect_rc 1 "compile a text with lone CRs"
+run "$RB" check "$T/cr.txt"; sed 's|^[^:]*:||' "$T/stdout" >"$T/cr-txt.find"
+run "$RB" check "$T/cr.xml"; sed 's|^[^:]*:||' "$T/stdout" >"$T/cr-xml.find"
+grep -q '^7:1: error: .*\[numbering-gap\]$' "$T/cr-txt.find" || fail "lone CRs: the gap is not on line 7: $(cat "$T/cr-txt.find")"
+cmp -s "$T/cr-txt.find" "$T/cr-xml.find" || fail "lone CRs: the compiled file's findings stand elsewhere: $(diff "$T/cr-txt.find" "$T/cr-xml.find")"
 # a file name with a newline or an escape: one line per message
 cp corpora/wujin-2021.txt "$T/bad$(printf '\033')[2Jname
 x.txt"
