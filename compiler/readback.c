@@ -317,11 +317,8 @@ static int cmp_piece(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* the text: every piece on its line, a newline after each line up to the last. The XML keeps
- * no space between pieces: one goes back where the pieces would otherwise run together, before
- * a heading, and before a number or after one (the text after 第一条 or 十二条) when no
- * punctuation parts them; so a number keeps the break its pattern needs (a heading and its
- * articles on one line; 一条 市政府… numbering), and 一、为了 keeps its columns. */
+/* One piece after what its line has so far (line_len bytes of it), with the space before it
+ * that lines_text describes. */
 static void put_piece(rb_buf *text, const piece *p, size_t *line_len, int *prev)
 {
     if (p->col > 1) {
