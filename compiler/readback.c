@@ -333,8 +333,10 @@ static void put_piece(rb_buf *text, const piece *p, size_t *line_len, int *prev)
          * 。 or ; (what every inline cut accepts: other punctuation, like the ( of
          * "…覇(\f一、", only some or none) */
         int cut_ok = last == 0x3002 || last == ';' || last == ' ' || last == '\t';
+        /* 5. 7: a digit right after 5. would read as 5.7, no number */
+        int digit = p->text[0] >= '0' && p->text[0] <= '9';
         if (p->kind == PC_HEADING || (p->kind == PC_NUM && !cut_ok) ||
-            (!apart && *prev == PC_NUM)) {
+            ((!apart || digit) && *prev == PC_NUM)) {
             rb_buf_putc(text, ' ');
             (*line_len)++;
         }
