@@ -333,10 +333,15 @@ static void put_piece(rb_buf *text, const piece *p, size_t *line_len, int *prev)
          * 。 or ; (what every inline cut accepts: other punctuation, like the ( of
          * "…覇(\f一、", only some or none) */
         int cut_ok = last == 0x3002 || last == ';' || last == ' ' || last == '\t';
-        /* 5. 7: a digit right after 5. would read as 5.7, no number */
-        int digit = p->text[0] >= '0' && p->text[0] <= '9';
+        /* after a number, what it would take in if nothing parted them: a digit (5. 7 is no
+         * 5.7) and the punctuation a number runs on over (5. . is no 5.., see parse.c) */
+        uint32_t first = 0;
+        rb_utf8_decode(p->text, strlen(p->text), &first);
+        int absorbed = (first >= '0' && first <= '9') || (first >= 0xFF10 && first <= 0xFF19) ||
+                       first == ',' || first == '.' || first == ':' || first == 0x3001 ||
+                       first == 0xFF0C || first == 0xFF0E || first == 0xFF1A;
         if (p->kind == PC_HEADING || (p->kind == PC_NUM && !cut_ok) ||
-            ((!apart || digit) && *prev == PC_NUM)) {
+            ((!apart || absorbed) && *prev == PC_NUM)) {
             rb_buf_putc(text, ' ');
             (*line_len)++;
         }
