@@ -74,6 +74,8 @@ size_t rb_utf8_check(const char *s, size_t n, size_t *nonchar);
 /* The same, a character at a time (what rb_utf8_check falls back on; tests hold the block
  * check to it) */
 size_t rb_utf8_check_bytes(const char *s, size_t n, size_t *nonchar);
+/* The first U+FFFE or U+FFFF (EF BF BE, EF BF BF) in s, or (size_t)-1 */
+size_t rb_utf8_nonchar(const char *s, size_t n);
 /* Decode one code point from valid UTF-8; returns its byte length (>=1). Inline: the
  * character loops of check and extract call it for every character. */
 static inline int rb_utf8_decode(const char *str, size_t n, uint32_t *cp)

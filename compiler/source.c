@@ -275,15 +275,6 @@ static const char *document_kind(const char *b, size_t n)
 
 /* owned: a malloc'd buffer holding bytes (n + 1 bytes) that becomes the text when the input
  * is UTF-8 already (no copy of a large file); freed otherwise. */
-/* The first U+FFFE or U+FFFF (EF BF BE, EF BF BF) in s, or (size_t)-1 */
-static size_t find_nonchar(const char *s, size_t n)
-{
-    for (const char *p = s; (p = memmem(p, n - (size_t)(p - s), "\xEF\xBF", 2)) != NULL; p += 2)
-        if ((size_t)(p - s) + 2 < n && ((unsigned char)p[2] == 0xBE || (unsigned char)p[2] == 0xBF))
-            return (size_t)(p - s);
-    return (size_t)-1;
-}
-
 static rb_status from_bytes(const char *name, char *owned, const char *bytes, size_t n,
                             const rb_limits *lim_in, rb_source **out, rb_error *err)
 {
@@ -429,7 +420,7 @@ static rb_status from_bytes(const char *name, char *owned, const char *bytes, si
     /* U+FFFE and U+FFFF are not characters, and XML cannot carry them (a UTF-8 text was
      * searched while it was validated; a converted one is searched here) */
     if (!checked)
-        nonchar = find_nonchar(src->text, src->len);
+        nonchar = rb_utf8_nonchar(src->text, src->len);
     if (nonchar != (size_t)-1) {
         unsigned l, c;
         raw_linecol(src->text, nonchar, &l, &c);

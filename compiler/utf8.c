@@ -100,15 +100,15 @@ __attribute__((target("ssse3"))) static int utf8_blocks_valid(const unsigned cha
     return _mm_movemask_epi8(_mm_cmpeq_epi8(err, zero)) == 0xFFFF;
 }
 
-/* The first U+FFFE or U+FFFF (EF BF BE, EF BF BF) of valid UTF-8, or (size_t)-1. */
-static size_t first_nonchar(const unsigned char *s, size_t n)
+#endif
+
+size_t rb_utf8_nonchar(const char *s, size_t n)
 {
-    for (const unsigned char *p = s; (p = memmem(p, n - (size_t)(p - s), "\xEF\xBF", 2)); p += 2)
-        if ((size_t)(p - s) + 2 < n && p[2] >= 0xBE)
+    for (const char *p = s; (p = memmem(p, n - (size_t)(p - s), "\xEF\xBF", 2)) != NULL; p += 2)
+        if ((size_t)(p - s) + 2 < n && ((unsigned char)p[2] == 0xBE || (unsigned char)p[2] == 0xBF))
             return (size_t)(p - s);
     return (size_t)-1;
 }
-#endif
 
 size_t rb_utf8_check(const char *str, size_t n, size_t *nonchar)
 {
@@ -117,7 +117,7 @@ size_t rb_utf8_check(const char *str, size_t n, size_t *nonchar)
     if (n >= 64 && __builtin_cpu_supports("ssse3") &&
         utf8_blocks_valid((const unsigned char *)str, n, &has_nonchar)) {
         if (nonchar)
-            *nonchar = has_nonchar ? first_nonchar((const unsigned char *)str, n) : (size_t)-1;
+            *nonchar = has_nonchar ? rb_utf8_nonchar(str, n) : (size_t)-1;
         return (size_t)-1;
     }
 #endif
