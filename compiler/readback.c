@@ -317,16 +317,21 @@ static int cmp_piece(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* One piece after what its line has so far (line_len bytes of it), with the space before it
- * that lines_text describes. */
-static void put_piece(rb_buf *text, const piece *p, size_t *line_len, int *prev)
+/* What the line being rebuilt has so far: its bytes and characters, and its last piece's kind. */
+typedef struct linestate {
+    size_t bytes, chars;
+    int prev;
+} linestate;
+
+/* One piece after what its line has so far, with the space before it that lines_text
+ * describes. */
+static void put_piece(rb_buf *text, const piece *p, linestate *ls)
 {
     if (p->col > 1) {
         /* a junk record says where it starts: the white space before it goes back */
-        size_t have = *line_len ? rb_utf8_count(text->data + text->len - *line_len, *line_len) : 0;
-        for (; have + 1 < (size_t)p->col; have++, (*line_len)++)
+        for (; ls->chars + 1 < (size_t)p->col; ls->chars++, ls->bytes++)
             rb_buf_putc(text, ' ');
-    } else if (*line_len) {
+    } else if (ls->bytes) {
         uint32_t last = rb_utf8_last(text->data, text->len);
         int apart = separates(last);
         /* a number cut from the text before it on its line was preceded by white space,
@@ -341,15 +346,17 @@ static void put_piece(rb_buf *text, const piece *p, size_t *line_len, int *prev)
                        first == ',' || first == '.' || first == ':' || first == 0x3001 ||
                        first == 0xFF0C || first == 0xFF0E || first == 0xFF1A;
         if (p->kind == PC_HEADING || (p->kind == PC_NUM && !cut_ok) ||
-            ((!apart || absorbed) && *prev == PC_NUM)) {
+            ((!apart || absorbed) && ls->prev == PC_NUM)) {
             rb_buf_putc(text, ' ');
-            (*line_len)++;
+            ls->bytes++;
+            ls->chars++;
         }
     }
     size_t l = strlen(p->text);
     rb_buf_put(text, p->text, l);
-    *line_len += l;
-    *prev = p->kind;
+    ls->bytes += l;
+    ls->chars += rb_utf8_count(p->text, l);
+    ls->prev = p->kind;
 }
 
 /* the text: every piece on its line, a newline after each line up to the last. The XML keeps
@@ -365,8 +372,7 @@ static void lines_text(lines *L, rb_buf *text)
     if (L->n > 1)
         qsort(L->v, L->n, sizeof *L->v, cmp_piece);
     long cur = 1;
-    size_t line_len = 0;
-    int prev = PC_TEXT;
+    linestate ls = {0, 0, PC_TEXT};
     for (size_t i = 0; i < L->n;) {
         long line = L->v[i].line;
         size_t e = i;
@@ -374,7 +380,7 @@ static void lines_text(lines *L, rb_buf *text)
             e++;
         for (; cur < line; cur++) {
             rb_buf_putc(text, '\n');
-            line_len = 0;
+            ls.bytes = ls.chars = 0;
         }
         /* the pieces at a column wait for the others that fit before it */
         size_t next_j = i;
@@ -382,22 +388,24 @@ static void lines_text(lines *L, rb_buf *text)
             const piece *p = &L->v[k];
             if (p->col > 1)
                 continue;
-            size_t have = line_len ? rb_utf8_count(text->data + text->len - line_len, line_len) : 0;
-            size_t plen = rb_utf8_count(p->text, strlen(p->text));
-            for (; next_j < e; next_j++) {
-                const piece *j = &L->v[next_j];
-                if (j->col <= 1)
-                    continue;
-                if (have + plen <= (size_t)j->col - 1)
-                    break; /* p fits before it */
-                put_piece(text, j, &line_len, &prev);
-                have = rb_utf8_count(text->data + text->len - line_len, line_len);
+            while (next_j < e && L->v[next_j].col <= 1)
+                next_j++;
+            if (next_j < e) {
+                size_t plen = rb_utf8_count(p->text, strlen(p->text));
+                for (; next_j < e; next_j++) {
+                    const piece *j = &L->v[next_j];
+                    if (j->col <= 1)
+                        continue;
+                    if (ls.chars + plen <= (size_t)j->col - 1)
+                        break; /* p fits before it */
+                    put_piece(text, j, &ls);
+                }
             }
-            put_piece(text, p, &line_len, &prev);
+            put_piece(text, p, &ls);
         }
         for (; next_j < e; next_j++)
             if (L->v[next_j].col > 1)
-                put_piece(text, &L->v[next_j], &line_len, &prev);
+                put_piece(text, &L->v[next_j], &ls);
         i = e;
     }
     if (L->n)
