@@ -28,7 +28,7 @@ enum {
     OVERLONG_2 = 1 << 5, /* 1100000_ 10______ */
     TOO_LARGE_1000 = 1 << 6, /* 11110101+ 1000____ */
     OVERLONG_4 = 1 << 6, /* 11110000 1000____ */
-    TWO_CONTS = 1 << 7,  /* 10______ 10______ */
+    TWO_CONTS = -128,    /* 10______ 10______ (bit 7, written as the char it is in the tables) */
     CARRY = TOO_SHORT | TOO_LONG | TWO_CONTS,
 };
 
