@@ -199,7 +199,7 @@ size_t rb_xml_unpicture(char *s, size_t n, uint32_t base);
  * err (file, line, column) when it cannot be read or is not well-formed. */
 xmlDocPtr rb_xml_read(const char *path, rb_error *err);
 xmlDocPtr rb_xml_read_mem(const char *name, const char *data, size_t n, rb_error *err);
-/* The parts of rb_xml_read_mem, for a reader that streams: the prolog check (1, or 0 with err:
+/* The parts of rb_xml_read_mem, for a reader of the parser's events: the prolog check (1, or 0 with err:
  * a DOCTYPE is refused), the parse options, and the last parse error as err (xml-invalid). */
 int rb_xml_prolog_ok(const char *path, const char *data, size_t n, rb_error *err);
 #define RB_XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR)
@@ -223,12 +223,50 @@ const char *rb_xml_content_ref(xmlNodePtr n, rb_buf *tmp);
 int rb_xml_long(xmlNodePtr n, const char *name, long lo, long hi, long *out);
 /* The error for a damaged attribute: FILE:LINE:1 … [xml-bad-value]; returns RB_EINPUT. */
 rb_status rb_xml_bad_value(rb_error *err, const char *path, xmlNodePtr n, const char *name);
+/* An element as a reader sees it: a node of a parsed tree, or a SAX2 start tag (compare reads
+ * the facts from the parser's events, the oracle of its fuzzer from the tree). Borrowed: valid
+ * while the node or the start tag's callback is. */
+typedef struct rb_xel {
+    xmlNodePtr node; /* NULL: a start tag, its attributes below */
+    const xmlChar *uri, *prefix, *name;
+    const xmlChar **attrs; /* SAX2's array: localname, prefix, URI, value, end per attribute */
+    int nattrs;
+    long line; /* ≥ 1 */
+} rb_xel;
+void rb_xel_of_node(rb_xel *e, xmlNodePtr n);
+/* The three above for either kind; a value in tmp or libxml2's, as rb_xml_prop_ref. */
+const char *rb_xel_prop(const rb_xel *e, const char *name, rb_buf *tmp);
+int rb_xel_long(const rb_xel *e, const char *name, long lo, long hi, long *out);
+rb_status rb_xel_bad_value(rb_error *err, const char *path, const rb_xel *e, const char *name);
+int rb_xel_is(const rb_xel *e, const char *ns, const char *name);
 
 /* ---- the facts XML (render_facts.c) -------------------------------------------------------- */
 
 void rb_facts_write_xml(rb_xw *w, const rb_facts *fs);
 /* An rb:fact or rb:unmatched element into fs (others are ignored). */
 rb_status rb_facts_read_node(xmlNodePtr n, rb_facts *fs, const char *path, rb_error *err);
+/* The same from a parser's events, no tree built: _begin at an rb:fact's or rb:unmatched's start
+ * tag, then _start, _text and _end for what is inside it, _finish at its end tag (the fact goes
+ * into fs), or _drop to give up on it (after an error). The two buffers are the caller's,
+ * initialized once and freed after the last fact. An error: the status, err set, the fact
+ * dropped by the call that failed. */
+typedef struct rb_facts_sax {
+    rb_facts *fs;
+    int unmatched;
+    rb_fact f;
+    rb_unmatched u;
+    unsigned depth; /* of the element open below the fact (0: the fact itself) */
+    int role;       /* what the open child of the fact is read as */
+    int item, has_words;
+    rb_buf text, words;
+} rb_facts_sax;
+rb_status rb_facts_sax_begin(rb_facts_sax *s, rb_facts *fs, const rb_xel *e, const char *path,
+                             rb_error *err);
+rb_status rb_facts_sax_start(rb_facts_sax *s, const rb_xel *e, const char *path, rb_error *err);
+void rb_facts_sax_text(rb_facts_sax *s, const unsigned char *c, int len);
+void rb_facts_sax_end(rb_facts_sax *s);
+void rb_facts_sax_finish(rb_facts_sax *s);
+void rb_facts_sax_drop(rb_facts_sax *s);
 
 /* ---- the reference (reference.c, data from tools/genlexicon.c) ---------------------------- */
 
@@ -254,7 +292,7 @@ size_t rb_chardiff(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, s
  * each kept code point. Returns the count. Caller frees *cps and *offs. */
 size_t rb_utf8_to_cps(const char *s, size_t n, uint32_t **cps, size_t **offs);
 
-/* rb_rulebook_read_xml, always through the parsed tree (it streams): the oracle of the fuzzer
+/* rb_rulebook_read_xml, always through the parsed tree (it reads the parser's events): the oracle of the fuzzer
  * tests/fuzz/fuzz_rbxml.c, which holds the two to the same result. */
 rb_status rb_rulebook_read_xml_tree(const char *path, rb_rulebook **out, rb_error *err);
 

@@ -5,7 +5,8 @@
  * error naming the element and its line. */
 #include "internal.h"
 
-#include <libxml/xmlreader.h>
+#include <libxml/SAX2.h>
+#include <libxml/parser.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,43 +27,64 @@ typedef struct walker {
     rb_error *err;
 } walker;
 
-static void size_prop(walker *W, xmlNodePtr n, const char *name, size_t *out)
+static void size_prop(walker *W, const rb_xel *e, const char *name, size_t *out)
 {
     long v = 0;
-    if (rb_xml_long(n, name, 0, LONG_MAX / 2, &v) < 0) {
+    if (rb_xel_long(e, name, 0, LONG_MAX / 2, &v) < 0) {
         if (W->st == RB_OK)
-            W->st = rb_xml_bad_value(W->err, W->path, n, name);
+            W->st = rb_xel_bad_value(W->err, W->path, e, name);
         return;
     }
     *out = (size_t)v;
+}
+
+static char *prop_dup(const rb_xel *e, const char *name)
+{
+    rb_buf tmp;
+    rb_buf_init(&tmp);
+    const char *v = rb_xel_prop(e, name, &tmp);
+    char *s = v ? rb_xstrdup(v) : NULL;
+    rb_buf_free(&tmp);
+    return s;
+}
+
+/* The walk at the metadata, from a node or a start tag: 1 when e is rb:document or rb:source
+ * (taken: what is inside them is not walked), else 0. */
+static int visit_meta(walker *W, const rb_xel *e)
+{
+    rb_rulebook *r = W->r;
+    if (rb_xel_is(e, RB_NS, "document")) {
+        if (!W->seen_doc) { /* the first one counts */
+            W->seen_doc = 1;
+            r->id = prop_dup(e, "id");
+            r->title = prop_dup(e, "title");
+            r->jurisdiction = prop_dup(e, "jurisdiction");
+            r->level = prop_dup(e, "level");
+            r->date = prop_dup(e, "date");
+            r->docnumber = prop_dup(e, "number");
+            size_prop(W, e, "chapters", &r->chapters);
+            size_prop(W, e, "articles", &r->articles);
+        }
+        return 1;
+    }
+    if (rb_xel_is(e, RB_NS, "source")) {
+        if (!r->script)
+            r->script = prop_dup(e, "script");
+        return 1;
+    }
+    return 0;
 }
 
 /* One element of the walk: 1 when it was taken (its children are not walked), 0 when the
  * walk goes into it. */
 static int visit(walker *W, xmlNodePtr n)
 {
-    rb_rulebook *r = W->r;
-    if (is_rb(n, "document")) {
-        if (!W->seen_doc) { /* the first one counts */
-            W->seen_doc = 1;
-            r->id = rb_xml_prop(n, "id");
-            r->title = rb_xml_prop(n, "title");
-            r->jurisdiction = rb_xml_prop(n, "jurisdiction");
-            r->level = rb_xml_prop(n, "level");
-            r->date = rb_xml_prop(n, "date");
-            r->docnumber = rb_xml_prop(n, "number");
-            size_prop(W, n, "chapters", &r->chapters);
-            size_prop(W, n, "articles", &r->articles);
-        }
+    rb_xel e;
+    rb_xel_of_node(&e, n);
+    if (visit_meta(W, &e))
         return 1;
-    }
-    if (is_rb(n, "source")) {
-        if (!r->script)
-            r->script = rb_xml_prop(n, "script");
-        return 1;
-    }
     if (is_rb(n, "fact") || is_rb(n, "unmatched")) {
-        W->st = rb_facts_read_node(n, r->facts, W->path, W->err);
+        W->st = rb_facts_read_node(n, W->r->facts, W->path, W->err);
         return 1;
     }
     return is_akn(n, "body") || is_akn(n, "preface"); /* the text is not needed to compare */
@@ -125,74 +147,225 @@ static rb_rulebook *rulebook_of(xmlDocPtr x, const char *path, rb_error *err)
     return walked(&W);
 }
 
-/* The same as rulebook_of over the parsed tree, read as a stream (xmlTextReader): only the
- * metadata and the facts are built as nodes, the text (akn:body, akn:preface: most of the
- * file) is skipped unbuilt. The facts come before rb:source says where the file's C0 controls
- * were written, so a file that has them (*again set) is read again as a tree. NULL with err. */
-static rb_rulebook *stream_rulebook(const char *path, const char *data, size_t n, int *again,
-                                    rb_error *err)
+/* The same as rulebook_of over the parsed tree, read from the parser's events with no tree
+ * built: the whole file is parsed (a damaged body is an error, the same one the tree gives),
+ * the text (akn:body, akn:preface: most of the file) goes by unread, and the facts are built
+ * as their elements go by (rb_facts_sax_*). The facts come before rb:source says where the
+ * file's C0 controls were written, so a file that has them (*again set) is read again as a
+ * tree. NULL with err. */
+typedef struct sax_reader {
+    walker W;
+    xmlParserCtxtPtr ctxt;
+    int root_seen, source_seen, again;
+    unsigned skip;   /* depth inside an akn:body or akn:preface the walk does not go into */
+    unsigned taken;  /* depth inside an element the walk takes (0: outside) */
+    unsigned inside; /* akn:body or akn:preface elements open inside a taken one */
+    int reading;     /* the taken element is a fact or an unmatched being read into fs */
+    rb_facts_sax fs;
+} sax_reader;
+
+static int is_text_name(const xmlChar *uri, const xmlChar *name)
+{
+    return uri && xmlStrEqual(uri, X(RB_AKN_NS)) &&
+           (xmlStrEqual(name, X("body")) || xmlStrEqual(name, X("preface")));
+}
+
+/* An error of the walk: the events after it are ignored, but the parse goes on to the end, for
+ * a file that is not well-formed gets that error first, as from the tree. */
+static void sax_stop(sax_reader *S, rb_status st)
+{
+    if (S->reading) {
+        rb_facts_sax_drop(&S->fs);
+        S->reading = 0;
+    }
+    if (S->W.st == RB_OK)
+        S->W.st = st;
+}
+
+/* The first rb:source outside the text decides the file's control base (rb_xml_doc_control_base
+ * walks the tree in the same order): one that names a base sends the file to the tree. (Sent
+ * there wrongly, a file would only be read more slowly: the tree is the oracle.) */
+static void sax_source(sax_reader *S, const rb_xel *e)
+{
+    if (S->source_seen || !rb_xel_is(e, RB_NS, "source"))
+        return;
+    S->source_seen = 1;
+    rb_buf tmp;
+    rb_buf_init(&tmp);
+    const char *v = rb_xel_prop(e, "controls", &tmp);
+    unsigned b = 0;
+    char tail;
+    if (v && sscanf(v, "U+%4X%c", &b, &tail) == 1 &&
+        (b == 0x2400 || b == 0xF700 || b == 0xF600 || b == 0xF500)) {
+        S->again = 1; /* the tree says the rest */
+        sax_stop(S, RB_EINPUT);
+        xmlStopParser(S->ctxt);
+    }
+    rb_buf_free(&tmp);
+}
+
+/* What visit does with the element e at its start tag; 1 when the walk takes it. */
+static int sax_visit(sax_reader *S, const rb_xel *e)
+{
+    if (visit_meta(&S->W, e))
+        return 1; /* an error in it is in W.st: the events after it are ignored */
+    if (!rb_xel_is(e, RB_NS, "fact") && !rb_xel_is(e, RB_NS, "unmatched"))
+        return 0;
+    rb_status st = rb_facts_sax_begin(&S->fs, S->W.r->facts, e, S->W.path, S->W.err);
+    if (st != RB_OK)
+        sax_stop(S, st);
+    else
+        S->reading = 1;
+    return 1;
+}
+
+static void sax_start(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri,
+                      int nns, const xmlChar **ns, int nattr, int ndef, const xmlChar **attr)
+{
+    (void)nns;
+    (void)ns;
+    (void)ndef; /* counted in nattr */
+    sax_reader *S = ((xmlParserCtxtPtr)ctx)->_private;
+    if (S->W.st != RB_OK)
+        return;
+    if (S->skip) {
+        S->skip++;
+        return;
+    }
+    rb_xel e = {NULL, uri, prefix, name, attr, nattr, xmlSAX2GetLineNumber(ctx)};
+    if (e.line < 1)
+        e.line = 1;
+    if (!S->root_seen) {
+        S->root_seen = 1;
+        if (!rb_xel_is(&e, RB_AKN_NS, "akomaNtoso")) {
+            rb_error_set(S->W.err, RB_EINPUT, "akn", S->W.path, 1, 1, "xml-not-akn",
+                         "not an Akoma Ntoso 3.0 document");
+            sax_stop(S, RB_EINPUT);
+            return;
+        }
+    }
+    int text = is_text_name(uri, name);
+    if (S->taken) {
+        if (!S->inside)
+            sax_source(S, &e);
+        S->inside += text;
+        S->taken++;
+        if (S->reading && S->W.st == RB_OK) {
+            rb_status st = rb_facts_sax_start(&S->fs, &e, S->W.path, S->W.err);
+            if (st != RB_OK) {
+                S->reading = 0; /* dropped by the call */
+                sax_stop(S, st);
+            }
+        }
+        return;
+    }
+    if (text) {
+        S->skip = 1;
+        return;
+    }
+    sax_source(S, &e);
+    if (S->W.st == RB_OK && sax_visit(S, &e))
+        S->taken = 1;
+}
+
+static void sax_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri)
+{
+    (void)prefix;
+    sax_reader *S = ((xmlParserCtxtPtr)ctx)->_private;
+    if (S->W.st != RB_OK)
+        return;
+    if (S->skip) {
+        S->skip--;
+        return;
+    }
+    if (!S->taken)
+        return;
+    if (--S->taken) {
+        S->inside -= is_text_name(uri, name);
+        if (S->reading)
+            rb_facts_sax_end(&S->fs);
+    } else if (S->reading) {
+        rb_facts_sax_finish(&S->fs);
+        S->reading = 0;
+    }
+}
+
+static void sax_chars(void *ctx, const xmlChar *c, int len)
+{
+    sax_reader *S = ((xmlParserCtxtPtr)ctx)->_private;
+    if (S->reading) /* never in skipped text, nor after an error */
+        rb_facts_sax_text(&S->fs, c, len);
+}
+
+typedef struct sax_input {
+    const char *p;
+    size_t left;
+} sax_input;
+
+static int sax_read(void *ctx, char *buf, int len)
+{
+    sax_input *in = ctx;
+    size_t k = in->left < (size_t)len ? in->left : (size_t)len;
+    memcpy(buf, in->p, k);
+    in->p += k;
+    in->left -= k;
+    return (int)k;
+}
+
+static rb_rulebook *sax_rulebook(const char *path, const char *data, size_t n, int *again,
+                                 rb_error *err)
 {
     *again = 0;
     if (!rb_xml_prolog_ok(path, data, n, err))
         return NULL;
-    xmlTextReaderPtr rd = xmlReaderForMemory(data, (int)n, path, NULL, RB_XML_OPTIONS);
-    if (!rd) {
+    /* the parser reads data in pieces (xmlCtxtReadMemory would take a copy of it all) */
+    sax_input src = {data ? data : "", n};
+    xmlParserCtxtPtr ctxt =
+        xmlCreateIOParserCtxt(NULL, NULL, sax_read, NULL, &src, XML_CHAR_ENCODING_NONE);
+    if (!ctxt) {
         rb_error_set(err, RB_EINPUT, "akn", path, 1, 1, "xml-invalid", "cannot read the XML");
         return NULL;
     }
+    if (ctxt->input && !ctxt->input->filename)
+        ctxt->input->filename = (const char *)xmlStrdup(X(path));
+    xmlCtxtUseOptions(ctxt, RB_XML_OPTIONS);
     rb_xml_set_control_base(0);
-    walker W = {rulebook_new(path), 0, path, RB_OK, err};
-    int rc = xmlTextReaderRead(rd), root = 1;
-    while (rc == 1 && W.st == RB_OK) {
-        if (xmlTextReaderNodeType(rd) != XML_READER_TYPE_ELEMENT) {
-            rc = xmlTextReaderRead(rd);
-            continue;
-        }
-        const xmlChar *ns = xmlTextReaderConstNamespaceUri(rd);
-        const xmlChar *name = xmlTextReaderConstLocalName(rd);
-        int in_rb = ns && xmlStrEqual(ns, X(RB_NS)), in_akn = ns && xmlStrEqual(ns, X(RB_AKN_NS));
-        if (root) {
-            root = 0;
-            if (!in_akn || !xmlStrEqual(name, X("akomaNtoso"))) {
-                rb_error_set(err, RB_EINPUT, "akn", path, 1, 1, "xml-not-akn",
-                             "not an Akoma Ntoso 3.0 document");
-                W.st = RB_EINPUT;
-                break;
-            }
-        }
-        if (in_akn && (xmlStrEqual(name, X("body")) || xmlStrEqual(name, X("preface")))) {
-            rc = xmlTextReaderNext(rd);
-            continue;
-        }
-        if (!in_rb) {
-            rc = xmlTextReaderRead(rd);
-            continue;
-        }
-        xmlNodePtr node = xmlTextReaderExpand(rd);
-        if (!node) {
-            rc = -1;
-            break;
-        }
-        if (is_rb(node, "source") && rb_xml_doc_control_base(node->doc) != 0) {
-            *again = 1;
-            break;
-        }
-        if (!visit(&W, node)) {
-            rc = xmlTextReaderRead(rd); /* an element of ours the walk goes into */
-            continue;
-        }
-        rc = xmlTextReaderNext(rd);
-    }
-    if (rc < 0 && W.st == RB_OK) {
+    sax_reader S;
+    memset(&S, 0, sizeof S);
+    S.W = (walker){rulebook_new(path), 0, path, RB_OK, err};
+    S.ctxt = ctxt;
+    rb_buf_init(&S.fs.text);
+    rb_buf_init(&S.fs.words);
+    ctxt->_private = &S;
+    xmlSAXHandlerPtr h = ctxt->sax; /* libxml2's SAX2 handlers but for these: nothing is built */
+    h->startElementNs = sax_start;
+    h->endElementNs = sax_end;
+    h->characters = sax_chars;
+    h->ignorableWhitespace = sax_chars;
+    h->cdataBlock = sax_chars;
+    h->reference = NULL;
+    h->comment = NULL;
+    h->processingInstruction = NULL;
+    xmlParseDocument(ctxt);
+    if (ctxt->myDoc)
+        xmlFreeDoc(ctxt->myDoc);
+    ctxt->myDoc = NULL;
+    if (S.reading) /* a parse error inside a fact */
+        rb_facts_sax_drop(&S.fs);
+    if (!S.again && !ctxt->wellFormed) { /* before any error of the walk */
         rb_xml_parse_error(path, err);
-        W.st = RB_EINPUT;
+        S.W.st = RB_EINPUT;
     }
-    xmlFreeTextReader(rd);
-    if (*again) {
-        rb_rulebook_free(W.r);
+    xmlFreeParserCtxt(ctxt);
+    rb_buf_free(&S.fs.text);
+    rb_buf_free(&S.fs.words);
+    if (S.again) {
+        *again = 1;
+        rb_error_clear(err);
+        rb_rulebook_free(S.W.r);
         return NULL;
     }
-    return walked(&W);
+    return walked(&S.W);
 }
 
 static rb_status read_rulebook(const char *path, int tree, rb_rulebook **out, rb_error *err)
@@ -203,7 +376,7 @@ static rb_status read_rulebook(const char *path, int tree, rb_rulebook **out, rb
     if (rb_input_read(path, NULL, &data, &n, err) != RB_OK)
         return err->status;
     int again = tree;
-    rb_rulebook *r = tree ? NULL : stream_rulebook(path, data, n, &again, err);
+    rb_rulebook *r = tree ? NULL : sax_rulebook(path, data, n, &again, err);
     if (again) {
         xmlDocPtr x = rb_xml_read_mem(path, data, n, err);
         x = x ? check_akn(x, path, err) : NULL;

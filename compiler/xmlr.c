@@ -204,11 +204,60 @@ const char *rb_xml_content_ref(xmlNodePtr n, rb_buf *tmp)
     return in_tmp(rb_xml_content(n), tmp);
 }
 
-int rb_xml_long(xmlNodePtr n, const char *name, long lo, long hi, long *out)
+void rb_xel_of_node(rb_xel *e, xmlNodePtr n)
+{
+    memset(e, 0, sizeof *e);
+    e->node = n;
+    e->uri = n->ns ? n->ns->href : NULL;
+    e->prefix = n->ns ? n->ns->prefix : NULL;
+    e->name = n->name;
+    long line = xmlGetLineNo(n);
+    e->line = line > 0 ? line : 1;
+}
+
+/* A SAX2 attribute value as the tree holds it: the parser hands a value that had references
+ * in it with each '&' written "&#38;" (the only reference left in it; the tree's text node
+ * decodes it), and a value without any as it stood. */
+static void sax_value(const xmlChar *v, const xmlChar *end, rb_buf *tmp)
+{
+    tmp->len = 0;
+    for (const xmlChar *p = v; p < end;) {
+        const xmlChar *amp = memchr(p, '&', (size_t)(end - p));
+        const xmlChar *stop = amp ? amp : end;
+        rb_buf_put(tmp, (const char *)p, (size_t)(stop - p));
+        p = stop;
+        if (amp) {
+            rb_buf_putc(tmp, '&');
+            p += end - p >= 5 && memcmp(p, "&#38;", 5) == 0 ? 5 : 1;
+        }
+    }
+    rb_buf_putc(tmp, 0);
+    tmp->len--;
+}
+
+const char *rb_xel_prop(const rb_xel *e, const char *name, rb_buf *tmp)
+{
+    if (e->node)
+        return rb_xml_prop_ref(e->node, name, tmp);
+    for (int i = 0; i < e->nattrs; i++) {
+        const xmlChar **a = e->attrs + 5 * i;
+        if (!a[2] && xmlStrEqual(a[0], X(name))) {
+            sax_value(a[3], a[4], tmp);
+            if (control_base) {
+                tmp->len = rb_xml_unpicture(tmp->data, tmp->len, control_base);
+                tmp->data[tmp->len] = 0;
+            }
+            return tmp->data;
+        }
+    }
+    return NULL;
+}
+
+int rb_xel_long(const rb_xel *e, const char *name, long lo, long hi, long *out)
 {
     rb_buf tmp;
     rb_buf_init(&tmp);
-    const char *v = rb_xml_prop_ref(n, name, &tmp);
+    const char *v = rb_xel_prop(e, name, &tmp);
     if (!v)
         return 0;
     int ok = 0;
@@ -217,9 +266,9 @@ int rb_xml_long(xmlNodePtr n, const char *name, long lo, long hi, long *out)
         p++;
     if (*p >= '0' && *p <= '9') {
         errno = 0;
-        char *e;
-        long x = strtol(v, &e, 10);
-        if (!*e && errno == 0 && x >= lo && x <= hi) {
+        char *end;
+        long x = strtol(v, &end, 10);
+        if (!*end && errno == 0 && x >= lo && x <= hi) {
             *out = x;
             ok = 1;
         }
@@ -228,19 +277,37 @@ int rb_xml_long(xmlNodePtr n, const char *name, long lo, long hi, long *out)
     return ok ? 0 : -1;
 }
 
-rb_status rb_xml_bad_value(rb_error *err, const char *path, xmlNodePtr n, const char *name)
+int rb_xml_long(xmlNodePtr n, const char *name, long lo, long hi, long *out)
 {
-    char *v = rb_xml_prop(n, name);
+    rb_xel e;
+    rb_xel_of_node(&e, n);
+    return rb_xel_long(&e, name, lo, hi, out);
+}
+
+rb_status rb_xel_bad_value(rb_error *err, const char *path, const rb_xel *e, const char *name)
+{
+    rb_buf tmp;
+    rb_buf_init(&tmp);
+    const char *v = rb_xel_prop(e, name, &tmp);
     char *shown = rb_line_str(v ? v : "");
-    long line = xmlGetLineNo(n);
-    rb_status st = rb_error_set(err, RB_EINPUT, "xml", path, line > 0 ? (unsigned)line : 1, 1,
+    rb_status st = rb_error_set(err, RB_EINPUT, "xml", path, (unsigned)e->line, 1,
                                 "xml-bad-value",
                                 "<%s%s%s> attribute %s=\"%.60s\" is not a number in range",
-                                n->ns && n->ns->prefix ? (const char *)n->ns->prefix : "",
-                                n->ns && n->ns->prefix ? ":" : "", (const char *)n->name, name,
-                                shown);
+                                e->prefix ? (const char *)e->prefix : "", e->prefix ? ":" : "",
+                                (const char *)e->name, name, shown);
     free(shown);
-    free(v);
+    rb_buf_free(&tmp);
     return st;
 }
 
+rb_status rb_xml_bad_value(rb_error *err, const char *path, xmlNodePtr n, const char *name)
+{
+    rb_xel e;
+    rb_xel_of_node(&e, n);
+    return rb_xel_bad_value(err, path, &e, name);
+}
+
+int rb_xel_is(const rb_xel *e, const char *ns, const char *name)
+{
+    return e->uri && xmlStrEqual(e->uri, X(ns)) && xmlStrEqual(e->name, X(name));
+}

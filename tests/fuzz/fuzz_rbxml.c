@@ -1,6 +1,6 @@
 /* fuzz_rbxml.c: libFuzzer harness for compare's reading of a compiled file. The input is any
- * XML; compare reads it as a stream (xmlTextReader, the text skipped unbuilt), and the same
- * file read through the parsed tree is the oracle: both must refuse it, or both must give the
+ * XML; compare reads it from the parser's SAX events (no tree built, the text skipped), and
+ * the same file read through the parsed tree is the oracle: both must refuse it, or both must give the
  * same metadata and the same facts, field for field. Any crash, sanitizer report, difference
  * or refusal without a rule id is a bug.
  *
@@ -27,7 +27,7 @@ static void setup(void)
 static void same_str(const char *what, const char *a, const char *b)
 {
     if ((a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0)) {
-        fprintf(stderr, "fuzz_rbxml: %s: stream '%s', tree '%s'\n", what, a ? a : "(none)",
+        fprintf(stderr, "fuzz_rbxml: %s: events '%s', tree '%s'\n", what, a ? a : "(none)",
                 b ? b : "(none)");
         abort();
     }
@@ -36,7 +36,7 @@ static void same_str(const char *what, const char *a, const char *b)
 static void same_num(const char *what, size_t a, size_t b)
 {
     if (a != b) {
-        fprintf(stderr, "fuzz_rbxml: %s: stream %zu, tree %zu\n", what, a, b);
+        fprintf(stderr, "fuzz_rbxml: %s: events %zu, tree %zu\n", what, a, b);
         abort();
     }
 }
@@ -102,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rb_status ss = rb_rulebook_read_xml(tmp_path, &s, &es);
     rb_status st = rb_rulebook_read_xml_tree(tmp_path, &t, &et);
     if ((ss == RB_OK) != (st == RB_OK)) {
-        fprintf(stderr, "fuzz_rbxml: the stream says %s (%s), the tree %s (%s)\n",
+        fprintf(stderr, "fuzz_rbxml: the events say %s (%s), the tree %s (%s)\n",
                 ss == RB_OK ? "ok" : es.rule, es.message, st == RB_OK ? "ok" : et.rule,
                 et.message);
         abort();
