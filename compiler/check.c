@@ -541,57 +541,114 @@ static void pos_of(const rb_doc *d, const btext *t, size_t a, unsigned *line, un
 
 static int is_han(uint32_t c) { return (c >= 0x3400 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF); }
 
-/* Bigram and character counts over the documents being checked, in an ordinal map. */
-typedef rb_omap bicount;
+/* A document's own counts (never the other files of a run: a file's findings are the same
+ * alone or in a batch): its Han characters in a table by code point (all are in the BMP), a
+ * count valid while its stamp is the document's, and the Han bigrams the reference lacks in an
+ * ordinal map (whether a bigram repeats is asked only of those). */
+typedef struct bicount {
+    rb_omap bigrams;
+    uint32_t *ucount, *ustamp, stamp;
+} bicount;
 
-static void bc_add(bicount *b, uint64_t key)
+static uint64_t bkey(uint32_t a, uint32_t b) { return (uint64_t)a << 32 | b; }
+
+static size_t unigram(const bicount *bc, uint32_t c)
 {
-    int fresh;
-    ++*rb_omap_slot(b, (long)key, &fresh);
+    return bc->ustamp[c] == bc->stamp ? bc->ucount[c] : 0;
 }
 
-static size_t bc_get(const bicount *b, uint64_t key)
+static size_t bigram(const bicount *bc, uint32_t a, uint32_t b)
 {
-    size_t v = rb_omap_get(b, (long)key);
+    size_t v = rb_omap_get(&bc->bigrams, (long)bkey(a, b));
     return v == (size_t)-1 ? 0 : v;
 }
 
-static uint64_t bkey(uint32_t a, uint32_t b) { return (uint64_t)a << 32 | b | 1ull << 63; }
-
-/* A bigram that some word has (jieba), that government prose uses (the reference), or that
- * this document repeats. Never the other files of a run: a file's findings are the same alone
- * or in a batch. */
-static int plausible(const bicount *bc, uint32_t a, uint32_t b)
+/* A bigram that government prose uses (the reference), that this document repeats, or that
+ * some word has (jieba). ref: the reference's answer when the caller has it (-1: ask). */
+static int plausible(const bicount *bc, uint32_t a, uint32_t b, int ref)
 {
     /* the small tables first: the lexicon's is megabytes, a lookup a cache miss */
-    return rb_ref_bigram(a, b) > 0 || bc_get(bc, bkey(a, b)) >= 2 || rb_lex_has(a, b);
+    if (ref < 0)
+        ref = rb_ref_bigram(a, b) > 0;
+    return ref || bigram(bc, a, b) >= 2 || rb_lex_has(a, b);
 }
 
-static uint64_t ukey(uint32_t a) { return (uint64_t)a | 1ull << 62; }
+/* One block of article text decoded: its code points, where each starts in the text (at[n]:
+ * the end), and for each Han-Han bigram (cp[j], cp[j+1]) whether the reference has it. */
+typedef struct hblock {
+    const rb_article *art;
+    btext t;
+    uint32_t *cp;
+    size_t *at;
+    unsigned char *ref;
+    size_t n;
+} hblock;
 
-/* Bigram and character counts of the article texts (one table, keys apart). */
-static void count_bigrams(const rb_doc *d, bicount *bc)
+/* The article texts decoded, counted into bc (emptied first) and kept for the detector. */
+static hblock *count_bigrams(const rb_doc *d, bicount *bc, size_t *nb)
 {
-    /* about as many keys as the text has characters (3 bytes each): few rehashes on the way */
-    rb_omap_reserve(bc, d->view->len / 3);
+    if (!bc->ucount) {
+        bc->ucount = rb_xcalloc(0x10000, sizeof *bc->ucount);
+        bc->ustamp = rb_xcalloc(0x10000, sizeof *bc->ustamp);
+    }
+    bc->stamp++; /* the last document's counts are gone */
+    rb_omap_free(&bc->bigrams);
+    memset(&bc->bigrams, 0, sizeof bc->bigrams);
+    size_t total = 0;
+    for (size_t i = 0; i < d->narticles; i++)
+        total += d->articles[i].nblocks;
+    hblock *hb = rb_xcalloc(total ? total : 1, sizeof *hb);
+    size_t k = 0;
     for (size_t i = 0; i < d->narticles; i++) {
         const rb_article *a = &d->articles[i];
-        for (size_t k = 0; k < a->nblocks; k++) {
-            btext t;
-            btext_of(d, d->blocks[a->first_block + k].text, &t);
-            uint32_t prev = 0;
-            for (size_t p = 0; p < t.n;) {
-                uint32_t c;
-                p += (size_t)rb_utf8_decode(t.s + p, t.n - p, &c);
-                if (is_han(prev) && is_han(c))
-                    bc_add(bc, bkey(prev, c));
-                if (is_han(c))
-                    bc_add(bc, ukey(c));
-                prev = c;
+        for (size_t q = 0; q < a->nblocks; q++, k++) {
+            hblock *h = &hb[k];
+            h->art = a;
+            btext_of(d, d->blocks[a->first_block + q].text, &h->t);
+            h->cp = rb_xmalloc((h->t.n + 1) * sizeof *h->cp);
+            h->at = rb_xmalloc((h->t.n + 2) * sizeof *h->at);
+            h->ref = rb_xmalloc(h->t.n + 1);
+            size_t n = 0;
+            for (size_t p = 0; p < h->t.n;) {
+                h->at[n] = p;
+                p += (size_t)rb_utf8_decode(h->t.s + p, h->t.n - p, &h->cp[n]);
+                n++;
             }
-            btext_free(&t);
+            h->at[n] = h->t.n;
+            h->n = n;
+            for (size_t j = 0; j < n; j++) {
+                uint32_t c = h->cp[j];
+                h->ref[j] = 0;
+                if (!is_han(c))
+                    continue;
+                if (bc->ustamp[c] != bc->stamp) {
+                    bc->ustamp[c] = bc->stamp;
+                    bc->ucount[c] = 0;
+                }
+                bc->ucount[c]++;
+                if (j + 1 < n && is_han(h->cp[j + 1])) {
+                    h->ref[j] = rb_ref_bigram(c, h->cp[j + 1]) > 0;
+                    if (!h->ref[j]) {
+                        int fresh;
+                        ++*rb_omap_slot(&bc->bigrams, (long)bkey(c, h->cp[j + 1]), &fresh);
+                    }
+                }
+            }
         }
     }
+    *nb = k;
+    return hb;
+}
+
+static void hblocks_free(hblock *hb, size_t nb)
+{
+    for (size_t k = 0; k < nb; k++) {
+        btext_free(&hb[k].t);
+        free(hb[k].cp);
+        free(hb[k].at);
+        free(hb[k].ref);
+    }
+    free(hb);
 }
 
 /* Runs of Han characters where every bigram in and out of the run is implausible (no word has
@@ -599,79 +656,69 @@ static void count_bigrams(const rb_doc *d, bicount *bc)
  * is plausible: characters that break the words around them. A run at a clause edge has one
  * side only. Most characters of the run must occur nowhere else in the texts; a run of two
  * must split a word of the lexicon. Measured on the corpora: README.md, "check". */
-static void detect_injected(const rb_doc *d, const bicount *bc, rb_findings *fs)
+static void detect_injected(const rb_doc *d, const bicount *bc, const hblock *hb, size_t nb,
+                            rb_findings *fs)
 {
-    for (size_t i = 0; i < d->narticles; i++) {
-        const rb_article *a = &d->articles[i];
-        for (size_t k = 0; k < a->nblocks; k++) {
-            const rb_block *bl = &d->blocks[a->first_block + k];
-            btext t;
-            btext_of(d, bl->text, &t);
-            size_t n = 0;
-            uint32_t *cp = rb_xmalloc((t.n + 1) * sizeof *cp);
-            size_t *at = rb_xmalloc((t.n + 2) * sizeof *at);
-            for (size_t p = 0; p < t.n;) {
-                at[n] = p;
-                p += (size_t)rb_utf8_decode(t.s + p, t.n - p, &cp[n]);
-                n++;
-            }
-            at[n] = t.n;
-            /* bad[j]: the bigram (cp[j], cp[j+1]) is Han-Han and implausible */
-            size_t j = 0;
-            while (j + 1 < n) {
-                if (!(is_han(cp[j]) && is_han(cp[j + 1]) && !plausible(bc, cp[j], cp[j + 1]))) {
-                    j++;
-                    continue;
-                }
-                size_t s = j;
-                while (j + 1 < n && is_han(cp[j]) && is_han(cp[j + 1]) &&
-                       !plausible(bc, cp[j], cp[j + 1]))
-                    j++;
-                size_t e = j - 1; /* bigrams s..e are bad */
-                size_t m = e - s + 1;
-                size_t rs = 0, re = 0; /* the run: characters rs..re-1 */
-                int edge_l = s == 0 || !is_han(cp[s - 1]);
-                int edge_r = e + 2 >= n || !is_han(cp[e + 2]);
-                if (m >= 3 && e + 1 < n && plausible(bc, cp[s], cp[e + 1])) {
-                    rs = s + 1; /* inside: L run R, with L-R a word bigram */
-                    re = e + 1;
-                } else if (m >= 3 && edge_l && s > 0 && !is_han(cp[s - 1])) {
-                    rs = s; /* at a clause start: run R */
-                    re = e + 1;
-                } else if (m >= 3 && edge_r && e + 2 < n + 1) {
-                    rs = s + 1; /* at a clause end: L run */
-                    re = e + 2;
-                }
-                /* injected characters are strangers to the texts: most of them occur only
-                 * here, while the words of these texts recur (a half of the run inside a
-                 * sentence, two thirds at a clause edge, where no bridge bigram vouches) */
-                size_t hapax = 0;
-                for (size_t q = rs; q < re; q++)
-                    if (bc_get(bc, ukey(cp[q])) <= 1 && rb_ref_char(cp[q]) == 0)
-                        hapax++;
-                int inside = rs == s + 1 && re == e + 1;
-                int strange = hapax >= 1 && (inside ? 2 * hapax >= re - rs : 3 * hapax >= 2 * (re - rs));
-                /* two characters are too few to tell, unless they split a word (常委|章灑|会) */
-                if (strange && re - rs == 2 && !(inside && rb_lex_has(cp[s], cp[e + 1])))
-                    strange = 0;
-                if (re > rs && re - rs >= 2 && re - rs <= 6 && strange) {
-                    char *w = orig_words(d, &t, at[rs], at[re]);
-                    char *nw = rb_xstrndup(t.s + at[rs], at[re] - at[rs]);
-                    unsigned line, col;
-                    pos_of(d, &t, at[rs], &line, &col);
-                    add_finding(fs, "injected-characters", RB_WARNING, d->name, d->id, line, col,
-                                a->ordinal, nw,
-                                "article %ld: '%s' breaks the words around it (no word has these "
-                                "characters together; without them the text reads on)",
-                                a->ordinal, w);
-                    free(w);
-                    free(nw);
-                }
+    for (size_t k = 0; k < nb; k++) {
+        const rb_article *a = hb[k].art;
+        const btext t = hb[k].t;
+        const uint32_t *cp = hb[k].cp;
+        const size_t *at = hb[k].at;
+        const unsigned char *ref = hb[k].ref;
+        size_t n = hb[k].n;
+#define BAD(j) (is_han(cp[j]) && is_han(cp[(j) + 1]) && !plausible(bc, cp[j], cp[(j) + 1], ref[j]))
+        /* bad[j]: the bigram (cp[j], cp[j+1]) is Han-Han and implausible */
+        size_t j = 0;
+        while (j + 1 < n) {
+            if (!BAD(j)) {
                 j++;
+                continue;
             }
-            free(cp);
-            free(at);
-            btext_free(&t);
+            size_t s = j;
+            while (j + 1 < n && BAD(j))
+                j++;
+#undef BAD
+            size_t e = j - 1; /* bigrams s..e are bad */
+            size_t m = e - s + 1;
+            size_t rs = 0, re = 0; /* the run: characters rs..re-1 */
+            int edge_l = s == 0 || !is_han(cp[s - 1]);
+            int edge_r = e + 2 >= n || !is_han(cp[e + 2]);
+            if (m >= 3 && e + 1 < n && plausible(bc, cp[s], cp[e + 1], -1)) {
+                rs = s + 1; /* inside: L run R, with L-R a word bigram */
+                re = e + 1;
+            } else if (m >= 3 && edge_l && s > 0 && !is_han(cp[s - 1])) {
+                rs = s; /* at a clause start: run R */
+                re = e + 1;
+            } else if (m >= 3 && edge_r && e + 2 < n + 1) {
+                rs = s + 1; /* at a clause end: L run */
+                re = e + 2;
+            }
+            /* injected characters are strangers to the texts: most of them occur only
+             * here, while the words of these texts recur (a half of the run inside a
+             * sentence, two thirds at a clause edge, where no bridge bigram vouches) */
+            size_t hapax = 0;
+            for (size_t q = rs; q < re; q++)
+                if (unigram(bc, cp[q]) <= 1 && rb_ref_char(cp[q]) == 0)
+                    hapax++;
+            int inside = rs == s + 1 && re == e + 1;
+            int strange = hapax >= 1 && (inside ? 2 * hapax >= re - rs : 3 * hapax >= 2 * (re - rs));
+            /* two characters are too few to tell, unless they split a word (常委|章灑|会) */
+            if (strange && re - rs == 2 && !(inside && rb_lex_has(cp[s], cp[e + 1])))
+                strange = 0;
+            if (re > rs && re - rs >= 2 && re - rs <= 6 && strange) {
+                char *w = orig_words(d, &t, at[rs], at[re]);
+                char *nw = rb_xstrndup(t.s + at[rs], at[re] - at[rs]);
+                unsigned line, col;
+                pos_of(d, &t, at[rs], &line, &col);
+                add_finding(fs, "injected-characters", RB_WARNING, d->name, d->id, line, col,
+                            a->ordinal, nw,
+                            "article %ld: '%s' breaks the words around it (no word has these "
+                            "characters together; without them the text reads on)",
+                            a->ordinal, w);
+                free(w);
+                free(nw);
+            }
+            j++;
         }
     }
 }
@@ -1378,6 +1425,7 @@ struct rb_checker {
     size_t n, cap;
     xcite *cites;
     size_t ncites, citecap;
+    bicount bc; /* the document being added's counts (the tables kept from one to the next) */
 };
 
 static void summarize(rb_checker *ch, const rb_doc *d, const cites *one)
@@ -1521,10 +1569,10 @@ void rb_checker_add(rb_checker *ch, const rb_doc *d, const rb_diags *cd)
     }
     structure_rules(g, d, out);
     pattern_rules(g, d, out);
-    bicount bc = {0}; /* this document's own counts */
-    count_bigrams(d, &bc);
-    detect_injected(d, &bc, out);
-    rb_omap_free(&bc);
+    size_t nb;
+    hblock *hb = count_bigrams(d, &ch->bc, &nb);
+    detect_injected(d, &ch->bc, hb, nb, out);
+    hblocks_free(hb, nb);
     fact_rules(g, d, out);
     cites one = {0};
     collect_cites(d, &one);
@@ -1590,6 +1638,9 @@ void rb_checker_free(rb_checker *ch)
     for (size_t i = 0; i < ch->ncites; i++)
         free(ch->cites[i].title);
     free(ch->cites);
+    rb_omap_free(&ch->bc.bigrams);
+    free(ch->bc.ucount);
+    free(ch->bc.ustamp);
     free(ch);
 }
 

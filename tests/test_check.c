@@ -143,6 +143,30 @@ static void test_alone_equals_batch(void **state)
     run_free(&all);
 }
 
+/* The detector's counts are the text's own: a file that uses the same characters before it in
+ * a batch does not make an insertion look like the text's words. */
+static void test_counts_do_not_carry(void **state)
+{
+    (void)state;
+    char a[] = "/tmp/rbuses-XXXXXX.txt", b[] = "/tmp/rbinjected-XXXXXX.txt";
+    write_tmp(a, "某市人民政府工作规则\n一、凶肯狱阿四字另有规定,从其规定。\n"
+                 "二、本规则自印发之日起施行。\n");
+    write_tmp(b, "某市人民政府工作规则\n一、市人民政府工作要建设职能科学、权责法定、执法严明、"
+                 "公开公正、廉洁高效、守法诚信的法治凶肯狱阿政府。\n"
+                 "二、市人民政府工作的准则是执政为民,依法行政,实事求是,民主公开,务实清廉。\n"
+                 "三、本规则自印发之日起施行。\n");
+    const char *alone[] = {b}, *both[] = {a, b};
+    run r;
+    check_files(&r, alone, 1);
+    assert_non_null(find(&r.fs, "rbinjected", "injected-characters", 2, "凶肯狱阿"));
+    run_free(&r);
+    check_files(&r, both, 2);
+    assert_non_null(find(&r.fs, "rbinjected", "injected-characters", 2, "凶肯狱阿"));
+    run_free(&r);
+    unlink(a);
+    unlink(b);
+}
+
 static void test_across_files(void **state)
 {
     (void)state;
@@ -337,7 +361,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_corpora_findings), cmocka_unit_test(test_alone_equals_batch),
-        cmocka_unit_test(test_across_files),
+        cmocka_unit_test(test_counts_do_not_carry), cmocka_unit_test(test_across_files),
         cmocka_unit_test(test_sarif),            cmocka_unit_test(test_baseline),
         cmocka_unit_test(test_xml_input),
     };
