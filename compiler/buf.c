@@ -58,6 +58,9 @@ struct rb_arena_block {
     max_align_t data[]; /* cap bytes, aligned as malloc's */
 };
 
+/* Blocks double from the first to the last size: a small document's facts (compare keeps
+ * thousands) take a few KB, a large one's blocks of 64 KB. */
+#define ARENA_FIRST 4096
 #define ARENA_BLOCK 65536
 
 /* n bytes at the given alignment (1 for strings) */
@@ -66,7 +69,9 @@ static char *arena_take(rb_arena *a, size_t n, size_t align)
     struct rb_arena_block *b = a->head;
     size_t at = b ? (b->used + align - 1) & ~(align - 1) : 0;
     if (!b || at > b->cap || b->cap - at < n) { /* a new block (a large piece: its own) */
-        size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        size_t cap = !b ? ARENA_FIRST : b->cap >= ARENA_BLOCK / 2 ? ARENA_BLOCK : 2 * b->cap;
+        if (cap < n)
+            cap = n;
         struct rb_arena_block *nb = rb_xmalloc(sizeof *nb + cap);
         nb->used = 0;
         nb->cap = cap;

@@ -852,6 +852,13 @@ static void test_arena(void **state)
     }
     for (long i = 0; i < 1000; i++)
         assert_int_equal(v[i], i * 7);
+    /* pieces larger than the block the arena would take next (blocks grow from 4 KB) */
+    for (size_t n = 3000; n < 140000; n = n * 3 / 2) {
+        char *p = rb_arena_alloc(&a, n);
+        memset(p, 'y', n);
+        char *q = rb_arena_alloc(&a, 1); /* after it, not inside it */
+        assert_true(q < p || q >= p + n);
+    }
     /* back to a mark: the next piece is where the released one was, also after new blocks */
     rb_arena_mark m = rb_arena_mark_now(&a);
     char *t1 = rb_arena_strdup(&a, "一次");
