@@ -202,7 +202,7 @@ xmlDocPtr rb_xml_read_mem(const char *name, const char *data, size_t n, rb_error
 /* The parts of rb_xml_read_mem, for a reader of the parser's events: the prolog check (1, or 0 with err:
  * a DOCTYPE is refused), the parse options, and the last parse error as err (xml-invalid). */
 int rb_xml_prolog_ok(const char *path, const char *data, size_t n, rb_error *err);
-#define RB_XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR)
+#define RB_XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR | XML_PARSE_COMPACT)
 void rb_xml_parse_error(const char *path, rb_error *err);
 int rb_xml_is(xmlNodePtr n, const char *ns, const char *name); /* an element ns:name */
 /* The node after n in document order, without going into the text (akn:body, akn:preface):
