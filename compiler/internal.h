@@ -195,9 +195,8 @@ size_t rb_xml_unpicture(char *s, size_t n, uint32_t base);
 
 /* ---- XML input (xmlr.c) --------------------------------------------------------------------- */
 
-/* Parse a file the tool wrote: no DOCTYPE, no network, within the input size limit. NULL with
- * err (file, line, column) when it cannot be read or is not well-formed. */
-xmlDocPtr rb_xml_read(const char *path, rb_error *err);
+/* Parse the bytes of a file the tool wrote as a tree: no DOCTYPE, no network, within libxml2's
+ * limits. NULL with err (file, line, column) when it is not well-formed. */
 xmlDocPtr rb_xml_read_mem(const char *name, const char *data, size_t n, rb_error *err);
 /* The parts of rb_xml_read_mem, for a reader of the parser's events: the prolog check (1, or 0 with err:
  * a DOCTYPE is refused), the parse options, and the last parse error as err (xml-invalid). */
@@ -236,6 +235,7 @@ typedef struct rb_xel {
 void rb_xel_of_node(rb_xel *e, xmlNodePtr n);
 /* The three above for either kind; a value in tmp or libxml2's, as rb_xml_prop_ref. */
 const char *rb_xel_prop(const rb_xel *e, const char *name, rb_buf *tmp);
+const char *rb_xel_ns_prop(const rb_xel *e, const char *ns, const char *name, rb_buf *tmp);
 int rb_xel_long(const rb_xel *e, const char *name, long lo, long hi, long *out);
 rb_status rb_xel_bad_value(rb_error *err, const char *path, const rb_xel *e, const char *name);
 int rb_xel_is(const rb_xel *e, const char *ns, const char *name);
@@ -295,5 +295,10 @@ size_t rb_utf8_to_cps(const char *s, size_t n, uint32_t **cps, size_t **offs);
 /* rb_rulebook_read_xml, always through the parsed tree (it reads the parser's events): the oracle of the fuzzer
  * tests/fuzz/fuzz_rbxml.c, which holds the two to the same result. */
 rb_status rb_rulebook_read_xml_tree(const char *path, rb_rulebook **out, rb_error *err);
+/* The text a compiled file reads back as (check and diff compile it again) and the warnings of
+ * its junk records (appended to junk), from the parser's events (tree 0: what check and diff
+ * do) or from the parsed tree (1): the two are held to the same by tests/fuzz/fuzz_rbxml.c. */
+rb_status rb_akn_read_back(const char *name, const char *data, size_t n, int tree, rb_buf *text,
+                           rb_diags *junk, rb_error *err);
 
 #endif

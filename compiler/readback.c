@@ -1,8 +1,10 @@
 /* readback.c: a compiled file read back. compare takes a compiled .xml as a rulebook (its
  * metadata and facts, render_facts.c reads those); check and diff take one as a document: the
  * text is put back on its source lines from rb:line and compiled again, and the junk records
- * become the warnings they were. Numbers are read strictly (xmlr.c): a damaged attribute is an
- * error naming the element and its line. */
+ * become the warnings they were. Both read the parser's SAX events and build no tree; the same
+ * readings over the parsed tree are kept for the files the events cannot settle (C0 controls,
+ * text before rb:source) and as the oracle of tests/fuzz/fuzz_rbxml.c. Numbers are read
+ * strictly (xmlr.c): a damaged attribute is an error naming the element and its line. */
 #include "internal.h"
 
 #include <libxml/SAX2.h>
@@ -120,12 +122,6 @@ static rb_rulebook *walked(walker *W)
 
 static xmlDocPtr check_akn(xmlDocPtr x, const char *path, rb_error *err);
 
-static xmlDocPtr read_akn(const char *path, rb_error *err)
-{
-    xmlDocPtr x = rb_xml_read(path, err);
-    return x ? check_akn(x, path, err) : NULL;
-}
-
 static xmlDocPtr check_akn(xmlDocPtr x, const char *path, rb_error *err)
 {
     rb_xml_set_control_base(rb_xml_doc_control_base(x));
@@ -153,6 +149,9 @@ static rb_rulebook *rulebook_of(xmlDocPtr x, const char *path, rb_error *err)
  * as their elements go by (rb_facts_sax_*). The facts come before rb:source says where the
  * file's C0 controls were written, so a file that has them (*again set) is read again as a
  * tree. NULL with err. */
+struct lines;
+struct lnest;
+
 typedef struct sax_reader {
     walker W;
     xmlParserCtxtPtr ctxt;
@@ -162,7 +161,23 @@ typedef struct sax_reader {
     unsigned inside; /* akn:body or akn:preface elements open inside a taken one */
     int reading;     /* the taken element is a fact or an unmatched being read into fs */
     rb_facts_sax fs;
+    /* the read-back (check, diff), as collect gathers it from a tree; L NULL: compare's
+     * reading, the text skipped (see "the text on its lines" below) */
+    struct lines *L;
+    rb_diags *junkd;
+    struct lnest *ln; /* the rb:line that holds for each open element outside a piece */
+    size_t nln, cln;
+    unsigned cap;     /* depth inside the element read as a piece (1: itself; 0: none) */
+    int cap_kind;     /* PC_* of lines_text, or -1: a junk record */
+    long cap_line, cap_col, cap_eline;
+    char *cap_jkind;
+    const xmlChar *cap_name;
+    rb_buf ctext;
 } sax_reader;
+
+static void lines_start(sax_reader *S, const rb_xel *e);
+static void lines_end(sax_reader *S);
+static void lines_source(sax_reader *S, const rb_xel *e);
 
 static int is_text_name(const xmlChar *uri, const xmlChar *name)
 {
@@ -178,6 +193,7 @@ static void sax_stop(sax_reader *S, rb_status st)
         rb_facts_sax_drop(&S->fs);
         S->reading = 0;
     }
+    S->cap = 0;
     if (S->W.st == RB_OK)
         S->W.st = st;
 }
@@ -202,6 +218,8 @@ static void sax_source(sax_reader *S, const rb_xel *e)
         xmlStopParser(S->ctxt);
     }
     rb_buf_free(&tmp);
+    if (S->L && !S->again)
+        lines_source(S, e);
 }
 
 /* What visit does with the element e at its start tag; 1 when the walk takes it. */
@@ -228,7 +246,7 @@ static void sax_start(void *ctx, const xmlChar *name, const xmlChar *prefix, con
     sax_reader *S = ((xmlParserCtxtPtr)ctx)->_private;
     if (S->W.st != RB_OK)
         return;
-    if (S->skip) {
+    if (S->skip && !S->L) {
         S->skip++;
         return;
     }
@@ -241,6 +259,15 @@ static void sax_start(void *ctx, const xmlChar *name, const xmlChar *prefix, con
             rb_error_set(S->W.err, RB_EINPUT, "akn", S->W.path, 1, 1, "xml-not-akn",
                          "not an Akoma Ntoso 3.0 document");
             sax_stop(S, RB_EINPUT);
+            return;
+        }
+    }
+    if (S->L) {
+        lines_start(S, &e);
+        if (S->W.st != RB_OK)
+            return;
+        if (S->skip) {
+            S->skip++;
             return;
         }
     }
@@ -274,6 +301,11 @@ static void sax_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const
     sax_reader *S = ((xmlParserCtxtPtr)ctx)->_private;
     if (S->W.st != RB_OK)
         return;
+    if (S->L) {
+        lines_end(S);
+        if (S->W.st != RB_OK)
+            return;
+    }
     if (S->skip) {
         S->skip--;
         return;
@@ -295,6 +327,8 @@ static void sax_chars(void *ctx, const xmlChar *c, int len)
     sax_reader *S = ((xmlParserCtxtPtr)ctx)->_private;
     if (S->reading) /* never in skipped text, nor after an error */
         rb_facts_sax_text(&S->fs, c, len);
+    if (S->cap) /* never after an error */
+        rb_buf_put(&S->ctext, (const char *)c, (size_t)len);
 }
 
 typedef struct sax_input {
@@ -312,31 +346,35 @@ static int sax_read(void *ctx, char *buf, int len)
     return (int)k;
 }
 
-static rb_rulebook *sax_rulebook(const char *path, const char *data, size_t n, int *again,
-                                 rb_error *err)
+/* Parse data with S's handlers; S->W is the walk's (its rulebook, path and err set), S->L the
+ * read-back's or NULL. After it, S->W.st says how it went, S->again that the file is to be
+ * read as a tree. */
+static void sax_parse(sax_reader *S, const char *data, size_t n)
 {
-    *again = 0;
-    if (!rb_xml_prolog_ok(path, data, n, err))
-        return NULL;
+    const char *path = S->W.path;
+    rb_error *err = S->W.err;
+    if (!rb_xml_prolog_ok(path, data, n, err)) {
+        S->W.st = RB_EINPUT;
+        return;
+    }
     /* the parser reads data in pieces (xmlCtxtReadMemory would take a copy of it all) */
     sax_input src = {data ? data : "", n};
     xmlParserCtxtPtr ctxt =
         xmlCreateIOParserCtxt(NULL, NULL, sax_read, NULL, &src, XML_CHAR_ENCODING_NONE);
     if (!ctxt) {
-        rb_error_set(err, RB_EINPUT, "akn", path, 1, 1, "xml-invalid", "cannot read the XML");
-        return NULL;
+        S->W.st = rb_error_set(err, RB_EINPUT, "akn", path, 1, 1, "xml-invalid",
+                               "cannot read the XML");
+        return;
     }
     if (ctxt->input && !ctxt->input->filename)
         ctxt->input->filename = (const char *)xmlStrdup(X(path));
     xmlCtxtUseOptions(ctxt, RB_XML_OPTIONS);
     rb_xml_set_control_base(0);
-    sax_reader S;
-    memset(&S, 0, sizeof S);
-    S.W = (walker){rulebook_new(path), 0, path, RB_OK, err};
-    S.ctxt = ctxt;
-    rb_buf_init(&S.fs.text);
-    rb_buf_init(&S.fs.words);
-    ctxt->_private = &S;
+    S->ctxt = ctxt;
+    rb_buf_init(&S->fs.text);
+    rb_buf_init(&S->fs.words);
+    rb_buf_init(&S->ctext);
+    ctxt->_private = S;
     xmlSAXHandlerPtr h = ctxt->sax; /* libxml2's SAX2 handlers but for these: nothing is built */
     h->startElementNs = sax_start;
     h->endElementNs = sax_end;
@@ -350,18 +388,31 @@ static rb_rulebook *sax_rulebook(const char *path, const char *data, size_t n, i
     if (ctxt->myDoc)
         xmlFreeDoc(ctxt->myDoc);
     ctxt->myDoc = NULL;
-    if (S.reading) /* a parse error inside a fact */
-        rb_facts_sax_drop(&S.fs);
-    if (!S.again && !ctxt->wellFormed) { /* before any error of the walk */
+    if (S->reading) /* a parse error inside a fact */
+        rb_facts_sax_drop(&S->fs);
+    if (!S->again && !ctxt->wellFormed) { /* before any error of the walk */
         rb_xml_parse_error(path, err);
-        S.W.st = RB_EINPUT;
+        S->W.st = RB_EINPUT;
     }
     xmlFreeParserCtxt(ctxt);
-    rb_buf_free(&S.fs.text);
-    rb_buf_free(&S.fs.words);
-    if (S.again) {
-        *again = 1;
+    rb_buf_free(&S->fs.text);
+    rb_buf_free(&S->fs.words);
+    rb_buf_free(&S->ctext);
+    free(S->ln);
+    free(S->cap_jkind);
+    if (S->again)
         rb_error_clear(err);
+}
+
+static rb_rulebook *sax_rulebook(const char *path, const char *data, size_t n, int *again,
+                                 rb_error *err)
+{
+    sax_reader S;
+    memset(&S, 0, sizeof S);
+    S.W = (walker){rulebook_new(path), 0, path, RB_OK, err};
+    sax_parse(&S, data, n);
+    *again = S.again;
+    if (S.again) {
         rb_rulebook_free(S.W.r);
         return NULL;
     }
@@ -431,15 +482,25 @@ typedef struct lines {
     rb_error *err;
 } lines;
 
-static void bad_line(lines *L, xmlNodePtr n)
+/* The element name (its line in the file) whose rb:line is not a line of the source. */
+static void bad_line_at(lines *L, const xmlChar *name, long eline)
 {
     if (L->st != RB_OK)
         return;
-    long xl = xmlGetLineNo(n);
-    L->st = rb_error_set(L->err, RB_EINPUT, "xml", L->path, xl > 0 ? (unsigned)xl : 1, 1,
+    L->st = rb_error_set(L->err, RB_EINPUT, "xml", L->path, eline > 0 ? (unsigned)eline : 1, 1,
                          "xml-bad-value",
                          "<%s> attribute rb:line is not a line of the source (1 to %ld)",
-                         (const char *)n->name, L->max_line);
+                         (const char *)name, L->max_line);
+}
+
+static void bad_line(lines *L, xmlNodePtr n) { bad_line_at(L, n->name, xmlGetLineNo(n)); }
+
+/* An rb:line value: 1 and *v when it is a number of a line (1 to max), else 0. */
+static int line_value(const char *l, long max, long *v)
+{
+    char *e;
+    *v = strtol(l, &e, 10);
+    return *l >= '0' && *l <= '9' && !*e && *v >= 1 && *v <= max;
 }
 
 /* The line of the nearest ancestor (or self) with rb:line: 0 when none, -1 when damaged. */
@@ -449,9 +510,8 @@ static long line_of(lines *L, xmlNodePtr n)
         xmlChar *l = xmlGetNsProp(n, X("line"), X(RB_NS));
         if (!l)
             continue;
-        char *e;
-        long v = strtol((const char *)l, &e, 10);
-        int ok = *l >= '0' && *l <= '9' && !*e && v >= 1 && v <= L->max_line;
+        long v;
+        int ok = line_value((const char *)l, L->max_line, &v);
         xmlFree(l);
         if (!ok) {
             bad_line(L, n);
@@ -462,13 +522,22 @@ static long line_of(lines *L, xmlNodePtr n)
     return 0;
 }
 
+/* A piece on line l (none when l is 0: the text has no line); text is taken. */
+static void line_put_text(lines *L, long l, char *text, int kind)
+{
+    if (l <= 0) {
+        free(text);
+        return;
+    }
+    RB_GROW(L->v, L->n, L->cap);
+    L->v[L->n] = (piece){l, L->n, kind, text, 0};
+    L->n++;
+}
+
 static void line_put(lines *L, long l, xmlNodePtr n, int kind)
 {
-    if (l <= 0)
-        return;
-    RB_GROW(L->v, L->n, L->cap);
-    L->v[L->n] = (piece){l, L->n, kind, rb_xml_content(n), 0};
-    L->n++;
+    if (l > 0)
+        line_put_text(L, l, rb_xml_content(n), kind);
 }
 
 /* Does c end a word (punctuation, a space, a bracket), so that what follows it needs no space
@@ -592,18 +661,25 @@ static void lines_text(lines *L, rb_buf *text)
  * as it did (a repeated copy, a table of contents, a page footer shape the structure around
  * them), except what sat inside a line (an insertion, an annotation: the model reads on without
  * it), which is reported as compile reported it. */
-static void junk_record(lines *L, xmlNodePtr n, rb_diags *diags, const char *src)
+/* A junk record's line and col (strict), for the element e: 0, or -1 with L's error. */
+static int junk_place(lines *L, const rb_xel *e, long *line, long *col)
 {
-    long line = 0, col = 0;
-    const char *bad = rb_xml_long(n, "line", 0, L->max_line, &line) < 0 ? "line"
-                      : rb_xml_long(n, "col", 0, INT_MAX, &col) < 0     ? "col"
-                                                                        : NULL;
-    if (bad) {
-        if (L->st == RB_OK)
-            L->st = rb_xml_bad_value(L->err, L->path, n, bad);
-        return;
-    }
-    char *kind = rb_xml_prop(n, "kind"), *t = rb_xml_content(n);
+    *line = *col = 0;
+    const char *bad = rb_xel_long(e, "line", 0, L->max_line, line) < 0 ? "line"
+                      : rb_xel_long(e, "col", 0, INT_MAX, col) < 0     ? "col"
+                                                                       : NULL;
+    if (!bad)
+        return 0;
+    if (L->st == RB_OK)
+        L->st = rb_xel_bad_value(L->err, L->path, e, bad);
+    return -1;
+}
+
+/* The record of the given kind and text t (changed here) at line, col; name and eline are the
+ * element's, for an error. */
+static void junk_lines(lines *L, long line, long col, const char *kind, char *t,
+                       const xmlChar *name, long eline, rb_diags *diags, const char *src)
+{
     int inline_junk = kind && (strcmp(kind, "insertion") == 0 || strcmp(kind, "annotation") == 0);
     if (kind && strcmp(kind, "insertion") == 0)
         rb_diags_add(diags, RB_WARNING, src, (unsigned)line, (unsigned)col, "junk-insertion",
@@ -623,7 +699,7 @@ static void junk_record(lines *L, xmlNodePtr n, rb_diags *diags, const char *src
             else
                 *nl = 0;
             if (l > L->max_line) {
-                bad_line(L, n);
+                bad_line_at(L, name, eline);
                 break;
             }
             if (*p) {
@@ -634,6 +710,21 @@ static void junk_record(lines *L, xmlNodePtr n, rb_diags *diags, const char *src
             p = nl ? nl + 1 : NULL;
         }
     }
+}
+
+/* A junk record: set aside when compiled, it goes back on its lines for the text to compile
+ * as it did (a repeated copy, a table of contents, a page footer shape the structure around
+ * them), except what sat inside a line (an insertion, an annotation: the model reads on without
+ * it), which is reported as compile reported it. */
+static void junk_record(lines *L, xmlNodePtr n, rb_diags *diags, const char *src)
+{
+    rb_xel e;
+    rb_xel_of_node(&e, n);
+    long line, col;
+    if (junk_place(L, &e, &line, &col) < 0)
+        return;
+    char *kind = rb_xml_prop(n, "kind"), *t = rb_xml_content(n);
+    junk_lines(L, line, col, kind, t, n->name, e.line, diags, src);
     free(kind);
     free(t);
 }
@@ -667,54 +758,202 @@ static xmlNodePtr source_node(xmlNodePtr root)
     return NULL;
 }
 
-static rb_status load_doc(const rb_grammar *g, xmlDocPtr x, const char *path,
-                         const rb_compile_opts *o, rb_doc **out, rb_diags *diags, rb_error *err);
+/* ---- the same from the parser's events (no tree) --------------------------------------------- */
 
-rb_status rb_akn_load_doc(const rb_grammar *g, const char *path, const rb_compile_opts *o,
-                          rb_doc **out, rb_diags *diags, rb_error *err)
+/* What collect does, as the elements go by: an open element's rb:line is its own or its
+ * parent's (line_of looks up the ancestors), and a piece (akn:p, akn:num, akn:heading, a junk
+ * record) gathers the character data inside it. The source's line count (rb:source/@lines)
+ * bounds the lines: a piece before the first rb:source sends the file to the tree. */
+typedef struct lnest {
+    int state; /* 0: no rb:line here or above, 1: v, 2: damaged */
+    long v;
+    const xmlChar *name; /* the element that says it (the parser's string) and its line */
+    long eline;
+} lnest;
+
+static void lines_source(sax_reader *S, const rb_xel *e)
 {
-    *out = NULL;
-    xmlDocPtr x = read_akn(path, err);
-    return x ? load_doc(g, x, path, o, out, diags, err) : err->status;
+    long nl = 0;
+    if (rb_xel_long(e, "lines", 0, MAX_LINE, &nl) < 0) {
+        sax_stop(S, rb_xel_bad_value(S->W.err, S->W.path, e, "lines"));
+        return;
+    }
+    S->L->max_line = nl > 0 ? nl + 1 : MAX_LINE;
 }
 
-rb_status rb_akn_load_doc_mem(const rb_grammar *g, const char *name, const char *data, size_t n,
-                              const rb_compile_opts *o, rb_doc **out, rb_diags *diags,
-                              rb_error *err)
+static void lines_start(sax_reader *S, const rb_xel *e)
 {
-    *out = NULL;
-    xmlDocPtr x = rb_xml_read_mem(name, data, n, err);
-    x = x ? check_akn(x, name, err) : NULL;
-    return x ? load_doc(g, x, name, o, out, diags, err) : err->status;
+    lines *L = S->L;
+    if (S->cap) { /* inside a piece: its text only */
+        S->cap++;
+        return;
+    }
+    lnest me = S->nln ? S->ln[S->nln - 1] : (lnest){0, 0, NULL, 0};
+    rb_buf tmp;
+    rb_buf_init(&tmp);
+    const char *lv = rb_xel_ns_prop(e, RB_NS, "line", &tmp);
+    if (lv) {
+        char *end;
+        long v = strtol(lv, &end, 10);
+        me = (lnest){*lv >= '0' && *lv <= '9' && !*end && v >= 1 ? 1 : 2, v, e->name, e->line};
+    }
+    rb_buf_free(&tmp);
+    RB_GROW(S->ln, S->nln, S->cln);
+    S->ln[S->nln++] = me;
+    int junk = rb_xel_is(e, RB_NS, "junk");
+    int kind = rb_xel_is(e, RB_AKN_NS, "p")         ? PC_TEXT
+               : rb_xel_is(e, RB_AKN_NS, "num")     ? PC_NUM
+               : rb_xel_is(e, RB_AKN_NS, "heading") ? PC_HEADING
+                                                    : -1;
+    if (!junk && kind < 0)
+        return;
+    if (!S->source_seen) { /* the lines are not bounded yet: the tree reads it */
+        S->again = 1;
+        sax_stop(S, RB_EINPUT);
+        xmlStopParser(S->ctxt);
+        return;
+    }
+    S->ctext.len = 0;
+    S->cap_name = e->name;
+    S->cap_eline = e->line;
+    if (junk) {
+        if (junk_place(L, e, &S->cap_line, &S->cap_col) < 0) {
+            sax_stop(S, L->st);
+            return;
+        }
+        rb_buf kt;
+        rb_buf_init(&kt);
+        const char *k = rb_xel_prop(e, "kind", &kt);
+        free(S->cap_jkind);
+        S->cap_jkind = k ? rb_xstrdup(k) : NULL;
+        rb_buf_free(&kt);
+        S->cap_kind = -1;
+        S->cap = 1;
+        return;
+    }
+    /* a number is on its parent's line, the others on their own */
+    const lnest *at = kind == PC_NUM ? (S->nln >= 2 ? &S->ln[S->nln - 2] : NULL) : &me;
+    S->cap_line = 0;
+    if (at && at->state) {
+        if (at->state == 2 || at->v > L->max_line) {
+            bad_line_at(L, at->name, at->eline);
+            sax_stop(S, L->st);
+            return;
+        }
+        S->cap_line = at->v;
+    }
+    S->cap_kind = kind;
+    S->cap = 1;
 }
 
-/* Takes x (freed here). */
-static rb_status load_doc(const rb_grammar *g, xmlDocPtr x, const char *path,
-                         const rb_compile_opts *o, rb_doc **out, rb_diags *diags, rb_error *err)
+static void lines_end(sax_reader *S)
 {
-    rb_rulebook *meta = rulebook_of(x, path, err);
-    if (!meta) {
+    if (S->cap > 1) {
+        S->cap--;
+        return;
+    }
+    if (S->cap == 1) {
+        S->cap = 0;
+        rb_buf_putc(&S->ctext, 0);
+        S->ctext.len--;
+        if (S->cap_kind >= 0) {
+            line_put_text(S->L, S->cap_line, rb_xstrdup(S->ctext.data), S->cap_kind);
+        } else {
+            junk_lines(S->L, S->cap_line, S->cap_col, S->cap_jkind, S->ctext.data, S->cap_name,
+                       S->cap_eline, S->junkd, S->W.path);
+            if (S->L->st != RB_OK)
+                sax_stop(S, S->L->st);
+        }
+    }
+    if (S->nln)
+        S->nln--;
+}
+
+/* ---- a compiled file read back ---------------------------------------------------------------- */
+
+static void lines_free(lines *L)
+{
+    for (size_t i = 0; i < L->n; i++)
+        free(L->v[i].text);
+    free(L->v);
+    L->v = NULL;
+    L->n = L->cap = 0;
+}
+
+/* The metadata (into *meta), the pieces (L) and the junk records' warnings (junkd) of a
+ * compiled file: from the parser's events, or (tree, or a file the events send there) from
+ * the parsed tree. */
+static rb_status read_back(const char *path, const char *data, size_t n, int tree,
+                           rb_rulebook **meta, lines *L, rb_diags *junkd, rb_error *err)
+{
+    *meta = NULL;
+    *L = (lines){NULL, 0, 0, MAX_LINE, path, RB_OK, err};
+    if (!tree) {
+        sax_reader S;
+        memset(&S, 0, sizeof S);
+        S.W = (walker){rulebook_new(path), 0, path, RB_OK, err};
+        S.L = L;
+        S.junkd = junkd;
+        sax_parse(&S, data, n);
+        if (!S.again) {
+            rb_status st = S.W.st;
+            *meta = walked(&S.W); /* the walk's error, or none: its metadata */
+            if (!*meta)
+                return err->status;
+            return st;
+        }
+        rb_rulebook_free(S.W.r);
+        lines_free(L);
+        rb_diags_free(junkd);
+        rb_diags_init(junkd);
+        *L = (lines){NULL, 0, 0, MAX_LINE, path, RB_OK, err};
+    }
+    xmlDocPtr x = rb_xml_read_mem(path, data, n, err);
+    x = x ? check_akn(x, path, err) : NULL;
+    if (!x)
+        return err->status;
+    *meta = rulebook_of(x, path, err);
+    if (!*meta) {
         xmlFreeDoc(x);
         return err->status;
     }
-    /* the diagnostics name the file the user gave, never a path written inside it */
-    const char *src = path;
-    lines L = {NULL, 0, 0, 0, path, RB_OK, err};
     /* the source's line count bounds rb:line; without it, the file's own size does */
     xmlNodePtr sn = source_node(xmlDocGetRootElement(x));
     long nl = 0;
     if (sn && rb_xml_long(sn, "lines", 0, MAX_LINE, &nl) < 0)
-        L.st = rb_xml_bad_value(err, path, sn, "lines");
-    L.max_line = nl > 0 ? nl + 1 : MAX_LINE;
+        L->st = rb_xml_bad_value(err, path, sn, "lines");
+    L->max_line = nl > 0 ? nl + 1 : MAX_LINE;
+    if (L->st == RB_OK)
+        collect(L, xmlDocGetRootElement(x), junkd, path);
+    xmlFreeDoc(x);
+    return L->st;
+}
+
+rb_status rb_akn_read_back(const char *name, const char *data, size_t n, int tree, rb_buf *text,
+                           rb_diags *junk, rb_error *err)
+{
+    rb_rulebook *meta;
+    lines L;
+    rb_status st = read_back(name, data, n, tree, &meta, &L, junk, err);
+    lines_text(&L, text);
+    rb_rulebook_free(meta);
+    return st;
+}
+
+/* The file read back and compiled again (data is the file's bytes; path names it in the
+ * diagnostics, never a path written inside it). */
+static rb_status load_doc(const rb_grammar *g, const char *path, const char *data, size_t n,
+                          const rb_compile_opts *o, rb_doc **out, rb_diags *diags, rb_error *err)
+{
+    *out = NULL;
+    rb_rulebook *meta;
+    lines L;
     rb_diags junkd;
     rb_diags_init(&junkd);
-    if (L.st == RB_OK)
-        collect(&L, xmlDocGetRootElement(x), &junkd, src);
-    xmlFreeDoc(x);
+    rb_status st = read_back(path, data, n, 0, &meta, &L, &junkd, err);
     rb_buf text;
     rb_buf_init(&text);
     lines_text(&L, &text);
-    rb_status st = L.st;
     rb_doc *d = NULL;
     if (st == RB_OK) {
         rb_compile_opts co = *o;
@@ -723,7 +962,8 @@ static rb_status load_doc(const rb_grammar *g, xmlDocPtr x, const char *path,
         /* its control characters passed when it compiled; put back without the blank lines
          * and spaces the XML does not keep, they may be a larger share of a shorter text */
         co.limits.max_control_pct = 100;
-        st = rb_compile_bytes(g, src, text.data ? text.data : "", text.len, &co, &d, diags, err);
+        st = rb_compile_bytes(g, path, text.data ? text.data : "", text.len, &co, &d, diags,
+                              err);
     }
     rb_buf_free(&text);
     if (st == RB_OK) {
@@ -746,4 +986,24 @@ static rb_status load_doc(const rb_grammar *g, xmlDocPtr x, const char *path,
     rb_diags_free(&junkd);
     rb_rulebook_free(meta);
     return st;
+}
+
+rb_status rb_akn_load_doc(const rb_grammar *g, const char *path, const rb_compile_opts *o,
+                          rb_doc **out, rb_diags *diags, rb_error *err)
+{
+    *out = NULL;
+    char *data;
+    size_t n;
+    if (rb_input_read(path, NULL, &data, &n, err) != RB_OK)
+        return err->status;
+    rb_status st = load_doc(g, path, data, n, o, out, diags, err);
+    free(data);
+    return st;
+}
+
+rb_status rb_akn_load_doc_mem(const rb_grammar *g, const char *name, const char *data, size_t n,
+                              const rb_compile_opts *o, rb_doc **out, rb_diags *diags,
+                              rb_error *err)
+{
+    return load_doc(g, name, data, n, o, out, diags, err);
 }

@@ -11,21 +11,6 @@
 
 #define X(s) ((const xmlChar *)(s))
 
-/* Read an XML file we are given (compare, check and diff take compiled .xml): refused before
- * parsing when it has a DOCTYPE (which is where external entities and entity bombs live;
- * a compiled rulebook never has one), then parsed from memory without network access, DTD
- * loading or entity substitution, within libxml2's default depth and size limits. */
-xmlDocPtr rb_xml_read(const char *path, rb_error *err)
-{
-    char *data;
-    size_t n;
-    if (rb_input_read(path, NULL, &data, &n, err) != RB_OK)
-        return NULL;
-    xmlDocPtr x = rb_xml_read_mem(path, data, n, err);
-    free(data);
-    return x;
-}
-
 /* libxml2 prints some errors itself whatever the parse options say (a failed encoding
  * conversion: "encoding error : …", "I/O error : …"); the tool reports the parse error once,
  * in its own words (rb_xml_parse_error), so those go nowhere. */
@@ -83,6 +68,10 @@ void rb_xml_parse_error(const char *path, rb_error *err)
                  "not well-formed XML: %s", msg);
 }
 
+/* An XML file we are given (compare, check and diff take compiled .xml) is refused before
+ * parsing when it has a DOCTYPE (which is where external entities and entity bombs live; a
+ * compiled rulebook never has one), then parsed from memory without network access, DTD
+ * loading or entity substitution, within libxml2's default depth and size limits. */
 xmlDocPtr rb_xml_read_mem(const char *path, const char *data, size_t n, rb_error *err)
 {
     if (!rb_xml_prolog_ok(path, data, n, err))
@@ -235,13 +224,12 @@ static void sax_value(const xmlChar *v, const xmlChar *end, rb_buf *tmp)
     tmp->len--;
 }
 
-const char *rb_xel_prop(const rb_xel *e, const char *name, rb_buf *tmp)
+/* An attribute of a start tag in namespace ns (NULL: none), decoded into tmp. */
+static const char *sax_prop(const rb_xel *e, const char *ns, const char *name, rb_buf *tmp)
 {
-    if (e->node)
-        return rb_xml_prop_ref(e->node, name, tmp);
     for (int i = 0; i < e->nattrs; i++) {
         const xmlChar **a = e->attrs + 5 * i;
-        if (!a[2] && xmlStrEqual(a[0], X(name))) {
+        if ((ns ? a[2] && xmlStrEqual(a[2], X(ns)) : !a[2]) && xmlStrEqual(a[0], X(name))) {
             sax_value(a[3], a[4], tmp);
             if (control_base) {
                 tmp->len = rb_xml_unpicture(tmp->data, tmp->len, control_base);
@@ -251,6 +239,28 @@ const char *rb_xel_prop(const rb_xel *e, const char *name, rb_buf *tmp)
         }
     }
     return NULL;
+}
+
+const char *rb_xel_prop(const rb_xel *e, const char *name, rb_buf *tmp)
+{
+    return e->node ? rb_xml_prop_ref(e->node, name, tmp) : sax_prop(e, NULL, name, tmp);
+}
+
+const char *rb_xel_ns_prop(const rb_xel *e, const char *ns, const char *name, rb_buf *tmp)
+{
+    if (!e->node)
+        return sax_prop(e, ns, name, tmp);
+    xmlChar *v = xmlGetNsProp(e->node, X(name), X(ns));
+    if (!v)
+        return NULL;
+    tmp->len = 0;
+    rb_buf_puts(tmp, (const char *)v);
+    xmlFree(v);
+    if (control_base) {
+        tmp->len = rb_xml_unpicture(tmp->data, tmp->len, control_base);
+        tmp->data[tmp->len] = 0;
+    }
+    return tmp->data;
 }
 
 int rb_xel_long(const rb_xel *e, const char *name, long lo, long hi, long *out)

@@ -1,8 +1,9 @@
-/* fuzz_rbxml.c: libFuzzer harness for compare's reading of a compiled file. The input is any
- * XML; compare reads it from the parser's SAX events (no tree built, the text skipped), and
- * the same file read through the parsed tree is the oracle: both must refuse it, or both must give the
- * same metadata and the same facts, field for field. Any crash, sanitizer report, difference
- * or refusal without a rule id is a bug.
+/* fuzz_rbxml.c: libFuzzer harness for the readings of a compiled file. The input is any XML;
+ * compare reads it from the parser's SAX events (no tree built, the text skipped), and so do
+ * check and diff (the text put back on its lines, the junk records' warnings); the same file
+ * read through the parsed tree is the oracle of both: both must refuse it, or both must give
+ * the same metadata and facts, field for field, and the same text and warnings. Any crash,
+ * sanitizer report, difference or refusal without a rule id is a bug.
  *
  * Built with clang -fsanitize=fuzzer by `make fuzz`; with -DFUZZ_REPLAY a plain program that
  * runs the given files once (make test replays tests/fuzz/regressions/rbxml, compiled corpora
@@ -87,6 +88,49 @@ static void same_rulebook(const rb_rulebook *a, const rb_rulebook *b)
     }
 }
 
+/* check and diff read a compiled file back from the parser's events; the tree is the oracle:
+ * the same refusal, or the same text and the same warnings of the junk records. */
+static void same_read_back(const char *data, size_t size)
+{
+    rb_buf te, tt;
+    rb_buf_init(&te);
+    rb_buf_init(&tt);
+    rb_diags je, jt;
+    rb_diags_init(&je);
+    rb_diags_init(&jt);
+    rb_error ee, et;
+    rb_error_clear(&ee);
+    rb_error_clear(&et);
+    rb_status se = rb_akn_read_back("fuzz.xml", data, size, 0, &te, &je, &ee);
+    rb_status st = rb_akn_read_back("fuzz.xml", data, size, 1, &tt, &jt, &et);
+    if ((se == RB_OK) != (st == RB_OK)) {
+        fprintf(stderr, "fuzz_rbxml: read back, the events say %s (%s), the tree %s (%s)\n",
+                se == RB_OK ? "ok" : ee.rule, ee.message, st == RB_OK ? "ok" : et.rule,
+                et.message);
+        abort();
+    }
+    if (se != RB_OK && (!ee.rule[0] || !ee.message[0]))
+        abort();
+    if (se == RB_OK) {
+        if (te.len != tt.len || (te.len && memcmp(te.data, tt.data, te.len) != 0)) {
+            fprintf(stderr, "fuzz_rbxml: read back, the events' text\n%.*s\nthe tree's\n%.*s\n",
+                    (int)(te.len < 2000 ? te.len : 2000), te.data ? te.data : "",
+                    (int)(tt.len < 2000 ? tt.len : 2000), tt.data ? tt.data : "");
+            abort();
+        }
+        same_num("junk warnings", je.n, jt.n);
+        for (size_t i = 0; i < je.n; i++) {
+            same_num("junk line", je.items[i].line, jt.items[i].line);
+            same_num("junk col", je.items[i].col, jt.items[i].col);
+            same_str("junk message", je.items[i].message, jt.items[i].message);
+        }
+    }
+    rb_buf_free(&te);
+    rb_buf_free(&tt);
+    rb_diags_free(&je);
+    rb_diags_free(&jt);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -114,6 +158,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rb_rulebook_free(s);
     rb_rulebook_free(t);
     unlink(tmp_path);
+    same_read_back((const char *)data, size);
     return 0;
 }
 
