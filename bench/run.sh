@@ -107,6 +107,7 @@ if command -v xmllint >/dev/null; then
   measure "floor: libxml2 reads the compiled XML (xmllint --stream)" "$B_NAT" "$NNAT" "$RUNS" sh -c "xmllint --stream --noout $TMP/nat/*.xml"
 fi
 measure_vs "$PEER_NAT" "check (text inputs)" "$B_NAT" "$NNAT" "$RUNS" "$RB" check $NAT -o /dev/null
+measure_vs "$PEER_NAT" "check (compiled XML inputs)" "$B_NAT" "$NNAT" "$RUNS" "$RB" check $TMP/nat/*.xml -o /dev/null
 REV=$(ls $W/revisions/*.txt)
 NREV=$(echo "$REV" | wc -l)
 B_REV=$(size $REV)
