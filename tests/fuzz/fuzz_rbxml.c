@@ -88,6 +88,21 @@ static void same_rulebook(const rb_rulebook *a, const rb_rulebook *b)
     }
 }
 
+/* Both readings accept the file, or both refuse it saying what and why: 1 when they accept. */
+static int same_status(const char *what, rb_status a, const rb_error *ea, rb_status b,
+                       const rb_error *eb)
+{
+    if ((a == RB_OK) != (b == RB_OK)) {
+        fprintf(stderr, "fuzz_rbxml: %sthe events say %s (%s), the tree %s (%s)\n", what,
+                a == RB_OK ? "ok" : ea->rule, ea->message, b == RB_OK ? "ok" : eb->rule,
+                eb->message);
+        abort();
+    }
+    if (a != RB_OK && (!ea->rule[0] || !ea->message[0]))
+        abort(); /* every refusal says what and why */
+    return a == RB_OK;
+}
+
 /* check and diff read a compiled file back from the parser's events; the tree is the oracle:
  * the same refusal, or the same text and the same warnings of the junk records. */
 static void same_read_back(const char *data, size_t size)
@@ -103,15 +118,7 @@ static void same_read_back(const char *data, size_t size)
     rb_error_clear(&et);
     rb_status se = rb_akn_read_back("fuzz.xml", data, size, 0, &te, &je, &ee);
     rb_status st = rb_akn_read_back("fuzz.xml", data, size, 1, &tt, &jt, &et);
-    if ((se == RB_OK) != (st == RB_OK)) {
-        fprintf(stderr, "fuzz_rbxml: read back, the events say %s (%s), the tree %s (%s)\n",
-                se == RB_OK ? "ok" : ee.rule, ee.message, st == RB_OK ? "ok" : et.rule,
-                et.message);
-        abort();
-    }
-    if (se != RB_OK && (!ee.rule[0] || !ee.message[0]))
-        abort();
-    if (se == RB_OK) {
+    if (same_status("read back: ", se, &ee, st, &et)) {
         if (te.len != tt.len || (te.len && memcmp(te.data, tt.data, te.len) != 0)) {
             fprintf(stderr, "fuzz_rbxml: read back, the events' text\n%.*s\nthe tree's\n%.*s\n",
                     (int)(te.len < 2000 ? te.len : 2000), te.data ? te.data : "",
@@ -145,15 +152,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rb_error_clear(&et);
     rb_status ss = rb_rulebook_read_xml(tmp_path, &s, &es);
     rb_status st = rb_rulebook_read_xml_tree(tmp_path, &t, &et);
-    if ((ss == RB_OK) != (st == RB_OK)) {
-        fprintf(stderr, "fuzz_rbxml: the events say %s (%s), the tree %s (%s)\n",
-                ss == RB_OK ? "ok" : es.rule, es.message, st == RB_OK ? "ok" : et.rule,
-                et.message);
-        abort();
-    }
-    if (ss != RB_OK && (!es.rule[0] || !es.message[0]))
-        abort(); /* every refusal says what and why */
-    if (ss == RB_OK)
+    if (same_status("", ss, &es, st, &et))
         same_rulebook(s, t);
     rb_rulebook_free(s);
     rb_rulebook_free(t);
