@@ -651,6 +651,13 @@ static void hblocks_free(hblock *hb, size_t nb)
     free(hb);
 }
 
+/* The bigram of h's characters j, j+1 is Han-Han and implausible. */
+static int bad_bigram(const bicount *bc, const hblock *h, size_t j)
+{
+    const uint32_t *cp = h->cp;
+    return is_han(cp[j]) && is_han(cp[j + 1]) && !plausible(bc, cp[j], cp[j + 1], h->ref[j]);
+}
+
 /* Runs of Han characters where every bigram in and out of the run is implausible (no word has
  * it, and it is not repeated elsewhere in the texts) while the bigram joining the two sides
  * is plausible: characters that break the words around them. A run at a clause edge has one
@@ -664,20 +671,16 @@ static void detect_injected(const rb_doc *d, const bicount *bc, const hblock *hb
         const btext t = hb[k].t;
         const uint32_t *cp = hb[k].cp;
         const size_t *at = hb[k].at;
-        const unsigned char *ref = hb[k].ref;
         size_t n = hb[k].n;
-#define BAD(j) (is_han(cp[j]) && is_han(cp[(j) + 1]) && !plausible(bc, cp[j], cp[(j) + 1], ref[j]))
-        /* bad[j]: the bigram (cp[j], cp[j+1]) is Han-Han and implausible */
         size_t j = 0;
         while (j + 1 < n) {
-            if (!BAD(j)) {
+            if (!bad_bigram(bc, &hb[k], j)) {
                 j++;
                 continue;
             }
             size_t s = j;
-            while (j + 1 < n && BAD(j))
+            while (j + 1 < n && bad_bigram(bc, &hb[k], j))
                 j++;
-#undef BAD
             size_t e = j - 1; /* bigrams s..e are bad */
             size_t m = e - s + 1;
             size_t rs = 0, re = 0; /* the run: characters rs..re-1 */
