@@ -200,6 +200,13 @@ void rb_buf_puts(rb_buf *b, const char *s) { rb_buf_put(b, s, strlen(s)); }
 
 void rb_buf_putc(rb_buf *b, char c) { rb_buf_put(b, &c, 1); }
 
+const char *rb_buf_cstr(rb_buf *b)
+{
+    buf_grow(b, 0);
+    b->data[b->len] = 0;
+    return b->data;
+}
+
 void rb_buf_printf(rb_buf *b, const char *fmt, ...)
 {
     va_list ap;

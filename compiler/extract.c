@@ -277,8 +277,7 @@ static rb_status expand_key(yaml_document_t *doc, yaml_node_t *defines, const ch
         const char *bar = strchr(a, '|');
         size_t l = bar ? (size_t)(bar - a) : strlen(a);
         rb_buf_put(prefix, a, l);
-        rb_buf_putc(prefix, 0);
-        prefix->len--;
+        rb_buf_cstr(prefix);
         rb_status st = expand_key(doc, defines, c + 2, prefix, put, ud, path, line, err);
         if (st != RB_OK)
             return st;

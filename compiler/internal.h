@@ -211,6 +211,7 @@ xmlNodePtr rb_xml_next_outside_text(xmlNodePtr n);
  * rb_xml_prop and rb_xml_content read from it next. */
 void rb_xml_set_control_base(uint32_t base);
 uint32_t rb_xml_doc_control_base(xmlDocPtr x);
+uint32_t rb_xml_control_base_of(const char *controls); /* the same from the attribute's value */
 char *rb_xml_prop(xmlNodePtr n, const char *name);  /* unprefixed attribute or NULL (malloc'd) */
 char *rb_xml_content(xmlNodePtr n);                 /* text content (malloc'd) */
 /* The same without a copy: libxml2's own string, or tmp's where Control Pictures were mapped

@@ -85,8 +85,7 @@ static const char *piece(parser *P, size_t s, size_t e, size_t *n, const size_t 
         rb_buf_put(&P->clean, P->d->view->text + k, z - k);
         k = z;
     }
-    rb_buf_putc(&P->clean, 0);
-    P->clean.len--;
+    rb_buf_cstr(&P->clean);
     *n = P->clean.len;
     *map = P->cmap;
     return P->clean.data;

@@ -208,11 +208,7 @@ static void sax_source(sax_reader *S, const rb_xel *e)
     S->source_seen = 1;
     rb_buf tmp;
     rb_buf_init(&tmp);
-    const char *v = rb_xel_prop(e, "controls", &tmp);
-    unsigned b = 0;
-    char tail;
-    if (v && sscanf(v, "U+%4X%c", &b, &tail) == 1 &&
-        (b == 0x2400 || b == 0xF700 || b == 0xF600 || b == 0xF500)) {
+    if (rb_xml_control_base_of(rb_xel_prop(e, "controls", &tmp))) {
         S->again = 1; /* the tree says the rest */
         sax_stop(S, RB_EINPUT);
         xmlStopParser(S->ctxt);
@@ -792,19 +788,21 @@ static void lines_start(sax_reader *S, const rb_xel *e)
     rb_buf tmp;
     rb_buf_init(&tmp);
     const char *lv = rb_xel_ns_prop(e, RB_NS, "line", &tmp);
-    if (lv) {
-        char *end;
-        long v = strtol(lv, &end, 10);
-        me = (lnest){*lv >= '0' && *lv <= '9' && !*end && v >= 1 ? 1 : 2, v, e->name, e->line};
+    if (lv) { /* a line past the source's is found when a piece asks (line_of) */
+        long v;
+        me = (lnest){line_value(lv, LONG_MAX, &v) ? 1 : 2, v, e->name, e->line};
     }
     rb_buf_free(&tmp);
     RB_GROW(S->ln, S->nln, S->cln);
     S->ln[S->nln++] = me;
-    int junk = rb_xel_is(e, RB_NS, "junk");
-    int kind = rb_xel_is(e, RB_AKN_NS, "p")         ? PC_TEXT
-               : rb_xel_is(e, RB_AKN_NS, "num")     ? PC_NUM
-               : rb_xel_is(e, RB_AKN_NS, "heading") ? PC_HEADING
+    int junk = 0, kind = -1;
+    if (e->uri && xmlStrEqual(e->uri, X(RB_AKN_NS)))
+        kind = xmlStrEqual(e->name, X("p"))         ? PC_TEXT
+               : xmlStrEqual(e->name, X("num"))     ? PC_NUM
+               : xmlStrEqual(e->name, X("heading")) ? PC_HEADING
                                                     : -1;
+    else
+        junk = rb_xel_is(e, RB_NS, "junk");
     if (!junk && kind < 0)
         return;
     if (!S->source_seen) { /* the lines are not bounded yet: the tree reads it */
@@ -854,13 +852,12 @@ static void lines_end(sax_reader *S)
     }
     if (S->cap == 1) {
         S->cap = 0;
-        rb_buf_putc(&S->ctext, 0);
-        S->ctext.len--;
+        char *t = (char *)rb_buf_cstr(&S->ctext);
         if (S->cap_kind >= 0) {
-            line_put_text(S->L, S->cap_line, rb_xstrdup(S->ctext.data), S->cap_kind);
+            line_put_text(S->L, S->cap_line, rb_xstrdup(t), S->cap_kind);
         } else {
-            junk_lines(S->L, S->cap_line, S->cap_col, S->cap_jkind, S->ctext.data, S->cap_name,
-                       S->cap_eline, S->junkd, S->W.path);
+            junk_lines(S->L, S->cap_line, S->cap_col, S->cap_jkind, t, S->cap_name, S->cap_eline,
+                       S->junkd, S->W.path);
             if (S->L->st != RB_OK)
                 sax_stop(S, S->L->st);
         }

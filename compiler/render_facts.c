@@ -312,12 +312,8 @@ rb_status rb_facts_sax_start(rb_facts_sax *s, const rb_xel *e, const char *path,
     } else if (s->depth == 2 && s->role == ROLE_LIST && rb_xel_is(e, RB_NS, "item")) {
         s->item = 1;
         s->text.len = 0;
-        const char *w = rb_xel_prop(e, "words", &s->words);
-        s->has_words = w != NULL;
-        if (w && w != s->words.data) {
-            s->words.len = 0;
-            rb_buf_puts(&s->words, w);
-        }
+        /* a start tag's value is put in the buffer given */
+        s->has_words = rb_xel_prop(e, "words", &s->words) != NULL;
     }
     return RB_OK;
 }
@@ -329,12 +325,7 @@ void rb_facts_sax_text(rb_facts_sax *s, const unsigned char *c, int len)
         rb_buf_put(&s->text, (const char *)c, (size_t)len);
 }
 
-static const char *gathered(rb_facts_sax *s)
-{
-    rb_buf_putc(&s->text, 0);
-    s->text.len--;
-    return s->text.data;
-}
+static const char *gathered(rb_facts_sax *s) { return rb_buf_cstr(&s->text); }
 
 void rb_facts_sax_end(rb_facts_sax *s)
 {

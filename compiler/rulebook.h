@@ -96,6 +96,8 @@ void rb_buf_put(rb_buf *b, const void *p, size_t n);
 char *rb_buf_extend(rb_buf *b, size_t n);
 void rb_buf_puts(rb_buf *b, const char *s);
 void rb_buf_putc(rb_buf *b, char c);
+/* b's bytes as a C string ("" when it has none; b keeps them): valid until b changes. */
+const char *rb_buf_cstr(rb_buf *b);
 void rb_buf_printf(rb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *rb_buf_detach(rb_buf *b); /* NUL-terminated; caller frees */
 

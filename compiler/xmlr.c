@@ -109,17 +109,23 @@ static uint32_t control_base; /* of the file being read */
 
 void rb_xml_set_control_base(uint32_t base) { control_base = base; }
 
+uint32_t rb_xml_control_base_of(const char *v)
+{
+    unsigned b = 0;
+    char tail;
+    int ok = v && sscanf(v, "U+%4X%c", &b, &tail) == 1;
+    return ok && (b == 0x2400 || b == 0xF700 || b == 0xF600 || b == 0xF500) ? b : 0;
+}
+
 /* rb:source/@controls="U+2400": where the file's controls are (0 when it says none) */
 uint32_t rb_xml_doc_control_base(xmlDocPtr x)
 {
     for (xmlNodePtr n = xmlDocGetRootElement(x); n;) {
         if (rb_xml_is(n, RB_NS, "source")) {
             xmlChar *v = xmlGetNoNsProp(n, X("controls"));
-            unsigned b = 0;
-            char tail;
-            int ok = v && sscanf((const char *)v, "U+%4X%c", &b, &tail) == 1;
+            uint32_t b = rb_xml_control_base_of((const char *)v);
             xmlFree(v);
-            return ok && (b == 0x2400 || b == 0xF700 || b == 0xF600 || b == 0xF500) ? b : 0;
+            return b;
         }
         n = rb_xml_next_outside_text(n);
     }
@@ -220,8 +226,7 @@ static void sax_value(const xmlChar *v, const xmlChar *end, rb_buf *tmp)
             p += end - p >= 5 && memcmp(p, "&#38;", 5) == 0 ? 5 : 1;
         }
     }
-    rb_buf_putc(tmp, 0);
-    tmp->len--;
+    rb_buf_cstr(tmp);
 }
 
 /* An attribute of a start tag in namespace ns (NULL: none), decoded into tmp. */
