@@ -238,7 +238,12 @@ void rb_xel_of_node(rb_xel *e, xmlNodePtr n);
 const char *rb_xel_prop(const rb_xel *e, const char *name, rb_buf *tmp);
 const char *rb_xel_ns_prop(const rb_xel *e, const char *ns, const char *name, rb_buf *tmp);
 int rb_xel_long(const rb_xel *e, const char *name, long lo, long hi, long *out);
+/* ... of the attribute name in the namespace ns (NULL: none); the error names it rb:name. */
+int rb_xel_ns_long(const rb_xel *e, const char *ns, const char *name, long lo, long hi,
+                   long *out);
 rb_status rb_xel_bad_value(rb_error *err, const char *path, const rb_xel *e, const char *name);
+rb_status rb_xel_bad_ns_value(rb_error *err, const char *path, const rb_xel *e, const char *ns,
+                              const char *name);
 int rb_xel_is(const rb_xel *e, const char *ns, const char *name);
 
 /* ---- the facts XML (render_facts.c) -------------------------------------------------------- */

@@ -1,7 +1,7 @@
 /* readback.c: a compiled file read back. compare takes a compiled .xml as a rulebook (its
  * metadata and facts, render_facts.c reads those); check and diff take one as a document: the
- * text is put back on its source lines from rb:line and compiled again, and the junk records
- * become the warnings they were. Both read the parser's SAX events and build no tree; the same
+ * text is put back on its source lines and columns (rb:line, rb:col) and compiled again, and
+ * the junk records become the warnings they were. Both read the parser's SAX events and build no tree; the same
  * readings over the parsed tree are kept for the files the events cannot settle (C0 controls,
  * text before rb:source) and as the oracle of tests/fuzz/fuzz_rbxml.c. Numbers are read
  * strictly (xmlr.c): a damaged attribute is an error naming the element and its line. */
@@ -15,6 +15,7 @@
 
 #define X(s) ((const xmlChar *)(s))
 #define MAX_LINE 10000000L
+#define MAX_COL 10000000L /* a column, where rb:source does not say how many bytes it had */
 
 static int is_rb(xmlNodePtr n, const char *name) { return rb_xml_is(n, RB_NS, name); }
 static int is_akn(xmlNodePtr n, const char *name) { return rb_xml_is(n, RB_AKN_NS, name); }
@@ -466,13 +467,14 @@ typedef struct piece {
     size_t seq;
     int kind; /* PC_* */
     char *text;
-    long col; /* the column it starts at when the XML says (junk records), else 0 */
+    long col; /* the column it starts at when the XML says (rb:col, a junk record's col), else 0 */
 } piece;
 
 typedef struct lines {
     piece *v;
     size_t n, cap;
     long max_line; /* the source's line count */
+    long max_col;  /* its size in bytes + 1: no column is past it, nor all padding together */
     const char *path;
     rb_status st;
     rb_error *err;
@@ -518,22 +520,39 @@ static long line_of(lines *L, xmlNodePtr n)
     return 0;
 }
 
-/* A piece on line l (none when l is 0: the text has no line); text is taken. */
-static void line_put_text(lines *L, long l, char *text, int kind)
+/* A piece on line l (none when l is 0: the text has no line) at column col (0: not said); text
+ * is taken. */
+static void line_put_text(lines *L, long l, long col, char *text, int kind)
 {
     if (l <= 0) {
         free(text);
         return;
     }
     RB_GROW(L->v, L->n, L->cap);
-    L->v[L->n] = (piece){l, L->n, kind, text, 0};
+    L->v[L->n] = (piece){l, L->n, kind, text, col};
     L->n++;
+}
+
+/* The rb:col of e (strict): 0 when it has none, -1 with L's error when damaged. */
+static long col_of(lines *L, const rb_xel *e)
+{
+    long col = 0;
+    if (rb_xel_ns_long(e, RB_NS, "col", 1, L->max_col, &col) == 0)
+        return col;
+    if (L->st == RB_OK)
+        L->st = rb_xel_bad_ns_value(L->err, L->path, e, RB_NS, "col");
+    return -1;
 }
 
 static void line_put(lines *L, long l, xmlNodePtr n, int kind)
 {
-    if (l > 0)
-        line_put_text(L, l, rb_xml_content(n), kind);
+    if (l <= 0)
+        return;
+    rb_xel e;
+    rb_xel_of_node(&e, n);
+    long col = col_of(L, &e);
+    if (col >= 0)
+        line_put_text(L, l, col, rb_xml_content(n), kind);
 }
 
 /* Does c end a word (punctuation, a space, a bracket), so that what follows it needs no space
@@ -547,18 +566,27 @@ static int separates(uint32_t c)
            (c >= 0xFF3B && c <= 0xFF40) || (c >= 0xFF5B && c <= 0xFF65);
 }
 
+/* By line; on a line, the pieces without a column in their order, and those with one by it. */
 static int cmp_piece(const void *a, const void *b)
 {
     const piece *x = a, *y = b;
     if (x->line != y->line)
         return x->line < y->line ? -1 : 1;
+    long cx = x->col > 1 ? x->col : 0, cy = y->col > 1 ? y->col : 0;
+    if ((cx > 0) != (cy > 0))
+        return cx > 0 ? 1 : -1;
+    if (cx != cy)
+        return cx < cy ? -1 : 1;
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* What the line being rebuilt has so far: its bytes and characters, and its last piece's kind. */
+/* What the line being rebuilt has so far: its bytes and characters, and its last piece's kind;
+ * and the spaces all columns may still add (no more than the source had bytes). */
 typedef struct linestate {
     size_t bytes, chars;
     int prev;
+    size_t pad_left;
+    int over; /* a column asked for more */
 } linestate;
 
 /* One piece after what its line has so far, with the space before it that lines_text
@@ -566,9 +594,17 @@ typedef struct linestate {
 static void put_piece(rb_buf *text, const piece *p, linestate *ls)
 {
     if (p->col > 1) {
-        /* a junk record says where it starts: the white space before it goes back */
-        for (; ls->chars + 1 < (size_t)p->col; ls->chars++, ls->bytes++)
-            rb_buf_putc(text, ' ');
+        /* the XML says where it starts (rb:col, a junk record's col): the white space before
+         * it goes back, and nothing where it followed on */
+        size_t need = ls->chars + 1 < (size_t)p->col ? (size_t)p->col - 1 - ls->chars : 0;
+        if (need > ls->pad_left) {
+            ls->over = 1;
+            need = 0;
+        }
+        ls->pad_left -= need;
+        memset(rb_buf_extend(text, need), ' ', need);
+        ls->chars += need;
+        ls->bytes += need;
     } else if (ls->bytes) {
         uint32_t last = rb_utf8_last(text->data, text->len);
         int apart = separates(last);
@@ -597,20 +633,22 @@ static void put_piece(rb_buf *text, const piece *p, linestate *ls)
     ls->prev = p->kind;
 }
 
-/* the text: every piece on its line, a newline after each line up to the last. The XML keeps
- * no space between pieces: one goes back where the pieces would otherwise run together, before
- * a heading, and before a number or after one (the text after 第一条 or 十二条) when no
- * punctuation parts them; so a number keeps the break its pattern needs (a heading and its
- * articles on one line; 一条 市政府… numbering), and 一、为了 keeps its columns. A junk record
- * that starts inside a line (a repeated copy after an article's text) goes after the line's
- * other pieces that fit before its column, in their order: the model's pieces carry no
- * column, and the records come first in the file. */
-static void lines_text(lines *L, rb_buf *text)
+/* the text: every piece on its line, a newline after each line up to the last. A piece that
+ * does not start its line says its column (rb:col): spaces go back up to it. A file compiled
+ * before rb:col says none for the model's pieces: a space goes back where they would
+ * otherwise run together, before a heading, and before a number or after one (the text after
+ * 十二条) when no punctuation parts them; so a number keeps the break its pattern needs (a
+ * heading and its articles on one line; 一条 市政府… numbering), and 一、为了 keeps its columns.
+ * A junk record that starts inside a line (a repeated copy after an article's text) goes
+ * after the line's other pieces without a column that fit before its column, in their order:
+ * the records come first in the file. Pieces are freed; an error when the columns ask for
+ * more spaces than the source had bytes (a forged file). */
+static rb_status lines_text(lines *L, rb_buf *text)
 {
     if (L->n > 1)
         qsort(L->v, L->n, sizeof *L->v, cmp_piece);
     long cur = 1;
-    linestate ls = {0, 0, PC_TEXT};
+    linestate ls = {0, 0, PC_TEXT, (size_t)L->max_col, 0};
     for (size_t i = 0; i < L->n;) {
         long line = L->v[i].line;
         size_t e = i;
@@ -651,6 +689,12 @@ static void lines_text(lines *L, rb_buf *text)
     for (size_t i = 0; i < L->n; i++)
         free(L->v[i].text);
     free(L->v);
+    if (ls.over && L->st == RB_OK)
+        L->st = rb_error_set(L->err, RB_EINPUT, "xml", L->path, 1, 1, "xml-bad-value",
+                             "the columns (rb:col, col) ask for more spaces than the source "
+                             "had bytes (%ld)",
+                             L->max_col - 1);
+    return L->st;
 }
 
 /* A junk record: set aside when compiled, it goes back on its lines for the text to compile
@@ -662,7 +706,7 @@ static int junk_place(lines *L, const rb_xel *e, long *line, long *col)
 {
     *line = *col = 0;
     const char *bad = rb_xel_long(e, "line", 0, L->max_line, line) < 0 ? "line"
-                      : rb_xel_long(e, "col", 0, INT_MAX, col) < 0     ? "col"
+                      : rb_xel_long(e, "col", 0, L->max_col, col) < 0  ? "col"
                                                                        : NULL;
     if (!bad)
         return 0;
@@ -775,6 +819,12 @@ static void lines_source(sax_reader *S, const rb_xel *e)
         return;
     }
     S->L->max_line = nl > 0 ? nl + 1 : MAX_LINE;
+    long nb = 0;
+    if (rb_xel_long(e, "bytes", 0, LONG_MAX / 2, &nb) < 0) {
+        sax_stop(S, rb_xel_bad_value(S->W.err, S->W.path, e, "bytes"));
+        return;
+    }
+    S->L->max_col = nb > 0 ? nb + 1 : MAX_COL;
 }
 
 static void lines_start(sax_reader *S, const rb_xel *e)
@@ -840,6 +890,11 @@ static void lines_start(sax_reader *S, const rb_xel *e)
         }
         S->cap_line = at->v;
     }
+    S->cap_col = S->cap_line > 0 ? col_of(L, e) : 0; /* as line_put reads it */
+    if (S->cap_col < 0) {
+        sax_stop(S, L->st);
+        return;
+    }
     S->cap_kind = kind;
     S->cap = 1;
 }
@@ -854,7 +909,7 @@ static void lines_end(sax_reader *S)
         S->cap = 0;
         char *t = (char *)rb_buf_cstr(&S->ctext);
         if (S->cap_kind >= 0) {
-            line_put_text(S->L, S->cap_line, rb_xstrdup(t), S->cap_kind);
+            line_put_text(S->L, S->cap_line, S->cap_col, rb_xstrdup(t), S->cap_kind);
         } else {
             junk_lines(S->L, S->cap_line, S->cap_col, S->cap_jkind, t, S->cap_name, S->cap_eline,
                        S->junkd, S->W.path);
@@ -884,7 +939,7 @@ static rb_status read_back(const char *path, const char *data, size_t n, int tre
                            rb_rulebook **meta, lines *L, rb_diags *junkd, rb_error *err)
 {
     *meta = NULL;
-    *L = (lines){NULL, 0, 0, MAX_LINE, path, RB_OK, err};
+    *L = (lines){NULL, 0, 0, MAX_LINE, MAX_COL, path, RB_OK, err};
     if (!tree) {
         sax_reader S;
         memset(&S, 0, sizeof S);
@@ -903,7 +958,7 @@ static rb_status read_back(const char *path, const char *data, size_t n, int tre
         lines_free(L);
         rb_diags_free(junkd);
         rb_diags_init(junkd);
-        *L = (lines){NULL, 0, 0, MAX_LINE, path, RB_OK, err};
+        *L = (lines){NULL, 0, 0, MAX_LINE, MAX_COL, path, RB_OK, err};
     }
     xmlDocPtr x = rb_xml_read_mem(path, data, n, err);
     x = x ? check_akn(x, path, err) : NULL;
@@ -916,10 +971,13 @@ static rb_status read_back(const char *path, const char *data, size_t n, int tre
     }
     /* the source's line count bounds rb:line; without it, the file's own size does */
     xmlNodePtr sn = source_node(xmlDocGetRootElement(x));
-    long nl = 0;
+    long nl = 0, nb = 0;
     if (sn && rb_xml_long(sn, "lines", 0, MAX_LINE, &nl) < 0)
         L->st = rb_xml_bad_value(err, path, sn, "lines");
+    else if (sn && rb_xml_long(sn, "bytes", 0, LONG_MAX / 2, &nb) < 0)
+        L->st = rb_xml_bad_value(err, path, sn, "bytes");
     L->max_line = nl > 0 ? nl + 1 : MAX_LINE;
+    L->max_col = nb > 0 ? nb + 1 : MAX_COL;
     if (L->st == RB_OK)
         collect(L, xmlDocGetRootElement(x), junkd, path);
     xmlFreeDoc(x);
@@ -932,7 +990,9 @@ rb_status rb_akn_read_back(const char *name, const char *data, size_t n, int tre
     rb_rulebook *meta;
     lines L;
     rb_status st = read_back(name, data, n, tree, &meta, &L, junk, err);
-    lines_text(&L, text);
+    rb_status st2 = lines_text(&L, text);
+    if (st == RB_OK)
+        st = st2;
     rb_rulebook_free(meta);
     return st;
 }
@@ -950,7 +1010,9 @@ static rb_status load_doc(const rb_grammar *g, const char *path, const char *dat
     rb_status st = read_back(path, data, n, 0, &meta, &L, &junkd, err);
     rb_buf text;
     rb_buf_init(&text);
-    lines_text(&L, &text);
+    rb_status st2 = lines_text(&L, &text);
+    if (st == RB_OK)
+        st = st2;
     rb_doc *d = NULL;
     if (st == RB_OK) {
         rb_compile_opts co = *o;

@@ -31,6 +31,17 @@ static void span_text(wr *W, rb_span s)
     text(W, t);
     free(t);
 }
+/* rb:col, the column the piece s starts at on its source line, where that is not the first:
+ * the read-back (readback.c) puts the pieces of a line back where they stood, so that a
+ * space is between them exactly where the text had one (第一条第二章 is one article,
+ * 第一条 第二章 two pieces) */
+static void col_attr(wr *W, rb_span s)
+{
+    unsigned line, col;
+    rb_doc_linecol(W->d, s.off, &line, &col);
+    if (col > 1)
+        rb_xw_attr_int(W->w, "rb:col", (long long)col);
+}
 static void empty(wr *W, const char *name, const char *a1, const char *v1, const char *a2,
                   const char *v2)
 {
@@ -175,6 +186,7 @@ static void pline(wr *W, const rb_pline *p)
         if (d->marks[p->first_mark + k].kind == RB_MARK_RECIPIENTS)
             attr(W, "class", "recipients");
     rb_xw_attr_int(W->w, "rb:line", (long long)p->line);
+    col_attr(W, p->text);
     size_t pos = p->text.off, end_ = p->text.off + p->text.len;
     /* marks are pushed in role order; write them in text order, skipping overlaps */
     for (;;) {
@@ -230,6 +242,7 @@ static void content_p(wr *W, rb_span s, unsigned line)
 {
     start(W, "p");
     rb_xw_attr_int(W->w, "rb:line", (long long)line);
+    col_attr(W, s);
     span_text(W, s);
     end(W);
 }
@@ -241,6 +254,7 @@ static void point(wr *W, const rb_block *b, const char *list_eid, size_t k)
     rb_xw_attr_int(W->w, "rb:ordinal", (long long)b->ordinal);
     rb_xw_attr_int(W->w, "rb:line", (long long)b->line);
     start(W, "num");
+    col_attr(W, b->num);
     span_text(W, b->num);
     end(W);
     start(W, "content");
@@ -265,6 +279,7 @@ static void article(wr *W, const rb_article *a, int cont)
         rb_xw_attr_int(W->w, "rb:ordinal", (long long)a->ordinal);
         rb_xw_attr_int(W->w, "rb:line", (long long)a->line);
         start(W, "num");
+        col_attr(W, a->num);
         span_text(W, a->num);
         end(W);
     }
@@ -327,11 +342,13 @@ static void chapter_open(wr *W, const rb_chapter *c)
     rb_xw_attr_int(W->w, "rb:ordinal", (long long)c->ordinal);
     rb_xw_attr_int(W->w, "rb:line", (long long)c->line);
     start(W, "num");
+    col_attr(W, c->num);
     span_text(W, c->num);
     end(W);
     if (c->heading.len) {
         start(W, "heading");
         rb_xw_attr_int(W->w, "rb:line", (long long)c->heading_line);
+        col_attr(W, c->heading);
         span_text(W, c->heading);
         end(W);
     }

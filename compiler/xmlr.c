@@ -268,26 +268,35 @@ const char *rb_xel_ns_prop(const rb_xel *e, const char *ns, const char *name, rb
     return tmp->data;
 }
 
-int rb_xel_long(const rb_xel *e, const char *name, long lo, long hi, long *out)
+/* v read strictly as a decimal number in [lo, hi]: 1 and *out, else 0. */
+static int strict_long(const char *v, long lo, long hi, long *out)
 {
-    rb_buf tmp;
-    rb_buf_init(&tmp);
-    const char *v = rb_xel_prop(e, name, &tmp);
-    if (!v)
-        return 0;
-    int ok = 0;
     const char *p = v;
     if (*p == '-')
         p++;
-    if (*p >= '0' && *p <= '9') {
-        errno = 0;
-        char *end;
-        long x = strtol(v, &end, 10);
-        if (!*end && errno == 0 && x >= lo && x <= hi) {
-            *out = x;
-            ok = 1;
-        }
-    }
+    if (*p < '0' || *p > '9')
+        return 0;
+    errno = 0;
+    char *end;
+    long x = strtol(v, &end, 10);
+    if (*end || errno != 0 || x < lo || x > hi)
+        return 0;
+    *out = x;
+    return 1;
+}
+
+int rb_xel_long(const rb_xel *e, const char *name, long lo, long hi, long *out)
+{
+    return rb_xel_ns_long(e, NULL, name, lo, hi, out);
+}
+
+int rb_xel_ns_long(const rb_xel *e, const char *ns, const char *name, long lo, long hi,
+                   long *out)
+{
+    rb_buf tmp;
+    rb_buf_init(&tmp);
+    const char *v = ns ? rb_xel_ns_prop(e, ns, name, &tmp) : rb_xel_prop(e, name, &tmp);
+    int ok = !v || strict_long(v, lo, hi, out);
     rb_buf_free(&tmp);
     return ok ? 0 : -1;
 }
@@ -301,15 +310,21 @@ int rb_xml_long(xmlNodePtr n, const char *name, long lo, long hi, long *out)
 
 rb_status rb_xel_bad_value(rb_error *err, const char *path, const rb_xel *e, const char *name)
 {
+    return rb_xel_bad_ns_value(err, path, e, NULL, name);
+}
+
+rb_status rb_xel_bad_ns_value(rb_error *err, const char *path, const rb_xel *e, const char *ns,
+                              const char *name)
+{
     rb_buf tmp;
     rb_buf_init(&tmp);
-    const char *v = rb_xel_prop(e, name, &tmp);
+    const char *v = ns ? rb_xel_ns_prop(e, ns, name, &tmp) : rb_xel_prop(e, name, &tmp);
     char *shown = rb_line_str(v ? v : "");
     rb_status st = rb_error_set(err, RB_EINPUT, "xml", path, (unsigned)e->line, 1,
                                 "xml-bad-value",
-                                "<%s%s%s> attribute %s=\"%.60s\" is not a number in range",
+                                "<%s%s%s> attribute %s%s=\"%.60s\" is not a number in range",
                                 e->prefix ? (const char *)e->prefix : "", e->prefix ? ":" : "",
-                                (const char *)e->name, name, shown);
+                                (const char *)e->name, ns ? "rb:" : "", name, shown);
     free(shown);
     rb_buf_free(&tmp);
     return st;

@@ -374,6 +374,20 @@ ok
 sed '0,/rb:line="[0-9]*"/s//rb:line="9999999"/' out/wujin-2021.xml >"$T/farline.xml"
 run "$RB" diff "$T/farline.xml" corpora/wujin-2021.txt; expect_rc 2 "diff: an rb:line past the source's lines"
 expect_one_error_line "diff: an rb:line past the source's lines" xml-bad-value
+sed '0,/rb:col="[0-9]*"/s//rb:col="9999999"/' out/wujin-2021.xml >"$T/farcol.xml"
+run "$RB" diff "$T/farcol.xml" corpora/wujin-2021.txt; expect_rc 2 "diff: an rb:col past the source's bytes"
+expect_one_error_line "diff: an rb:col past the source's bytes" xml-bad-value
+grep -q 'rb:col="9999999"' "$T/stderr" || fail "diff: an rb:col past the source's bytes is not named: $(cat "$T/stderr")"
+sed '0,/rb:col="[0-9]*"/s//rb:col="3x"/' out/wujin-2021.xml >"$T/badcol.xml"
+run "$RB" check "$T/badcol.xml"; expect_rc 2 "check: a damaged rb:col"
+expect_one_error_line "check: a damaged rb:col" xml-bad-value
+run "$RB" check tests/fuzz/regressions/rbxml/readback-col-padding.xml
+expect_rc 2 "check: columns that ask for more spaces than the source had bytes"
+expect_one_error_line "check: columns that ask for more spaces than the source had bytes" xml-bad-value
+# the columns put the spaces back: a compiled file diffs as unchanged against its text
+for f in corpora/*.txt; do
+  run "$RB" diff -q "out/$(basename "$f" .txt).xml" "$f"; expect_rc 0 "diff: out/ against its text $f"
+done
 if [ -c /dev/zero ]; then
   run timeout 10 "$RB" check --baseline /dev/zero corpora/wujin-2021.txt; expect_rc 2 "check --baseline /dev/zero"
   expect_one_error_line "check --baseline /dev/zero" io-read
