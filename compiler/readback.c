@@ -165,7 +165,6 @@ typedef struct sax_reader {
     /* the read-back (check, diff), as collect gathers it from a tree; L NULL: compare's
      * reading, the text skipped (see "the text on its lines" below) */
     struct lines *L;
-    rb_diags *junkd;
     struct lnest *ln; /* the rb:line that holds for each open element outside a piece */
     size_t nln, cln;
     unsigned cap;     /* depth inside the element read as a piece (1: itself; 0: none) */
@@ -460,7 +459,13 @@ rb_status rb_rulebook_read_xml_tree(const char *path, rb_rulebook **out, rb_erro
  * costs ten million newlines at most, never ten million buffers; and a line past the number of
  * lines the source had (rb:source/@lines) is an error. */
 /* What a piece is, for the space that may go before it (see lines_text). */
-enum { PC_TEXT, PC_NUM, PC_HEADING };
+enum {
+    PC_TEXT,
+    PC_NUM,
+    PC_HEADING,
+    PC_INLINE, /* junk that sat inside a line */
+    PC_DROPPED /* ... not put back */
+};
 
 typedef struct piece {
     long line;
@@ -468,6 +473,7 @@ typedef struct piece {
     int kind; /* PC_* */
     char *text;
     long col; /* the column it starts at when the XML says (rb:col, a junk record's col), else 0 */
+    int insertion; /* PC_INLINE: an insertion (warned of when not put back) */
 } piece;
 
 typedef struct lines {
@@ -475,6 +481,9 @@ typedef struct lines {
     size_t n, cap;
     long max_line; /* the source's line count */
     long max_col;  /* its size in bytes + 1: no column is past it, nor all padding together */
+    int has_cols;  /* some piece says its column: the file was compiled with rb:col */
+    rb_diags *junkd; /* the warnings of the junk records (insertions not put back) */
+    const char *src;
     const char *path;
     rb_status st;
     rb_error *err;
@@ -529,7 +538,7 @@ static void line_put_text(lines *L, long l, long col, char *text, int kind)
         return;
     }
     RB_GROW(L->v, L->n, L->cap);
-    L->v[L->n] = (piece){l, L->n, kind, text, col};
+    L->v[L->n] = (piece){l, L->n, kind, text, col, 0};
     L->n++;
 }
 
@@ -537,8 +546,10 @@ static void line_put_text(lines *L, long l, long col, char *text, int kind)
 static long col_of(lines *L, const rb_xel *e)
 {
     long col = 0;
-    if (rb_xel_ns_long(e, RB_NS, "col", 1, L->max_col, &col) == 0)
+    if (rb_xel_ns_long(e, RB_NS, "col", 1, L->max_col, &col) == 0) {
+        L->has_cols |= col > 0;
         return col;
+    }
     if (L->st == RB_OK)
         L->st = rb_xel_bad_ns_value(L->err, L->path, e, RB_NS, "col");
     return -1;
@@ -580,14 +591,80 @@ static int cmp_piece(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* An insertion's warning, as its record says (when the text does not get it back). */
+static void insertion_warning(lines *L, long line, long col, const char *t)
+{
+    rb_diags_add(L->junkd, RB_WARNING, L->src, (unsigned)line, (unsigned)col, "junk-insertion",
+                 "'%s' is inserted here; the other copy reads without it (set aside when "
+                 "compiled)",
+                 t);
+}
+
 /* What the line being rebuilt has so far: its bytes and characters, and its last piece's kind;
- * and the spaces all columns may still add (no more than the source had bytes). */
+ * the junk that sat inside it (by column, the next one at iinl), and the spaces all columns may
+ * still add (no more than the source had bytes). */
 typedef struct linestate {
     size_t bytes, chars;
     int prev;
+    const piece **inl;
+    size_t ninl, iinl, cinl;
     size_t pad_left;
     int over; /* a column asked for more */
 } linestate;
+
+/* The line's next inline junk, here. */
+static void inline_next(rb_buf *text, linestate *ls)
+{
+    const piece *q = ls->inl[ls->iinl++];
+    size_t l = strlen(q->text);
+    rb_buf_put(text, q->text, l);
+    ls->bytes += l;
+    ls->chars += rb_utf8_count(q->text, l);
+}
+
+/* The line's inline junk that starts at or before the column being written goes here. */
+static void inline_here(rb_buf *text, linestate *ls)
+{
+    while (ls->iinl < ls->ninl && (size_t)ls->inl[ls->iinl]->col <= ls->chars + 1)
+        inline_next(text, ls);
+}
+
+/* The line up to column col: its inline junk where it starts, spaces elsewhere. */
+static void advance(rb_buf *text, linestate *ls, size_t col)
+{
+    for (;;) {
+        inline_here(text, ls);
+        if (ls->chars + 1 >= col)
+            return;
+        if (!ls->pad_left) {
+            ls->over = 1;
+            return;
+        }
+        rb_buf_putc(text, ' ');
+        ls->pad_left--;
+        ls->chars++;
+        ls->bytes++;
+    }
+}
+
+/* s[0..n) on the line, the inline junk that starts inside it put back where it stood. */
+static void put_text(rb_buf *text, linestate *ls, const char *s, size_t n)
+{
+    if (ls->iinl == ls->ninl) {
+        rb_buf_put(text, s, n);
+        ls->bytes += n;
+        ls->chars += rb_utf8_count(s, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80) {
+            inline_here(text, ls);
+            ls->chars++;
+        }
+        rb_buf_putc(text, s[i]);
+        ls->bytes++;
+    }
+}
 
 /* One piece after what its line has so far, with the space before it that lines_text
  * describes. */
@@ -596,15 +673,7 @@ static void put_piece(rb_buf *text, const piece *p, linestate *ls)
     if (p->col > 1) {
         /* the XML says where it starts (rb:col, a junk record's col): the white space before
          * it goes back, and nothing where it followed on */
-        size_t need = ls->chars + 1 < (size_t)p->col ? (size_t)p->col - 1 - ls->chars : 0;
-        if (need > ls->pad_left) {
-            ls->over = 1;
-            need = 0;
-        }
-        ls->pad_left -= need;
-        memset(rb_buf_extend(text, need), ' ', need);
-        ls->chars += need;
-        ls->bytes += need;
+        advance(text, ls, (size_t)p->col);
     } else if (ls->bytes) {
         uint32_t last = rb_utf8_last(text->data, text->len);
         int apart = separates(last);
@@ -626,29 +695,53 @@ static void put_piece(rb_buf *text, const piece *p, linestate *ls)
             ls->chars++;
         }
     }
-    size_t l = strlen(p->text);
-    rb_buf_put(text, p->text, l);
-    ls->bytes += l;
-    ls->chars += rb_utf8_count(p->text, l);
+    put_text(text, ls, p->text, strlen(p->text));
     ls->prev = p->kind;
 }
 
+/* The line's inline junk [i,e) (PC_INLINE) into ls, by column. */
+static void line_inline(const lines *L, size_t i, size_t e, linestate *ls)
+{
+    ls->ninl = ls->iinl = 0;
+    for (size_t k = i; k < e; k++) {
+        if (L->v[k].kind != PC_INLINE)
+            continue;
+        RB_GROW(ls->inl, ls->ninl, ls->cinl);
+        size_t j = ls->ninl++;
+        for (; j > 0 && ls->inl[j - 1]->col > L->v[k].col; j--)
+            ls->inl[j] = ls->inl[j - 1];
+        ls->inl[j] = &L->v[k];
+    }
+}
+
 /* the text: every piece on its line, a newline after each line up to the last. A piece that
- * does not start its line says its column (rb:col): spaces go back up to it. A file compiled
- * before rb:col says none for the model's pieces: a space goes back where they would
- * otherwise run together, before a heading, and before a number or after one (the text after
- * 十二条) when no punctuation parts them; so a number keeps the break its pattern needs (a
- * heading and its articles on one line; 一条 市政府… numbering), and 一、为了 keeps its columns.
- * A junk record that starts inside a line (a repeated copy after an article's text) goes
- * after the line's other pieces without a column that fit before its column, in their order:
- * the records come first in the file. Pieces are freed; an error when the columns ask for
- * more spaces than the source had bytes (a forged file). */
+ * does not start its line says its column (rb:col): spaces go back up to it, and the junk
+ * that sat inside the line (an insertion, an annotation) goes back at its column, for the
+ * text to compile again as it did. A file compiled before rb:col says none for the model's
+ * pieces: a space goes back where they would otherwise run together, before a heading, and
+ * before a number or after one (the text after 十二条) when no punctuation parts them; so a
+ * number keeps the break its pattern needs (a heading and its articles on one line; 一条
+ * 市政府… numbering), and 一、为了 keeps its columns; its inline junk is not put back, the
+ * insertions are reported as the records say. A junk record that starts inside a line (a
+ * repeated copy after an article's text) goes after the line's other pieces without a column
+ * that fit before its column, in their order: the records come first in the file. Pieces are
+ * freed; an error when the columns ask for more spaces than the source had bytes (a forged
+ * file). */
 static rb_status lines_text(lines *L, rb_buf *text)
 {
     if (L->n > 1)
         qsort(L->v, L->n, sizeof *L->v, cmp_piece);
+    if (!L->has_cols)
+        for (size_t k = 0; k < L->n; k++) {
+            piece *p = &L->v[k];
+            if (p->kind != PC_INLINE)
+                continue;
+            if (p->insertion)
+                insertion_warning(L, p->line, p->col, p->text);
+            p->kind = PC_DROPPED;
+        }
     long cur = 1;
-    linestate ls = {0, 0, PC_TEXT, (size_t)L->max_col, 0};
+    linestate ls = {0, 0, PC_TEXT, NULL, 0, 0, 0, (size_t)L->max_col, 0};
     for (size_t i = 0; i < L->n;) {
         long line = L->v[i].line;
         size_t e = i;
@@ -658,11 +751,12 @@ static rb_status lines_text(lines *L, rb_buf *text)
             rb_buf_putc(text, '\n');
             ls.bytes = ls.chars = 0;
         }
+        line_inline(L, i, e, &ls);
         /* the pieces at a column wait for the others that fit before it */
         size_t next_j = i;
         for (size_t k = i; k < e; k++) {
             const piece *p = &L->v[k];
-            if (p->col > 1)
+            if (p->col > 1 || p->kind >= PC_INLINE)
                 continue;
             while (next_j < e && L->v[next_j].col <= 1)
                 next_j++;
@@ -670,7 +764,7 @@ static rb_status lines_text(lines *L, rb_buf *text)
                 size_t plen = rb_utf8_count(p->text, strlen(p->text));
                 for (; next_j < e; next_j++) {
                     const piece *j = &L->v[next_j];
-                    if (j->col <= 1)
+                    if (j->col <= 1 || j->kind >= PC_INLINE)
                         continue;
                     if (ls.chars + plen <= (size_t)j->col - 1)
                         break; /* p fits before it */
@@ -680,8 +774,15 @@ static rb_status lines_text(lines *L, rb_buf *text)
             put_piece(text, p, &ls);
         }
         for (; next_j < e; next_j++)
-            if (L->v[next_j].col > 1)
+            if (L->v[next_j].col > 1 && L->v[next_j].kind < PC_INLINE)
                 put_piece(text, &L->v[next_j], &ls);
+        /* the inline junk after the line's last piece */
+        while (ls.iinl < ls.ninl) {
+            size_t at = ls.iinl;
+            advance(text, &ls, (size_t)ls.inl[at]->col);
+            if (ls.iinl == at) /* out of spaces: here */
+                inline_next(text, &ls);
+        }
         i = e;
     }
     if (L->n)
@@ -689,6 +790,7 @@ static rb_status lines_text(lines *L, rb_buf *text)
     for (size_t i = 0; i < L->n; i++)
         free(L->v[i].text);
     free(L->v);
+    free(ls.inl);
     if (ls.over && L->st == RB_OK)
         L->st = rb_error_set(L->err, RB_EINPUT, "xml", L->path, 1, 1, "xml-bad-value",
                              "the columns (rb:col, col) ask for more spaces than the source "
@@ -697,10 +799,6 @@ static rb_status lines_text(lines *L, rb_buf *text)
     return L->st;
 }
 
-/* A junk record: set aside when compiled, it goes back on its lines for the text to compile
- * as it did (a repeated copy, a table of contents, a page footer shape the structure around
- * them), except what sat inside a line (an insertion, an annotation: the model reads on without
- * it), which is reported as compile reported it. */
 /* A junk record's line and col (strict), for the element e: 0, or -1 with L's error. */
 static int junk_place(lines *L, const rb_xel *e, long *line, long *col)
 {
@@ -718,14 +816,19 @@ static int junk_place(lines *L, const rb_xel *e, long *line, long *col)
 /* The record of the given kind and text t (changed here) at line, col; name and eline are the
  * element's, for an error. */
 static void junk_lines(lines *L, long line, long col, const char *kind, char *t,
-                       const xmlChar *name, long eline, rb_diags *diags, const char *src)
+                       const xmlChar *name, long eline)
 {
-    int inline_junk = kind && (strcmp(kind, "insertion") == 0 || strcmp(kind, "annotation") == 0);
-    if (kind && strcmp(kind, "insertion") == 0)
-        rb_diags_add(diags, RB_WARNING, src, (unsigned)line, (unsigned)col, "junk-insertion",
-                     "'%s' is inserted here; the other copy reads without it (set aside when "
-                     "compiled)",
-                     t);
+    int insertion = kind && strcmp(kind, "insertion") == 0;
+    int inline_junk = insertion || (kind && strcmp(kind, "annotation") == 0);
+    if (inline_junk && line > 0 && col > 0 && *t && !strpbrk(t, "\r\n")) {
+        /* back at its column (lines_text), where the file says the columns */
+        RB_GROW(L->v, L->n, L->cap);
+        L->v[L->n] = (piece){line, L->n, PC_INLINE, rb_xstrdup(t), col, insertion};
+        L->n++;
+        return;
+    }
+    if (insertion)
+        insertion_warning(L, line, col, t);
     if (!inline_junk && line > 0) {
         /* its lines, from its line on: broken where the source's lines are (LF, CR LF, and a
          * lone CR, which the XML keeps as &#13;) */
@@ -744,7 +847,7 @@ static void junk_lines(lines *L, long line, long col, const char *kind, char *t,
             }
             if (*p) {
                 RB_GROW(L->v, L->n, L->cap);
-                L->v[L->n] = (piece){l, L->n, PC_TEXT, rb_xstrdup(p), l == line ? col : 1};
+                L->v[L->n] = (piece){l, L->n, PC_TEXT, rb_xstrdup(p), l == line ? col : 1, 0};
                 L->n++;
             }
             p = nl ? nl + 1 : NULL;
@@ -754,9 +857,10 @@ static void junk_lines(lines *L, long line, long col, const char *kind, char *t,
 
 /* A junk record: set aside when compiled, it goes back on its lines for the text to compile
  * as it did (a repeated copy, a table of contents, a page footer shape the structure around
- * them), except what sat inside a line (an insertion, an annotation: the model reads on without
- * it), which is reported as compile reported it. */
-static void junk_record(lines *L, xmlNodePtr n, rb_diags *diags, const char *src)
+ * them); what sat inside a line (an insertion, an annotation: the model reads on without it)
+ * goes back at its column where the file has rb:col (lines_text), else an insertion is reported
+ * as its record says. */
+static void junk_record(lines *L, xmlNodePtr n)
 {
     rb_xel e;
     rb_xel_of_node(&e, n);
@@ -764,18 +868,18 @@ static void junk_record(lines *L, xmlNodePtr n, rb_diags *diags, const char *src
     if (junk_place(L, &e, &line, &col) < 0)
         return;
     char *kind = rb_xml_prop(n, "kind"), *t = rb_xml_content(n);
-    junk_lines(L, line, col, kind, t, n->name, e.line, diags, src);
+    junk_lines(L, line, col, kind, t, n->name, e.line);
     free(kind);
     free(t);
 }
 
-static void collect(lines *L, xmlNodePtr n, rb_diags *diags, const char *src)
+static void collect(lines *L, xmlNodePtr n)
 {
     for (; n && L->st == RB_OK; n = n->next) {
         if (n->type != XML_ELEMENT_NODE)
             continue;
         if (is_rb(n, "junk"))
-            junk_record(L, n, diags, src);
+            junk_record(L, n);
         else if (is_akn(n, "p")) /* preface or content: on its line, after any number */
             line_put(L, line_of(L, n), n, PC_TEXT);
         else if (is_akn(n, "num"))
@@ -783,7 +887,7 @@ static void collect(lines *L, xmlNodePtr n, rb_diags *diags, const char *src)
         else if (is_akn(n, "heading"))
             line_put(L, line_of(L, n), n, PC_HEADING);
         else
-            collect(L, n->children, diags, src); /* meta/proprietary holds the junk records */
+            collect(L, n->children); /* meta/proprietary holds the junk records */
     }
 }
 
@@ -911,8 +1015,8 @@ static void lines_end(sax_reader *S)
         if (S->cap_kind >= 0) {
             line_put_text(S->L, S->cap_line, S->cap_col, rb_xstrdup(t), S->cap_kind);
         } else {
-            junk_lines(S->L, S->cap_line, S->cap_col, S->cap_jkind, t, S->cap_name, S->cap_eline,
-                       S->junkd, S->W.path);
+            junk_lines(S->L, S->cap_line, S->cap_col, S->cap_jkind, t, S->cap_name,
+                       S->cap_eline);
             if (S->L->st != RB_OK)
                 sax_stop(S, S->L->st);
         }
@@ -939,13 +1043,13 @@ static rb_status read_back(const char *path, const char *data, size_t n, int tre
                            rb_rulebook **meta, lines *L, rb_diags *junkd, rb_error *err)
 {
     *meta = NULL;
-    *L = (lines){NULL, 0, 0, MAX_LINE, MAX_COL, path, RB_OK, err};
+    *L = (lines){.max_line = MAX_LINE, .max_col = MAX_COL, .junkd = junkd, .src = path,
+                 .path = path, .st = RB_OK, .err = err};
     if (!tree) {
         sax_reader S;
         memset(&S, 0, sizeof S);
         S.W = (walker){rulebook_new(path), 0, path, RB_OK, err};
         S.L = L;
-        S.junkd = junkd;
         sax_parse(&S, data, n);
         if (!S.again) {
             rb_status st = S.W.st;
@@ -958,7 +1062,8 @@ static rb_status read_back(const char *path, const char *data, size_t n, int tre
         lines_free(L);
         rb_diags_free(junkd);
         rb_diags_init(junkd);
-        *L = (lines){NULL, 0, 0, MAX_LINE, MAX_COL, path, RB_OK, err};
+        *L = (lines){.max_line = MAX_LINE, .max_col = MAX_COL, .junkd = junkd, .src = path,
+                 .path = path, .st = RB_OK, .err = err};
     }
     xmlDocPtr x = rb_xml_read_mem(path, data, n, err);
     x = x ? check_akn(x, path, err) : NULL;
@@ -979,7 +1084,7 @@ static rb_status read_back(const char *path, const char *data, size_t n, int tre
     L->max_line = nl > 0 ? nl + 1 : MAX_LINE;
     L->max_col = nb > 0 ? nb + 1 : MAX_COL;
     if (L->st == RB_OK)
-        collect(L, xmlDocGetRootElement(x), junkd, path);
+        collect(L, xmlDocGetRootElement(x));
     xmlFreeDoc(x);
     return L->st;
 }

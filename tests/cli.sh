@@ -384,9 +384,23 @@ expect_one_error_line "check: a damaged rb:col" xml-bad-value
 run "$RB" check tests/fuzz/regressions/rbxml/readback-col-padding.xml
 expect_rc 2 "check: columns that ask for more spaces than the source had bytes"
 expect_one_error_line "check: columns that ask for more spaces than the source had bytes" xml-bad-value
-# the columns put the spaces back: a compiled file diffs as unchanged against its text
+# a file compiled before rb:col: its insertions are reported as their records say
+sed 's/ rb:col="[0-9]*"//g' out/chongqing-2018.xml >"$T/nocols.xml"
+"$RB" check "$T/nocols.xml" >"$T/nocols.err" 2>&1
+n_xml=$(grep -c 'junk-insertion' "$T/nocols.err"); n_txt=$("$RB" check corpora/chongqing-2018.txt 2>&1 | grep -c 'junk-insertion')
+if [ "$n_txt" -gt 0 ] && [ "$n_xml" -eq "$n_txt" ]; then ok; else
+  fail "check of a file without rb:col: $n_xml insertions reported, the text has $n_txt"
+fi
+# the columns put the spaces back, and the insertions: a compiled file diffs as unchanged
+# against its text, and check finds in it what it finds in the text
 for f in corpora/*.txt; do
-  run "$RB" diff -q "out/$(basename "$f" .txt).xml" "$f"; expect_rc 0 "diff: out/ against its text $f"
+  id=$(basename "$f" .txt)
+  run "$RB" diff -q "out/$id.xml" "$f"; expect_rc 0 "diff: out/ against its text $f"
+  "$RB" check "out/$id.xml" 2>&1 | sed "s|^out/$id.xml:|F:|" >"$T/check-xml"
+  "$RB" check "$f" 2>&1 | sed "s|^$f:|F:|" >"$T/check-txt"
+  if cmp -s "$T/check-xml" "$T/check-txt"; then ok; else
+    fail "check: out/$id.xml and $f differ: $(diff "$T/check-xml" "$T/check-txt" | head -6)"
+  fi
 done
 if [ -c /dev/zero ]; then
   run timeout 10 "$RB" check --baseline /dev/zero corpora/wujin-2021.txt; expect_rc 2 "check --baseline /dev/zero"
