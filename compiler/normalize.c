@@ -594,6 +594,41 @@ static inline void tally_add(tally *c, unsigned b, size_t at)
     c->ch |= b & 1; /* (a traditional text is folded anyway) */
 }
 
+/* The first three-byte character of class cls (rb_script_class) in u[i..e), a run of them. */
+static size_t first_of_class(const unsigned char *u, size_t i, size_t e, unsigned cls)
+{
+    for (; i < e; i += 3) {
+        uint32_t cp = rb_utf8_cp3(u + i);
+        if (((rb_script_class[cp >> 2] >> ((cp & 3) * 2)) & 3) == cls)
+            break;
+    }
+    return i;
+}
+
+/* A run of up to 4096 three-byte characters from i (at least one), into the tally; returns
+ * where it ended. Each character adds one to its class's 16-bit lane of one word: one add a
+ * character, no branch and no dependence on the first places, which a block that has the
+ * first of a class looks up again (SC_BITS: class 1 changes, 2 simplified, 3 traditional). */
+static size_t tally_run3(tally *c, const unsigned char *u, size_t n, size_t i)
+{
+    size_t start = i, k = 0;
+    uint64_t acc = 0;
+    do {
+        uint32_t cp = rb_utf8_cp3(u + i);
+        acc += 1ull << ((((unsigned)rb_script_class[cp >> 2] >> ((cp & 3) * 2)) & 3) * 16);
+        i += 3;
+    } while (++k < 4096 && i + 3 <= n && (u[i] & 0xF0) == 0xE0);
+    size_t c1 = (acc >> 16) & 0xFFFF, c2 = (acc >> 32) & 0xFFFF, c3 = acc >> 48;
+    c->ns += c2;
+    c->nt += c3;
+    c->ch |= (c1 | c3) != 0;
+    if (c2 && c->first_s == SIZE_MAX)
+        c->first_s = first_of_class(u, start, i, 2);
+    if (c3 && c->first_t == SIZE_MAX)
+        c->first_t = first_of_class(u, start, i, 3);
+    return i;
+}
+
 static int count_scripts(const char *s, size_t n, rb_view *v, size_t *ft, size_t *fs)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -602,10 +637,8 @@ static int count_scripts(const char *s, size_t n, rb_view *v, size_t *ft, size_t
     for (size_t i = 0; i < n;) {
         /* runs of three-byte characters (CJK) with a step the loop knows: the next one's
          * load does not wait for this one's decoding */
-        while (i + 3 <= n && (u[i] & 0xF0) == 0xE0) {
-            tally_add(&c, bmp_script_bits(rb_utf8_cp3(u + i)), i);
-            i += 3;
-        }
+        while (i + 3 <= n && (u[i] & 0xF0) == 0xE0)
+            i = tally_run3(&c, u, n, i);
         if (i >= n)
             break;
         if (u[i] < 0x80) {

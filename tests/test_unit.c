@@ -552,6 +552,35 @@ static void test_script_counts(void **state)
     assert_true(v->aliased); /* ASCII comma, no full-width form: nothing to fold */
     rb_view_free(v);
     rb_source_free(src);
+    /* runs longer than the first pass's blocks (4,096 characters) and than a 16-bit count:
+     * the first of each script in a later block, and every one counted */
+    rb_buf big;
+    rb_buf_init(&big);
+    for (int i = 0; i < 5000; i++)
+        rb_buf_puts(&big, "工");
+    rb_buf_puts(&big, "这");
+    for (int i = 0; i < 3000; i++)
+        rb_buf_puts(&big, "工");
+    rb_buf_puts(&big, "個");
+    for (int i = 0; i < 140000; i++)
+        rb_buf_puts(&big, "这");
+    v = view_of(big.data, big.len, &src);
+    assert_int_equal(v->n_simp, 140001);
+    assert_int_equal(v->n_trad, 1);
+    assert_int_equal(v->first_simp, 5000 * 3);
+    assert_int_equal(v->first_trad, (5000 + 1 + 3000) * 3);
+    rb_view_free(v);
+    rb_source_free(src);
+    big.len = 0;
+    for (int i = 0; i < 9000; i++)
+        rb_buf_puts(&big, "工");
+    rb_buf_puts(&big, "\xEF\xBC\x8C"); /* a full-width comma in the third block changes */
+    v = view_of(big.data, big.len, &src);
+    assert_int_equal(v->n_simp + v->n_trad, 0);
+    assert_false(v->aliased);
+    rb_view_free(v);
+    rb_source_free(src);
+    rb_buf_free(&big);
     const char *wide = "工作规则\xEF\xBC\x8C会议"; /* a full-width comma alone changes */
     v = view_of(wide, strlen(wide), &src);
     assert_false(v->aliased);
