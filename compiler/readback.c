@@ -608,18 +608,31 @@ typedef struct linestate {
     int prev;
     const piece **inl;
     size_t ninl, iinl, cinl;
+    size_t inl_end; /* the column after the inline junk put back so far */
     size_t pad_left;
     int over; /* a column asked for more */
 } linestate;
 
-/* The line's next inline junk, here. */
+/* The line's next inline junk, here: what of it the junk before it did not cover (records
+ * may overlap: an annotation inside an insertion, one insertion seen from two copies). */
 static void inline_next(rb_buf *text, linestate *ls)
 {
     const piece *q = ls->inl[ls->iinl++];
-    size_t l = strlen(q->text);
-    rb_buf_put(text, q->text, l);
+    const char *t = q->text;
+    size_t l = strlen(t), end = (size_t)q->col + rb_utf8_count(t, l);
+    if (end <= ls->inl_end)
+        return; /* covered */
+    for (size_t skip = ls->inl_end > (size_t)q->col ? ls->inl_end - (size_t)q->col : 0;
+         skip && *t; skip--) {
+        t++;
+        while (((unsigned char)*t & 0xC0) == 0x80)
+            t++;
+    }
+    l = strlen(t);
+    rb_buf_put(text, t, l);
     ls->bytes += l;
-    ls->chars += rb_utf8_count(q->text, l);
+    ls->chars += rb_utf8_count(t, l);
+    ls->inl_end = end;
 }
 
 /* The line's inline junk that starts at or before the column being written goes here. */
@@ -699,19 +712,15 @@ static void put_piece(rb_buf *text, const piece *p, linestate *ls)
     ls->prev = p->kind;
 }
 
-/* The line's inline junk [i,e) (PC_INLINE) into ls, by column. */
+/* The line's inline junk [i,e) (PC_INLINE) into ls, by column (as cmp_piece put them). */
 static void line_inline(const lines *L, size_t i, size_t e, linestate *ls)
 {
-    ls->ninl = ls->iinl = 0;
-    for (size_t k = i; k < e; k++) {
-        if (L->v[k].kind != PC_INLINE)
-            continue;
-        RB_GROW(ls->inl, ls->ninl, ls->cinl);
-        size_t j = ls->ninl++;
-        for (; j > 0 && ls->inl[j - 1]->col > L->v[k].col; j--)
-            ls->inl[j] = ls->inl[j - 1];
-        ls->inl[j] = &L->v[k];
-    }
+    ls->ninl = ls->iinl = ls->inl_end = 0;
+    for (size_t k = i; k < e; k++)
+        if (L->v[k].kind == PC_INLINE) {
+            RB_GROW(ls->inl, ls->ninl, ls->cinl);
+            ls->inl[ls->ninl++] = &L->v[k];
+        }
 }
 
 /* the text: every piece on its line, a newline after each line up to the last. A piece that
@@ -741,7 +750,7 @@ static rb_status lines_text(lines *L, rb_buf *text)
             p->kind = PC_DROPPED;
         }
     long cur = 1;
-    linestate ls = {0, 0, PC_TEXT, NULL, 0, 0, 0, (size_t)L->max_col, 0};
+    linestate ls = {0, 0, PC_TEXT, NULL, 0, 0, 0, 0, (size_t)L->max_col, 0};
     for (size_t i = 0; i < L->n;) {
         long line = L->v[i].line;
         size_t e = i;

@@ -523,6 +523,48 @@ static void test_ambiguous_characters(void **state)
     norm_is("著力", 0, "著力");
 }
 
+/* A compiled file's text read back on its lines and columns (rb:col), with the junk that sat
+ * inside a line back at its column: the union where records overlap (an annotation inside an
+ * insertion, one insertion recorded twice, two that share a character), and after the line's
+ * last piece; from the events and from the tree alike. */
+static void test_read_back_columns(void **state)
+{
+    (void)state;
+    const char *xml =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<akomaNtoso xmlns=\"http://docs.oasis-open.org/legaldocml/ns/akn/3.0\" "
+        "xmlns:rb=\"urn:x-rulebook:model:1\"><act name=\"rulebook\"><meta><proprietary>"
+        "<rb:source lines=\"3\" bytes=\"100\"/><rb:document id=\"t\"/>"
+        "<rb:junk kind=\"annotation\" line=\"1\" col=\"5\">(ī)</rb:junk>"
+        "<rb:junk kind=\"insertion\" line=\"1\" col=\"5\">(ī)wo/</rb:junk>"
+        "<rb:junk kind=\"insertion\" line=\"2\" col=\"8\">甲乙</rb:junk>"
+        "<rb:junk kind=\"insertion\" line=\"2\" col=\"8\">甲乙</rb:junk>"
+        "<rb:junk kind=\"insertion\" line=\"2\" col=\"9\">乙丙</rb:junk>"
+        "<rb:junk kind=\"insertion\" line=\"3\" col=\"10\">尾</rb:junk>"
+        "</proprietary></meta><body>"
+        "<article rb:line=\"1\"><num>第一条</num><content><p rb:line=\"1\" rb:col=\"5\">为了。</p>"
+        "</content></article>"
+        "<article rb:line=\"2\"><num rb:col=\"3\">第二条</num><content>"
+        "<p rb:line=\"2\" rb:col=\"7\">规则</p><p rb:line=\"3\" rb:col=\"4\">末</p>"
+        "</content></article></body></act></akomaNtoso>";
+    for (int tree = 0; tree < 2; tree++) {
+        rb_buf text;
+        rb_buf_init(&text);
+        rb_diags junk;
+        rb_diags_init(&junk);
+        rb_error err;
+        rb_error_clear(&err);
+        assert_int_equal(rb_akn_read_back("t.xml", xml, strlen(xml), tree, &text, &junk, &err),
+                         RB_OK);
+        assert_string_equal(rb_buf_cstr(&text), "第一条 (ī)wo/为了。\n"
+                                                "  第二条 规甲乙丙则\n"
+                                                "   末     尾\n");
+        assert_int_equal(junk.n, 0); /* put back: the compile reports them again */
+        rb_diags_free(&junk);
+        rb_buf_free(&text);
+    }
+}
+
 /* The view's first pass: which script, its first characters, and whether the view differs
  * from the source, over runs of CJK broken by ASCII, 2-byte (é) and 4-byte (𠀀) characters;
  * and its 2-bit table agrees with the fold entries everywhere in the BMP. */
@@ -1774,7 +1816,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_xml_escaping),
+        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_xml_escaping),
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
