@@ -135,7 +135,55 @@ static char *cps_text(const uint32_t *cp, size_t n)
     return rb_buf_detach(&b);
 }
 
-/* Report (and for the kept copy, set aside) each inserted run. */
+/* The view offset just past code point idx of an article's characters. */
+static size_t cp_end(const rb_doc *d, const artchars *ac, size_t idx)
+{
+    uint32_t cp;
+    size_t off = ac->off[idx];
+    return off + (size_t)rb_utf8_decode(d->view->text + off, d->view->len - off, &cp);
+}
+
+/* Whether an insertion record already covers exactly this span: the kept copy compared with
+ * a second later copy finds the same insertion again. */
+static int insertion_known(const rb_doc *d, rb_span s)
+{
+    for (size_t k = 0; k < d->njunk; k++)
+        if (d->junk[k].span.off == s.off && d->junk[k].span.len == s.len &&
+            strcmp(d->junk[k].kind, "insertion") == 0)
+            return 1;
+    return 0;
+}
+
+/* Report (and for the kept copy, set aside) one inserted run of characters that stand side
+ * by side in the view, the characters src[idx, idx + n). */
+static void report_run(rb_doc *d, rb_diags *diags, const pairinfo *pi, const rb_article *keep,
+                       const rb_article *dup, int in_kept, size_t idx, size_t n, size_t oidx)
+{
+    const artchars *src = in_kept ? &pi->a : &pi->b;
+    size_t vs = src->off[idx], ve = cp_end(d, src, idx + n - 1);
+    if (in_kept && insertion_known(d, (rb_span){vs, ve - vs}))
+        return; /* reported when the first copy without it was compared */
+    unsigned line, col, oline, ocol;
+    rb_doc_linecol(d, vs, &line, &col);
+    /* where the other copy reads on without the insertion */
+    const artchars *oth = in_kept ? &pi->b : &pi->a;
+    const rb_article *other = in_kept ? dup : keep;
+    size_t ooff = oth->n ? oth->off[oidx < oth->n ? oidx : oth->n - 1] : other->num.off;
+    rb_doc_linecol(d, ooff, &oline, &ocol);
+    char *orig = rb_doc_raw(d, (rb_span){vs, ve - vs});
+    if (in_kept)
+        rb_doc_add_junk(d, (rb_span){vs, ve - vs}, "insertion", "junk-insertion");
+    rb_diags_add(diags, RB_WARNING, d->name, line, col, "junk-insertion",
+                 "article %ld: '%s' is inserted here; the other copy (line %u:%u) reads "
+                 "without it%s",
+                 keep->ordinal, orig, oline, ocol,
+                 in_kept ? " (set aside; the model keeps the clean reading)" : "");
+    free(orig);
+}
+
+/* Report each inserted run. The characters of an article are its pieces one after the
+ * other, so one run of the diff may end a line and go on in the next: it is reported (and
+ * set aside) as one insertion a piece, never with what lies between the pieces. */
 static void report_insertions(rb_doc *d, rb_diags *diags, const pairinfo *pi,
                               const rb_article *keep, const rb_article *dup)
 {
@@ -145,28 +193,13 @@ static void report_insertions(rb_doc *d, rb_diags *diags, const pairinfo *pi,
             continue;
         int in_kept = e->op == RB_DEL; /* DEL: chars of a (the kept copy) missing from b */
         const artchars *src = in_kept ? &pi->a : &pi->b;
-        size_t idx = in_kept ? e->a : e->b;
-        size_t vs = src->off[idx];
-        size_t last = src->off[idx + e->n - 1];
-        uint32_t cp;
-        size_t ve = last + (size_t)rb_utf8_decode(d->view->text + last, d->view->len - last, &cp);
-        unsigned line, col, oline, ocol;
-        rb_doc_linecol(d, vs, &line, &col);
-        /* where the other copy reads on without the insertion */
-        const artchars *oth = in_kept ? &pi->b : &pi->a;
-        size_t oidx = in_kept ? e->b : e->a;
-        const rb_article *other = in_kept ? dup : keep;
-        size_t ooff = oth->n ? oth->off[oidx < oth->n ? oidx : oth->n - 1] : other->num.off;
-        rb_doc_linecol(d, ooff, &oline, &ocol);
-        char *orig = rb_doc_text(d, (rb_span){vs, ve - vs});
-        if (in_kept)
-            rb_doc_add_junk(d, (rb_span){vs, ve - vs}, "insertion", "junk-insertion");
-        rb_diags_add(diags, RB_WARNING, d->name, line, col, "junk-insertion",
-                     "article %ld: '%s' is inserted here; the other copy (line %u:%u) reads "
-                     "without it%s",
-                     keep->ordinal, orig, oline, ocol,
-                     in_kept ? " (set aside; the model keeps the clean reading)" : "");
-        free(orig);
+        size_t idx = in_kept ? e->a : e->b, oidx = in_kept ? e->b : e->a;
+        size_t start = idx;
+        for (size_t k = idx + 1; k <= idx + e->n; k++)
+            if (k == idx + e->n || src->off[k] != cp_end(d, src, k - 1)) {
+                report_run(d, diags, pi, keep, dup, in_kept, start, k - start, oidx);
+                start = k;
+            }
     }
 }
 
