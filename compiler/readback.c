@@ -15,6 +15,7 @@
 
 #define X(s) ((const xmlChar *)(s))
 #define MAX_LINE 10000000L
+#define MAX_FORMAT 1000L /* rb:source/@format: 1 (or none), before rb:col; 2 with it */
 #define MAX_COL 10000000L /* a column, where rb:source does not say how many bytes it had */
 
 static int is_rb(xmlNodePtr n, const char *name) { return rb_xml_is(n, RB_NS, name); }
@@ -474,6 +475,7 @@ typedef struct piece {
     char *text;
     long col; /* the column it starts at when the XML says (rb:col, a junk record's col), else 0 */
     int insertion; /* PC_INLINE: an insertion (warned of when not put back) */
+    int record;    /* a junk record's text: it holds the inline junk inside it */
 } piece;
 
 typedef struct lines {
@@ -481,7 +483,7 @@ typedef struct lines {
     size_t n, cap;
     long max_line; /* the source's line count */
     long max_col;  /* its size in bytes + 1: no column is past it, nor all padding together */
-    int has_cols;  /* some piece says its column: the file was compiled with rb:col */
+    int has_cols;  /* the pieces say their columns: rb:source/@format 2, or some rb:col */
     rb_diags *junkd; /* the warnings of the junk records (insertions not put back) */
     const char *src;
     const char *path;
@@ -538,7 +540,7 @@ static void line_put_text(lines *L, long l, long col, char *text, int kind)
         return;
     }
     RB_GROW(L->v, L->n, L->cap);
-    L->v[L->n] = (piece){l, L->n, kind, text, col, 0};
+    L->v[L->n] = (piece){l, L->n, kind, text, col, 0, 0};
     L->n++;
 }
 
@@ -708,7 +710,18 @@ static void put_piece(rb_buf *text, const piece *p, linestate *ls)
             ls->chars++;
         }
     }
-    put_text(text, ls, p->text, strlen(p->text));
+    if (p->record) {
+        /* the original text of its span, inline junk and all: what of that junk lies inside
+         * it is back already */
+        size_t n = strlen(p->text);
+        rb_buf_put(text, p->text, n);
+        ls->bytes += n;
+        ls->chars += rb_utf8_count(p->text, n);
+        if (ls->inl_end < ls->chars + 1)
+            ls->inl_end = ls->chars + 1;
+    } else {
+        put_text(text, ls, p->text, strlen(p->text));
+    }
     ls->prev = p->kind;
 }
 
@@ -726,8 +739,9 @@ static void line_inline(const lines *L, size_t i, size_t e, linestate *ls)
 /* the text: every piece on its line, a newline after each line up to the last. A piece that
  * does not start its line says its column (rb:col): spaces go back up to it, and the junk
  * that sat inside the line (an insertion, an annotation) goes back at its column, for the
- * text to compile again as it did. A file compiled before rb:col says none for the model's
- * pieces: a space goes back where they would otherwise run together, before a heading, and
+ * text to compile again as it did (a junk record's own text has the junk inside it already).
+ * A file compiled before rb:col (rb:source without format 2, no rb:col) says none for the
+ * model's pieces: a space goes back where they would otherwise run together, before a heading, and
  * before a number or after one (the text after 十二条) when no punctuation parts them; so a
  * number keeps the break its pattern needs (a heading and its articles on one line; 一条
  * 市政府… numbering), and 一、为了 keeps its columns; its inline junk is not put back, the
@@ -832,7 +846,7 @@ static void junk_lines(lines *L, long line, long col, const char *kind, char *t,
     if (inline_junk && line > 0 && col > 0 && *t && !strpbrk(t, "\r\n")) {
         /* back at its column (lines_text), where the file says the columns */
         RB_GROW(L->v, L->n, L->cap);
-        L->v[L->n] = (piece){line, L->n, PC_INLINE, rb_xstrdup(t), col, insertion};
+        L->v[L->n] = (piece){line, L->n, PC_INLINE, rb_xstrdup(t), col, insertion, 0};
         L->n++;
         return;
     }
@@ -856,7 +870,8 @@ static void junk_lines(lines *L, long line, long col, const char *kind, char *t,
             }
             if (*p) {
                 RB_GROW(L->v, L->n, L->cap);
-                L->v[L->n] = (piece){l, L->n, PC_TEXT, rb_xstrdup(p), l == line ? col : 1, 0};
+                L->v[L->n] =
+                    (piece){l, L->n, PC_TEXT, rb_xstrdup(p), l == line ? col : 1, 0, 1};
                 L->n++;
             }
             p = nl ? nl + 1 : NULL;
@@ -938,6 +953,12 @@ static void lines_source(sax_reader *S, const rb_xel *e)
         return;
     }
     S->L->max_col = nb > 0 ? nb + 1 : MAX_COL;
+    long fmt = 0;
+    if (rb_xel_long(e, "format", 1, MAX_FORMAT, &fmt) < 0) {
+        sax_stop(S, rb_xel_bad_value(S->W.err, S->W.path, e, "format"));
+        return;
+    }
+    S->L->has_cols |= fmt >= 2;
 }
 
 static void lines_start(sax_reader *S, const rb_xel *e)
@@ -1085,11 +1106,14 @@ static rb_status read_back(const char *path, const char *data, size_t n, int tre
     }
     /* the source's line count bounds rb:line; without it, the file's own size does */
     xmlNodePtr sn = source_node(xmlDocGetRootElement(x));
-    long nl = 0, nb = 0;
+    long nl = 0, nb = 0, fmt = 0;
     if (sn && rb_xml_long(sn, "lines", 0, MAX_LINE, &nl) < 0)
         L->st = rb_xml_bad_value(err, path, sn, "lines");
     else if (sn && rb_xml_long(sn, "bytes", 0, LONG_MAX / 2, &nb) < 0)
         L->st = rb_xml_bad_value(err, path, sn, "bytes");
+    else if (sn && rb_xml_long(sn, "format", 1, MAX_FORMAT, &fmt) < 0)
+        L->st = rb_xml_bad_value(err, path, sn, "format");
+    L->has_cols |= fmt >= 2;
     L->max_line = nl > 0 ? nl + 1 : MAX_LINE;
     L->max_col = nb > 0 ? nb + 1 : MAX_COL;
     if (L->st == RB_OK)

@@ -125,6 +125,8 @@ static void meta(wr *W)
     rb_xw_attr_int(W->w, "simplifiedChars", (long long)d->view->n_simp);
     attr(W, "grammar", d->grammar_version);
     attr(W, "generator", "rulebook " RB_VERSION);
+    /* the model's format: 2, every piece that does not start its line says its column */
+    rb_xw_attr_int(W->w, "format", RB_MODEL_FORMAT);
     if (W->cbase) /* the text's C0 controls are written as the characters from here on */
         attrf(W, "controls", "U+%04X", (unsigned)W->cbase);
     end(W);

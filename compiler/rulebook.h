@@ -23,6 +23,8 @@
 #include <stdio.h>
 
 #define RB_VERSION "0.1.0"
+/* rb:source/@format of the XML written: 2, the pieces say their columns (rb:col) */
+#define RB_MODEL_FORMAT 2
 
 /* ---- status and error record (diag.c) ---------------------------------------------------- */
 

@@ -384,8 +384,11 @@ expect_one_error_line "check: a damaged rb:col" xml-bad-value
 run "$RB" check tests/fuzz/regressions/rbxml/readback-col-padding.xml
 expect_rc 2 "check: columns that ask for more spaces than the source had bytes"
 expect_one_error_line "check: columns that ask for more spaces than the source had bytes" xml-bad-value
-# a file compiled before rb:col: its insertions are reported as their records say
-sed 's/ rb:col="[0-9]*"//g' out/chongqing-2018.xml >"$T/nocols.xml"
+sed '0,/ format="2"/s// format="two"/' out/wujin-2021.xml >"$T/badformat.xml"
+run "$RB" diff "$T/badformat.xml" corpora/wujin-2021.txt; expect_rc 2 "diff: a damaged rb:source/@format"
+expect_one_error_line "diff: a damaged rb:source/@format" xml-bad-value
+# a file compiled before rb:col (no format 2): its insertions are reported as their records say
+sed -e 's/ rb:col="[0-9]*"//g' -e 's/ format="2"//' out/chongqing-2018.xml >"$T/nocols.xml"
 "$RB" check "$T/nocols.xml" >"$T/nocols.err" 2>&1
 n_xml=$(grep -c 'junk-insertion' "$T/nocols.err"); n_txt=$("$RB" check corpora/chongqing-2018.txt 2>&1 | grep -c 'junk-insertion')
 if [ "$n_txt" -gt 0 ] && [ "$n_xml" -eq "$n_txt" ]; then ok; else
