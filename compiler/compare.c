@@ -252,12 +252,14 @@ char *rb_cmp_fact_text(const rb_fact *f)
         const char *mn = rb_fact_str(f, RB_F_PER_YEAR_MIN), *mx = rb_fact_str(f, RB_F_PER_YEAR_MAX);
         if (kind && strcmp(kind, "regular") == 0 && mn) {
             const char *cmin = rb_fact_str(f, RB_F_COUNT_MIN), *cmax = rb_fact_str(f, RB_F_COUNT_MAX);
-            char cnt[64];
+            rb_buf cnt; /* any length: the counts of a compiled file are not cut */
+            rb_buf_init(&cnt);
             if (cmin && cmax && strcmp(cmin, cmax) != 0)
-                snprintf(cnt, sizeof cnt, "%s-%s", cmin, cmax);
+                rb_buf_printf(&cnt, "%s-%s", cmin, cmax);
             else
-                snprintf(cnt, sizeof cnt, "%s", str_or(cmin, "1"));
-            period_words(&b, cnt, rb_fact_str(f, RB_F_PERIOD));
+                rb_buf_puts(&cnt, str_or(cmin, "1"));
+            period_words(&b, rb_buf_cstr(&cnt), rb_fact_str(f, RB_F_PERIOD));
+            rb_buf_free(&cnt);
             if (mx && strcmp(mn, mx) != 0)
                 rb_buf_printf(&b, " = %s–%s/yr", mn, mx);
             else
@@ -403,9 +405,23 @@ static const char *const MEETING_TYPES[] = {"plenary", "executive", "office", "b
 /* The row keys a fact goes under: each with the words of its role, when the key is one. */
 typedef void (*key_fn)(void *ud, const char *key, const char *words);
 
+/* put the key "a: b", at any length (a compiled file may give long values; a cut key could
+ * put two rows under one, or end inside a character) */
+static void put2(key_fn put, void *ud, const char *a, const char *b, const char *words)
+{
+    char k[256];
+    size_t la = strlen(a), lb = strlen(b);
+    char *p = la + lb + 3 <= sizeof k ? k : rb_xmalloc(la + lb + 3);
+    memcpy(p, a, la);
+    memcpy(p + la, ": ", 2);
+    memcpy(p + la + 2, b, lb + 1);
+    put(ud, p, words);
+    if (p != k)
+        free(p);
+}
+
 static void fact_keys(const rb_fact *f, key_fn put, void *ud)
 {
-    char key[256];
     switch (f->kind) {
     case RB_DIM_MEETINGS:
         put(ud, str_or(rb_fact_str(f, RB_F_TYPE), "other"), NULL);
@@ -427,8 +443,7 @@ static void fact_keys(const rb_fact *f, key_fn put, void *ud)
                 continue;
             }
             for (size_t q = 0; q < sub->n; q++) {
-                snprintf(key, sizeof key, "%s: %s", dk, sub->items[q]);
-                put(ud, key, NULL);
+                put2(put, ud, dk, sub->items[q], NULL);
             }
         }
         return;
@@ -437,16 +452,15 @@ static void fact_keys(const rb_fact *f, key_fn put, void *ud)
         const rb_field *who = rb_fact_field(f, RB_F_WHO);
         size_t nw = who && who->n ? who->n : 1;
         for (size_t q = 0; q < nw; q++) {
-            snprintf(key, sizeof key, "%s: %s", str_or(rb_fact_str(f, RB_F_OCCASION), "?"),
-                     who && who->n ? who->items[q] : "anyone");
-            put(ud, key, who && who->n ? rb_field_words(who, q) : NULL);
+            put2(put, ud, str_or(rb_fact_str(f, RB_F_OCCASION), "?"),
+                 who && who->n ? who->items[q] : "anyone",
+                 who && who->n ? rb_field_words(who, q) : NULL);
         }
         return;
     }
     case RB_DIM_DEADLINES:
-        snprintf(key, sizeof key, "%s: %s", str_or(rb_fact_str(f, RB_F_BOUND), "?"),
-                 str_or(rb_fact_str(f, RB_F_UNIT), "?"));
-        put(ud, key, NULL);
+        put2(put, ud, str_or(rb_fact_str(f, RB_F_BOUND), "?"),
+             str_or(rb_fact_str(f, RB_F_UNIT), "?"), NULL);
         return;
     default:
         put(ud, f->rule, NULL);

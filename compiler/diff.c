@@ -695,35 +695,38 @@ static const char *unit_words(const char *u)
     return u ? u : "";
 }
 
+/* (any length: a compiled file may give long values, and a cut one could make two differing
+ * facts read the same or end inside a character) */
 static char *fact_words(const rb_fact *f)
 {
-    char b[512];
+    rb_buf B;
+    rb_buf_init(&B);
     const char *s;
     if (f->kind == RB_DIM_MEETINGS) {
         const char *cmin = rb_fact_str(f, RB_F_COUNT_MIN), *cmax = rb_fact_str(f, RB_F_COUNT_MAX);
         if (cmin && cmax && strcmp(cmin, cmax) != 0)
-            snprintf(b, sizeof b, "%s%s–%s次", period_words(rb_fact_str(f, RB_F_PERIOD)), cmin, cmax);
+            rb_buf_printf(&B, "%s%s–%s次", period_words(rb_fact_str(f, RB_F_PERIOD)), cmin, cmax);
         else if (cmin)
-            snprintf(b, sizeof b, "%s%s次", period_words(rb_fact_str(f, RB_F_PERIOD)), cmin);
+            rb_buf_printf(&B, "%s%s次", period_words(rb_fact_str(f, RB_F_PERIOD)), cmin);
         else
-            snprintf(b, sizeof b, "%s", (s = rb_fact_str(f, RB_F_KIND)) ? s : "?");
+            rb_buf_printf(&B, "%s", (s = rb_fact_str(f, RB_F_KIND)) ? s : "?");
     } else if (f->kind == RB_DIM_DEADLINES) {
         const char *bound = rb_fact_str(f, RB_F_BOUND);
         const char *amt = rb_fact_str(f, RB_F_AMOUNT), *unit = unit_words(rb_fact_str(f, RB_F_UNIT));
         if (!amt)
             amt = "?";
         if (bound && strcmp(bound, "at_most") == 0)
-            snprintf(b, sizeof b, "不超过%s%s", amt, unit);
+            rb_buf_printf(&B, "不超过%s%s", amt, unit);
         else if (bound && strcmp(bound, "at_least") == 0)
-            snprintf(b, sizeof b, "不少于%s%s", amt, unit);
+            rb_buf_printf(&B, "不少于%s%s", amt, unit);
         else if (bound && strcmp(bound, "in_advance") == 0)
-            snprintf(b, sizeof b, "提前%s%s", amt, unit);
+            rb_buf_printf(&B, "提前%s%s", amt, unit);
         else
-            snprintf(b, sizeof b, "%s%s内", amt, unit);
+            rb_buf_printf(&B, "%s%s内", amt, unit);
     } else {
-        snprintf(b, sizeof b, "%s", f->value ? f->value : "");
+        rb_buf_printf(&B, "%s", f->value ? f->value : "");
     }
-    return rb_xstrdup(b);
+    return rb_buf_detach(&B);
 }
 
 /* The label of a fact across versions: what it is about. */

@@ -132,23 +132,28 @@ static void jw_fact(rb_jw *w, const rb_rulebook *r, const rb_fact *f)
             jw_value(w, x, 0);
         }
     }
+    /* the keys made from a field's name, which a compiled file may give at any length */
+    rb_buf k;
+    rb_buf_init(&k);
     for (size_t i = 0; i < f->nfields; i++) {
         const rb_field *x = &f->fields[i];
-        char k[160];
         if (x->words) {
-            snprintf(k, sizeof k, "%s_words", x->name);
-            rb_jw_key(w, k);
+            k.len = 0;
+            rb_buf_printf(&k, "%s_words", x->name);
+            rb_jw_key(w, rb_buf_cstr(&k));
             rb_jw_str(w, x->words);
         }
         if (x->iwords && x->list) { /* per item, as the text says it */
-            snprintf(k, sizeof k, "%s_item_words", x->name);
-            rb_jw_key(w, k);
+            k.len = 0;
+            rb_buf_printf(&k, "%s_item_words", x->name);
+            rb_jw_key(w, rb_buf_cstr(&k));
             rb_jw_arr(w);
             for (size_t q = 0; q < x->n; q++)
                 rb_jw_str(w, rb_field_words(x, q));
             rb_jw_end_arr(w);
         }
     }
+    rb_buf_free(&k);
     rb_jw_end_obj(w);
 }
 
@@ -298,10 +303,12 @@ static void render_csv(const rb_cmp *c, const rb_compare_opts *o, rb_buf *b)
     }
     for (size_t j = 0; j < nc; j++)
         if (has_words[j]) {
-            char k[160];
-            snprintf(k, sizeof k, "%s_words", cols[j]);
+            rb_buf k;
+            rb_buf_init(&k);
+            rb_buf_printf(&k, "%s_words", cols[j]);
             rb_buf_putc(b, ',');
-            rb_esc_csv(b, k);
+            rb_esc_csv(b, rb_buf_cstr(&k));
+            rb_buf_free(&k);
         }
     rb_buf_puts(b, "\r\n");
     char num[64];

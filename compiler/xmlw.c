@@ -237,14 +237,29 @@ void rb_xw_attr(rb_xw *w, const char *name, const char *val)
     put(w, "\"", 1);
 }
 
+/* A formatted value of any length: a value past the stack buffer (a long sidecar id in an
+ * href) is formatted again into the heap, never cut (a cut could end inside a character). */
 void rb_xw_attrf(rb_xw *w, const char *name, const char *fmt, ...)
 {
     char b[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(b, sizeof b, fmt, ap);
+    int n = vsnprintf(b, sizeof b, fmt, ap);
     va_end(ap);
-    rb_xw_attr(w, name, b);
+    if (n < 0) {
+        w->fail = 1;
+        return;
+    }
+    if ((size_t)n < sizeof b) {
+        rb_xw_attr(w, name, b);
+        return;
+    }
+    char *h = rb_xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(h, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    rb_xw_attr(w, name, h);
+    free(h);
 }
 
 void rb_xw_attr_int(rb_xw *w, const char *name, long long v)

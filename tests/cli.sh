@@ -281,6 +281,15 @@ if command -v python3 >/dev/null 2>&1; then
     fail "compare json: a forged number forged a key"
 fi
 grep -q '"per_year_min": NaN' "$T/stdout" && fail "compare json: NaN written as a number"
+# a field name of any length makes its keys whole (they were cut at 160 bytes, inside a
+# character): the JSON key and the CSV column NAME_words
+long=$(printf 'x%.0s字' $(seq 60))
+sed "s/<rb:field name=\"convener\" words=/<rb:field name=\"$long\" words=/" "$T/w.xml" >"$T/longname.xml"
+cmp -s "$T/w.xml" "$T/longname.xml" && fail "longname.xml: the sed changed nothing"
+run "$RB" compare -q --format json "$T/longname.xml"; expect_rc 0 "compare json, a long field name"
+grep -qF "\"${long}_words\"" "$T/stdout" || fail "compare json: the key of a long field name's words was cut"
+run "$RB" compare -q --format csv "$T/longname.xml"; expect_rc 0 "compare csv, a long field name"
+head -1 "$T/stdout" | grep -qF ",${long}_words" || fail "compare csv: the column of a long field name's words was cut"
 
 # ---- sidecar values are checked like texts: each refused with the position of the value -----
 mkdir "$T/sc"
