@@ -232,3 +232,19 @@ char *rb_buf_detach(rb_buf *b)
     memset(b, 0, sizeof *b);
     return p;
 }
+
+char *rb_xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        n = 0;
+    char *p = rb_xmalloc((size_t)n + 1);
+    p[0] = 0;
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}

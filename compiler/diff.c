@@ -988,28 +988,33 @@ static char *name_key(const char *s)
  * another title, or hardly an article in common. Why, or NULL. */
 static char *different_rulebooks(const rb_diff *df)
 {
-    char why[1024] = "";
+    rb_buf why; /* any length: the titles are the documents' */
+    rb_buf_init(&why);
     char *ja = name_key(df->a->jurisdiction), *jb = name_key(df->b->jurisdiction);
     char *ta = name_key(df->a->title), *tb = name_key(df->b->title);
     if (ja && jb && strcmp(ja, jb) != 0)
-        snprintf(why, sizeof why, "OLD is of %s and NEW of %s", df->a->jurisdiction,
+        rb_buf_printf(&why, "OLD is of %s and NEW of %s", df->a->jurisdiction,
                  df->b->jurisdiction);
     else if (ta && tb && strcmp(ta, tb) != 0)
-        snprintf(why, sizeof why, "OLD is 《%s》 and NEW 《%s》", df->a->title, df->b->title);
+        rb_buf_printf(&why, "OLD is 《%s》 and NEW 《%s》", df->a->title, df->b->title);
     else if (df->noa >= 5 && df->nna >= 5 && !df->partial_old && !df->partial_new) {
         size_t same = 0;
         for (size_t i = 0; i < df->nm; i++)
             if (df->m[i].nold && df->m[i].nnew)
                 same += df->m[i].nold;
         if (same * 5 < df->noa)
-            snprintf(why, sizeof why, "only %zu of the %zu old articles have a counterpart in NEW",
+            rb_buf_printf(&why, "only %zu of the %zu old articles have a counterpart in NEW",
                      same, df->noa);
     }
     free(ja);
     free(jb);
     free(ta);
     free(tb);
-    return *why ? rb_xstrdup(why) : NULL;
+    if (!why.len) {
+        rb_buf_free(&why);
+        return NULL;
+    }
+    return rb_buf_detach(&why);
 }
 
 rb_diff *rb_diff_new(const rb_doc *a, const rb_doc *b)

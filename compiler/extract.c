@@ -2186,7 +2186,8 @@ static void meeting_fact_set_frequency(const struct rb_extract_rules *r, rb_fact
 {
     const char *kind = q ? rb_fact_str(q, RB_F_KIND) : "unstated";
     set_str_field(f, "kind", kind ? kind : "unstated", 0);
-    char val[128] = "";
+    rb_buf val; /* any length: the words of `when` come from the text */
+    rb_buf_init(&val);
     if (q && rb_fact_str(q, RB_F_HEDGE))
         set_str_field(f, "hedge", rb_fact_str(q, RB_F_HEDGE), 0);
     if (q && rb_fact_str(q, RB_F_RELATIVE_TO)) {
@@ -2216,17 +2217,18 @@ static void meeting_fact_set_frequency(const struct rb_extract_rules *r, rb_fact
         set_num_field(f, "per_year_min", a * py);
         set_num_field(f, "per_year_max", b * py);
         if (a == b)
-            snprintf(val, sizeof val, "%g per %s = %g/yr", a, iso, a * py);
+            rb_buf_printf(&val, "%g per %s = %g/yr", a, iso, a * py);
         else
-            snprintf(val, sizeof val, "%g-%g per %s = %g-%g/yr", a, b, iso, a * py, b * py);
+            rb_buf_printf(&val, "%g-%g per %s = %g-%g/yr", a, b, iso, a * py, b * py);
     } else if (kind && strcmp(kind, "relative") == 0) {
-        snprintf(val, sizeof val, "relative: %s %s",
+        rb_buf_printf(&val, "relative: %s %s",
                  rb_fact_str(q, RB_F_WHEN) ? rb_fact_str(q, RB_F_WHEN) : "",
                  rb_fact_str(q, RB_F_RELATIVE_TO) ? rb_fact_str(q, RB_F_RELATIVE_TO) : "");
     } else {
-        snprintf(val, sizeof val, "%s", kind ? kind : "unstated");
+        rb_buf_printf(&val, "%s", kind ? kind : "unstated");
     }
-    f->value = rb_arena_strdup(f->arena, val);
+    f->value = rb_arena_strdup(f->arena, rb_buf_cstr(&val));
+    rb_buf_free(&val);
     if (!kind || strcmp(kind, "regular") != 0)
         return;
     /* a second regular frequency that says something else */
@@ -2237,13 +2239,15 @@ static void meeting_fact_set_frequency(const struct rb_extract_rules *r, rb_fact
         const char *oc = rb_fact_str(o, RB_F_COUNT), *op = rb_fact_str(o, RB_F_PERIOD);
         if (oc && op && cnt && per && strcmp(oc, cnt) == 0 && strcmp(op, per) == 0)
             continue;
-        char c[256];
-        snprintf(c, sizeof c, "%s%s次 in article %ld (line %u)", op ? op : "?", oc ? oc : "?",
-                 o->article, o->line);
+        rb_buf c;
+        rb_buf_init(&c);
+        rb_buf_printf(&c, "%s%s次 in article %ld (line %u)", op ? op : "?", oc ? oc : "?",
+                      o->article, o->line);
         rb_field *x = (rb_field *)rb_fact_field(f, RB_F_CONFLICT);
         if (!x)
             x = fact_set(f, "conflict");
-        field_push(f, x, c);
+        field_push(f, x, rb_buf_cstr(&c));
+        rb_buf_free(&c);
         x->list = 1;
     }
 }

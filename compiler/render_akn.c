@@ -67,16 +67,17 @@ static void meta(wr *W)
     const rb_doc *d = W->d;
     const char *date = d->date ? d->date : "0001-01-01";
     const char *dname = d->date ? "issued" : "unknown";
-    char work[512], expr[600], mani[700];
-    snprintf(work, sizeof work, "/akn/cn/act/%s/%s", date, d->id);
-    snprintf(expr, sizeof expr, "%s/zho@", work);
-    snprintf(mani, sizeof mani, "%s.akn", expr);
-    char t1[700];
+    /* the FRBR URIs, at any length (a sidecar's id may be long: a cut URI could end inside a
+     * character) */
+    char *work = rb_xasprintf("/akn/cn/act/%s/%s", date, d->id);
+    char *expr = rb_xasprintf("%s/zho@", work);
+    char *mani = rb_xasprintf("%s.akn", expr);
     start(W, "meta");
     start(W, "identification");
     attr(W, "source", "#rulebook");
-    snprintf(t1, sizeof t1, "%s/!main", work);
+    char *t1 = rb_xasprintf("%s/!main", work);
     frbr(W, "FRBRWork", t1, work, date, dname, "#issuer");
+    free(t1);
     empty(W, "FRBRcountry", "value", "cn", NULL, NULL);
     empty(W, "FRBRsubtype", "value", "rulebook", NULL, NULL);
     if (d->docnumber)
@@ -84,12 +85,17 @@ static void meta(wr *W)
     if (d->title)
         empty(W, "FRBRname", "value", d->title, NULL, NULL);
     end(W);
-    snprintf(t1, sizeof t1, "%s/!main", expr);
+    t1 = rb_xasprintf("%s/!main", expr);
     frbr(W, "FRBRExpression", t1, expr, date, dname, "#issuer");
+    free(t1);
     empty(W, "FRBRlanguage", "language", "zho", NULL, NULL);
     end(W);
-    snprintf(t1, sizeof t1, "%s/!main.xml", expr);
+    t1 = rb_xasprintf("%s/!main.xml", expr);
     frbr(W, "FRBRManifestation", t1, mani, date, dname, "#rulebook");
+    free(t1);
+    free(work);
+    free(expr);
+    free(mani);
     end(W);
     end(W); /* identification */
 

@@ -102,6 +102,8 @@ void rb_buf_putc(rb_buf *b, char c);
 const char *rb_buf_cstr(rb_buf *b);
 void rb_buf_printf(rb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *rb_buf_detach(rb_buf *b); /* NUL-terminated; caller frees */
+/* a formatted string of any length; caller frees */
+char *rb_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void *rb_xmalloc(size_t n);
 void *rb_xcalloc(size_t n, size_t sz);

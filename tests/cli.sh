@@ -752,6 +752,13 @@ grep -q '^warning: these look like two different rulebooks, not two versions of 
 grep -q 'wuhan-2018.txt: warning: .*\[different-rulebooks\]' "$T/stderr" || fail "diff: no different-rulebooks diagnostic: $(cat "$T/stderr")"
 run "$RB" diff corpora/wuhan-2018.txt "$T/wuhan-new.txt"
 grep -q 'different rulebooks' "$T/stdout" "$T/stderr" && fail "diff: two versions of one rulebook called different"
+# ... said whole, whatever the length of the names (the reason was cut at 1,024 bytes)
+mkdir "$T/lj" && cp corpora/wujin-2021.txt "$T/lj/w.txt"
+printf 'jurisdiction: "%s区"\n' "$(printf '长%.0s' $(seq 400))" >"$T/lj/w.yaml"
+run "$RB" compile -q "$T/lj/w.txt" --meta "$T/lj/w.yaml" -o "$T/lj/w.xml"; expect_rc 0 "compile, a long jurisdiction"
+run "$RB" diff "$T/lj/w.xml" corpora/wuhan-2018.txt; expect_rc 1 "diff: two rulebooks, a long jurisdiction"
+grep -q '^warning: these look like two different rulebooks.* and NEW of 武汉市$' "$T/stdout" ||
+  fail "diff: the reason the rulebooks differ was cut: $(head -c 300 "$T/stdout")"
 # the CI script: a report only where asked, the verdict on the last line, 0/1/2
 mkdir "$T/ci" && cp tools/revision-check.sh "$T/ci/"
 (cd "$T/ci" && RULEBOOK="$RB" sh revision-check.sh "$OLDPWD/corpora/wuhan-2018.txt" "$T/wuhan-new.txt" meetings) >"$T/stdout" 2>"$T/stderr"

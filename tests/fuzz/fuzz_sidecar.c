@@ -75,6 +75,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     xmlFreeDoc(x);
+    if (d->id) { /* the FRBR URIs hold the id whole (an id needs no escaping) */
+        char *uri = rb_xasprintf("/%s/zho@/!main.xml\"", d->id);
+        if (!memmem(xml.data, xml.len, uri, strlen(uri))) {
+            fprintf(stderr, "fuzz_sidecar: the manifestation's URI lacks the id '%s'\n", d->id);
+            abort();
+        }
+        free(uri);
+    }
     rb_doc *back = NULL;
     rb_diags bd;
     rb_diags_init(&bd);
