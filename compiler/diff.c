@@ -994,7 +994,7 @@ static char *different_rulebooks(const rb_diff *df)
     char *ta = name_key(df->a->title), *tb = name_key(df->b->title);
     if (ja && jb && strcmp(ja, jb) != 0)
         rb_buf_printf(&why, "OLD is of %s and NEW of %s", df->a->jurisdiction,
-                 df->b->jurisdiction);
+                      df->b->jurisdiction);
     else if (ta && tb && strcmp(ta, tb) != 0)
         rb_buf_printf(&why, "OLD is 《%s》 and NEW 《%s》", df->a->title, df->b->title);
     else if (df->noa >= 5 && df->nna >= 5 && !df->partial_old && !df->partial_new) {
@@ -1004,7 +1004,7 @@ static char *different_rulebooks(const rb_diff *df)
                 same += df->m[i].nold;
         if (same * 5 < df->noa)
             rb_buf_printf(&why, "only %zu of the %zu old articles have a counterpart in NEW",
-                     same, df->noa);
+                          same, df->noa);
     }
     free(ja);
     free(jb);

@@ -2222,8 +2222,8 @@ static void meeting_fact_set_frequency(const struct rb_extract_rules *r, rb_fact
             rb_buf_printf(&val, "%g-%g per %s = %g-%g/yr", a, b, iso, a * py, b * py);
     } else if (kind && strcmp(kind, "relative") == 0) {
         rb_buf_printf(&val, "relative: %s %s",
-                 rb_fact_str(q, RB_F_WHEN) ? rb_fact_str(q, RB_F_WHEN) : "",
-                 rb_fact_str(q, RB_F_RELATIVE_TO) ? rb_fact_str(q, RB_F_RELATIVE_TO) : "");
+                      rb_fact_str(q, RB_F_WHEN) ? rb_fact_str(q, RB_F_WHEN) : "",
+                      rb_fact_str(q, RB_F_RELATIVE_TO) ? rb_fact_str(q, RB_F_RELATIVE_TO) : "");
     } else {
         rb_buf_printf(&val, "%s", kind ? kind : "unstated");
     }
