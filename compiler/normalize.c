@@ -62,8 +62,27 @@ static struct {
     uint64_t start[RB_BMP_WORDS];    /* the BMP code points some phrase starts with */
     uint64_t cn_start[RB_BMP_WORDS]; /* ... some phrase without a Taiwan reading */
     uint64_t tw_start[RB_BMP_WORDS]; /* ... some phrase with a Taiwan reading */
+    uint64_t tw_pair[RB_BMP_WORDS];  /* the first two characters of these (pair_ix) */
+    uint64_t tw_lone[RB_BMP_WORDS];  /* ... and those of them one character long */
 } ph;
 static pthread_once_t ph_once = PTHREAD_ONCE_INIT;
+
+/* A filter on a phrase's first two characters (a hash of them: a phrase's pair is always in,
+ * another pair may be), asked after the first character's: most characters that start some
+ * phrase start none of them here. */
+static inline uint32_t pair_ix(uint32_t a, uint32_t b) { return (a * 40503u ^ b) & 0xFFFFu; }
+
+static void pairs_add(uint64_t *pair, uint64_t *lone, const char *str, size_t len)
+{
+    uint32_t a, b;
+    size_t k = (size_t)rb_utf8_decode(str, len, &a);
+    if (k >= len) {
+        rb_bmp_add(lone, a);
+        return;
+    }
+    rb_utf8_decode(str + k, len - k, &b);
+    rb_bmp_add(pair, pair_ix(a, b));
+}
 
 static int by_flen(const void *a, const void *b)
 {
@@ -89,6 +108,8 @@ static void ph_init(void)
         rb_utf8_decode(rb_phrase_from[i], ph.flen[i], &ph.first[i]);
         rb_bmp_add(ph.start, ph.first[i]);
         rb_bmp_add(rb_phrase_tw[i] ? ph.tw_start : ph.cn_start, ph.first[i]);
+        if (rb_phrase_tw[i])
+            pairs_add(ph.tw_pair, ph.tw_lone, rb_phrase_from[i], ph.flen[i]);
         if (ph.flen[i] > ph.maxlen)
             ph.maxlen = ph.flen[i];
     }
@@ -690,6 +711,7 @@ static struct {
     uint16_t *next;
     uint32_t *first;
     uint64_t start[RB_BMP_WORDS]; /* the BMP code points some mainland reading starts with */
+    uint64_t pair[RB_BMP_WORDS], lone[RB_BMP_WORDS]; /* (as ph.tw_pair, ph.tw_lone) */
 } mr;
 static pthread_once_t mr_once = PTHREAD_ONCE_INIT;
 
@@ -705,6 +727,7 @@ static void mr_init(void)
             continue;
         rb_utf8_decode(rb_phrase_to[i], ph.tlen[i], &mr.first[i]);
         rb_bmp_add(mr.start, mr.first[i]);
+        pairs_add(mr.pair, mr.lone, rb_phrase_to[i], ph.tlen[i]);
         size_t b = mr.first[i] % PH_BUCKETS;
         mr.next[i] = mr.head[b];
         mr.head[b] = (uint16_t)i;
@@ -731,11 +754,27 @@ static int discriminating(size_t p)
 typedef struct phrase_chains {
     const uint16_t *head, *next;
     const uint32_t *first;
-    const uint64_t *start;
+    const uint64_t *start, *pair, *lone;
     const char *const *str;
     const uint16_t *len;
     int tw_only; /* only the phrases with a Taiwan reading */
 } phrase_chains;
+
+/* May a phrase of x start at u[i], whose character cp is adv bytes long? Its first character,
+ * then its first two (a phrase of one character has no second). */
+static inline int may_start(const phrase_chains *x, const unsigned char *u, size_t n, size_t i,
+                            size_t adv, uint32_t cp)
+{
+    if (!rb_bmp_may_have(x->start, cp))
+        return 0;
+    if (rb_bmp_may_have(x->lone, cp))
+        return 1;
+    uint32_t cp2;
+    if (i + adv >= n)
+        return 0;
+    dec(u + i + adv, &cp2);
+    return rb_bmp_may_have(x->pair, pair_ix(cp, cp2));
+}
 
 /* Count the phrases of x in s[0..n), left to right, the first listed at each place (counts[p]);
  * returns how many of them are discriminating, or stops as soon as that is more than enough
@@ -758,7 +797,7 @@ static size_t count_phrases(const phrase_chains *x, const char *s, size_t n, siz
         }
         uint32_t cp;
         size_t adv = (size_t)dec(u + i, &cp);
-        if (rb_bmp_may_have(x->start, cp))
+        if (may_start(x, u, n, i, adv, cp))
             for (uint16_t p = x->head[cp % PH_BUCKETS]; p != 0xFFFF; p = x->next[p])
                 if ((!x->tw_only || rb_phrase_tw[p]) && x->first[p] == cp &&
                     phrase_here(s + i, n - i, x->str[p], x->len[p], adv)) {
@@ -796,13 +835,15 @@ static unsigned char *tw_gate(const char *s, size_t n, rb_buf *v1, mapbuf *m1)
     size_t *ct = rb_xcalloc(rb_nphrases + 1, sizeof *ct);
     size_t *cm = rb_xcalloc(rb_nphrases + 1, sizeof *cm);
     /* the Taiwan readings in the text as it is */
-    phrase_chains tw = {ph.head, ph.next, ph.first, ph.tw_start, rb_phrase_from, ph.flen, 1};
+    phrase_chains tw = {ph.head,    ph.next,        ph.first, ph.tw_start, ph.tw_pair,
+                        ph.tw_lone, rb_phrase_from, ph.flen,  1};
     size_t tdisc = count_phrases(&tw, s, n, ct, SIZE_MAX), mdisc = 0;
     unsigned char *gate = NULL;
     if (tdisc >= 3) {
         /* the text without Taiwan phrases: where the mainland readings show */
         fold_view(s, n, 1, NULL, v1, m1);
-        phrase_chains mainland = {mr.head, mr.next, mr.first, mr.start, rb_phrase_to, ph.tlen, 0};
+        phrase_chains mainland = {mr.head, mr.next,      mr.first, mr.start, mr.pair,
+                                  mr.lone, rb_phrase_to, ph.tlen,  0};
         /* once the mainland readings are more than half the Taiwan ones the gate stays shut,
          * and their counts are not needed: the count stops there */
         mdisc = count_phrases(&mainland, v1->data, v1->len, cm, tdisc / 2);

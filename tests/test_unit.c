@@ -697,6 +697,26 @@ static void test_taiwan_phrasing(void **state)
     rb_source_free(src);
 }
 
+/* Taiwan phrases of one character (矽 for 硅) count for the gate as longer ones do, on both
+ * sides: the filter on a phrase's first two characters lets them through. */
+static void test_taiwan_phrase_one_character(void **state)
+{
+    (void)state;
+    rb_source *src;
+    const char *tw = "採用單晶矽、多晶矽和非晶矽製造的產品。";
+    rb_view *v = view_of(tw, strlen(tw), &src);
+    assert_true(v->taiwan_phrasing);
+    assert_string_equal(v->text, "采用单晶硅、多晶硅和非晶硅制造的产品。");
+    rb_view_free(v);
+    rb_source_free(src);
+    /* the mainland reading, one character too, outnumbers them: no Taiwan phrasing */
+    const char *mixed = "採用單晶矽、多晶矽和非晶矽,而非硅片和硅鋼製造的產品。";
+    v = view_of(mixed, strlen(mixed), &src);
+    assert_false(v->taiwan_phrasing);
+    rb_view_free(v);
+    rb_source_free(src);
+}
+
 static void test_script_detection(void **state)
 {
     (void)state;
@@ -1825,6 +1845,7 @@ int main(void)
         cmocka_unit_test(test_view_map),
         cmocka_unit_test(test_view_map_expansion),         cmocka_unit_test(test_script_detection),
         cmocka_unit_test(test_taiwan_phrasing),
+        cmocka_unit_test(test_taiwan_phrase_one_character),
         cmocka_unit_test(test_source_refusals), cmocka_unit_test(test_source_compact),  cmocka_unit_test(test_source_encodings),
         cmocka_unit_test(test_grammar_examples), cmocka_unit_test(test_grammar_errors),
         cmocka_unit_test(test_grammar_renamed_field),
