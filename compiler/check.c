@@ -1218,26 +1218,26 @@ static void reference_rules(const rb_grammar *g, const rb_doc *d, const cites *c
                     char *w = orig_words(d, &t, ov[0], ov[1]);
                     char *nw = rb_xstrndup(t.s + ov[0], ov[1] - ov[0]);
                     const cren *R = &r->ren[k];
-                    char note[512] = "";
-                    if (R->note)
-                        snprintf(note, sizeof note, " (%s)", R->note);
+                    /* the grammar's note, whole, in brackets */
+                    const char *n0 = R->note ? " (" : "", *n1 = R->note ? R->note : "",
+                               *n2 = R->note ? ")" : "";
                     if (strcmp(d->date, R->local_by) < 0) /* the local merger may be pending */
                         set_codes(add_finding(fs, "renamed-body", RB_NOTE, d->name, d->id, line,
                                               col, a->ordinal, nw,
                                               "'%s' may by then have become the %s: decided on "
                                               "%s, carried out locally by %s, and the rulebook "
-                                              "is dated %s%s",
+                                              "is dated %s%s%s%s",
                                               w, R->replaced_by ? R->replaced_by : "?", R->from,
-                                              R->local_by, d->date, note),
+                                              R->local_by, d->date, n0, n1, n2),
                                   "from %s, locally by %s", R->from, R->local_by);
                     else
                         set_codes(add_finding(fs, "renamed-body", RB_WARNING, d->name, d->id, line,
                                               col, a->ordinal, nw,
                                               "'%s': by %s this was the %s everywhere, and the "
-                                              "rulebook is dated %s%s",
+                                              "rulebook is dated %s%s%s%s",
                                               w, R->local_by,
                                               R->replaced_by ? R->replaced_by : "?", d->date,
-                                              note),
+                                              n0, n1, n2),
                                   "from %s, locally by %s", R->from, R->local_by);
                     free(w);
                     free(nw);

@@ -122,6 +122,15 @@ cat >>"$T/g/structure.yaml" <<'YAML'
     regex: '^(unclosed'
     examples: ['x']
 YAML
+# a grammar's long note on a renamed body goes into the finding whole, never cut inside a
+# character (it was cut at 512 bytes)
+mkdir "$T/gn" && cp grammar/*.yaml "$T/gn/"
+sed -i "s/^    note: the 2018 institutional reform merged.*/    note: $(printf '长%.0s' $(seq 300))终/" "$T/gn/check.yaml"
+grep -q '长终$' "$T/gn/check.yaml" || fail "long note: the sed changed nothing"
+run "$RB" check --min-severity note --grammar "$T/gn" corpora/chongqing-2018.txt
+grep -q 'renamed-body' "$T/stdout" || fail "long note: no renamed-body finding: $(head -3 "$T/stdout")"
+grep 'renamed-body' "$T/stdout" | grep -qv '长终)' && fail "long note: cut in the finding"
+ok
 run "$RB" compile --grammar "$T/g" corpora/wujin-2021.txt -o "$T/keep.xml"
 expect_rc 2 "broken grammar"
 expect_one_error_line "broken grammar" grammar-regex
