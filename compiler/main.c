@@ -1196,8 +1196,17 @@ static int cmd_init(int argc, char **argv)
     size_t made = 0, kept = 0;
     for (size_t i = 0; g && i < n; i++) {
         char txt[4096], yaml[4096];
-        snprintf(txt, sizeof txt, "%s/%s", dir, names[i]);
-        snprintf(yaml, sizeof yaml, "%s/%.*s.yaml", dir, (int)(strlen(names[i]) - 4), names[i]);
+        int lt = snprintf(txt, sizeof txt, "%s/%s", dir, names[i]);
+        int ly = snprintf(yaml, sizeof yaml, "%s/%.*s.yaml", dir, (int)(strlen(names[i]) - 4),
+                          names[i]);
+        if (lt < 0 || ly < 0 || (size_t)lt >= sizeof txt || (size_t)ly >= sizeof yaml) {
+            /* a cut path would name another file */
+            file_msg(&c, RB_ERROR, names[i], "io-write",
+                     "its sidecar's path would be longer than %zu bytes; not written",
+                     sizeof yaml - 1);
+            worst = EXIT_TROUBLE;
+            continue;
+        }
         if (exists(yaml)) {
             printf("kept     %s (it exists)\n", yaml);
             kept++;
@@ -1230,8 +1239,12 @@ static int cmd_init(int argc, char **argv)
         made++;
     }
     char mk[4096];
-    snprintf(mk, sizeof mk, "%s/Makefile", dir);
-    if (exists(mk)) {
+    int lm = snprintf(mk, sizeof mk, "%s/Makefile", dir);
+    if (lm < 0 || (size_t)lm >= sizeof mk) { /* (as the sidecars' paths) */
+        file_msg(&c, RB_ERROR, dir, "io-write",
+                 "the Makefile's path would be longer than %zu bytes; not written", sizeof mk - 1);
+        worst = EXIT_TROUBLE;
+    } else if (exists(mk)) {
         printf("kept     %s (it exists)\n", mk);
     } else {
         rb_buf b;

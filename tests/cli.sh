@@ -465,6 +465,15 @@ grep -q "kept     $T/mine/erenhot-2013.yaml" "$T/stdout" || fail "init: the exis
 grep -qx 'id: my-erenhot' "$T/mine/erenhot-2013.yaml" || fail "init overwrote a sidecar"
 grep -qx 'date: "2018-11-01"' "$T/mine/wuhan-2018.yaml" || fail "init: the date was not taken from the text"
 grep -qx 'jurisdiction: "武汉市"   # guessed from the title' "$T/mine/wuhan-2018.yaml" || fail "init: no jurisdiction"
+# a sidecar whose path would pass PATH_MAX (a long name in a long path): an error for that
+# file, the others written
+mkdir "$T/ilong" && cp corpora/wujin-2021.txt "$T/ilong/"
+cp corpora/wujin-2021.txt "$T/ilong/$(printf 'a%.0s' $(seq 240)).txt"
+dl="$T/ilong"; while [ ${#dl} -lt 3860 ]; do dl="$dl/."; done
+run "$RB" init "$dl"; expect_rc 2 "init: a sidecar's path too long"
+grep -q "aaaa.txt: error: its sidecar's path would be longer than 4095 bytes; not written \[io-write\]" "$T/stderr" ||
+  fail "init: no error for a path too long: $(cut -c1-200 "$T/stderr")"
+[ -f "$T/ilong/wujin-2021.yaml" ] || fail "init: the short name's sidecar was not written"
 cp "$T/mine/wuhan-2018.yaml" "$T/wuhan.sidecar"
 run "$RB" init "$T/mine"; expect_rc 0 "init again"
 cmp -s "$T/mine/wuhan-2018.yaml" "$T/wuhan.sidecar" || fail "init again changed a sidecar"
