@@ -676,25 +676,29 @@ static void test_view_map(void **state)
     rb_source_free(src);
 }
 
+/* The view of a text: whether it reads as Taiwan phrasing, and its text (want NULL: any). */
+static void view_is(const char *in, int taiwan, const char *want)
+{
+    rb_source *src;
+    rb_view *v = view_of(in, strlen(in), &src);
+    if (!taiwan)
+        assert_int_equal(v->script, RB_SCRIPT_TRADITIONAL);
+    assert_int_equal(v->taiwan_phrasing, taiwan);
+    if (want)
+        assert_string_equal(v->text, want);
+    rb_view_free(v);
+    rb_source_free(src);
+}
+
 /* Taiwan phrases only for a text that shows Taiwan phrasing: OpenCC's table would also turn
  * everyday 核心 and 執行 into the computing terms 内核 and 运行. */
 static void test_taiwan_phrasing(void **state)
 {
     (void)state;
-    rb_source *src;
-    const char *tw = "建設網際網路政務平台,最佳化服務,制定規範性檔案,嚴格執行程式。";
-    rb_view *v = view_of(tw, strlen(tw), &src);
-    assert_true(v->taiwan_phrasing);
-    assert_string_equal(v->text, "建设互联网政务平台,优化服务,制定规范性文件,严格执行程序。");
-    rb_view_free(v);
-    rb_source_free(src);
-    const char *std = "堅決維護以習近平同志爲核心的黨中央權威,嚴格執行全面從嚴治黨的各項規定。";
-    v = view_of(std, strlen(std), &src);
-    assert_int_equal(v->script, RB_SCRIPT_TRADITIONAL);
-    assert_false(v->taiwan_phrasing);
-    assert_string_equal(v->text, "坚决维护以习近平同志为核心的党中央权威,严格执行全面从严治党的各项规定。");
-    rb_view_free(v);
-    rb_source_free(src);
+    view_is("建設網際網路政務平台,最佳化服務,制定規範性檔案,嚴格執行程式。", 1,
+            "建设互联网政务平台,优化服务,制定规范性文件,严格执行程序。");
+    view_is("堅決維護以習近平同志爲核心的黨中央權威,嚴格執行全面從嚴治黨的各項規定。", 0,
+            "坚决维护以习近平同志为核心的党中央权威,严格执行全面从严治党的各项规定。");
 }
 
 /* Taiwan phrases of one character (矽 for 硅) count for the gate as longer ones do, on both
@@ -702,19 +706,9 @@ static void test_taiwan_phrasing(void **state)
 static void test_taiwan_phrase_one_character(void **state)
 {
     (void)state;
-    rb_source *src;
-    const char *tw = "採用單晶矽、多晶矽和非晶矽製造的產品。";
-    rb_view *v = view_of(tw, strlen(tw), &src);
-    assert_true(v->taiwan_phrasing);
-    assert_string_equal(v->text, "采用单晶硅、多晶硅和非晶硅制造的产品。");
-    rb_view_free(v);
-    rb_source_free(src);
+    view_is("採用單晶矽、多晶矽和非晶矽製造的產品。", 1, "采用单晶硅、多晶硅和非晶硅制造的产品。");
     /* the mainland reading, one character too, outnumbers them: no Taiwan phrasing */
-    const char *mixed = "採用單晶矽、多晶矽和非晶矽,而非硅片和硅鋼製造的產品。";
-    v = view_of(mixed, strlen(mixed), &src);
-    assert_false(v->taiwan_phrasing);
-    rb_view_free(v);
-    rb_source_free(src);
+    view_is("採用單晶矽、多晶矽和非晶矽,而非硅片和硅鋼製造的產品。", 0, NULL);
 }
 
 static void test_script_detection(void **state)
