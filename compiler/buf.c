@@ -207,19 +207,25 @@ const char *rb_buf_cstr(rb_buf *b)
     return b->data;
 }
 
+void rb_buf_vprintf(rb_buf *b, const char *fmt, va_list ap)
+{
+    va_list aq;
+    va_copy(aq, ap);
+    int n = vsnprintf(NULL, 0, fmt, aq);
+    va_end(aq);
+    if (n < 0)
+        return;
+    buf_grow(b, (size_t)n);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+}
+
 void rb_buf_printf(rb_buf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    rb_buf_vprintf(b, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    buf_grow(b, (size_t)n);
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
 }
 
 char *rb_buf_detach(rb_buf *b)
@@ -235,16 +241,11 @@ char *rb_buf_detach(rb_buf *b)
 
 char *rb_xasprintf(const char *fmt, ...)
 {
+    rb_buf b;
+    rb_buf_init(&b);
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    rb_buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        n = 0;
-    char *p = rb_xmalloc((size_t)n + 1);
-    p[0] = 0;
-    va_start(ap, fmt);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return p;
+    return rb_buf_detach(&b);
 }

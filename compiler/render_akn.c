@@ -52,11 +52,14 @@ static void empty(wr *W, const char *name, const char *a1, const char *v1, const
     end(W);
 }
 
-static void frbr(wr *W, const char *level, const char *this_, const char *uri,
-                 const char *date, const char *datename, const char *author)
+/* FRBRthis is base + this_suffix */
+static void frbr(wr *W, const char *level, const char *base, const char *this_suffix,
+                 const char *uri, const char *date, const char *datename, const char *author)
 {
     start(W, level);
-    empty(W, "FRBRthis", "value", this_, NULL, NULL);
+    start(W, "FRBRthis");
+    attrf(W, "value", "%s%s", base, this_suffix);
+    end(W);
     empty(W, "FRBRuri", "value", uri, NULL, NULL);
     empty(W, "FRBRdate", "date", date, "name", datename);
     empty(W, "FRBRauthor", "href", author, NULL, NULL);
@@ -75,9 +78,7 @@ static void meta(wr *W)
     start(W, "meta");
     start(W, "identification");
     attr(W, "source", "#rulebook");
-    char *t1 = rb_xasprintf("%s/!main", work);
-    frbr(W, "FRBRWork", t1, work, date, dname, "#issuer");
-    free(t1);
+    frbr(W, "FRBRWork", work, "/!main", work, date, dname, "#issuer");
     empty(W, "FRBRcountry", "value", "cn", NULL, NULL);
     empty(W, "FRBRsubtype", "value", "rulebook", NULL, NULL);
     if (d->docnumber)
@@ -85,14 +86,10 @@ static void meta(wr *W)
     if (d->title)
         empty(W, "FRBRname", "value", d->title, NULL, NULL);
     end(W);
-    t1 = rb_xasprintf("%s/!main", expr);
-    frbr(W, "FRBRExpression", t1, expr, date, dname, "#issuer");
-    free(t1);
+    frbr(W, "FRBRExpression", expr, "/!main", expr, date, dname, "#issuer");
     empty(W, "FRBRlanguage", "language", "zho", NULL, NULL);
     end(W);
-    t1 = rb_xasprintf("%s/!main.xml", expr);
-    frbr(W, "FRBRManifestation", t1, mani, date, dname, "#rulebook");
-    free(t1);
+    frbr(W, "FRBRManifestation", expr, "/!main.xml", mani, date, dname, "#rulebook");
     free(work);
     free(expr);
     free(mani);

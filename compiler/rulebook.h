@@ -18,6 +18,7 @@
 #ifndef RULEBOOK_H
 #define RULEBOOK_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -101,6 +102,7 @@ void rb_buf_putc(rb_buf *b, char c);
 /* b's bytes as a C string ("" when it has none; b keeps them): valid until b changes. */
 const char *rb_buf_cstr(rb_buf *b);
 void rb_buf_printf(rb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rb_buf_vprintf(rb_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 char *rb_buf_detach(rb_buf *b); /* NUL-terminated; caller frees */
 /* a formatted string of any length; caller frees */
 char *rb_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
