@@ -44,23 +44,29 @@ best() {
 case_() {
   name=$1 kind=$2 n=$3
   shift 3
-  for k in 1 2; do
-    size=$((n * k))
-    gen "$kind" "$size" "$T/in$k.txt" 1
-    gen "$kind" "$size" "$T/in$k-b.txt" 2
-    set -- "$@"
-    cmd=$(printf '%s\n' "$*" | sed "s|@IN@|$T/in$k.txt|g; s|@IN2@|$T/in$k-b.txt|g")
-    # shellcheck disable=SC2086
-    r=$(best $cmd)
-    eval "t$k=\$(echo \"\$r\" | cut -d' ' -f1); m$k=\$(echo \"\$r\" | cut -d' ' -f2)"
-    code=$(echo "$r" | cut -d' ' -f3)
-    if [ "$code" -gt 1 ]; then
-      echo "  FAIL: $name at N=$size exits $code"; fails=$((fails + 1)); return
-    fi
+  # a ratio over 3 is measured once more before it counts: a busy spell of the machine can
+  # slow all five runs of one size, a quadratic corner slows both attempts
+  for attempt in 1 2; do
+    for k in 1 2; do
+      size=$((n * k))
+      gen "$kind" "$size" "$T/in$k.txt" 1
+      gen "$kind" "$size" "$T/in$k-b.txt" 2
+      set -- "$@"
+      cmd=$(printf '%s\n' "$*" | sed "s|@IN@|$T/in$k.txt|g; s|@IN2@|$T/in$k-b.txt|g")
+      # shellcheck disable=SC2086
+      r=$(best $cmd)
+      eval "t$k=\$(echo \"\$r\" | cut -d' ' -f1); m$k=\$(echo \"\$r\" | cut -d' ' -f2)"
+      code=$(echo "$r" | cut -d' ' -f3)
+      if [ "$code" -gt 1 ]; then
+        echo "  FAIL: $name at N=$size exits $code"; fails=$((fails + 1)); return
+      fi
+    done
+    verdict=$(awk -v t1="$t1" -v t2="$t2" -v m1="$m1" -v m2="$m2" 'BEGIN {
+      rt = t2 / (t1 > 0.001 ? t1 : 0.001); rm = m2 / (m1 > 0 ? m1 : 1)
+      printf "%.2f %.2f %s", rt, rm, (rt < 3 && rm < 3) ? "ok" : "FAIL" }')
+    case $verdict in *ok) break ;; esac
+    [ "$attempt" -eq 1 ] && echo "  ($name: x$(echo "$verdict" | cut -d' ' -f1) time, x$(echo "$verdict" | cut -d' ' -f2) memory; measured again)"
   done
-  verdict=$(awk -v t1="$t1" -v t2="$t2" -v m1="$m1" -v m2="$m2" 'BEGIN {
-    rt = t2 / (t1 > 0.001 ? t1 : 0.001); rm = m2 / (m1 > 0 ? m1 : 1)
-    printf "%.2f %.2f %s", rt, rm, (rt < 3 && rm < 3) ? "ok" : "FAIL" }')
   printf '  %-34s N=%-7s %.3fs %7dKB   2N: %.3fs %7dKB   time x%s  memory x%s  %s\n' "$name" "$n" \
     "$t1" "$m1" "$t2" "$m2" "$(echo "$verdict" | cut -d' ' -f1)" "$(echo "$verdict" | cut -d' ' -f2)" \
     "$(echo "$verdict" | cut -d' ' -f3)"
