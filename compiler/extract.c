@@ -27,6 +27,10 @@ typedef struct xtable {
     uint64_t *fbits; /* the BMP code points a key starts with, a bit each (0x10000 bits) */
     size_t *bstart, *bcount, *border;
     unsigned *kbit;
+    /* a character every key holds (alen 0: none does) and the most bytes a key has before
+     * its first one: a scan for keys skips to the next such character less apre bytes */
+    char anchor[4];
+    size_t alen, apre;
     rb_smap byk; /* key -> its index (a later entry of a key overrides the earlier) */
     char *alt;   /* the keys as a regex alternation (rb_regex_literals), once its first rule
                   * names it; dropped when the table loads again */
@@ -154,6 +158,7 @@ static void table_index_free(xtable *t)
     t->bstart = t->bcount = t->border = NULL;
     t->kbit = NULL;
     t->fbits = NULL;
+    t->alen = t->apre = 0;
 }
 
 static void table_free(xtable *t)
@@ -325,6 +330,36 @@ static void put_key(void *ud, const char *key)
 static inline uint32_t next_cp(const unsigned char *s, size_t n, size_t *len);
 static inline unsigned cp_bit(uint32_t cp);
 
+/* The character of the first key that every key holds, with the fewest bytes before it in
+ * the key that has the most (ties: the first such character). */
+static void table_anchor(xtable *t)
+{
+    t->alen = t->apre = 0;
+    if (t->n == 0)
+        return;
+    size_t best = (size_t)-1;
+    for (size_t i = 0, cl; i < t->klen[0]; i += cl) {
+        uint32_t cp;
+        cl = (size_t)rb_utf8_decode(t->keys[0] + i, t->klen[0] - i, &cp);
+        if (cl == 0 || cl > sizeof t->anchor)
+            return;
+        size_t pre = 0, k;
+        for (k = 0; k < t->n; k++) {
+            const char *at = memmem(t->keys[k], t->klen[k], t->keys[0] + i, cl);
+            if (!at)
+                break;
+            if ((size_t)(at - t->keys[k]) > pre)
+                pre = (size_t)(at - t->keys[k]);
+        }
+        if (k == t->n && pre < best) {
+            best = pre;
+            memcpy(t->anchor, t->keys[0] + i, cl);
+            t->alen = cl;
+            t->apre = pre;
+        }
+    }
+}
+
 /* The keys grouped by their first code point (a counting sort that keeps the longest-first
  * order within a group), and each key's first-character bit. */
 static void table_index(xtable *t)
@@ -359,6 +394,7 @@ static void table_index(xtable *t)
     free(fill);
     free(fc);
     free(bucket);
+    table_anchor(t);
 }
 
 /* The bucket (+ 1) of the keys that start with cp, or (size_t)-1: none does. */
@@ -1919,7 +1955,25 @@ static const char *doc_topic(xrun *R, size_t ti)
     size_t n = R->d->view->len < 65536 ? R->d->view->len : 65536;
     const char **val = NULL;
     size_t *cnt = NULL, nv = 0, total = 0;
+    size_t next = 0; /* where the next anchor is, from the last look (t->alen) */
+    int looked = 0;
     for (size_t i = 0; i < n;) {
+        if (t->alen) {
+            /* no key starts before the next anchor less apre bytes: to the first character
+             * from there (none left: no key either) */
+            if (!looked || next < i) {
+                looked = 1;
+                const char *a = rb_memmem(s + i, n - i, t->anchor, t->alen);
+                if (!a)
+                    break;
+                next = (size_t)(a - s);
+            }
+            if (next - i > t->apre) {
+                i = next - t->apre;
+                while (((unsigned char)s[i] & 0xC0) == 0x80)
+                    i++;
+            }
+        }
         if ((i = skip_keyless3(t, s, n, i)) >= n)
             break;
         /* the key listed first among those that start here (only the keys of this

@@ -144,6 +144,10 @@ size_t rb_utf8_cut(const char *s, size_t max);
 void rb_utf8_fit(char *buf, size_t cap, int written);
 size_t rb_utf8_count(const char *s, size_t n); /* code points */
 uint32_t rb_utf8_last(const char *s, size_t n);  /* the last code point, 0 for none */
+/* memmem's answer (the first place of k in s, or NULL), sixteen places a step where SSE2 is
+ * (a place whose first and last bytes fit is compared whole): glibc's memmem takes a hash
+ * step a byte for a short k, and a key or a character is what is looked for here. */
+const char *rb_memmem(const char *s, size_t n, const char *k, size_t kl);
 
 /* ---- SHA-256 (sha256.c) ------------------------------------------------------------------ */
 

@@ -5,6 +5,33 @@
 
 size_t rb_utf8_invalid_at(const char *str, size_t n) { return rb_utf8_check(str, n, NULL); }
 
+#if defined(__SSE2__) && !defined(RB_NO_SIMD)
+#include <emmintrin.h>
+#endif
+
+const char *rb_memmem(const char *s, size_t n, const char *k, size_t kl)
+{
+    if (kl == 0)
+        return s;
+    size_t i = 0;
+#if defined(__SSE2__) && !defined(RB_NO_SIMD)
+    /* the places i..i+15: the bytes there equal to k's first, those kl-1 on equal to its last */
+    const __m128i f = _mm_set1_epi8(k[0]), l = _mm_set1_epi8(k[kl - 1]);
+    for (; n >= kl + 15 && i <= n - kl - 15; i += 16) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i + kl - 1));
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_and_si128(_mm_cmpeq_epi8(a, f), _mm_cmpeq_epi8(b, l)));
+        for (; m; m &= m - 1) {
+            size_t at = i + (size_t)__builtin_ctz(m);
+            if (memcmp(s + at, k, kl) == 0)
+                return s + at;
+        }
+    }
+#endif
+    return i < n ? memmem(s + i, n - i, k, kl) : NULL;
+}
+
 /* ---- whole blocks at once (x86-64 with SSSE3) -------------------------------------------------
  * Keiser and Lemire's check ("Validating UTF-8 in less than one instruction per byte",
  * Software: Practice and Experience 51(5), 2021; simdjson and simdutf use it): every error of

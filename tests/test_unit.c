@@ -445,6 +445,38 @@ static void test_twctx_lookup(void **state)
 /* The source's scans for control characters (a binary file) and line breaks skip text a block
  * at a time: every control character, at every place of a 16-byte block and beside it, is
  * seen; and every line break, LF, CR and CR LF, across block boundaries, starts its line. */
+/* rb_memmem against memmem: texts of a few bytes that repeat (the first and last bytes of a
+ * needle fit in many places where the rest does not), every length across a 16-byte step,
+ * needles of 1 to 20 bytes (longer than a step too), taken from the text or not. */
+static void test_memmem(void **state)
+{
+    (void)state;
+    static const char alpha[] = {'a', 'b', (char)0xE4, (char)0xBC, (char)0x9A, 0};
+    unsigned seed = 12345;
+    char t[80], k[24];
+    for (int round = 0; round < 20000; round++) {
+        size_t n = (size_t)(rand_r(&seed) % 72), kl = 1 + (size_t)(rand_r(&seed) % 20);
+        for (size_t i = 0; i < n; i++)
+            t[i] = alpha[rand_r(&seed) % 6];
+        if (n >= kl && rand_r(&seed) % 2) {
+            memcpy(k, t + rand_r(&seed) % (n - kl + 1), kl);
+            k[rand_r(&seed) % kl] ^= (char)(rand_r(&seed) % 3 == 0); /* now and then one off */
+        } else {
+            for (size_t i = 0; i < kl; i++)
+                k[i] = alpha[rand_r(&seed) % 6];
+        }
+        for (size_t from = 0; from <= n; from += 1 + from / 8) {
+            const char *want = memmem(t + from, n - from, k, kl);
+            const char *got = rb_memmem(t + from, n - from, k, kl);
+            if (want != got)
+                fail_msg("round %d: n %zu from %zu needle %zu bytes: %td, memmem %td", round, n,
+                         from, kl, got ? got - t : -1, want ? want - t : -1);
+        }
+    }
+    assert_null(rb_memmem("abc", 3, "abcd", 4));
+    assert_ptr_equal(rb_memmem("", 0, "", 0), "");
+}
+
 static void test_source_scans(void **state)
 {
     (void)state;
@@ -912,6 +944,60 @@ static void test_grammar_examples(void **state)
             free(t);
         }
     }
+    rb_grammar_free(g);
+}
+
+/* The meeting a whole text is about (a `topic:` field): the scan for the table's keys jumps
+ * to the character every key holds (会) less the most a key has before it, so a key that
+ * starts well before that character (秘书长办公会议, five characters before 会) is found
+ * whole, not as the shorter key at its end (办公会议: office, not other). */
+static const char *signing_meetings(rb_grammar *g, const char *text)
+{
+    static char got[64];
+    rb_doc *d = NULL;
+    rb_compile_opts o;
+    rb_compile_opts_default(&o);
+    o.no_meta = 1;
+    rb_diags diags;
+    rb_diags_init(&diags);
+    rb_error err;
+    rb_error_clear(&err);
+    assert_int_equal(rb_compile_bytes(g, "t.txt", text, strlen(text), &o, &d, &diags, &err), RB_OK);
+    snprintf(got, sizeof got, "(no signing fact)");
+    for (size_t i = 0; d->facts && i < d->facts->n; i++) {
+        const rb_fact *f = &d->facts->v[i];
+        if (strcmp(f->rule, "signing") != 0)
+            continue;
+        const rb_field *x = rb_fact_field(f, "meetings");
+        snprintf(got, sizeof got, "%s", x && x->n ? x->items[0] : "(none)");
+    }
+    rb_doc_free(d);
+    rb_diags_free(&diags);
+    return got;
+}
+
+static void test_topic_anchor(void **state)
+{
+    (void)state;
+    rb_grammar *g = tu_grammar();
+    assert_string_equal(signing_meetings(g, "某市人民政府工作规则\n"
+                                         "一、秘书长办公会议由秘书长召集和主持。\n"
+                                         "二、秘书长办公会议一般每月召开一次。\n"
+                                         "三、秘书长办公会议的议题由秘书长确定。\n"
+                                         "四、会议纪要由秘书长签发。\n"),
+                        "other");
+    assert_string_equal(signing_meetings(g, "某市人民政府工作规则\n"
+                                         "一、市长办公会议由市长召集和主持。\n"
+                                         "二、市长办公会议一般每月召开一次。\n"
+                                         "三、市长办公会议的议题由市长确定。\n"
+                                         "四、会议纪要由市长签发。\n"),
+                        "office");
+    /* the mentions of 会 that start no key (会后, 会同) do not count */
+    assert_string_equal(signing_meetings(g, "某市人民政府工作规则\n"
+                                         "一、会同有关部门开展工作,会后报告。\n"
+                                         "二、市政府全体会议由市长召集和主持。\n"
+                                         "三、会议纪要由市长签发。\n"),
+                        "(none)");
     rb_grammar_free(g);
 }
 
@@ -1830,7 +1916,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_xml_escaping),
+        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_xml_escaping),
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
