@@ -664,6 +664,8 @@ rb_status rb_structure_add(rb_grammar *g, const char *path, yaml_document_t *doc
         p->examples = string_list(doc, rb_yaml_get(doc, pn, "examples"), &p->nexamples);
         p->counter = string_list(doc, rb_yaml_get(doc, pn, "not"), &p->ncounter);
         g->by_role[r][g->nby_role[r]++] = g->npatterns - 1;
+        rb_regex_free(g->role_gate[r]); /* it does not know this one: none until built again */
+        g->role_gate[r] = NULL;
         for (int k = 0; k < 4 && ROLE_GROUPS[r][k]; k++)
             if (pcre2_substring_number_from_name(pc(code), (PCRE2_SPTR)ROLE_GROUPS[r][k]) < 0)
                 return rb_error_set(err, RB_EGRAMMAR, "grammar", path, rb_yaml_line(rxn), 1,
@@ -680,8 +682,60 @@ rb_status rb_structure_add(rb_grammar *g, const char *path, yaml_document_t *doc
     return RB_OK;
 }
 
+/* A pattern can be one alternative of a gate when it means the same there: no group is
+ * asked for by its number (a backreference, a call, a condition, (?1)) or the whole pattern
+ * ((?R)), and no verb ((*COMMIT), (*THEN)...) acts across the alternatives. Written
+ * conservatively: a pattern that merely looks like one of these keeps its role ungated. */
+static int gate_fits(const rb_pattern *p)
+{
+    uint32_t refs = 0;
+    if (pcre2_pattern_info(pc(p->code), PCRE2_INFO_BACKREFMAX, &refs) != 0 || refs != 0)
+        return 0;
+    static const char *const bad[] = {"(*", "(?R", "(?P>", "(?&", "(?+", "(?-", "(?(", "\\g"};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++)
+        if (strstr(p->source, bad[k]))
+            return 0;
+    for (const char *q = p->source; (q = strstr(q, "(?")) != NULL; q += 2)
+        if (q[2] >= '0' && q[2] <= '9')
+            return 0;
+    return 1;
+}
+
+void rb_structure_gates(rb_grammar *g)
+{
+    for (int r = 0; r < RB_ROLE_COUNT; r++) {
+        if (g->nby_role[r] < 2 || g->role_gate[r])
+            continue;
+        rb_buf b;
+        rb_buf_init(&b);
+        rb_buf_puts(&b, "(?J)"); /* the patterns of a role name their groups alike */
+        size_t k;
+        for (k = 0; k < g->nby_role[r]; k++) {
+            const rb_pattern *p = &g->patterns[g->by_role[r][k]];
+            if (!gate_fits(p))
+                break;
+            rb_buf_printf(&b, "%s(?:%s)", k ? "|" : "", p->source);
+        }
+        if (k == g->nby_role[r]) {
+            const rb_pattern *p0 = &g->patterns[g->by_role[r][0]];
+            char id[64];
+            snprintf(id, sizeof id, "gate-%s", rb_role_name((rb_role)r));
+            /* one that does not compile (a pattern's (?x) comment or \Q runs on over the
+             * next) is no gate: the patterns are asked */
+            rb_error ignored;
+            g->role_gate[r] =
+                rb_grammar_regex(g, rb_buf_cstr(&b), p0->file, p0->line, 1, id, &ignored);
+        }
+        rb_buf_free(&b);
+    }
+}
+
 void rb_structure_free(rb_grammar *g)
 {
+    for (int r = 0; r < RB_ROLE_COUNT; r++) {
+        rb_regex_free(g->role_gate[r]);
+        g->role_gate[r] = NULL;
+    }
     for (size_t i = 0; i < g->npatterns; i++)
         pattern_free(&g->patterns[i]);
     free(g->patterns);

@@ -499,6 +499,8 @@ rb_status rb_grammar_load(const char *dir, rb_grammar **out, rb_error *err)
     free(data);
     free(len);
     free(files);
+    if (st == RB_OK)
+        rb_structure_gates(g);
     g->codes_taken = rb_codecache_taken(g->codes);
     if (st == RB_OK) {
         static const rb_role need[] = {RB_ROLE_ARTICLE, RB_ROLE_CHAPTER, RB_ROLE_TITLE};

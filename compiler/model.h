@@ -303,6 +303,10 @@ struct rb_grammar {
     size_t npatterns;
     size_t by_role[RB_ROLE_COUNT][64]; /* pattern indexes per role, in file order */
     size_t nby_role[RB_ROLE_COUNT];
+    /* per role of two or more patterns: one regex of them all as alternatives, which fails
+     * where every one of them would (a line asks it once, not each pattern); NULL: none (a
+     * pattern that numbers its groups or steers the backtracking, see rb_structure_gates) */
+    void *role_gate[RB_ROLE_COUNT];
     void *mctx;  /* pcre2_match_context_8 *: match, depth and heap limits */
     void *mdata; /* pcre2_match_data_8 * shared by single-threaded callers */
     struct rb_extract_rules *extract; /* fact rules (extract.c), NULL until loaded */
@@ -319,6 +323,9 @@ struct rb_grammar {
 rb_status rb_grammar_add_bytes(rb_grammar *g, const char *name, const char *data, size_t n,
                                rb_error *err);
 /* An empty grammar to add files to (rb_grammar_load checks the required roles; this does not). */
+/* The role gates (rb_grammar.role_gate) not built yet: rb_grammar_load builds them once
+ * every file is added; a pattern added after drops its role's, and this builds it again. */
+void rb_structure_gates(rb_grammar *g);
 rb_grammar *rb_grammar_new(const char *dir);
 /* Match pattern p against subject[0..n). Returns 1 match, 0 no match, -1 error (limit hit,
  * err filled). ovector pairs are written to ov (at least 2*nov entries) as byte offsets. */

@@ -120,6 +120,14 @@ static const rb_pattern *match_role(parser *P, rb_role r, size_t s, size_t e, si
                                     int *fail)
 {
     const rb_grammar *g = P->g;
+    if (g->role_gate[r]) { /* none of them matches where their gate does not */
+        size_t n;
+        const size_t *map;
+        const char *t = piece(P, s, e, &n, &map);
+        rb_error ignored; /* a gate at a limit says nothing: the patterns are asked */
+        if (rb_regex_match(g, g->role_gate[r], "gate", t, n, 0, ov, 1, &ignored) == 0)
+            return NULL;
+    }
     for (size_t k = 0; k < g->nby_role[r]; k++) {
         const rb_pattern *p = &g->patterns[g->by_role[r][k]];
         int m = match_at(P, p, s, e, ov);

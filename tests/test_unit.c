@@ -1273,6 +1273,105 @@ static rb_status load_scratch(const char *yaml, rb_error *err, rb_grammar **out)
     "  - {id: c, role: chapter, regex: '^第(?<num>[一二三])章', examples: ['第一章']}\n"         \
     "  - {id: t, role: title, regex: '^(?<title>.+规则)$', examples: ['工作规则']}\n"
 
+/* A role's gate matches a line exactly when one of the role's patterns does: asked of every
+ * example and counter-example of the grammar (the lines each role must and must not take),
+ * for every gated role; the roles of many patterns have one; a pattern that numbers its
+ * groups or steers the backtracking leaves its role ungated, and its lines are still taken. */
+static void test_role_gates(void **state)
+{
+    (void)state;
+    rb_grammar *g = tu_grammar();
+    assert_non_null(g->role_gate[RB_ROLE_JUNK]);
+    assert_non_null(g->role_gate[RB_ROLE_ARTICLE]);
+    size_t ov[40], asked = 0;
+    rb_error err;
+    for (int r = 0; r < RB_ROLE_COUNT; r++) {
+        if (!g->role_gate[r])
+            continue;
+        for (size_t i = 0; i < g->npatterns; i++) {
+            const rb_pattern *q = &g->patterns[i];
+            for (size_t x = 0; x < q->nexamples + q->ncounter; x++) {
+                const char *ex = x < q->nexamples ? q->examples[x] : q->counter[x - q->nexamples];
+                size_t ln;
+                char *t = rb_normalize_str(ex, strlen(ex), 1, &ln);
+                int any = 0;
+                for (size_t k = 0; k < g->nby_role[r] && !any; k++)
+                    any = rb_pattern_match(g, &g->patterns[g->by_role[r][k]], t, ln, 0, ov, 20,
+                                           &err) == 1;
+                int gate = rb_regex_match(g, g->role_gate[r], "gate", t, ln, 0, ov, 1, &err);
+                if (gate != any)
+                    fail_msg("role %s: gate %d, patterns %d on '%s'", rb_role_name((rb_role)r),
+                             gate, any, ex);
+                asked++;
+                free(t);
+            }
+        }
+    }
+    assert_true(asked > 300);
+    rb_grammar_free(g);
+
+    /* a backreference, a verb, a call by number (in a gate, (?1) would be the first
+     * pattern's group): no gate, and the lines are still junk */
+    static const char *const ungated[] = {"'^(ab)\\1$'", "'^(*COMMIT)abab$'", "'^(ab)(?1)$'"};
+    for (size_t u = 0; u < 3; u++) {
+        char yaml[1024];
+        snprintf(yaml, sizeof yaml,
+                 MINIMAL "  - {id: j1, role: junk, regex: '^(x)yz$', examples: ['xyz']}\n"
+                         "  - {id: j2, role: junk, regex: %s, examples: ['abab']}\n",
+                 ungated[u]);
+        assert_int_equal(load_scratch(yaml, &err, &g), RB_OK);
+        assert_null(g->role_gate[RB_ROLE_JUNK]);
+        rb_diags diags;
+        rb_diags_init(&diags);
+        const char *text = "工作规则\nabab\n一、甲\n";
+        char *tree = tu_dump_bytes(g, "t.txt", text, strlen(text), &diags, &err);
+        assert_non_null(tree);
+        if (!strstr(tree, "junk"))
+            fail_msg("the line abab is not junk:\n%s", tree);
+        free(tree);
+        rb_diags_free(&diags);
+        rb_grammar_free(g);
+    }
+    /* a pattern added after the load drops its role's gate, which is built again from all
+     * of them; one whose (?x) comment would swallow the next alternative leaves none */
+    static const char *const added[] = {"'^zzqq$'", "'(?x)^zzqq  # the line'"};
+    for (size_t u = 0; u < 2; u++) {
+        g = tu_grammar();
+        char yaml[256];
+        snprintf(yaml, sizeof yaml,
+                 "grammar: structure\npatterns:\n  - {id: zq, role: junk, regex: %s, "
+                 "examples: ['zzqq']}\n",
+                 added[u]);
+        assert_int_equal(rb_grammar_add_bytes(g, "added.yaml", yaml, strlen(yaml), &err), RB_OK);
+        for (int again = 0; again < 2; again++) {
+            if (again)
+                rb_structure_gates(g);
+            if (again && u == 0)
+                assert_non_null(g->role_gate[RB_ROLE_JUNK]);
+            else
+                assert_null(g->role_gate[RB_ROLE_JUNK]);
+            rb_diags diags;
+            rb_diags_init(&diags);
+            const char *text = "某市人民政府工作规则\nzzqq\n一、甲\n";
+            char *tree = tu_dump_bytes(g, "t.txt", text, strlen(text), &diags, &err);
+            assert_non_null(tree);
+            if (!strstr(tree, "junk"))
+                fail_msg("the line zzqq is not junk:\n%s", tree);
+            free(tree);
+            rb_diags_free(&diags);
+        }
+        rb_grammar_free(g);
+    }
+    /* two patterns with a group of the same name: gated */
+    assert_int_equal(
+        load_scratch(MINIMAL "  - {id: a2, role: article, regex: '^(?<num>[0-9])\\.', "
+                             "examples: ['1.甲']}\n",
+                     &err, &g),
+        RB_OK);
+    assert_non_null(g->role_gate[RB_ROLE_ARTICLE]);
+    rb_grammar_free(g);
+}
+
 static void test_grammar_errors(void **state)
 {
     (void)state;
@@ -1927,7 +2026,7 @@ int main(void)
         cmocka_unit_test(test_taiwan_phrasing),
         cmocka_unit_test(test_taiwan_phrase_one_character),
         cmocka_unit_test(test_source_refusals), cmocka_unit_test(test_source_compact),  cmocka_unit_test(test_source_encodings),
-        cmocka_unit_test(test_grammar_examples), cmocka_unit_test(test_grammar_errors),
+        cmocka_unit_test(test_grammar_examples), cmocka_unit_test(test_grammar_errors),    cmocka_unit_test(test_role_gates),
         cmocka_unit_test(test_grammar_renamed_field),
         cmocka_unit_test(test_macro_cycles),
         cmocka_unit_test(test_message_cut),

@@ -26,6 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!err.message[0] || !err.rule[0])
             abort(); /* a refused grammar says why */
     } else {
+        rb_structure_gates(g); /* the gates of the roles it added to, from its patterns */
         const char *text = getenv("FUZZ_TEXT");
         rb_compile_opts o;
         rb_compile_opts_default(&o);
