@@ -167,10 +167,23 @@ void rb_buf_free(rb_buf *b)
     memset(b, 0, sizeof *b);
 }
 
+static void spill(rb_buf *b)
+{
+    if (b->len && !b->sink_failed && b->sink(b->sink_ctx, b->data, b->len) != 0)
+        b->sink_failed = 1;
+    b->len = 0;
+    b->data[0] = 0;
+}
+
 static void buf_grow(rb_buf *b, size_t extra)
 {
     if (b->len + extra + 1 <= b->cap)
         return;
+    if (b->sink && b->cap >= RB_BUF_SPILL) {
+        spill(b);
+        if (extra + 1 <= b->cap)
+            return;
+    }
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra + 1)
         cap *= 2;
@@ -226,6 +239,24 @@ void rb_buf_printf(rb_buf *b, const char *fmt, ...)
     va_start(ap, fmt);
     rb_buf_vprintf(b, fmt, ap);
     va_end(ap);
+}
+
+void rb_buf_spill_to(rb_buf *b, int (*sink)(void *ctx, const char *p, size_t n), void *ctx)
+{
+    b->sink = sink;
+    b->sink_ctx = ctx;
+    b->sink_failed = 0;
+}
+
+int rb_buf_spill_end(rb_buf *b)
+{
+    if (b->sink && b->data)
+        spill(b);
+    int failed = b->sink && b->sink_failed;
+    b->sink = NULL;
+    b->sink_ctx = NULL;
+    b->sink_failed = 0;
+    return failed ? -1 : 0;
 }
 
 char *rb_buf_detach(rb_buf *b)

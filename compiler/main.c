@@ -782,14 +782,25 @@ static int cmd_compare(int argc, char **argv)
     rb_rulebook **rbs = load_rulebooks(&c, g, argv + optind, n, &ngood, &bad);
     int rc = bad ? EXIT_TROUBLE : EXIT_OK; /* the table of the others is still written */
     if (ngood) {
+        /* written as it is made: a table over thousands of rulebooks is tens of MB */
         rb_buf b;
         rb_buf_init(&b);
         co.grammar = g;
-        rb_compare_render(rbs, ngood, &co, &b);
         static const char *const names[] = {"compare.md", "compare.csv", "compare.json",
                                             "compare.html"};
-        if (emit(&c, out, names[co.format], &b) != EXIT_OK)
+        rb_out o;
+        rb_error err;
+        rb_error_clear(&err);
+        rb_status st = rb_out_open(&o, out, names[co.format], &b, &err);
+        if (st == RB_OK) {
+            rb_compare_render(rbs, ngood, &co, &b);
+            st = rb_out_close(&o, &b, &err);
+        }
+        if (st != RB_OK) {
+            rb_diags_add_error(&c.diags, &err);
+            flush_diags(&c, c.diags.n - 1);
             rc = EXIT_TROUBLE;
+        }
         rb_buf_free(&b);
     }
     for (size_t i = 0; i < ngood; i++)

@@ -259,3 +259,62 @@ rb_status rb_write_output(const char *out, const char *name, const char *data, s
     free(path);
     return st;
 }
+
+static int out_sink(void *ctx, const char *p, size_t n)
+{
+    rb_out *o = ctx;
+    if (o->to_stdout) {
+        if (fwrite(p, 1, n, stdout) != n) {
+            o->err_no = errno ? errno : EIO;
+            return -1;
+        }
+        return 0;
+    }
+    while (n) {
+        ssize_t w = write(o->a.fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            o->err_no = errno;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+rb_status rb_out_open(rb_out *o, const char *out, const char *name, rb_buf *b, rb_error *err)
+{
+    memset(o, 0, sizeof *o);
+    o->a.fd = -1;
+    o->to_stdout = rb_output_is_stdout(out);
+    if (!o->to_stdout) {
+        o->path = rb_output_path(out, name);
+        rb_status st = rb_atomic_open(&o->a, o->path, err);
+        if (st != RB_OK) {
+            free(o->path);
+            o->path = NULL;
+            return st;
+        }
+    }
+    rb_buf_spill_to(b, out_sink, o);
+    return RB_OK;
+}
+
+rb_status rb_out_close(rb_out *o, rb_buf *b, rb_error *err)
+{
+    rb_status st = RB_OK;
+    if (rb_buf_spill_end(b) != 0 || (o->to_stdout && fflush(stdout) != 0)) {
+        int e = o->err_no ? o->err_no : errno;
+        st = rb_error_set(err, RB_EIO, "output", o->path ? o->path : "<stdout>", 0, 0,
+                          "io-write", "cannot write the output: %s", strerror(e));
+        if (!o->to_stdout)
+            rb_atomic_abort(&o->a);
+    } else if (!o->to_stdout) {
+        st = rb_atomic_commit(&o->a, err);
+    }
+    free(o->path);
+    o->path = NULL;
+    return st;
+}

@@ -90,7 +90,14 @@ const char *rb_severity_name(rb_severity s);
 typedef struct rb_buf {
     char *data;
     size_t len, cap;
+    /* a buffer with a sink (rb_buf_spill_to) hands what it holds to the sink whenever it is
+     * full at RB_BUF_SPILL bytes, and keeps only what came after: an output of any size is
+     * written as it is made, in a buffer that stays small */
+    int (*sink)(void *ctx, const char *p, size_t n); /* 0: taken, else it failed */
+    void *sink_ctx;
+    int sink_failed; /* the sink failed once: what comes after is dropped */
 } rb_buf;
+#define RB_BUF_SPILL ((size_t)1 << 20)
 
 void rb_buf_init(rb_buf *b);
 void rb_buf_free(rb_buf *b);
@@ -104,6 +111,10 @@ const char *rb_buf_cstr(rb_buf *b);
 void rb_buf_printf(rb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rb_buf_vprintf(rb_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 char *rb_buf_detach(rb_buf *b); /* NUL-terminated; caller frees */
+/* From now on b spills into sink(ctx, bytes, n); rb_buf_spill_end hands over the rest and
+ * says 0 when the sink took every byte, -1 when it failed (b is then empty, sinkless). */
+void rb_buf_spill_to(rb_buf *b, int (*sink)(void *ctx, const char *p, size_t n), void *ctx);
+int rb_buf_spill_end(rb_buf *b);
 /* a formatted string of any length; caller frees */
 char *rb_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -144,6 +155,18 @@ void rb_output_install_signals(void);
 rb_status rb_atomic_open(rb_atomic *a, const char *path, rb_error *err);
 rb_status rb_atomic_commit(rb_atomic *a, rb_error *err);
 void rb_atomic_abort(rb_atomic *a);
+
+/* An output written as it is made, by the rule of rb_write_output: rb_out_open (out and
+ * name as there) makes b spill into it; rb_out_close hands over the rest and puts the file
+ * in place, or, when a write failed, leaves nothing (one error). */
+typedef struct rb_out {
+    rb_atomic a;
+    int to_stdout;
+    int err_no; /* errno of the first failed write; 0: none */
+    char *path; /* the file's path, NULL for standard output */
+} rb_out;
+rb_status rb_out_open(rb_out *o, const char *out, const char *name, rb_buf *b, rb_error *err);
+rb_status rb_out_close(rb_out *o, rb_buf *b, rb_error *err);
 
 /* ---- limits ------------------------------------------------------------------------------ */
 

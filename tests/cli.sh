@@ -441,6 +441,27 @@ if [ -w /dev/full ]; then
   expect_one_error_line "compile -o /dev/full" io-write
   grep -q '^/dev/full: error: .*No space left on device' "$T/stderr" || fail "a write error names the output and why: $(cat "$T/stderr")"
 fi
+# compare writes its table as it is made (1 MiB at a time): a table of several MiB is the same
+# in a file as on standard output, and a write error is one line and exit 2, on either
+mkdir "$T/big"
+for k in $(seq 1 150); do cp out/wuhan-2018.xml "$T/big/w$k.xml"; done
+run "$RB" compare "$T"/big/*.xml --format json -o "$T/many.json"; expect_rc 0 "compare: a table of several MiB to a file"
+"$RB" compare "$T"/big/*.xml --format json >"$T/many-stdout.json" 2>/dev/null
+[ "$(wc -c <"$T/many.json")" -gt 3000000 ] || fail "compare: the table is not several MiB ($(wc -c <"$T/many.json") bytes): the test proves nothing"
+cmp -s "$T/many.json" "$T/many-stdout.json" || fail "compare: the table written to a file differs from the one on standard output"
+if command -v python3 >/dev/null 2>&1; then
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["rulebooks"]) == 150' "$T/many.json" ||
+    fail "compare: the table of several MiB is not whole JSON with its 150 rulebooks"
+fi
+ls "$T" | grep -q 'tmp' && fail "compare left a temporary file: $(ls "$T" | grep tmp)"
+if [ -w /dev/full ]; then
+  run "$RB" compare "$T"/big/*.xml --format json -o /dev/full; expect_rc 2 "compare -o /dev/full"
+  expect_one_error_line "compare -o /dev/full" io-write
+  grep -q '^/dev/full: error: .*No space left on device' "$T/stderr" || fail "compare: a write error names the output and why: $(cat "$T/stderr")"
+  "$RB" compare "$T"/big/*.xml --format json >/dev/full 2>"$T/stderr"; rc=$?
+  expect_rc 2 "compare >/dev/full"
+  expect_one_error_line "compare >/dev/full" io-write
+fi
 { printf '\377\376'; printf 'a\nb\nc' | iconv -f UTF-8 -t UTF-16LE; printf '\000\330\101\000'; } >"$T/u16bad.txt"
 run "$RB" compile "$T/u16bad.txt"; expect_rc 2 "compile: broken UTF-16"
 grep -q 'u16bad.txt:3:2: error: .*\[encoding-invalid\]' "$T/stderr" || fail "broken UTF-16: no line and column: $(cat "$T/stderr")"

@@ -1001,6 +1001,122 @@ static void test_topic_anchor(void **state)
     rb_grammar_free(g);
 }
 
+/* A buffer with a sink: what it is given, in pieces of every size (one larger than the
+ * spill), comes out whole and in order, in a buffer that stays small; a sink that fails is
+ * asked no more and the end says so; an output whose write fails leaves no file. */
+static rb_buf spilled;
+static int spill_calls, spill_fail_at;
+static int collect(void *ctx, const char *p, size_t n)
+{
+    (void)ctx;
+    if (++spill_calls == spill_fail_at)
+        return -1;
+    rb_buf_put(&spilled, p, n);
+    return 0;
+}
+
+static void test_buf_spill(void **state)
+{
+    (void)state;
+    for (spill_fail_at = 0; spill_fail_at <= 2; spill_fail_at += 2) {
+        rb_buf b, ref;
+        rb_buf_init(&b);
+        rb_buf_init(&ref);
+        rb_buf_init(&spilled);
+        spill_calls = 0;
+        rb_buf_spill_to(&b, collect, NULL);
+        size_t maxcap = 0;
+        for (size_t i = 0; i < 4000; i++) {
+            char piece[5000];
+            size_t n = (i * 7919) % sizeof piece;
+            for (size_t k = 0; k < n; k++)
+                piece[k] = (char)('a' + (i + k) % 26);
+            if (i % 3 == 0) {
+                rb_buf_put(&b, piece, n);
+                rb_buf_put(&ref, piece, n);
+            } else if (i % 3 == 1) {
+                rb_buf_printf(&b, "%zu:%.*s;", i, (int)n, piece);
+                rb_buf_printf(&ref, "%zu:%.*s;", i, (int)n, piece);
+            } else {
+                memcpy(rb_buf_extend(&b, n), piece, n);
+                rb_buf_put(&ref, piece, n);
+            }
+            if (i == 2000) { /* one piece larger than the spill */
+                char *big = malloc(3 * RB_BUF_SPILL);
+                memset(big, 'z', 3 * RB_BUF_SPILL);
+                rb_buf_put(&b, big, 3 * RB_BUF_SPILL);
+                rb_buf_put(&ref, big, 3 * RB_BUF_SPILL);
+                free(big);
+            }
+            if (b.cap > maxcap && i < 2000) /* before the large piece */
+                maxcap = b.cap;
+        }
+        assert_true(ref.len > 10 * RB_BUF_SPILL);
+        assert_true(maxcap <= RB_BUF_SPILL);
+        int calls_before_end = spill_calls;
+        if (!spill_fail_at && calls_before_end <= 5)
+            fail_msg("%d spills, %zu bytes", calls_before_end, ref.len);
+        int end = rb_buf_spill_end(&b);
+        if (spill_fail_at) {
+            assert_int_equal(end, -1);
+            assert_int_equal(spill_calls, spill_fail_at); /* not asked again after it failed */
+        } else {
+            assert_int_equal(end, 0);
+            assert_int_equal(spilled.len, ref.len);
+            assert_memory_equal(spilled.data, ref.data, ref.len);
+        }
+        assert_null(b.sink);
+        rb_buf_free(&b);
+        rb_buf_free(&ref);
+        rb_buf_free(&spilled);
+    }
+
+    char dir[] = "/tmp/rbspill-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/out.json", dir);
+    for (int broken = 0; broken < 2; broken++) {
+        rb_buf b;
+        rb_buf_init(&b);
+        rb_out o;
+        rb_error err;
+        rb_error_clear(&err);
+        assert_int_equal(rb_out_open(&o, path, "x", &b, &err), RB_OK);
+        for (int i = 0; i < 300000; i++)
+            rb_buf_printf(&b, "line %d\n", i);
+        if (broken) { /* the file can no longer be written: its descriptor read-only now */
+            int ro = open("/dev/null", O_RDONLY);
+            assert_true(dup2(ro, o.a.fd) == o.a.fd);
+            close(ro);
+        }
+        for (int i = 300000; i < 600000; i++)
+            rb_buf_printf(&b, "line %d\n", i);
+        rb_status st = rb_out_close(&o, &b, &err);
+        rb_buf_free(&b);
+        struct stat sb;
+        if (broken) {
+            assert_int_equal(st, RB_EIO);
+            assert_string_equal(err.rule, "io-write");
+            assert_int_equal(stat(path, &sb), -1);
+        } else {
+            assert_int_equal(st, RB_OK);
+            assert_int_equal(stat(path, &sb), 0);
+            size_t want = 0;
+            for (int i = 0; i < 600000; i++)
+                want += (size_t)snprintf(NULL, 0, "line %d\n", i);
+            assert_int_equal((size_t)sb.st_size, want);
+            unlink(path);
+        }
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        while ((e = readdir(d)))
+            if (e->d_name[0] != '.')
+                fail_msg("left in the directory: %s", e->d_name);
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
 /* The arena the facts live in: strings and arrays, interning, growth, and going back to a mark
  * (a match that is not a fact gives back what it took). */
 static void test_arena(void **state)
@@ -2015,7 +2131,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_xml_escaping),
+        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_xml_escaping),
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
