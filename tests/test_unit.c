@@ -1389,6 +1389,20 @@ static rb_status load_scratch(const char *yaml, rb_error *err, rb_grammar **out)
     "  - {id: c, role: chapter, regex: '^第(?<num>[一二三])章', examples: ['第一章']}\n"         \
     "  - {id: t, role: title, regex: '^(?<title>.+规则)$', examples: ['工作规则']}\n"
 
+/* The tree of text has a junk line. */
+static void line_is_junk(rb_grammar *g, const char *text)
+{
+    rb_diags diags;
+    rb_diags_init(&diags);
+    rb_error err;
+    char *tree = tu_dump_bytes(g, "t.txt", text, strlen(text), &diags, &err);
+    assert_non_null(tree);
+    if (!strstr(tree, "junk"))
+        fail_msg("no junk line in:\n%s", tree);
+    free(tree);
+    rb_diags_free(&diags);
+}
+
 /* A role's gate matches a line exactly when one of the role's patterns does: asked of every
  * example and counter-example of the grammar (the lines each role must and must not take),
  * for every gated role; the roles of many patterns have one; a pattern that numbers its
@@ -1437,15 +1451,7 @@ static void test_role_gates(void **state)
                  ungated[u]);
         assert_int_equal(load_scratch(yaml, &err, &g), RB_OK);
         assert_null(g->role_gate[RB_ROLE_JUNK]);
-        rb_diags diags;
-        rb_diags_init(&diags);
-        const char *text = "工作规则\nabab\n一、甲\n";
-        char *tree = tu_dump_bytes(g, "t.txt", text, strlen(text), &diags, &err);
-        assert_non_null(tree);
-        if (!strstr(tree, "junk"))
-            fail_msg("the line abab is not junk:\n%s", tree);
-        free(tree);
-        rb_diags_free(&diags);
+        line_is_junk(g, "工作规则\nabab\n一、甲\n");
         rb_grammar_free(g);
     }
     /* a pattern added after the load drops its role's gate, which is built again from all
@@ -1466,15 +1472,7 @@ static void test_role_gates(void **state)
                 assert_non_null(g->role_gate[RB_ROLE_JUNK]);
             else
                 assert_null(g->role_gate[RB_ROLE_JUNK]);
-            rb_diags diags;
-            rb_diags_init(&diags);
-            const char *text = "某市人民政府工作规则\nzzqq\n一、甲\n";
-            char *tree = tu_dump_bytes(g, "t.txt", text, strlen(text), &diags, &err);
-            assert_non_null(tree);
-            if (!strstr(tree, "junk"))
-                fail_msg("the line zzqq is not junk:\n%s", tree);
-            free(tree);
-            rb_diags_free(&diags);
+            line_is_junk(g, "某市人民政府工作规则\nzzqq\n一、甲\n");
         }
         rb_grammar_free(g);
     }
