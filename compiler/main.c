@@ -339,15 +339,19 @@ static rb_grammar *load_grammar(common *c)
 
 /* A command's output, by the one rule of output.c: -o FILE, -o DIR (DIR/name), -o - or none
  * (standard output). A failure is one error line and exit 2. */
+static int output_failed(common *c, const rb_error *err)
+{
+    rb_diags_add_error(&c->diags, err);
+    flush_diags(c, c->diags.n - 1);
+    return EXIT_TROUBLE;
+}
+
 static int emit(common *c, const char *out, const char *name, const rb_buf *b)
 {
     rb_error err;
     rb_error_clear(&err);
-    if (rb_write_output(out, name, b->data, b->len, &err) != RB_OK) {
-        rb_diags_add_error(&c->diags, &err);
-        flush_diags(c, c->diags.n - 1);
-        return EXIT_TROUBLE;
-    }
+    if (rb_write_output(out, name, b->data, b->len, &err) != RB_OK)
+        return output_failed(c, &err);
     return EXIT_OK;
 }
 
@@ -796,11 +800,8 @@ static int cmd_compare(int argc, char **argv)
             rb_compare_render(rbs, ngood, &co, &b);
             st = rb_out_close(&o, &b, &err);
         }
-        if (st != RB_OK) {
-            rb_diags_add_error(&c.diags, &err);
-            flush_diags(&c, c.diags.n - 1);
-            rc = EXIT_TROUBLE;
-        }
+        if (st != RB_OK)
+            rc = output_failed(&c, &err);
         rb_buf_free(&b);
     }
     for (size_t i = 0; i < ngood; i++)

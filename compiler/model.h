@@ -322,10 +322,10 @@ struct rb_grammar {
 /* One more grammar file from memory (name is used in messages). */
 rb_status rb_grammar_add_bytes(rb_grammar *g, const char *name, const char *data, size_t n,
                                rb_error *err);
-/* An empty grammar to add files to (rb_grammar_load checks the required roles; this does not). */
 /* The role gates (rb_grammar.role_gate) not built yet: rb_grammar_load builds them once
  * every file is added; a pattern added after drops its role's, and this builds it again. */
 void rb_structure_gates(rb_grammar *g);
+/* An empty grammar to add files to (rb_grammar_load checks the required roles; this does not). */
 rb_grammar *rb_grammar_new(const char *dir);
 /* Match pattern p against subject[0..n). Returns 1 match, 0 no match, -1 error (limit hit,
  * err filled). ovector pairs are written to ov (at least 2*nov entries) as byte offsets. */

@@ -186,24 +186,34 @@ void rb_atomic_abort(rb_atomic *a)
     a->fd = -1;
 }
 
+/* Every byte of p[0..n) to fd: 0, or the errno of the write that failed. */
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
 rb_status rb_write_atomic(const char *path, const char *data, size_t len, rb_error *err)
 {
     rb_atomic a;
     rb_status st = rb_atomic_open(&a, path, err);
     if (st != RB_OK)
         return st;
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(a.fd, data + off, len - off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            st = rb_error_set(err, RB_EIO, "output", path, 0, 0, "io-write",
-                              "cannot write output: %s", strerror(errno));
-            rb_atomic_abort(&a);
-            return st;
-        }
-        off += (size_t)w;
+    int e = write_all(a.fd, data, len);
+    if (e) {
+        st = rb_error_set(err, RB_EIO, "output", path, 0, 0, "io-write",
+                          "cannot write output: %s", strerror(e));
+        rb_atomic_abort(&a);
+        return st;
     }
     return rb_atomic_commit(&a, err);
 }
@@ -270,18 +280,8 @@ static int out_sink(void *ctx, const char *p, size_t n)
         }
         return 0;
     }
-    while (n) {
-        ssize_t w = write(o->a.fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            o->err_no = errno;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
+    o->err_no = write_all(o->a.fd, p, n);
+    return o->err_no ? -1 : 0;
 }
 
 rb_status rb_out_open(rb_out *o, const char *out, const char *name, rb_buf *b, rb_error *err)
