@@ -516,6 +516,9 @@ rb_status rb_grammar_load(const char *dir, rb_grammar **out, rb_error *err)
         stamp_write(stamp, g->codes);
     rb_codecache_free(g->codes);
     g->codes = NULL;
+    /* the stamp vouches for these files only: a file added later has its examples checked */
+    g->stamp_found = g->examples_known;
+    g->examples_known = 0;
     if (st != RB_OK) {
         rb_grammar_free(g);
         return st;

@@ -313,8 +313,9 @@ struct rb_grammar {
     struct rb_check_rules *check;     /* check patterns and tables (check.c) */
     int no_prefilter; /* run every extraction rule on every sentence, ignoring `needs:` (tests) */
     int loading;      /* a file is being added: its examples run without JIT (grammar.c) */
-    int examples_known; /* these bytes' examples all held in this build before: not rerun
-                         * (rb_grammar_load, grammars.c) */
+    int examples_known; /* while rb_grammar_load adds its files: these bytes' examples all
+                         * held in this build before, so they are not rerun (grammars.c) */
+    int stamp_found;    /* after the load: it found such a stamp (examples_known was set) */
     struct rb_codecache *codes; /* while it loads: the patterns kept with the stamp (grammar.c) */
     size_t codes_taken;         /* how many patterns came from the stamp */
 };
