@@ -28,9 +28,10 @@ typedef struct xtable {
     size_t *bstart, *bcount, *border;
     unsigned *kbit;
     /* a character every key holds (alen 0: none does) and the most bytes a key has before
-     * its first one: a scan for keys skips to the next such character less apre bytes */
+     * its first one: a scan for keys skips to the next such character less apre bytes;
+     * acps: the most characters a key has before it ({{ahead:NAME,N}}) */
     char anchor[4];
-    size_t alen, apre;
+    size_t alen, apre, acps;
     rb_smap byk; /* key -> its index (a later entry of a key overrides the earlier) */
     char *alt;   /* the keys as a regex alternation (rb_regex_literals), once its first rule
                   * names it; dropped when the table loads again */
@@ -158,7 +159,7 @@ static void table_index_free(xtable *t)
     t->bstart = t->bcount = t->border = NULL;
     t->kbit = NULL;
     t->fbits = NULL;
-    t->alen = t->apre = 0;
+    t->alen = t->apre = t->acps = 0;
 }
 
 static void table_free(xtable *t)
@@ -334,7 +335,7 @@ static inline unsigned cp_bit(uint32_t cp);
  * the key that has the most (ties: the first such character). */
 static void table_anchor(xtable *t)
 {
-    t->alen = t->apre = 0;
+    t->alen = t->apre = t->acps = 0;
     if (t->n == 0)
         return;
     size_t best = (size_t)-1;
@@ -357,6 +358,12 @@ static void table_anchor(xtable *t)
             t->alen = cl;
             t->apre = pre;
         }
+    }
+    for (size_t k = 0; t->alen && k < t->n; k++) {
+        const char *at = memmem(t->keys[k], t->klen[k], t->anchor, t->alen);
+        size_t cps = rb_utf8_count(t->keys[k], (size_t)(at - t->keys[k]));
+        if (cps > t->acps)
+            t->acps = cps;
     }
 }
 
@@ -485,44 +492,80 @@ static rb_status load_table(struct rb_extract_rules *r, const char *path, yaml_d
 /* {{table:NAME}} in a rule's regex: the keys of table NAME as an alternation, longest first
  * (written as a prefix tree, see rb_regex_literals),
  * so the lexicon is written once (a new meeting name in the table is matched by every rule
- * that names meetings). Other {{macros}} are left for rb_expand_macros. NULL with err when
- * the table is unknown. */
+ * that names meetings). {{ahead:NAME,N}}: a lookahead that fails fast where no key of NAME
+ * can start within N characters: (?=[^A]{0,M}A), A the character every key holds and M = N +
+ * the most characters a key has before it; it only skips places where the pattern cannot
+ * match, so it changes no match, and it follows the table when keys are added. Other
+ * {{macros}} are left for rb_expand_macros. NULL with err when the table is unknown, or
+ * has no character common to its keys for {{ahead:}}. */
 static char *expand_table_refs(struct rb_extract_rules *r, const char *src,
                                const char *path, unsigned line, const char *rule, rb_error *err)
 {
     rb_buf b;
     rb_buf_init(&b);
     for (const char *p = src;;) {
-        const char *o = strstr(p, "{{table:");
-        if (!o) {
-            rb_buf_puts(&b, p);
-            break;
-        }
-        const char *c = strstr(o, "}}");
-        if (!c) {
-            rb_buf_puts(&b, p);
-            break;
+        const char *o = strstr(p, "{{"), *c = o ? strstr(o, "}}") : NULL;
+        int ahead = o && strncmp(o, "{{ahead:", 8) == 0;
+        if (!c || (!ahead && strncmp(o, "{{table:", 8) != 0)) {
+            if (!c) {
+                rb_buf_puts(&b, p);
+                break;
+            }
+            rb_buf_put(&b, p, (size_t)(c + 2 - p)); /* another macro: rb_expand_macros' */
+            p = c + 2;
+            continue;
         }
         rb_buf_put(&b, p, (size_t)(o - p));
         char name[64];
         snprintf(name, sizeof name, "%.*s", (int)(c - o - 8), o + 8);
+        unsigned long within = 0;
+        char *comma = strchr(name, ',');
+        if (ahead) {
+            char *end = NULL;
+            if (comma) {
+                *comma = 0;
+                within = strtoul(comma + 1, &end, 10);
+            }
+            if (!comma || end == comma + 1 || *end || within > 1000) {
+                rb_buf_free(&b);
+                rb_error_set(err, RB_EGRAMMAR, "extract", path, line, 1, "grammar-macro",
+                             "rule %s: {{ahead:%s}} takes a table and a number of characters "
+                             "up to 1000: {{ahead:meeting_type,14}}",
+                             rule, name);
+                return NULL;
+            }
+        }
         size_t ti = find_table(r, name);
         if (!ti) {
             rb_buf_free(&b);
             rb_error_set(err, RB_EGRAMMAR, "extract", path, line, 1, "grammar-macro",
-                         "rule %s: {{table:%s}} names no table", rule, name);
+                         "rule %s: {{%s:%s}} names no table", rule, ahead ? "ahead" : "table",
+                         name);
             return NULL;
         }
         xtable *t = &r->tables[ti - 1];
-        if (!t->alt) {
-            rb_buf lb;
-            rb_buf_init(&lb);
-            rb_regex_literals(&lb, (const char *const *)t->keys, t->klen, t->n);
-            t->alt = rb_buf_detach(&lb);
+        if (ahead) {
+            if (!t->alen) {
+                rb_buf_free(&b);
+                rb_error_set(err, RB_EGRAMMAR, "extract", path, line, 1, "grammar-macro",
+                             "rule %s: {{ahead:%s,%lu}}: no character is common to every key "
+                             "of table %s",
+                             rule, name, within, name);
+                return NULL;
+            }
+            rb_buf_printf(&b, "(?=[^%.*s]{0,%zu}%.*s)", (int)t->alen, t->anchor,
+                          within + t->acps, (int)t->alen, t->anchor);
+        } else {
+            if (!t->alt) {
+                rb_buf lb;
+                rb_buf_init(&lb);
+                rb_regex_literals(&lb, (const char *const *)t->keys, t->klen, t->n);
+                t->alt = rb_buf_detach(&lb);
+            }
+            rb_buf_puts(&b, "(?:");
+            rb_buf_puts(&b, t->alt);
+            rb_buf_putc(&b, ')');
         }
-        rb_buf_puts(&b, "(?:");
-        rb_buf_puts(&b, t->alt);
-        rb_buf_putc(&b, ')');
         p = c + 2;
     }
     return rb_buf_detach(&b);

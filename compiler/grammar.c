@@ -479,7 +479,8 @@ static char *expand(yaml_document_t *doc, yaml_node_t *defines, const char *src,
             nl = sizeof name - 1;
         memcpy(name, o + 2, nl);
         name[nl] = 0;
-        if (strncmp(name, "table:", 6) == 0) { /* a table's keys: expanded by extract.c */
+        if (strncmp(name, "table:", 6) == 0 || strncmp(name, "ahead:", 6) == 0) {
+            /* a table's keys, or a lookahead for them: expanded by extract.c */
             rb_buf_put(&b, o, (size_t)(c + 2 - o));
             p = c + 2;
             continue;

@@ -1001,6 +1001,77 @@ static void test_topic_anchor(void **state)
     rb_grammar_free(g);
 }
 
+/* {{ahead:TABLE,N}}: a lookahead for the character every key holds, within N characters plus
+ * the most a key has before it. The key with the most (甲乙丙会, three; not the longest key) may start N
+ * characters ahead and still match from the same place; a table with no common character, an
+ * unknown table or no count is a grammar error. */
+static const char *ahead_probe(rb_grammar *g, const char *line)
+{
+    static char got[128];
+    char text[256];
+    snprintf(text, sizeof text, "某市人民政府工作规则\n一、%s。\n", line);
+    rb_doc *d = NULL;
+    rb_compile_opts o;
+    rb_compile_opts_default(&o);
+    o.no_meta = 1;
+    rb_diags diags;
+    rb_diags_init(&diags);
+    rb_error err;
+    rb_error_clear(&err);
+    assert_int_equal(rb_compile_bytes(g, "t.txt", text, strlen(text), &o, &d, &diags, &err),
+                     RB_OK);
+    snprintf(got, sizeof got, "(none)");
+    for (size_t i = 0; d->facts && i < d->facts->n; i++)
+        if (strcmp(d->facts->v[i].rule, "probe-rule") == 0)
+            snprintf(got, sizeof got, "%s", rb_fact_str(&d->facts->v[i], "x"));
+    rb_doc_free(d);
+    rb_diags_free(&diags);
+    return got;
+}
+
+/* An extract file with two tables and one rule whose regex starts with `ahead`. */
+static rb_status add_ahead_grammar(rb_grammar *g, const char *ahead, rb_error *err)
+{
+    char y[1024];
+    snprintf(y, sizeof y,
+             "grammar: extract\ntables:\n  probe: {甲乙丙会: a, 会丁: b, 会丁戊己庚: c}\n"
+             "  mixed: {甲会: a, 乙: b}\ndimensions:\n  - id: probedim\n    keywords: [会]\n"
+             "    rules:\n      - id: probe-rule\n"
+             "        regex: '(?<x>%s[^,。]{0,2}?{{table:probe}})'\n"
+             "        fields: {x: {}}\n        examples: ['子丑甲乙丙会']\n",
+             ahead);
+    rb_error_clear(err);
+    return rb_grammar_add_bytes(g, "ahead.yaml", y, strlen(y), err);
+}
+
+static void test_ahead_macro(void **state)
+{
+    (void)state;
+    rb_grammar *g = tu_grammar();
+    rb_error err;
+    assert_int_equal(add_ahead_grammar(g, "{{ahead:probe,2}}", &err), RB_OK);
+    assert_string_equal(ahead_probe(g, "子丑甲乙丙会"), "子丑甲乙丙会");
+    assert_string_equal(ahead_probe(g, "寅子丑甲乙丙会"), "子丑甲乙丙会");
+    assert_string_equal(ahead_probe(g, "子丑会丁"), "子丑会丁");
+    assert_string_equal(ahead_probe(g, "子丑寅会丁"), "丑寅会丁");
+    assert_string_equal(ahead_probe(g, "子丑寅卯辰"), "(none)");
+    rb_grammar_free(g);
+    static const char *const bad[][2] = {
+        {"{{ahead:mixed,2}}", "common"}, /* 甲会 and 乙 share no character */
+        {"{{ahead:nope,2}}", "names no table"},
+        {"{{ahead:probe}}", "a number"},
+        {"{{ahead:probe,x}}", "a number"},
+        {"{{ahead:probe,2000}}", "a number"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        g = tu_grammar();
+        assert_int_equal(add_ahead_grammar(g, bad[i][0], &err), RB_EGRAMMAR);
+        assert_string_equal(err.rule, "grammar-macro");
+        assert_non_null(strstr(err.message, bad[i][1]));
+        rb_grammar_free(g);
+    }
+}
+
 /* A buffer with a sink: what it is given, in pieces of every size (one larger than the
  * spill), comes out whole and in order, in a buffer that stays small; a sink that fails is
  * asked no more and the end says so; an output whose write fails leaves no file. */
@@ -2142,7 +2213,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_xml_escaping),
+        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_xml_escaping),
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
