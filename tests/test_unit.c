@@ -947,13 +947,9 @@ static void test_grammar_examples(void **state)
     rb_grammar_free(g);
 }
 
-/* The meeting a whole text is about (a `topic:` field): the scan for the table's keys jumps
- * to the character every key holds (会) less the most a key has before it, so a key that
- * starts well before that character (秘书长办公会议, five characters before 会) is found
- * whole, not as the shorter key at its end (办公会议: office, not other). */
-static const char *signing_meetings(rb_grammar *g, const char *text)
+/* The document of a text compiled without a sidecar (its diagnostics dropped). */
+static rb_doc *compile_text(rb_grammar *g, const char *text)
 {
-    static char got[64];
     rb_doc *d = NULL;
     rb_compile_opts o;
     rb_compile_opts_default(&o);
@@ -963,6 +959,18 @@ static const char *signing_meetings(rb_grammar *g, const char *text)
     rb_error err;
     rb_error_clear(&err);
     assert_int_equal(rb_compile_bytes(g, "t.txt", text, strlen(text), &o, &d, &diags, &err), RB_OK);
+    rb_diags_free(&diags);
+    return d;
+}
+
+/* The meeting a whole text is about (a `topic:` field): the scan for the table's keys jumps
+ * to the character every key holds (会) less the most a key has before it, so a key that
+ * starts well before that character (秘书长办公会议, five characters before 会) is found
+ * whole, not as the shorter key at its end (办公会议: office, not other). */
+static const char *signing_meetings(rb_grammar *g, const char *text)
+{
+    static char got[64];
+    rb_doc *d = compile_text(g, text);
     snprintf(got, sizeof got, "(no signing fact)");
     for (size_t i = 0; d->facts && i < d->facts->n; i++) {
         const rb_fact *f = &d->facts->v[i];
@@ -972,7 +980,6 @@ static const char *signing_meetings(rb_grammar *g, const char *text)
         snprintf(got, sizeof got, "%s", x && x->n ? x->items[0] : "(none)");
     }
     rb_doc_free(d);
-    rb_diags_free(&diags);
     return got;
 }
 
@@ -1010,22 +1017,12 @@ static const char *ahead_probe(rb_grammar *g, const char *line)
     static char got[128];
     char text[256];
     snprintf(text, sizeof text, "某市人民政府工作规则\n一、%s。\n", line);
-    rb_doc *d = NULL;
-    rb_compile_opts o;
-    rb_compile_opts_default(&o);
-    o.no_meta = 1;
-    rb_diags diags;
-    rb_diags_init(&diags);
-    rb_error err;
-    rb_error_clear(&err);
-    assert_int_equal(rb_compile_bytes(g, "t.txt", text, strlen(text), &o, &d, &diags, &err),
-                     RB_OK);
+    rb_doc *d = compile_text(g, text);
     snprintf(got, sizeof got, "(none)");
     for (size_t i = 0; d->facts && i < d->facts->n; i++)
         if (strcmp(d->facts->v[i].rule, "probe-rule") == 0)
             snprintf(got, sizeof got, "%s", rb_fact_str(&d->facts->v[i], "x"));
     rb_doc_free(d);
-    rb_diags_free(&diags);
     return got;
 }
 
