@@ -553,8 +553,10 @@ static char *expand_table_refs(struct rb_extract_rules *r, const char *src,
                              rule, name, within, name);
                 return NULL;
             }
-            rb_buf_printf(&b, "(?=[^%.*s]{0,%zu}%.*s)", (int)t->alen, t->anchor,
-                          within + t->acps, (int)t->alen, t->anchor);
+            uint32_t cp; /* written as \x{…}: a key's ] or ( is no syntax */
+            rb_utf8_decode(t->anchor, t->alen, &cp);
+            rb_buf_printf(&b, "(?=[^\\x{%x}]{0,%zu}\\x{%x})", (unsigned)cp, within + t->acps,
+                          (unsigned)cp);
         } else {
             if (!t->alt) {
                 rb_buf lb;

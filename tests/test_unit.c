@@ -1012,7 +1012,7 @@ static void test_topic_anchor(void **state)
  * the most a key has before it. The key with the most (甲乙丙会, three; not the longest key) may start N
  * characters ahead and still match from the same place; a table with no common character, an
  * unknown table or no count is a grammar error. */
-static const char *ahead_probe(rb_grammar *g, const char *line)
+static const char *ahead_probe(rb_grammar *g, const char *rule, const char *line)
 {
     static char got[128];
     char text[256];
@@ -1020,7 +1020,7 @@ static const char *ahead_probe(rb_grammar *g, const char *line)
     rb_doc *d = compile_text(g, text);
     snprintf(got, sizeof got, "(none)");
     for (size_t i = 0; d->facts && i < d->facts->n; i++)
-        if (strcmp(d->facts->v[i].rule, "probe-rule") == 0)
+        if (strcmp(d->facts->v[i].rule, rule) == 0)
             snprintf(got, sizeof got, "%s", rb_fact_str(&d->facts->v[i], "x"));
     rb_doc_free(d);
     return got;
@@ -1032,10 +1032,14 @@ static rb_status add_ahead_grammar(rb_grammar *g, const char *ahead, rb_error *e
     char y[1024];
     snprintf(y, sizeof y,
              "grammar: extract\ntables:\n  probe: {甲乙丙会: a, 会丁: b, 会丁戊己庚: c}\n"
-             "  mixed: {甲会: a, 乙: b}\ndimensions:\n  - id: probedim\n    keywords: [会]\n"
+             "  mixed: {甲会: a, 乙: b}\n  paren: {'(甲)': a, '(乙)丙': b}\n"
+             "dimensions:\n  - id: probedim\n    keywords: [会, '(']\n"
              "    rules:\n      - id: probe-rule\n"
              "        regex: '(?<x>%s[^,。]{0,2}?{{table:probe}})'\n"
-             "        fields: {x: {}}\n        examples: ['子丑甲乙丙会']\n",
+             "        fields: {x: {}}\n        examples: ['子丑甲乙丙会']\n"
+             "      - id: paren-rule\n" /* the common character is regex syntax: ( */
+             "        regex: '(?<x>{{ahead:paren,1}}[^,。]?{{table:paren}})'\n"
+             "        fields: {x: {}}\n        examples: ['子(乙)丙']\n",
              ahead);
     rb_error_clear(err);
     return rb_grammar_add_bytes(g, "ahead.yaml", y, strlen(y), err);
@@ -1047,11 +1051,13 @@ static void test_ahead_macro(void **state)
     rb_grammar *g = tu_grammar();
     rb_error err;
     assert_int_equal(add_ahead_grammar(g, "{{ahead:probe,2}}", &err), RB_OK);
-    assert_string_equal(ahead_probe(g, "子丑甲乙丙会"), "子丑甲乙丙会");
-    assert_string_equal(ahead_probe(g, "寅子丑甲乙丙会"), "子丑甲乙丙会");
-    assert_string_equal(ahead_probe(g, "子丑会丁"), "子丑会丁");
-    assert_string_equal(ahead_probe(g, "子丑寅会丁"), "丑寅会丁");
-    assert_string_equal(ahead_probe(g, "子丑寅卯辰"), "(none)");
+    assert_string_equal(ahead_probe(g, "probe-rule", "子丑甲乙丙会"), "子丑甲乙丙会");
+    assert_string_equal(ahead_probe(g, "probe-rule", "寅子丑甲乙丙会"), "子丑甲乙丙会");
+    assert_string_equal(ahead_probe(g, "probe-rule", "子丑会丁"), "子丑会丁");
+    assert_string_equal(ahead_probe(g, "probe-rule", "子丑寅会丁"), "丑寅会丁");
+    assert_string_equal(ahead_probe(g, "probe-rule", "子丑寅卯辰"), "(none)");
+    assert_string_equal(ahead_probe(g, "paren-rule", "子(甲)"), "子(甲)");
+    assert_string_equal(ahead_probe(g, "paren-rule", "子丑(甲)"), "丑(甲)");
     rb_grammar_free(g);
     static const char *const bad[][2] = {
         {"{{ahead:mixed,2}}", "common"}, /* 甲会 and 乙 share no character */
