@@ -505,12 +505,12 @@ static char *expand_table_refs(struct rb_extract_rules *r, const char *src,
     rb_buf_init(&b);
     for (const char *p = src;;) {
         const char *o = strstr(p, "{{"), *c = o ? strstr(o, "}}") : NULL;
-        int ahead = o && strncmp(o, "{{ahead:", 8) == 0;
-        if (!c || (!ahead && strncmp(o, "{{table:", 8) != 0)) {
-            if (!c) {
-                rb_buf_puts(&b, p);
-                break;
-            }
+        if (!c) {
+            rb_buf_puts(&b, p);
+            break;
+        }
+        int ahead = strncmp(o, "{{ahead:", 8) == 0;
+        if (!ahead && strncmp(o, "{{table:", 8) != 0) {
             rb_buf_put(&b, p, (size_t)(c + 2 - p)); /* another macro: rb_expand_macros' */
             p = c + 2;
             continue;
@@ -519,40 +519,36 @@ static char *expand_table_refs(struct rb_extract_rules *r, const char *src,
         char name[64];
         snprintf(name, sizeof name, "%.*s", (int)(c - o - 8), o + 8);
         unsigned long within = 0;
-        char *comma = strchr(name, ',');
         if (ahead) {
-            char *end = NULL;
+            char *comma = strchr(name, ','), *end = NULL;
             if (comma) {
                 *comma = 0;
                 within = strtoul(comma + 1, &end, 10);
             }
             if (!comma || end == comma + 1 || *end || within > 1000) {
-                rb_buf_free(&b);
                 rb_error_set(err, RB_EGRAMMAR, "extract", path, line, 1, "grammar-macro",
                              "rule %s: {{ahead:%s}} takes a table and a number of characters "
                              "up to 1000: {{ahead:meeting_type,14}}",
                              rule, name);
-                return NULL;
+                goto fail;
             }
         }
         size_t ti = find_table(r, name);
         if (!ti) {
-            rb_buf_free(&b);
             rb_error_set(err, RB_EGRAMMAR, "extract", path, line, 1, "grammar-macro",
                          "rule %s: {{%s:%s}} names no table", rule, ahead ? "ahead" : "table",
                          name);
-            return NULL;
+            goto fail;
         }
         xtable *t = &r->tables[ti - 1];
+        if (ahead && !t->alen) {
+            rb_error_set(err, RB_EGRAMMAR, "extract", path, line, 1, "grammar-macro",
+                         "rule %s: {{ahead:%s,%lu}}: no character is common to every key of "
+                         "table %s",
+                         rule, name, within, name);
+            goto fail;
+        }
         if (ahead) {
-            if (!t->alen) {
-                rb_buf_free(&b);
-                rb_error_set(err, RB_EGRAMMAR, "extract", path, line, 1, "grammar-macro",
-                             "rule %s: {{ahead:%s,%lu}}: no character is common to every key "
-                             "of table %s",
-                             rule, name, within, name);
-                return NULL;
-            }
             uint32_t cp; /* written as \x{…}: a key's ] or ( is no syntax */
             rb_utf8_decode(t->anchor, t->alen, &cp);
             rb_buf_printf(&b, "(?=[^\\x{%x}]{0,%zu}\\x{%x})", (unsigned)cp, within + t->acps,
@@ -571,6 +567,9 @@ static char *expand_table_refs(struct rb_extract_rules *r, const char *src,
         p = c + 2;
     }
     return rb_buf_detach(&b);
+fail:
+    rb_buf_free(&b);
+    return NULL;
 }
 
 static int yaml_flag(yaml_document_t *doc, yaml_node_t *map, const char *key)
