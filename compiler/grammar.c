@@ -286,6 +286,8 @@ int rb_regex_is_jit(void *re)
     return pcre2_pattern_info(pc(re), PCRE2_INFO_JITSIZE, &size) == 0 && size > 0;
 }
 
+int rb_regex_anchored(void *re) { return ((rb_regex *)re)->anchored; }
+
 void rb_regex_free(void *re)
 {
     if (!re)
@@ -705,8 +707,8 @@ static int gate_fits(const rb_pattern *p)
 void rb_structure_gates(rb_grammar *g)
 {
     for (int r = 0; r < RB_ROLE_COUNT; r++) {
-        if (g->nby_role[r] < 2 || g->role_gate[r])
-            continue;
+        if (g->nby_role[r] < 2 || g->role_gate[r] || r == RB_ROLE_SPLIT)
+            continue; /* split_points asks each split pattern on its own */
         rb_buf b;
         rb_buf_init(&b);
         rb_buf_puts(&b, "(?J)"); /* the patterns of a role name their groups alike */

@@ -77,6 +77,8 @@ size_t rb_codecache_taken(const rb_codecache *cc);
 void rb_codecache_free(rb_codecache *cc);
 /* Has it been made machine code? (at its first match once the grammar has loaded) */
 int rb_regex_is_jit(void *code);
+/* Is every match anchored at the start of the subject (each alternative begins with ^)? */
+int rb_regex_anchored(void *code);
 const char *rb_regex_version(void); /* "10.42 2022-12-11" */
 /* Expand {{name}} macros from a `define:` mapping. Returns malloc'd string, NULL on an
  * unknown macro (err filled). */

@@ -292,33 +292,40 @@ static void trim(const char *t, size_t *s, size_t *e)
 
 #define MAXCUTS 256
 
-/* Where a new unit may start inside [s,e): the ends of the `split` patterns' matches. */
+/* Where a new unit may start inside [s,e): the ends of the `split` patterns' matches. An
+ * anchored pattern (^: a chapter heading run on into its first article) is asked first, and
+ * what it matches is one cut's head: the others look for cuts after it only. */
 static size_t split_points(parser *P, size_t s, size_t e, size_t *cut, int *fail)
 {
     const rb_grammar *g = P->g;
-    size_t nc = 0;
+    size_t nc = 0, from = 0;
     size_t ov[2 * NOV];
-    for (size_t k = 0; k < g->nby_role[RB_ROLE_SPLIT]; k++) {
-        const rb_pattern *p = &g->patterns[g->by_role[RB_ROLE_SPLIT][k]];
-        size_t n;
-        const size_t *map;
-        const char *t = piece(P, s, e, &n, &map);
-        for (size_t pos = 0; pos < n && nc < MAXCUTS;) {
-            int m = rb_pattern_match(g, p, t, n, pos, ov, NOV, P->err);
-            if (m < 0) {
-                *fail = 1;
-                return 0;
+    for (int anchored = 1; anchored >= 0; anchored--)
+        for (size_t k = 0; k < g->nby_role[RB_ROLE_SPLIT]; k++) {
+            const rb_pattern *p = &g->patterns[g->by_role[RB_ROLE_SPLIT][k]];
+            if (rb_regex_anchored(p->code) != anchored)
+                continue;
+            size_t n;
+            const size_t *map;
+            const char *t = piece(P, s, e, &n, &map);
+            for (size_t pos = anchored ? 0 : from; pos < n && nc < MAXCUTS;) {
+                int m = rb_pattern_match(g, p, t, n, pos, ov, NOV, P->err);
+                if (m < 0) {
+                    *fail = 1;
+                    return 0;
+                }
+                if (m == 0)
+                    break;
+                size_t at = ov[1] < n ? (map ? map[ov[1]] : s + ov[1]) : e;
+                if (at > s && at < e)
+                    cut[nc++] = at;
+                if (anchored && ov[1] > from)
+                    from = ov[1];
+                pos = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+                while (pos < n && ((unsigned char)t[pos] & 0xC0) == 0x80)
+                    pos++;
             }
-            if (m == 0)
-                break;
-            size_t at = ov[1] < n ? (map ? map[ov[1]] : s + ov[1]) : e;
-            if (at > s && at < e)
-                cut[nc++] = at;
-            pos = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
-            while (pos < n && ((unsigned char)t[pos] & 0xC0) == 0x80)
-                pos++;
         }
-    }
     /* sorted, distinct */
     for (size_t i = 1; i < nc; i++)
         for (size_t j = i; j > 0 && cut[j - 1] > cut[j]; j--) {
