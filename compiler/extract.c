@@ -1343,24 +1343,21 @@ size_t rb_extract_dims(const rb_grammar *g, const char ***ids, const char ***tit
 
 /* ---- facts ---------------------------------------------------------------------------------- */
 
-/* what a field holds is the arena's, and so is a fact's array of fields */
+/* what a field holds is the arena's (a fact's array of fields is its own) */
 static void field_clear(rb_field *f) { memset(f, 0, sizeof *f); }
 
-void rb_fact_clear(rb_fact *f) { memset(f, 0, sizeof *f); }
-
-rb_field *rb_fact_add_field(rb_fact *f, const char *name)
+void rb_fact_clear(rb_fact *f)
 {
-    f->fields = rb_arena_push(f->arena, f->fields, f->nfields, sizeof *f->fields);
-    rb_field *x = &f->fields[f->nfields++];
-    memset(x, 0, sizeof *x);
-    x->name = rb_arena_intern(f->arena, name);
-    return x;
+    free(f->fields);
+    memset(f, 0, sizeof *f);
 }
 
 void rb_facts_free(rb_facts *f)
 {
     if (!f)
         return;
+    for (size_t i = 0; i < f->n; i++)
+        rb_fact_clear(&f->v[i]);
     free(f->v);
     free(f->u);
     rb_arena_free(&f->arena);
@@ -1390,7 +1387,11 @@ static rb_field *fact_set(rb_fact *f, const char *name)
             f->fields[i].name = kept;
             return &f->fields[i];
         }
-    return rb_fact_add_field(f, name);
+    f->fields = rb_xrealloc(f->fields, (f->nfields + 1) * sizeof *f->fields);
+    rb_field *x = &f->fields[f->nfields++];
+    memset(x, 0, sizeof *x);
+    x->name = rb_arena_intern(f->arena, name);
+    return x;
 }
 
 /* rb_field_push with the strings themselves when they are the arena's already (own) */

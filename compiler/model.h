@@ -574,8 +574,8 @@ void rb_arena_release(rb_arena *a, rb_arena_mark m);
 char *rb_arena_take(rb_arena *a, char *s);
 void rb_arena_free(rb_arena *a);
 
-/* Every string of a fact, its array of fields and every array of their items live in the
- * arena of the rb_facts that holds it: a fact owns no memory. */
+/* Every string of a fact and every array of its fields' items lives in the arena of the
+ * rb_facts that holds it; a fact owns only its array of fields (rb_fact_clear frees it). */
 typedef struct rb_fact {
     rb_arena *arena; /* the strings' owner: the arena of the rb_facts */
     char *dim, *rule;
@@ -609,9 +609,7 @@ typedef struct rb_facts {
 } rb_facts;
 
 void rb_facts_free(rb_facts *f);
-void rb_fact_clear(rb_fact *f); /* empty it (what it held stays in the arena) */
-/* A new empty field of f, its array grown in f's arena. */
-rb_field *rb_fact_add_field(rb_fact *f, const char *name);
+void rb_fact_clear(rb_fact *f); /* free a fact's fields array (the rest is the arena's) */
 /* Append the value s (with the words it was read from, or NULL) unless the field holds it;
  * the copies are made in the arena a. */
 void rb_field_push(rb_arena *a, rb_field *x, const char *s, const char *words);

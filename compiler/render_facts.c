@@ -151,10 +151,13 @@ static rb_field *field_head(const rb_xel *e, rb_fact *f, const char *path, rb_er
                      "a fact with more than %d fields", RB_MAX_FIELDS);
         return NULL;
     }
+    f->fields = rb_xrealloc(f->fields, (f->nfields + 1) * sizeof *f->fields);
+    rb_field *x = &f->fields[f->nfields++];
+    memset(x, 0, sizeof *x);
     rb_buf tmp;
     rb_buf_init(&tmp);
     const char *name = rb_xel_prop(e, "name", &tmp);
-    rb_field *x = rb_fact_add_field(f, name ? name : "?");
+    x->name = rb_arena_intern(f->arena, name ? name : "?");
     x->words = prop_or(f->arena, e, "words", NULL, &tmp);
     const char *t = rb_xel_prop(e, "type", &tmp);
     x->number = t && strcmp(t, "number") == 0;
