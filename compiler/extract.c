@@ -85,6 +85,12 @@ typedef struct xac {
      * each) and of every dimension's keywords (dmask, a words each) */
     uint64_t *rmask, *dmask;
     size_t *rmask_at;
+    /* the rules a sentence can reach, as sets of rwords words: per literal (lrules, nlit
+     * sets), the rules one of whose `needs:` items holds it; and the rules without `needs:`
+     * (free_rules). A sentence reaches the union of its literals' sets and the free rules,
+     * each then asked for all its items. */
+    uint64_t *lrules, *free_rules;
+    size_t rwords;
 } xac;
 #define AC_OUT 0x80000000u
 
@@ -197,6 +203,8 @@ static void ac_free(xac *a)
     free(a->rmask);
     free(a->dmask);
     free(a->rmask_at);
+    free(a->lrules);
+    free(a->free_rules);
     memset(a, 0, sizeof *a);
 }
 
@@ -1088,6 +1096,17 @@ static void ac_build(struct rb_extract_rules *r)
                 m[id / 64] |= 1ull << (id % 64);
             }
         }
+    a->rwords = (r->nrules + 63) / 64 ? (r->nrules + 63) / 64 : 1;
+    a->lrules = rb_xcalloc((n + 1) * a->rwords, sizeof *a->lrules);
+    a->free_rules = rb_xcalloc(a->rwords, sizeof *a->free_rules);
+    for (size_t i = 0; i < r->nrules; i++) {
+        uint64_t bit = 1ull << (i % 64);
+        if (!r->rules[i].nneeds)
+            a->free_rules[i / 64] |= bit;
+        for (size_t k = 0; k < r->rules[i].nneeds; k++)
+            for (size_t q = 0; q < r->rules[i].needs[k].n; q++)
+                a->lrules[r->rules[i].needs[k].alt[q].id * a->rwords + i / 64] |= bit;
+    }
     a->dmask = rb_xcalloc((r->ndims + 1) * a->words, sizeof *a->dmask);
     for (size_t d = 0; d < r->ndims; d++)
         for (size_t k = 0; k < r->dims[d].nkw; k++) {
@@ -1965,6 +1984,7 @@ typedef struct xrun {
     size_t tpccap;
     const char **topic; /* per table: what the text is about; NULL until asked, "" none */
     char *hit_dim;      /* per dimension: a fact of it in this sentence (run_sentence) */
+    uint64_t *reach;    /* the rules the sentence can reach (run_sentence) */
     uint64_t *present;  /* the literals of the automaton found in each sentence of the
                            paragraph (ac.words words a sentence) */
     size_t *sent, nsent, csent; /* the paragraph's sentences: start, end pairs */
@@ -2127,10 +2147,26 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
     /* present: the literal automaton's pass, which rules can match, which dimensions it
      * touches (extract_unit) */
     R->sentences++;
+    /* the rules it can reach (see xac): a rule none of whose literals it holds is not asked
+     * for its items one by one */
+    const xac *ac = &r->ac;
+    uint64_t *reach = R->reach;
+    int holds_any = 0;
+    memcpy(reach, ac->free_rules, ac->rwords * sizeof *reach);
+    for (size_t w = 0; w < ac->words; w++)
+        for (uint64_t b = present[w]; b; b &= b - 1) {
+            size_t id = w * 64 + (size_t)__builtin_ctzll(b);
+            if (id >= ac->nlit)
+                break; /* (an automaton too large to build holds every bit) */
+            holds_any = 1;
+            for (size_t q = 0; q < ac->rwords; q++)
+                reach[q] |= ac->lrules[id * ac->rwords + q];
+        }
     int reached = 0;
     for (size_t ri = 0; ri < r->nrules; ri++) {
         const xrule *xr = &r->rules[ri];
-        if (!g->no_prefilter && !needs_present(&r->ac, ri, xr, present))
+        if (!g->no_prefilter && (!(reach[ri / 64] >> (ri % 64) & 1) ||
+                                 !needs_present(ac, ri, xr, present)))
             continue;
         reached = 1;
         size_t pos = ss;
@@ -2179,7 +2215,7 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
     }
     R->sentences_matched += (size_t)reached;
     /* sentences that look like a dimension but gave nothing */
-    for (size_t di = 0; di < r->ndims; di++) {
+    for (size_t di = 0; di < r->ndims && holds_any; di++) {
         if (hit_dim[di])
             continue;
         if (meets(&r->ac, &r->ac.dmask[di * r->ac.words], present))
@@ -2646,6 +2682,7 @@ rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_timings *tm, rb_error *e
     R.last = rb_xmalloc(r->nrules * sizeof *R.last);
     R.topic = rb_xcalloc(r->ntables + 1, sizeof *R.topic);
     R.hit_dim = rb_xcalloc(r->ndims + 1, 1);
+    R.reach = rb_xcalloc(r->ac.rwords ? r->ac.rwords : 1, sizeof *R.reach);
     R.rule_s = rb_xcalloc(r->nrules + 1, sizeof *R.rule_s);
     R.dim_s = rb_xcalloc(r->ndims + 1, sizeof *R.dim_s);
     rb_buf_init(&R.tbuf);
@@ -2666,6 +2703,7 @@ rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_timings *tm, rb_error *e
     free(R.last);
     free(R.topic);
     free(R.hit_dim);
+    free(R.reach);
     free(R.present);
     free(R.sent);
     free(R.rule_s);

@@ -1075,6 +1075,49 @@ static void test_ahead_macro(void **state)
     }
 }
 
+/* The rules a sentence reaches are the union of its literals' rules and the rules without
+ * `needs:`, as sets of 64 rules a word: with more than 64 rules (the grammar's own and 67
+ * more), a rule past the first word that needs a literal the sentence holds, and one without
+ * `needs:`, both give their fact; a rule whose literal is missing gives none. */
+static size_t facts_of_rule(const rb_doc *d, const char *rule)
+{
+    size_t n = 0;
+    for (size_t i = 0; d->facts && i < d->facts->n; i++)
+        n += strcmp(d->facts->v[i].rule, rule) == 0;
+    return n;
+}
+
+static void test_reach_many_rules(void **state)
+{
+    (void)state;
+    rb_grammar *g = tu_grammar();
+    rb_buf y;
+    rb_buf_init(&y);
+    rb_buf_puts(&y, "grammar: extract\ndimensions:\n  - id: reachdim\n    keywords: [子丑]\n"
+                    "    rules:\n");
+    for (int i = 0; i < 64; i++) /* the rules added after them are past the first word */
+        rb_buf_printf(&y, "      - id: filler-%d\n        regex: '子丑(?<x>寅)'\n"
+                          "        needs: ['子丑']\n        fields: {x: {}}\n"
+                          "        examples: ['子丑寅']\n", i);
+    rb_buf_puts(&y, "      - id: late\n        regex: '卯辰(?<x>巳)'\n        needs: ['卯辰']\n"
+                    "        fields: {x: {}}\n        examples: ['卯辰巳']\n"
+                    "      - id: unneeded\n        regex: '午(?<x>未)'\n"
+                    "        fields: {x: {}}\n        examples: ['午未']\n"
+                    "      - id: missing\n        regex: '申(?<x>酉)'\n        needs: ['申酉戌']\n"
+                    "        fields: {x: {}}\n        examples: ['申酉戌']\n");
+    rb_error err;
+    rb_error_clear(&err);
+    assert_int_equal(rb_grammar_add_bytes(g, "reach.yaml", y.data, y.len, &err), RB_OK);
+    rb_buf_free(&y);
+    rb_doc *d = compile_text(g, "某市人民政府工作规则\n一、卯辰巳。\n二、午未。\n三、申酉。\n");
+    assert_int_equal(facts_of_rule(d, "late"), 1);
+    assert_int_equal(facts_of_rule(d, "unneeded"), 1);
+    assert_int_equal(facts_of_rule(d, "missing"), 0); /* 申酉 matches, but 申酉戌 is needed */
+    assert_int_equal(facts_of_rule(d, "filler-0"), 0);
+    rb_doc_free(d);
+    rb_grammar_free(g);
+}
+
 /* A buffer with a sink: what it is given, in pieces of every size (one larger than the
  * spill), comes out whole and in order, in a buffer that stays small; a sink that fails is
  * asked no more and the end says so; an output whose write fails leaves no file. */
@@ -2216,7 +2259,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_xml_escaping),
+        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_xml_escaping),
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
