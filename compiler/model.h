@@ -170,6 +170,10 @@ typedef struct rb_source {
      * and the source is that view plus the characters where the two differ: a third of its
      * size. rb_source_copy reads it either way. */
     struct rb_source_patch *patch;
+    /* rb_source_linecol's cursor: cur_chars characters from the start of line cur_line to
+     * offset cur_off, so that the next offset on that line counts from there (the facts of a
+     * sentence, the paragraphs of an article line) and not from the line's start */
+    size_t cur_line, cur_off, cur_chars;
 } rb_source;
 
 rb_status rb_source_load(const char *path, const rb_limits *lim, rb_source **out, rb_error *err);
@@ -180,8 +184,8 @@ rb_status rb_input_read(const char *path, const rb_limits *lim, char **buf, size
 rb_status rb_source_from_bytes(const char *name, const char *bytes, size_t n,
                                const rb_limits *lim, rb_source **out, rb_error *err);
 void rb_source_free(rb_source *src);
-/* 1-based line and code-point column of a byte offset in text. */
-void rb_source_linecol(const rb_source *src, size_t off, unsigned *line, unsigned *col);
+/* 1-based line and code-point column of a byte offset in text (moves the source's cursor). */
+void rb_source_linecol(rb_source *src, size_t off, unsigned *line, unsigned *col);
 /* Bytes [a,z) of the source's text into out (z - a bytes, no NUL), compacted or not. */
 void rb_source_copy(const rb_source *src, size_t a, size_t z, char *out);
 unsigned char rb_source_byte(const rb_source *src, size_t off);

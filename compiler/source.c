@@ -900,7 +900,7 @@ char *rb_source_restore(rb_source *src, char *buf)
     return buf;
 }
 
-void rb_source_linecol(const rb_source *src, size_t off, unsigned *line, unsigned *col)
+void rb_source_linecol(rb_source *src, size_t off, unsigned *line, unsigned *col)
 {
     if (off > src->len)
         off = src->len;
@@ -914,5 +914,20 @@ void rb_source_linecol(const rb_source *src, size_t off, unsigned *line, unsigne
     }
     *line = (unsigned)lo + 1;
     size_t s = src->line_start[lo];
-    *col = (unsigned)source_count(src, s, off) + 1;
+    if (src->patch) { /* (a compacted source counts its pieces) */
+        *col = (unsigned)source_count(src, s, off) + 1;
+        return;
+    }
+    if (src->cur_line != lo || off - s < (off > src->cur_off ? off - src->cur_off
+                                                             : src->cur_off - off)) {
+        src->cur_line = lo; /* from the line's start, the nearer */
+        src->cur_off = s;
+        src->cur_chars = 0;
+    }
+    if (off >= src->cur_off)
+        src->cur_chars += rb_utf8_count(src->text + src->cur_off, off - src->cur_off);
+    else
+        src->cur_chars -= rb_utf8_count(src->text + off, src->cur_off - off);
+    src->cur_off = off;
+    *col = (unsigned)src->cur_chars + 1;
 }

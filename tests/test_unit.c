@@ -914,6 +914,36 @@ static void test_source_compact(void **state)
     compact_roundtrip("國務院㌂會議\n", 3, 0);
 }
 
+/* rb_source_linecol keeps a cursor on the line last asked: offsets asked in any order, on
+ * the same line ahead of it and behind it, nearer its start or the cursor, on other lines,
+ * and inside a character, give the column counted from the line's start. */
+static void test_linecol_cursor(void **state)
+{
+    (void)state;
+    const char *text = "第一条 ab é 𠀀 市政府,由市长签发。第二条 国务院\n\n一、xyz 会议\n"
+                       "(一)讨论 é 𠀀 决定\n";
+    rb_source *src = NULL;
+    rb_view *v = view_of(text, strlen(text), &src);
+    size_t n = src->len;
+    for (size_t step = 1; step < 64; step += 6) /* the offsets in several orders */
+        for (size_t k = 0; k < n; k++) {
+            size_t off = (k * step * 37 + step) % n;
+            size_t ls = 0, line = 1;
+            for (size_t i = 0; i < off; i++)
+                if (src->text[i] == '\n')
+                    ls = i + 1, line++;
+            unsigned want = 1;
+            for (size_t i = ls; i < off; i++)
+                want += ((unsigned char)src->text[i] & 0xC0) != 0x80;
+            unsigned l, c;
+            rb_source_linecol(src, off, &l, &c);
+            assert_int_equal(l, line);
+            assert_int_equal(c, want);
+        }
+    rb_view_free(v);
+    rb_source_free(src);
+}
+
 /* ---- grammar ------------------------------------------------------------------------------- */
 
 /* Every pattern has examples; each must match and each `not:` must not. The loader checks the
@@ -2259,7 +2289,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_xml_escaping),
+        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_xml_escaping),
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
