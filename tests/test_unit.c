@@ -351,6 +351,17 @@ static void test_utf8(void **state)
     assert_int_equal(rb_utf8_decode("中", 3, &cp), 3);
     assert_int_equal(cp, 0x4E2D);
     assert_int_equal(rb_utf8_count("中文ab", strlen("中文ab")), 4);
+    /* eight bytes a step: every range of a text of 1- to 4-byte characters, cut inside one
+     * or not, counts its bytes that are no continuation byte */
+    const char *mix = "第一条 ab é 𠀀 市政府,由市长签发。\x7F\xC2\x80xyz𠀀𠀀é";
+    size_t ml = strlen(mix);
+    for (size_t a = 0; a <= ml; a++)
+        for (size_t z = a; z <= ml; z++) {
+            size_t want = 0;
+            for (size_t i = a; i < z; i++)
+                want += ((unsigned char)mix[i] & 0xC0) != 0x80;
+            assert_int_equal(rb_utf8_count(mix + a, z - a), want);
+        }
 }
 
 static void test_sha256(void **state)
