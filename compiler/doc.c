@@ -405,7 +405,7 @@ void rb_omap_reserve(rb_omap *m, size_t n)
 size_t *rb_omap_slot(rb_omap *m, long key, int *fresh)
 {
     if (2 * (m->n + 1) > m->cap) {
-        size_t nc = m->cap ? 2 * m->cap : 256;
+        size_t nc = m->cap ? 2 * m->cap : 16; /* (many maps hold a few keys: a chapter's) */
         struct rb_omap_slot *ns = rb_xcalloc(nc, sizeof *ns);
         for (size_t i = 0; i < m->cap; i++)
             if (m->s[i].k) {

@@ -925,6 +925,33 @@ static void test_source_compact(void **state)
     compact_roundtrip("國務院㌂會議\n", 3, 0);
 }
 
+/* An integer map starts small and grows by doubling: every key put (0, negative ones, and
+ * keys that share their hash's top bits) is found again with its value after each growth,
+ * once, and a key never put is absent. */
+static void test_omap(void **state)
+{
+    (void)state;
+    rb_omap m = {0};
+    assert_int_equal(rb_omap_get(&m, 7), (size_t)-1);
+    for (long i = 0; i < 3000; i++) {
+        long key = (i % 3 == 0 ? -i : i * 1024) + (i & 1);
+        int fresh;
+        size_t *v = rb_omap_slot(&m, key, &fresh);
+        assert_true(fresh);
+        *v = (size_t)i + 1;
+        if ((i & (i + 1)) == 0 || i % 97 == 0) /* after the growths and between them */
+            for (long j = 0; j <= i; j++) {
+                long kj = (j % 3 == 0 ? -j : j * 1024) + (j & 1);
+                assert_int_equal(rb_omap_get(&m, kj), (size_t)j + 1);
+                assert_false(rb_omap_slot(&m, kj, &fresh) == NULL);
+                assert_false(fresh);
+            }
+    }
+    assert_int_equal(m.n, 3000);
+    assert_int_equal(rb_omap_get(&m, 5), (size_t)-1);
+    rb_omap_free(&m);
+}
+
 /* rb_source_linecol keeps a cursor on the line last asked: offsets asked in any order, on
  * the same line ahead of it and behind it, nearer its start or the cursor, on other lines,
  * and inside a character, give the column counted from the line's start. */
@@ -2300,7 +2327,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_xml_escaping),
+        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_omap),    cmocka_unit_test(test_xml_escaping),
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
