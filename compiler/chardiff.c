@@ -6,10 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-size_t rb_utf8_to_cps(const char *s, size_t n, uint32_t **cps, size_t **offs)
+size_t rb_utf8_to_cps_in(const char *s, size_t n, uint32_t *c, size_t *o, size_t base)
 {
-    uint32_t *c = rb_xmalloc((n + 1) * sizeof *c);
-    size_t *o = offs ? rb_xmalloc((n + 1) * sizeof *o) : NULL;
     size_t k = 0;
     for (size_t i = 0; i < n;) {
         uint32_t cp;
@@ -17,11 +15,19 @@ size_t rb_utf8_to_cps(const char *s, size_t n, uint32_t **cps, size_t **offs)
         if (!(cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v')) {
             c[k] = cp;
             if (o)
-                o[k] = i;
+                o[k] = base + i;
             k++;
         }
         i += (size_t)l;
     }
+    return k;
+}
+
+size_t rb_utf8_to_cps(const char *s, size_t n, uint32_t **cps, size_t **offs)
+{
+    uint32_t *c = rb_xmalloc((n + 1) * sizeof *c);
+    size_t *o = offs ? rb_xmalloc((n + 1) * sizeof *o) : NULL;
+    size_t k = rb_utf8_to_cps_in(s, n, c, o, 0);
     *cps = c;
     if (offs)
         *offs = o;

@@ -20,21 +20,13 @@ typedef struct artchars {
 
 static void append_span(const rb_doc *d, rb_span s, artchars *ac, size_t *cap)
 {
-    uint32_t *cp;
-    size_t *off;
-    size_t k = rb_utf8_to_cps(d->view->text + s.off, s.len, &cp, &off);
-    if (ac->n + k > *cap) {
-        *cap = (ac->n + k) * 2 + 16;
+    if (ac->n + s.len > *cap) { /* (no more characters than bytes) */
+        *cap = (ac->n + s.len) * 2 + 16;
         ac->cp = rb_xrealloc(ac->cp, *cap * sizeof *ac->cp);
         ac->off = rb_xrealloc(ac->off, *cap * sizeof *ac->off);
     }
-    for (size_t i = 0; i < k; i++) {
-        ac->cp[ac->n + i] = cp[i];
-        ac->off[ac->n + i] = s.off + off[i];
-    }
-    ac->n += k;
-    free(cp);
-    free(off);
+    ac->n += rb_utf8_to_cps_in(d->view->text + s.off, s.len, ac->cp + ac->n, ac->off + ac->n,
+                               s.off);
 }
 
 static artchars article_chars(const rb_doc *d, const rb_article *a)

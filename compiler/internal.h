@@ -299,6 +299,8 @@ size_t rb_chardiff(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, s
 /* Decode UTF-8 into code points, dropping whitespace; offs (optional) gets the byte offset of
  * each kept code point. Returns the count. Caller frees *cps and *offs. */
 size_t rb_utf8_to_cps(const char *s, size_t n, uint32_t **cps, size_t **offs);
+/* The same into c and o (room for n each; o may be NULL), the offsets plus base. */
+size_t rb_utf8_to_cps_in(const char *s, size_t n, uint32_t *c, size_t *o, size_t base);
 
 /* rb_rulebook_read_xml, always through the parsed tree (it reads the parser's events): the oracle of the fuzzer
  * tests/fuzz/fuzz_rbxml.c, which holds the two to the same result. */
