@@ -184,36 +184,76 @@ static long phrase_lookup(const char *s, size_t n, uint32_t cp, const twstate *t
    - without either, how common each reading is as a mainland word: the Taiwan one must be
      rarer by three times (程式 197 against 程序 5610; not 核心 4919 against 内核 178). */
 
-/* The context words (jieba's, around the Taiwan phrases) in a string map built at first use:
+/* The context words (jieba's, around the Taiwan phrases) in a hash table built at first use:
  * a Taiwan phrase weighs up to 32 words around it, and a binary search with strncmp over the
- * 4,310 of them was a quarter of a Taiwan-phrased text's view. */
+ * 4,310 of them was a quarter of a Taiwan-phrased text's view; a string map after it still
+ * copied each candidate to end it with a NUL, hashed it and compared it whole. The table keeps
+ * each word's 64-bit hash: a candidate that is no word (nearly all) is one hash and a probe or
+ * two of whole-word hashes; one that is, a comparison more. */
 static struct {
-    rb_smap ix;    /* word -> its index */
+    uint64_t *h;   /* per slot: the hash of the word there (never 0), 0 for an empty slot */
+    uint32_t *ix;  /* per slot: the word's index */
+    size_t mask;   /* slots - 1 */
     size_t maxlen; /* the longest word's bytes */
 } twx;
 static pthread_once_t twx_once = PTHREAD_ONCE_INIT;
 
+#define TWX_HASH0 1469598103934665603ull /* FNV-1a, continued byte by byte */
+static uint64_t twx_more(uint64_t h, const char *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)w[i]) * 1099511628211ull;
+    return h;
+}
+static uint64_t twx_hash(const char *w, size_t n)
+{
+    uint64_t h = twx_more(TWX_HASH0, w, n);
+    return h ? h : 1;
+}
+
 static void twx_init(void)
 {
+    size_t cap = 16;
+    while (cap < 2 * rb_ntwctx)
+        cap *= 2;
+    twx.h = rb_xcalloc(cap, sizeof *twx.h);
+    twx.ix = rb_xcalloc(cap, sizeof *twx.ix);
+    twx.mask = cap - 1;
     for (size_t i = 0; i < rb_ntwctx; i++) {
-        int fresh;
-        *rb_smap_slot(&twx.ix, rb_twctx_word[i], &fresh) = i;
         size_t l = strlen(rb_twctx_word[i]);
         if (l > twx.maxlen)
             twx.maxlen = l;
+        uint64_t h = twx_hash(rb_twctx_word[i], l);
+        size_t k = (size_t)h & twx.mask;
+        while (twx.h[k])
+            k = (k + 1) & twx.mask;
+        twx.h[k] = h;
+        twx.ix[k] = (uint32_t)i;
     }
+}
+
+/* The word of n bytes whose hash is h (twx_hash): its index, or (size_t)-1; the bytes are
+ * compared only when a word has that hash, as the three pieces p1, p2, p3 (n1 + n2 + n3 = n). */
+static size_t twx_find(uint64_t h, const char *p1, size_t n1, const char *p2, size_t n2,
+                       const char *p3, size_t n3)
+{
+    size_t n = n1 + n2 + n3;
+    for (size_t k = (size_t)h & twx.mask; twx.h[k]; k = (k + 1) & twx.mask) {
+        const char *word = rb_twctx_word[twx.ix[k]];
+        if (twx.h[k] == h && strncmp(word, p1, n1) == 0 && strncmp(word + n1, p2, n2) == 0 &&
+            strncmp(word + n1 + n2, p3, n3) == 0 && word[n] == 0)
+            return twx.ix[k];
+    }
+    return (size_t)-1;
 }
 
 /* How often jieba has the word w[0..n), 0 when it does not. */
 long rb_twctx_freq_of(const char *w, size_t n)
 {
     pthread_once(&twx_once, twx_init);
-    char key[256];
-    if (n > twx.maxlen || n >= sizeof key)
+    if (n > twx.maxlen)
         return 0; /* longer than every word */
-    memcpy(key, w, n);
-    key[n] = 0;
-    size_t i = rb_smap_get(&twx.ix, key);
+    size_t i = twx_find(twx_hash(w, n), w, n, "", 0, "", 0);
     return i == (size_t)-1 ? 0 : rb_twctx_freq[i];
 }
 
@@ -257,26 +297,25 @@ static size_t neighbours(const char *base, size_t at, size_t end, int left, int 
 static long context_freq(const char *l, size_t ll, const char *r, size_t rl, const char *rt,
                          size_t rtl)
 {
-    char buf[64];
+    pthread_once(&twx_once, twx_init);
     long best = 0;
-    /* every start in the left neighbours, every end in the right ones, not both empty */
+    /* every start in the left neighbours, every end in the right ones, not both empty: the
+     * hash of l[a..] r taken once a start, then carried on over rt a byte at a time */
     for (size_t a = 0; a <= ll; a++) {
         if (a < ll && ((unsigned char)l[a] & 0xC0) == 0x80)
             continue;
-        for (size_t z = 0; z <= rtl; z++) {
+        uint64_t h = twx_more(twx_more(TWX_HASH0, l + a, ll - a), r, rl);
+        for (size_t z = 0; z <= rtl; h = z < rtl ? twx_more(h, rt + z, 1) : h, z++) {
             if (z < rtl && z > 0 && ((unsigned char)rt[z] & 0xC0) == 0x80)
                 continue;
             if (a == ll && z == 0)
                 continue;
             size_t n = (ll - a) + rl + z;
-            if (n > sizeof buf)
+            if (n > 64 || n > twx.maxlen)
                 continue;
-            memcpy(buf, l + a, ll - a);
-            memcpy(buf + (ll - a), r, rl);
-            memcpy(buf + (ll - a) + rl, rt, z);
-            long f = rb_twctx_freq_of(buf, n);
-            if (f > best)
-                best = f;
+            size_t i = twx_find(h ? h : 1, l + a, ll - a, r, rl, rt, z);
+            if (i != (size_t)-1 && rb_twctx_freq[i] > best)
+                best = rb_twctx_freq[i];
         }
     }
     return best;
