@@ -2133,6 +2133,19 @@ static void context_fields(const struct rb_extract_rules *r, const xrule *x, rb_
     }
 }
 
+/* The first rule from ri on in the set of rules (a->rwords words), or nrules. */
+static size_t next_reached(const xac *a, const uint64_t *set, size_t ri, size_t nrules)
+{
+    for (size_t q = ri / 64; q < a->rwords; q++) {
+        uint64_t b = set[q] & (q == ri / 64 ? ~0ull << (ri % 64) : ~0ull);
+        if (b) {
+            size_t k = q * 64 + (size_t)__builtin_ctzll(b);
+            return k < nrules ? k : nrules;
+        }
+    }
+    return nrules;
+}
+
 static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size_t ss,
                               size_t se, const uint64_t *present, rb_error *err)
 {
@@ -2162,11 +2175,14 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
             for (size_t q = 0; q < ac->rwords; q++)
                 reach[q] |= ac->lrules[id * ac->rwords + q];
         }
+    if (g->no_prefilter) /* every rule */
+        for (size_t ri = 0; ri < r->nrules; ri++)
+            reach[ri / 64] |= 1ull << (ri % 64);
     int reached = 0;
-    for (size_t ri = 0; ri < r->nrules; ri++) {
+    for (size_t ri = next_reached(ac, reach, 0, r->nrules); ri < r->nrules;
+         ri = next_reached(ac, reach, ri + 1, r->nrules)) {
         const xrule *xr = &r->rules[ri];
-        if (!g->no_prefilter && (!(reach[ri / 64] >> (ri % 64) & 1) ||
-                                 !needs_present(ac, ri, xr, present)))
+        if (!g->no_prefilter && !needs_present(ac, ri, xr, present))
             continue;
         reached = 1;
         size_t pos = ss;

@@ -435,13 +435,18 @@ static size_t same_facts_unfiltered(const char *path)
 {
     rb_doc *d[2] = {NULL, NULL};
     char *facts[2];
+    rb_timings tm[2];
+    memset(tm, 0, sizeof tm);
     for (int k = 0; k < 2; k++) {
         rb_diags dg;
         rb_diags_init(&dg);
         rb_error err;
         rb_error_clear(&err);
+        rb_compile_opts o;
+        rb_compile_opts_default(&o);
+        o.timings = &tm[k];
         G->no_prefilter = k == 0;
-        rb_status st = rb_compile_file(G, path, NULL, &d[k], &dg, &err);
+        rb_status st = rb_compile_file(G, path, &o, &d[k], &dg, &err);
         G->no_prefilter = 0;
         if (st != RB_OK)
             fail_msg("%s: %u:%u: %s", path, err.line, err.col, err.message);
@@ -450,6 +455,12 @@ static size_t same_facts_unfiltered(const char *path)
     }
     if (strcmp(facts[0], facts[1]) != 0)
         fail_msg("%s: the needs: prefilter changes the facts", path);
+    /* unfiltered, every rule ran on every sentence: each sentence reached a pattern, and
+     * there were more pattern runs than filtered */
+    if (tm[0].sentences_matched != tm[0].sentences || tm[0].regex_calls <= tm[1].regex_calls)
+        fail_msg("%s: unfiltered, %zu of %zu sentences reached a pattern, %zu pattern runs "
+                 "(%zu filtered)", path, tm[0].sentences_matched, tm[0].sentences,
+                 tm[0].regex_calls, tm[1].regex_calls);
     size_t n = d[1]->facts->n;
     for (int k = 0; k < 2; k++) {
         free(facts[k]);
