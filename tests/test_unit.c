@@ -1143,10 +1143,7 @@ static void test_ahead_macro(void **state)
     }
 }
 
-/* The rules a sentence reaches are the union of its literals' rules and the rules without
- * `needs:`, as sets of 64 rules a word: with more than 64 rules (the grammar's own and 67
- * more), a rule past the first word that needs a literal the sentence holds, and one without
- * `needs:`, both give their fact; a rule whose literal is missing gives none. */
+/* The facts a rule gave in d. */
 static size_t facts_of_rule(const rb_doc *d, const char *rule)
 {
     size_t n = 0;
@@ -1155,6 +1152,10 @@ static size_t facts_of_rule(const rb_doc *d, const char *rule)
     return n;
 }
 
+/* The rules a sentence reaches are the union of its literals' rules and the rules without
+ * `needs:`, as sets of 64 rules a word: with more than 64 rules (the grammar's own and 67
+ * more), a rule past the first word that needs a literal the sentence holds, and one without
+ * `needs:`, both give their fact; a rule whose literal is missing gives none. */
 static void test_reach_many_rules(void **state)
 {
     (void)state;
