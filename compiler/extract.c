@@ -1088,24 +1088,22 @@ static void ac_build(struct rb_extract_rules *r)
         nitems += r->rules[i].nneeds;
     }
     a->rmask = rb_xcalloc((nitems + 1) * a->words, sizeof *a->rmask);
-    for (size_t i = 0; i < r->nrules; i++)
+    /* and per literal, the rules it is an item's of (see xac) */
+    a->rwords = (r->nrules + 63) / 64 ? (r->nrules + 63) / 64 : 1;
+    a->lrules = rb_xcalloc((n + 1) * a->rwords, sizeof *a->lrules);
+    a->free_rules = rb_xcalloc(a->rwords, sizeof *a->free_rules);
+    for (size_t i = 0; i < r->nrules; i++) {
+        uint64_t rule_bit = 1ull << (i % 64);
+        if (!r->rules[i].nneeds)
+            a->free_rules[i / 64] |= rule_bit;
         for (size_t k = 0; k < r->rules[i].nneeds; k++) {
             uint64_t *m = &a->rmask[(a->rmask_at[i] + k) * a->words];
             for (size_t q = 0; q < r->rules[i].needs[k].n; q++) {
                 unsigned id = r->rules[i].needs[k].alt[q].id;
                 m[id / 64] |= 1ull << (id % 64);
+                a->lrules[id * a->rwords + i / 64] |= rule_bit;
             }
         }
-    a->rwords = (r->nrules + 63) / 64 ? (r->nrules + 63) / 64 : 1;
-    a->lrules = rb_xcalloc((n + 1) * a->rwords, sizeof *a->lrules);
-    a->free_rules = rb_xcalloc(a->rwords, sizeof *a->free_rules);
-    for (size_t i = 0; i < r->nrules; i++) {
-        uint64_t bit = 1ull << (i % 64);
-        if (!r->rules[i].nneeds)
-            a->free_rules[i / 64] |= bit;
-        for (size_t k = 0; k < r->rules[i].nneeds; k++)
-            for (size_t q = 0; q < r->rules[i].needs[k].n; q++)
-                a->lrules[r->rules[i].needs[k].alt[q].id * a->rwords + i / 64] |= bit;
     }
     a->dmask = rb_xcalloc((r->ndims + 1) * a->words, sizeof *a->dmask);
     for (size_t d = 0; d < r->ndims; d++)

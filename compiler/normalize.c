@@ -205,11 +205,8 @@ static uint64_t twx_more(uint64_t h, const char *w, size_t n)
         h = (h ^ (unsigned char)w[i]) * 1099511628211ull;
     return h;
 }
-static uint64_t twx_hash(const char *w, size_t n)
-{
-    uint64_t h = twx_more(TWX_HASH0, w, n);
-    return h ? h : 1;
-}
+/* A word's hash in the table: FNV-1a, never 0 (an empty slot) */
+static uint64_t twx_key(uint64_t fnv) { return fnv ? fnv : 1; }
 
 static void twx_init(void)
 {
@@ -223,7 +220,7 @@ static void twx_init(void)
         size_t l = strlen(rb_twctx_word[i]);
         if (l > twx.maxlen)
             twx.maxlen = l;
-        uint64_t h = twx_hash(rb_twctx_word[i], l);
+        uint64_t h = twx_key(twx_more(TWX_HASH0, rb_twctx_word[i], l));
         size_t k = (size_t)h & twx.mask;
         while (twx.h[k])
             k = (k + 1) & twx.mask;
@@ -232,12 +229,14 @@ static void twx_init(void)
     }
 }
 
-/* The word of n bytes whose hash is h (twx_hash): its index, or (size_t)-1; the bytes are
- * compared only when a word has that hash, as the three pieces p1, p2, p3 (n1 + n2 + n3 = n). */
-static size_t twx_find(uint64_t h, const char *p1, size_t n1, const char *p2, size_t n2,
+/* The word of n bytes whose FNV-1a hash (twx_more) is fnv: its index, or (size_t)-1; the
+ * bytes are compared only when a word has that hash, as the three pieces p1, p2, p3
+ * (n1 + n2 + n3 = n). */
+static size_t twx_find(uint64_t fnv, const char *p1, size_t n1, const char *p2, size_t n2,
                        const char *p3, size_t n3)
 {
     size_t n = n1 + n2 + n3;
+    uint64_t h = twx_key(fnv);
     for (size_t k = (size_t)h & twx.mask; twx.h[k]; k = (k + 1) & twx.mask) {
         const char *word = rb_twctx_word[twx.ix[k]];
         if (twx.h[k] == h && strncmp(word, p1, n1) == 0 && strncmp(word + n1, p2, n2) == 0 &&
@@ -253,7 +252,7 @@ long rb_twctx_freq_of(const char *w, size_t n)
     pthread_once(&twx_once, twx_init);
     if (n > twx.maxlen)
         return 0; /* longer than every word */
-    size_t i = twx_find(twx_hash(w, n), w, n, "", 0, "", 0);
+    size_t i = twx_find(twx_more(TWX_HASH0, w, n), w, n, "", 0, "", 0);
     return i == (size_t)-1 ? 0 : rb_twctx_freq[i];
 }
 
@@ -311,9 +310,9 @@ static long context_freq(const char *l, size_t ll, const char *r, size_t rl, con
             if (a == ll && z == 0)
                 continue;
             size_t n = (ll - a) + rl + z;
-            if (n > 64 || n > twx.maxlen)
+            if (n > twx.maxlen)
                 continue;
-            size_t i = twx_find(h ? h : 1, l + a, ll - a, r, rl, rt, z);
+            size_t i = twx_find(h, l + a, ll - a, r, rl, rt, z);
             if (i != (size_t)-1 && rb_twctx_freq[i] > best)
                 best = rb_twctx_freq[i];
         }
