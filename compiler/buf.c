@@ -85,6 +85,13 @@ static char *arena_take(rb_arena *a, size_t n, size_t align)
     return p;
 }
 
+char *rb_arena_chars(rb_arena *a, size_t n)
+{
+    char *p = arena_take(a, n + 1, 1);
+    p[n] = 0;
+    return p;
+}
+
 char *rb_arena_strndup(rb_arena *a, const char *s, size_t n)
 {
     char *p = arena_take(a, n + 1, 1);

@@ -99,23 +99,11 @@ static char *src_dup(const rb_doc *d, size_t a, size_t z)
     return t;
 }
 
-/* Append the pieces of s not covered by junk; orig selects original vs view text. */
-static char *span_text(const rb_doc *d, rb_span s, int orig)
+/* Append the pieces of s not covered by junk to out; orig selects original vs view text. */
+static void span_append(const rb_doc *d, rb_span s, int orig, rb_buf *out)
 {
-    rb_buf b;
-    rb_buf_init(&b);
     size_t pos = s.off, end = s.off + s.len;
-    size_t lo = first_junk(d, s.off);
-    if (pos >= end)
-        return rb_xstrdup("");
-    if (lo == d->njunk || d->junk[lo].span.off >= end) { /* no junk inside: one piece */
-        if (!orig)
-            return rb_xstrndup(d->view->text + pos, end - pos);
-        size_t a, z;
-        rb_doc_orig_range(d, pos, end, &a, &z);
-        return src_dup(d, a, z);
-    }
-    for (size_t k = lo; k <= d->njunk && pos < end; k++) {
+    for (size_t k = first_junk(d, s.off); k <= d->njunk && pos < end; k++) {
         size_t js = k < d->njunk ? d->junk[k].span.off : end;
         size_t je = k < d->njunk ? js + d->junk[k].span.len : end;
         if (js > end)
@@ -124,15 +112,36 @@ static char *span_text(const rb_doc *d, rb_span s, int orig)
             if (orig) {
                 size_t a, z;
                 rb_doc_orig_range(d, pos, js, &a, &z);
-                rb_source_copy(d->src, a, z, rb_buf_extend(&b, z - a));
+                rb_source_copy(d->src, a, z, rb_buf_extend(out, z - a));
             } else {
-                rb_buf_put(&b, d->view->text + pos, js - pos);
+                rb_buf_put(out, d->view->text + pos, js - pos);
             }
         }
         if (je > pos)
             pos = je;
     }
+}
+
+static char *span_text(const rb_doc *d, rb_span s, int orig)
+{
+    rb_buf b;
+    rb_buf_init(&b);
+    span_append(d, s, orig, &b);
     return rb_buf_detach(&b);
+}
+
+void rb_doc_text_to(const rb_doc *d, rb_span s, rb_buf *out) { span_append(d, s, 1, out); }
+
+char *rb_doc_text_in(const rb_doc *d, rb_span s, rb_arena *a)
+{
+    if (!rb_doc_span_clean(d, s))
+        return rb_arena_take(a, span_text(d, s, 1));
+    size_t x = 0, z = 0;
+    if (s.len)
+        rb_doc_orig_range(d, s.off, s.off + s.len, &x, &z);
+    char *p = rb_arena_chars(a, z - x);
+    rb_source_copy(d->src, x, z, p);
+    return p;
 }
 
 char *rb_doc_text(const rb_doc *d, rb_span s) { return span_text(d, s, 1); }

@@ -47,6 +47,7 @@ typedef struct xfield {
     int heads;    /* role lists: head nouns only, no delegators or recipients */
     int number, range, inherit, required;
     char **seps;  /* split separators */
+    size_t *seplen;
     size_t nseps;
     size_t table, strip; /* table indexes + 1; 0 = none */
     char *value;  /* constant */
@@ -148,7 +149,8 @@ typedef struct xwords {
     const xtext *x;
     size_t base;
 } xwords;
-static char *words_at(const xwords *w, size_t at, size_t len);
+static void push_found(rb_arena *ar, rb_field *x, const char *v, const xwords *w, size_t at,
+                       size_t len);
 typedef struct xrun xrun;
 static void context_fields(const struct rb_extract_rules *r, const xrule *x, rb_fact *f,
                            xrun *R);
@@ -190,6 +192,7 @@ static void field_free(xfield *f)
     for (size_t i = 0; i < f->nseps; i++)
         free(f->seps[i]);
     free(f->seps);
+    free(f->seplen);
     free(f->value);
     free(f->deflt);
     free(f->weak);
@@ -665,7 +668,10 @@ static rb_status load_field(struct rb_extract_rules *r, const char *path, yaml_d
             size_t l = bar ? (size_t)(bar - p) : strlen(p);
             if (l) {
                 f->seps = rb_xrealloc(f->seps, (f->nseps + 1) * sizeof *f->seps);
-                f->seps[f->nseps++] = rb_normalize_str(p, l, 1, NULL);
+                f->seplen = rb_xrealloc(f->seplen, (f->nseps + 1) * sizeof *f->seplen);
+                f->seps[f->nseps] = rb_normalize_str(p, l, 1, NULL);
+                f->seplen[f->nseps] = strlen(f->seps[f->nseps]);
+                f->nseps++;
             }
             p += l + (bar ? 1 : 0);
         }
@@ -1411,8 +1417,10 @@ static rb_field *fact_set(rb_fact *f, const char *name)
     return x;
 }
 
-/* rb_field_push with the strings themselves when they are the arena's already (own) */
-static void field_put(rb_arena *a, rb_field *x, const char *s, const char *words, int own)
+/* rb_field_push with the strings themselves where they are the arena's already: s when own_s,
+ * words when own_w */
+static void field_put(rb_arena *a, rb_field *x, const char *s, const char *words, int own_s,
+                      int own_w)
 {
     for (size_t i = 0; i < x->n; i++)
         if (strcmp(x->items[i], s) == 0)
@@ -1428,13 +1436,13 @@ static void field_put(rb_arena *a, rb_field *x, const char *s, const char *words
         x->iwords = rb_arena_push(a, x->iwords, x->n, sizeof *x->iwords);
     }
     if (x->iwords)
-        x->iwords[x->n] = !words ? NULL : own ? (char *)words : rb_arena_strdup(a, words);
-    x->items[x->n++] = own ? (char *)s : rb_arena_strdup(a, s);
+        x->iwords[x->n] = !words ? NULL : own_w ? (char *)words : rb_arena_strdup(a, words);
+    x->items[x->n++] = own_s ? (char *)s : rb_arena_strdup(a, s);
 }
 
 void rb_field_push(rb_arena *a, rb_field *x, const char *s, const char *words)
 {
-    field_put(a, x, s, words, 0);
+    field_put(a, x, s, words, 0, 0);
 }
 
 const char *rb_field_words(const rb_field *x, size_t i)
@@ -1451,7 +1459,7 @@ static void field_push(rb_fact *f, rb_field *x, const char *s)
 static void field_copy(rb_fact *f, rb_field *o, const rb_field *p)
 {
     for (size_t i = 0; i < p->n; i++)
-        field_put(f->arena, o, p->items[i], rb_field_words(p, i), 1);
+        field_put(f->arena, o, p->items[i], rb_field_words(p, i), 1, 1);
     o->list = p->list;
     o->number = p->number;
     o->words = p->words;
@@ -1610,9 +1618,7 @@ static void table_all(const xtable *t, const char *s, size_t n, int heads, rb_ar
             if (k + 1 < nh && memmem(gap, gl, "的", 3) && !starts_conj(gap, gl))
                 continue; /* inside a relative clause */
         }
-        char *words = words_at(w, h[k].at, h[k].len);
-        rb_field_push(a, out, h[k].val, words);
-        free(words);
+        push_found(a, out, h[k].val, w, h[k].at, h[k].len);
     }
     free(h);
 }
@@ -1670,6 +1676,15 @@ static int list_has(const char *list, const char *v)
 }
 
 /* Apply one field spec to the text of its group. */
+/* Does x hold the value p[0..l)? */
+static int holds_text(const rb_field *x, const char *p, size_t l)
+{
+    for (size_t i = 0; i < x->n; i++)
+        if (strlen(x->items[i]) == l && memcmp(x->items[i], p, l) == 0)
+            return 1;
+    return 0;
+}
+
 static void apply_field(const struct rb_extract_rules *r, const xfield *f, const char *s,
                         size_t n, rb_fact *fact, const xwords *w)
 {
@@ -1678,18 +1693,18 @@ static void apply_field(const struct rb_extract_rules *r, const xfield *f, const
         return;
     }
     /* items: the whole text, or split */
-    size_t cap = 1, ni = 0;
-    struct {
+    size_t ni = 0;
+    struct item {
         const char *p;
         size_t n;
-    } *items = rb_xmalloc(sizeof *items * (n + 1));
+    } few[32], *items = n < 32 ? few : rb_xmalloc(sizeof *items * (n + 1));
     if (f->nseps) {
         size_t start = 0;
         for (size_t i = 0; i <= n;) {
             size_t sl = 0;
             for (size_t k = 0; i < n && k < f->nseps && !sl; k++) {
-                size_t l = strlen(f->seps[k]);
-                if (l <= n - i && memcmp(s + i, f->seps[k], l) == 0)
+                size_t l = f->seplen[k];
+                if (l <= n - i && s[i] == f->seps[k][0] && memcmp(s + i, f->seps[k], l) == 0)
                     sl = l;
             }
             if (i == n || sl) {
@@ -1708,7 +1723,6 @@ static void apply_field(const struct rb_extract_rules *r, const xfield *f, const
         items[0].n = n;
         ni = 1;
     }
-    (void)cap;
     rb_field *out = NULL;
     for (size_t i = 0; i < ni; i++) {
         const char *p = items[i].p;
@@ -1729,11 +1743,8 @@ static void apply_field(const struct rb_extract_rules *r, const xfield *f, const
         } else if (f->table) {
             size_t at, len;
             const char *v = table_lookup_at(&r->tables[f->table - 1], p, l, &at, &len);
-            if (v) {
-                char *words = words_at(&iw, at, len);
-                rb_field_push(fact->arena, out, v, words);
-                free(words);
-            }
+            if (v)
+                push_found(fact->arena, out, v, &iw, at, len);
         } else if (f->number) {
             double v;
             if (parse_number(p, l, &v) == 0) {
@@ -1746,16 +1757,15 @@ static void apply_field(const struct rb_extract_rules *r, const xfield *f, const
             char b[64];
             if (parse_range(p, l, b, sizeof b) == 0)
                 field_push(fact, out, b);
-        } else {
-            char *t = rb_xstrndup(p, l);
-            field_push(fact, out, t);
-            free(t);
+        } else if (!holds_text(out, p, l)) {
+            field_put(fact->arena, out, rb_arena_strndup(fact->arena, p, l), NULL, 1, 0);
         }
         if (f->nseps)
             out->list = 1;
         free(stripped);
     }
-    free(items);
+    if (items != few)
+        free(items);
     if (out && out->n == 0) {
         /* nothing normalized: drop the field (the default may fill it) */
         for (size_t i = 0; i < fact->nfields; i++)
@@ -1856,7 +1866,7 @@ static rb_fact *new_fact(rb_facts *fs, const rb_doc *d, const rb_article *a, cha
     while (ve < d->view->len && ((unsigned char)d->view->text[ve] & 0xC0) == 0x80)
         ve++;
     rb_doc_linecol(d, vs, &f->line, &f->col);
-    f->text = rb_arena_take(&fs->arena, rb_doc_text(d, (rb_span){vs, ve - vs}));
+    f->text = rb_doc_text_in(d, (rb_span){vs, ve - vs}, &fs->arena);
     /* simplified text: the normalized words are often the words themselves */
     f->norm = strlen(f->text) == e - s && memcmp(f->text, x->s + s, e - s) == 0
                   ? f->text
@@ -1878,7 +1888,7 @@ static void add_unmatched(rb_facts *fs, const rb_doc *d, const rb_article *a, ch
     size_t vs = xt_vo(x, s), ve = xt_vo(x, e - 1) + 1;
     while (ve < d->view->len && ((unsigned char)d->view->text[ve] & 0xC0) == 0x80)
         ve++;
-    u->text = rb_arena_take(&fs->arena, rb_doc_text(d, (rb_span){vs, ve - vs}));
+    u->text = rb_doc_text_in(d, (rb_span){vs, ve - vs}, &fs->arena);
 }
 
 static int is_sentence_end(const char *s, size_t n, size_t i, size_t *len)
@@ -1910,20 +1920,26 @@ static void inherit_fields(const xrule *x, rb_fact *f, const rb_fact *prev)
 
 static int group_alt(const xfield *f, const size_t *ov, size_t *gs, size_t *ge);
 
-/* The original-script words of s[a..b) of a block. */
-static char *words_of(const rb_doc *d, const xtext *x, size_t a, size_t b)
+/* The original-script words of s[a..b) of a block, in the arena ar. */
+static char *words_of(rb_arena *ar, const rb_doc *d, const xtext *x, size_t a, size_t b)
 {
     size_t vs = xt_vo(x, a), ve = xt_vo(x, b - 1) + 1;
     while (ve < d->view->len && ((unsigned char)d->view->text[ve] & 0xC0) == 0x80)
         ve++;
-    return rb_doc_text(d, (rb_span){vs, ve - vs});
+    return rb_doc_text_in(d, (rb_span){vs, ve - vs}, ar);
 }
 
-static char *words_at(const xwords *w, size_t at, size_t len)
+/* The value v with the words it was found as (w's text at at, len bytes) pushed to x: the words
+ * are taken only for a value x does not hold yet */
+static void push_found(rb_arena *ar, rb_field *x, const char *v, const xwords *w, size_t at,
+                       size_t len)
 {
-    if (!w || !w->d || !w->x || !len || w->base + at + len > w->x->n)
-        return NULL;
-    return words_of(w->d, w->x, w->base + at, w->base + at + len);
+    for (size_t i = 0; i < x->n; i++)
+        if (strcmp(x->items[i], v) == 0)
+            return; /* a list of distinct values */
+    int has = w && w->d && w->x && len && w->base + at + len <= w->x->n;
+    field_put(ar, x, v, has ? words_of(ar, w->d, w->x, w->base + at, w->base + at + len) : NULL,
+              0, 1);
 }
 
 /* Fill a fact's fields from a match (ov) in s; `before` fields take s[ss..match). With a document
@@ -1948,7 +1964,7 @@ static void apply_fields(const struct rb_extract_rules *r, const xrule *xr, cons
             apply_field(r, xf, s + gs, ge - gs, f, &w);
             rb_field *fd = (rb_field *)rb_fact_field(f, xf->name);
             if (fd && d && ge > gs && !fd->words)
-                fd->words = rb_arena_take(f->arena, words_of(d, x, gs, ge));
+                fd->words = words_of(f->arena, d, x, gs, ge);
         } else if (xf->deflt)
             set_str_field(f, xf->name, xf->deflt, 0);
     }

@@ -461,6 +461,11 @@ rb_doc *rb_doc_new(void);
 void rb_doc_free(rb_doc *d);
 /* The original-script text of a view span with junk spans inside it removed. Caller frees. */
 char *rb_doc_text(const rb_doc *d, rb_span s);
+/* The same appended to out (a buffer the caller reuses: no string of its own). */
+void rb_doc_text_to(const rb_doc *d, rb_span s, rb_buf *out);
+struct rb_arena;
+/* The same in the arena a (the span with no junk inside, the usual case, copied straight in). */
+char *rb_doc_text_in(const rb_doc *d, rb_span s, struct rb_arena *a);
 /* The normalized-view text of a span with junk removed. Caller frees. */
 char *rb_doc_norm(const rb_doc *d, rb_span s);
 /* The original-script text of a span as it is in the source, junk included. Caller frees. */
@@ -558,6 +563,8 @@ typedef struct rb_arena {
 } rb_arena;
 char *rb_arena_strndup(rb_arena *a, const char *s, size_t n);
 char *rb_arena_strdup(rb_arena *a, const char *s);
+/* room for a string of n bytes and its NUL (written: p[n] is 0), for the caller to fill */
+char *rb_arena_chars(rb_arena *a, size_t n);
 /* s copied once: the same pointer for the same string (field names, dimensions, rules) */
 char *rb_arena_intern(rb_arena *a, const char *s);
 /* n bytes, aligned for any scalar, not cleared */

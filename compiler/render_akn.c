@@ -18,6 +18,7 @@ typedef struct wr {
     rb_xw *w;
     const rb_doc *d;
     uint32_t cbase; /* 0: the text has no C0 control to write */
+    rb_buf tb;      /* a span's text, reused from span to span */
 } wr;
 
 static void start(wr *W, const char *name) { rb_xw_start(W->w, name); }
@@ -27,9 +28,9 @@ static void attr(wr *W, const char *name, const char *val) { rb_xw_attr(W->w, na
 static void text(wr *W, const char *s) { rb_xw_text(W->w, s, strlen(s)); }
 static void span_text(wr *W, rb_span s)
 {
-    char *t = rb_doc_text(W->d, s);
-    text(W, t);
-    free(t);
+    W->tb.len = 0;
+    rb_doc_text_to(W->d, s, &W->tb);
+    rb_xw_text(W->w, rb_buf_cstr(&W->tb), W->tb.len);
 }
 /* rb:col, the column the piece s starts at on its source line, where that is not the first:
  * the read-back (readback.c) puts the pieces of a line back where they stood, so that a
@@ -445,7 +446,7 @@ static uint32_t control_base(const rb_doc *d)
 
 static void write_doc(const rb_doc *d, rb_xw *w, uint32_t cbase)
 {
-    wr Wv = {w, d, cbase}, *W = &Wv;
+    wr Wv = {w, d, cbase, {0}}, *W = &Wv;
     rb_xw_set_control_base(w, cbase ? cbase : 0x2400);
     start(W, "akomaNtoso");
     attr(W, "xmlns", RB_AKN_NS);
@@ -458,6 +459,7 @@ static void write_doc(const rb_doc *d, rb_xw *w, uint32_t cbase)
     body(W);
     end(W);
     end(W);
+    rb_buf_free(&W->tb);
 }
 
 /* Write d with w (to a file descriptor or a buffer), then free w. */

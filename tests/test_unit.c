@@ -1031,6 +1031,48 @@ static rb_doc *compile_text(rb_grammar *g, const char *text)
     return d;
 }
 
+/* A span's original text, three ways: a new string (rb_doc_text), appended to a buffer
+ * (rb_doc_text_to, the writer's) and in an arena (rb_doc_text_in, the facts'; a span without
+ * junk copied straight from the source): the same for every span of a traditional text with
+ * set-aside pinyin inside its lines, spans across it and spans of none. */
+static void test_doc_text_ways(void **state)
+{
+    (void)state;
+    rb_grammar *g = tu_grammar();
+    rb_doc *d = compile_text(g, "某市人民政府工作規(guī)則\n第一條 為了規(guī)範工作,制定本規則。\n"
+                                "第二條 會(huì)議由市長召集。\n");
+    assert_true(d->njunk >= 3); /* the readings are junk spans of the view */
+    const char *vt = d->view->text;
+    rb_arena ar = {0};
+    rb_buf b;
+    rb_buf_init(&b);
+    size_t spans = 0, dirty = 0;
+    for (size_t a = 0; a <= d->view->len; a++) {
+        if (a < d->view->len && ((unsigned char)vt[a] & 0xC0) == 0x80)
+            continue;
+        for (size_t z = a; z <= d->view->len; z++) {
+            if (z < d->view->len && ((unsigned char)vt[z] & 0xC0) == 0x80)
+                continue;
+            rb_span sp = {a, z - a};
+            char *want = rb_doc_text(d, sp);
+            assert_string_equal(rb_doc_text_in(d, sp, &ar), want);
+            b.len = 0;
+            rb_buf_puts(&b, "<");
+            rb_doc_text_to(d, sp, &b);
+            assert_int_equal(b.len, 1 + strlen(want));
+            assert_memory_equal(b.data + 1, want, strlen(want));
+            free(want);
+            spans++;
+            dirty += !rb_doc_span_clean(d, sp);
+        }
+    }
+    assert_true(dirty > 0 && dirty < spans); /* both kinds of span were asked */
+    rb_buf_free(&b);
+    rb_arena_free(&ar);
+    rb_doc_free(d);
+    rb_grammar_free(g);
+}
+
 /* The meeting a whole text is about (a `topic:` field): the scan for the table's keys jumps
  * to the character every key holds (会) less the most a key has before it, so a key that
  * starts well before that character (秘书长办公会议, five characters before 会) is found
@@ -2328,7 +2370,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_omap),    cmocka_unit_test(test_xml_escaping),
+        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_doc_text_ways),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_omap),    cmocka_unit_test(test_xml_escaping),
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
