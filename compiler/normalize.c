@@ -484,19 +484,76 @@ static inline int trad3(const uint64_t *starts, const unsigned char *u, char *b)
     return 2;
 }
 
-/* From i, past the three-byte characters (CJK) that a simplified text's view keeps as they are
- * (their class says no change): the next one's load does not wait for this one's decoding. */
-static inline size_t keep3(const unsigned char *u, size_t i, size_t n)
+/* First pass: the evidence for the script, and whether the view would differ from the source
+ * at all (a simplified text with ASCII punctuation and LF line ends does not: then the view is
+ * the source). */
+/* The first pass's tally: counts, first places, whether anything changes. */
+typedef struct tally {
+    size_t nt, ns, first_t, first_s;
+    unsigned ch;
+} tally;
+
+/* One character's bits (script_bits) at offset at, without branches on them (a character of
+ * either script or of neither is a coin toss to the branch predictor): selects and adds. */
+static inline void tally_add(tally *c, unsigned b, size_t at)
 {
-    while (i + 3 <= n && (u[i] & 0xF0) == 0xE0 && !(bmp_script_bits(rb_utf8_cp3(u + i)) & 1))
-        i += 3;
+    c->first_t = (b & 4) && c->first_t == SIZE_MAX ? at : c->first_t;
+    c->first_s = (b & 2) && c->first_s == SIZE_MAX ? at : c->first_s;
+    c->nt += (b >> 2) & 1;
+    c->ns += (b >> 1) & 1;
+    c->ch |= b & 1; /* (a traditional text is folded anyway) */
+}
+
+/* The first three-byte character of class cls (rb_script_class) in u[i..e), a run of them. */
+static size_t first_of_class(const unsigned char *u, size_t i, size_t e, unsigned cls)
+{
+    for (; i < e; i += 3) {
+        uint32_t cp = rb_utf8_cp3(u + i);
+        if (((rb_script_class[cp >> 2] >> ((cp & 3) * 2)) & 3) == cls)
+            break;
+    }
     return i;
 }
 
+/* From i, past the three-byte characters (CJK) that a simplified text's view keeps as they are
+ * (their class says no change): the next one's load does not wait for this one's decoding. */
+static inline size_t keep3(const unsigned char *u, size_t i, size_t n, tally *t)
+{
+    size_t from = i, ns = 0;
+    while (i + 3 <= n && (u[i] & 0xF0) == 0xE0) {
+        uint32_t cp = rb_utf8_cp3(u + i);
+        unsigned cls = (rb_script_class[cp >> 2] >> ((cp & 3) * 2)) & 3;
+        if (cls & 1)
+            break; /* class 1 or 3: it changes (SC_BITS) */
+        ns += cls >> 1; /* class 2: simplified only */
+        i += 3;
+    }
+    if (t && ns) { /* into the tally, when the fold takes the first pass's place */
+        t->ns += ns;
+        if (t->first_s == SIZE_MAX)
+            t->first_s = first_of_class(u, from, i, 2);
+    }
+    return i;
+}
+
+/* A character's bits (script_bits) from its code point and fold entry. */
+static inline unsigned char_bits(uint32_t cp, uint32_t e)
+{
+    return cp < 0x10000 ? bmp_script_bits(cp) : script_bits(e);
+}
+
+/* Does the tally so far look like a traditional text (whose view is folded at another level,
+ * so that a fold at level 0 is lost work)? Only a guess of the fold's, never the script's
+ * decision, which counts the whole text. */
+static inline int looks_traditional(const tally *t) { return t->nt >= 64 && t->nt >= 4 * t->ns; }
+
 /* The core fold. s must be valid UTF-8. trad: 0 characters only, 1 with OpenCC's traditional
  * phrases, 2 with the Taiwan phrases too. When m is non-NULL, entries are pushed wherever
- * orig - view changes. Unchanged characters are copied in runs. */
-static void fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf *out, mapbuf *m)
+ * orig - view changes. Unchanged characters are copied in runs. With t (level 0 only), the
+ * fold is also the first pass: every character goes into the tally t, and the fold stops
+ * where the text looks traditional. Returns n, or where it stopped (t holds what is before). */
+static size_t fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf *out, mapbuf *m,
+                   tally *t)
 {
     const unsigned char *u = (const unsigned char *)s;
     int64_t delta = 0;
@@ -510,8 +567,10 @@ static void fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf *o
     out_put(out, s, n);
     const uint64_t *starts = trad > 1 && tw ? ph.start : ph.cn_start; /* (as phrase_at) */
     while (i < n) {
-        if (!trad && (i = keep3(u, i, n)) >= n)
+        if (!trad && (i = keep3(u, i, n, t)) >= n)
             break;
+        if (t && looks_traditional(t))
+            return i;
         /* a traditional text: its three-byte characters that start no phrase, kept or changed
          * in place, with a step the loop knows */
         while (trad && i + 3 <= n && (u[i] & 0xF0) == 0xE0 &&
@@ -538,6 +597,8 @@ static void fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf *o
         }
         uint32_t e = fold_entry(cp);
         if (!(e & (F_DELETE | F_MULTI | F_TARGET)) || (!trad && (e & F_AMBIG))) {
+            if (t)
+                tally_add(t, char_bits(cp, e), i);
             i += (size_t)k;
             continue;
         }
@@ -548,17 +609,21 @@ static void fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf *o
             break;
         for (int q = 0; q < k; q++)
             out->data[base + i + (size_t)q] = b[q];
+        if (t)
+            tally_add(t, char_bits(cp, e), i);
         i += (size_t)k;
     }
     if (i == n) {
         out->data[out->len] = 0;
-        return;
+        return n;
     }
     out->len = base + i; /* the general loop from the first change of length */
     run = i;
     while (i < n) {
-        if (!trad && (i = keep3(u, i, n)) >= n)
+        if (!trad && (i = keep3(u, i, n, t)) >= n)
             break;
+        if (t && looks_traditional(t))
+            return i;
         /* a traditional text: as above, a changed character's three bytes after the run */
         int r3;
         char b3[3];
@@ -586,6 +651,8 @@ static void fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf *o
                 p = phrase_at(s + i, n - i, cp, trad > 1 ? tw : NULL, i);
             if (p < 0) {
                 e = fold_entry(cp);
+                if (t)
+                    tally_add(t, char_bits(cp, e), i);
                 if (!(e & (F_DELETE | F_MULTI | F_TARGET)) || (!trad && (e & F_AMBIG))) {
                     i += (size_t)k;
                     continue; /* unchanged: part of the run */
@@ -623,6 +690,7 @@ static void fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf *o
     out_put(out, s + run, n - run);
     if (out->data)
         out->data[out->len] = 0;
+    return n;
 }
 
 uint32_t rb_script_class_mismatch(void)
@@ -631,37 +699,6 @@ uint32_t rb_script_class_mismatch(void)
         if (bmp_script_bits(cp) != script_bits(fold_entry(cp)))
             return cp;
     return UINT32_MAX;
-}
-
-/* First pass: the evidence for the script, and whether the view would differ from the source
- * at all (a simplified text with ASCII punctuation and LF line ends does not: then the view is
- * the source). */
-/* The first pass's tally: counts, first places, whether anything changes. */
-typedef struct tally {
-    size_t nt, ns, first_t, first_s;
-    unsigned ch;
-} tally;
-
-/* One character's bits (script_bits) at offset at, without branches on them (a character of
- * either script or of neither is a coin toss to the branch predictor): selects and adds. */
-static inline void tally_add(tally *c, unsigned b, size_t at)
-{
-    c->first_t = (b & 4) && c->first_t == SIZE_MAX ? at : c->first_t;
-    c->first_s = (b & 2) && c->first_s == SIZE_MAX ? at : c->first_s;
-    c->nt += (b >> 2) & 1;
-    c->ns += (b >> 1) & 1;
-    c->ch |= b & 1; /* (a traditional text is folded anyway) */
-}
-
-/* The first three-byte character of class cls (rb_script_class) in u[i..e), a run of them. */
-static size_t first_of_class(const unsigned char *u, size_t i, size_t e, unsigned cls)
-{
-    for (; i < e; i += 3) {
-        uint32_t cp = rb_utf8_cp3(u + i);
-        if (((rb_script_class[cp >> 2] >> ((cp & 3) * 2)) & 3) == cls)
-            break;
-    }
-    return i;
 }
 
 /* A run of up to 4096 three-byte characters from i (at least one), into the tally; returns
@@ -688,16 +725,14 @@ static size_t tally_run3(tally *c, const unsigned char *u, size_t n, size_t i)
     return i;
 }
 
-static int count_scripts(const char *s, size_t n, rb_view *v, size_t *ft, size_t *fs)
+/* The first pass over u[i..n) into the tally c. */
+static void tally_text(tally *c, const unsigned char *u, size_t n, size_t i)
 {
-    const unsigned char *u = (const unsigned char *)s;
-    int changes = memchr(s, '\r', n) != NULL;
-    tally c = {0, 0, SIZE_MAX, SIZE_MAX, 0};
-    for (size_t i = 0; i < n;) {
+    while (i < n) {
         /* runs of three-byte characters (CJK) with a step the loop knows: the next one's
          * load does not wait for this one's decoding */
         while (i + 3 <= n && (u[i] & 0xF0) == 0xE0)
-            i = tally_run3(&c, u, n, i);
+            i = tally_run3(c, u, n, i);
         if (i >= n)
             break;
         if (u[i] < 0x80) {
@@ -706,14 +741,16 @@ static int count_scripts(const char *s, size_t n, rb_view *v, size_t *ft, size_t
         }
         uint32_t cp;
         int k = dec(u + i, &cp);
-        tally_add(&c, cp < 0x10000 ? bmp_script_bits(cp) : script_bits(fold_entry(cp)), i);
+        tally_add(c, cp < 0x10000 ? bmp_script_bits(cp) : script_bits(fold_entry(cp)), i);
         i += (size_t)k;
     }
-    v->n_trad = c.nt;
-    v->n_simp = c.ns;
-    *ft = c.first_t;
-    *fs = c.first_s;
-    changes |= (int)c.ch;
+}
+
+/* The script the tally of a whole text gives. */
+static void set_script(rb_view *v, const tally *c)
+{
+    v->n_trad = c->nt;
+    v->n_simp = c->ns;
     size_t t = v->n_trad, sc = v->n_simp;
     if (t + sc == 0)
         v->script = RB_SCRIPT_NONE;
@@ -723,7 +760,6 @@ static int count_scripts(const char *s, size_t n, rb_view *v, size_t *ft, size_t
         v->script = RB_SCRIPT_SIMPLIFIED;
     else
         v->script = RB_SCRIPT_MIXED;
-    return changes;
 }
 
 /* Inverse of rb_view_to_orig for character starts (orig = view + delta is monotonic). */
@@ -853,14 +889,14 @@ static size_t count_phrases(const phrase_chains *x, const char *s, size_t n, siz
 
 /* The view of s[0..n) at level (see fold) into b, sized once for the usual growth (full-width
  * forms fold shorter, a few phrases longer), with its map m. */
-static void fold_view(const char *s, size_t n, int level, const twstate *tw, rb_buf *b,
-                      mapbuf *m)
+static size_t fold_view(const char *s, size_t n, int level, const twstate *tw, rb_buf *b,
+                        mapbuf *m, tally *t)
 {
     rb_buf_init(b);
     b->cap = n + n / 8 + 64;
     b->data = rb_xmalloc(b->cap);
     b->data[0] = 0;
-    fold(s, n, level, tw, b, m);
+    return fold(s, n, level, tw, b, m, t);
 }
 
 /* The gate (see above). The text folded without Taiwan phrases, which it may need, is the
@@ -879,7 +915,7 @@ static unsigned char *tw_gate(const char *s, size_t n, rb_buf *v1, mapbuf *m1)
     unsigned char *gate = NULL;
     if (tdisc >= 3) {
         /* the text without Taiwan phrases: where the mainland readings show */
-        fold_view(s, n, 1, NULL, v1, m1);
+        fold_view(s, n, 1, NULL, v1, m1, NULL);
         phrase_chains mainland = {mr.head, mr.next,      mr.first, mr.start, mr.pair,
                                   mr.lone, rb_phrase_to, ph.tlen,  0};
         /* once the mainland readings are more than half the Taiwan ones the gate stays shut,
@@ -903,14 +939,33 @@ rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
 {
     (void)err;
     rb_view *v = rb_xcalloc(1, sizeof *v);
-    size_t ft, fs;
-    int changes = count_scripts(src->text, src->len, v, &ft, &fs);
+    /* the first pass (the script's evidence) is the fold at level 0, which the view of any
+     * text not traditional is: both at once, the tally finished alone where the text turns
+     * out traditional */
+    const unsigned char *u = (const unsigned char *)src->text;
+    tally c = {0, 0, SIZE_MAX, SIZE_MAX, 0}, head = c;
+    rb_buf b; /* the view, when folded already */
+    rb_buf_init(&b);
+    mapbuf m = {0};
+    /* a text whose first thousand bytes look traditional is counted alone, not copied
+     * for a fold that would stop at once */
+    tally_text(&head, u, src->len < 1024 ? src->len : 1024, 0);
+    size_t at = looks_traditional(&head) ? 0 : fold_view(src->text, src->len, 0, NULL, &b, &m, &c);
+    if (at < src->len) {
+        tally_text(&c, u, src->len, at);
+        rb_buf_free(&b);
+        free(m.v);
+        memset(&m, 0, sizeof m);
+    }
+    set_script(v, &c);
+    size_t ft = c.first_t, fs = c.first_s;
+    int changes = c.ch || memchr(src->text, '\r', src->len) != NULL;
     int level = 0;
     twstate tw = {src->text, NULL};
-    rb_buf b; /* the view, when the gate folded it already */
-    mapbuf m = {0};
-    rb_buf_init(&b);
     if (v->script == RB_SCRIPT_TRADITIONAL) {
+        rb_buf_free(&b); /* folded at another level */
+        free(m.v);
+        memset(&m, 0, sizeof m);
         tw.gate = tw_gate(src->text, src->len, &b, &m);
         level = tw.gate ? 2 : 1;
         v->taiwan_phrasing = tw.gate != NULL;
@@ -918,7 +973,7 @@ rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
     }
     if (!changes) {
         /* the view is the source: share its text and line index */
-        rb_buf_free(&b); /* (a traditional text always changes: nothing here) */
+        rb_buf_free(&b);
         free(m.v);
         v->text = src->text;
         v->len = src->len;
@@ -931,7 +986,7 @@ rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
         return RB_OK;
     }
     if (!b.data)
-        fold_view(src->text, src->len, level, &tw, &b, &m);
+        fold_view(src->text, src->len, level, &tw, &b, &m, NULL);
     free(tw.gate);
     v->len = b.len;
     v->text = b.data ? rb_xrealloc(b.data, b.len + 1) : rb_xstrdup(""); /* drop the slack */
@@ -1019,7 +1074,7 @@ char *rb_normalize_str(const char *s, size_t n, int trad, size_t *outlen)
         tw.gate = rb_xmalloc(rb_nphrases + 1);
         memset(tw.gate, 1, rb_nphrases + 1);
     }
-    fold(s, n, trad, &tw, &b, NULL);
+    fold(s, n, trad, &tw, &b, NULL, NULL);
     free(tw.gate);
     if (outlen)
         *outlen = b.len;

@@ -674,6 +674,66 @@ static void test_script_counts(void **state)
     rb_source_free(src);
 }
 
+/* The first pass is the level-0 fold itself (one walk, not two): a text that turns out
+ * traditional part-way stops the fold there and is counted on alone. Every count and first
+ * place as the texts hold them, and the view the fold of the whole text, wherever the fold
+ * stopped: in its first loop (changes in place), in its second (after a change of length),
+ * or not at all. (The first places are offsets of the view: a full-width comma is one byte.) */
+static void test_script_counts_fold(void **state)
+{
+    (void)state;
+    struct {
+        const char *pre, *a;
+        int na;
+        const char *b;
+        int nb;
+        const char *c;
+        int nc;
+        size_t nt, ns, first_t, first_s;
+        rb_script script;
+    } cases[] = {
+        /* 100 個 look traditional (the fold stops in place), 2,000 这 make it simplified */
+        {"", "個", 100, "\xEF\xBC\x8C这", 1, "这", 1999, 100, 2000, 0, 301, RB_SCRIPT_SIMPLIFIED},
+        /* a full-width comma first (a change of length: the second loop), 1,400 工 (past the
+         * first 1,024 bytes, which do not look traditional), then 30 这 and 200 個: the fold
+         * stops in the second loop; mixed */
+        {"\xEF\xBC\x8C", "工", 1400, "这", 30, "個", 200, 200, 30, 4291, 4201, RB_SCRIPT_MIXED},
+        /* no stop: 60 個 are too few to look traditional among 这 */
+        {"\xEF\xBC\x8C", "这", 20, "個", 60, "工", 5, 60, 20, 61, 1, RB_SCRIPT_MIXED},
+        /* 𠀾 (U+2003E, four bytes, simplified only) kept by the first loop and by the second */
+        {"\xF0\xA0\x80\xBE", "工", 3, "\xEF\xBC\x8C", 1, "\xF0\xA0\x80\xBE", 2, 0, 3, SIZE_MAX, 0,
+         RB_SCRIPT_SIMPLIFIED},
+        /* traditional throughout: the first 1,024 bytes say so, and the fold is not tried */
+        {"工", "個", 500, "國", 1, "\xEF\xBC\x8C", 1, 501, 0, 3, SIZE_MAX, RB_SCRIPT_TRADITIONAL},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        rb_buf t;
+        rb_buf_init(&t);
+        rb_buf_puts(&t, cases[k].pre);
+        for (int i = 0; i < cases[k].na; i++)
+            rb_buf_puts(&t, cases[k].a);
+        for (int i = 0; i < cases[k].nb; i++)
+            rb_buf_puts(&t, cases[k].b);
+        for (int i = 0; i < cases[k].nc; i++)
+            rb_buf_puts(&t, cases[k].c);
+        rb_source *src;
+        rb_view *v = view_of(t.data, t.len, &src);
+        assert_int_equal(v->n_trad, cases[k].nt);
+        assert_int_equal(v->n_simp, cases[k].ns);
+        assert_int_equal(v->first_trad, cases[k].first_t);
+        assert_int_equal(v->first_simp, cases[k].first_s);
+        assert_int_equal(v->script, cases[k].script);
+        if (cases[k].script != RB_SCRIPT_TRADITIONAL) {
+            char *want = rb_normalize_str(t.data, t.len, 0, NULL);
+            assert_string_equal(v->text, want);
+            free(want);
+        }
+        rb_view_free(v);
+        rb_source_free(src);
+        rb_buf_free(&t);
+    }
+}
+
 /* An offset inside a longer replacement maps into the character it came from, never past it
  * (the fuzzer found one at the end of a text, past the end of the source). */
 static void test_view_map_expansion(void **state)
@@ -2370,7 +2430,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_doc_text_ways),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_omap),    cmocka_unit_test(test_xml_escaping),
+        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_script_counts_fold),    cmocka_unit_test(test_doc_text_ways),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_omap),    cmocka_unit_test(test_xml_escaping),
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
