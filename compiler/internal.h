@@ -4,6 +4,8 @@
 
 #include "model.h"
 
+#include <string.h> /* (strlen, in the XML writer's macros) */
+
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <yaml.h>
@@ -178,13 +180,19 @@ typedef struct rb_xw rb_xw;
 rb_xw *rb_xw_new(int fd);          /* writes the XML declaration; fd is not closed */
 rb_xw *rb_xw_new_buf(rb_buf *out); /* the same, appending to out */
 int rb_xw_free(rb_xw *w);          /* flushes; 0, or -1 when anything failed */
-void rb_xw_start(rb_xw *w, const char *name); /* name must outlive the element */
-void rb_xw_start_inline(rb_xw *w, const char *name); /* mixed content: no indentation inside */
-void rb_xw_attr(rb_xw *w, const char *name, const char *val); /* val NULL: no attribute */
+/* Names come with their lengths (nlen): the macros below measure a literal name at compile
+ * time, not at every element. */
+void rb_xw_start_n(rb_xw *w, const char *name, size_t nlen); /* name must outlive the element */
+void rb_xw_start_inline_n(rb_xw *w, const char *name, size_t nlen); /* mixed content: no indentation inside */
+void rb_xw_attr_n(rb_xw *w, const char *name, size_t nlen, const char *val); /* val NULL: no attribute */
+#define rb_xw_start(w, name) rb_xw_start_n((w), (name), strlen(name))
+#define rb_xw_start_inline(w, name) rb_xw_start_inline_n((w), (name), strlen(name))
+#define rb_xw_attr(w, name, val) rb_xw_attr_n((w), (name), strlen(name), (val))
 void rb_xw_attrf(rb_xw *w, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* an integer attribute, without printf (the writer writes millions of line numbers) */
-void rb_xw_attr_int(rb_xw *w, const char *name, long long v);
+void rb_xw_attr_int_n(rb_xw *w, const char *name, size_t nlen, long long v);
+#define rb_xw_attr_int(w, name, v) rb_xw_attr_int_n((w), (name), strlen(name), (v))
 void rb_xw_text(rb_xw *w, const char *s, size_t n);
 void rb_xw_end(rb_xw *w);
 void rb_xw_element(rb_xw *w, const char *name, const char *text); /* start, text, end */

@@ -33,6 +33,7 @@ struct rb_xw {
     size_t depth;
     struct {
         const char *name;
+        size_t len;
         unsigned char inl, children;
     } st[XW_DEPTH];
 };
@@ -197,7 +198,7 @@ int rb_xw_free(rb_xw *w)
     return rc;
 }
 
-static void start(rb_xw *w, const char *name, int inl)
+static void start(rb_xw *w, const char *name, size_t nlen, int inl)
 {
     if (w->depth == XW_DEPTH) {
         w->fail = 1;
@@ -211,18 +212,27 @@ static void start(rb_xw *w, const char *name, int inl)
             newline_indent(w, w->depth);
     }
     put(w, "<", 1);
-    puts_(w, name);
+    put(w, name, nlen);
     w->st[w->depth].name = name;
+    w->st[w->depth].len = nlen;
     w->st[w->depth].inl = (unsigned char)(inl || parent_inline);
     w->st[w->depth].children = 0;
     w->depth++;
     w->open_tag = 1;
 }
 
-void rb_xw_start(rb_xw *w, const char *name) { start(w, name, 0); }
-void rb_xw_start_inline(rb_xw *w, const char *name) { start(w, name, 1); }
+void rb_xw_start_n(rb_xw *w, const char *name, size_t nlen) { start(w, name, nlen, 0); }
+void rb_xw_start_inline_n(rb_xw *w, const char *name, size_t nlen) { start(w, name, nlen, 1); }
 
-void rb_xw_attr(rb_xw *w, const char *name, const char *val)
+/* ' name="' */
+static void attr_name(rb_xw *w, const char *name, size_t nlen)
+{
+    put(w, " ", 1);
+    put(w, name, nlen);
+    put(w, "=\"", 2);
+}
+
+void rb_xw_attr_n(rb_xw *w, const char *name, size_t nlen, const char *val)
 {
     if (!val)
         return;
@@ -230,9 +240,7 @@ void rb_xw_attr(rb_xw *w, const char *name, const char *val)
         w->fail = 1;
         return;
     }
-    put(w, " ", 1);
-    puts_(w, name);
-    put(w, "=\"", 2);
+    attr_name(w, name, nlen);
     escaped(w, val, strlen(val), 1);
     put(w, "\"", 1);
 }
@@ -262,7 +270,7 @@ void rb_xw_attrf(rb_xw *w, const char *name, const char *fmt, ...)
     free(h);
 }
 
-void rb_xw_attr_int(rb_xw *w, const char *name, long long v)
+void rb_xw_attr_int_n(rb_xw *w, const char *name, size_t nlen, long long v)
 {
     if (!w->open_tag) {
         w->fail = 1;
@@ -275,9 +283,7 @@ void rb_xw_attr_int(rb_xw *w, const char *name, long long v)
     while ((u /= 10) != 0);
     if (v < 0)
         *--p = '-';
-    put(w, " ", 1);
-    puts_(w, name);
-    put(w, "=\"", 2);
+    attr_name(w, name, nlen);
     put(w, p, (size_t)(e - p));
     put(w, "\"", 1);
 }
@@ -307,7 +313,7 @@ void rb_xw_end(rb_xw *w)
     if (w->st[w->depth].children && !w->st[w->depth].inl)
         newline_indent(w, w->depth);
     put(w, "</", 2);
-    puts_(w, w->st[w->depth].name);
+    put(w, w->st[w->depth].name, w->st[w->depth].len);
     put(w, ">", 1);
 }
 

@@ -87,6 +87,34 @@ static void xml_escape_ref(rb_buf *b, const char *s, size_t n, int attr)
     }
 }
 
+/* The writer's element and attribute names, literal (measured when compiled) or not, nested,
+ * empty and with text: each written whole, the end tag the start tag's name. */
+static void test_xml_writer_names(void **state)
+{
+    (void)state;
+    rb_buf got;
+    rb_buf_init(&got);
+    rb_xw *w = rb_xw_new_buf(&got);
+    const char *name = getenv("RB_NO_SUCH_VARIABLE") ? "x" : "rb:field"; /* not a literal */
+    rb_xw_start(w, "rb:fact");
+    rb_xw_attr(w, "dimension", "meetings");
+    rb_xw_attr_int(w, "line", -113);
+    rb_xw_start(w, name);
+    rb_xw_attr(w, name, "v");
+    rb_xw_end(w);
+    rb_xw_start_inline(w, "rb:text");
+    rb_xw_text(w, "会议", strlen("会议"));
+    rb_xw_end(w);
+    rb_xw_end(w);
+    assert_int_equal(rb_xw_free(w), 0);
+    assert_string_equal(rb_buf_cstr(&got), "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                                           "<rb:fact dimension=\"meetings\" line=\"-113\">\n"
+                                           " <rb:field rb:field=\"v\"/>\n"
+                                           " <rb:text>会议</rb:text>\n"
+                                           "</rb:fact>\n");
+    rb_buf_free(&got);
+}
+
 static void test_xml_escaping(void **state)
 {
     (void)state;
@@ -2430,7 +2458,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_script_counts_fold),    cmocka_unit_test(test_doc_text_ways),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_omap),    cmocka_unit_test(test_xml_escaping),
+        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_script_counts_fold),    cmocka_unit_test(test_doc_text_ways),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_omap),    cmocka_unit_test(test_xml_escaping),    cmocka_unit_test(test_xml_writer_names),
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
