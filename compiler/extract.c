@@ -1387,10 +1387,14 @@ void rb_facts_free(rb_facts *f)
     free(f);
 }
 
+/* Is a the string b? Most strings compared here differ in their first byte: that is asked
+ * inline, before the call. */
+static inline int same_str(const char *a, const char *b) { return a[0] == b[0] && strcmp(a, b) == 0; }
+
 const rb_field *rb_fact_field(const rb_fact *f, const char *name)
 {
     for (size_t i = 0; i < f->nfields; i++)
-        if (strcmp(f->fields[i].name, name) == 0)
+        if (same_str(f->fields[i].name, name))
             return &f->fields[i];
     return NULL;
 }
@@ -1404,7 +1408,7 @@ const char *rb_fact_str(const rb_fact *f, const char *name)
 static rb_field *fact_set(rb_fact *f, const char *name)
 {
     for (size_t i = 0; i < f->nfields; i++)
-        if (strcmp(f->fields[i].name, name) == 0) {
+        if (same_str(f->fields[i].name, name)) {
             char *kept = f->fields[i].name;
             field_clear(&f->fields[i]);
             f->fields[i].name = kept;
@@ -1423,7 +1427,7 @@ static void field_put(rb_arena *a, rb_field *x, const char *s, const char *words
                       int own_w)
 {
     for (size_t i = 0; i < x->n; i++)
-        if (strcmp(x->items[i], s) == 0)
+        if (same_str(x->items[i], s))
             return; /* a list of distinct values */
     x->items = rb_arena_push(a, x->items, x->n, sizeof *x->items);
     if (words && !x->iwords) { /* the earlier items have no words: room as items has */
@@ -1935,7 +1939,7 @@ static void push_found(rb_arena *ar, rb_field *x, const char *v, const xwords *w
                        size_t len)
 {
     for (size_t i = 0; i < x->n; i++)
-        if (strcmp(x->items[i], v) == 0)
+        if (same_str(x->items[i], v))
             return; /* a list of distinct values */
     int has = w && w->d && w->x && len && w->base + at + len <= w->x->n;
     field_put(ar, x, v, has ? words_of(ar, w->d, w->x, w->base + at, w->base + at + len) : NULL,
