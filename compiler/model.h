@@ -162,6 +162,7 @@ typedef struct rb_source {
     size_t len;
     const char *encoding; /* "UTF-8", "UTF-8+BOM", "UTF-16LE", "UTF-16BE", "GB18030" */
     int crlf;             /* the input used CR LF line ends */
+    int xml_controls;     /* text holds a C0 control other than tab, LF, CR (not in XML 1.0) */
     char sha256[65];      /* hex digest of the raw input bytes */
     size_t raw_len;
     size_t *line_start;   /* offsets in text of each line; nlines entries */

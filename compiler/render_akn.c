@@ -413,32 +413,13 @@ static void body(wr *W)
 }
 
 /* Does s hold a C0 control that XML cannot carry (all but tab, LF, CR)? */
-static int has_controls(const char *s, size_t n)
-{
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) { /* a word at a time: does it hold a byte below 0x20? */
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        if (((w - 0x20 * ones) & ~w & highs) == 0)
-            continue;
-        for (size_t k = i; k < i + 8; k++)
-            if ((unsigned char)s[k] < 0x20 && s[k] != '\t' && s[k] != '\n' && s[k] != '\r')
-                return 1;
-    }
-    for (; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
-            return 1;
-    return 0;
-}
-
 /* The character block the text's controls are written as: Control Pictures unless the text
  * holds some itself (then a block of the Private Use Area it does not use), so that reading
  * the file back gives every character as it was. 0 without controls; (uint32_t)-1 when every
  * block is taken. */
 static uint32_t control_base(const rb_doc *d)
 {
-    if (!has_controls(d->src->text, d->src->len))
+    if (!d->src->xml_controls) /* (found when the source was read) */
         return 0;
     uint32_t b = rb_xml_control_base(d->src->text, d->src->len);
     return b ? b : (uint32_t)-1;

@@ -163,16 +163,19 @@ static size_t skip_plain(const char *s, size_t i, size_t n)
     return i;
 }
 
-/* Control characters other than tab, LF, VT, FF, CR: more than a few means binary. */
-static int looks_binary(const char *s, size_t n, unsigned max_pct, size_t *where)
+/* Control characters other than tab, LF, VT, FF, CR: more than a few means binary. The same
+ * walk tells whether the text holds a C0 control XML 1.0 cannot carry (all but tab, LF, CR:
+ * *xml_controls), which the writer then need not look for. */
+static int looks_binary(const char *s, size_t n, unsigned max_pct, size_t *where,
+                        int *xml_controls)
 {
-    if (max_pct >= 100)
-        return 0;
     size_t ctl = 0;
+    int xc = 0;
     for (size_t i = 0; i < n; i++) {
         if ((i & 7) == 0 && (i = skip_plain(s, i, n)) >= n)
             break;
         unsigned char c = (unsigned char)s[i];
+        xc |= c < 0x20 && c != '\t' && c != '\n' && c != '\r';
         if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') ||
             c == 0x7F) {
             if (ctl == 0)
@@ -180,7 +183,8 @@ static int looks_binary(const char *s, size_t n, unsigned max_pct, size_t *where
             ctl++;
         }
     }
-    return ctl > 8 && ctl * 100 > n * max_pct;
+    *xml_controls = xc;
+    return max_pct < 100 && ctl > 8 && ctl * 100 > n * max_pct;
 }
 
 static rb_status index_lines(rb_source *src, const rb_limits *lim, rb_error *err)
@@ -431,7 +435,7 @@ static rb_status from_bytes(const char *name, char *owned, const char *bytes, si
         goto fail;
     }
     size_t where = 0;
-    if (looks_binary(src->text, src->len, lim.max_control_pct, &where)) {
+    if (looks_binary(src->text, src->len, lim.max_control_pct, &where, &src->xml_controls)) {
         unsigned l, c;
         raw_linecol(src->text, where, &l, &c);
         st = rb_error_set(err, RB_EINPUT, "source", name, l, c, "input-binary",

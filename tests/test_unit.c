@@ -544,6 +544,38 @@ static void test_source_scans(void **state)
             assert_non_null(strstr(err.message, want));
         }
     }
+    /* one control (not binary), or ten with the binary check off: the source says whether
+     * the text holds one XML 1.0 cannot carry (the writer's Control Pictures then) */
+    rb_limits open;
+    rb_limits_default(&open);
+    open.max_control_pct = 100;
+    for (unsigned c = 1; c < 0x80; c++) {
+        if (c >= 0x20 && c != 0x7F)
+            continue;
+        int xml = c < 0x20 && c != '\t' && c != '\n' && c != '\r';
+        for (size_t at = 0; at < 40; at += 13)
+            for (int many = 0; many < 2; many++) {
+                memset(t, 'a', sizeof t);
+                for (size_t k = 0; k < (many ? 10u : 1u); k++)
+                    t[at + 9 * k] = (char)c;
+                rb_source *src = NULL;
+                rb_error err;
+                rb_error_clear(&err);
+                assert_int_equal(
+                    rb_source_from_bytes("t", t, sizeof t, many ? &open : NULL, &src, &err), RB_OK);
+                if (src->xml_controls != xml)
+                    fail_msg("control 0x%02X at byte %zu (%d of them): xml_controls %d", c, at,
+                             many ? 10 : 1, src->xml_controls);
+                rb_source_free(src);
+            }
+    }
+    memset(t, 'a', sizeof t);
+    rb_source *plain = NULL;
+    rb_error perr;
+    rb_error_clear(&perr);
+    assert_int_equal(rb_source_from_bytes("t", t, sizeof t, &open, &plain, &perr), RB_OK);
+    assert_int_equal(plain->xml_controls, 0);
+    rb_source_free(plain);
     static const char *const brk[] = {"\n", "\r", "\r\n"};
     for (size_t b = 0; b < 3; b++)
         for (size_t at = 0; at < 48; at++) {
