@@ -13,6 +13,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__) && !defined(RB_NO_SIMD)
+#include <emmintrin.h>
+#endif
 
 /* ---- rules ------------------------------------------------------------------------------------ */
 
@@ -2616,10 +2619,21 @@ static void summarize(rb_fact *f)
 }
 
 /* The rules over one article's paragraphs (or the continuation's, or a chapter's intro). */
-/* The first ';' or 0xE3 byte (the first of 。) of s[i..n), or n: eight bytes at a time while
- * none of them is either (a byte b of a word is one when b ^ ';' or b ^ 0xE3 is zero). */
+/* The first ';' or 0xE3 byte (the first of 。) of s[i..n), or n: sixteen bytes at a time with
+ * SSE2, then eight while none of them is either (a byte b of a word is one when b ^ ';' or
+ * b ^ 0xE3 is zero). */
 static size_t next_stop(const char *s, size_t n, size_t i)
 {
+#if defined(__SSE2__) && !defined(RB_NO_SIMD)
+    const __m128i semi = _mm_set1_epi8(';'), e3 = _mm_set1_epi8((char)0xE3);
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(x, semi), _mm_cmpeq_epi8(x, e3)));
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+#endif
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     for (; i + 8 <= n; i += 8) {
         uint64_t w;

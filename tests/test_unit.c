@@ -1193,6 +1193,46 @@ static void test_doc_text_ways(void **state)
     rb_grammar_free(g);
 }
 
+/* Sentences end at 。 and ; wherever those fall in the scan's 16-byte steps: an article of
+ * three sentences, its ends moved byte by byte by ASCII before and between them, counts three
+ * at every shift (a 、 between, the first byte of 。's block too, ends none). */
+static void test_sentence_ends(void **state)
+{
+    (void)state;
+    rb_grammar *g = tu_grammar();
+    for (size_t k = 0; k < 40; k++)
+        for (size_t j = 0; j < 20; j += 3) {
+            rb_buf t;
+            rb_buf_init(&t);
+            rb_buf_puts(&t, "某市人民政府工作规则\n第一条 ");
+            for (size_t i = 0; i < k; i++)
+                rb_buf_putc(&t, 'a');
+            rb_buf_puts(&t, "会议、通知。");
+            for (size_t i = 0; i < j; i++)
+                rb_buf_putc(&t, 'b');
+            rb_buf_puts(&t, "市长签发;结束\n");
+            rb_doc *d = NULL;
+            rb_compile_opts o;
+            rb_compile_opts_default(&o);
+            o.no_meta = 1;
+            rb_timings tm;
+            memset(&tm, 0, sizeof tm);
+            o.timings = &tm;
+            rb_diags diags;
+            rb_diags_init(&diags);
+            rb_error err;
+            rb_error_clear(&err);
+            assert_int_equal(rb_compile_bytes(g, "t.txt", t.data, t.len, &o, &d, &diags, &err),
+                             RB_OK);
+            if (tm.sentences != 3)
+                fail_msg("%zu bytes before, %zu between: %zu sentences", k, j, tm.sentences);
+            rb_diags_free(&diags);
+            rb_doc_free(d);
+            rb_buf_free(&t);
+        }
+    rb_grammar_free(g);
+}
+
 /* The meeting a whole text is about (a `topic:` field): the scan for the table's keys jumps
  * to the character every key holds (会) less the most a key has before it, so a key that
  * starts well before that character (秘书长办公会议, five characters before 会) is found
@@ -2490,7 +2530,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_script_counts_fold),    cmocka_unit_test(test_doc_text_ways),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_omap),    cmocka_unit_test(test_xml_escaping),    cmocka_unit_test(test_xml_writer_names),
+        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_script_counts_fold),    cmocka_unit_test(test_doc_text_ways),    cmocka_unit_test(test_sentence_ends),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_omap),    cmocka_unit_test(test_xml_escaping),    cmocka_unit_test(test_xml_writer_names),
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
