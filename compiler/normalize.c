@@ -564,7 +564,11 @@ static size_t fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf 
      * traditional character and its simplified one are both three bytes): no copy per run.
      * At the first change of length, the copy is cut there and the general loop goes on. */
     size_t base = out->len;
-    out_put(out, s, n);
+    /* (with the tally, the copy waits for the first change: a text without one is not
+     * copied at all, and out is left as it was, its view the source) */
+    int copied = !t;
+    if (copied)
+        out_put(out, s, n);
     const uint64_t *starts = trad > 1 && tw ? ph.start : ph.cn_start; /* (as phrase_at) */
     while (i < n) {
         if (!trad && (i = keep3(u, i, n, t)) >= n)
@@ -607,6 +611,10 @@ static size_t fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf 
         char b[4];
         if (rb_utf8_encode(e & F_TARGET, b) != k)
             break;
+        if (!copied) {
+            out_put(out, s, n);
+            copied = 1;
+        }
         for (int q = 0; q < k; q++)
             out->data[base + i + (size_t)q] = b[q];
         if (t)
@@ -614,10 +622,14 @@ static size_t fold(const char *s, size_t n, int trad, const twstate *tw, rb_buf 
         i += (size_t)k;
     }
     if (i == n) {
-        out->data[out->len] = 0;
+        if (out->data)
+            out->data[out->len] = 0;
         return n;
     }
-    out->len = base + i; /* the general loop from the first change of length */
+    if (copied)
+        out->len = base + i; /* the general loop from the first change of length */
+    else
+        out_put(out, s, i);
     run = i;
     while (i < n) {
         if (!trad && (i = keep3(u, i, n, t)) >= n)

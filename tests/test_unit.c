@@ -763,6 +763,10 @@ static void test_script_counts_fold(void **state)
         /* 𠀾 (U+2003E, four bytes, simplified only) kept by the first loop and by the second */
         {"\xF0\xA0\x80\xBE", "工", 3, "\xEF\xBC\x8C", 1, "\xF0\xA0\x80\xBE", 2, 0, 3, SIZE_MAX, 0,
          RB_SCRIPT_SIMPLIFIED},
+        /* the first change late, in place (個 to 个): the text is copied there, not before */
+        {"", "工", 500, "個", 1, "工", 10, 1, 0, 1500, SIZE_MAX, RB_SCRIPT_SIMPLIFIED},
+        /* the first change a line end (CR LF to LF): what is before it copied, then folded */
+        {"工工\r\n", "这", 3, "工", 1, "工", 1, 0, 3, SIZE_MAX, 7, RB_SCRIPT_SIMPLIFIED},
         /* traditional throughout: the first 1,024 bytes say so, and the fold is not tried */
         {"工", "個", 500, "國", 1, "\xEF\xBC\x8C", 1, 501, 0, 3, SIZE_MAX, RB_SCRIPT_TRADITIONAL},
     };
