@@ -1426,12 +1426,19 @@ static rb_field *fact_set(rb_fact *f, const char *name)
 
 /* rb_field_push with the strings themselves where they are the arena's already: s when own_s,
  * words when own_w */
-static void field_put(rb_arena *a, rb_field *x, const char *s, const char *words, int own_s,
-                      int own_w)
+static int field_holds(const rb_field *x, const char *s)
 {
     for (size_t i = 0; i < x->n; i++)
         if (same_str(x->items[i], s))
-            return; /* a list of distinct values */
+            return 1;
+    return 0;
+}
+
+static void field_put(rb_arena *a, rb_field *x, const char *s, const char *words, int own_s,
+                      int own_w)
+{
+    if (field_holds(x, s))
+        return; /* a list of distinct values */
     x->items = rb_arena_push(a, x->items, x->n, sizeof *x->items);
     if (words && !x->iwords) { /* the earlier items have no words: room as items has */
         size_t cap = 1;
@@ -1682,7 +1689,6 @@ static int list_has(const char *list, const char *v)
     return 0;
 }
 
-/* Apply one field spec to the text of its group. */
 /* Does x hold the value p[0..l)? */
 static int holds_text(const rb_field *x, const char *p, size_t l)
 {
@@ -1692,6 +1698,7 @@ static int holds_text(const rb_field *x, const char *p, size_t l)
     return 0;
 }
 
+/* Apply one field spec to the text of its group. */
 static void apply_field(const struct rb_extract_rules *r, const xfield *f, const char *s,
                         size_t n, rb_fact *fact, const xwords *w)
 {
@@ -1941,9 +1948,8 @@ static char *words_of(rb_arena *ar, const rb_doc *d, const xtext *x, size_t a, s
 static void push_found(rb_arena *ar, rb_field *x, const char *v, const xwords *w, size_t at,
                        size_t len)
 {
-    for (size_t i = 0; i < x->n; i++)
-        if (same_str(x->items[i], v))
-            return; /* a list of distinct values */
+    if (field_holds(x, v))
+        return; /* (field_put would drop it too, after its words were taken) */
     int has = w && w->d && w->x && len && w->base + at + len <= w->x->n;
     field_put(ar, x, v, has ? words_of(ar, w->d, w->x, w->base + at, w->base + at + len) : NULL,
               0, 1);
