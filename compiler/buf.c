@@ -94,9 +94,8 @@ char *rb_arena_chars(rb_arena *a, size_t n)
 
 char *rb_arena_strndup(rb_arena *a, const char *s, size_t n)
 {
-    char *p = arena_take(a, n + 1, 1);
+    char *p = rb_arena_chars(a, n);
     memcpy(p, s, n);
-    p[n] = 0;
     return p;
 }
 
