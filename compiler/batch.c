@@ -169,9 +169,10 @@ static void finished(run *R, size_t i, rb_status st)
     R->res[i].done = 1;
     R->res[i].st = st;
     R->ndone++;
-    R->bytes_done += file_size(R->files[i]);
-    if (R->o->on_progress)
+    if (R->o->on_progress) { /* the bytes done: a stat of the input, asked only here */
+        R->bytes_done += file_size(R->files[i]);
         R->o->on_progress(R->ndone, R->n, R->bytes_done, rb_now() - R->t0, R->o->ud);
+    }
     deliver(R);
 }
 

@@ -569,7 +569,8 @@ static int cmd_compile(int argc, char **argv)
     if (out_is_dir && strcmp(format, "akn") == 0) {
         /* many files: one after another or in -j worker processes, results in input order */
         batch_ui u = {&c, EXIT_OK, out, format, isatty(2) && !c.quiet && nfiles >= 20, 0, 0};
-        rb_batch_opts bo = {co, out, jobs, on_file, on_progress, &u};
+        /* without a progress line nothing asks the bytes done (a stat of each input) */
+        rb_batch_opts bo = {co, out, jobs, on_file, u.progress ? on_progress : NULL, &u};
         rb_error err;
         rb_error_clear(&err);
         if (rb_batch_compile(g, files, (size_t)nfiles, &bo, stat ? &tm : NULL, &err) != RB_OK) {

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,22 +84,37 @@ static void live_remove(const char *p)
             live[i] = NULL;
 }
 
+/* The umask, asked once: asking sets it, so it takes two system calls, and nothing in the
+ * process changes it. */
+static mode_t umask_seen;
+static pthread_once_t umask_once = PTHREAD_ONCE_INIT;
+static void umask_ask(void)
+{
+    umask_seen = umask(0);
+    umask(umask_seen);
+}
+static mode_t process_umask(void)
+{
+    pthread_once(&umask_once, umask_ask);
+    return umask_seen;
+}
+
 rb_status rb_atomic_open(rb_atomic *a, const char *path, rb_error *err)
 {
     memset(a, 0, sizeof *a);
     a->fd = -1;
     /* a symbolic link stays one: the file it points to is written */
     char *resolved = NULL;
-    struct stat ls;
-    if (lstat(path, &ls) == 0 && S_ISLNK(ls.st_mode)) {
+    struct stat sb; /* of the file written: lstat's answer unless path is a link */
+    int exists = lstat(path, &sb) == 0;
+    if (exists && S_ISLNK(sb.st_mode)) {
         resolved = realpath(path, NULL);
         if (!resolved)
             return rb_error_set(err, RB_EIO, "output", path, 0, 0, "io-write",
                                 "a symbolic link to a missing file: %s", strerror(errno));
+        exists = stat(resolved, &sb) == 0;
     }
     const char *target = resolved ? resolved : path;
-    struct stat sb;
-    int exists = stat(target, &sb) == 0;
     if (exists && is_protected(&sb)) {
         free(resolved);
         return rb_error_set(err, RB_EUSAGE, "output", path, 0, 0, "io-write",
@@ -128,9 +144,7 @@ rb_status rb_atomic_open(rb_atomic *a, const char *path, rb_error *err)
         }
         mode = sb.st_mode & 07777;
     } else {
-        mode_t um = umask(0);
-        umask(um);
-        mode = 0666 & ~um;
+        mode = 0666 & ~process_umask();
     }
     size_t n = strlen(target);
     a->final_path = resolved ? resolved : rb_xstrdup(path);

@@ -459,12 +459,14 @@ static char *stdin_data;
 static size_t stdin_len;
 static int stdin_read;
 
-static rb_status read_stream(FILE *f, const char *path, size_t cap, const rb_limits *lim,
-                             char **buf_out, size_t *n_out, rb_error *err)
+/* Read fd to its end into a new buffer (cap bytes to start with). A regular file's size is
+ * known (want): its read stops there, without asking for an end the size already told. */
+static rb_status read_stream(int fd, const char *path, size_t cap, size_t want,
+                             const rb_limits *lim, char **buf_out, size_t *n_out, rb_error *err)
 {
     size_t n = 0;
     char *buf = rb_xmalloc(cap + 1);
-    for (;;) {
+    while (!want || n < want) {
         if (n == cap) {
             if (n > lim->max_bytes) {
                 free(buf);
@@ -475,16 +477,25 @@ static rb_status read_stream(FILE *f, const char *path, size_t cap, const rb_lim
             cap = cap > lim->max_bytes / 2 ? lim->max_bytes + 1 : 2 * cap;
             buf = rb_xrealloc(buf, cap + 1);
         }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && errno == EAGAIN && fd != STDIN_FILENO) {
+            /* a file system that honours O_NONBLOCK on a file (standard input's flags are
+             * its owner's: there EAGAIN stays an error) */
+            int fl = fcntl(fd, F_GETFL);
+            if (fl >= 0 && (fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == 0)
+                continue;
+        }
+        if (r < 0) {
+            int e = errno;
+            free(buf);
+            return rb_error_set(err, RB_EIO, "source", path, 0, 0, "io-read",
+                                "cannot read: %s", strerror(e));
+        }
         if (r == 0)
             break;
-    }
-    if (ferror(f)) {
-        int e = errno;
-        free(buf);
-        return rb_error_set(err, RB_EIO, "source", path, 0, 0, "io-read", "cannot read: %s",
-                            strerror(e));
+        n += (size_t)r;
     }
     buf[n] = 0;
     *buf_out = buf;
@@ -500,7 +511,8 @@ rb_status rb_input_read(const char *path, const rb_limits *lim_in, char **buf, s
     *n = 0;
     if (strcmp(path, "-") == 0 || strcmp(path, "/dev/stdin") == 0) {
         if (!stdin_read) {
-            rb_status st = read_stream(stdin, "<stdin>", 65536, &lim, &stdin_data, &stdin_len, err);
+            rb_status st =
+                read_stream(STDIN_FILENO, "<stdin>", 65536, 0, &lim, &stdin_data, &stdin_len, err);
             if (st != RB_OK)
                 return st;
             stdin_read = 1;
@@ -525,26 +537,18 @@ rb_status rb_input_read(const char *path, const rb_limits *lim_in, char **buf, s
                                 : "not a regular file (a FIFO or a device): give a file, or - "
                                   "for standard input");
     }
-    int fl = fcntl(fd, F_GETFL);
-    if (fl >= 0)
-        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-    FILE *f = fdopen(fd, "rb");
-    if (!f) {
+    /* O_NONBLOCK is left on (two system calls a file spared): a regular file's reads do not
+     * block either way, and a read that says EAGAIN turns it off */
+    if ((size_t)stt.st_size > lim.max_bytes) {
         close(fd);
-        return rb_error_set(err, RB_EIO, "source", path, 0, 0, "io-read", "cannot open: %s",
-                            strerror(errno));
-    }
-    int have = 1;
-    if (have && S_ISREG(stt.st_mode) && (size_t)stt.st_size > lim.max_bytes) {
-        fclose(f);
         return rb_error_set(err, RB_ELIMIT, "source", path, 0, 0, "input-too-large",
                             "input is %lld bytes; the limit is %zu bytes",
                             (long long)stt.st_size, lim.max_bytes);
     }
-    size_t cap = have && S_ISREG(stt.st_mode) && stt.st_size > 0 ? (size_t)stt.st_size + 1
-                                                                  : 65536;
-    rb_status st = read_stream(f, path, cap, &lim, buf, n, err);
-    fclose(f);
+    /* a size of 0 may be a file that does not tell its size (/proc): read to the end */
+    size_t size = (size_t)stt.st_size, cap = size ? size + 1 : 65536;
+    rb_status st = read_stream(fd, path, cap, size, &lim, buf, n, err);
+    close(fd);
     return st;
 }
 

@@ -367,6 +367,15 @@ run "$RB" compile -q corpora/wujin-2021.txt -o "$T/os/ro.xml"; expect_rc 2 "comp
 run "$RB" compile -q corpora/wujin-2021.txt -o "$T/os/link.xml"; expect_rc 0 "compile through a symlink"
 [ -L "$T/os/link.xml" ] || fail "compile replaced a symbolic link by a file"
 [ -s "$T/os/real.xml" ] || fail "compile through a symlink did not write its target"
+# ... and the file it points to is judged, not the link: an input of the run is not written
+ln -s in.txt "$T/os/tolink.xml"
+run "$RB" compile -q "$T/os/in.txt" -o "$T/os/tolink.xml"; expect_rc 2 "compile: -o a link to the input"
+cmp -s "$T/os/in.txt" corpora/wujin-2021.txt || fail "compile -o a link to the input wrote over it"
+grep -q 'is an input of this run' "$T/stderr" || fail "compile -o a link to the input: $(cat "$T/stderr")"
+# the umask holds for every file of a run, not only its first
+(umask 027; "$RB" compile -q corpora/wujin-2021.txt corpora/wuhan-2018.txt -o "$T/os/um")
+[ "$(stat -c %a "$T/os/um/wujin-2021.xml") $(stat -c %a "$T/os/um/wuhan-2018.xml")" = "640 640" ] ||
+  fail "compile: the umask did not hold for every output"
 # an input that now fails leaves no output of an earlier run
 mkdir "$T/os/st"; cp corpora/wujin-2021.txt "$T/os/st/p.txt"; cp corpora/wuhan-2018.txt "$T/os/st/q.txt"
 "$RB" compile -q "$T"/os/st/p.txt "$T"/os/st/q.txt -o "$T/os/st/out" 2>/dev/null

@@ -945,6 +945,76 @@ static void test_source_refusals(void **state)
     rb_source_free(src);
 }
 
+/* A file is read whole by its size, a file that does not tell its size (/proc) to its end,
+ * and the byte limit holds at its edge. */
+static void read_back(const char *path, const char *want, size_t wn, const rb_limits *lim,
+                      rb_status want_st)
+{
+    char *b = NULL;
+    size_t n = 99;
+    rb_error err;
+    rb_error_clear(&err);
+    rb_status st = rb_input_read(path, lim, &b, &n, &err);
+    if (st != want_st)
+        fail_msg("%s: want %s, got %s %s", path, rb_status_name(want_st), rb_status_name(st),
+                 err.message);
+    if (st == RB_OK) {
+        assert_int_equal(n, wn);
+        assert_memory_equal(b, want, wn);
+        assert_int_equal(b[n], 0);
+    } else {
+        assert_null(b);
+        assert_string_equal(err.rule, "input-too-large");
+    }
+    free(b);
+}
+
+static void test_input_read(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/rbread-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/t.txt", dir);
+    size_t sizes[] = {0, 1, 4095, 4096, 4097, 65536, 65537, 300001};
+    char *data = malloc(300001);
+    assert_non_null(data);
+    for (size_t i = 0; i < 300001; i++)
+        data[i] = (char)('a' + i % 23);
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(data, 1, sizes[k], f), sizes[k]);
+        fclose(f);
+        read_back(path, data, sizes[k], NULL, RB_OK);
+        /* the limit: the size itself passes, one byte less refuses */
+        rb_limits lim;
+        rb_limits_default(&lim);
+        lim.max_bytes = sizes[k];
+        read_back(path, data, sizes[k], &lim, RB_OK);
+        if (sizes[k]) {
+            lim.max_bytes = sizes[k] - 1;
+            read_back(path, data, sizes[k], &lim, RB_ELIMIT);
+        }
+    }
+    unlink(path);
+    rmdir(dir);
+    free(data);
+    /* a size of 0 that is not the file's: read to the end */
+    char *b = NULL;
+    size_t n = 0;
+    rb_error err;
+    rb_error_clear(&err);
+    if (rb_input_read("/proc/self/status", NULL, &b, &n, &err) == RB_OK) {
+        assert_true(n > 0);
+        assert_non_null(strstr(b, "Name:"));
+        assert_non_null(strstr(b, "Pid:"));
+    } else {
+        print_message("no /proc/self/status: its read is not checked\n");
+    }
+    free(b);
+}
+
 static void test_source_encodings(void **state)
 {
     (void)state;
@@ -2544,7 +2614,7 @@ int main(void)
         cmocka_unit_test(test_view_map_expansion),         cmocka_unit_test(test_script_detection),
         cmocka_unit_test(test_taiwan_phrasing),
         cmocka_unit_test(test_taiwan_phrase_one_character),
-        cmocka_unit_test(test_source_refusals), cmocka_unit_test(test_source_compact),  cmocka_unit_test(test_source_encodings),
+        cmocka_unit_test(test_source_refusals), cmocka_unit_test(test_input_read), cmocka_unit_test(test_source_compact),  cmocka_unit_test(test_source_encodings),
         cmocka_unit_test(test_grammar_examples), cmocka_unit_test(test_grammar_errors),    cmocka_unit_test(test_role_gates),
         cmocka_unit_test(test_grammar_renamed_field),
         cmocka_unit_test(test_macro_cycles),
