@@ -25,8 +25,9 @@ WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wno-format-nonl
 PKGS := libpcre2-8 libxml-2.0 yaml-0.1 nettle
 # recursively expanded on purpose: pkg-config runs after the deps step installed it
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-# --build-id: the id that keys the cache of checked grammar examples (grammars.c)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -Wl,--build-id
+# --build-id: the id that keys the cache of checked grammar examples (grammars.c); -lm: floor
+# and fabs, which an optimised build inlines and one built with -O0 calls
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lm -Wl,--build-id
 CPPFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Icompiler -DRB_DATADIR='"$(DATADIR)"' $(PKG_CFLAGS)
 
 B := build
