@@ -1229,6 +1229,77 @@ static rb_doc *compile_text(rb_grammar *g, const char *text)
  * (rb_doc_text_to, the writer's) and in an arena (rb_doc_text_in, the facts'; a span without
  * junk copied straight from the source): the same for every span of a traditional text with
  * set-aside pinyin inside its lines, spans across it and spans of none. */
+/* The mapping /proc/self/smaps gives for the address p: its range and whether THP may back it
+ * (THPeligible). 0 when there is no such line (no /proc, an old kernel). */
+static int mapping_of(const void *p, uintptr_t *start, uintptr_t *end, int *eligible)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (!f)
+        return 0;
+    char line[512];
+    int in = 0, found = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long a, b;
+        if (sscanf(line, "%lx-%lx ", &a, &b) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+            in = (uintptr_t)p >= a && (uintptr_t)p < b;
+            if (in) {
+                *start = a;
+                *end = b;
+            }
+        } else if (in && strncmp(line, "THPeligible:", 12) == 0) {
+            *eligible = atoi(line + 12);
+            found = 1;
+            break;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+/* A block of 4 MB and more is advised for huge pages as one mapping: the advice covers all of
+ * it (advice on a part splits the mapping, which then cannot be grown in place), and it stays
+ * so as realloc grows it. Skipped where the kernel offers no THP on advice. */
+static void test_huge_blocks(void **state)
+{
+    (void)state;
+    char mode[128] = "";
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (f) {
+        if (!fgets(mode, sizeof mode, f))
+            mode[0] = 0;
+        fclose(f);
+    }
+    if (!strstr(mode, "[madvise]") && !strstr(mode, "[always]")) {
+        print_message("no transparent huge pages on advice here: not checked\n");
+        return;
+    }
+    size_t n = (size_t)8 << 20;
+    char *p = rb_xmalloc(n);
+    uintptr_t a = 0, e = 0;
+    int elig = -1;
+    if (!mapping_of(p, &a, &e, &elig)) {
+        free(p);
+        print_message("no THPeligible in /proc/self/smaps: not checked\n");
+        return;
+    }
+    for (int round = 0; round < 3; round++) {
+        memset(p, 'a' + round, n);
+        assert_true(mapping_of(p, &a, &e, &elig));
+        assert_int_equal(elig, 1);
+        /* one mapping from the block's first byte to its last */
+        assert_true(a <= (uintptr_t)p);
+        assert_true(e >= (uintptr_t)p + n);
+        p = rb_xrealloc(p, 2 * n);
+        assert_int_equal(p[0], 'a' + round);
+        assert_int_equal(p[n - 1], 'a' + round);
+        n *= 2;
+    }
+    free(p);
+    /* a small block is left alone (it comes from the heap, reused) */
+    char *q = rb_xcalloc(1, 4096);
+    free(q);
+}
+
 static void test_doc_text_ways(void **state)
 {
     (void)state;
@@ -2604,7 +2675,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_script_counts_fold),    cmocka_unit_test(test_doc_text_ways),    cmocka_unit_test(test_sentence_ends),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_omap),    cmocka_unit_test(test_xml_escaping),    cmocka_unit_test(test_xml_writer_names),
+        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_script_counts_fold),    cmocka_unit_test(test_doc_text_ways), cmocka_unit_test(test_huge_blocks),    cmocka_unit_test(test_sentence_ends),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_omap),    cmocka_unit_test(test_xml_escaping),    cmocka_unit_test(test_xml_writer_names),
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
