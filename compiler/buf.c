@@ -88,9 +88,10 @@ struct rb_arena_block {
 };
 
 /* Blocks double from the first to the last size: a small document's facts (compare keeps
- * thousands) take a few KB, a large one's blocks of 64 KB. */
+ * thousands) take a few KB, a large one's blocks of 4 MB, which are mapped on their own and
+ * on huge pages (advise_huge; only their touched pages are resident). */
 #define ARENA_FIRST 4096
-#define ARENA_BLOCK 65536
+#define ARENA_BLOCK ((size_t)4 << 20)
 
 /* n bytes at the given alignment (1 for strings) */
 static char *arena_take(rb_arena *a, size_t n, size_t align)
