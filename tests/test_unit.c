@@ -982,10 +982,7 @@ static void test_input_read(void **state)
     for (size_t i = 0; i < 300001; i++)
         data[i] = (char)('a' + i % 23);
     for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
-        FILE *f = fopen(path, "wb");
-        assert_non_null(f);
-        assert_int_equal(fwrite(data, 1, sizes[k], f), sizes[k]);
-        fclose(f);
+        tu_write(path, data, sizes[k]);
         read_back(path, data, sizes[k], NULL, RB_OK);
         /* the limit: the size itself passes, one byte less refuses */
         rb_limits lim;
