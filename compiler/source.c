@@ -460,8 +460,9 @@ static size_t stdin_len;
 static int stdin_read;
 
 /* Read fd to its end into a new buffer (cap bytes to start with). A regular file's size is
- * known (want): its read stops there, without asking for an end the size already told. */
-static rb_status read_stream(int fd, const char *path, size_t cap, size_t want,
+ * known (want): its read stops there, without asking for an end the size already told. A file
+ * opened here (ours) may have its O_NONBLOCK taken off; standard input's flags are its owner's. */
+static rb_status read_stream(int fd, int ours, const char *path, size_t cap, size_t want,
                              const rb_limits *lim, char **buf_out, size_t *n_out, rb_error *err)
 {
     size_t n = 0;
@@ -480,9 +481,7 @@ static rb_status read_stream(int fd, const char *path, size_t cap, size_t want,
         ssize_t r = read(fd, buf + n, cap - n);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r < 0 && errno == EAGAIN && fd != STDIN_FILENO) {
-            /* a file system that honours O_NONBLOCK on a file (standard input's flags are
-             * its owner's: there EAGAIN stays an error) */
+        if (r < 0 && errno == EAGAIN && ours) { /* a file system that honours O_NONBLOCK */
             int fl = fcntl(fd, F_GETFL);
             if (fl >= 0 && (fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == 0)
                 continue;
@@ -511,8 +510,8 @@ rb_status rb_input_read(const char *path, const rb_limits *lim_in, char **buf, s
     *n = 0;
     if (strcmp(path, "-") == 0 || strcmp(path, "/dev/stdin") == 0) {
         if (!stdin_read) {
-            rb_status st =
-                read_stream(STDIN_FILENO, "<stdin>", 65536, 0, &lim, &stdin_data, &stdin_len, err);
+            rb_status st = read_stream(STDIN_FILENO, 0, "<stdin>", 65536, 0, &lim, &stdin_data,
+                                       &stdin_len, err);
             if (st != RB_OK)
                 return st;
             stdin_read = 1;
@@ -547,7 +546,7 @@ rb_status rb_input_read(const char *path, const rb_limits *lim_in, char **buf, s
     }
     /* a size of 0 may be a file that does not tell its size (/proc): read to the end */
     size_t size = (size_t)stt.st_size, cap = size ? size + 1 : 65536;
-    rb_status st = read_stream(fd, path, cap, size, &lim, buf, n, err);
+    rb_status st = read_stream(fd, 1, path, cap, size, &lim, buf, n, err);
     close(fd);
     return st;
 }
