@@ -93,9 +93,13 @@ struct rb_arena_block {
 #define ARENA_FIRST 4096
 #define ARENA_BLOCK ((size_t)4 << 20)
 
+/* the arena that does a's work: its pool's, when it hands on to one */
+static rb_arena *doer(rb_arena *a) { return a->pool ? a->pool : a; }
+
 /* n bytes at the given alignment (1 for strings) */
 static char *arena_take(rb_arena *a, size_t n, size_t align)
 {
+    a = doer(a);
     struct rb_arena_block *b = a->head;
     size_t at = b ? (b->used + align - 1) & ~(align - 1) : 0;
     if (!b || at > b->cap || b->cap - at < n) { /* a new block (a large piece: its own) */
@@ -143,6 +147,7 @@ void *rb_arena_push(rb_arena *a, void *p, size_t n, size_t sz)
 
 char *rb_arena_intern(rb_arena *a, const char *s)
 {
+    a = doer(a);
     size_t k = rb_smap_get(&a->interned, s);
     if (k != (size_t)-1)
         return a->istr[k];
@@ -156,12 +161,15 @@ char *rb_arena_intern(rb_arena *a, const char *s)
 
 rb_arena_mark rb_arena_mark_now(const rb_arena *a)
 {
+    if (a->pool)
+        a = a->pool;
     rb_arena_mark m = {a->head, a->head ? a->head->used : 0};
     return m;
 }
 
 void rb_arena_release(rb_arena *a, rb_arena_mark m)
 {
+    a = doer(a);
     while (a->head && a->head != m.head) {
         struct rb_arena_block *n = a->head->next;
         free(a->head);
@@ -315,4 +323,26 @@ char *rb_xasprintf(const char *fmt, ...)
     rb_buf_vprintf(&b, fmt, ap);
     va_end(ap);
     return rb_buf_detach(&b);
+}
+
+int rb_arena_holds(const rb_arena *a, const void *p)
+{
+    if (a->pool)
+        a = a->pool;
+    for (const struct rb_arena_block *b = a->head; b; b = b->next) {
+        const char *lo = (const char *)b->data;
+        if ((const char *)p >= lo && (const char *)p < lo + b->cap)
+            return 1;
+    }
+    return 0;
+}
+
+rb_factstore *rb_factstore_new(void) { return rb_xcalloc(1, sizeof(rb_factstore)); }
+
+void rb_factstore_free(rb_factstore *s)
+{
+    if (!s)
+        return;
+    rb_arena_free(&s->arena);
+    free(s);
 }

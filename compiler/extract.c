@@ -1378,6 +1378,13 @@ void rb_fact_clear(rb_fact *f)
     memset(f, 0, sizeof *f);
 }
 
+rb_facts *rb_facts_new(rb_factstore *store)
+{
+    rb_facts *f = rb_xcalloc(1, sizeof *f);
+    f->arena.pool = store ? &store->arena : NULL;
+    return f;
+}
+
 void rb_facts_free(rb_facts *f)
 {
     if (!f)
@@ -2725,7 +2732,7 @@ static rb_article chapter_intro(const rb_chapter *c)
 rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_timings *tm, rb_error *err)
 {
     rb_facts_free(d->facts);
-    d->facts = rb_xcalloc(1, sizeof *d->facts);
+    d->facts = rb_facts_new(d->facts_store);
     const struct rb_extract_rules *r = g->extract;
     if (!r || r->nrules == 0)
         return RB_OK;

@@ -456,6 +456,7 @@ struct rb_doc {
     rb_article *cont;
     char *eids;             /* the articles' eIds, one after another */
     struct rb_facts *facts; /* extract.c; NULL until extracted */
+    rb_factstore *facts_store; /* where the facts' strings go (rb_compile_opts; borrowed) */
 };
 
 rb_doc *rb_doc_new(void);
@@ -561,7 +562,17 @@ typedef struct rb_arena {
     rb_smap interned; /* string -> index in istr (rb_arena_intern) */
     char **istr;      /* the interned copies, apart from the blocks */
     size_t nistr, cistr;
+    /* when set (borrowed), everything below happens in this arena instead (a mark and a
+     * release too): this one holds nothing, and rb_arena_free of it frees nothing of the
+     * pool's (an rb_factstore's) */
+    struct rb_arena *pool;
 } rb_arena;
+/* The one arena of a run's rulebooks (rulebook.h), which their facts' arenas hand on to. */
+struct rb_factstore {
+    rb_arena arena;
+};
+/* A new rb_facts, its arena handing on to store's when there is one. */
+struct rb_facts *rb_facts_new(rb_factstore *store);
 char *rb_arena_strndup(rb_arena *a, const char *s, size_t n);
 char *rb_arena_strdup(rb_arena *a, const char *s);
 /* room for a string of n bytes and its NUL (written: p[n] is 0), for the caller to fill */
@@ -585,6 +596,8 @@ void rb_arena_release(rb_arena *a, rb_arena_mark m);
 /* s (malloc'd, may be NULL) moved into the arena: freed, the copy returned */
 char *rb_arena_take(rb_arena *a, char *s);
 void rb_arena_free(rb_arena *a);
+/* 1 when p lies in one of the blocks a's allocations are made in (its pool's, if it has one) */
+int rb_arena_holds(const rb_arena *a, const void *p);
 
 /* Every string of a fact and every array of its fields' items lives in the arena of the
  * rb_facts that holds it; a fact owns only its array of fields (rb_fact_clear frees it). */

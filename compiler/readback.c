@@ -101,10 +101,11 @@ static void walk(walker *W, xmlNodePtr n)
             walk(W, n->children);
 }
 
-static rb_rulebook *rulebook_new(const char *path)
+/* (store: where the facts' strings go, or NULL; a read that fails leaves what it put there) */
+static rb_rulebook *rulebook_new(const char *path, rb_factstore *store)
 {
     rb_rulebook *r = rb_xcalloc(1, sizeof *r);
-    r->facts = rb_xcalloc(1, sizeof *r->facts);
+    r->facts = rb_facts_new(store);
     r->file = rb_xstrdup(path);
     return r;
 }
@@ -138,9 +139,10 @@ static xmlDocPtr check_akn(xmlDocPtr x, const char *path, rb_error *err)
 }
 
 /* The metadata and facts of a parsed file into a new rulebook (NULL with err). */
-static rb_rulebook *rulebook_of(xmlDocPtr x, const char *path, rb_error *err)
+static rb_rulebook *rulebook_of(xmlDocPtr x, const char *path, rb_factstore *store,
+                                rb_error *err)
 {
-    walker W = {rulebook_new(path), 0, path, RB_OK, err};
+    walker W = {rulebook_new(path, store), 0, path, RB_OK, err};
     walk(&W, xmlDocGetRootElement(x));
     return walked(&W);
 }
@@ -401,12 +403,13 @@ static void sax_parse(sax_reader *S, const char *data, size_t n)
         rb_error_clear(err);
 }
 
-static rb_rulebook *sax_rulebook(const char *path, const char *data, size_t n, int *again,
+static rb_rulebook *sax_rulebook(const char *path, const char *data, size_t n,
+                                 rb_factstore *store, int *again,
                                  rb_error *err)
 {
     sax_reader S;
     memset(&S, 0, sizeof S);
-    S.W = (walker){rulebook_new(path), 0, path, RB_OK, err};
+    S.W = (walker){rulebook_new(path, store), 0, path, RB_OK, err};
     sax_parse(&S, data, n);
     *again = S.again;
     if (S.again) {
@@ -416,7 +419,8 @@ static rb_rulebook *sax_rulebook(const char *path, const char *data, size_t n, i
     return walked(&S.W);
 }
 
-static rb_status read_rulebook(const char *path, int tree, rb_rulebook **out, rb_error *err)
+static rb_status read_rulebook(const char *path, int tree, rb_factstore *store,
+                               rb_rulebook **out, rb_error *err)
 {
     *out = NULL;
     char *data;
@@ -424,11 +428,11 @@ static rb_status read_rulebook(const char *path, int tree, rb_rulebook **out, rb
     if (rb_input_read(path, NULL, &data, &n, err) != RB_OK)
         return err->status;
     int again = tree;
-    rb_rulebook *r = tree ? NULL : sax_rulebook(path, data, n, &again, err);
+    rb_rulebook *r = tree ? NULL : sax_rulebook(path, data, n, store, &again, err);
     if (again) {
         xmlDocPtr x = rb_xml_read_mem(path, data, n, err);
         x = x ? check_akn(x, path, err) : NULL;
-        r = x ? rulebook_of(x, path, err) : NULL;
+        r = x ? rulebook_of(x, path, store, err) : NULL;
         if (x)
             xmlFreeDoc(x);
     }
@@ -445,12 +449,18 @@ static rb_status read_rulebook(const char *path, int tree, rb_rulebook **out, rb
 
 rb_status rb_rulebook_read_xml(const char *path, rb_rulebook **out, rb_error *err)
 {
-    return read_rulebook(path, 0, out, err);
+    return read_rulebook(path, 0, NULL, out, err);
+}
+
+rb_status rb_rulebook_read_xml_in(const char *path, rb_factstore *store, rb_rulebook **out,
+                                  rb_error *err)
+{
+    return read_rulebook(path, 0, store, out, err);
 }
 
 rb_status rb_rulebook_read_xml_tree(const char *path, rb_rulebook **out, rb_error *err)
 {
-    return read_rulebook(path, 1, out, err);
+    return read_rulebook(path, 1, NULL, out, err);
 }
 
 /* ---- the text on its lines (check and diff) ------------------------------------------------- */
@@ -1078,7 +1088,7 @@ static rb_status read_back(const char *path, const char *data, size_t n, int tre
     if (!tree) {
         sax_reader S;
         memset(&S, 0, sizeof S);
-        S.W = (walker){rulebook_new(path), 0, path, RB_OK, err};
+        S.W = (walker){rulebook_new(path, NULL), 0, path, RB_OK, err};
         S.L = L;
         sax_parse(&S, data, n);
         if (!S.again) {
@@ -1099,7 +1109,7 @@ static rb_status read_back(const char *path, const char *data, size_t n, int tre
     x = x ? check_akn(x, path, err) : NULL;
     if (!x)
         return err->status;
-    *meta = rulebook_of(x, path, err);
+    *meta = rulebook_of(x, path, NULL, err);
     if (!*meta) {
         xmlFreeDoc(x);
         return err->status;

@@ -557,6 +557,85 @@ static void test_chongqing_duplicate_run(void **state)
     rb_diags_free(&diags);
 }
 
+/* The five corpora's rulebooks as compare builds them, compiled and read back from their XML,
+ * each way with its facts in one store (rb_factstore, what compare does) and in arenas of
+ * their own: the same table, fact for fact, every string of a stored rulebook the store's. */
+static void compare_json(rb_rulebook **r, rb_buf *b)
+{
+    rb_compare_opts o = {RB_FMT_JSON, 1, 0, RB_LAYOUT_AUTO, NULL}; /* with --unmatched */
+    rb_buf_init(b);
+    rb_compare_render(r, NCORPORA, &o, b);
+    rb_buf_putc(b, 0);
+}
+
+static void test_factstore_rulebooks(void **state)
+{
+    (void)state;
+    rb_factstore *st = rb_factstore_new();
+    rb_rulebook *own[NCORPORA], *in[NCORPORA], *xown[NCORPORA], *xin[NCORPORA];
+    size_t nfacts = 0;
+    for (size_t i = 0; i < NCORPORA; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "corpora/%s.txt", CORPORA[i].id);
+        rb_diags diags;
+        rb_diags_init(&diags);
+        rb_error err;
+        rb_error_clear(&err);
+        rb_compile_opts co;
+        rb_compile_opts_default(&co);
+        rb_doc *d = NULL;
+        assert_int_equal(rb_compile_file(G, path, &co, &d, &diags, &err), RB_OK);
+        char xml[] = "/tmp/rbstore-XXXXXX.xml";
+        int fd = mkstemps(xml, 4);
+        assert_true(fd >= 0);
+        assert_int_equal(rb_akn_write_fd(d, fd, &err), RB_OK);
+        close(fd);
+        own[i] = rb_rulebook_from_doc(d);
+        rb_doc_free(d);
+        co.facts_store = st;
+        assert_int_equal(rb_compile_file(G, path, &co, &d, &diags, &err), RB_OK);
+        in[i] = rb_rulebook_from_doc(d);
+        rb_doc_free(d);
+        assert_int_equal(rb_rulebook_read_xml(xml, &xown[i], &err), RB_OK);
+        assert_int_equal(rb_rulebook_read_xml_in(xml, st, &xin[i], &err), RB_OK);
+        unlink(xml);
+        rb_diags_free(&diags);
+        for (size_t k = 0; k < 2; k++) {
+            const rb_facts *fs = (k ? xin : in)[i]->facts;
+            assert_null(fs->arena.head);
+            assert_int_equal(fs->n, own[i]->facts->n);
+            for (size_t j = 0; j < fs->n; j++) {
+                assert_true(rb_arena_holds(&st->arena, fs->v[j].text));
+                assert_true(rb_arena_holds(&st->arena, fs->v[j].rule));
+            }
+            for (size_t j = 0; j < fs->nu; j++)
+                assert_true(rb_arena_holds(&st->arena, fs->u[j].text));
+        }
+        assert_false(rb_arena_holds(&st->arena, own[i]->facts->v[0].text));
+        nfacts += own[i]->facts->n;
+    }
+    assert_true(nfacts > 100);
+    rb_buf a, b, c, e;
+    compare_json(own, &a);
+    compare_json(in, &b);
+    compare_json(xown, &c);
+    compare_json(xin, &e);
+    assert_string_equal(a.data, b.data);
+    assert_string_equal(c.data, e.data);
+    assert_non_null(strstr(a.data, "\"signer\": "));
+    rb_buf_free(&a);
+    rb_buf_free(&b);
+    rb_buf_free(&c);
+    rb_buf_free(&e);
+    for (size_t i = 0; i < NCORPORA; i++) {
+        rb_rulebook_free(own[i]);
+        rb_rulebook_free(in[i]);
+        rb_rulebook_free(xown[i]);
+        rb_rulebook_free(xin[i]);
+    }
+    rb_factstore_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -568,6 +647,7 @@ int main(void)
         cmocka_unit_test(test_chongqing_duplicate_run),
         cmocka_unit_test(test_prefilter_keeps_facts),
         cmocka_unit_test(test_view_pieces),
+        cmocka_unit_test(test_factstore_rulebooks),
     };
     return cmocka_run_group_tests(tests, tu_setup, tu_teardown);
 }

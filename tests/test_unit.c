@@ -1696,6 +1696,43 @@ static void test_arena(void **state)
     assert_null(a.head);
 }
 
+/* Arenas that hand on to a store's (compare's rulebooks): what they take is the store's, in its
+ * blocks, theirs staying empty; a string interned by one is the other's too; a mark and a
+ * release go through to the store; freeing one of them frees nothing of the store (the other's
+ * strings are read after it, which ASan would see), and the store's own free frees it all
+ * (which its leak check would see). */
+static void test_arena_pool(void **state)
+{
+    (void)state;
+    rb_factstore *st = rb_factstore_new();
+    rb_facts *f1 = rb_facts_new(st), *f2 = rb_facts_new(st), *own = rb_facts_new(NULL);
+    assert_null(own->arena.pool);
+    char *a = rb_arena_strdup(&f1->arena, "市长");
+    char *b = rb_arena_strdup(&f2->arena, "常务副市长");
+    for (int i = 0; i < 3000; i++) /* past the store's first blocks */
+        rb_arena_alloc(&f1->arena, 100);
+    assert_null(f1->arena.head);
+    assert_null(f2->arena.head);
+    assert_non_null(st->arena.head);
+    assert_true(rb_arena_holds(&st->arena, a));
+    assert_true(rb_arena_holds(&st->arena, b));
+    char *o = rb_arena_strdup(&own->arena, "县长");
+    assert_true(rb_arena_holds(&own->arena, o));
+    assert_false(rb_arena_holds(&st->arena, o));
+    assert_ptr_equal(rb_arena_intern(&f1->arena, "signer"), rb_arena_intern(&f2->arena, "signer"));
+    rb_arena_mark m = rb_arena_mark_now(&f2->arena);
+    char *t1 = rb_arena_strdup(&f2->arena, "一次");
+    rb_arena_release(&f1->arena, m); /* the same store */
+    assert_ptr_equal(rb_arena_strdup(&f2->arena, "两次"), t1);
+    rb_facts_free(f1);
+    assert_string_equal(a, "市长");
+    assert_string_equal(b, "常务副市长");
+    rb_facts_free(f2);
+    rb_facts_free(own);
+    rb_factstore_free(st);
+    rb_factstore_free(NULL);
+}
+
 /* The buffer's bytes as a C string. */
 static const char *bstr(rb_buf *b)
 {
@@ -2669,7 +2706,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_script_counts_fold),    cmocka_unit_test(test_doc_text_ways), cmocka_unit_test(test_huge_blocks),    cmocka_unit_test(test_sentence_ends),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_omap),    cmocka_unit_test(test_xml_escaping),    cmocka_unit_test(test_xml_writer_names),
+        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_script_counts_fold),    cmocka_unit_test(test_doc_text_ways), cmocka_unit_test(test_huge_blocks),    cmocka_unit_test(test_arena_pool),    cmocka_unit_test(test_sentence_ends),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_omap),    cmocka_unit_test(test_xml_escaping),    cmocka_unit_test(test_xml_writer_names),
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
