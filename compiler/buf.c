@@ -45,6 +45,21 @@ static void out_of_memory(void)
     abort();
 }
 
+/* A block of n bytes (n >= HUGE_FROM) that is never grown, starting on a 2 MiB boundary: a
+ * mapping of malloc's starts where the kernel puts it, and only the 2 MiB pieces that lie
+ * whole inside it can be huge pages (of a 4 MB block, one: the other half was 512 faults).
+ * Aligned, a block of a whole number of 2 MiB is all huge pages. Its mapping starts up to
+ * 2 MiB before it, untouched (no memory), and the advice covers the block alone. */
+#define HUGE_PAGE ((size_t)2 << 20)
+
+static void *huge_block(size_t n)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, HUGE_PAGE, n) != 0 || !p)
+        out_of_memory();
+    return advise_huge(p, n);
+}
+
 void *rb_xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
@@ -103,10 +118,13 @@ static char *arena_take(rb_arena *a, size_t n, size_t align)
     struct rb_arena_block *b = a->head;
     size_t at = b ? (b->used + align - 1) & ~(align - 1) : 0;
     if (!b || at > b->cap || b->cap - at < n) { /* a new block (a large piece: its own) */
-        size_t cap = !b ? ARENA_FIRST : b->cap >= ARENA_BLOCK / 2 ? ARENA_BLOCK : 2 * b->cap;
+        /* the largest blocks are 4 MB with their head: two huge pages exactly */
+        size_t full = ARENA_BLOCK - sizeof(struct rb_arena_block);
+        size_t cap = !b ? ARENA_FIRST : b->cap >= ARENA_BLOCK / 2 ? full : 2 * b->cap;
         if (cap < n)
             cap = n;
-        struct rb_arena_block *nb = rb_xmalloc(sizeof *nb + cap);
+        struct rb_arena_block *nb = cap >= full ? huge_block(sizeof *nb + cap)
+                                                : rb_xmalloc(sizeof *nb + cap);
         nb->used = 0;
         nb->cap = cap;
         nb->next = b;

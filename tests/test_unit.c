@@ -1222,10 +1222,6 @@ static rb_doc *compile_text(rb_grammar *g, const char *text)
     return d;
 }
 
-/* A span's original text, three ways: a new string (rb_doc_text), appended to a buffer
- * (rb_doc_text_to, the writer's) and in an arena (rb_doc_text_in, the facts'; a span without
- * junk copied straight from the source): the same for every span of a traditional text with
- * set-aside pinyin inside its lines, spans across it and spans of none. */
 /* The mapping /proc/self/smaps gives for the address p: its range and whether THP may back it
  * (THPeligible). 0 when there is no such line (no /proc, an old kernel). */
 static int mapping_of(const void *p, uintptr_t *start, uintptr_t *end, int *eligible)
@@ -1256,9 +1252,9 @@ static int mapping_of(const void *p, uintptr_t *start, uintptr_t *end, int *elig
 /* A block of 4 MB and more is advised for huge pages as one mapping: the advice covers all of
  * it (advice on a part splits the mapping, which then cannot be grown in place), and it stays
  * so as realloc grows it. Skipped where the kernel offers no THP on advice. */
-static void test_huge_blocks(void **state)
+/* Whether the kernel backs advised memory with transparent huge pages. */
+static int thp_on_advice(void)
 {
-    (void)state;
     char mode[128] = "";
     FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
     if (f) {
@@ -1266,7 +1262,13 @@ static void test_huge_blocks(void **state)
             mode[0] = 0;
         fclose(f);
     }
-    if (!strstr(mode, "[madvise]") && !strstr(mode, "[always]")) {
+    return strstr(mode, "[madvise]") || strstr(mode, "[always]");
+}
+
+static void test_huge_blocks(void **state)
+{
+    (void)state;
+    if (!thp_on_advice()) {
         print_message("no transparent huge pages on advice here: not checked\n");
         return;
     }
@@ -1294,6 +1296,44 @@ static void test_huge_blocks(void **state)
     free(p);
 }
 
+/* An arena's full-size blocks (4 MB with their head) and its pieces of 4 MB and more start on
+ * a 2 MiB boundary (their head before them), so that each whole 2 MiB of them can be one huge
+ * page: a block where malloc put it had half of itself in small pages. And where the kernel
+ * gives huge pages on advice, each such block is eligible, first byte to last. */
+static void test_arena_huge_blocks(void **state)
+{
+    (void)state;
+    const uintptr_t M2 = (uintptr_t)2 << 20;
+    rb_arena a = {0};
+    char *prev_end = NULL;
+    size_t used = 0, full_starts = 0;
+    while (full_starts < 3) {
+        char *p = rb_arena_alloc(&a, 1000);
+        if (p != prev_end && used >= ((size_t)4 << 20)) { /* a new block, past the small ones */
+            assert_true(((uintptr_t)p & (M2 - 1)) < 64);
+            full_starts++;
+        }
+        prev_end = p + 1000; /* 1000 is a multiple of 8, not of 16: the next is aligned up */
+        prev_end += (16 - (uintptr_t)prev_end % 16) % 16;
+        used += 1000;
+    }
+    char *big = rb_arena_alloc(&a, (size_t)5 << 20); /* a piece in a block of its own */
+    assert_true(((uintptr_t)big & (M2 - 1)) < 64);
+    memset(big, 'z', (size_t)5 << 20);
+    uintptr_t s = 0, e = 0;
+    int elig = -1;
+    if (thp_on_advice() && mapping_of(big, &s, &e, &elig)) {
+        assert_int_equal(elig, 1);
+        assert_true(s <= (uintptr_t)big && e >= (uintptr_t)big + ((size_t)5 << 20));
+    }
+    assert_int_equal(big[((size_t)5 << 20) - 1], 'z');
+    rb_arena_free(&a);
+}
+
+/* A span's original text, three ways: a new string (rb_doc_text), appended to a buffer
+ * (rb_doc_text_to, the writer's) and in an arena (rb_doc_text_in, the facts'; a span without
+ * junk copied straight from the source): the same for every span of a traditional text with
+ * set-aside pinyin inside its lines, spans across it and spans of none. */
 static void test_doc_text_ways(void **state)
 {
     (void)state;
@@ -2706,7 +2746,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_script_counts_fold),    cmocka_unit_test(test_doc_text_ways), cmocka_unit_test(test_huge_blocks),    cmocka_unit_test(test_arena_pool),    cmocka_unit_test(test_sentence_ends),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_omap),    cmocka_unit_test(test_xml_escaping),    cmocka_unit_test(test_xml_writer_names),
+        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_script_counts_fold),    cmocka_unit_test(test_doc_text_ways), cmocka_unit_test(test_huge_blocks),    cmocka_unit_test(test_arena_pool),    cmocka_unit_test(test_arena_huge_blocks),    cmocka_unit_test(test_sentence_ends),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_omap),    cmocka_unit_test(test_xml_escaping),    cmocka_unit_test(test_xml_writer_names),
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
