@@ -102,9 +102,10 @@ struct rb_arena_block {
     max_align_t data[]; /* cap bytes, aligned as malloc's */
 };
 
-/* Blocks double from the first to the last size: a small document's facts (compare keeps
- * thousands) take a few KB, a large one's blocks of 4 MB, which are mapped on their own and
- * on huge pages (advise_huge; only their touched pages are resident). */
+/* Blocks double from the first to the last size: a small document's facts take a few KB (the
+ * thousands of rulebooks compare keeps share one arena: rb_factstore), a large one's blocks
+ * of 4 MB, which are mapped on their own, on 2 MiB boundaries and on huge pages (huge_block;
+ * only their touched pages are resident). */
 #define ARENA_FIRST 4096
 #define ARENA_BLOCK ((size_t)4 << 20)
 
@@ -219,6 +220,28 @@ void rb_arena_free(rb_arena *a)
     free(a->istr);
     rb_smap_free(&a->interned);
     memset(a, 0, sizeof *a);
+}
+
+int rb_arena_holds(const rb_arena *a, const void *p)
+{
+    if (a->pool)
+        a = a->pool;
+    for (const struct rb_arena_block *b = a->head; b; b = b->next) {
+        const char *lo = (const char *)b->data;
+        if ((const char *)p >= lo && (const char *)p < lo + b->cap)
+            return 1;
+    }
+    return 0;
+}
+
+rb_factstore *rb_factstore_new(void) { return rb_xcalloc(1, sizeof(rb_factstore)); }
+
+void rb_factstore_free(rb_factstore *s)
+{
+    if (!s)
+        return;
+    rb_arena_free(&s->arena);
+    free(s);
 }
 
 void rb_buf_init(rb_buf *b) { memset(b, 0, sizeof *b); }
@@ -341,26 +364,4 @@ char *rb_xasprintf(const char *fmt, ...)
     rb_buf_vprintf(&b, fmt, ap);
     va_end(ap);
     return rb_buf_detach(&b);
-}
-
-int rb_arena_holds(const rb_arena *a, const void *p)
-{
-    if (a->pool)
-        a = a->pool;
-    for (const struct rb_arena_block *b = a->head; b; b = b->next) {
-        const char *lo = (const char *)b->data;
-        if ((const char *)p >= lo && (const char *)p < lo + b->cap)
-            return 1;
-    }
-    return 0;
-}
-
-rb_factstore *rb_factstore_new(void) { return rb_xcalloc(1, sizeof(rb_factstore)); }
-
-void rb_factstore_free(rb_factstore *s)
-{
-    if (!s)
-        return;
-    rb_arena_free(&s->arena);
-    free(s);
 }
