@@ -754,6 +754,45 @@ static int needs_met(const xrule *x, const char *s, size_t n, const charset *cs)
     return 1;
 }
 
+/* Where the last alternative of nd in s[from, to) starts, or (size_t)-1 when none is there. */
+static size_t last_of(const xneed *nd, const char *s, size_t from, size_t to)
+{
+    size_t best = (size_t)-1;
+    for (size_t q = 0; q < nd->n; q++) {
+        const xlit *lit = &nd->alt[q];
+        size_t lo = best == (size_t)-1 ? from : best + 1; /* only a later one counts */
+        if (lit->len == 0 || lit->len > to - lo)
+            continue;
+        for (size_t i = to - lit->len;; i--) {
+            if (s[i] == lit->s[0] && memcmp(s + i, lit->s, lit->len) == 0) {
+                best = i;
+                break;
+            }
+            if (i == lo)
+                break;
+        }
+    }
+    return best;
+}
+
+/* Can a match of the rule start in s[from, to)? A match holds every item of its `needs:` at
+ * or after its start (the grammar's examples are held to it at load), so it starts at the
+ * latest where the item whose last place comes first has it: that place goes to *limit
+ * ((size_t)-1 for a rule without `needs:`). 0 when an item is not there at all. */
+static int needs_reach(const xrule *x, const char *s, size_t from, size_t to, size_t *limit)
+{
+    size_t lim = (size_t)-1;
+    for (size_t k = 0; k < x->nneeds; k++) {
+        size_t p = last_of(&x->needs[k], s, from, to);
+        if (p == (size_t)-1)
+            return 0;
+        if (p < lim)
+            lim = p;
+    }
+    *limit = lim;
+    return 1;
+}
+
 /* needs: ['召开|举行', '次']: a list of items, each alternatives split at '|' */
 static rb_status load_needs(xrule *x, yaml_document_t *doc, yaml_node_t *rn, rb_error *err)
 {
@@ -828,7 +867,7 @@ static rb_status check_rule_examples(const rb_grammar *g, const xrule *x, yaml_d
             size_t l;
             char *t = rb_normalize_str(ex, strlen(ex), 1, &l);
             size_t ov[40];
-            int m = 0;
+            int m = 0, reach_ok = 1;
             for (size_t pos = 0; pos < l && m == 0;) {
                 int r1 = rb_regex_match(g, x->code, x->id, t, l, pos, ov, 20, err);
                 if (r1 < 0) {
@@ -843,6 +882,8 @@ static rb_status check_rule_examples(const rb_grammar *g, const xrule *x, yaml_d
                 }
                 if (r1 == 0)
                     break;
+                size_t lim;
+                reach_ok &= needs_reach(x, t, ov[0], l, &lim);
                 rb_fact f;
                 rb_arena ar = {0};
                 memset(&f, 0, sizeof f);
@@ -865,6 +906,13 @@ static rb_status check_rule_examples(const rb_grammar *g, const xrule *x, yaml_d
                                     "grammar-needs",
                                     "rule %s matches its example '%s', which lacks an item of "
                                     "its `needs:`: the prefilter would skip such sentences",
+                                    x->id, ex);
+            if (w == 0 && !reach_ok)
+                return rb_error_set(err, RB_EGRAMMAR, "extract", x->file, x->line, 1,
+                                    "grammar-needs",
+                                    "rule %s matches its example '%s' where an item of its "
+                                    "`needs:` is only before the match: a search for a match "
+                                    "stops at the last place of each item",
                                     x->id, ex);
             if (w == 1 && m == 1)
                 return rb_error_set(err, RB_EGRAMMAR, "extract", x->file, x->line, 1,
@@ -2221,8 +2269,13 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
         reached = 1;
         size_t pos = ss;
         while (pos < se) {
+            /* a match starts at the latest at the last place of one of its literals: the
+             * search stops there, not at the sentence's end */
+            size_t limit = (size_t)-1;
+            if (!g->no_prefilter && !needs_reach(xr, x->s, pos, se, &limit))
+                break;
             R->regex_calls++;
-            int m = rb_regex_match(g, xr->code, xr->id, x->s, se, pos, ov, 20, err);
+            int m = rb_regex_match_upto(g, xr->code, xr->id, x->s, se, pos, limit, ov, 20, err);
             if (m < 0) {
                 unsigned line, col;
                 rb_doc_linecol(d, xt_vo(x, pos), &line, &col);
@@ -2258,9 +2311,6 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
             last_fact_of_rule[ri] = fs->n - 1;
             hit_dim[xr->dim] = 1;
             pos = me > ms ? me : ms + 1;
-            /* another match needs the rule's literals again in what is left */
-            if (!g->no_prefilter && pos < se && !needs_met(xr, x->s + pos, se - pos, NULL))
-                break;
         }
     }
     R->sentences_matched += (size_t)reached;

@@ -107,8 +107,9 @@ void *rb_regex_compile(const char *pattern, const char *file, unsigned line, uns
 {
     int ec;
     PCRE2_SIZE eo;
-    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
-                                     &ec, &eo, NULL);
+    /* (an offset limit may be set for a match: rb_regex_match_upto) */
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+                                     PCRE2_UTF | PCRE2_USE_OFFSET_LIMIT, &ec, &eo, NULL);
     if (!code) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(ec, msg, sizeof msg);
@@ -299,6 +300,13 @@ void rb_regex_free(void *re)
 int rb_regex_match(const rb_grammar *g, void *codev, const char *id, const char *s, size_t n,
                    size_t start, size_t *ov, size_t nov, rb_error *err)
 {
+    return rb_regex_match_upto(g, codev, id, s, n, start, (size_t)-1, ov, nov, err);
+}
+
+int rb_regex_match_upto(const rb_grammar *g, void *codev, const char *id, const char *s,
+                        size_t n, size_t start, size_t limit, size_t *ov, size_t nov,
+                        rb_error *err)
+{
     rb_regex *re = codev;
     pcre2_code *code = re->code;
     if (!re->jit_tried && !g->loading) {
@@ -312,17 +320,20 @@ int rb_regex_match(const rb_grammar *g, void *codev, const char *id, const char 
      * match starts at the next character (PCRE2_NO_UTF_CHECK needs a boundary) */
     while (start < n && ((unsigned char)s[start] & 0xC0) == 0x80)
         start++;
-    if (start > n || n - start < re->minlen)
-        return 0; /* fewer bytes than the match has characters */
+    if (start > n || n - start < re->minlen || start > limit)
+        return 0; /* fewer bytes than the match has characters, or past the limit */
     if (re->anchored) {
         unsigned c = start < n ? (unsigned char)s[start] : 256;
         if (c == 256 ? re->minlen > 0 : !(re->first[c >> 6] >> (c & 63) & 1))
             return 0; /* an anchored match starts here, with a byte it cannot start with */
     }
-    int rc = re->jit ? pcre2_jit_match(code, (PCRE2_SPTR)s, n, start, 0, md,
-                                       (pcre2_match_context *)g->mctx)
-                     : pcre2_match(code, (PCRE2_SPTR)s, n, start, PCRE2_NO_UTF_CHECK, md,
-                                   (pcre2_match_context *)g->mctx);
+    pcre2_match_context *mc = g->mctx;
+    if (limit != (size_t)-1)
+        pcre2_set_offset_limit(mc, limit);
+    int rc = re->jit ? pcre2_jit_match(code, (PCRE2_SPTR)s, n, start, 0, md, mc)
+                     : pcre2_match(code, (PCRE2_SPTR)s, n, start, PCRE2_NO_UTF_CHECK, md, mc);
+    if (limit != (size_t)-1)
+        pcre2_set_offset_limit(mc, PCRE2_UNSET);
     if (rc == PCRE2_ERROR_NOMATCH)
         return 0;
     if (rc < 0) {

@@ -89,6 +89,10 @@ char *rb_expand_macros(yaml_document_t *doc, yaml_node_t *defines, const char *s
 /* Match a compiled regex (from rb_regex_compile) against s[0..n) from start. */
 int rb_regex_match(const rb_grammar *g, void *code, const char *id, const char *s, size_t n,
                    size_t start, size_t *ov, size_t nov, rb_error *err);
+/* The same for a match that starts at limit at the latest ((size_t)-1: anywhere) */
+int rb_regex_match_upto(const rb_grammar *g, void *code, const char *id, const char *s,
+                        size_t n, size_t start, size_t limit, size_t *ov, size_t nov,
+                        rb_error *err);
 int rb_regex_group(void *code, const char *name, const size_t *ov, size_t nov, size_t *s,
                    size_t *e);
 int rb_regex_has_group(void *code, const char *name);

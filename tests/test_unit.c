@@ -2090,6 +2090,52 @@ static void test_role_gates(void **state)
     rb_grammar_free(g);
 }
 
+/* A search for a rule's match stops at the last place of one of its `needs:` items (a match
+ * holds each at or after its start): a match that starts there is found, also the second in a
+ * sentence; a rule whose example has an item only before the match (in a lookbehind) is
+ * refused at load. */
+static void test_needs_reach(void **state)
+{
+    (void)state;
+    rb_grammar *g = tu_grammar();
+    rb_error err;
+    rb_error_clear(&err);
+    static const char y[] = "grammar: extract\ndimensions:\n  - id: reachdim\n"
+                            "    keywords: [乙]\n    rules:\n      - id: reach-rule\n"
+                            "        regex: '(?<x>乙丙)'\n        needs: ['乙|丁', '丙']\n"
+                            "        fields: {x: {}}\n        examples: ['甲乙丙']\n";
+    assert_int_equal(rb_grammar_add_bytes(g, "reach.yaml", y, strlen(y), &err), RB_OK);
+    /* the last 乙 of each sentence starts a match: the search may not stop before it */
+    rb_doc *d = compile_text(g, "某市人民政府工作规则\n一、甲乙丙乙丙。\n二、甲甲乙丙丙。\n"
+                                "三、乙丙丁戊。\n四、乙戊丙。\n五、乙甲乙丙。\n");
+    size_t n = 0;
+    long arts[8];
+    for (size_t i = 0; i < d->facts->n; i++)
+        if (strcmp(d->facts->v[i].rule, "reach-rule") == 0) {
+            assert_true(n < 8);
+            arts[n++] = d->facts->v[i].article;
+        }
+    assert_int_equal(n, 5);
+    assert_int_equal(arts[0], 1);
+    assert_int_equal(arts[1], 1);
+    assert_int_equal(arts[2], 2);
+    assert_int_equal(arts[3], 3);
+    assert_int_equal(arts[4], 5); /* after an earlier 乙 that starts none */
+    rb_doc_free(d);
+    rb_grammar_free(g);
+    /* the needed 甲 is behind the match, in a lookbehind */
+    g = tu_grammar();
+    static const char bad[] = "grammar: extract\ndimensions:\n  - id: reachdim\n"
+                              "    keywords: [乙]\n    rules:\n      - id: behind-rule\n"
+                              "        regex: '(?<x>(?<=甲)乙)'\n        needs: ['甲']\n"
+                              "        fields: {x: {}}\n        examples: ['甲乙']\n";
+    assert_int_equal(rb_grammar_add_bytes(g, "behind.yaml", bad, strlen(bad), &err),
+                     RB_EGRAMMAR);
+    assert_string_equal(err.rule, "grammar-needs");
+    assert_non_null(strstr(err.message, "only before the match"));
+    rb_grammar_free(g);
+}
+
 static void test_grammar_errors(void **state)
 {
     (void)state;
@@ -2746,7 +2792,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_script_counts_fold),    cmocka_unit_test(test_doc_text_ways), cmocka_unit_test(test_huge_blocks),    cmocka_unit_test(test_arena_pool),    cmocka_unit_test(test_arena_huge_blocks),    cmocka_unit_test(test_sentence_ends),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_omap),    cmocka_unit_test(test_xml_escaping),    cmocka_unit_test(test_xml_writer_names),
+        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_script_counts_fold),    cmocka_unit_test(test_doc_text_ways), cmocka_unit_test(test_huge_blocks),    cmocka_unit_test(test_arena_pool),    cmocka_unit_test(test_arena_huge_blocks),    cmocka_unit_test(test_needs_reach),    cmocka_unit_test(test_sentence_ends),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_omap),    cmocka_unit_test(test_xml_escaping),    cmocka_unit_test(test_xml_writer_names),
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
