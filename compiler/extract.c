@@ -754,7 +754,9 @@ static int needs_met(const xrule *x, const char *s, size_t n, const charset *cs)
     return 1;
 }
 
-/* Where the last alternative of nd in s[from, to) starts, or (size_t)-1 when none is there. */
+/* Where the last alternative of nd in s[from, to) starts, or (size_t)-1 when none is there.
+ * Each alternative is looked for from the end by its last byte (memrchr; a CJK character's
+ * last byte tells more than its first), down to the best place found so far. */
 static size_t last_of(const xneed *nd, const char *s, size_t from, size_t to)
 {
     size_t best = (size_t)-1;
@@ -763,13 +765,17 @@ static size_t last_of(const xneed *nd, const char *s, size_t from, size_t to)
         size_t lo = best == (size_t)-1 ? from : best + 1; /* only a later one counts */
         if (lit->len == 0 || lit->len > to - lo)
             continue;
-        for (size_t i = to - lit->len;; i--) {
-            if (s[i] == lit->s[0] && memcmp(s + i, lit->s, lit->len) == 0) {
-                best = i;
+        size_t tail = lit->len - 1, hi = to; /* the last byte is in s[lo + tail, hi) */
+        while (hi > lo + tail) {
+            const char *e = memrchr(s + lo + tail, lit->s[tail], hi - (lo + tail));
+            if (!e)
+                break;
+            size_t at = (size_t)(e - s) - tail;
+            if (memcmp(s + at, lit->s, tail) == 0) {
+                best = at;
                 break;
             }
-            if (i == lo)
-                break;
+            hi = (size_t)(e - s);
         }
     }
     return best;
@@ -2267,13 +2273,14 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
         if (!g->no_prefilter && !needs_present(ac, ri, xr, present))
             continue;
         reached = 1;
+        /* a match starts at the latest at the last place of one of its literals: the search
+         * stops there, not at the sentence's end (after a match, what is left holds them all
+         * while it starts at that place at the latest) */
+        size_t limit = (size_t)-1;
+        if (!g->no_prefilter && !needs_reach(xr, x->s, ss, se, &limit))
+            continue;
         size_t pos = ss;
-        while (pos < se) {
-            /* a match starts at the latest at the last place of one of its literals: the
-             * search stops there, not at the sentence's end */
-            size_t limit = (size_t)-1;
-            if (!g->no_prefilter && !needs_reach(xr, x->s, pos, se, &limit))
-                break;
+        while (pos < se && pos <= limit) {
             R->regex_calls++;
             int m = rb_regex_match_upto(g, xr->code, xr->id, x->s, se, pos, limit, ov, 20, err);
             if (m < 0) {
