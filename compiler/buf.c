@@ -110,7 +110,7 @@ struct rb_arena_block {
 #define ARENA_BLOCK ((size_t)4 << 20)
 
 /* the arena that does a's work: its pool's, when it hands on to one */
-static rb_arena *doer(rb_arena *a) { return a->pool ? a->pool : a; }
+static rb_arena *doer(const rb_arena *a) { return (rb_arena *)(a->pool ? a->pool : a); }
 
 /* n bytes at the given alignment (1 for strings) */
 static char *arena_take(rb_arena *a, size_t n, size_t align)
@@ -180,8 +180,7 @@ char *rb_arena_intern(rb_arena *a, const char *s)
 
 rb_arena_mark rb_arena_mark_now(const rb_arena *a)
 {
-    if (a->pool)
-        a = a->pool;
+    a = doer(a);
     rb_arena_mark m = {a->head, a->head ? a->head->used : 0};
     return m;
 }
@@ -224,8 +223,7 @@ void rb_arena_free(rb_arena *a)
 
 int rb_arena_holds(const rb_arena *a, const void *p)
 {
-    if (a->pool)
-        a = a->pool;
+    a = doer(a);
     for (const struct rb_arena_block *b = a->head; b; b = b->next) {
         const char *lo = (const char *)b->data;
         if ((const char *)p >= lo && (const char *)p < lo + b->cap)

@@ -62,13 +62,10 @@ typedef struct xfield {
     size_t via;   /* those values (table index + 1) */
 } xfield;
 
-/* A literal to look for in a sentence, with the charset bits of its first characters (a
- * literal whose bits are not all in the sentence's charset cannot occur in it). */
+/* A literal to look for in a sentence. */
 typedef struct xlit {
     char *s;
     size_t len;
-    uint16_t bit[8];
-    unsigned nbit;
     unsigned id; /* its number in the literal automaton (xac) */
 } xlit;
 
@@ -724,34 +721,6 @@ static void lit_init(xlit *x, char *s, size_t len)
 {
     x->s = s;
     x->len = len;
-    x->nbit = 0;
-    const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = 0, l; i < len && x->nbit < 8; i += l)
-        x->bit[x->nbit++] = (uint16_t)cp_bit(next_cp(u + i, len - i, &l));
-}
-
-static int holds(const charset *cs, const char *s, size_t n, const xlit *lit)
-{
-    if (cs)
-        for (unsigned k = 0; k < lit->nbit; k++)
-            if (!(cs->w[lit->bit[k] >> 6] >> (lit->bit[k] & 63) & 1))
-                return 0;
-    return memmem(s, n, lit->s, lit->len) != NULL;
-}
-
-/* Does s[0..n) hold every item of the rule's `needs:` (one alternative each)? cs, when
- * given, is the charset of s. */
-static int needs_met(const xrule *x, const char *s, size_t n, const charset *cs)
-{
-    for (size_t k = 0; k < x->nneeds; k++) {
-        const xneed *nd = &x->needs[k];
-        size_t q = 0;
-        while (q < nd->n && !holds(cs, s, n, &nd->alt[q]))
-            q++;
-        if (q == nd->n)
-            return 0;
-    }
-    return 1;
 }
 
 /* Where the last alternative of nd in s[from, to) starts, or (size_t)-1 when none is there.
@@ -872,7 +841,7 @@ static rb_status check_rule_examples(const rb_grammar *g, const xrule *x, yaml_d
                 continue;
             size_t l;
             char *t = rb_normalize_str(ex, strlen(ex), 1, &l);
-            size_t ov[40];
+            size_t ov[40], lim;
             int m = 0, reach_ok = 1;
             for (size_t pos = 0; pos < l && m == 0;) {
                 int r1 = rb_regex_match(g, x->code, x->id, t, l, pos, ov, 20, err);
@@ -888,7 +857,6 @@ static rb_status check_rule_examples(const rb_grammar *g, const xrule *x, yaml_d
                 }
                 if (r1 == 0)
                     break;
-                size_t lim;
                 reach_ok &= needs_reach(x, t, ov[0], l, &lim);
                 rb_fact f;
                 rb_arena ar = {0};
@@ -901,7 +869,7 @@ static rb_status check_rule_examples(const rb_grammar *g, const xrule *x, yaml_d
                 rb_arena_free(&ar);
                 pos = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
             }
-            int needs_ok = needs_met(x, t, l, NULL);
+            int needs_ok = needs_reach(x, t, 0, l, &lim); /* every item somewhere */
             free(t);
             if (w == 0 && m == 0)
                 return rb_error_set(err, RB_EGRAMMAR, "extract", x->file, x->line, 1,

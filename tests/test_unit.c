@@ -2134,6 +2134,17 @@ static void test_needs_reach(void **state)
     assert_string_equal(err.rule, "grammar-needs");
     assert_non_null(strstr(err.message, "only before the match"));
     rb_grammar_free(g);
+    /* a needed 庚 the example does not hold at all */
+    g = tu_grammar();
+    static const char lacks[] = "grammar: extract\ndimensions:\n  - id: reachdim\n"
+                                "    keywords: [乙]\n    rules:\n      - id: lacking-rule\n"
+                                "        regex: '(?<x>乙)'\n        needs: ['乙', '庚']\n"
+                                "        fields: {x: {}}\n        examples: ['甲乙']\n";
+    assert_int_equal(rb_grammar_add_bytes(g, "lacks.yaml", lacks, strlen(lacks), &err),
+                     RB_EGRAMMAR);
+    assert_string_equal(err.rule, "grammar-needs");
+    assert_non_null(strstr(err.message, "lacks an item"));
+    rb_grammar_free(g);
 }
 
 static void test_grammar_errors(void **state)
