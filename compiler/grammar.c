@@ -328,11 +328,12 @@ int rb_regex_match_upto(const rb_grammar *g, void *codev, const char *id, const 
             return 0; /* an anchored match starts here, with a byte it cannot start with */
     }
     pcre2_match_context *mc = g->mctx;
-    if (limit != (size_t)-1)
+    int limited = limit != (size_t)-1 && mc; /* (no context: no limit, the same matches) */
+    if (limited)
         pcre2_set_offset_limit(mc, limit);
     int rc = re->jit ? pcre2_jit_match(code, (PCRE2_SPTR)s, n, start, 0, md, mc)
                      : pcre2_match(code, (PCRE2_SPTR)s, n, start, PCRE2_NO_UTF_CHECK, md, mc);
-    if (limit != (size_t)-1)
+    if (limited)
         pcre2_set_offset_limit(mc, PCRE2_UNSET);
     if (rc == PCRE2_ERROR_NOMATCH)
         return 0;

@@ -484,10 +484,9 @@ static inline int trad3(const uint64_t *starts, const unsigned char *u, char *b)
     return 2;
 }
 
-/* First pass: the evidence for the script, and whether the view would differ from the source
- * at all (a simplified text with ASCII punctuation and LF line ends does not: then the view is
- * the source). */
-/* The first pass's tally: counts, first places, whether anything changes. */
+/* The first pass's tally: the evidence for the script (counts, first places), and whether the
+ * view would differ from the source at all (a simplified text with ASCII punctuation and LF
+ * line ends does not: then the view is the source). */
 typedef struct tally {
     size_t nt, ns, first_t, first_s;
     unsigned ch;
@@ -947,6 +946,14 @@ static unsigned char *tw_gate(const char *s, size_t n, rb_buf *v1, mapbuf *m1)
     return gate;
 }
 
+/* A view folded in vain, and its map, given up (both empty after). */
+static void view_drop(rb_buf *b, mapbuf *m)
+{
+    rb_buf_free(b);
+    free(m->v);
+    memset(m, 0, sizeof *m);
+}
+
 rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
 {
     (void)err;
@@ -965,9 +972,7 @@ rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
     size_t at = looks_traditional(&head) ? 0 : fold_view(src->text, src->len, 0, NULL, &b, &m, &c);
     if (at < src->len) {
         tally_text(&c, u, src->len, at);
-        rb_buf_free(&b);
-        free(m.v);
-        memset(&m, 0, sizeof m);
+        view_drop(&b, &m);
     }
     set_script(v, &c);
     size_t ft = c.first_t, fs = c.first_s;
@@ -975,9 +980,7 @@ rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
     int level = 0;
     twstate tw = {src->text, NULL};
     if (v->script == RB_SCRIPT_TRADITIONAL) {
-        rb_buf_free(&b); /* folded at another level */
-        free(m.v);
-        memset(&m, 0, sizeof m);
+        view_drop(&b, &m); /* folded at another level */
         tw.gate = tw_gate(src->text, src->len, &b, &m);
         level = tw.gate ? 2 : 1;
         v->taiwan_phrasing = tw.gate != NULL;

@@ -412,7 +412,6 @@ static void body(wr *W)
     end(W);
 }
 
-/* Does s hold a C0 control that XML cannot carry (all but tab, LF, CR)? */
 /* The character block the text's controls are written as: Control Pictures unless the text
  * holds some itself (then a block of the Private Use Area it does not use), so that reading
  * the file back gives every character as it was. 0 without controls; (uint32_t)-1 when every
