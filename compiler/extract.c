@@ -70,8 +70,9 @@ typedef struct xlit {
 } xlit;
 
 /* Every literal of every rule's `needs:` and every dimension's `keywords:` in one automaton
- * (Aho-Corasick, as a full DFA over byte classes): one pass over a sentence tells which of them it holds,
- * and so which rules can match it and which dimensions it touches. */
+ * (Aho-Corasick, as a full DFA over character classes, or over byte classes where those
+ * cannot be built): one pass over a sentence tells which of them it holds, and so which rules
+ * can match it and which dimensions it touches. */
 typedef struct xac {
     size_t nlit, words;  /* literals; 64-bit words of a set of them */
     size_t nstates;
@@ -92,8 +93,23 @@ typedef struct xac {
      * each then asked for all its items. */
     uint64_t *lrules, *free_rules;
     size_t rwords;
+    /* The same automaton over characters, the walk taken when it could be built (cdelta
+     * set): one step a character where the bytes take three, each waiting for the one
+     * before, in a table that stays in the first-level cache (16-bit entries: the grammar's
+     * literals take 27 KB, where the bytes' table is 92 KB; built when its offsets fit 16
+     * bits). A character's class: ccls for the BMP, xcp/xcls beyond it; 0 for one in no
+     * literal, which leads back to the root. */
+    unsigned char *ccls; /* 0x10000 entries */
+    uint32_t *xcp;       /* the literals' code points beyond the BMP, with their classes */
+    unsigned char *xcls;
+    size_t nx;
+    uint16_t *cdelta; /* cstates x cncls: the next state as the offset of its row, CAC_OUT set:
+                         a literal ends in it */
+    uint64_t *cout;   /* cstates x words */
+    size_t cncls;
 } xac;
 #define AC_OUT 0x80000000u
+#define CAC_OUT 0x8000u
 
 /* `needs:` one item: the rule cannot match a sentence holding none of these literals */
 typedef struct xneed {
@@ -203,6 +219,11 @@ static void ac_free(xac *a)
 {
     free(a->delta);
     free(a->out);
+    free(a->ccls);
+    free(a->xcp);
+    free(a->xcls);
+    free(a->cdelta);
+    free(a->cout);
     free(a->rmask);
     free(a->dmask);
     free(a->rmask_at);
@@ -1060,6 +1081,182 @@ const char *const *rb_dim_fields(rb_dim k)
 
 /* A dimension the C code knows must have rules that set each field it reads: a field renamed
  * in the grammar is a load error, not an empty column. */
+/* Aho–Corasick over strings of symbols, as a full DFA: sym[i][0..len[i]) are literal i's
+ * symbols (1 .. ncls - 1; symbol 0 is in no literal and leads back to the root). *delta gets
+ * the next state of each state and symbol (nstates x ncls), *out the literals that end in each
+ * state, its failure chain's included (nstates x words). Returns nstates. */
+static size_t dfa_build(uint32_t *const *sym, const size_t *len, size_t n, size_t ncls,
+                        size_t words, uint32_t **delta_out, uint64_t **out_out)
+{
+    size_t maxs = 1, W = ncls;
+    for (size_t i = 0; i < n; i++)
+        maxs += len[i];
+    uint32_t *delta = rb_xcalloc(maxs * W, sizeof *delta);
+    uint64_t *out = rb_xcalloc(maxs * words, sizeof *out);
+    size_t nstates = 1;
+    /* the trie (0: no edge yet, except from the root) */
+    for (size_t i = 0; i < n; i++) {
+        uint32_t st = 0;
+        for (size_t b = 0; b < len[i]; b++) {
+            uint32_t c = sym[i][b];
+            if (!delta[st * W + c])
+                delta[st * W + c] = (uint32_t)nstates++;
+            st = delta[st * W + c];
+        }
+        out[st * words + i / 64] |= 1ull << (i % 64);
+    }
+    /* failure links, breadth first, folded into a full DFA */
+    uint32_t *fail = rb_xcalloc(nstates, sizeof *fail), *queue = rb_xmalloc(nstates * sizeof *queue);
+    size_t qh = 0, qt = 0;
+    for (unsigned c = 1; c < W; c++)
+        if (delta[c]) {
+            fail[delta[c]] = 0;
+            queue[qt++] = delta[c];
+        }
+    while (qh < qt) {
+        uint32_t st = queue[qh++];
+        for (size_t w = 0; w < words; w++)
+            out[st * words + w] |= out[fail[st] * words + w];
+        for (unsigned c = 1; c < W; c++) {
+            uint32_t nx = delta[st * W + c];
+            if (nx) {
+                fail[nx] = delta[fail[st] * W + c];
+                queue[qt++] = nx;
+            } else {
+                delta[st * W + c] = delta[fail[st] * W + c];
+            }
+        }
+    }
+    free(fail);
+    free(queue);
+    *delta_out = delta;
+    *out_out = out;
+    return nstates;
+}
+
+/* The code point at u[i] (u holds n bytes) and its length, strictly: a byte that starts no
+ * valid character (a stray continuation byte, a form cut short or overlong) is UINT32_MAX, one
+ * byte long. No literal (valid UTF-8) runs through such a byte, and none starts inside a valid
+ * character: the walk over characters finds what the walk over bytes finds, in any bytes. */
+static inline __attribute__((always_inline)) uint32_t strict_cp(const unsigned char *u, size_t i,
+                                                                 size_t n, size_t *len)
+{
+    unsigned b = u[i];
+    *len = 1;
+    if (b < 0x80)
+        return b;
+    if (b >= 0xE0 && b < 0xF0) { /* first: CJK */
+        if (i + 2 < n && (u[i + 1] & 0xC0) == 0x80 && (u[i + 2] & 0xC0) == 0x80) {
+            uint32_t cp = (b & 0x0Fu) << 12 | (u[i + 1] & 0x3Fu) << 6 | (u[i + 2] & 0x3Fu);
+            if (cp >= 0x800) {
+                *len = 3;
+                return cp;
+            }
+        }
+        return UINT32_MAX;
+    }
+    if (b >= 0xC2 && b < 0xE0) {
+        if (i + 1 < n && (u[i + 1] & 0xC0) == 0x80) {
+            *len = 2;
+            return (b & 0x1Fu) << 6 | (u[i + 1] & 0x3Fu);
+        }
+        return UINT32_MAX;
+    }
+    if (b >= 0xF0 && b < 0xF5 && i + 3 < n && (u[i + 1] & 0xC0) == 0x80 &&
+        (u[i + 2] & 0xC0) == 0x80 && (u[i + 3] & 0xC0) == 0x80) {
+        uint32_t cp = (b & 0x07u) << 18 | (u[i + 1] & 0x3Fu) << 12 | (u[i + 2] & 0x3Fu) << 6 |
+                      (u[i + 3] & 0x3Fu);
+        if (cp >= 0x10000 && cp <= 0x10FFFF) {
+            *len = 4;
+            return cp;
+        }
+    }
+    return UINT32_MAX;
+}
+
+/* The class of a code point in the automaton over characters (0: in no literal). */
+static unsigned char_class_far(const xac *a, uint32_t cp)
+{
+    for (size_t k = 0; k < a->nx; k++)
+        if (a->xcp[k] == cp)
+            return a->xcls[k];
+    return 0;
+}
+
+static inline unsigned char_class(const xac *a, uint32_t cp)
+{
+    return cp < 0x10000 ? a->ccls[cp] : char_class_far(a, cp);
+}
+
+/* The automaton over characters (see xac), when the literals allow it; else none. */
+static void ac_build_chars(xac *a, xlit *const *lits, size_t n)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += lits[i]->len;
+    a->ccls = rb_xcalloc(0x10000, 1);
+    uint32_t *buf = rb_xmalloc((total + 1) * sizeof *buf), **sym = rb_xmalloc((n + 1) * sizeof *sym);
+    size_t *len = rb_xmalloc((n + 1) * sizeof *len), used = 0, xcap = 0;
+    int ok = 1;
+    a->cncls = 1;
+    for (size_t i = 0; i < n && ok; i++) {
+        const unsigned char *u = (const unsigned char *)lits[i]->s;
+        sym[i] = buf + used;
+        len[i] = 0;
+        for (size_t b = 0, l; b < lits[i]->len && ok; b += l) {
+            uint32_t cp = strict_cp(u, b, lits[i]->len, &l);
+            unsigned c = cp == UINT32_MAX ? 0 : char_class(a, cp);
+            if (cp == UINT32_MAX) {
+                ok = 0; /* not a character: the bytes' walk */
+            } else if (!c) {
+                c = (unsigned)a->cncls++;
+                if (cp < 0x10000) {
+                    a->ccls[cp] = (unsigned char)c;
+                } else {
+                    if (a->nx == xcap) {
+                        xcap = xcap ? 2 * xcap : 4;
+                        a->xcp = rb_xrealloc(a->xcp, xcap * sizeof *a->xcp);
+                        a->xcls = rb_xrealloc(a->xcls, xcap);
+                    }
+                    a->xcp[a->nx] = cp;
+                    a->xcls[a->nx++] = (unsigned char)c;
+                }
+            }
+            sym[i][len[i]++] = c;
+        }
+        used += len[i];
+    }
+    /* a table of 16-bit offsets has fewer than 256 classes (the states are at least as many
+     * as the classes): a class past a byte, cut short in ccls, is in a table refused here */
+    _Static_assert(CAC_OUT <= 256 * 256, "classes in a byte");
+    uint32_t *delta = NULL;
+    size_t nstates = ok ? dfa_build(sym, len, n, a->cncls, a->words, &delta, &a->cout) : 0;
+    if (ok && nstates * a->cncls < CAC_OUT) {
+        /* each entry the offset of the next state's row, with CAC_OUT when a literal ends */
+        a->cdelta = rb_xmalloc(nstates * a->cncls * sizeof *a->cdelta);
+        for (size_t i = 0; i < nstates * a->cncls; i++) {
+            const uint64_t *o = &a->cout[(size_t)delta[i] * a->words];
+            size_t w = 0;
+            while (w < a->words && !o[w])
+                w++;
+            a->cdelta[i] = (uint16_t)(delta[i] * a->cncls | (w < a->words ? CAC_OUT : 0));
+        }
+    } else {
+        free(a->ccls);
+        free(a->xcp);
+        free(a->xcls);
+        free(a->cout);
+        a->ccls = a->xcls = NULL;
+        a->xcp = NULL;
+        a->cout = NULL;
+        a->nx = a->cncls = 0;
+    }
+    free(delta);
+    free(buf);
+    free(sym);
+    free(len);
+}
+
 /* The automaton of all the literals (numbered here in the xlits themselves). */
 static void ac_build(struct rb_extract_rules *r)
 {
@@ -1083,34 +1280,33 @@ static void ac_build(struct rb_extract_rules *r)
     /* byte classes: each byte of a literal its own, every other byte class 0 (from any state
      * it leads back to the root), so a row is ncls entries, not 256 */
     a->ncls = 1;
-    for (size_t i = 0; i < n; i++)
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        total += lits[i]->len;
         for (size_t b = 0; b < lits[i]->len; b++) {
             unsigned char c = (unsigned char)lits[i]->s[b];
             if (!a->cls[c])
                 a->cls[c] = (unsigned char)a->ncls++;
         }
-    size_t maxs = 1, W = a->ncls;
-    a->maxlen = 0;
-    for (size_t i = 0; i < n; i++) {
-        maxs += lits[i]->len;
-        if (lits[i]->len > a->maxlen)
-            a->maxlen = lits[i]->len;
     }
-    a->delta = rb_xcalloc(maxs * W, sizeof *a->delta);
-    a->out = rb_xcalloc(maxs * a->words, sizeof *a->out);
-    a->nstates = 1;
-    /* the trie (0: no edge yet, except from the root) */
+    a->maxlen = 0;
+    uint32_t *buf = rb_xmalloc((total + 1) * sizeof *buf), **sym = rb_xmalloc((n + 1) * sizeof *sym);
+    size_t *len = rb_xmalloc((n + 1) * sizeof *len), used = 0;
     for (size_t i = 0; i < n; i++) {
         lits[i]->id = (unsigned)i;
-        uint32_t st = 0;
-        for (size_t b = 0; b < lits[i]->len; b++) {
-            unsigned c = a->cls[(unsigned char)lits[i]->s[b]];
-            if (!a->delta[st * W + c])
-                a->delta[st * W + c] = (uint32_t)a->nstates++;
-            st = a->delta[st * W + c];
-        }
-        a->out[st * a->words + i / 64] |= 1ull << (i % 64);
+        if (lits[i]->len > a->maxlen)
+            a->maxlen = lits[i]->len;
+        sym[i] = buf + used;
+        len[i] = lits[i]->len;
+        for (size_t b = 0; b < lits[i]->len; b++)
+            sym[i][b] = a->cls[(unsigned char)lits[i]->s[b]];
+        used += len[i];
     }
+    a->nstates = dfa_build(sym, len, n, a->ncls, a->words, &a->delta, &a->out);
+    free(buf);
+    free(sym);
+    free(len);
+    size_t W = a->ncls;
     /* each rule's `needs:` items and each dimension's keywords as sets of literal ids */
     size_t nitems = 0;
     a->rmask_at = rb_xcalloc(r->nrules + 1, sizeof *a->rmask_at);
@@ -1142,35 +1338,11 @@ static void ac_build(struct rb_extract_rules *r)
             unsigned id = r->dims[d].kw[k].id;
             a->dmask[d * a->words + id / 64] |= 1ull << (id % 64);
         }
-    /* failure links, breadth first, folded into a full DFA */
-    uint32_t *fail = rb_xcalloc(a->nstates, sizeof *fail), *queue = rb_xmalloc(a->nstates * sizeof *queue);
-    size_t qh = 0, qt = 0;
-    for (unsigned c = 1; c < W; c++)
-        if (a->delta[c]) {
-            fail[a->delta[c]] = 0;
-            queue[qt++] = a->delta[c];
-        }
-    while (qh < qt) {
-        uint32_t st = queue[qh++];
-        for (size_t w = 0; w < a->words; w++)
-            a->out[st * a->words + w] |= a->out[fail[st] * a->words + w];
-        for (unsigned c = 1; c < W; c++) {
-            uint32_t nx = a->delta[st * W + c];
-            if (nx) {
-                fail[nx] = a->delta[fail[st] * W + c];
-                queue[qt++] = nx;
-            } else {
-                a->delta[st * W + c] = a->delta[fail[st] * W + c];
-            }
-        }
-    }
-    free(fail);
-    free(queue);
-    free(lits);
     /* an edge holds the offset of the next state's row (no multiplication in the scan), and
      * AC_OUT when a literal ends there, so that the scan skips the other states */
     if (a->nstates * W >= AC_OUT) { /* too many literals for 31 bits: no prefilter */
         a->all = 1;
+        free(lits);
         return;
     }
     for (size_t i = 0; i < a->nstates * W; i++) {
@@ -1180,6 +1352,8 @@ static void ac_build(struct rb_extract_rules *r)
             w++;
         a->delta[i] = (uint32_t)(a->delta[i] * W) | (w < a->words ? AC_OUT : 0);
     }
+    ac_build_chars(a, lits, n);
+    free(lits);
 }
 
 /* The automaton's walk records the states where a literal ends (AC_OUT) in a small buffer,
@@ -1193,10 +1367,14 @@ typedef struct achits {
     uint64_t *present;
 } achits;
 
-static void ac_flush(const xac *a, achits *h)
+/* The literals of the states in h into its set (of the automaton over characters: chars). */
+static void ac_flush(const xac *a, achits *h, int chars)
 {
+    const uint64_t *out = chars ? a->cout : a->out;
+    size_t ncls = chars ? a->cncls : a->ncls;
+    uint32_t off = chars ? ~(uint32_t)CAC_OUT : ~AC_OUT;
     for (size_t k = 0; k < h->n; k++) {
-        const uint64_t *o = &a->out[(size_t)(h->st[k] & ~AC_OUT) / a->ncls * a->words];
+        const uint64_t *o = &out[(size_t)(h->st[k] & off) / ncls * a->words];
         for (size_t w = 0; w < a->words; w++)
             h->present[w] |= o[w];
     }
@@ -1238,7 +1416,7 @@ static uint32_t ac_walk_all(const xac *a, uint32_t st, const unsigned char *u, s
 {
     for (size_t i = 0; i < n; i += AC_HITS) {
         st = ac_walk(a, st, u + i, n - i < AC_HITS ? n - i : AC_HITS, h);
-        ac_flush(a, h);
+        ac_flush(a, h, 0);
     }
     return st;
 }
@@ -1251,19 +1429,91 @@ static void ac_walk_pair(const xac *a, const unsigned char *u1, size_t n1, achit
     uint32_t s1 = 0, s2 = 0;
     for (size_t i = 0; i < m; i += AC_HITS) {
         ac_walk2(a, &s1, u1 + i, h1, &s2, u2 + i, h2, m - i < AC_HITS ? m - i : AC_HITS);
-        ac_flush(a, h1);
-        ac_flush(a, h2);
+        ac_flush(a, h1, 0);
+        ac_flush(a, h2, 0);
     }
     ac_walk_all(a, s1, u1 + m, n1 - m, h1);
     ac_walk_all(a, s2, u2 + m, n2 - m, h2);
+}
+
+/* One step of the walk over characters: the character at u[*i] (u holds n bytes) moves st on
+ * (cc and cd: a's ccls and cdelta, held by the caller in registers), the state is recorded in
+ * st_at[*k], which counts when a literal ends there. */
+#define CSTEP(a, cc, cd, u, i, n, st, st_at, k)                                                \
+    do {                                                                                       \
+        size_t l_;                                                                             \
+        uint32_t cp_ = strict_cp(u, i, n, &l_);                                                \
+        unsigned c_ = cp_ < 0x10000 ? cc[cp_] : char_class_far(a, cp_);                       \
+        i += l_;                                                                               \
+        st = cd[(st & ~CAC_OUT) + c_];                                                         \
+        st_at[k] = st;                                                                         \
+        k += st >> 15;                                                                         \
+    } while (0)
+
+/* The walk over characters: as ac_walk_all, one step a character (strict_cp), the buffer
+ * emptied after every AC_HITS characters. */
+static void cwalk_all(const xac *a, uint32_t st, const unsigned char *u, size_t i, size_t n,
+                      achits *h)
+{
+    const unsigned char *cc = a->ccls;
+    const uint16_t *cd = a->cdelta;
+    while (i < n) {
+        size_t k = 0;
+        for (size_t q = 0; q < AC_HITS && i < n; q++)
+            CSTEP(a, cc, cd, u, i, n, st, h->st, k);
+        h->n = k;
+        ac_flush(a, h, 1);
+    }
+}
+
+/* Two texts a character of each at a time while both last, then the longer on its own. */
+static void cwalk_pair(const xac *a, const unsigned char *u1, size_t n1, achits *h1,
+                       const unsigned char *u2, size_t n2, achits *h2)
+{
+    const unsigned char *cc = a->ccls;
+    const uint16_t *cd = a->cdelta;
+    uint32_t s1 = 0, s2 = 0;
+    size_t i1 = 0, i2 = 0;
+    while (i1 < n1 && i2 < n2) {
+        size_t k1 = 0, k2 = 0;
+        for (size_t q = 0; q < AC_HITS && i1 < n1 && i2 < n2; q++) {
+            CSTEP(a, cc, cd, u1, i1, n1, s1, h1->st, k1);
+            CSTEP(a, cc, cd, u2, i2, n2, s2, h2->st, k2);
+        }
+        h1->n = k1;
+        h2->n = k2;
+        ac_flush(a, h1, 1);
+        ac_flush(a, h2, 1);
+    }
+    cwalk_all(a, s1, u1, i1, n1, h1);
+    cwalk_all(a, s2, u2, i2, n2, h2);
+}
+
+/* The walk over characters when it was built and not declined (bytes), else over bytes. */
+static void walk_all(const xac *a, const unsigned char *u, size_t n, achits *h, int bytes)
+{
+    if (a->cdelta && !bytes)
+        cwalk_all(a, 0, u, 0, n, h);
+    else
+        ac_walk_all(a, 0, u, n, h);
+}
+
+static void walk_pair(const xac *a, const unsigned char *u1, size_t n1, achits *h1,
+                      const unsigned char *u2, size_t n2, achits *h2, int bytes)
+{
+    if (a->cdelta && !bytes)
+        cwalk_pair(a, u1, n1, h1, u2, n2, h2);
+    else
+        ac_walk_pair(a, u1, n1, h1, u2, n2, h2);
 }
 
 /* The literals s holds, as a set of ids (present: a->words words). A step waits for the one
  * before it (a load of the next state from the state), so a long text is walked as two
  * independent halves, interleaved: the second starts fresh maxlen - 1 bytes before its half,
  * which is where a literal that ends in it starts at the earliest (the set is the same as one
- * walk's; split 0 walks once). */
-static void ac_scan_split(const xac *a, const char *s, size_t n, uint64_t *present, int split)
+ * walk's; without RB_LITERALS_SPLIT in how, one walk). Over characters, a half may start or
+ * end inside one: its bytes there start no character (strict_cp), and no literal. */
+static void ac_scan_split(const xac *a, const char *s, size_t n, uint64_t *present, int how)
 {
     memset(present, 0, a->words * sizeof *present);
     if (a->all) {
@@ -1272,21 +1522,22 @@ static void ac_scan_split(const xac *a, const char *s, size_t n, uint64_t *prese
     }
     const unsigned char *u = (const unsigned char *)s;
     size_t lap = a->maxlen ? a->maxlen - 1 : 0;
+    int bytes = (how & RB_LITERALS_BYTES) != 0;
     achits h, h2;
     h.n = h2.n = 0;
     h.present = h2.present = present;
-    if (split && n >= 64 && n / 2 > 2 * lap) {
+    if ((how & RB_LITERALS_SPLIT) && n >= 64 && n / 2 > 2 * lap) {
         /* the first walk covers [0, mid), the second [mid - lap, n) */
         size_t mid = n / 2;
-        ac_walk_pair(a, u, mid, &h, u + mid - lap, n - mid + lap, &h2);
+        walk_pair(a, u, mid, &h, u + mid - lap, n - mid + lap, &h2, bytes);
     } else {
-        ac_walk_all(a, 0, u, n, &h);
+        walk_all(a, u, n, &h, bytes);
     }
 }
 
 static void ac_scan(const xac *a, const char *s, size_t n, uint64_t *present)
 {
-    ac_scan_split(a, s, n, present, 1);
+    ac_scan_split(a, s, n, present, RB_LITERALS_SPLIT);
 }
 
 /* ac_scan of two texts at once, their steps interleaved. */
@@ -1304,14 +1555,19 @@ static void ac_scan2(const xac *a, const char *s1, size_t n1, uint64_t *p1, cons
     h1.n = h2.n = 0;
     h1.present = p1;
     h2.present = p2;
-    ac_walk_pair(a, (const unsigned char *)s1, n1, &h1, (const unsigned char *)s2, n2, &h2);
+    walk_pair(a, (const unsigned char *)s1, n1, &h1, (const unsigned char *)s2, n2, &h2, 0);
 }
 
 void rb_extract_literals(const rb_grammar *g, const char *s, size_t n, uint64_t *present,
-                         int split)
+                         int how)
 {
     if (g->extract)
-        ac_scan_split(&g->extract->ac, s, n, present, split);
+        ac_scan_split(&g->extract->ac, s, n, present, how);
+}
+
+int rb_extract_literals_by_chars(const rb_grammar *g)
+{
+    return g->extract && g->extract->ac.cdelta != NULL;
 }
 
 void rb_extract_literals_pair(const rb_grammar *g, const char *s1, size_t n1, uint64_t *p1,

@@ -46,11 +46,16 @@ void rb_structure_free(rb_grammar *g);
 void rb_extract_rules_free(struct rb_extract_rules *r);
 /* The literal automaton of the loaded fact rules (their `needs:` and the dimensions'
  * keywords) over s: the set of literals s holds, in rb_extract_literal_words(g) 64-bit words
- * (0 without fact rules). split 0 walks s once; 1 as the extraction does (two halves at a time,
- * the same set). For tests. */
+ * (0 without fact rules). how 0 walks s once; with RB_LITERALS_SPLIT as the extraction does
+ * (two halves at a time, the same set); with RB_LITERALS_BYTES over bytes even where the
+ * automaton over characters was built (rb_extract_literals_by_chars), the same set. For
+ * tests. */
+#define RB_LITERALS_SPLIT 1
+#define RB_LITERALS_BYTES 2
 size_t rb_extract_literal_words(const rb_grammar *g);
 void rb_extract_literals(const rb_grammar *g, const char *s, size_t n, uint64_t *present,
-                         int split);
+                         int how);
+int rb_extract_literals_by_chars(const rb_grammar *g);
 /* The same over two texts at once, as the extraction walks a paragraph's sentences. */
 void rb_extract_literals_pair(const rb_grammar *g, const char *s1, size_t n1, uint64_t *p1,
                               const char *s2, size_t n2, uint64_t *p2);

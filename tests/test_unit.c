@@ -1908,24 +1908,19 @@ static void test_regex_lazy_jit(void **state)
 /* The literal automaton walked once, in two interleaved halves, or over two sentences at once,
  * finds the literals a text holds: on random texts of keyword pieces, punctuation and other
  * characters, short and long (a literal across the middle of a text is a case to get right, and
- * a text of more literal ends than the walk's buffer holds another). The reference is the
- * union over windows of 128 bytes every 64: each holds every literal that starts in its first
- * half (none is longer than 64 bytes), and too few literal ends to fill the buffer. */
-static void test_literal_scan_split(void **state)
+ * a text of more literal ends than the walk's buffer holds another), and bytes that are no
+ * character (cut short, overlong, stray) or characters of two and four bytes. The reference is
+ * the walk over bytes, as the union over windows of 128 bytes every 64: each holds every literal
+ * that starts in its first half (none is longer than 64 bytes), and too few literal ends to fill
+ * the buffer. The walk over characters, which the extraction takes, must find the same. */
+static void literal_scan_check(rb_grammar *g, const char *const *pieces, size_t np,
+                               unsigned seed)
 {
-    (void)state;
-    rb_grammar *g = tu_grammar();
     size_t W = rb_extract_literal_words(g);
     assert_true(W > 0);
-    static const char *const pieces[] = {
-        "下列公文由", "市长", "签发", "请假", "会议", "召开", "每月", "不能", "出席", "外出",
-        "需要", "时", "日内", "一", "。", ",", ";", "由", "经", "审核", "报", "a", " ", "\n",
-        "常务会议", "全体会议", "原则上", "工作日", "以前", "前", "个", "两", "周", "研究"};
-    const size_t np = sizeof pieces / sizeof pieces[0];
     uint64_t *ref = calloc(W, sizeof *ref), *win = calloc(W, sizeof *win),
              *x = calloc(W, sizeof *x), *y = calloc(W, sizeof *y);
     static char t1[3100], t2[3100];
-    unsigned seed = 12345;
     size_t nonempty = 0;
     for (int round = 0; round < 1500; round++) {
         size_t n1 = 0, n2 = 0;
@@ -1945,15 +1940,20 @@ static void test_literal_scan_split(void **state)
         }
         memset(ref, 0, W * sizeof *ref);
         for (size_t at = 0; at < n1; at += 64) {
-            rb_extract_literals(g, t1 + at, n1 - at < 128 ? n1 - at : 128, win, 0);
+            rb_extract_literals(g, t1 + at, n1 - at < 128 ? n1 - at : 128, win,
+                                RB_LITERALS_BYTES);
             for (size_t w = 0; w < W; w++)
                 ref[w] |= win[w];
         }
-        rb_extract_literals(g, t1, n1, x, 0);
-        assert_memory_equal(ref, x, W * sizeof *ref);
-        rb_extract_literals(g, t1, n1, x, 1);
-        assert_memory_equal(ref, x, W * sizeof *ref);
-        rb_extract_literals(g, t2, n2, win, 0);
+        static const int hows[] = {RB_LITERALS_BYTES, RB_LITERALS_BYTES | RB_LITERALS_SPLIT, 0,
+                                   RB_LITERALS_SPLIT};
+        for (size_t k = 0; k < sizeof hows / sizeof hows[0]; k++) {
+            rb_extract_literals(g, t1, n1, x, hows[k]);
+            assert_memory_equal(ref, x, W * sizeof *ref);
+        }
+        rb_extract_literals(g, t2, n2, win, RB_LITERALS_BYTES);
+        rb_extract_literals(g, t2, n2, y, 0);
+        assert_memory_equal(win, y, W * sizeof *win);
         rb_extract_literals_pair(g, t1, n1, x, t2, n2, y);
         assert_memory_equal(ref, x, W * sizeof *ref);
         assert_memory_equal(win, y, W * sizeof *win);
@@ -1968,6 +1968,71 @@ static void test_literal_scan_split(void **state)
     free(win);
     free(x);
     free(y);
+}
+
+static void test_literal_scan_split(void **state)
+{
+    (void)state;
+    rb_grammar *g = tu_grammar();
+    assert_true(rb_extract_literals_by_chars(g));
+    static const char *const pieces[] = {
+        "下列公文由", "市长", "签发", "请假", "会议", "召开", "每月", "不能", "出席", "外出",
+        "需要", "时", "日内", "一", "。", ",", ";", "由", "经", "审核", "报", "a", " ", "\n",
+        "常务会议", "全体会议", "原则上", "工作日", "以前", "前", "个", "两", "周", "研究",
+        "组成", /* a literal 组成, ends in ',' (the overlong forms below must not end it) */
+        "\xE4\xBC",     /* 会 cut short */
+        "\x9A",         /* a stray continuation byte */
+        "\xE0\x80\xAC", /* an overlong ',' */
+        "\xC0\xAC",     /* another */
+        "\xED\xA0\x80", /* a surrogate */
+        "\xF0\xA0\x80\x80", "é", "\xF4\x90\x80\x80" /* past U+10FFFF */};
+    literal_scan_check(g, pieces, sizeof pieces / sizeof pieces[0], 12345);
+    rb_grammar_free(g);
+}
+
+/* The walk over characters takes literals of two and four bytes (a class beyond the BMP), and
+ * gives way to the walk over bytes where the literals have more than 255 characters: the
+ * literal sets are the same either way, and the facts too. */
+static void test_literal_scan_chars(void **state)
+{
+    (void)state;
+    rb_grammar *g = tu_grammar();
+    rb_error err;
+    rb_error_clear(&err);
+    static const char far[] = "grammar: extract\ndimensions:\n  - id: fardim\n"
+                              "    keywords: ['𠀀𠀁', 'é会']\n    rules:\n      - id: far-rule\n"
+                              "        regex: '(?<x>𠀀𠀁)'\n        needs: ['𠀀𠀁']\n"
+                              "        fields: {x: {}}\n        examples: ['甲𠀀𠀁']\n";
+    assert_int_equal(rb_grammar_add_bytes(g, "far.yaml", far, strlen(far), &err), RB_OK);
+    assert_true(rb_extract_literals_by_chars(g));
+    static const char *const pieces[] = {"𠀀", "𠀁", "𠀀𠀁", "é", "会", "é会", "e", "\xA0",
+                                         "签发", "市长", "。", "\xF0\xA0\x80", "ée"};
+    literal_scan_check(g, pieces, sizeof pieces / sizeof pieces[0], 777);
+    rb_doc *d = compile_text(g, "某市人民政府工作规则\n一、甲𠀀𠀁。\n二、𠀀乙𠀁。\n");
+    assert_int_equal(facts_of_rule(d, "far-rule"), 1);
+    rb_doc_free(d);
+    rb_grammar_free(g);
+    /* 300 keywords of one character each: past a byte of classes */
+    g = tu_grammar();
+    rb_buf y;
+    rb_buf_init(&y);
+    rb_buf_puts(&y, "grammar: extract\ndimensions:\n  - id: manydim\n    keywords: [");
+    for (uint32_t cp = 0x4E00; cp < 0x4E00 + 300; cp++) {
+        char b[4];
+        int l = rb_utf8_encode(cp, b);
+        rb_buf_printf(&y, "%s'%.*s'", cp > 0x4E00 ? ", " : "", l, b);
+    }
+    rb_buf_puts(&y, "]\n    rules:\n      - id: many-rule\n        regex: '(?<x>子丑)'\n"
+                    "        needs: ['子丑']\n        fields: {x: {}}\n"
+                    "        examples: ['子丑']\n");
+    assert_int_equal(rb_grammar_add_bytes(g, "many.yaml", y.data, y.len, &err), RB_OK);
+    rb_buf_free(&y);
+    assert_false(rb_extract_literals_by_chars(g));
+    static const char *const more[] = {"一", "丁", "七", "丑", "子丑", "下", "。", "a", "会议"};
+    literal_scan_check(g, more, sizeof more / sizeof more[0], 4242);
+    d = compile_text(g, "某市人民政府工作规则\n一、甲子丑。\n");
+    assert_int_equal(facts_of_rule(d, "many-rule"), 1);
+    rb_doc_free(d);
     rb_grammar_free(g);
 }
 
@@ -2807,6 +2872,7 @@ int main(void)
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
+        cmocka_unit_test(test_literal_scan_chars),
         cmocka_unit_test(test_fold_width),       cmocka_unit_test(test_fold_script),
         cmocka_unit_test(test_ambiguous_characters),
         cmocka_unit_test(test_view_map),
