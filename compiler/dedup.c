@@ -29,17 +29,61 @@ static void append_span(const rb_doc *d, rb_span s, artchars *ac, size_t *cap)
                                s.off);
 }
 
-static artchars article_chars(const rb_doc *d, const rb_article *a)
+/* The view spans of an article's characters, in order: each point's number, each block's text.
+ * *ns of them in a fresh array. */
+static rb_span *article_spans(const rb_doc *d, const rb_article *a, size_t *ns)
 {
-    artchars ac = {0};
-    size_t cap = 0;
+    rb_span *v = rb_xmalloc((2 * a->nblocks + 1) * sizeof *v);
+    size_t n = 0;
     for (size_t k = 0; k < a->nblocks; k++) {
         const rb_block *b = &d->blocks[a->first_block + k];
         if (b->kind == RB_BLOCK_POINT)
-            append_span(d, b->num, &ac, &cap);
-        append_span(d, b->text, &ac, &cap);
+            v[n++] = b->num;
+        v[n++] = b->text;
     }
+    *ns = n;
+    return v;
+}
+
+static artchars article_chars(const rb_doc *d, const rb_article *a)
+{
+    artchars ac = {0};
+    size_t cap = 0, ns;
+    rb_span *v = article_spans(d, a, &ns);
+    for (size_t k = 0; k < ns; k++)
+        append_span(d, v[k], &ac, &cap);
+    free(v);
     return ac;
+}
+
+/* Do two articles read the same, byte for byte (then their characters are the same: the
+ * copies are C_SAME without decoding them or asking the diff)? */
+static int same_bytes(const rb_doc *d, const rb_article *a, const rb_article *b)
+{
+    size_t na, nb, ia = 0, ib = 0, oa = 0, ob = 0;
+    rb_span *sa = article_spans(d, a, &na), *sb = article_spans(d, b, &nb);
+    const char *t = d->view->text;
+    int same = 1;
+    for (;;) {
+        while (ia < na && oa == sa[ia].len)
+            ia++, oa = 0;
+        while (ib < nb && ob == sb[ib].len)
+            ib++, ob = 0;
+        if (ia == na || ib == nb) {
+            same = ia == na && ib == nb;
+            break;
+        }
+        size_t la = sa[ia].len - oa, lb = sb[ib].len - ob, l = la < lb ? la : lb;
+        if (memcmp(t + sa[ia].off + oa, t + sb[ib].off + ob, l) != 0) {
+            same = 0;
+            break;
+        }
+        oa += l;
+        ob += l;
+    }
+    free(sa);
+    free(sb);
+    return same;
 }
 
 static void artchars_free(artchars *ac)
@@ -278,9 +322,13 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
             if (pi[k].orig == (size_t)-1)
                 continue;
             with++;
-            pi[k].a = article_chars(d, &d->articles[pi[k].orig]);
-            pi[k].b = article_chars(d, b);
-            pi[k].res = compare(&pi[k].a, &pi[k].b, &pi[k].ed, &pi[k].ned);
+            if (same_bytes(d, &d->articles[pi[k].orig], b)) {
+                pi[k].res = C_SAME; /* (a and b stay empty: a copy the same is not reported) */
+            } else {
+                pi[k].a = article_chars(d, &d->articles[pi[k].orig]);
+                pi[k].b = article_chars(d, b);
+                pi[k].res = compare(&pi[k].a, &pi[k].b, &pi[k].ed, &pi[k].ned);
+            }
             if (pi[k].res != C_UNRELATED)
                 alike++;
         }
