@@ -166,7 +166,8 @@ rb_status rb_compile_bytes(const rb_grammar *g, const char *name, const char *by
     *out = NULL;
     rb_doc *d = rb_doc_new();
     d->name = rb_xstrdup(name);
-    rb_status st = rb_source_from_bytes(name, bytes, n, &opts->limits, &d->src, err);
+    rb_status st =
+        rb_source_from_bytes_as(name, bytes, n, &opts->limits, !opts->no_digest, &d->src, err);
     if (st == RB_OK)
         st = finish(g, d, opts, NULL, diags, err);
     if (st != RB_OK) {
@@ -190,7 +191,7 @@ rb_status rb_compile_file(const rb_grammar *g, const char *path, const rb_compil
     int from_stdin = strcmp(path, "-") == 0;
     d->name = rb_xstrdup(from_stdin ? "<stdin>" : path);
     double t0 = opts->timings ? rb_now() : 0;
-    rb_status st = rb_source_load(path, &opts->limits, &d->src, err);
+    rb_status st = rb_source_load_as(path, &opts->limits, !opts->no_digest, &d->src, err);
     if (opts->timings)
         opts->timings->source += rb_now() - t0;
     if (st == RB_OK) /* standard input has no sidecar beside it (--meta gives one) */

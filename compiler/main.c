@@ -562,6 +562,7 @@ static int cmd_compile(int argc, char **argv)
     co.no_meta = no_meta;
     co.no_facts = no_facts;
     co.write_only = 1; /* every format only writes the documents out */
+    co.no_digest = strcmp(format, "akn") != 0; /* the tree and the lines have no rb:source */
     co.compact_from = 1 << 20;
     if (stat)
         co.timings = &tm;
@@ -694,6 +695,7 @@ static rb_rulebook **load_rulebooks(common *c, rb_grammar *g, char **files, int 
     rb_compile_opts co;
     rb_compile_opts_default(&co);
     co.facts_store = store;
+    co.no_digest = 1; /* (written to the Akoma Ntoso only) */
     *bad = 0;
     *ngood = 0;
     for (int i = 0; i < n; i++) {
@@ -894,6 +896,7 @@ static int cmd_check(int argc, char **argv)
     }
     rb_compile_opts co;
     rb_compile_opts_default(&co);
+    co.no_digest = 1; /* (written to the Akoma Ntoso only) */
     /* one document at a time: checked, then freed (the checker keeps what the check across
      * documents needs) */
     rb_findings *fs = rb_findings_new();
@@ -955,6 +958,7 @@ static rb_doc *load_doc(common *c, rb_grammar *g, const char *f)
 {
     rb_compile_opts co;
     rb_compile_opts_default(&co);
+    co.no_digest = 1; /* (written to the Akoma Ntoso only) */
     rb_error err;
     rb_error_clear(&err);
     rb_doc *d = NULL;

@@ -163,7 +163,7 @@ typedef struct rb_source {
     const char *encoding; /* "UTF-8", "UTF-8+BOM", "UTF-16LE", "UTF-16BE", "GB18030" */
     int crlf;             /* the input used CR LF line ends */
     int xml_controls;     /* text holds a C0 control other than tab, LF, CR (not in XML 1.0) */
-    char sha256[65];      /* hex digest of the raw input bytes */
+    char sha256[65];      /* hex digest of the raw input bytes ("" when not asked for) */
     size_t raw_len;
     size_t *line_start;   /* offsets in text of each line; nlines entries */
     size_t nlines;
@@ -184,6 +184,13 @@ rb_status rb_input_read(const char *path, const rb_limits *lim, char **buf, size
                         rb_error *err);
 rb_status rb_source_from_bytes(const char *name, const char *bytes, size_t n,
                                const rb_limits *lim, rb_source **out, rb_error *err);
+/* The same, with the raw bytes' SHA-256 only when digest is non-zero (else sha256 is empty:
+ * it is written to the Akoma Ntoso only, a caller that writes none spares the pass). */
+rb_status rb_source_load_as(const char *path, const rb_limits *lim, int digest,
+                            rb_source **out, rb_error *err);
+rb_status rb_source_from_bytes_as(const char *name, const char *bytes, size_t n,
+                                  const rb_limits *lim, int digest, rb_source **out,
+                                  rb_error *err);
 void rb_source_free(rb_source *src);
 /* 1-based line and code-point column of a byte offset in text (moves the source's cursor). */
 void rb_source_linecol(rb_source *src, size_t off, unsigned *line, unsigned *col);

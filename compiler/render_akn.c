@@ -119,7 +119,8 @@ static void meta(wr *W)
     const char *file = strrchr(d->name, '/');
     attr(W, "file", file ? file + 1 : d->name);
     attr(W, "path", d->name);
-    attr(W, "sha256", d->src->sha256);
+    if (d->src->sha256[0])
+        attr(W, "sha256", d->src->sha256);
     rb_xw_attr_int(W->w, "bytes", (long long)d->src->raw_len);
     attr(W, "encoding", d->src->encoding);
     attr(W, "lineEnd", d->src->crlf ? "CRLF" : "LF");

@@ -235,6 +235,9 @@ typedef struct rb_compile_opts {
     size_t compact_from;
     /* the facts' strings go to this store (borrowed; NULL: the document's own arena) */
     rb_factstore *facts_store;
+    /* the raw bytes' SHA-256 is not computed: for a caller that writes no Akoma Ntoso, where
+     * it is the only use (rb:source/@sha256, left out when there is none) */
+    int no_digest;
 } rb_compile_opts;
 
 double rb_now(void); /* monotonic seconds */

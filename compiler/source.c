@@ -236,12 +236,20 @@ static rb_status index_lines(rb_source *src, const rb_limits *lim, rb_error *err
 }
 
 static rb_status from_bytes(const char *name, char *owned, const char *bytes, size_t n,
-                            const rb_limits *lim_in, rb_source **out, rb_error *err);
+                            const rb_limits *lim_in, int digest, rb_source **out,
+                            rb_error *err);
 
 rb_status rb_source_from_bytes(const char *name, const char *bytes, size_t n,
                                const rb_limits *lim_in, rb_source **out, rb_error *err)
 {
-    return from_bytes(name, NULL, bytes, n, lim_in, out, err);
+    return from_bytes(name, NULL, bytes, n, lim_in, 1, out, err);
+}
+
+rb_status rb_source_from_bytes_as(const char *name, const char *bytes, size_t n,
+                                  const rb_limits *lim_in, int digest, rb_source **out,
+                                  rb_error *err)
+{
+    return from_bytes(name, NULL, bytes, n, lim_in, digest, out, err);
 }
 
 /* A file that is not plain text but a document of another kind, by its first bytes: what it
@@ -280,7 +288,8 @@ static const char *document_kind(const char *b, size_t n)
 /* owned: a malloc'd buffer holding bytes (n + 1 bytes) that becomes the text when the input
  * is UTF-8 already (no copy of a large file); freed otherwise. */
 static rb_status from_bytes(const char *name, char *owned, const char *bytes, size_t n,
-                            const rb_limits *lim_in, rb_source **out, rb_error *err)
+                            const rb_limits *lim_in, int digest, rb_source **out,
+                            rb_error *err)
 {
     rb_limits lim = limits_or_default(lim_in);
     *out = NULL;
@@ -304,7 +313,8 @@ static rb_status from_bytes(const char *name, char *owned, const char *bytes, si
     rb_source *src = rb_xcalloc(1, sizeof *src);
     src->path = rb_xstrdup(name);
     src->raw_len = n;
-    rb_sha256_hex(bytes, n, src->sha256);
+    if (digest)
+        rb_sha256_hex(bytes, n, src->sha256);
     const unsigned char *u = (const unsigned char *)bytes;
     const char *from = NULL;
     size_t skip = 0;
@@ -573,8 +583,8 @@ int rb_input_is_xml(const char *path)
     return xml;
 }
 
-rb_status rb_source_load(const char *path, const rb_limits *lim_in, rb_source **out,
-                         rb_error *err)
+rb_status rb_source_load_as(const char *path, const rb_limits *lim_in, int digest,
+                            rb_source **out, rb_error *err)
 {
     rb_limits lim = limits_or_default(lim_in);
     *out = NULL;
@@ -583,7 +593,14 @@ rb_status rb_source_load(const char *path, const rb_limits *lim_in, rb_source **
     rb_status st = rb_input_read(path, &lim, &buf, &n, err);
     if (st != RB_OK)
         return st;
-    return from_bytes(strcmp(path, "-") == 0 ? "<stdin>" : path, buf, buf, n, &lim, out, err);
+    return from_bytes(strcmp(path, "-") == 0 ? "<stdin>" : path, buf, buf, n, &lim, digest, out,
+                      err);
+}
+
+rb_status rb_source_load(const char *path, const rb_limits *lim_in, rb_source **out,
+                         rb_error *err)
+{
+    return rb_source_load_as(path, lim_in, 1, out, err);
 }
 
 static void patch_free(struct rb_source_patch *p);

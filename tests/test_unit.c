@@ -405,6 +405,50 @@ static void test_sha256(void **state)
     assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
+/* The raw bytes' digest is in rb:source unless the caller said it writes no Akoma Ntoso: then
+ * it is not computed, and the XML (were it written after all) leaves the attribute out rather
+ * than give an empty one. The document is the same either way. */
+static void test_source_digest(void **state)
+{
+    (void)state;
+    rb_grammar *g = tu_grammar();
+    static const char text[] = "某市人民政府工作规则\n一、为了规范工作,制定本规则。\n";
+    char hex[65];
+    rb_sha256_hex(text, strlen(text), hex);
+    rb_compile_opts o;
+    rb_compile_opts_default(&o);
+    rb_buf with, without;
+    rb_buf_init(&with);
+    rb_buf_init(&without);
+    for (int no = 0; no <= 1; no++) {
+        o.no_digest = no;
+        rb_doc *d = NULL;
+        rb_diags diags;
+        rb_diags_init(&diags);
+        rb_error err;
+        rb_error_clear(&err);
+        assert_int_equal(rb_compile_bytes(g, "d.txt", text, strlen(text), &o, &d, &diags, &err),
+                         RB_OK);
+        assert_string_equal(d->src->sha256, no ? "" : hex);
+        assert_int_equal(rb_akn_write_buf(d, no ? &without : &with, &err), RB_OK);
+        rb_doc_free(d);
+        rb_diags_free(&diags);
+    }
+    char want[96];
+    snprintf(want, sizeof want, " sha256=\"%s\"", hex);
+    assert_non_null(strstr(rb_buf_cstr(&with), want));
+    assert_null(strstr(rb_buf_cstr(&without), "sha256="));
+    /* the rest of the XML is the same */
+    char *at = strstr(rb_buf_cstr(&with), want);
+    size_t pre = (size_t)(at - with.data), wl = strlen(want);
+    assert_int_equal(with.len, without.len + wl);
+    assert_memory_equal(with.data, without.data, pre);
+    assert_memory_equal(with.data + pre + wl, without.data + pre, with.len - pre - wl);
+    rb_buf_free(&with);
+    rb_buf_free(&without);
+    rb_grammar_free(g);
+}
+
 /* ---- normalization ------------------------------------------------------------------------- */
 
 static void norm_is(const char *in, int trad, const char *want)
@@ -2868,6 +2912,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
+        cmocka_unit_test(test_source_digest),
         cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_script_counts_fold),    cmocka_unit_test(test_doc_text_ways), cmocka_unit_test(test_huge_blocks),    cmocka_unit_test(test_arena_pool),    cmocka_unit_test(test_arena_huge_blocks),    cmocka_unit_test(test_needs_reach),    cmocka_unit_test(test_sentence_ends),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_omap),    cmocka_unit_test(test_xml_escaping),    cmocka_unit_test(test_xml_writer_names),
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
