@@ -2035,8 +2035,8 @@ static void test_literal_scan_split(void **state)
 }
 
 /* The walk over characters takes literals of two and four bytes (a class beyond the BMP), and
- * gives way to the walk over bytes where the literals have more than 255 characters: the
- * literal sets are the same either way, and the facts too. */
+ * gives way to the walk over bytes where its table would not fit 16-bit entries (literals of
+ * 300 characters): the literal sets are the same either way, and the facts too. */
 static void test_literal_scan_chars(void **state)
 {
     (void)state;
@@ -2056,7 +2056,7 @@ static void test_literal_scan_chars(void **state)
     assert_int_equal(facts_of_rule(d, "far-rule"), 1);
     rb_doc_free(d);
     rb_grammar_free(g);
-    /* 300 keywords of one character each: past a byte of classes */
+    /* 300 keywords of one character each: 300 classes and as many states, past 16 bits */
     g = tu_grammar();
     rb_buf y;
     rb_buf_init(&y);
