@@ -1134,6 +1134,15 @@ static size_t dfa_build(uint32_t *const *sym, const size_t *len, size_t n, size_
     return nstates;
 }
 
+/* Does a literal end in state st (out: the automaton's nstates x words sets)? */
+static int ends_literal(const uint64_t *out, size_t words, uint32_t st)
+{
+    for (size_t w = 0; w < words; w++)
+        if (out[(size_t)st * words + w])
+            return 1;
+    return 0;
+}
+
 /* The code point at u[i] (u holds n bytes) and its length, strictly: a byte that starts no
  * valid character (a stray continuation byte, a form cut short or overlong) is UINT32_MAX, one
  * byte long. No literal (valid UTF-8) runs through such a byte, and none starts inside a valid
@@ -1147,7 +1156,7 @@ static inline __attribute__((always_inline)) uint32_t strict_cp(const unsigned c
         return b;
     if (b >= 0xE0 && b < 0xF0) { /* first: CJK */
         if (i + 2 < n && (u[i + 1] & 0xC0) == 0x80 && (u[i + 2] & 0xC0) == 0x80) {
-            uint32_t cp = (b & 0x0Fu) << 12 | (u[i + 1] & 0x3Fu) << 6 | (u[i + 2] & 0x3Fu);
+            uint32_t cp = rb_utf8_cp3(u + i);
             if (cp >= 0x800) {
                 *len = 3;
                 return cp;
@@ -1235,11 +1244,8 @@ static void ac_build_chars(xac *a, xlit *const *lits, size_t n)
         /* each entry the offset of the next state's row, with CAC_OUT when a literal ends */
         a->cdelta = rb_xmalloc(nstates * a->cncls * sizeof *a->cdelta);
         for (size_t i = 0; i < nstates * a->cncls; i++) {
-            const uint64_t *o = &a->cout[(size_t)delta[i] * a->words];
-            size_t w = 0;
-            while (w < a->words && !o[w])
-                w++;
-            a->cdelta[i] = (uint16_t)(delta[i] * a->cncls | (w < a->words ? CAC_OUT : 0));
+            a->cdelta[i] = (uint16_t)(delta[i] * a->cncls |
+                                      (ends_literal(a->cout, a->words, delta[i]) ? CAC_OUT : 0));
         }
     } else {
         free(a->ccls);
@@ -1346,11 +1352,8 @@ static void ac_build(struct rb_extract_rules *r)
         return;
     }
     for (size_t i = 0; i < a->nstates * W; i++) {
-        const uint64_t *o = &a->out[(size_t)a->delta[i] * a->words];
-        size_t w = 0;
-        while (w < a->words && !o[w])
-            w++;
-        a->delta[i] = (uint32_t)(a->delta[i] * W) | (w < a->words ? AC_OUT : 0);
+        a->delta[i] = (uint32_t)(a->delta[i] * W) |
+                      (ends_literal(a->out, a->words, a->delta[i]) ? AC_OUT : 0);
     }
     ac_build_chars(a, lits, n);
     free(lits);
