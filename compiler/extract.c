@@ -1573,6 +1573,25 @@ int rb_extract_literals_by_chars(const rb_grammar *g)
     return g->extract && g->extract->ac.cdelta != NULL;
 }
 
+const char *rb_extract_literal(const rb_grammar *g, size_t id, size_t *len)
+{
+    const struct rb_extract_rules *r = g->extract;
+    for (size_t i = 0; r && i < r->nrules; i++)
+        for (size_t k = 0; k < r->rules[i].nneeds; k++)
+            for (size_t q = 0; q < r->rules[i].needs[k].n; q++)
+                if (r->rules[i].needs[k].alt[q].id == id) {
+                    *len = r->rules[i].needs[k].alt[q].len;
+                    return r->rules[i].needs[k].alt[q].s;
+                }
+    for (size_t d = 0; r && d < r->ndims; d++)
+        for (size_t k = 0; k < r->dims[d].nkw; k++)
+            if (r->dims[d].kw[k].id == id) {
+                *len = r->dims[d].kw[k].len;
+                return r->dims[d].kw[k].s;
+            }
+    return NULL;
+}
+
 void rb_extract_literals_pair(const rb_grammar *g, const char *s1, size_t n1, uint64_t *p1,
                               const char *s2, size_t n2, uint64_t *p2)
 {

@@ -56,6 +56,8 @@ size_t rb_extract_literal_words(const rb_grammar *g);
 void rb_extract_literals(const rb_grammar *g, const char *s, size_t n, uint64_t *present,
                          int how);
 int rb_extract_literals_by_chars(const rb_grammar *g);
+/* Literal id of that set (its bytes, *len of them), or NULL past the last. For tests. */
+const char *rb_extract_literal(const rb_grammar *g, size_t id, size_t *len);
 /* The same over two texts at once, as the extraction walks a paragraph's sentences. */
 void rb_extract_literals_pair(const rb_grammar *g, const char *s1, size_t n1, uint64_t *p1,
                               const char *s2, size_t n2, uint64_t *p2);
