@@ -272,6 +272,10 @@ int rb_xel_is(const rb_xel *e, const char *ns, const char *name);
 void rb_facts_write_xml(rb_xw *w, const rb_facts *fs);
 /* An rb:fact or rb:unmatched element into fs (others are ignored). */
 rb_status rb_facts_read_node(xmlNodePtr n, rb_facts *fs, const char *path, rb_error *err);
+/* The start tag of an rb:fact or rb:unmatched checked as the readers above read it (its
+ * numbers: the same error for a damaged one), nothing built: for a reader that extracts the
+ * facts again and needs the file's own only to be sound. */
+rb_status rb_facts_check_head(const rb_xel *e, const char *path, rb_error *err);
 /* The same from a parser's events, no tree built: _begin at an rb:fact's or rb:unmatched's start
  * tag, then _start, _text and _end for what is inside it, _finish at its end tag (the fact goes
  * into fs), or _drop to give up on it (after an error). The two buffers are the caller's,

@@ -1,6 +1,7 @@
 /* readback.c: a compiled file read back. compare takes a compiled .xml as a rulebook (its
  * metadata and facts, render_facts.c reads those); check and diff take one as a document: the
- * text is put back on its source lines and columns (rb:line, rb:col) and compiled again, and
+ * text is put back on its source lines and columns (rb:line, rb:col) and compiled again (the
+ * file's facts are not read, only their start tags checked: the facts are extracted anew), and
  * the junk records become the warnings they were. Both read the parser's SAX events and build no tree; the same
  * readings over the parsed tree are kept for the files the events cannot settle (C0 controls,
  * text before rb:source) and as the oracle of tests/fuzz/fuzz_rbxml.c. Numbers are read
@@ -29,6 +30,8 @@ typedef struct walker {
     const char *path;
     rb_status st;
     rb_error *err;
+    int no_facts; /* the metadata only, the facts' start tags checked (read-back: the text is
+                     compiled again, its facts extracted again) */
 } walker;
 
 static void size_prop(walker *W, const rb_xel *e, const char *name, size_t *out)
@@ -88,7 +91,10 @@ static int visit(walker *W, xmlNodePtr n)
     if (visit_meta(W, &e))
         return 1;
     if (is_rb(n, "fact") || is_rb(n, "unmatched")) {
-        W->st = rb_facts_read_node(n, W->r->facts, W->path, W->err);
+        if (W->no_facts)
+            W->st = rb_facts_check_head(&e, W->path, W->err);
+        else
+            W->st = rb_facts_read_node(n, W->r->facts, W->path, W->err);
         return 1;
     }
     return is_akn(n, "body") || is_akn(n, "preface"); /* the text is not needed to compare */
@@ -138,11 +144,12 @@ static xmlDocPtr check_akn(xmlDocPtr x, const char *path, rb_error *err)
     return x;
 }
 
-/* The metadata and facts of a parsed file into a new rulebook (NULL with err). */
+/* The metadata and facts (no_facts: the metadata only) of a parsed file into a new rulebook
+ * (NULL with err). */
 static rb_rulebook *rulebook_of(xmlDocPtr x, const char *path, rb_factstore *store,
-                                rb_error *err)
+                                int no_facts, rb_error *err)
 {
-    walker W = {rulebook_new(path, store), 0, path, RB_OK, err};
+    walker W = {rulebook_new(path, store), 0, path, RB_OK, err, no_facts};
     walk(&W, xmlDocGetRootElement(x));
     return walked(&W);
 }
@@ -228,6 +235,12 @@ static int sax_visit(sax_reader *S, const rb_xel *e)
         return 1; /* an error in it is in W.st: the events after it are ignored */
     if (!rb_xel_is(e, RB_NS, "fact") && !rb_xel_is(e, RB_NS, "unmatched"))
         return 0;
+    if (S->W.no_facts) { /* taken, what is inside it goes by */
+        rb_status st = rb_facts_check_head(e, S->W.path, S->W.err);
+        if (st != RB_OK)
+            sax_stop(S, st);
+        return 1;
+    }
     rb_status st = rb_facts_sax_begin(&S->fs, S->W.r->facts, e, S->W.path, S->W.err);
     if (st != RB_OK)
         sax_stop(S, st);
@@ -409,7 +422,7 @@ static rb_rulebook *sax_rulebook(const char *path, const char *data, size_t n,
 {
     sax_reader S;
     memset(&S, 0, sizeof S);
-    S.W = (walker){rulebook_new(path, store), 0, path, RB_OK, err};
+    S.W = (walker){rulebook_new(path, store), 0, path, RB_OK, err, 0};
     sax_parse(&S, data, n);
     *again = S.again;
     if (S.again) {
@@ -432,7 +445,7 @@ static rb_status read_rulebook(const char *path, int tree, rb_factstore *store,
     if (again) {
         xmlDocPtr x = rb_xml_read_mem(path, data, n, err);
         x = x ? check_akn(x, path, err) : NULL;
-        r = x ? rulebook_of(x, path, store, err) : NULL;
+        r = x ? rulebook_of(x, path, store, 0, err) : NULL;
         if (x)
             xmlFreeDoc(x);
     }
@@ -1088,7 +1101,7 @@ static rb_status read_back(const char *path, const char *data, size_t n, int tre
     if (!tree) {
         sax_reader S;
         memset(&S, 0, sizeof S);
-        S.W = (walker){rulebook_new(path, NULL), 0, path, RB_OK, err};
+        S.W = (walker){rulebook_new(path, NULL), 0, path, RB_OK, err, 1};
         S.L = L;
         sax_parse(&S, data, n);
         if (!S.again) {
@@ -1109,7 +1122,7 @@ static rb_status read_back(const char *path, const char *data, size_t n, int tre
     x = x ? check_akn(x, path, err) : NULL;
     if (!x)
         return err->status;
-    *meta = rulebook_of(x, path, NULL, err);
+    *meta = rulebook_of(x, path, NULL, 1, err);
     if (!*meta) {
         xmlFreeDoc(x);
         return err->status;

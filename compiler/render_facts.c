@@ -119,6 +119,14 @@ static rb_status read_place(const rb_xel *e, long *article, unsigned *line, unsi
     return RB_OK;
 }
 
+rb_status rb_facts_check_head(const rb_xel *e, const char *path, rb_error *err)
+{
+    long article;
+    unsigned line, col;
+    return read_place(e, &article, &line, rb_xel_is(e, RB_NS, "unmatched") ? NULL : &col, path,
+                      err);
+}
+
 /* An rb:fact's attributes into f (zeroed here); its children come after. */
 static rb_status fact_head(const rb_xel *e, rb_facts *fs, rb_fact *f, const char *path,
                            rb_error *err)

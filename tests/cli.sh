@@ -249,6 +249,19 @@ for cmd in compare check; do
   grep -q "badnum.xml:$bl:1: error: <rb:fact> attribute article=" "$T/stderr" ||
     fail "$cmd: a damaged article number: element and line $bl not named: $(cat "$T/stderr")"
 done
+# check and diff compile the text of a compiled file again and extract its facts anew: the
+# file's own facts are not read (their start tags are checked, above), so a fact that compare
+# refuses (more fields than any rule gives) changes nothing for them
+awk '{ print } /<rb:fact / && !done { for (i = 0; i < 300; i++) print "<rb:field name=\"f" i "\">v</rb:field>"; done = 1 }' \
+  "$T/wujin.xml" >"$T/manyfields.xml"
+run "$RB" compare "$T/manyfields.xml"; expect_rc 2 "compare: a fact with 300 fields"
+expect_one_error_line "compare: a fact with 300 fields" xml-too-many
+run "$RB" check --min-severity note --format json "$T/wujin.xml"; cp "$T/stdout" "$T/check-intact.json"; want=$rc
+grep -q '"rule"' "$T/check-intact.json" || fail "check of wujin.xml: no finding to compare"
+run "$RB" check --min-severity note --format json "$T/manyfields.xml"; expect_rc "$want" "check: a fact with 300 fields"
+sed 's/manyfields\.xml/wujin.xml/g' "$T/stdout" | cmp -s - "$T/check-intact.json" ||
+  fail "check: a fact with 300 fields: the findings differ from the intact file's"
+run "$RB" diff "$T/manyfields.xml" "$T/wujin.xml"; expect_rc 0 "diff: a fact with 300 fields"
 sed '0,/rb:line="[0-9]*"/s/rb:line="\([0-9]*\)"/rb:line="-\1"/' "$T/wujin.xml" >"$T/badline.xml"
 run "$RB" diff "$T/badline.xml" "$T/wujin.xml"; expect_rc 2 "diff: a damaged rb:line"
 expect_one_error_line "diff: a damaged rb:line" xml-bad-value
