@@ -25,45 +25,35 @@ static size_t find(const uint32_t *v, size_t lo, size_t hi, uint32_t k)
 }
 
 /* The reference bigrams (keys a << 16 | b, sorted) as a hash table, built on first use:
- * open addressing over a power of two at most half full, each slot the key and its index in
- * the arrays, so a lookup is one probe or two where a binary search took a dozen cache misses
- * (check asks for every bigram of every text). The lexicon's table, thirty times larger, is
- * built with the program instead (tools/genlexicon.c). The library is single-threaded; -j forks
- * processes. */
+ * open addressing over a power of two at most half full, each slot the key and its count side
+ * by side, so a lookup is one probe or two in one cache line where a binary search took a
+ * dozen cache misses (check asks for every bigram of every text; a slot of the key and an
+ * index into the counts took a second line and a third). The lexicon's table, thirty times
+ * larger, is built with the program instead (tools/genlexicon.c). The library is
+ * single-threaded; -j forks processes. */
+typedef struct ref_slot {
+    uint32_t key; /* 0: empty (no key is 0: a and b are CJK characters) */
+    uint32_t n;
+} ref_slot;
 static struct {
-    int built;
     size_t mask;
-    uint32_t *key; /* 0: empty (no key is 0: a and b are CJK characters) */
-    uint32_t *idx;
+    ref_slot *slot; /* NULL until built */
 } ref_ix;
 
-static size_t ref_find(uint32_t a, uint32_t b)
+static void ref_build(void)
 {
-    if (a > 0xFFFF || b > 0xFFFF || !(a | b))
-        return (size_t)-1;
-    if (!ref_ix.built) {
-        size_t cap = 64;
-        while (cap < 2 * rb_nrefbigram)
-            cap *= 2;
-        ref_ix.mask = cap - 1;
-        ref_ix.key = rb_xcalloc(cap, sizeof *ref_ix.key);
-        ref_ix.idx = rb_xcalloc(cap, sizeof *ref_ix.idx);
-        for (size_t i = 0; i < rb_nrefbigram; i++) {
-            size_t p = rb_pair_hash(rb_refbigram[i], ref_ix.mask);
-            while (ref_ix.key[p] && ref_ix.key[p] != rb_refbigram[i])
-                p = (p + 1) & ref_ix.mask;
-            if (!ref_ix.key[p]) {
-                ref_ix.key[p] = rb_refbigram[i];
-                ref_ix.idx[p] = (uint32_t)i;
-            }
-        }
-        ref_ix.built = 1;
+    size_t cap = 64;
+    while (cap < 2 * rb_nrefbigram)
+        cap *= 2;
+    ref_ix.mask = cap - 1;
+    ref_ix.slot = rb_xcalloc(cap, sizeof *ref_ix.slot);
+    for (size_t i = 0; i < rb_nrefbigram; i++) {
+        size_t p = rb_pair_hash(rb_refbigram[i], ref_ix.mask);
+        while (ref_ix.slot[p].key && ref_ix.slot[p].key != rb_refbigram[i])
+            p = (p + 1) & ref_ix.mask;
+        if (!ref_ix.slot[p].key)
+            ref_ix.slot[p] = (ref_slot){rb_refbigram[i], rb_refbigram_n[i]};
     }
-    uint32_t k = a << 16 | b;
-    for (size_t p = rb_pair_hash(k, ref_ix.mask); ref_ix.key[p]; p = (p + 1) & ref_ix.mask)
-        if (ref_ix.key[p] == k)
-            return ref_ix.idx[p];
-    return (size_t)-1;
 }
 
 /* the lexicon's table is built with the program (tools/genlexicon.c) */
@@ -81,8 +71,15 @@ int rb_lex_has(uint32_t a, uint32_t b)
 
 size_t rb_ref_bigram(uint32_t a, uint32_t b)
 {
-    size_t i = ref_find(a, b);
-    return i == (size_t)-1 ? 0 : rb_refbigram_n[i];
+    if (a > 0xFFFF || b > 0xFFFF || !(a | b))
+        return 0;
+    if (!ref_ix.slot)
+        ref_build();
+    uint32_t k = a << 16 | b;
+    for (size_t p = rb_pair_hash(k, ref_ix.mask); ref_ix.slot[p].key; p = (p + 1) & ref_ix.mask)
+        if (ref_ix.slot[p].key == k)
+            return ref_ix.slot[p].n;
+    return 0;
 }
 
 size_t rb_ref_char(uint32_t c)
