@@ -452,8 +452,8 @@ static int cmatch(const rb_grammar *g, rb_findings *fs, const rb_doc *d, unsigne
                   void *code, const char *id, const char *s, size_t n, size_t pos, size_t *ov,
                   size_t nov)
 {
-    rb_error e;
-    rb_error_clear(&e);
+    rb_error e; /* (a 2 KB record: only its status is cleared, rb_error_set fills the rest) */
+    e.status = RB_OK;
     int m = rb_regex_match(g, code, id, s, n, pos, ov, nov, &e);
     if (m < 0 && fs->trouble.status == RB_OK) {
         fs->trouble = e;
@@ -542,19 +542,20 @@ static void pos_of(const rb_doc *d, const btext *t, size_t a, unsigned *line, un
 static int is_han(uint32_t c) { return (c >= 0x3400 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF); }
 
 /* A document's own counts (never the other files of a run: a file's findings are the same
- * alone or in a batch): its Han characters in a table by code point (all are in the BMP), a
- * count valid while its stamp is the document's, and the Han bigrams the reference lacks in an
- * ordinal map (whether a bigram repeats is asked only of those). */
+ * alone or in a batch): its Han characters by code point (all are in the BMP), two bits each,
+ * counting to 2 (the detector asks whether a character occurs more than once): 16 KB that stay
+ * in the first-level cache, emptied for each document; and the Han bigrams the reference lacks
+ * in an ordinal map (whether a bigram repeats is asked only of those). */
 typedef struct bicount {
     rb_omap bigrams;
-    uint32_t *ucount, *ustamp, stamp;
+    uint8_t *u2; /* 0x10000 / 4 bytes: the counts, 0, 1 or 2 (more) */
 } bicount;
 
 static uint64_t bkey(uint32_t a, uint32_t b) { return (uint64_t)a << 32 | b; }
 
 static size_t unigram(const bicount *bc, uint32_t c)
 {
-    return bc->ustamp[c] == bc->stamp ? bc->ucount[c] : 0;
+    return (size_t)(bc->u2[c >> 2] >> ((c & 3) * 2) & 3);
 }
 
 static size_t bigram(const bicount *bc, uint32_t a, uint32_t b)
@@ -587,11 +588,9 @@ typedef struct hblock {
 /* The article texts decoded, counted into bc (emptied first) and kept for the detector. */
 static hblock *count_bigrams(const rb_doc *d, bicount *bc, size_t *nb)
 {
-    if (!bc->ucount) {
-        bc->ucount = rb_xcalloc(0x10000, sizeof *bc->ucount);
-        bc->ustamp = rb_xcalloc(0x10000, sizeof *bc->ustamp);
-    }
-    bc->stamp++; /* the last document's counts are gone */
+    if (!bc->u2)
+        bc->u2 = rb_xmalloc(0x10000 / 4);
+    memset(bc->u2, 0, 0x10000 / 4); /* the last document's counts are gone */
     rb_omap_free(&bc->bigrams);
     memset(&bc->bigrams, 0, sizeof bc->bigrams);
     size_t total = 0;
@@ -621,11 +620,8 @@ static hblock *count_bigrams(const rb_doc *d, bicount *bc, size_t *nb)
                 h->ref[j] = 0;
                 if (!is_han(c))
                     continue;
-                if (bc->ustamp[c] != bc->stamp) {
-                    bc->ustamp[c] = bc->stamp;
-                    bc->ucount[c] = 0;
-                }
-                bc->ucount[c]++;
+                unsigned sh = (c & 3) * 2;
+                bc->u2[c >> 2] += (uint8_t)(((bc->u2[c >> 2] >> sh & 3) < 2) << sh);
                 if (j + 1 < n && is_han(h->cp[j + 1])) {
                     h->ref[j] = rb_ref_bigram(c, h->cp[j + 1]) > 0;
                     if (!h->ref[j]) {
@@ -1642,8 +1638,7 @@ void rb_checker_free(rb_checker *ch)
         free(ch->cites[i].title);
     free(ch->cites);
     rb_omap_free(&ch->bc.bigrams);
-    free(ch->bc.ucount);
-    free(ch->bc.ustamp);
+    free(ch->bc.u2);
     free(ch);
 }
 
