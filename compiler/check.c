@@ -1118,11 +1118,11 @@ static void collect_cites_in(const rb_doc *d, rb_span sp, long article, cites *c
     btext_of(d, sp, &t);
     const char *open = "《", *close = "》";
     for (size_t p = 0; p + 3 <= t.n;) {
-        const char *o = memmem(t.s + p, t.n - p, open, 3);
+        const char *o = rb_memmem(t.s + p, t.n - p, open, 3);
         if (!o)
             break;
         size_t a = (size_t)(o - t.s) + 3;
-        const char *c = memmem(t.s + a, t.n - a, close, 3);
+        const char *c = rb_memmem(t.s + a, t.n - a, close, 3);
         if (!c)
             break;
         size_t z = (size_t)(c - t.s);
@@ -1139,7 +1139,7 @@ static void collect_cites_in(const rb_doc *d, rb_span sp, long article, cites *c
             ss--;
         while (se < t.n && !(se + 3 <= t.n && memcmp(t.s + se, "。", 3) == 0) && t.s[se] != ';')
             se++;
-        x->repeal = memmem(t.s + ss, se - ss, "废止", 6) != NULL;
+        x->repeal = rb_memmem(t.s + ss, se - ss, "废止", 6) != NULL;
         /* 本《规则》 is this rulebook speaking of itself */
         if (a >= 6 && memcmp(t.s + a - 6, "本", 3) == 0) {
             free(x->title);
