@@ -549,6 +549,11 @@ static int is_han(uint32_t c) { return (c >= 0x3400 && c <= 0x9FFF) || (c >= 0xF
 typedef struct bicount {
     rb_omap bigrams;
     uint8_t *u2; /* 0x10000 / 4 bytes: the counts, 0, 1 or 2 (more) */
+    /* the blocks' code points and reference answers (hblock), all of a document's in one
+     * array each, kept from document to document */
+    uint32_t *cpool;
+    unsigned char *rpool;
+    size_t pcap;
 } bicount;
 
 static uint64_t bkey(uint32_t a, uint32_t b) { return (uint64_t)a << 32 | b; }
@@ -574,16 +579,28 @@ static int plausible(const bicount *bc, uint32_t a, uint32_t b, int ref)
     return ref || bigram(bc, a, b) >= 2 || rb_lex_has(a, b);
 }
 
-/* One block of article text decoded: its code points, where each starts in the text (at[n]:
- * the end), and for each Han-Han bigram (cp[j], cp[j+1]) whether the reference has it. */
+/* One block of article text decoded: its code points, and for each Han-Han bigram
+ * (cp[j], cp[j+1]) whether the reference has it (both in bicount's pools). Where a character
+ * starts in the text is asked only for a finding (hblock_at). */
 typedef struct hblock {
     const rb_article *art;
     btext t;
     uint32_t *cp;
-    size_t *at;
     unsigned char *ref;
     size_t n;
 } hblock;
+
+/* The byte offset in h's text of its character j (j == n: the end), decoded as count_bigrams
+ * decoded it. */
+static size_t hblock_at(const hblock *h, size_t j)
+{
+    size_t p = 0;
+    for (size_t q = 0; q < j && p < h->t.n; q++) {
+        uint32_t c;
+        p += (size_t)rb_utf8_decode(h->t.s + p, h->t.n - p, &c);
+    }
+    return p;
+}
 
 /* The article texts decoded, counted into bc (emptied first) and kept for the detector. */
 static hblock *count_bigrams(const rb_doc *d, bicount *bc, size_t *nb)
@@ -597,37 +614,46 @@ static hblock *count_bigrams(const rb_doc *d, bicount *bc, size_t *nb)
     for (size_t i = 0; i < d->narticles; i++)
         total += d->articles[i].nblocks;
     hblock *hb = rb_xcalloc(total ? total : 1, sizeof *hb);
-    size_t k = 0;
+    size_t k = 0, room = 0; /* (a character at most a byte: room for every block's) */
     for (size_t i = 0; i < d->narticles; i++) {
         const rb_article *a = &d->articles[i];
         for (size_t q = 0; q < a->nblocks; q++, k++) {
-            hblock *h = &hb[k];
-            h->art = a;
-            btext_of(d, d->blocks[a->first_block + q].text, &h->t);
-            h->cp = rb_xmalloc((h->t.n + 1) * sizeof *h->cp);
-            h->at = rb_xmalloc((h->t.n + 2) * sizeof *h->at);
-            h->ref = rb_xmalloc(h->t.n + 1);
-            size_t n = 0;
-            for (size_t p = 0; p < h->t.n;) {
-                h->at[n] = p;
-                p += (size_t)rb_utf8_decode(h->t.s + p, h->t.n - p, &h->cp[n]);
-                n++;
-            }
-            h->at[n] = h->t.n;
-            h->n = n;
-            for (size_t j = 0; j < n; j++) {
-                uint32_t c = h->cp[j];
-                h->ref[j] = 0;
-                if (!is_han(c))
-                    continue;
-                unsigned sh = (c & 3) * 2;
-                bc->u2[c >> 2] += (uint8_t)(((bc->u2[c >> 2] >> sh & 3) < 2) << sh);
-                if (j + 1 < n && is_han(h->cp[j + 1])) {
-                    h->ref[j] = rb_ref_bigram(c, h->cp[j + 1]) > 0;
-                    if (!h->ref[j]) {
-                        int fresh;
-                        ++*rb_omap_slot(&bc->bigrams, (long)bkey(c, h->cp[j + 1]), &fresh);
-                    }
+            hb[k].art = a;
+            btext_of(d, d->blocks[a->first_block + q].text, &hb[k].t);
+            room += hb[k].t.n + 1;
+        }
+    }
+    if (room > bc->pcap) {
+        bc->pcap = room;
+        free(bc->cpool);
+        free(bc->rpool);
+        bc->cpool = rb_xmalloc(room * sizeof *bc->cpool);
+        bc->rpool = rb_xmalloc(room);
+    }
+    size_t used = 0;
+    for (k = 0; k < total; k++) {
+        hblock *h = &hb[k];
+        h->cp = bc->cpool + used;
+        h->ref = bc->rpool + used;
+        size_t n = 0;
+        for (size_t p = 0; p < h->t.n;) {
+            p += (size_t)rb_utf8_decode(h->t.s + p, h->t.n - p, &h->cp[n]);
+            n++;
+        }
+        used += n + 1;
+        h->n = n;
+        for (size_t j = 0; j < n; j++) {
+            uint32_t c = h->cp[j];
+            h->ref[j] = 0;
+            if (!is_han(c))
+                continue;
+            unsigned sh = (c & 3) * 2;
+            bc->u2[c >> 2] += (uint8_t)(((bc->u2[c >> 2] >> sh & 3) < 2) << sh);
+            if (j + 1 < n && is_han(h->cp[j + 1])) {
+                h->ref[j] = rb_ref_bigram(c, h->cp[j + 1]) > 0;
+                if (!h->ref[j]) {
+                    int fresh;
+                    ++*rb_omap_slot(&bc->bigrams, (long)bkey(c, h->cp[j + 1]), &fresh);
                 }
             }
         }
@@ -638,12 +664,8 @@ static hblock *count_bigrams(const rb_doc *d, bicount *bc, size_t *nb)
 
 static void hblocks_free(hblock *hb, size_t nb)
 {
-    for (size_t k = 0; k < nb; k++) {
+    for (size_t k = 0; k < nb; k++)
         btext_free(&hb[k].t);
-        free(hb[k].cp);
-        free(hb[k].at);
-        free(hb[k].ref);
-    }
     free(hb);
 }
 
@@ -666,7 +688,6 @@ static void detect_injected(const rb_doc *d, const bicount *bc, const hblock *hb
         const rb_article *a = hb[k].art;
         const btext t = hb[k].t;
         const uint32_t *cp = hb[k].cp;
-        const size_t *at = hb[k].at;
         size_t n = hb[k].n;
         size_t j = 0;
         while (j + 1 < n) {
@@ -705,10 +726,11 @@ static void detect_injected(const rb_doc *d, const bicount *bc, const hblock *hb
             if (strange && re - rs == 2 && !(inside && rb_lex_has(cp[s], cp[e + 1])))
                 strange = 0;
             if (re > rs && re - rs >= 2 && re - rs <= 6 && strange) {
-                char *w = orig_words(d, &t, at[rs], at[re]);
-                char *nw = rb_xstrndup(t.s + at[rs], at[re] - at[rs]);
+                size_t ars = hblock_at(&hb[k], rs), are = hblock_at(&hb[k], re);
+                char *w = orig_words(d, &t, ars, are);
+                char *nw = rb_xstrndup(t.s + ars, are - ars);
                 unsigned line, col;
-                pos_of(d, &t, at[rs], &line, &col);
+                pos_of(d, &t, ars, &line, &col);
                 add_finding(fs, "injected-characters", RB_WARNING, d->name, d->id, line, col,
                             a->ordinal, nw,
                             "article %ld: '%s' breaks the words around it (no word has these "
@@ -1639,6 +1661,8 @@ void rb_checker_free(rb_checker *ch)
     free(ch->cites);
     rb_omap_free(&ch->bc.bigrams);
     free(ch->bc.u2);
+    free(ch->bc.cpool);
+    free(ch->bc.rpool);
     free(ch);
 }
 
