@@ -175,6 +175,7 @@ typedef struct rb_source {
      * offset cur_off, so that the next offset on that line counts from there (the facts of a
      * sentence, the paragraphs of an article line) and not from the line's start */
     size_t cur_line, cur_off, cur_chars;
+    size_t last_line; /* the line of the last offset asked for (it and its next are tried first) */
 } rb_source;
 
 rb_status rb_source_load(const char *path, const rb_limits *lim, rb_source **out, rb_error *err);

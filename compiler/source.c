@@ -928,14 +928,24 @@ void rb_source_linecol(rb_source *src, size_t off, unsigned *line, unsigned *col
 {
     if (off > src->len)
         off = src->len;
-    size_t lo = 0, hi = src->nlines;
-    while (hi - lo > 1) {
-        size_t mid = (lo + hi) / 2;
-        if (src->line_start[mid] <= off)
-            lo = mid;
-        else
-            hi = mid;
-    }
+    /* the offsets come mostly in order (the elements written, the facts of a text: nine in
+     * ten on the line of the one before or the next): those two lines are tried before a
+     * search of the line index, whose steps wait on each other's loads */
+    const size_t *ls = src->line_start;
+    size_t lo = 0, hi = src->nlines, c = src->last_line;
+    if (c < hi && ls[c] <= off && (c + 1 == hi || off < ls[c + 1]))
+        lo = c;
+    else if (c + 1 < hi && ls[c + 1] <= off && (c + 2 == hi || off < ls[c + 2]))
+        lo = c + 1;
+    else
+        while (hi - lo > 1) {
+            size_t mid = (lo + hi) / 2;
+            if (ls[mid] <= off)
+                lo = mid;
+            else
+                hi = mid;
+        }
+    src->last_line = lo;
     *line = (unsigned)lo + 1;
     size_t s = src->line_start[lo];
     if (src->patch) { /* (a compacted source counts its pieces) */

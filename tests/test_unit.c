@@ -1187,9 +1187,10 @@ static void test_omap(void **state)
     rb_omap_free(&m);
 }
 
-/* rb_source_linecol keeps a cursor on the line last asked: offsets asked in any order, on
- * the same line ahead of it and behind it, nearer its start or the cursor, on other lines,
- * and inside a character, give the column counted from the line's start. */
+/* rb_source_linecol keeps a cursor on the line last asked, and tries that line and the next
+ * before it searches: offsets asked in any order, on the same line ahead of it and behind it,
+ * nearer its start or the cursor, on the next line (an empty one too) and on others, and
+ * inside a character, give the line, and the column counted from the line's start. */
 static void test_linecol_cursor(void **state)
 {
     (void)state;
