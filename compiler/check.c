@@ -549,7 +549,7 @@ static int is_han(uint32_t c) { return (c >= 0x3400 && c <= 0x9FFF) || (c >= 0xF
 typedef struct bicount {
     rb_omap bigrams;
     uint8_t *u2; /* 0x10000 / 4 bytes: the counts, 0, 1 or 2 (more) */
-    /* the blocks' code points and reference answers (hblock), all of a document's in one
+    /* the blocks' code points and candidate marks (hblock), all of a document's in one
      * array each, kept from document to document */
     uint32_t *cpool;
     unsigned char *rpool;
@@ -579,14 +579,15 @@ static int plausible(const bicount *bc, uint32_t a, uint32_t b, int ref)
     return ref || bigram(bc, a, b) >= 2 || rb_lex_has(a, b);
 }
 
-/* One block of article text decoded: its code points, and for each Han-Han bigram
- * (cp[j], cp[j+1]) whether the reference has it (both in bicount's pools). Where a character
- * starts in the text is asked only for a finding (hblock_at). */
+/* One block of article text decoded: its code points, and cand[j] 1 where (cp[j], cp[j+1]) is
+ * a Han-Han bigram the reference lacks, else 0 (both in bicount's pools): the only bigrams
+ * that may be implausible, and few, so that the detector looks for them with memchr. Where a
+ * character starts in the text is asked only for a finding (hblock_at). */
 typedef struct hblock {
     const rb_article *art;
     btext t;
     uint32_t *cp;
-    unsigned char *ref;
+    unsigned char *cand;
     size_t n;
 } hblock;
 
@@ -634,7 +635,7 @@ static hblock *count_bigrams(const rb_doc *d, bicount *bc, size_t *nb)
     for (k = 0; k < total; k++) {
         hblock *h = &hb[k];
         h->cp = bc->cpool + used;
-        h->ref = bc->rpool + used;
+        h->cand = bc->rpool + used;
         size_t n = 0;
         for (size_t p = 0; p < h->t.n;) {
             p += (size_t)rb_utf8_decode(h->t.s + p, h->t.n - p, &h->cp[n]);
@@ -644,14 +645,14 @@ static hblock *count_bigrams(const rb_doc *d, bicount *bc, size_t *nb)
         h->n = n;
         for (size_t j = 0; j < n; j++) {
             uint32_t c = h->cp[j];
-            h->ref[j] = 0;
+            h->cand[j] = 0;
             if (!is_han(c))
                 continue;
             unsigned sh = (c & 3) * 2;
             bc->u2[c >> 2] += (uint8_t)(((bc->u2[c >> 2] >> sh & 3) < 2) << sh);
             if (j + 1 < n && is_han(h->cp[j + 1])) {
-                h->ref[j] = rb_ref_bigram(c, h->cp[j + 1]) > 0;
-                if (!h->ref[j]) {
+                h->cand[j] = rb_ref_bigram(c, h->cp[j + 1]) == 0;
+                if (h->cand[j]) {
                     int fresh;
                     ++*rb_omap_slot(&bc->bigrams, (long)bkey(c, h->cp[j + 1]), &fresh);
                 }
@@ -673,7 +674,7 @@ static void hblocks_free(hblock *hb, size_t nb)
 static int bad_bigram(const bicount *bc, const hblock *h, size_t j)
 {
     const uint32_t *cp = h->cp;
-    return is_han(cp[j]) && is_han(cp[j + 1]) && !plausible(bc, cp[j], cp[j + 1], h->ref[j]);
+    return h->cand[j] && !plausible(bc, cp[j], cp[j + 1], 0);
 }
 
 /* Runs of Han characters where every bigram in and out of the run is implausible (no word has
@@ -691,6 +692,11 @@ static void detect_injected(const rb_doc *d, const bicount *bc, const hblock *hb
         size_t n = hb[k].n;
         size_t j = 0;
         while (j + 1 < n) {
+            /* the next candidate: no other bigram is implausible */
+            const unsigned char *c = memchr(hb[k].cand + j, 1, n - 1 - j);
+            if (!c)
+                break;
+            j = (size_t)(c - hb[k].cand);
             if (!bad_bigram(bc, &hb[k], j)) {
                 j++;
                 continue;
