@@ -191,8 +191,8 @@ static void lines_source(sax_reader *S, const rb_xel *e);
 
 static int is_text_name(const xmlChar *uri, const xmlChar *name)
 {
-    return uri && xmlStrEqual(uri, X(RB_AKN_NS)) &&
-           (xmlStrEqual(name, X("body")) || xmlStrEqual(name, X("preface")));
+    return (xmlStrEqual(name, X("body")) || xmlStrEqual(name, X("preface"))) && uri &&
+           xmlStrEqual(uri, X(RB_AKN_NS));
 }
 
 /* An error of the walk: the events after it are ignored, but the parse goes on to the end, for
@@ -1002,14 +1002,14 @@ static void lines_start(sax_reader *S, const rb_xel *e)
     rb_buf_free(&tmp);
     RB_GROW(S->ln, S->nln, S->cln);
     S->ln[S->nln++] = me;
-    int junk = 0, kind = -1;
-    if (e->uri && xmlStrEqual(e->uri, X(RB_AKN_NS)))
-        kind = xmlStrEqual(e->name, X("p"))         ? PC_TEXT
+    /* (the name first, as rb_xel_is asks) */
+    int kind = xmlStrEqual(e->name, X("p"))         ? PC_TEXT
                : xmlStrEqual(e->name, X("num"))     ? PC_NUM
                : xmlStrEqual(e->name, X("heading")) ? PC_HEADING
                                                     : -1;
-    else
-        junk = rb_xel_is(e, RB_NS, "junk");
+    if (kind >= 0 && !(e->uri && xmlStrEqual(e->uri, X(RB_AKN_NS))))
+        kind = -1;
+    int junk = kind < 0 && rb_xel_is(e, RB_NS, "junk");
     if (!junk && kind < 0)
         return;
     if (!S->source_seen) { /* the lines are not bounded yet: the tree reads it */

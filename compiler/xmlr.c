@@ -89,10 +89,12 @@ xmlDocPtr rb_xml_read_mem(const char *path, const char *data, size_t n, rb_error
     return x;
 }
 
+/* (the names before the namespaces: a name is short and differs at once, a namespace is a
+ * long URI that shares its first bytes with the others) */
 int rb_xml_is(xmlNodePtr n, const char *ns, const char *name)
 {
-    return n && n->type == XML_ELEMENT_NODE && n->ns && xmlStrEqual(n->ns->href, X(ns)) &&
-           xmlStrEqual(n->name, X(name));
+    return n && n->type == XML_ELEMENT_NODE && xmlStrEqual(n->name, X(name)) && n->ns &&
+           xmlStrEqual(n->ns->href, X(ns));
 }
 
 xmlNodePtr rb_xml_next_outside_text(xmlNodePtr n)
@@ -234,7 +236,7 @@ static const char *sax_prop(const rb_xel *e, const char *ns, const char *name, r
 {
     for (int i = 0; i < e->nattrs; i++) {
         const xmlChar **a = e->attrs + 5 * i;
-        if ((ns ? a[2] && xmlStrEqual(a[2], X(ns)) : !a[2]) && xmlStrEqual(a[0], X(name))) {
+        if (xmlStrEqual(a[0], X(name)) && (ns ? a[2] && xmlStrEqual(a[2], X(ns)) : !a[2])) {
             sax_value(a[3], a[4], tmp);
             if (control_base) {
                 tmp->len = rb_xml_unpicture(tmp->data, tmp->len, control_base);
@@ -339,5 +341,5 @@ rb_status rb_xml_bad_value(rb_error *err, const char *path, xmlNodePtr n, const 
 
 int rb_xel_is(const rb_xel *e, const char *ns, const char *name)
 {
-    return e->uri && xmlStrEqual(e->uri, X(ns)) && xmlStrEqual(e->name, X(name));
+    return xmlStrEqual(e->name, X(name)) && e->uri && xmlStrEqual(e->uri, X(ns));
 }
