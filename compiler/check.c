@@ -552,7 +552,7 @@ typedef struct bicount {
     /* the blocks' code points and candidate marks (hblock), all of a document's in one
      * array each, kept from document to document */
     uint32_t *cpool;
-    unsigned char *rpool;
+    unsigned char *candpool;
     size_t pcap;
 } bicount;
 
@@ -627,15 +627,15 @@ static hblock *count_bigrams(const rb_doc *d, bicount *bc, size_t *nb)
     if (room > bc->pcap) {
         bc->pcap = room;
         free(bc->cpool);
-        free(bc->rpool);
+        free(bc->candpool);
         bc->cpool = rb_xmalloc(room * sizeof *bc->cpool);
-        bc->rpool = rb_xmalloc(room);
+        bc->candpool = rb_xmalloc(room);
     }
     size_t used = 0;
     for (k = 0; k < total; k++) {
         hblock *h = &hb[k];
         h->cp = bc->cpool + used;
-        h->cand = bc->rpool + used;
+        h->cand = bc->candpool + used;
         size_t n = 0;
         for (size_t p = 0; p < h->t.n;) {
             p += (size_t)rb_utf8_decode(h->t.s + p, h->t.n - p, &h->cp[n]);
@@ -1668,7 +1668,7 @@ void rb_checker_free(rb_checker *ch)
     rb_omap_free(&ch->bc.bigrams);
     free(ch->bc.u2);
     free(ch->bc.cpool);
-    free(ch->bc.rpool);
+    free(ch->bc.candpool);
     free(ch);
 }
 
