@@ -140,12 +140,14 @@ $(A)/rulebook: $(A)/main.o $(A)/librulebook.a
 
 TESTS := $(patsubst tests/%.c,$(A)/%,$(wildcard tests/test_*.c))
 
-$(A)/test_%: tests/test_%.c tests/testutil.h tests/json.h tests/roundtrip.h $(A)/librulebook.a
+$(A)/test_%: tests/test_%.c tests/testutil.h tests/json.h tests/roundtrip.h tests/xmlevents.h \
+  $(A)/librulebook.a
 	$(CC) $(CPPFLAGS_ALL) -Itests -O1 -g $(SAN) $(WARN) -o $@ $< $(A)/librulebook.a \
 	  $(PKG_LIBS) $$(pkg-config --libs cmocka)
 
 # the fuzz harnesses as plain programs: the seeds and every regression input, replayed once
-$(A)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.h tests/roundtrip.h $(A)/librulebook.a
+$(A)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.h tests/roundtrip.h tests/xmlevents.h \
+  $(A)/librulebook.a
 	$(CC) $(CPPFLAGS_ALL) -DFUZZ_REPLAY -O1 -g $(SAN) $(WARN) -o $@ $< $(A)/librulebook.a $(PKG_LIBS)
 
 REPLAY := $(A)/fuzz_compile $(A)/fuzz_grammar $(A)/fuzz_readback $(A)/fuzz_sidecar $(A)/fuzz_rbxml
@@ -264,7 +266,7 @@ $(FZ)/%.o: $(B)/%.c | $(B)/.deps-fuzz
 $(FZ)/librulebook.a: $(FZ_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/roundtrip.h $(FZ)/librulebook.a
+$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/roundtrip.h tests/xmlevents.h $(FZ)/librulebook.a
 	clang $(CPPFLAGS_ALL) -O1 -g -fsanitize=fuzzer $(FZ_SAN) -o $@ $< $(FZ)/librulebook.a $(PKG_LIBS)
 
 fuzz: $(FZ)/fuzz_compile $(FZ)/fuzz_grammar $(FZ)/fuzz_readback $(FZ)/fuzz_sidecar $(FZ)/fuzz_rbxml

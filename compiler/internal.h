@@ -214,6 +214,32 @@ uint32_t rb_xml_control_base(const char *s, size_t n);
 /* Map base + c back to the C0 control c in place (base 0: nothing); returns the new length. */
 size_t rb_xml_unpicture(char *s, size_t n, uint32_t base);
 
+/* ---- XML events (xmlscan.c) ---------------------------------------------------------------- */
+
+/* A reader of an XML file's events that builds no tree: its handlers, which get SAX2's
+ * arguments (attrs: localname, prefix, URI, value, end for each of nattr; strings valid during
+ * the parse, the attributes during the call) and the line of each start tag. */
+typedef struct rb_xsax {
+    void *u;
+    void (*start)(void *u, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri,
+                  int nattr, const xmlChar **attrs, long line);
+    void (*end)(void *u, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri);
+    void (*chars)(void *u, const xmlChar *c, int len);
+    int halted;             /* (rb_xsax_halt) */
+    xmlParserCtxtPtr ctxt;  /* libxml2's, while it parses */
+} rb_xsax;
+/* The events of data. fast: the scanner of the subset of XML the tool writes: 1 when it took
+ * the file (every event given, or the handlers halted), -1 when it declined it (perhaps after
+ * some events: the reader starts over with fast 0). Else libxml2's parser: 1 well-formed, 0 not
+ * (err: xml-invalid with libxml2's line and column). The DOCTYPE check (rb_xml_prolog_ok) is
+ * the caller's. */
+int rb_xsax_parse(rb_xsax *x, const char *path, const char *data, size_t n, int fast,
+                  rb_error *err);
+/* From a handler: no more events. */
+void rb_xsax_halt(rb_xsax *x);
+/* 0: the scanner declines every file (tests and benchmarks: libxml2 alone); 1: the default. */
+void rb_xsax_set_fast(int on);
+
 /* ---- XML input (xmlr.c) --------------------------------------------------------------------- */
 
 /* Parse the bytes of a file the tool wrote as a tree: no DOCTYPE, no network, within libxml2's

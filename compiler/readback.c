@@ -2,13 +2,14 @@
  * metadata and facts, render_facts.c reads those); check and diff take one as a document: the
  * text is put back on its source lines and columns (rb:line, rb:col) and compiled again (the
  * file's facts are not read, only their start tags checked: the facts are extracted anew), and
- * the junk records become the warnings they were. Both read the parser's SAX events and build no tree; the same
- * readings over the parsed tree are kept for the files the events cannot settle (C0 controls,
- * text before rb:source) and as the oracle of tests/fuzz/fuzz_rbxml.c. Numbers are read
- * strictly (xmlr.c): a damaged attribute is an error naming the element and its line. */
+ * the junk records become the warnings they were. Both read the file's events and build no
+ * tree: from the scanner of the tool's own XML, or from libxml2's SAX2 parser where the scanner
+ * declines the file (xmlscan.c); the same readings over the parsed tree are kept for the files
+ * the events cannot settle (C0 controls, text before rb:source) and as the oracle of
+ * tests/fuzz/fuzz_rbxml.c. Numbers are read strictly (xmlr.c): a damaged attribute is an
+ * error naming the element and its line. */
 #include "internal.h"
 
-#include <libxml/SAX2.h>
 #include <libxml/parser.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -165,8 +166,9 @@ struct lnest;
 
 typedef struct sax_reader {
     walker W;
-    xmlParserCtxtPtr ctxt;
+    rb_xsax x;
     int root_seen, source_seen, again;
+    int declined; /* the scanner declined the file: read it again with libxml2 */
     unsigned skip;   /* depth inside an akn:body or akn:preface the walk does not go into */
     unsigned taken;  /* depth inside an element the walk takes (0: outside) */
     unsigned inside; /* akn:body or akn:preface elements open inside a taken one */
@@ -221,7 +223,7 @@ static void sax_source(sax_reader *S, const rb_xel *e)
     if (rb_xml_control_base_of(rb_xel_prop(e, "controls", &tmp))) {
         S->again = 1; /* the tree says the rest */
         sax_stop(S, RB_EINPUT);
-        xmlStopParser(S->ctxt);
+        rb_xsax_halt(&S->x);
     }
     rb_buf_free(&tmp);
     if (S->L && !S->again)
@@ -249,20 +251,17 @@ static int sax_visit(sax_reader *S, const rb_xel *e)
     return 1;
 }
 
-static void sax_start(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri,
-                      int nns, const xmlChar **ns, int nattr, int ndef, const xmlChar **attr)
+static void sax_start(void *u, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri,
+                      int nattr, const xmlChar **attr, long line)
 {
-    (void)nns;
-    (void)ns;
-    (void)ndef; /* counted in nattr */
-    sax_reader *S = ((xmlParserCtxtPtr)ctx)->_private;
+    sax_reader *S = u;
     if (S->W.st != RB_OK)
         return;
     if (S->skip && !S->L) {
         S->skip++;
         return;
     }
-    rb_xel e = {NULL, uri, prefix, name, attr, nattr, xmlSAX2GetLineNumber(ctx)};
+    rb_xel e = {NULL, uri, prefix, name, attr, nattr, line};
     if (e.line < 1)
         e.line = 1;
     if (!S->root_seen) {
@@ -307,10 +306,10 @@ static void sax_start(void *ctx, const xmlChar *name, const xmlChar *prefix, con
         S->taken = 1;
 }
 
-static void sax_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri)
+static void sax_end(void *u, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri)
 {
     (void)prefix;
-    sax_reader *S = ((xmlParserCtxtPtr)ctx)->_private;
+    sax_reader *S = u;
     if (S->W.st != RB_OK)
         return;
     if (S->L) {
@@ -334,34 +333,21 @@ static void sax_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const
     }
 }
 
-static void sax_chars(void *ctx, const xmlChar *c, int len)
+static void sax_chars(void *u, const xmlChar *c, int len)
 {
-    sax_reader *S = ((xmlParserCtxtPtr)ctx)->_private;
+    sax_reader *S = u;
     if (S->reading) /* never in skipped text, nor after an error */
         rb_facts_sax_text(&S->fs, c, len);
     if (S->cap) /* never after an error */
         rb_buf_put(&S->ctext, (const char *)c, (size_t)len);
 }
 
-typedef struct sax_input {
-    const char *p;
-    size_t left;
-} sax_input;
-
-static int sax_read(void *ctx, char *buf, int len)
-{
-    sax_input *in = ctx;
-    size_t k = in->left < (size_t)len ? in->left : (size_t)len;
-    memcpy(buf, in->p, k);
-    in->p += k;
-    in->left -= k;
-    return (int)k;
-}
-
-/* Parse data with S's handlers; S->W is the walk's (its rulebook, path and err set), S->L the
- * read-back's or NULL. After it, S->W.st says how it went, S->again that the file is to be
- * read as a tree. */
-static void sax_parse(sax_reader *S, const char *data, size_t n)
+/* Parse data with S's handlers: fast, the scanner (xmlscan.c), else libxml2. S->W is the
+ * walk's (its rulebook, path and err set), S->L the read-back's or NULL. After it, S->W.st says
+ * how it went, S->again that the file is to be read as a tree, S->declined that the scanner
+ * did not take it (what the events built is to be dropped, and the file parsed again with
+ * libxml2). */
+static void sax_parse(sax_reader *S, const char *data, size_t n, int fast)
 {
     const char *path = S->W.path;
     rb_error *err = S->W.err;
@@ -369,50 +355,23 @@ static void sax_parse(sax_reader *S, const char *data, size_t n)
         S->W.st = RB_EINPUT;
         return;
     }
-    /* the parser reads data in pieces (xmlCtxtReadMemory would take a copy of it all) */
-    sax_input src = {data ? data : "", n};
-    xmlParserCtxtPtr ctxt =
-        xmlCreateIOParserCtxt(NULL, NULL, sax_read, NULL, &src, XML_CHAR_ENCODING_NONE);
-    if (!ctxt) {
-        S->W.st = rb_error_set(err, RB_EINPUT, "akn", path, 1, 1, "xml-invalid",
-                               "cannot read the XML");
-        return;
-    }
-    if (ctxt->input && !ctxt->input->filename)
-        ctxt->input->filename = (const char *)xmlStrdup(X(path));
-    xmlCtxtUseOptions(ctxt, RB_XML_OPTIONS);
     rb_xml_set_control_base(0);
-    S->ctxt = ctxt;
     rb_buf_init(&S->fs.text);
     rb_buf_init(&S->fs.words);
     rb_buf_init(&S->ctext);
-    ctxt->_private = S;
-    xmlSAXHandlerPtr h = ctxt->sax; /* libxml2's SAX2 handlers but for these: nothing is built */
-    h->startElementNs = sax_start;
-    h->endElementNs = sax_end;
-    h->characters = sax_chars;
-    h->ignorableWhitespace = sax_chars;
-    h->cdataBlock = sax_chars;
-    h->reference = NULL;
-    h->comment = NULL;
-    h->processingInstruction = NULL;
-    xmlParseDocument(ctxt);
-    if (ctxt->myDoc)
-        xmlFreeDoc(ctxt->myDoc);
-    ctxt->myDoc = NULL;
+    S->x = (rb_xsax){S, sax_start, sax_end, sax_chars, 0, NULL};
+    int wf = rb_xsax_parse(&S->x, path, data, n, fast, err);
     if (S->reading) /* a parse error inside a fact */
         rb_facts_sax_drop(&S->fs);
-    if (!S->again && !ctxt->wellFormed) { /* before any error of the walk */
-        rb_xml_parse_error(path, err);
+    S->declined = wf < 0;
+    if (!S->again && !S->declined && !wf) /* err says it, before any error of the walk */
         S->W.st = RB_EINPUT;
-    }
-    xmlFreeParserCtxt(ctxt);
     rb_buf_free(&S->fs.text);
     rb_buf_free(&S->fs.words);
     rb_buf_free(&S->ctext);
     free(S->ln);
     free(S->cap_jkind);
-    if (S->again)
+    if (S->again || S->declined)
         rb_error_clear(err);
 }
 
@@ -421,9 +380,14 @@ static rb_rulebook *sax_rulebook(const char *path, const char *data, size_t n,
                                  rb_error *err)
 {
     sax_reader S;
-    memset(&S, 0, sizeof S);
-    S.W = (walker){rulebook_new(path, store), 0, path, RB_OK, err, 0};
-    sax_parse(&S, data, n);
+    for (int fast = 1;; fast = 0) {
+        memset(&S, 0, sizeof S);
+        S.W = (walker){rulebook_new(path, store), 0, path, RB_OK, err, 0};
+        sax_parse(&S, data, n, fast);
+        if (!S.declined)
+            break;
+        rb_rulebook_free(S.W.r);
+    }
     *again = S.again;
     if (S.again) {
         rb_rulebook_free(S.W.r);
@@ -1015,7 +979,7 @@ static void lines_start(sax_reader *S, const rb_xel *e)
     if (!S->source_seen) { /* the lines are not bounded yet: the tree reads it */
         S->again = 1;
         sax_stop(S, RB_EINPUT);
-        xmlStopParser(S->ctxt);
+        rb_xsax_halt(&S->x);
         return;
     }
     S->ctext.len = 0;
@@ -1098,13 +1062,13 @@ static rb_status read_back(const char *path, const char *data, size_t n, int tre
     *meta = NULL;
     *L = (lines){.max_line = MAX_LINE, .max_col = MAX_COL, .junkd = junkd, .src = path,
                  .path = path, .st = RB_OK, .err = err};
-    if (!tree) {
+    for (int fast = 1; !tree; fast = 0) {
         sax_reader S;
         memset(&S, 0, sizeof S);
         S.W = (walker){rulebook_new(path, NULL), 0, path, RB_OK, err, 1};
         S.L = L;
-        sax_parse(&S, data, n);
-        if (!S.again) {
+        sax_parse(&S, data, n, fast);
+        if (!S.again && !S.declined) {
             rb_status st = S.W.st;
             *meta = walked(&S.W); /* the walk's error, or none: its metadata */
             if (!*meta)
@@ -1117,6 +1081,8 @@ static rb_status read_back(const char *path, const char *data, size_t n, int tre
         rb_diags_init(junkd);
         *L = (lines){.max_line = MAX_LINE, .max_col = MAX_COL, .junkd = junkd, .src = path,
                  .path = path, .st = RB_OK, .err = err};
+        if (S.again)
+            break;
     }
     xmlDocPtr x = rb_xml_read_mem(path, data, n, err);
     x = x ? check_akn(x, path, err) : NULL;

@@ -2,6 +2,7 @@
  * folding with the map back to the source, every grammar pattern against the examples
  * written beside it, grammar error reporting and limits, and the character diff. */
 #include "testutil.h"
+#include "xmlevents.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -2862,6 +2863,102 @@ static void test_check_match_limit(void **state)
 
 static size_t cps(const char *s, uint32_t **out) { return rb_utf8_to_cps(s, strlen(s), out, NULL); }
 
+/* The scanner of the tool's own XML (xmlscan.c) takes the files in its subset with libxml2's
+ * events, line for line (xev_same), and declines the rest, well-formed or not. */
+#define DECL "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+static void test_xml_scanner(void **state)
+{
+    (void)state;
+    static const struct {
+        int taken;
+        const char *xml;
+    } cases[] = {
+        {1, DECL "<a/>"},
+        {1, DECL "<a xmlns=\"urn:a\" xmlns:p=\"urn:p\" x=\"1\" p:y='2'>\n <p:b\n  z=\"3\"\n"
+                 " ><c xmlns=\"urn:c\" q=\"\"/>t\n</p:b>\n <b xmlns:p=\"urn:q\"><p:d p:w=\"v\"/></b>"
+                 "</a>\n\n"},
+        /* references: '&' as SAX2 hands it in a value ("&#38;"), the others decoded */
+        {1, DECL "<a v=\"&amp;&#38;&#x26;&lt;&gt;&quot;&apos;&#10;&#9;&#13;&#x4E2D;&#20013;\">"
+                 "&amp;&#38;&lt;b&gt;&quot;&apos;&#10;&#13;&#x4e2d; ]] ]]&gt; a]b</a>"},
+        {1, DECL "<a>某市人民政府\t工作规则\xC2\x85</a> \t"}, /* (U+0085 is a character of XML) */
+        {0, ""},
+        {0, "<a/>"},                                                /* no declaration */
+        {0, "\xEF\xBB\xBF" DECL "<a/>"},                            /* a BOM */
+        {0, "<?xml version='1.0' encoding='UTF-8'?><a/>"},          /* not the writer's */
+        {0, DECL "<!DOCTYPE a><a/>"},
+        {0, DECL "<!-- c --><a/>"},
+        {0, DECL "<a><!-- c --></a>"},
+        {0, DECL "<a><?pi x?></a>"},
+        {0, DECL "<a><![CDATA[x]]></a>"},
+        {0, DECL "<a/><!-- c -->"},
+        {0, DECL "<a>x\r\ny</a>"},                                  /* libxml2 folds it */
+        {0, DECL "<a v=\"x\ty\"/>"},                                /* ... and this */
+        {0, DECL "<a v=\"x\ny\"/>"},
+        {0, DECL "<a v=\"<\"/>"},
+        {0, DECL "<a>]]></a>"},
+        {0, DECL "<a>&b;</a>"},
+        {0, DECL "<a>&#0;</a>"},
+        {0, DECL "<a>&#xD800;</a>"},
+        {0, DECL "<a>&#X41;</a>"},
+        {0, DECL "<a>&#;</a>"},
+        {0, DECL "<a>&amp</a>"},
+        {0, DECL "<a>\xEF\xBF\xBE</a>"},                            /* U+FFFE */
+        {0, DECL "<a>\xC0\xAF</a>"},                                /* not UTF-8 */
+        {0, DECL "<a>\x01</a>"},
+        {0, DECL "<p:a/>"},                                         /* unbound */
+        {0, DECL "<a xml:lang=\"zh\"/>"},
+        {0, DECL "<a xmlns=\"\"/>"},
+        {0, DECL "<a xmlns:p=\"\"/>"},
+        {0, DECL "<a xmlns:p=\"urn:p\" xmlns:p=\"urn:p\"/>"},
+        {0, DECL "<a x=\"1\" x=\"2\"/>"},
+        {0, DECL "<a xmlns:p=\"urn:p\" xmlns:q=\"urn:p\" p:x=\"1\" q:x=\"2\"/>"},
+        {0, DECL "<a x=\"1\"y=\"2\"/>"},
+        {0, DECL "<a x=1/>"},
+        {0, DECL "<a></b>"},
+        {0, DECL "<a></a >x"},
+        {0, DECL "<a/><b/>"},
+        {0, DECL "<a><b></a>"},
+        {0, DECL "<a>"},
+        {0, DECL "<a x=\"1"},
+        {0, DECL "< a/>"},
+        {0, DECL "<\xE4\xB8\xAD/>"},                                /* a name the subset lacks */
+        {0, DECL "<a:b:c xmlns:a=\"urn:a\"/>"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int taken;
+        if (!xev_same(cases[i].xml, strlen(cases[i].xml), &taken) || taken != cases[i].taken)
+            fail_msg("case %zu: %s (expected %s)", i, cases[i].xml,
+                     cases[i].taken ? "taken" : "declined");
+    }
+    /* depth: 128 elements taken, 129 declined (libxml2's limit is 256) */
+    for (int depth = 128; depth <= 129; depth++) {
+        rb_buf b;
+        rb_buf_init(&b);
+        rb_buf_puts(&b, DECL);
+        for (int i = 0; i < depth; i++)
+            rb_buf_puts(&b, "<a>");
+        for (int i = 0; i < depth; i++)
+            rb_buf_puts(&b, "</a>");
+        int taken;
+        assert_true(xev_same(b.data, b.len, &taken));
+        assert_int_equal(taken, depth == 128);
+        rb_buf_free(&b);
+    }
+    /* the events themselves: a value's '&' as "&#38;", text decoded, the line of the '>' */
+    char *log = NULL;
+    const char *x = DECL "<a xmlns=\"urn:a\" v=\"&amp;&lt;\"\n>&amp;&#x4E2D;</a>";
+    assert_int_equal(xev_parse(x, strlen(x), 1, &log), 1);
+    assert_string_equal(log, "S 3 (null):a{urn:a} (null):v{(null)}=[&#38;<]\nT &\xE4\xB8\xAD\n"
+                             "E (null):a{urn:a}\n");
+    free(log);
+    /* switched off, it declines everything */
+    rb_xsax_set_fast(0);
+    assert_int_equal(xev_parse(x, strlen(x), 1, &log), -1);
+    free(log);
+    rb_xsax_set_fast(1);
+}
+#undef DECL
+
 static void test_chardiff(void **state)
 {
     (void)state;
@@ -2939,6 +3036,7 @@ int main(void)
         cmocka_unit_test(test_check_match_limit),
         cmocka_unit_test(test_resource_limits),
         cmocka_unit_test(test_match_limit),      cmocka_unit_test(test_chardiff),
+        cmocka_unit_test(test_xml_scanner),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
