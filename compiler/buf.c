@@ -296,6 +296,27 @@ void rb_buf_puts(rb_buf *b, const char *s) { rb_buf_put(b, s, strlen(s)); }
 
 void rb_buf_putc(rb_buf *b, char c) { rb_buf_put(b, &c, 1); }
 
+const char *rb_int_digits(char d[24], long long v, size_t *n)
+{
+    char *e = d + 24, *p = e;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        *--p = '-';
+    *n = (size_t)(e - p);
+    return p;
+}
+
+void rb_buf_put_int(rb_buf *b, long long v)
+{
+    char d[24];
+    size_t n;
+    const char *p = rb_int_digits(d, v, &n);
+    rb_buf_put(b, p, n);
+}
+
 const char *rb_buf_cstr(rb_buf *b)
 {
     buf_grow(b, 0);

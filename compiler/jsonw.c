@@ -140,7 +140,7 @@ void rb_jw_str(rb_jw *w, const char *s) { rb_jw_strn(w, s, s ? strlen(s) : 0); }
 void rb_jw_int(rb_jw *w, long long v)
 {
     before(w);
-    rb_buf_printf(w->b, "%lld", v);
+    rb_buf_put_int(w->b, v);
 }
 
 void rb_jw_kstr(rb_jw *w, const char *k, const char *s)
@@ -161,7 +161,7 @@ void rb_jw_num(rb_jw *w, double v)
     if (!isfinite(v))
         rb_buf_puts(w->b, "null");
     else if (v == (double)(long long)v && fabs(v) < 1e15)
-        rb_buf_printf(w->b, "%lld", (long long)v);
+        rb_buf_put_int(w->b, (long long)v);
     else
         rb_buf_printf(w->b, "%.15g", v);
 }

@@ -139,13 +139,15 @@ static void jw_fact(rb_jw *w, const rb_rulebook *r, const rb_fact *f)
         const rb_field *x = &f->fields[i];
         if (x->words) {
             k.len = 0;
-            rb_buf_printf(&k, "%s_words", x->name);
+            rb_buf_puts(&k, x->name);
+            rb_buf_puts(&k, "_words");
             rb_jw_key(w, rb_buf_cstr(&k));
             rb_jw_str(w, x->words);
         }
         if (x->iwords && x->list) { /* per item, as the text says it */
             k.len = 0;
-            rb_buf_printf(&k, "%s_item_words", x->name);
+            rb_buf_puts(&k, x->name);
+            rb_buf_puts(&k, "_item_words");
             rb_jw_key(w, rb_buf_cstr(&k));
             rb_jw_arr(w);
             for (size_t q = 0; q < x->n; q++)

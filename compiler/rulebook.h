@@ -106,6 +106,10 @@ void rb_buf_put(rb_buf *b, const void *p, size_t n);
 char *rb_buf_extend(rb_buf *b, size_t n);
 void rb_buf_puts(rb_buf *b, const char *s);
 void rb_buf_putc(rb_buf *b, char c);
+/* v in decimal, without printf (writers put millions of numbers); rb_int_digits writes them
+ * at the end of d and says where they start (*n of them) */
+void rb_buf_put_int(rb_buf *b, long long v);
+const char *rb_int_digits(char d[24], long long v, size_t *n);
 /* b's bytes as a C string ("" when it has none; b keeps them): valid until b changes. */
 const char *rb_buf_cstr(rb_buf *b);
 void rb_buf_printf(rb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

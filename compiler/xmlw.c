@@ -276,15 +276,11 @@ void rb_xw_attr_int_n(rb_xw *w, const char *name, size_t nlen, long long v)
         w->fail = 1;
         return;
     }
-    char b[24], *e = b + sizeof b, *p = e;
-    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-    do
-        *--p = (char)('0' + u % 10);
-    while ((u /= 10) != 0);
-    if (v < 0)
-        *--p = '-';
+    char d[24];
+    size_t n;
+    const char *p = rb_int_digits(d, v, &n);
     attr_name(w, name, nlen);
-    put(w, p, (size_t)(e - p));
+    put(w, p, n);
     put(w, "\"", 1);
 }
 

@@ -5,6 +5,7 @@
 #include "xmlevents.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1628,6 +1629,23 @@ static int collect(void *ctx, const char *p, size_t n)
     return 0;
 }
 
+/* Numbers without printf (JSON and XML writers) read as printf writes them. */
+static void test_buf_int(void **state)
+{
+    (void)state;
+    static const long long v[] = {0, 7, -1, 10, -10, 1234567890123LL, LLONG_MAX, LLONG_MIN};
+    rb_buf b;
+    rb_buf_init(&b);
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "%lld", v[i]);
+        b.len = 0;
+        rb_buf_put_int(&b, v[i]);
+        assert_string_equal(rb_buf_cstr(&b), want);
+    }
+    rb_buf_free(&b);
+}
+
 static void test_buf_spill(void **state)
 {
     (void)state;
@@ -3016,7 +3034,7 @@ int main(void)
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
         cmocka_unit_test(test_source_digest),
-        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_script_counts_fold),    cmocka_unit_test(test_doc_text_ways), cmocka_unit_test(test_huge_blocks),    cmocka_unit_test(test_arena_pool),    cmocka_unit_test(test_arena_huge_blocks),    cmocka_unit_test(test_needs_reach),    cmocka_unit_test(test_sentence_ends),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_omap),    cmocka_unit_test(test_xml_escaping),    cmocka_unit_test(test_xml_writer_names),
+        cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_script_counts_fold),    cmocka_unit_test(test_doc_text_ways), cmocka_unit_test(test_huge_blocks),    cmocka_unit_test(test_arena_pool),    cmocka_unit_test(test_arena_huge_blocks),    cmocka_unit_test(test_needs_reach),    cmocka_unit_test(test_sentence_ends),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_buf_int),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_omap),    cmocka_unit_test(test_xml_escaping),    cmocka_unit_test(test_xml_writer_names),
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
         cmocka_unit_test(test_regex_lazy_jit),   cmocka_unit_test(test_literal_scan_split),
