@@ -163,6 +163,7 @@ typedef struct xs_attr {
 typedef struct xs_name {
     char *s; /* NULL: an empty slot */
     size_t n;
+    uint64_t w; /* its first eight bytes (fewer: zeros after them) */
     uint32_t h;
 } xs_name;
 
@@ -181,42 +182,46 @@ typedef struct xs {
     size_t scap, sused;
 } xs;
 
-/* a name's hash: eight bytes a step (names are short) */
-static uint32_t name_hash(const char *s, size_t n)
+/* The first eight bytes of s[0..n) (fewer: zeros after them), read at once where the file
+ * goes on that far (a name is always followed by something). */
+static uint64_t head8(const xs *S, const char *s, size_t n)
 {
-    const uint64_t k = 0x9E3779B97F4A7C15ull;
-    uint64_t h = (n + 1) * k;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        h = (h ^ w) * k;
-        h ^= h >> 29;
+    uint64_t w = 0;
+    if (S->e - s >= 8) {
+        memcpy(&w, s, 8);
+        return n >= 8 ? w : w & ((1ull << (8 * n)) - 1);
     }
-    if (i < n) {
-        uint64_t w = 0;
-        memcpy(&w, s + i, n - i);
-        h = (h ^ w) * k;
-        h ^= h >> 29;
-    }
-    return (uint32_t)(h >> 32);
+    for (size_t i = 0; i < n && i < 8; i++)
+        w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+    return w;
 }
 
+/* A name as one string for the whole scan (names and prefixes repeat: compared by the pointer
+ * where that is enough), found by its first eight bytes, its length and a hash of the rest. */
 static const xmlChar *intern(xs *S, const char *s, size_t n)
 {
+    const uint64_t k = 0x9E3779B97F4A7C15ull;
     if (!S->names) {
         S->nmask = 63;
         S->names = rb_xcalloc(S->nmask + 1, sizeof *S->names);
     }
-    uint32_t h = name_hash(s, n);
-    size_t p = h & S->nmask;
-    for (; S->names[p].s; p = (p + 1) & S->nmask)
-        if (S->names[p].h == h && S->names[p].n == n && memcmp(S->names[p].s, s, n) == 0)
-            return X(S->names[p].s);
+    uint64_t w = head8(S, s, n), h = (w ^ n) * k;
+    for (size_t i = 8; i < n; i += 8) {
+        uint64_t r = 0;
+        memcpy(&r, s + i, n - i < 8 ? n - i : 8);
+        h = ((h ^ (h >> 29)) ^ r) * k;
+    }
+    uint32_t h32 = (uint32_t)(h >> 32);
+    size_t p = h32 & S->nmask;
+    for (; S->names[p].s; p = (p + 1) & S->nmask) {
+        const xs_name *m = &S->names[p];
+        if (m->w == w && m->n == n && (n <= 8 || memcmp(m->s + 8, s + 8, n - 8) == 0))
+            return X(m->s);
+    }
     char *c = rb_xmalloc(n + 1);
     memcpy(c, s, n);
     c[n] = 0;
-    S->names[p] = (xs_name){c, n, h};
+    S->names[p] = (xs_name){c, n, w, h32};
     if (++S->nnames * 2 > S->nmask) {
         size_t om = S->nmask;
         xs_name *old = S->names;
