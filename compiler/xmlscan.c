@@ -13,7 +13,7 @@
  *   - valid UTF-8 without U+FFFE and U+FFFF, no C0 control but tab and line feed (no carriage
  *     return: libxml2 folds line ends);
  *   - names ASCII [A-Za-z_][A-Za-z0-9._-]*, at most one prefix, bound in scope (neither xml nor
- *     xmlns), to a URI without references, blanks or '<';
+ *     xmlns), to a URI without references or blanks and none of the W3C's (XML's own);
  *   - the references &lt; &gt; &amp; &quot; &apos; &#N; &#xN; (a character of XML), in text and
  *     in double- or single-quoted attribute values, which have no raw tab or line feed (libxml2
  *     would turn them into spaces); no "]]>" in text;
