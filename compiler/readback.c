@@ -380,20 +380,23 @@ static rb_rulebook *sax_rulebook(const char *path, const char *data, size_t n,
                                  rb_error *err)
 {
     sax_reader S;
+    *again = 0;
+    /* a reading given up takes what it left in the store with it */
+    rb_arena_mark mark = store ? rb_arena_mark_now(&store->arena) : (rb_arena_mark){0};
     for (int fast = 1;; fast = 0) {
         memset(&S, 0, sizeof S);
         S.W = (walker){rulebook_new(path, store), 0, path, RB_OK, err, 0};
         sax_parse(&S, data, n, fast);
-        if (!S.declined)
-            break;
+        if (!S.declined && !S.again)
+            return walked(&S.W);
         rb_rulebook_free(S.W.r);
+        if (store)
+            rb_arena_release(&store->arena, mark);
+        if (S.again) {
+            *again = 1;
+            return NULL;
+        }
     }
-    *again = S.again;
-    if (S.again) {
-        rb_rulebook_free(S.W.r);
-        return NULL;
-    }
-    return walked(&S.W);
 }
 
 static rb_status read_rulebook(const char *path, int tree, rb_factstore *store,
