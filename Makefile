@@ -150,7 +150,8 @@ $(A)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.h tests/roundtrip.h tests/xml
   $(A)/librulebook.a
 	$(CC) $(CPPFLAGS_ALL) -DFUZZ_REPLAY -O1 -g $(SAN) $(WARN) -o $@ $< $(A)/librulebook.a $(PKG_LIBS)
 
-REPLAY := $(A)/fuzz_compile $(A)/fuzz_grammar $(A)/fuzz_readback $(A)/fuzz_sidecar $(A)/fuzz_rbxml
+REPLAY := $(A)/fuzz_compile $(A)/fuzz_grammar $(A)/fuzz_readback $(A)/fuzz_sidecar $(A)/fuzz_rbxml \
+  $(A)/fuzz_xmlscan
 
 # the accuracy harness over the development set (tests/accuracy.c); make test holds it to the
 # floors of tests/accuracy-floors.txt, which only ever go up
@@ -177,6 +178,7 @@ test asan: $(A)/rulebook $(B)/rulebook $(B)/bench/measure $(TESTS) $(REPLAY) $(A
 	  $(A)/spec-inputs; \
 	$(A)/fuzz_sidecar corpora/*.yaml tests/fuzz/regressions/sidecar; \
 	$(A)/fuzz_rbxml out/*.xml tests/fuzz/regressions/rbxml; \
+	$(A)/fuzz_xmlscan out/*.xml tests/fuzz/regressions/rbxml tests/fuzz/regressions/xmlscan; \
 	echo "== tests/cli.sh"; sh tests/cli.sh $(A)/rulebook; \
 	echo "== tests/man.sh"; sh tests/man.sh $(A)/rulebook; \
 	echo "== tests/install.sh"; sh tests/install.sh "$(MAKE)"; \
@@ -269,7 +271,8 @@ $(FZ)/librulebook.a: $(FZ_OBJS)
 $(FZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/roundtrip.h tests/xmlevents.h $(FZ)/librulebook.a
 	clang $(CPPFLAGS_ALL) -O1 -g -fsanitize=fuzzer $(FZ_SAN) -o $@ $< $(FZ)/librulebook.a $(PKG_LIBS)
 
-fuzz: $(FZ)/fuzz_compile $(FZ)/fuzz_grammar $(FZ)/fuzz_readback $(FZ)/fuzz_sidecar $(FZ)/fuzz_rbxml
+fuzz: $(FZ)/fuzz_compile $(FZ)/fuzz_grammar $(FZ)/fuzz_readback $(FZ)/fuzz_sidecar $(FZ)/fuzz_rbxml \
+  $(FZ)/fuzz_xmlscan
 	@mkdir -p $(FZ)/seed-compile $(FZ)/seed-grammar $(FZ)/corpus-compile $(FZ)/corpus-grammar $(FZ)/artifacts
 	cp corpora/*.txt tests/fuzz/regressions/compile/* $(FZ)/seed-compile/
 	sh tools/spec-inputs.sh $(FZ)/seed-compile
@@ -293,6 +296,11 @@ fuzz: $(FZ)/fuzz_compile $(FZ)/fuzz_grammar $(FZ)/fuzz_readback $(FZ)/fuzz_sidec
 	$(FZ)/fuzz_rbxml -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
 	  -rss_limit_mb=2048 -artifact_prefix=$(FZ)/artifacts/ -print_final_stats=1 \
 	  $(FZ)/corpus-rbxml $(FZ)/seed-rbxml
+	@mkdir -p $(FZ)/corpus-xmlscan $(FZ)/seed-xmlscan
+	cp tests/fuzz/regressions/xmlscan/* tests/fuzz/regressions/rbxml/* $(FZ)/seed-xmlscan/
+	$(FZ)/fuzz_xmlscan -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+	  -rss_limit_mb=2048 -dict=tests/fuzz/xml.dict -artifact_prefix=$(FZ)/artifacts/ \
+	  -print_final_stats=1 $(FZ)/corpus-xmlscan $(FZ)/seed-xmlscan
 
 # ---- install
 # The binary finds its grammar at ../share/rulebook/grammar beside itself (so a DESTDIR or a
