@@ -17,6 +17,17 @@ static void xev_str(rb_buf *b, const xmlChar *s)
     rb_buf_puts(b, s ? (const char *)s : "(null)");
 }
 
+/* prefix:name{uri} */
+static void xev_name(rb_buf *b, const xmlChar *prefix, const xmlChar *name, const xmlChar *uri)
+{
+    xev_str(b, prefix);
+    rb_buf_putc(b, ':');
+    xev_str(b, name);
+    rb_buf_putc(b, '{');
+    xev_str(b, uri);
+    rb_buf_putc(b, '}');
+}
+
 static void xev_flush(xev_log *g)
 {
     if (!g->text.len)
@@ -35,21 +46,12 @@ static void xev_start(void *u, const xmlChar *name, const xmlChar *prefix, const
     char l[32];
     snprintf(l, sizeof l, "S %ld ", line);
     rb_buf_puts(&g->out, l);
-    xev_str(&g->out, prefix);
-    rb_buf_putc(&g->out, ':');
-    xev_str(&g->out, name);
-    rb_buf_putc(&g->out, '{');
-    xev_str(&g->out, uri);
-    rb_buf_putc(&g->out, '}');
+    xev_name(&g->out, prefix, name, uri);
     for (int i = 0; i < nattr; i++) {
         const xmlChar **a = attrs + 5 * i;
         rb_buf_putc(&g->out, ' ');
-        xev_str(&g->out, a[1]);
-        rb_buf_putc(&g->out, ':');
-        xev_str(&g->out, a[0]);
-        rb_buf_putc(&g->out, '{');
-        xev_str(&g->out, a[2]);
-        rb_buf_puts(&g->out, "}=[");
+        xev_name(&g->out, a[1], a[0], a[2]);
+        rb_buf_puts(&g->out, "=[");
         rb_buf_put(&g->out, (const char *)a[3], (size_t)(a[4] - a[3]));
         rb_buf_putc(&g->out, ']');
     }
@@ -61,12 +63,8 @@ static void xev_end(void *u, const xmlChar *name, const xmlChar *prefix, const x
     xev_log *g = u;
     xev_flush(g);
     rb_buf_puts(&g->out, "E ");
-    xev_str(&g->out, prefix);
-    rb_buf_putc(&g->out, ':');
-    xev_str(&g->out, name);
-    rb_buf_putc(&g->out, '{');
-    xev_str(&g->out, uri);
-    rb_buf_puts(&g->out, "}\n");
+    xev_name(&g->out, prefix, name, uri);
+    rb_buf_putc(&g->out, '\n');
 }
 
 static void xev_chars(void *u, const xmlChar *c, int len)
