@@ -158,6 +158,7 @@ typedef struct xs_attr {
     const char *pfx, *local, *v;
     size_t pn, ln, vn;
     int refs; /* the value has references */
+    int decl; /* a namespace declaration: 1 xmlns="…", 2 xmlns:p="…" */
 } xs_attr;
 
 typedef struct xs_name {
@@ -554,9 +555,10 @@ static int start_tag(xs *S, const char **pp)
         xs_attr *a = &at[i];
         if (a->refs && !value_refs(S, a))
             return 0;
-        int dflt = !a->pfx && a->ln == 5 && memcmp(a->local, "xmlns", 5) == 0;
-        int decl = a->pfx && a->pn == 5 && memcmp(a->pfx, "xmlns", 5) == 0;
-        if (!dflt && !decl) {
+        a->decl = !a->pfx && a->ln == 5 && memcmp(a->local, "xmlns", 5) == 0   ? 1
+                  : a->pfx && a->pn == 5 && memcmp(a->pfx, "xmlns", 5) == 0 ? 2
+                                                                            : 0;
+        if (!a->decl) {
             nplain++;
             continue;
         }
@@ -565,7 +567,7 @@ static int start_tag(xs *S, const char **pp)
             rb_memmem(a->v, a->vn, "http://www.w3.org/", 18))
             return 0;
         const xmlChar *prefix = NULL;
-        if (decl) {
+        if (a->decl == 2) {
             if ((a->ln == 3 && memcmp(a->local, "xml", 3) == 0) ||
                 (a->ln == 5 && memcmp(a->local, "xmlns", 5) == 0))
                 return 0;
@@ -587,9 +589,7 @@ static int start_tag(xs *S, const char **pp)
     int k = 0;
     for (int i = 0; i < na; i++) {
         xs_attr *a = &at[i];
-        int dflt = !a->pfx && a->ln == 5 && memcmp(a->local, "xmlns", 5) == 0;
-        int decl = a->pfx && a->pn == 5 && memcmp(a->pfx, "xmlns", 5) == 0;
-        if (dflt || decl)
+        if (a->decl)
             continue;
         const xmlChar *ap = a->pfx ? intern(S, a->pfx, a->pn) : NULL;
         const xmlChar *au = ap ? lookup(S, ap) : NULL;
