@@ -521,14 +521,11 @@ static int cmd_compile(int argc, char **argv)
     if (out_is_dir) { /* two inputs of one name would write one output: say so, write none */
         const char *ext = strcmp(format, "akn") == 0 ? "xml" : format[0] == 't' ? "tree" : "lines";
         char **names = rb_xcalloc((size_t)nfiles, sizeof *names);
-        int clash = -1, first = -1;
-        for (int i = 0; i < nfiles && clash < 0; i++) {
+        for (int i = 0; i < nfiles; i++)
             names[i] = rb_output_name(files[i], ext);
-            for (int k = 0; k < i && clash < 0; k++)
-                if (strcmp(names[k], names[i]) == 0)
-                    clash = i, first = k;
-        }
-        if (clash >= 0) {
+        size_t first = 0, clash = 0;
+        int clashed = rb_output_clash((const char *const *)names, (size_t)nfiles, &first, &clash);
+        if (clashed) {
             char msg[600];
             snprintf(msg, sizeof msg, "%s and %s would both be written to %s/%s; nothing was "
                                       "written",
@@ -538,7 +535,7 @@ static int cmd_compile(int argc, char **argv)
         for (int i = 0; i < nfiles; i++)
             free(names[i]);
         free(names);
-        if (clash >= 0) {
+        if (clashed) {
             finish_diags(&c);
             return EXIT_TROUBLE;
         }

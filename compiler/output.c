@@ -21,7 +21,8 @@ static struct protected_file {
     dev_t dev;
     ino_t ino;
 } *prot;
-static size_t nprot, cprot;
+static size_t nprot, cprot, nsorted; /* prot[0..nsorted) is sorted: a run of 20,000 inputs
+                                      * asks for each of its 20,000 outputs */
 
 void rb_output_protect(const char *path)
 {
@@ -34,12 +35,22 @@ void rb_output_protect(const char *path)
     }
 }
 
+static int prot_cmp(const void *a, const void *b)
+{
+    const struct protected_file *x = a, *y = b;
+    if (x->dev != y->dev)
+        return x->dev < y->dev ? -1 : 1;
+    return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
 static int is_protected(const struct stat *st)
 {
-    for (size_t i = 0; i < nprot; i++)
-        if (prot[i].dev == st->st_dev && prot[i].ino == st->st_ino)
-            return 1;
-    return 0;
+    if (nsorted != nprot) { /* files protected since the last question: sorted anew */
+        qsort(prot, nprot, sizeof *prot, prot_cmp);
+        nsorted = nprot;
+    }
+    struct protected_file key = {st->st_dev, st->st_ino};
+    return nprot && bsearch(&key, prot, nprot, sizeof *prot, prot_cmp) != NULL;
 }
 
 /* ---- temporary files: removed when a signal ends the run ------------------------------------ */
@@ -264,6 +275,41 @@ char *rb_output_name(const char *input, const char *ext)
     char *p = rb_xmalloc(l);
     snprintf(p, l, "%.*s.%s", (int)n, b, ext);
     return p;
+}
+
+typedef struct named {
+    const char *name;
+    size_t i;
+} named;
+
+static int named_cmp(const void *a, const void *b)
+{
+    const named *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : x->i < y->i ? -1 : x->i > y->i;
+}
+
+int rb_output_clash(const char *const *names, size_t n, size_t *first, size_t *second)
+{
+    named *v = rb_xmalloc((n ? n : 1) * sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = (named){names[i], i};
+    qsort(v, n, sizeof *v, named_cmp);
+    /* in each run of one name, its inputs in order: the clash is the run whose second
+     * input comes first, with the run's first (a later one of a run never comes before its
+     * second, and then v[i - 1] is the run's first) */
+    size_t best = (size_t)-1, with = 0;
+    for (size_t i = 1; i < n; i++)
+        if (v[i].i < best && strcmp(v[i].name, v[i - 1].name) == 0) {
+            best = v[i].i;
+            with = v[i - 1].i;
+        }
+    free(v);
+    if (best == (size_t)-1)
+        return 0;
+    *first = with;
+    *second = best;
+    return 1;
 }
 
 rb_status rb_write_output(const char *out, const char *name, const char *data, size_t len,

@@ -140,6 +140,10 @@ int rb_output_is_stdout(const char *out);
 char *rb_output_path(const char *out, const char *name);
 /* NAME.ext for an input path .../NAME.txt; caller frees. */
 char *rb_output_name(const char *input, const char *ext);
+/* Do two of names[0..n) agree? The first input whose name an earlier one has goes to *second,
+ * the earliest with that name to *first: 1, else 0. O(n log n): a run of many inputs to one
+ * directory asks it before it writes any. */
+int rb_output_clash(const char *const *names, size_t n, size_t *first, size_t *second);
 /* Write data to path atomically: a temp file in the same directory, then rename.
  * A failed write leaves the old file untouched and no temp file behind. */
 rb_status rb_write_atomic(const char *path, const char *data, size_t len, rb_error *err);

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* ---- numerals ---------------------------------------------------------------------------- */
@@ -1013,6 +1014,106 @@ static void read_back(const char *path, const char *want, size_t wn, const rb_li
         assert_string_equal(err.rule, "input-too-large");
     }
     free(b);
+}
+
+/* rb_output_clash against the definition it replaced: the first input (in order) whose name an
+ * earlier input has, and the earliest of those. */
+static int clash_by_definition(const char *const *names, size_t n, size_t *first, size_t *second)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(names[k], names[i]) == 0) {
+                *first = k;
+                *second = i;
+                return 1;
+            }
+    return 0;
+}
+
+static void test_output_clash(void **state)
+{
+    (void)state;
+    const char *none[] = {"a.xml", "b.xml", "ab.xml", "A.xml"};
+    size_t f = 99, s = 99;
+    assert_int_equal(rb_output_clash(none, 4, &f, &s), 0);
+    assert_int_equal(rb_output_clash(none, 0, &f, &s), 0);
+    /* two clashes: the one whose second input comes first is named (c at 3, not b at 4) */
+    const char *two[] = {"b.xml", "c.xml", "a.xml", "c.xml", "b.xml", "c.xml"};
+    assert_int_equal(rb_output_clash(two, 6, &f, &s), 1);
+    assert_int_equal(f, 1);
+    assert_int_equal(s, 3);
+    /* random sets over a small alphabet, sorted or not, against the definition */
+    char pool[64][4];
+    const char *names[64];
+    unsigned seed = 12345;
+    for (int round = 0; round < 2000; round++) {
+        size_t n = (size_t)(round % 64);
+        unsigned span = 2 + (unsigned)round % 200; /* few names: clashes; many: rarely */
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned v = (seed >> 16) % span;
+            snprintf(pool[i], sizeof pool[i], "%c%c", 'a' + (int)(v % 26), 'a' + (int)(v / 26));
+            names[i] = pool[i];
+        }
+        size_t f1 = 0, s1 = 0, f2 = 0, s2 = 0;
+        int r1 = clash_by_definition(names, n, &f1, &s1);
+        int r2 = rb_output_clash(names, n, &f2, &s2);
+        assert_int_equal(r1, r2);
+        if (r1) {
+            assert_int_equal(f1, f2);
+            assert_int_equal(s1, s2);
+        }
+    }
+}
+
+/* Inputs protected: each is refused as an output, another file is not, and a file protected
+ * after the first question is refused too. In a child: the protected list is the process's. */
+static void test_output_protect(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/rbprot-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    enum { N = 300 };
+    char path[N + 2][64];
+    for (int i = 0; i < N + 2; i++) {
+        snprintf(path[i], sizeof path[i], "%s/f%d.txt", dir, i);
+        tu_write(path[i], "x", 1);
+    }
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* path[1..N] protected first (not in the order of their inodes), path[N + 1] never,
+         * path[0], made first (the smallest inode, as a rule), only after a question */
+        int bad = 0;
+        for (int i = 0; i < N; i++)
+            rb_output_protect(path[1 + (i * 7) % N]);
+        for (int i = 1; i < N + 2; i++) {
+            rb_atomic a;
+            rb_error err;
+            rb_error_clear(&err);
+            rb_status st = rb_atomic_open(&a, path[i], &err);
+            if (st == RB_OK)
+                rb_atomic_abort(&a);
+            if ((i <= N) != (st == RB_EUSAGE))
+                bad = 1;
+        }
+        rb_output_protect(path[0]);
+        rb_atomic a;
+        rb_error err;
+        rb_error_clear(&err);
+        if (rb_atomic_open(&a, path[0], &err) != RB_EUSAGE)
+            bad = 1;
+        else if (!strstr(err.message, "is an input of this run"))
+            bad = 1;
+        _exit(bad);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    for (int i = 0; i < N + 2; i++)
+        unlink(path[i]);
+    rmdir(dir);
 }
 
 static void test_input_read(void **state)
@@ -3093,7 +3194,7 @@ int main(void)
         cmocka_unit_test(test_view_map_expansion),         cmocka_unit_test(test_script_detection),
         cmocka_unit_test(test_taiwan_phrasing),
         cmocka_unit_test(test_taiwan_phrase_one_character),
-        cmocka_unit_test(test_source_refusals), cmocka_unit_test(test_input_read), cmocka_unit_test(test_source_compact),  cmocka_unit_test(test_source_encodings),
+        cmocka_unit_test(test_source_refusals), cmocka_unit_test(test_input_read), cmocka_unit_test(test_output_clash), cmocka_unit_test(test_output_protect), cmocka_unit_test(test_source_compact),  cmocka_unit_test(test_source_encodings),
         cmocka_unit_test(test_grammar_examples), cmocka_unit_test(test_grammar_errors),    cmocka_unit_test(test_role_gates),
         cmocka_unit_test(test_grammar_renamed_field),
         cmocka_unit_test(test_macro_cycles),
