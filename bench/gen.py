@@ -11,6 +11,8 @@
                           with Taiwan phrasing)
   WORKDIR/revisions/      for diff: 280 pairs (a national file and a revised copy of it: an
                           article dropped, one reworded, a deadline changed)
+  WORKDIR/small/          20,000 excerpts of a title and three to six articles (~1 KB each):
+                          a run of many inputs, whose time should grow with their number only
 
 The traditional texts are made with the `opencc` command (Debian package opencc), once per
 corpus. The output is the same for the same corpora (fixed random seed).
@@ -142,7 +144,17 @@ def main():
         if i % 10 == 0:
             with open(os.path.join(work, "revisions", fn), "w", encoding="utf-8") as f:
                 f.write(revise(t, rng))
-    print("gen.py: big.txt %d articles, big-trad.txt %d articles, %d national files" % (n1, n2, nat))
+    nsmall = int(os.environ.get("BENCH_SMALL", "20000"))
+    os.makedirs(os.path.join(work, "small"), exist_ok=True)
+    rng = random.Random(13)
+    for i in range(nsmall):
+        k = rng.randrange(len(arts) - 6)
+        body = "".join("第%s条 %s\n" % (NUM[j], a[0]) + "".join(x + "\n" for x in a[1:])
+                       for j, a in enumerate(arts[k:k + 3 + rng.randrange(4)]))
+        with open(os.path.join(work, "small", "s%05d.txt" % i), "w", encoding="utf-8") as f:
+            f.write("%s市人民政府工作规则\n%s" % (name(rng), body))
+    print("gen.py: big.txt %d articles, big-trad.txt %d articles, %d national files, %d small"
+          % (n1, n2, nat, nsmall))
 
 
 if __name__ == "__main__":

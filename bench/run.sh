@@ -97,7 +97,7 @@ if [ -d /dev/shm ] && [ -w /dev/shm ]; then
   measure_vs "$PEER_NAT" "compile, structure only, one process, to tmpfs" "$B_NAT" "$NNAT" "$RUNS" "$RB" compile -q --no-facts $NAT -o "$SHM/nat"
   measure_vs "$PEER_NAT" "compile + facts, one process, to tmpfs" "$B_NAT" "$NNAT" "$RUNS" "$RB" compile -q $NAT -o "$SHM/nat"
   measure_vs "$PEER_NAT" "compile + facts, -j 2, to tmpfs" "$B_NAT" "$NNAT" "$RUNS" "$RB" compile -q -j 2 $NAT -o "$SHM/nat"
-  rm -rf "$SHM"
+  rm -rf "$SHM/nat" "$SHM/cp"
 fi
 measure "compile + facts, one process per file (1 run)" "$B_NAT" "$NNAT" 1 sh -c "for f in $W/national/*.txt; do $RB compile -q \$f -o $TMP/one.xml; done"
 measure_vs "$PEER_NAT" "compare (text inputs) to JSON" "$B_NAT" "$NNAT" "$RUNS" "$RB" compare -q $NAT --format json -o /dev/null
@@ -112,6 +112,20 @@ REV=$(ls $W/revisions/*.txt)
 NREV=$(echo "$REV" | wc -l)
 B_REV=$(size $REV)
 measure "diff: $NREV revised copies, one process each" "$B_REV" "$NREV" "$RUNS" sh -c "for f in $W/revisions/*.txt; do $RB diff $W/national/\$(basename \$f) \$f >/dev/null; done"
+
+# a run of many small inputs: 5,000 and then 20,000 of them, whose time should grow fourfold
+# (a step that compares every input with every other would show here first)
+SMALL=$(ls $W/small/*.txt)
+NSMALL=$(echo "$SMALL" | wc -l)
+NQ=$((NSMALL / 4))
+SMALLQ=$(echo "$SMALL" | head -n "$NQ")
+SOUT=$TMP/small-out
+[ -n "$SHM" ] && SOUT=$SHM/small-out
+echo "== many small files: $NQ, then $NSMALL (median of $RUNS)" >&2
+measure "compile + facts, $NQ small files, one process" "$(size $SMALLQ)" "$NQ" "$RUNS" "$RB" compile -q $SMALLQ -o "$SOUT"
+measure "compile + facts, $NSMALL small files, one process" "$(size $SMALL)" "$NSMALL" "$RUNS" "$RB" compile -q $SMALL -o "$SOUT"
+rm -rf "$SOUT"
+SCALE=$(tail -2 "$TMP/rows" | awk -F'\t' 'NR == 1 { a = $4 } NR == 2 { printf "%.2f", a > 0 ? $4 / a : 0 }')
 
 echo "== the corpora: $NCORP files (median of $RUNS)" >&2
 measure "compile + facts" "$B_CORP" "$NCORP" "$RUNS" "$RB" compile -q corpora/*.txt -o "$TMP/corp"
@@ -162,6 +176,7 @@ nfacts=$(grep -c '<rb:fact ' $TMP/out/big.xml)
     }' "$TMP/rows"
   echo
   echo "Traditional input: the same model (eIds, lines) as simplified: $same_tree; the same $nfacts facts: $same_facts."
+  echo "Many small files: $NSMALL take ${SCALE}x the time of $NQ (in proportion: 4)."
   echo "Runs: median of $RUNS (start-up: of 21). Peak RSS: the largest of the runs. × peer: against"
   echo "the peer's median over runs alternated with the row's own (the peer row: its runs alone)."
 } >"$OUT"
