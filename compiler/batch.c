@@ -197,6 +197,10 @@ static int parse_records(run *R, rb_buf *in, rb_timings *tm)
                 tm->write += w.write;
                 tm->bytes += w.bytes;
                 tm->files += w.files;
+                tm->sentences += w.sentences;
+                tm->sentences_matched += w.sentences_matched;
+                tm->regex_calls += w.regex_calls;
+                tm->facts += w.facts;
             }
         } else if (kind == REC_FILE) {
             uint32_t idx = get_u32(&r), st = get_u32(&r), nd = get_u32(&r);

@@ -266,6 +266,17 @@ sed '0,/rb:line="[0-9]*"/s/rb:line="\([0-9]*\)"/rb:line="-\1"/' "$T/wujin.xml" >
 run "$RB" diff "$T/badline.xml" "$T/wujin.xml"; expect_rc 2 "diff: a damaged rb:line"
 expect_one_error_line "diff: a damaged rb:line" xml-bad-value
 
+# ---- --stat: the extraction's counts are the same in -j 2 workers as in one process ----------
+counts() { grep '^stat:' "$T/stderr" | sed 's/.*; \([0-9]* sentences\)/\1/'; }
+run "$RB" compile -q --stat corpora/*.txt -o "$T/st1"; expect_rc 0 "compile --stat"
+c1=$(counts)
+run "$RB" compile -q --stat -j 2 corpora/*.txt -o "$T/st2"; expect_rc 0 "compile --stat -j 2"
+c2=$(counts)
+case "$c1" in [1-9]*" sentences, "*" facts") ;; *) fail "compile --stat: no counts in '$c1'" ;; esac
+[ "$c1" = "$c2" ] || fail "compile --stat -j 2 counts '$c2', one process '$c1'"
+grep -q "the jobs' times summed" "$T/stderr" || fail "compile --stat -j 2: the stage times are not said to be summed"
+grep -q ', other ' "$T/stderr" && fail "compile --stat -j 2: an 'other' time the summed stages do not leave"
+
 # ---- --diagnostics json: one JSON array on stderr, whatever went wrong, in every command -------
 if command -v python3 >/dev/null 2>&1; then
   : >"$T/nothing.txt"
