@@ -59,7 +59,7 @@ static size_t file_size(const char *path)
 
 /* ---- records on the pipe ------------------------------------------------------------------ */
 
-enum { REC_FILE = 1, REC_TIMINGS = 2 };
+enum { REC_FILE = 1, REC_TIMINGS = 2, REC_PATTERNS = 3 };
 
 static void put_u32(rb_buf *b, uint32_t v) { rb_buf_put(b, &v, sizeof v); }
 static void put_str(rb_buf *b, const char *s) { rb_buf_put(b, s ? s : "", strlen(s ? s : "") + 1); }
@@ -91,6 +91,19 @@ static void rec_timings(rb_buf *b, const rb_timings *tm)
     put_u32(b, REC_TIMINGS);
     put_u32(b, (uint32_t)sizeof *tm);
     rb_buf_put(b, tm, sizeof *tm);
+}
+
+/* The worker's costs of the patterns (compile --stat=patterns): its records in the order of
+ * the parent's, which made them before the fork. */
+static void rec_patterns(rb_buf *b, const rb_grammar *g)
+{
+    put_u32(b, REC_PATTERNS);
+    put_u32(b, (uint32_t)(g->nprof * 3 * 8));
+    for (size_t i = 0; i < g->nprof; i++) {
+        rb_buf_put(b, &g->prof[i].calls, 8);
+        rb_buf_put(b, &g->prof[i].matches, 8);
+        rb_buf_put(b, &g->prof[i].seconds, 8);
+    }
 }
 
 static int write_all(int fd, const char *p, size_t n)
@@ -145,6 +158,7 @@ typedef struct result {
 } result;
 
 typedef struct run {
+    const rb_grammar *g;
     char **files;
     size_t n, next_report, ndone;
     size_t bytes_done, bytes_total;
@@ -202,6 +216,17 @@ static int parse_records(run *R, rb_buf *in, rb_timings *tm)
                 tm->regex_calls += w.regex_calls;
                 tm->facts += w.facts;
             }
+        } else if (kind == REC_PATTERNS && len == R->g->nprof * 3 * 8) {
+            for (size_t i = 0; i < R->g->nprof; i++) { /* (g's records, not g, are written) */
+                uint64_t calls, matches;
+                double secs;
+                memcpy(&calls, r.p + 24 * i, 8);
+                memcpy(&matches, r.p + 24 * i + 8, 8);
+                memcpy(&secs, r.p + 24 * i + 16, 8);
+                R->g->prof[i].calls += calls;
+                R->g->prof[i].matches += matches;
+                R->g->prof[i].seconds += secs;
+            }
         } else if (kind == REC_FILE) {
             uint32_t idx = get_u32(&r), st = get_u32(&r), nd = get_u32(&r);
             if (r.bad || idx >= R->n || R->res[idx].done)
@@ -250,6 +275,8 @@ static void worker(const rb_grammar *g, run *R, size_t *counter, int fd, int sta
     if (ok && stat) {
         b.len = 0;
         rec_timings(&b, &tm);
+        if (g->profile)
+            rec_patterns(&b, g);
         write_all(fd, b.data, b.len);
     }
     rb_buf_free(&b);
@@ -259,7 +286,7 @@ static void worker(const rb_grammar *g, run *R, size_t *counter, int fd, int sta
 rb_status rb_batch_compile(const rb_grammar *g, char **files, size_t n, const rb_batch_opts *o,
                            rb_timings *tm, rb_error *err)
 {
-    run R = {files, n, 0, 0, 0, 0, NULL, o, rb_now()};
+    run R = {g, files, n, 0, 0, 0, 0, NULL, o, rb_now()};
     R.res = rb_xcalloc(n ? n : 1, sizeof *R.res);
     for (size_t i = 0; i < n; i++)
         rb_diags_init(&R.res[i].diags);

@@ -71,6 +71,9 @@ typedef struct rb_regex {
     uint32_t minlen;
     int anchored;
     uint64_t first[4];
+    /* its record in the grammar that made it (rb_grammar.prof), or NULL: none */
+    const struct rb_grammar *owner;
+    size_t prof;
 } rb_regex;
 
 static pcre2_code *pc(void *re) { return ((rb_regex *)re)->code; }
@@ -246,6 +249,23 @@ void rb_codecache_free(rb_codecache *cc)
     free(cc);
 }
 
+/* A record in g for a regex made for it (rb_grammar.prof). */
+static rb_regex *registered(rb_grammar *g, rb_regex *re, const char *file, unsigned line,
+                            const char *id)
+{
+    if (!re)
+        return NULL;
+    RB_GROW(g->prof, g->nprof, g->cprof);
+    rb_patstat *p = &g->prof[g->nprof];
+    memset(p, 0, sizeof *p);
+    p->id = rb_xstrdup(id ? id : "?");
+    p->file = rb_xstrdup(file ? file : "?");
+    p->line = line;
+    re->owner = g;
+    re->prof = g->nprof++;
+    return re;
+}
+
 void *rb_grammar_regex(rb_grammar *g, const char *pattern, const char *file, unsigned line,
                        unsigned col, const char *id, rb_error *err)
 {
@@ -255,7 +275,7 @@ void *rb_grammar_regex(rb_grammar *g, const char *pattern, const char *file, uns
             pcre2_code *code = cc->codes[cc->at];
             cc->codes[cc->at++] = NULL;
             cc->taken++;
-            return regex_of(code);
+            return registered(g, regex_of(code), file, line, id);
         }
         cc->at = cc->n; /* not the patterns kept: this and the rest are compiled */
     }
@@ -269,7 +289,40 @@ void *rb_grammar_regex(rb_grammar *g, const char *pattern, const char *file, uns
             cc->text[cc->n++] = rb_xstrdup(pattern);
         }
     }
-    return re;
+    return registered(g, re, file, line, id);
+}
+
+void rb_grammar_profile(rb_grammar *g) { g->profile = 1; }
+
+static int by_cost(const void *a, const void *b)
+{
+    const rb_patstat *x = a, *y = b;
+    if (x->seconds != y->seconds)
+        return x->seconds > y->seconds ? -1 : 1;
+    return x->calls > y->calls ? -1 : x->calls < y->calls;
+}
+
+rb_patstat *rb_grammar_pattern_stats(const rb_grammar *g, size_t *n)
+{
+    rb_patstat *v = rb_xmalloc((g->nprof ? g->nprof : 1) * sizeof *v);
+    size_t k = 0;
+    for (size_t i = 0; i < g->nprof; i++)
+        if (g->prof[i].calls)
+            v[k++] = g->prof[i];
+    qsort(v, k, sizeof *v, by_cost);
+    *n = k;
+    return v;
+}
+
+void rb_grammar_profile_free(rb_grammar *g)
+{
+    for (size_t i = 0; i < g->nprof; i++) {
+        free((char *)g->prof[i].id);
+        free((char *)g->prof[i].file);
+    }
+    free(g->prof);
+    g->prof = NULL;
+    g->nprof = g->cprof = 0;
 }
 
 /* The PCRE2 release matching runs on (a grammar's checked examples are keyed by it). */
@@ -303,11 +356,28 @@ int rb_regex_match(const rb_grammar *g, void *codev, const char *id, const char 
     return rb_regex_match_upto(g, codev, id, s, n, start, (size_t)-1, ov, nov, err);
 }
 
+static int match_upto(const rb_grammar *g, rb_regex *re, const char *id, const char *s,
+                      size_t n, size_t start, size_t limit, size_t *ov, size_t nov, rb_error *err);
+
 int rb_regex_match_upto(const rb_grammar *g, void *codev, const char *id, const char *s,
                         size_t n, size_t start, size_t limit, size_t *ov, size_t nov,
                         rb_error *err)
 {
     rb_regex *re = codev;
+    if (!g->profile || re->owner != g)
+        return match_upto(g, re, id, s, n, start, limit, ov, nov, err);
+    double t0 = rb_now();
+    int m = match_upto(g, re, id, s, n, start, limit, ov, nov, err);
+    rb_patstat *p = &g->prof[re->prof];
+    p->seconds += rb_now() - t0;
+    p->calls++;
+    p->matches += m > 0;
+    return m;
+}
+
+static int match_upto(const rb_grammar *g, rb_regex *re, const char *id, const char *s,
+                      size_t n, size_t start, size_t limit, size_t *ov, size_t nov, rb_error *err)
+{
     pcre2_code *code = re->code;
     if (!re->jit_tried && !g->loading) {
         re->jit_tried = 1;

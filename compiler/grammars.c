@@ -535,6 +535,7 @@ void rb_grammar_free(rb_grammar *g)
     rb_extract_rules_free(g->extract);
     rb_check_rules_free(g->check);
     rb_regex_context_free(g);
+    rb_grammar_profile_free(g);
     free(g->dir);
     free(g->version);
     free(g);

@@ -43,6 +43,8 @@ rb_status rb_extract_add(rb_grammar *g, const char *path, yaml_document_t *doc,
 rb_status rb_check_add(rb_grammar *g, const char *path, yaml_document_t *doc, yaml_node_t *root,
                        rb_error *err);
 void rb_structure_free(rb_grammar *g);
+/* The patterns' records (rb_grammar.prof) freed. */
+void rb_grammar_profile_free(rb_grammar *g);
 void rb_extract_rules_free(struct rb_extract_rules *r);
 /* The literal automaton of the loaded fact rules (their `needs:` and the dimensions'
  * keywords) over s: the set of literals s holds, in rb_extract_literal_words(g) 64-bit words

@@ -69,8 +69,10 @@ static const char HELP_COMPILE[] =
     "  -j, --jobs N        compile several FILEs in N processes (0: one per CPU; default 1);\n"
     "                      diagnostics and exit status are the same for any N\n"
     "  -q, --quiet         no notes and no progress line, only warnings and errors\n"
-    "  --stat              print the time each stage took, the throughput, and how many\n"
-    "                      sentences reached a fact pattern, with the pattern runs\n"
+    "  --stat[=patterns]   print the time each stage took, the throughput, and how many\n"
+    "                      sentences reached a fact pattern, with the pattern runs; with\n"
+    "                      =patterns also each pattern's calls, matches and time, the\n"
+    "                      costliest first (timing every match slows the run a little)\n"
     "\n"
     "With -o DIR, 20 or more FILEs and stderr on a terminal, a progress line shows the files\n"
     "done and the throughput.\n"
@@ -444,6 +446,40 @@ static void remove_stale(common *c, const char *out, const char *file, const cha
     free(name);
 }
 
+/* One line of --stat: on stderr, or a note in the JSON array of --diagnostics json. */
+static void stat_line(common *c, const char *line)
+{
+    if (c->json_diags)
+        rb_diags_add(&c->diags, RB_NOTE, "rulebook", 0, 0, "stat", "%s", line);
+    else
+        fprintf(stderr, "%s\n", line);
+}
+
+/* --stat=patterns: a line for each pattern that was asked, the costliest first; shares of
+ * total (the run's time, or with -j the jobs' summed stage times: of). */
+static void pattern_lines(common *c, const rb_patstat *p, size_t n, double total, const char *of)
+{
+    char line[600];
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += p[i].seconds;
+    snprintf(line, sizeof line,
+             "stat: %zu patterns asked, %.3f s in them (%.1f %% of %s; the time includes a "
+             "clock read a match and the first match's JIT compile); the costliest first:",
+             n, sum, total > 0 ? 100 * sum / total : 0, of);
+    stat_line(c, line);
+    for (size_t i = 0; i < n; i++) {
+        char where[300];
+        snprintf(where, sizeof where, "%s:%u", p[i].file, p[i].line);
+        snprintf(line, sizeof line,
+                 "stat:   %9.1f ms %5.1f %%  %10llu calls %10llu matches  %-28s %s",
+                 p[i].seconds * 1e3, total > 0 ? 100 * p[i].seconds / total : 0,
+                 (unsigned long long)p[i].calls, (unsigned long long)p[i].matches, p[i].id,
+                 where);
+        stat_line(c, line);
+    }
+}
+
 static int cmd_compile(int argc, char **argv)
 {
     common c = {0};
@@ -456,7 +492,7 @@ static int cmd_compile(int argc, char **argv)
                                          {"meta", required_argument, 0, 'm'},
                                          {"no-meta", no_argument, 0, 'M'},
                                          {"no-facts", no_argument, 0, 'N'},
-                                         {"stat", no_argument, 0, 'S'},
+                                         {"stat", optional_argument, 0, 'S'},
                                          {"jobs", required_argument, 0, 'j'},
                                          {"diagnostics", required_argument, 0, 'd'},
                                          {"format", required_argument, 0, 'f'},
@@ -484,7 +520,14 @@ static int cmd_compile(int argc, char **argv)
         case 'm': meta = optarg; break;
         case 'M': no_meta = 1; break;
         case 'N': no_facts = 1; break;
-        case 'S': stat = 1; break;
+        case 'S': { /* --stat, --stat=stages (the same), --stat=patterns (and the patterns) */
+            static const char *const names[] = {"stages", "patterns", NULL};
+            int k = optarg ? choose("compile", "--stat", optarg, names) : 0;
+            if (k < 0)
+                return EXIT_TROUBLE;
+            stat = 1 + k;
+            break;
+        }
         case 'f': {
             static const char *const names[] = {"akn", "tree", "lines", NULL};
             int k = choose("compile", "--format", optarg, names);
@@ -553,6 +596,8 @@ static int cmd_compile(int argc, char **argv)
         finish_diags(&c);
         return EXIT_TROUBLE;
     }
+    if (stat == 2)
+        rb_grammar_profile(g);
     rb_compile_opts co;
     rb_compile_opts_default(&co);
     co.meta_path = meta;
@@ -658,9 +703,10 @@ static int cmd_compile(int argc, char **argv)
         rb_doc_free(d);
         flush_diags(&c, mark);
     }
-    rb_grammar_free(g);
+    size_t npat = 0;
+    rb_patstat *pat = stat == 2 ? rb_grammar_pattern_stats(g, &npat) : NULL;
+    double total = rb_now() - t_start;
     if (stat) {
-        double total = rb_now() - t_start;
         double mb = (double)tm.bytes / 1e6;
         char line[600], other[64];
         snprintf(other, sizeof other, ", other %.3f",
@@ -675,11 +721,15 @@ static int cmd_compile(int argc, char **argv)
                  tm.sentences ? 100.0 * (double)tm.sentences_matched / (double)tm.sentences : 0,
                  tm.regex_calls,
                  tm.sentences ? (double)tm.regex_calls / (double)tm.sentences : 0, tm.facts);
-        if (c.json_diags) /* one JSON array on stderr, the figures in it */
-            rb_diags_add(&c.diags, RB_NOTE, "rulebook", 0, 0, "stat", "%s", line);
-        else
-            fprintf(stderr, "%s\n", line);
+        stat_line(&c, line);
     }
+    if (stat == 2)
+        pattern_lines(&c, pat, npat,
+                      parallel ? tm.source + tm.normalize + tm.parse + tm.extract + tm.write
+                               : total,
+                      parallel ? "the jobs' summed stages" : "the run");
+    free(pat);
+    rb_grammar_free(g); /* (the patterns' ids and files are its) */
     finish_diags(&c);
     return worst;
 }

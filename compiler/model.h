@@ -331,6 +331,11 @@ struct rb_grammar {
     int stamp_found;    /* after the load: it found such a stamp (examples_known was set) */
     struct rb_codecache *codes; /* while it loads: the patterns kept with the stamp (grammar.c) */
     size_t codes_taken;         /* how many patterns came from the stamp */
+    /* one record for each regex made for this grammar, in the order they were made (a -j
+     * worker's records line up with its parent's): what its matches cost while `profile` */
+    rb_patstat *prof;
+    size_t nprof, cprof;
+    int profile;
 };
 
 /* One more grammar file from memory (name is used in messages). */

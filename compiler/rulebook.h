@@ -204,6 +204,20 @@ rb_status rb_grammar_load(const char *dir, rb_grammar **out, rb_error *err);
 /* Load one more grammar file into g. */
 rb_status rb_grammar_add_file(rb_grammar *g, const char *path, rb_error *err);
 void rb_grammar_free(rb_grammar *g);
+/* What the matches of one pattern cost (`compile --stat=patterns`): a structure pattern, an
+ * extraction rule, a check pattern, or a role's gate (the id gate-ROLE). */
+typedef struct rb_patstat {
+    const char *id, *file; /* the id, and the grammar file (as it was loaded from) */
+    unsigned line;         /* the line of its regex there */
+    uint64_t calls;        /* matches asked for (those its first byte or length rule out too) */
+    uint64_t matches;      /* of them, found */
+    double seconds;        /* time in them, a clock read's cost a call included */
+} rb_patstat;
+/* From now on, time every match of g's patterns (two clock reads a match: some 50 ns). */
+void rb_grammar_profile(rb_grammar *g);
+/* The patterns asked at least once since, the costliest first, in an array the caller frees
+ * (the strings are g's); *n gets how many. */
+rb_patstat *rb_grammar_pattern_stats(const rb_grammar *g, size_t *n);
 /* The default grammar directory: $RULEBOOK_GRAMMAR, next to the executable (../grammar,
  * ../share/rulebook/grammar), or the compiled-in data dir. Caller frees. */
 char *rb_grammar_default_dir(void);

@@ -277,6 +277,20 @@ case "$c1" in [1-9]*" sentences, "*" facts") ;; *) fail "compile --stat: no coun
 grep -q "the jobs' times summed" "$T/stderr" || fail "compile --stat -j 2: the stage times are not said to be summed"
 grep -q ', other ' "$T/stderr" && fail "compile --stat -j 2: an 'other' time the summed stages do not leave"
 
+# --stat=patterns: each pattern's calls and matches, the same in -j 2 workers as in one process
+pats() { grep '^stat: .* calls .* matches ' "$T/stderr" | awk '{ print $(NF - 1), $6, $8 }' | sort; }
+run "$RB" compile -q --stat=patterns corpora/*.txt -o "$T/st1"; expect_rc 0 "compile --stat=patterns"
+p1=$(pats)
+run "$RB" compile -q --stat=patterns -j 2 corpora/*.txt -o "$T/st2"; expect_rc 0 "compile --stat=patterns -j 2"
+p2=$(pats)
+echo "$p1" | grep -q '^split-inline [1-9][0-9]* ' || fail "compile --stat=patterns: no split-inline line in '$p1'"
+echo "$p1" | grep -q '^signing [1-9]' || fail "compile --stat=patterns: no signing line"
+[ "$p1" = "$p2" ] || fail "compile --stat=patterns -j 2: $(echo "$p2" | head -3) ..., one process: $(echo "$p1" | head -3) ..."
+run "$RB" compile -q --stat corpora/wujin-2021.txt -o "$T/st3.xml"
+grep -q ' calls ' "$T/stderr" && fail "compile --stat: pattern lines without =patterns"
+run "$RB" compile -q --stat=frob corpora/wujin-2021.txt -o "$T/st3.xml"; expect_rc 2 "compile --stat=frob"
+expect_one_error_line "compile --stat=frob" usage
+
 # ---- --diagnostics json: one JSON array on stderr, whatever went wrong, in every command -------
 if command -v python3 >/dev/null 2>&1; then
   : >"$T/nothing.txt"

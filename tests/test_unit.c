@@ -2294,6 +2294,88 @@ static void line_is_junk(rb_grammar *g, const char *text)
  * example and counter-example of the grammar (the lines each role must and must not take),
  * for every gated role; the roles of many patterns have one; a pattern that numbers its
  * groups or steers the backtracking leaves its role ungated, and its lines are still taken. */
+/* The record of pattern id in stats v[0..n), or NULL. */
+static const rb_patstat *stat_of(const rb_patstat *v, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i].id, id) == 0)
+            return &v[i];
+    return NULL;
+}
+
+/* compile --stat=patterns: nothing is counted before rb_grammar_profile; after it, every match
+ * asked is counted, a run twice counts twice, the matches found are among the calls, and the
+ * list comes costliest first. */
+static void test_pattern_stats(void **state)
+{
+    (void)state;
+    rb_grammar *g = tu_grammar();
+    static const char text[] = "某市人民政府工作规则\n第一章 总则\n"
+                               "第一条 为了规范工作,制定本规则。第二条 市长签发公文。\n"
+                               "第二条 市政府全体会议一般每半年召开一次。\n";
+    rb_doc *d = NULL;
+    rb_error err;
+    rb_error_clear(&err);
+    assert_int_equal(rb_compile_bytes(g, "t.txt", text, strlen(text), NULL, &d, NULL, &err), RB_OK);
+    rb_doc_free(d);
+    size_t n0;
+    rb_patstat *v0 = rb_grammar_pattern_stats(g, &n0);
+    assert_int_equal(n0, 0);
+    free(v0);
+
+    rb_grammar_profile(g);
+    size_t n1, n2;
+    assert_int_equal(rb_compile_bytes(g, "t.txt", text, strlen(text), NULL, &d, NULL, &err), RB_OK);
+    rb_doc_free(d);
+    rb_patstat *v1 = rb_grammar_pattern_stats(g, &n1);
+    assert_true(n1 >= 5);
+    assert_non_null(stat_of(v1, n1, "gate-junk"));
+    assert_non_null(stat_of(v1, n1, "split-inline"));
+    for (size_t i = 0; i < n1; i++) {
+        assert_true(v1[i].calls > 0);
+        assert_true(v1[i].matches <= v1[i].calls);
+        assert_true(v1[i].line > 0);
+        assert_non_null(strstr(v1[i].file, ".yaml"));
+        if (i)
+            assert_true(v1[i - 1].seconds >= v1[i].seconds);
+    }
+    assert_int_equal(rb_compile_bytes(g, "t.txt", text, strlen(text), NULL, &d, NULL, &err), RB_OK);
+    rb_doc_free(d);
+    rb_patstat *v2 = rb_grammar_pattern_stats(g, &n2);
+    assert_int_equal(n1, n2);
+    for (size_t i = 0; i < n1; i++) {
+        const rb_patstat *b = stat_of(v2, n2, v1[i].id);
+        assert_non_null(b);
+        if (b->calls != 2 * v1[i].calls || b->matches != 2 * v1[i].matches)
+            fail_msg("%s: %llu calls, %llu matches after one run; %llu, %llu after two",
+                     v1[i].id, (unsigned long long)v1[i].calls,
+                     (unsigned long long)v1[i].matches, (unsigned long long)b->calls,
+                     (unsigned long long)b->matches);
+    }
+    /* asked by hand: three calls, two of them matches */
+    const rb_pattern *art = NULL;
+    for (size_t i = 0; i < g->npatterns && !art; i++)
+        if (strcmp(g->patterns[i].id, "article-tiao") == 0)
+            art = &g->patterns[i];
+    assert_non_null(art);
+    const rb_patstat *before = stat_of(v2, n2, "article-tiao");
+    uint64_t c0 = before ? before->calls : 0, m0 = before ? before->matches : 0;
+    size_t ov[40];
+    assert_int_equal(rb_pattern_match(g, art, "第三条 市长", strlen("第三条 市长"), 0, ov, 20, &err), 1);
+    assert_int_equal(rb_pattern_match(g, art, "第四条", strlen("第四条"), 0, ov, 20, &err), 1);
+    assert_int_equal(rb_pattern_match(g, art, "市长", strlen("市长"), 0, ov, 20, &err), 0);
+    size_t n3;
+    rb_patstat *v3 = rb_grammar_pattern_stats(g, &n3);
+    const rb_patstat *after = stat_of(v3, n3, "article-tiao");
+    assert_non_null(after);
+    assert_int_equal(after->calls, c0 + 3);
+    assert_int_equal(after->matches, m0 + 2);
+    free(v1);
+    free(v2);
+    free(v3);
+    rb_grammar_free(g);
+}
+
 static void test_role_gates(void **state)
 {
     (void)state;
@@ -3195,7 +3277,7 @@ int main(void)
         cmocka_unit_test(test_taiwan_phrasing),
         cmocka_unit_test(test_taiwan_phrase_one_character),
         cmocka_unit_test(test_source_refusals), cmocka_unit_test(test_input_read), cmocka_unit_test(test_output_clash), cmocka_unit_test(test_output_protect), cmocka_unit_test(test_source_compact),  cmocka_unit_test(test_source_encodings),
-        cmocka_unit_test(test_grammar_examples), cmocka_unit_test(test_grammar_errors),    cmocka_unit_test(test_role_gates),
+        cmocka_unit_test(test_grammar_examples), cmocka_unit_test(test_grammar_errors),    cmocka_unit_test(test_role_gates), cmocka_unit_test(test_pattern_stats),
         cmocka_unit_test(test_grammar_renamed_field),
         cmocka_unit_test(test_macro_cycles),
         cmocka_unit_test(test_message_cut),
