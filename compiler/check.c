@@ -631,7 +631,8 @@ static hblock *count_bigrams(const rb_doc *d, bicount *bc, size_t *nb)
         bc->cpool = rb_xmalloc(room * sizeof *bc->cpool);
         bc->candpool = rb_xmalloc(room);
     }
-    size_t used = 0;
+    size_t used = 0, mask;
+    const rb_refslot *ref = rb_ref_table(&mask);
     for (k = 0; k < total; k++) {
         hblock *h = &hb[k];
         h->cp = bc->cpool + used;
@@ -651,7 +652,7 @@ static hblock *count_bigrams(const rb_doc *d, bicount *bc, size_t *nb)
             unsigned sh = (c & 3) * 2;
             bc->u2[c >> 2] += (uint8_t)(((bc->u2[c >> 2] >> sh & 3) < 2) << sh);
             if (j + 1 < n && is_han(h->cp[j + 1])) {
-                h->cand[j] = rb_ref_bigram(c, h->cp[j + 1]) == 0;
+                h->cand[j] = rb_ref_lookup(ref, mask, c, h->cp[j + 1]) == 0;
                 if (h->cand[j]) {
                     int fresh;
                     ++*rb_omap_slot(&bc->bigrams, (long)bkey(c, h->cp[j + 1]), &fresh);

@@ -4,7 +4,7 @@
  * against this reference (never against the other files of a run), the view weighs readings
  * with it. Lookups: hash tables (the lexicon's compiled in), binary search for characters. */
 #include "internal.h"
-#include "pairhash.h"
+
 
 extern const uint32_t rb_lexicon[], rb_lexicon_hash[];
 extern const size_t rb_nlexicon, rb_lexicon_hash_mask;
@@ -24,26 +24,20 @@ static size_t find(const uint32_t *v, size_t lo, size_t hi, uint32_t k)
     return lo < n && v[lo] == k ? lo : (size_t)-1;
 }
 
-/* The reference bigrams (keys a << 16 | b, sorted) as a hash table, built on first use:
- * open addressing over a power of two at most half full, each slot the key and its count side
- * by side, so a lookup is one probe or two in one cache line where a binary search took a
- * dozen cache misses (check asks for every bigram of every text; a slot of the key and an
- * index into the counts took a second line and a third). The lexicon's table, thirty times
- * larger, is built with the program instead (tools/genlexicon.c). The library is
- * single-threaded; -j forks processes. */
-typedef struct ref_slot {
-    uint32_t key; /* 0: empty (no key is 0: a and b are CJK characters) */
-    uint32_t n;
-} ref_slot;
+/* The reference bigrams (keys a << 16 | b, sorted) as a hash table (rb_refslot), built on
+ * first use: one probe or two in one cache line where a binary search took a dozen cache
+ * misses (check asks for every bigram of every text; a slot of the key and an index into the
+ * counts took a second line and a third). The lexicon's table, thirty times larger, is built
+ * with the program instead (tools/genlexicon.c). */
 static struct {
     size_t mask;
-    ref_slot *slot; /* NULL until built */
+    rb_refslot *slot; /* NULL until built */
 } ref_ix;
 
 static void ref_build(void)
 {
     size_t cap = 64;
-    while (cap < 2 * rb_nrefbigram)
+    while (cap < 4 * rb_nrefbigram)
         cap *= 2;
     ref_ix.mask = cap - 1;
     ref_ix.slot = rb_xcalloc(cap, sizeof *ref_ix.slot);
@@ -52,8 +46,16 @@ static void ref_build(void)
         while (ref_ix.slot[p].key && ref_ix.slot[p].key != rb_refbigram[i])
             p = (p + 1) & ref_ix.mask;
         if (!ref_ix.slot[p].key)
-            ref_ix.slot[p] = (ref_slot){rb_refbigram[i], rb_refbigram_n[i]};
+            ref_ix.slot[p] = (rb_refslot){rb_refbigram[i], rb_refbigram_n[i]};
     }
+}
+
+const rb_refslot *rb_ref_table(size_t *mask)
+{
+    if (!ref_ix.slot)
+        ref_build();
+    *mask = ref_ix.mask;
+    return ref_ix.slot;
 }
 
 /* the lexicon's table is built with the program (tools/genlexicon.c) */
@@ -71,15 +73,9 @@ int rb_lex_has(uint32_t a, uint32_t b)
 
 size_t rb_ref_bigram(uint32_t a, uint32_t b)
 {
-    if (a > 0xFFFF || b > 0xFFFF || !(a | b))
-        return 0;
-    if (!ref_ix.slot)
-        ref_build();
-    uint32_t k = a << 16 | b;
-    for (size_t p = rb_pair_hash(k, ref_ix.mask); ref_ix.slot[p].key; p = (p + 1) & ref_ix.mask)
-        if (ref_ix.slot[p].key == k)
-            return ref_ix.slot[p].n;
-    return 0;
+    size_t mask;
+    const rb_refslot *t = rb_ref_table(&mask);
+    return rb_ref_lookup(t, mask, a, b);
 }
 
 size_t rb_ref_char(uint32_t c)

@@ -1116,6 +1116,34 @@ static void test_output_protect(void **state)
     rmdir(dir);
 }
 
+/* The reference bigrams' table gives every bigram of the built-in list its count, and 0 to
+ * what the list lacks: its neighbours, the pair turned round, characters outside the BMP. */
+extern const uint32_t rb_refbigram[], rb_refbigram_n[];
+extern const size_t rb_nrefbigram;
+static void test_reference_table(void **state)
+{
+    (void)state;
+    assert_true(rb_nrefbigram > 1000);
+    size_t mask;
+    const rb_refslot *t = rb_ref_table(&mask);
+    assert_true(mask + 1 >= 4 * rb_nrefbigram); /* a quarter full at most */
+    size_t absent = 0;
+    for (size_t i = 0; i < rb_nrefbigram; i++) {
+        uint32_t a = rb_refbigram[i] >> 16, b = rb_refbigram[i] & 0xFFFF;
+        assert_int_equal(rb_ref_lookup(t, mask, a, b), rb_refbigram_n[i]);
+        assert_int_equal(rb_ref_bigram(a, b), rb_refbigram_n[i]);
+        /* the keys are sorted: a neighbour not in the list is absent */
+        uint32_t k = rb_refbigram[i] + 1;
+        if (i + 1 < rb_nrefbigram && rb_refbigram[i + 1] != k && (k & 0xFFFF)) {
+            assert_int_equal(rb_ref_lookup(t, mask, k >> 16, k & 0xFFFF), 0);
+            absent++;
+        }
+    }
+    assert_true(absent > 100);
+    assert_int_equal(rb_ref_lookup(t, mask, 0x20000, 0x4E00), 0);
+    assert_int_equal(rb_ref_lookup(t, mask, 0, 0), 0);
+}
+
 static void test_input_read(void **state)
 {
     (void)state;
@@ -3293,7 +3321,7 @@ int main(void)
         cmocka_unit_test(test_view_map_expansion),         cmocka_unit_test(test_script_detection),
         cmocka_unit_test(test_taiwan_phrasing),
         cmocka_unit_test(test_taiwan_phrase_one_character),
-        cmocka_unit_test(test_source_refusals), cmocka_unit_test(test_input_read), cmocka_unit_test(test_output_clash), cmocka_unit_test(test_output_protect), cmocka_unit_test(test_source_compact),  cmocka_unit_test(test_source_encodings),
+        cmocka_unit_test(test_source_refusals), cmocka_unit_test(test_input_read), cmocka_unit_test(test_output_clash), cmocka_unit_test(test_reference_table), cmocka_unit_test(test_output_protect), cmocka_unit_test(test_source_compact),  cmocka_unit_test(test_source_encodings),
         cmocka_unit_test(test_grammar_examples), cmocka_unit_test(test_grammar_errors),    cmocka_unit_test(test_role_gates), cmocka_unit_test(test_pattern_stats),
         cmocka_unit_test(test_grammar_renamed_field),
         cmocka_unit_test(test_macro_cycles),
