@@ -125,7 +125,7 @@ echo "== many small files: $NQ, then $NSMALL (median of $RUNS)" >&2
 measure "compile + facts, $NQ small files, one process" "$(size $SMALLQ)" "$NQ" "$RUNS" "$RB" compile -q $SMALLQ -o "$SOUT"
 measure "compile + facts, $NSMALL small files, one process" "$(size $SMALL)" "$NSMALL" "$RUNS" "$RB" compile -q $SMALL -o "$SOUT"
 rm -rf "$SOUT"
-SCALE=$(tail -2 "$TMP/rows" | awk -F'\t' 'NR == 1 { a = $4 } NR == 2 { printf "%.2f", a > 0 ? $4 / a : 0 }')
+SCALE=$(tail -2 "$TMP/rows" | awk -F'\t' 'NR == 1 { a = $4 } NR == 2 { printf "%.2f", (a > 0 ? $4 / a : 0) }')
 
 echo "== the corpora: $NCORP files (median of $RUNS)" >&2
 measure "compile + facts" "$B_CORP" "$NCORP" "$RUNS" "$RB" compile -q corpora/*.txt -o "$TMP/corp"
