@@ -292,7 +292,22 @@ void *rb_grammar_regex(rb_grammar *g, const char *pattern, const char *file, uns
     return registered(g, re, file, line, id);
 }
 
-void rb_grammar_profile(rb_grammar *g) { g->profile = 1; }
+/* A match's time holds a clock read's cost (the one that ends it: rb_now before the match
+ * returns after its read, the one after reads first): measured here, the least of five runs
+ * of a thousand reads, and taken off each call's time in the report. */
+void rb_grammar_profile(rb_grammar *g)
+{
+    g->profile = 1;
+    double best = -1;
+    for (int r = 0; r < 5; r++) {
+        double t0 = rb_now(), t = t0;
+        for (int i = 0; i < 1000; i++)
+            t = rb_now();
+        if (best < 0 || t - t0 < best)
+            best = t - t0;
+    }
+    g->clock_cost = best / 1000;
+}
 
 static int by_cost(const void *a, const void *b)
 {
@@ -307,8 +322,13 @@ rb_patstat *rb_grammar_pattern_stats(const rb_grammar *g, size_t *n)
     rb_patstat *v = rb_xmalloc((g->nprof ? g->nprof : 1) * sizeof *v);
     size_t k = 0;
     for (size_t i = 0; i < g->nprof; i++)
-        if (g->prof[i].calls)
-            v[k++] = g->prof[i];
+        if (g->prof[i].calls) {
+            v[k] = g->prof[i];
+            v[k].seconds -= (double)v[k].calls * g->clock_cost; /* (see rb_grammar_profile) */
+            if (v[k].seconds < 0)
+                v[k].seconds = 0;
+            k++;
+        }
     qsort(v, k, sizeof *v, by_cost);
     *n = k;
     return v;

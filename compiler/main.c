@@ -464,8 +464,9 @@ static void pattern_lines(common *c, const rb_patstat *p, size_t n, double total
     for (size_t i = 0; i < n; i++)
         sum += p[i].seconds;
     snprintf(line, sizeof line,
-             "stat: %zu patterns asked, %.3f s in them (%.1f %% of %s; the time includes a "
-             "clock read a match and the first match's JIT compile); the costliest first:",
+             "stat: %zu patterns asked, %.3f s in them (%.1f %% of %s; their first match's "
+             "JIT compile included, a clock read's cost a match taken off); the costliest "
+             "first:",
              n, sum, total > 0 ? 100 * sum / total : 0, of);
     stat_line(c, line);
     for (size_t i = 0; i < n; i++) {

@@ -336,6 +336,7 @@ struct rb_grammar {
     rb_patstat *prof;
     size_t nprof, cprof;
     int profile;
+    double clock_cost; /* what a clock read costs, measured when profile was set */
 };
 
 /* One more grammar file from memory (name is used in messages). */

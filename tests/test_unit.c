@@ -2357,6 +2357,14 @@ static void test_pattern_stats(void **state)
     rb_doc_free(d);
     rb_patstat *v1 = rb_grammar_pattern_stats(g, &n1);
     assert_true(n1 >= 5);
+    /* a clock read's cost was measured and is taken off each call (never below 0) */
+    assert_true(g->clock_cost > 0 && g->clock_cost < 1e-5);
+    for (size_t i = 0; i < n1; i++)
+        for (size_t k = 0; k < g->nprof; k++)
+            if (strcmp(g->prof[k].id, v1[i].id) == 0 && g->prof[k].calls == v1[i].calls) {
+                double want = g->prof[k].seconds - (double)v1[i].calls * g->clock_cost;
+                assert_true(v1[i].seconds == (want > 0 ? want : 0));
+            }
     assert_non_null(stat_of(v1, n1, "gate-junk"));
     assert_non_null(stat_of(v1, n1, "split-inline"));
     for (size_t i = 0; i < n1; i++) {
