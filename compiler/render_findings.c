@@ -378,18 +378,32 @@ rb_status rb_findings_read_baseline(const char *path, char **data, size_t *n, rb
     return st;
 }
 
-/* Drop the findings whose fingerprint the baseline holds: every 16-hex-digit string in quotes. */
+static int fp_cmp(const void *a, const void *b) { return memcmp(a, b, 16); }
+
+/* Drop the findings whose fingerprint the baseline holds: 16 bytes between two quotes. Every
+ * such place of the baseline is one key, sorted once, where each finding searched the whole
+ * file (a run's findings times the baseline's bytes: 1.2 s for the 2,800 bench texts). */
 size_t rb_findings_apply_baseline(rb_findings *fs, const char *baseline, size_t n)
 {
+    char(*keys)[16] = NULL;
+    size_t nk = 0, ck = 0;
+    for (size_t i = 0; n >= 18 && i + 18 <= n;) {
+        const char *q = memchr(baseline + i, '"', n - 17 - i);
+        if (!q)
+            break;
+        i = (size_t)(q - baseline);
+        if (baseline[i + 17] == '"') {
+            RB_GROW(keys, nk, ck);
+            memcpy(keys[nk++], baseline + i + 1, 16);
+        }
+        i++;
+    }
+    if (nk)
+        qsort(keys, nk, sizeof *keys, fp_cmp);
     size_t dropped = 0, k = 0;
     for (size_t i = 0; i < fs->n; i++) {
-        const char *p = baseline;
-        int found = 0;
-        while (!found && (p = memmem(p, n - (size_t)(p - baseline), fs->v[i].fingerprint, 16))) {
-            found = p > baseline && p[-1] == '"' && p[16] == '"';
-            p += 16;
-        }
-        if (found) {
+        if (nk && strlen(fs->v[i].fingerprint) == 16 &&
+            bsearch(fs->v[i].fingerprint, keys, nk, sizeof *keys, fp_cmp)) {
             rb_finding_clear(&fs->v[i]);
             dropped++;
         } else {
@@ -397,5 +411,6 @@ size_t rb_findings_apply_baseline(rb_findings *fs, const char *baseline, size_t 
         }
     }
     fs->n = k;
+    free(keys);
     return dropped;
 }

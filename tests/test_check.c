@@ -326,6 +326,80 @@ static void test_baseline(void **state)
     unlink(p1);
 }
 
+/* The baseline's fingerprints against the definition: a finding goes when its 16 hex digits
+ * stand between two quotes anywhere in the file (found by looking at every place, overlaps
+ * too). Random files of quotes and a few digits (many near misses), random fingerprints. */
+static int quoted_in(const char *fp, const char *b, size_t n)
+{
+    for (size_t i = 0; i + 18 <= n; i++)
+        if (b[i] == '"' && b[i + 17] == '"' && memcmp(b + i + 1, fp, 16) == 0)
+            return 1;
+    return 0;
+}
+
+static void test_baseline_keys(void **state)
+{
+    (void)state;
+    unsigned seed = 777;
+#define RND() (seed = seed * 1103515245u + 12345u, (seed >> 16) & 0x7FFF)
+    size_t dropped_any = 0, kept_any = 0;
+    for (int round = 0; round < 400; round++) {
+        /* quoted keys of 16 digits, near misses of 15 and 17 (quotes shared when they touch),
+         * and noise, over an alphabet of two digits: many overlaps */
+        char base[600], keys[40][17];
+        size_t n = 0, nkeys = 0;
+        while (n + 20 < sizeof base && nkeys < 40) {
+            unsigned t = RND() % 4, len = t == 0 ? 15 : t == 1 ? 17 : 16;
+            if (t == 3) {
+                for (unsigned q = 1 + RND() % 4; q-- > 0;)
+                    base[n++] = RND() % 3 == 0 ? '"' : RND() % 2 ? 'a' : '0';
+                continue;
+            }
+            if (!(n && base[n - 1] == '"' && RND() % 2))
+                base[n++] = '"';
+            for (unsigned q = 0; q < len; q++)
+                keys[nkeys][q < 16 ? q : 15] = base[n++] = RND() % 2 ? 'a' : '0';
+            keys[nkeys++][16] = 0;
+            base[n++] = '"';
+        }
+        rb_findings fs;
+        memset(&fs, 0, sizeof fs);
+        size_t nf = 1 + (size_t)RND() % 20;
+        fs.v = calloc(nf, sizeof *fs.v);
+        assert_non_null(fs.v);
+        fs.n = fs.cap = nf;
+        int want[20];
+        for (size_t k = 0; k < nf; k++) {
+            char *fp = fs.v[k].fingerprint;
+            if (nkeys && RND() % 3)
+                memcpy(fp, keys[RND() % nkeys], 17);
+            else {
+                for (int q = 0; q < 16; q++)
+                    fp[q] = RND() % 2 ? 'a' : '0';
+                fp[16] = 0;
+            }
+            want[k] = quoted_in(fp, base, n);
+        }
+        size_t wanted = 0;
+        for (size_t k = 0; k < nf; k++)
+            wanted += (size_t)want[k];
+        char kept[20][17];
+        size_t nk = 0;
+        for (size_t k = 0; k < nf; k++)
+            if (!want[k])
+                memcpy(kept[nk++], fs.v[k].fingerprint, 17);
+        assert_int_equal(rb_findings_apply_baseline(&fs, base, n), wanted);
+        assert_int_equal(fs.n, nk);
+        for (size_t k = 0; k < nk; k++) /* the rest kept, in order */
+            assert_string_equal(fs.v[k].fingerprint, kept[k]);
+        dropped_any += wanted;
+        kept_any += nk;
+        free(fs.v);
+    }
+#undef RND
+    assert_true(dropped_any > 200 && kept_any > 200);
+}
+
 /* A compiled .xml checks like its text: the same rules at the same lines. */
 static void test_xml_input(void **state)
 {
@@ -362,7 +436,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_corpora_findings), cmocka_unit_test(test_alone_equals_batch),
         cmocka_unit_test(test_counts_do_not_carry), cmocka_unit_test(test_across_files),
-        cmocka_unit_test(test_sarif),            cmocka_unit_test(test_baseline),
+        cmocka_unit_test(test_sarif),            cmocka_unit_test(test_baseline), cmocka_unit_test(test_baseline_keys),
         cmocka_unit_test(test_xml_input),
     };
     return cmocka_run_group_tests(tests, tu_setup, tu_teardown);
