@@ -112,6 +112,10 @@ REV=$(ls $W/revisions/*.txt)
 NREV=$(echo "$REV" | wc -l)
 B_REV=$(size $REV)
 measure "diff: $NREV revised copies, one process each" "$B_REV" "$NREV" "$RUNS" sh -c "for f in $W/revisions/*.txt; do $RB diff $W/national/\$(basename \$f) \$f >/dev/null; done"
+# a large document and its revision (two words changed): the peak is the row's point
+head -c 8000000 $W/big.txt | sed '$d' >"$TMP/d8.txt"
+sed '100s/应当/须/; 5000s/研究/研究决定/' "$TMP/d8.txt" >"$TMP/d8r.txt"
+measure "diff: an 8 MB text and its revision" "$(size "$TMP/d8.txt" "$TMP/d8r.txt")" 2 "$RUNS" "$RB" diff "$TMP/d8.txt" "$TMP/d8r.txt" -o /dev/null
 
 # a run of many small inputs: 5,000 and then 20,000 of them, whose time should grow fourfold
 # (a step that compares every input with every other would show here first)
