@@ -40,20 +40,45 @@ typedef struct parser {
     /* inline junk (annotations) found before classification: view spans, in order */
     rb_span *annot;
     size_t nannot;
-    /* a line with inline junk is matched as its text without the junk */
+    /* a line with inline junk is matched as its text without the junk: clean holds view
+     * range [cs, ce) so, cmap the view offset of each of its bytes (cvalid: it does, made
+     * while nannot spans were known) */
     rb_buf clean;
     size_t *cmap, ccap;
+    size_t cs, ce, cnannot;
+    int cvalid;
     /* the numbering so far, to tell an inline start from a number inside a sentence */
     long last_chapter, last_article, last_point;
     const rb_pattern *last_article_pat;
+    /* where units may start inside the line at hand (split_points), and whether there were
+     * more than MAXCUTS of them */
+    size_t *cut, ncut, ccut;
+    int capped;
 } parser;
 
 #define NOV 20
 
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\f' || c == '\v'; }
 
+/* The first of v[0..n) (ascending) at or past x, or n. */
+static size_t first_at(const size_t *v, size_t n, size_t x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (v[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* The text patterns see for view range [s,e): the view itself, or, when inline junk lies
- * inside it, a copy without the junk and the view offset of each byte (*map). */
+ * inside it, a copy without the junk and the view offset of each byte (*map). The copy of a
+ * range holds that of every range inside it (the bytes whose offsets lie there, in a row):
+ * a line's pieces are cut from the line's copy, not copied again each (a line of thousands
+ * of places where a unit may start classifies a growing piece at each). */
 static const char *piece(parser *P, size_t s, size_t e, size_t *n, const size_t **map)
 {
     *map = NULL;
@@ -68,6 +93,12 @@ static const char *piece(parser *P, size_t s, size_t e, size_t *n, const size_t 
     }
     if (lo == P->nannot || P->annot[lo].off >= e)
         return P->d->view->text + s;
+    if (P->cvalid && P->cnannot == P->nannot && P->cs <= s && e <= P->ce) {
+        size_t a = first_at(P->cmap, P->clean.len, s), b = first_at(P->cmap, P->clean.len, e);
+        *n = b - a;
+        *map = P->cmap + a;
+        return P->clean.data + a;
+    }
     P->clean.len = 0;
     if (P->ccap < e - s + 1) {
         P->ccap = 2 * (e - s) + 16;
@@ -86,6 +117,10 @@ static const char *piece(parser *P, size_t s, size_t e, size_t *n, const size_t 
         k = z;
     }
     rb_buf_cstr(&P->clean);
+    P->cs = s;
+    P->ce = e;
+    P->cnannot = P->nannot;
+    P->cvalid = 1;
     *n = P->clean.len;
     *map = P->cmap;
     return P->clean.data;
@@ -290,16 +325,31 @@ static void trim(const char *t, size_t *s, size_t *e)
         (*e)--;
 }
 
-#define MAXCUTS 256
+/* A line's places where a unit may start, at most. A copy that lost every line break holds a
+ * whole rulebook on one line (the old bound of 256 cut one of 250 articles at its 199th); a
+ * rulebook has hundreds of units, not thousands. Beyond, the line's rest is read as text and
+ * a warning says so: each rejected place classifies the growing piece before it again, which
+ * a line of inline junk copies (1 MiB at most, max_line). */
+#define MAXCUTS 4096
 
-/* Where a new unit may start inside [s,e): the ends of the `split` patterns' matches. An
- * anchored pattern (^: a chapter heading run on into its first article) is asked first, and
- * what it matches is one cut's head: the others look for cuts after it only. */
-static size_t split_points(parser *P, size_t s, size_t e, size_t *cut, int *fail)
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Where a new unit may start inside [s,e): the ends of the `split` patterns' matches, sorted
+ * and distinct in P->cut[0..P->ncut) (a copy that lost every line break has one line of
+ * hundreds of units: no bound). An anchored pattern (^: a chapter heading run on into its
+ * first article) is asked first, and what it matches is one cut's head: the others look for
+ * cuts after it only. Returns -1 when a limit was hit, else 0. */
+static int split_points(parser *P, size_t s, size_t e)
 {
     const rb_grammar *g = P->g;
-    size_t nc = 0, from = 0;
+    size_t from = 0;
     size_t ov[2 * NOV];
+    P->ncut = 0;
+    P->capped = 0;
     for (int anchored = 1; anchored >= 0; anchored--)
         for (size_t k = 0; k < g->nby_role[RB_ROLE_SPLIT]; k++) {
             const rb_pattern *p = &g->patterns[g->by_role[RB_ROLE_SPLIT][k]];
@@ -308,17 +358,21 @@ static size_t split_points(parser *P, size_t s, size_t e, size_t *cut, int *fail
             size_t n;
             const size_t *map;
             const char *t = piece(P, s, e, &n, &map);
-            for (size_t pos = anchored ? 0 : from; pos < n && nc < MAXCUTS;) {
-                int m = rb_pattern_match(g, p, t, n, pos, ov, NOV, P->err);
-                if (m < 0) {
-                    *fail = 1;
-                    return 0;
+            for (size_t pos = anchored ? 0 : from; pos < n;) {
+                if (P->ncut == MAXCUTS) {
+                    P->capped = 1;
+                    break;
                 }
+                int m = rb_pattern_match(g, p, t, n, pos, ov, NOV, P->err);
+                if (m < 0)
+                    return -1;
                 if (m == 0)
                     break;
                 size_t at = ov[1] < n ? (map ? map[ov[1]] : s + ov[1]) : e;
-                if (at > s && at < e)
-                    cut[nc++] = at;
+                if (at > s && at < e) {
+                    RB_GROW(P->cut, P->ncut, P->ccut);
+                    P->cut[P->ncut++] = at;
+                }
                 if (anchored && ov[1] > from)
                     from = ov[1];
                 pos = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
@@ -326,18 +380,19 @@ static size_t split_points(parser *P, size_t s, size_t e, size_t *cut, int *fail
                     pos++;
             }
         }
-    /* sorted, distinct */
+    /* sorted (one pattern's come in order: sorted already, as a rule), distinct */
+    size_t *cut = P->cut, nc = P->ncut;
     for (size_t i = 1; i < nc; i++)
-        for (size_t j = i; j > 0 && cut[j - 1] > cut[j]; j--) {
-            size_t x = cut[j];
-            cut[j] = cut[j - 1];
-            cut[j - 1] = x;
+        if (cut[i - 1] > cut[i]) {
+            qsort(cut, nc, sizeof *cut, cmp_size);
+            break;
         }
     size_t k = 0;
     for (size_t i = 0; i < nc; i++)
         if (k == 0 || cut[i] != cut[k - 1])
             cut[k++] = cut[i];
-    return k;
+    P->ncut = k;
+    return 0;
 }
 
 static rb_status classify(parser *P)
@@ -345,15 +400,23 @@ static rb_status classify(parser *P)
     const rb_view *v = P->d->view;
     P->last_chapter = P->last_article = -1;
     P->last_point = 0;
-    size_t cut[MAXCUTS];
     for (size_t i = 0; i < v->nlines; i++) {
         size_t s = v->line_start[i];
         size_t e = i + 1 < v->nlines ? v->line_start[i + 1] - 1 : v->len;
         trim(v->text, &s, &e);
-        int fail = 0;
-        size_t nc = s < e ? split_points(P, s, e, cut, &fail) : 0;
-        if (fail)
+        P->ncut = 0;
+        if (s < e && split_points(P, s, e) < 0)
             return limit_error(P, i);
+        const size_t *cut = P->cut;
+        size_t nc = P->ncut;
+        if (P->capped) {
+            unsigned line, col; /* (in the source: where the last place looked at is) */
+            rb_doc_linecol(P->d, cut[nc - 1], &line, &col);
+            rb_diags_add(P->diags, RB_WARNING, P->d->name, line, col, "line-units-limit",
+                         "more than %d places on this line where a chapter, article or point "
+                         "may start; from here on the line is read as text",
+                         MAXCUTS);
+        }
         /* a cut is kept when what starts there continues the numbering: each piece is
          * classified up to the next candidate, then the kept segments for good */
         size_t seg_start = s;
@@ -1129,6 +1192,7 @@ out:
     free(P.li);
     free(P.annot);
     free(P.cmap);
+    free(P.cut);
     rb_buf_free(&P.clean);
     return st;
 }

@@ -1398,6 +1398,75 @@ static rb_doc *compile_text(rb_grammar *g, const char *text)
     return d;
 }
 
+/* A text of n articles 第k条 on one line (sep ' ') or a line each (sep '\n'), a pinyin
+ * annotation in the first: compiled, its diagnostics counted by rule into *limit_warnings. */
+static rb_doc *articles_text(rb_grammar *g, size_t n, char sep, size_t *limit_warnings)
+{
+    rb_buf b;
+    rb_buf_init(&b);
+    rb_buf_puts(&b, "某市人民政府工作规则\n第1条 本规(guī)则自印发之日起施行。");
+    for (size_t k = 2; k <= n; k++)
+        rb_buf_printf(&b, "%c第%zu条 市政府每月开会。", sep, k);
+    rb_buf_puts(&b, "\n");
+    rb_doc *d = NULL;
+    rb_compile_opts o;
+    rb_compile_opts_default(&o);
+    o.no_meta = 1;
+    rb_diags diags;
+    rb_diags_init(&diags);
+    rb_error err;
+    rb_error_clear(&err);
+    assert_int_equal(rb_compile_bytes(g, "t.txt", b.data, b.len, &o, &d, &diags, &err), RB_OK);
+    *limit_warnings = 0;
+    for (size_t i = 0; i < diags.n; i++)
+        if (strcmp(diags.items[i].rule, "line-units-limit") == 0) {
+            assert_int_equal(diags.items[i].severity, RB_WARNING);
+            assert_int_equal(diags.items[i].line, 2);
+            (*limit_warnings)++;
+        }
+    rb_diags_free(&diags);
+    rb_buf_free(&b);
+    return d;
+}
+
+/* A copy that lost its line breaks: every article found on the one line, as on lines of their
+ * own (the cuts of a line were bounded by 256: 300 articles gave 256 + 1), with inline junk in
+ * it; past 4,096 places on a line the rest is text, and a warning says so. */
+static void test_one_line_units(void **state)
+{
+    (void)state;
+    rb_grammar *g = tu_grammar();
+    size_t w;
+    rb_doc *lines = articles_text(g, 300, '\n', &w);
+    assert_int_equal(w, 0);
+    rb_doc *one = articles_text(g, 300, ' ', &w);
+    assert_int_equal(w, 0);
+    assert_int_equal(lines->narticles, 300);
+    assert_int_equal(one->narticles, 300);
+    for (size_t i = 0; i < 300; i++) {
+        assert_int_equal(one->articles[i].ordinal, (long)i + 1);
+        /* the same text in each article (the line's pieces cut from its copy without junk) */
+        rb_buf x, y;
+        rb_buf_init(&x);
+        rb_buf_init(&y);
+        for (size_t q = 0; q < one->articles[i].nblocks; q++)
+            rb_doc_append_norm(one, one->blocks[one->articles[i].first_block + q].text, &x, NULL, NULL);
+        for (size_t q = 0; q < lines->articles[i].nblocks; q++)
+            rb_doc_append_norm(lines, lines->blocks[lines->articles[i].first_block + q].text, &y, NULL, NULL);
+        assert_int_equal(x.len, y.len);
+        assert_memory_equal(x.data, y.data, x.len);
+        rb_buf_free(&x);
+        rb_buf_free(&y);
+    }
+    rb_doc_free(lines);
+    rb_doc_free(one);
+    rb_doc *many = articles_text(g, 5000, ' ', &w);
+    assert_int_equal(w, 1);
+    assert_int_equal(many->narticles, 4097);
+    rb_doc_free(many);
+    rb_grammar_free(g);
+}
+
 /* The mapping /proc/self/smaps gives for the address p: its range and whether THP may back it
  * (THPeligible). 0 when there is no such line (no /proc, an old kernel). */
 static int mapping_of(const void *p, uintptr_t *start, uintptr_t *end, int *eligible)
@@ -3330,7 +3399,7 @@ int main(void)
         cmocka_unit_test(test_taiwan_phrasing),
         cmocka_unit_test(test_taiwan_phrase_one_character),
         cmocka_unit_test(test_source_refusals), cmocka_unit_test(test_input_read), cmocka_unit_test(test_output_clash), cmocka_unit_test(test_reference_table), cmocka_unit_test(test_output_protect), cmocka_unit_test(test_source_compact),  cmocka_unit_test(test_source_encodings),
-        cmocka_unit_test(test_grammar_examples), cmocka_unit_test(test_grammar_errors),    cmocka_unit_test(test_role_gates), cmocka_unit_test(test_pattern_stats),
+        cmocka_unit_test(test_grammar_examples), cmocka_unit_test(test_grammar_errors),    cmocka_unit_test(test_role_gates), cmocka_unit_test(test_one_line_units), cmocka_unit_test(test_pattern_stats),
         cmocka_unit_test(test_grammar_renamed_field),
         cmocka_unit_test(test_macro_cycles),
         cmocka_unit_test(test_message_cut),
