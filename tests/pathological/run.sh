@@ -29,6 +29,13 @@ gen() {
     inline) # one line holding N articles numbered in sequence
       awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"; s = ""
         for (i = 1; i <= n; i++) s = s sprintf("第%d条 各部门应当办理。", i); print s }' >"$3" ;;
+    rejected) # one line of N places where a unit may start, none continuing the numbering,
+      # after a pinyin annotation (the piece before each place is classified again)
+      awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"; s = "第一条 本规(guī)则。"
+        for (i = 1; i <= n; i++) s = s "。一、各部门应当认真办理"; print s }' >"$3" ;;
+    gaps) # N articles numbered 2, 4, 6, ...: a numbering gap before each
+      awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"
+        for (i = 1; i <= n; i++) printf "第%d条 市政府各部门应当认真履行第%d项职责。\n", 2 * i, i }' >"$3" ;;
   esac
 }
 
@@ -73,9 +80,16 @@ case_() {
   case $verdict in *FAIL) fails=$((fails + 1)) ;; esac
 }
 
+# check against a baseline of the input's own findings (each finding searched the whole
+# baseline once: the findings times its bytes)
+printf '%s\n' '"$1" check --format json "$2" -o "$2.json"; "$1" check --baseline "$2.json" "$2"' >"$T/base.sh"
+
 echo "pathological inputs: time and memory at 2N against N (under 3x each)"
 case_ "compile: articles, no chapter" articles 40000 "$RB" compile -q --no-meta @IN@ -o /dev/null
-case_ "compile: articles inline in a line" inline 10000 "$RB" compile -q --no-meta @IN@ -o /dev/null
+# (at 2N under the 4,096 places a line is looked at: past them the rest of the line is text)
+case_ "compile: articles inline in a line" inline 2000 "$RB" compile -q --no-meta @IN@ -o /dev/null
+case_ "compile: rejected places in a line" rejected 2000 "$RB" compile -q --no-meta @IN@ -o /dev/null
+case_ "check --baseline: many findings" gaps 8000 sh "$T/base.sh" "$RB" @IN@
 case_ "check: one action, many deadlines" deadlines 8000 "$RB" check --min-severity error @IN@
 case_ "diff: identical texts" text 30000 "$RB" diff -q @IN@ @IN@
 case_ "diff: two different texts" text 5000 "$RB" diff -q @IN@ @IN2@
