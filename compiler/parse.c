@@ -340,7 +340,7 @@ static int cmp_size(const void *a, const void *b)
 
 /* Where a new unit may start inside [s,e): the ends of the `split` patterns' matches, sorted
  * and distinct in P->cut[0..P->ncut) (a copy that lost every line break has one line of
- * hundreds of units: no bound). An anchored pattern (^: a chapter heading run on into its
+ * hundreds of units), MAXCUTS of them at most (P->capped: there were more). An anchored pattern (^: a chapter heading run on into its
  * first article) is asked first, and what it matches is one cut's head: the others look for
  * cuts after it only. Returns -1 when a limit was hit, else 0. */
 static int split_points(parser *P, size_t s, size_t e)
@@ -358,11 +358,7 @@ static int split_points(parser *P, size_t s, size_t e)
             size_t n;
             const size_t *map;
             const char *t = piece(P, s, e, &n, &map);
-            for (size_t pos = anchored ? 0 : from; pos < n;) {
-                if (P->ncut == MAXCUTS) {
-                    P->capped = 1;
-                    break;
-                }
+            for (size_t pos = anchored ? 0 : from; pos < n && !P->capped;) {
                 int m = rb_pattern_match(g, p, t, n, pos, ov, NOV, P->err);
                 if (m < 0)
                     return -1;
@@ -370,6 +366,10 @@ static int split_points(parser *P, size_t s, size_t e)
                     break;
                 size_t at = ov[1] < n ? (map ? map[ov[1]] : s + ov[1]) : e;
                 if (at > s && at < e) {
+                    if (P->ncut == MAXCUTS) { /* one more than are looked at */
+                        P->capped = 1;
+                        break;
+                    }
                     RB_GROW(P->cut, P->ncut, P->ccut);
                     P->cut[P->ncut++] = at;
                 }

@@ -1431,7 +1431,7 @@ static rb_doc *articles_text(rb_grammar *g, size_t n, char sep, size_t *limit_wa
 
 /* A copy that lost its line breaks: every article found on the one line, as on lines of their
  * own (the cuts of a line were bounded by 256: 300 articles gave 256 + 1), with inline junk in
- * it; past 4,096 places on a line the rest is text, and a warning says so. */
+ * it; past 4,096 places on a line the rest is text, and a warning says so (not at 4,096). */
 static void test_one_line_units(void **state)
 {
     (void)state;
@@ -1460,7 +1460,12 @@ static void test_one_line_units(void **state)
     }
     rb_doc_free(lines);
     rb_doc_free(one);
-    rb_doc *many = articles_text(g, 5000, ' ', &w);
+    /* 4,096 places (4,097 articles) are all looked at; one more is not, and said */
+    rb_doc *all = articles_text(g, 4097, ' ', &w);
+    assert_int_equal(w, 0);
+    assert_int_equal(all->narticles, 4097);
+    rb_doc_free(all);
+    rb_doc *many = articles_text(g, 4098, ' ', &w);
     assert_int_equal(w, 1);
     assert_int_equal(many->narticles, 4097);
     rb_doc_free(many);
