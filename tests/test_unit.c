@@ -1382,18 +1382,25 @@ static void test_grammar_examples(void **state)
     rb_grammar_free(g);
 }
 
-/* The document of a text compiled without a sidecar (its diagnostics dropped). */
-static rb_doc *compile_text(rb_grammar *g, const char *text)
+/* The document of text[0..n) compiled without a sidecar, its diagnostics into diags. */
+static rb_doc *compile_bytes_diags(rb_grammar *g, const char *text, size_t n, rb_diags *diags)
 {
     rb_doc *d = NULL;
     rb_compile_opts o;
     rb_compile_opts_default(&o);
     o.no_meta = 1;
-    rb_diags diags;
-    rb_diags_init(&diags);
     rb_error err;
     rb_error_clear(&err);
-    assert_int_equal(rb_compile_bytes(g, "t.txt", text, strlen(text), &o, &d, &diags, &err), RB_OK);
+    assert_int_equal(rb_compile_bytes(g, "t.txt", text, n, &o, &d, diags, &err), RB_OK);
+    return d;
+}
+
+/* The document of a text compiled without a sidecar (its diagnostics dropped). */
+static rb_doc *compile_text(rb_grammar *g, const char *text)
+{
+    rb_diags diags;
+    rb_diags_init(&diags);
+    rb_doc *d = compile_bytes_diags(g, text, strlen(text), &diags);
     rb_diags_free(&diags);
     return d;
 }
@@ -1408,15 +1415,9 @@ static rb_doc *articles_text(rb_grammar *g, size_t n, char sep, size_t *limit_wa
     for (size_t k = 2; k <= n; k++)
         rb_buf_printf(&b, "%c第%zu条 市政府每月开会。", sep, k);
     rb_buf_puts(&b, "\n");
-    rb_doc *d = NULL;
-    rb_compile_opts o;
-    rb_compile_opts_default(&o);
-    o.no_meta = 1;
     rb_diags diags;
     rb_diags_init(&diags);
-    rb_error err;
-    rb_error_clear(&err);
-    assert_int_equal(rb_compile_bytes(g, "t.txt", b.data, b.len, &o, &d, &diags, &err), RB_OK);
+    rb_doc *d = compile_bytes_diags(g, b.data, b.len, &diags);
     *limit_warnings = 0;
     for (size_t i = 0; i < diags.n; i++)
         if (strcmp(diags.items[i].rule, "line-units-limit") == 0) {
