@@ -5,7 +5,6 @@
  * with it. Lookups: hash tables (the lexicon's compiled in), binary search for characters. */
 #include "internal.h"
 
-
 extern const uint32_t rb_lexicon[], rb_lexicon_hash[];
 extern const size_t rb_nlexicon, rb_lexicon_hash_mask;
 extern const uint32_t rb_refbigram[], rb_refbigram_n[], rb_refchar[], rb_refchar_n[];

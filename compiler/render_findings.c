@@ -387,7 +387,7 @@ size_t rb_findings_apply_baseline(rb_findings *fs, const char *baseline, size_t 
 {
     char(*keys)[16] = NULL;
     size_t nk = 0, ck = 0;
-    for (size_t i = 0; n >= 18 && i + 18 <= n;) {
+    for (size_t i = 0; i + 18 <= n;) {
         const char *q = memchr(baseline + i, '"', n - 17 - i);
         if (!q)
             break;
