@@ -41,12 +41,11 @@ typedef struct parser {
     rb_span *annot;
     size_t nannot;
     /* a line with inline junk is matched as its text without the junk: clean holds view
-     * range [cs, ce) so, cmap the view offset of each of its bytes (cvalid: it does, made
-     * while nannot spans were known) */
+     * range [cs, ce) so (none while ce is 0), made while cnannot spans were known, and cmap
+     * the view offset of each of its bytes */
     rb_buf clean;
     size_t *cmap, ccap;
     size_t cs, ce, cnannot;
-    int cvalid;
     /* the numbering so far, to tell an inline start from a number inside a sentence */
     long last_chapter, last_article, last_point;
     const rb_pattern *last_article_pat;
@@ -93,7 +92,7 @@ static const char *piece(parser *P, size_t s, size_t e, size_t *n, const size_t 
     }
     if (lo == P->nannot || P->annot[lo].off >= e)
         return P->d->view->text + s;
-    if (P->cvalid && P->cnannot == P->nannot && P->cs <= s && e <= P->ce) {
+    if (P->cnannot == P->nannot && P->cs <= s && e <= P->ce) { /* (e > 0 here) */
         size_t a = first_at(P->cmap, P->clean.len, s), b = first_at(P->cmap, P->clean.len, e);
         *n = b - a;
         *map = P->cmap + a;
@@ -120,7 +119,6 @@ static const char *piece(parser *P, size_t s, size_t e, size_t *n, const size_t 
     P->cs = s;
     P->ce = e;
     P->cnannot = P->nannot;
-    P->cvalid = 1;
     *n = P->clean.len;
     *map = P->cmap;
     return P->clean.data;
