@@ -266,9 +266,35 @@ static void report_difference(rb_doc *d, rb_diags *diags, const pairinfo *pi,
     free(tb);
 }
 
+/* Where the document's junk spans start (view offset + 1 -> how many start there), for
+ * dup_span's question whether any sits between two removed elements: asked of the few bytes
+ * between them, where a scan of every junk span made a text of many repeated copies quadratic
+ * (each copy adds one). Junk is only appended during the stage: `seen` spans are in the map,
+ * the rest are added at the next question. */
+typedef struct junkstarts {
+    rb_omap at;
+    size_t seen;
+} junkstarts;
+
+/* Does a junk span other than d->junk[except] start in [from, to)? */
+static int junk_starts_in(const rb_doc *d, junkstarts *js, size_t from, size_t to,
+                          size_t except)
+{
+    for (; js->seen < d->njunk; js->seen++) {
+        int fresh;
+        ++*rb_omap_slot(&js->at, (long)d->junk[js->seen].span.off + 1, &fresh);
+    }
+    for (size_t o = from; o < to; o++) {
+        size_t c = rb_omap_get(&js->at, (long)o + 1);
+        if (c != (size_t)-1 && c > (d->junk[except].span.off == o))
+            return 1;
+    }
+    return 0;
+}
+
 /* Mark the lines of a removed element as a duplicate-copy junk span, merging with the
  * previous span when only blank lines separate them. */
-static void dup_span(rb_doc *d, rb_span s, size_t *open_junk)
+static void dup_span(rb_doc *d, rb_span s, size_t *open_junk, junkstarts *js)
 {
     if (*open_junk != (size_t)-1) {
         rb_junk *j = &d->junk[*open_junk];
@@ -279,9 +305,8 @@ static void dup_span(rb_doc *d, rb_span s, size_t *open_junk)
             only_space = c == ' ' || c == '\n' || c == '\t';
         }
         /* no other junk may sit in between */
-        for (size_t k = 0; only_space && k < d->njunk; k++)
-            if (k != *open_junk && d->junk[k].span.off >= je && d->junk[k].span.off < s.off)
-                only_space = 0;
+        if (only_space && junk_starts_in(d, js, je, s.off, *open_junk))
+            only_space = 0;
         if (only_space) {
             j->span.len = s.off + s.len - j->span.off;
             return;
@@ -300,6 +325,11 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
     int changed = 0;
     size_t i = 1;
     rb_omap kept = {0}; /* the first kept article of each number, among those before i */
+    /* the first chapter kept of each number, among those before the run's first line
+     * (chap_known of them asked; a chapter a run drops opens inside it, after those) */
+    rb_omap chap_first = {0};
+    size_t chap_known = 0;
+    junkstarts js = {{0}, 0};
     size_t known = 0;
     while (i < n) {
         if (d->articles[i].ordinal > d->articles[i - 1].ordinal) {
@@ -333,11 +363,12 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
                 alike++;
         }
         int is_dup = with > 0 && alike * 10 >= with * 6;
-        rb_omap chap_first = {0};
         if (is_dup)
-            for (size_t c = 0; c < d->nchapters && d->chapters[c].line < d->articles[i].line; c++)
-                if (!drop_ch[c])
-                    rb_omap_put_first(&chap_first, d->chapters[c].ordinal, c);
+            for (; chap_known < d->nchapters &&
+                   d->chapters[chap_known].line < d->articles[i].line;
+                 chap_known++)
+                if (!drop_ch[chap_known])
+                    rb_omap_put_first(&chap_first, d->chapters[chap_known].ordinal, chap_known);
         if (is_dup) {
             const rb_article *first = &d->articles[i];
             /* the repeated ones: those with an earlier article of the same number */
@@ -381,7 +412,7 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
                         rb_chapter *ch = &d->chapters[c];
                         size_t he = ch->heading.len ? ch->heading.off + ch->heading.len
                                                     : ch->num.off + ch->num.len;
-                        dup_span(d, (rb_span){ch->num.off, he - ch->num.off}, &open_junk);
+                        dup_span(d, (rb_span){ch->num.off, he - ch->num.off}, &open_junk, &js);
                     }
                     chap_before = b->chapter;
                 }
@@ -407,7 +438,7 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
                     break;
                 }
                 drop[i + k] = 1;
-                dup_span(d, art_extent(d, b), &open_junk);
+                dup_span(d, art_extent(d, b), &open_junk, &js);
             }
             changed = 1;
         }
@@ -417,12 +448,13 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
             artchars_free(&pi[k].b);
         }
         free(pi);
-        rb_omap_free(&chap_first);
         if (is_dup)
             d->duplicate_runs++;
         i = j;
     }
     rb_omap_free(&kept);
+    rb_omap_free(&chap_first);
+    rb_omap_free(&js.at);
     if (changed) {
         /* compact chapters and articles, remapping chapter indexes */
         long *remap = rb_xmalloc((d->nchapters ? d->nchapters : 1) * sizeof *remap);

@@ -33,6 +33,9 @@ gen() {
       # after a pinyin annotation (the piece before each place is classified again)
       awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"; s = "第一条 本规(guī)则。"
         for (i = 1; i <= n; i++) s = s "。一、各部门应当认真办理"; print s }' >"$3" ;;
+    repeats) # a chapter of two articles copied N times: N duplicate runs, each a junk span
+      awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"
+        for (i = 1; i <= n; i++) printf "第一章 总则\n第一条 市政府各部门应当认真履行职责。\n第二条 市政府实行市长负责制。\n" }' >"$3" ;;
     gaps) # N articles numbered 2, 4, 6, ...: a numbering gap before each
       awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"
         for (i = 1; i <= n; i++) printf "第%d条 市政府各部门应当认真履行第%d项职责。\n", 2 * i, i }' >"$3" ;;
@@ -89,6 +92,9 @@ case_ "compile: articles, no chapter" articles 40000 "$RB" compile -q --no-meta 
 # (at 2N under the 4,096 places a line is looked at: past them the rest of the line is text)
 case_ "compile: articles inline in a line" inline 2000 "$RB" compile -q --no-meta @IN@ -o /dev/null
 case_ "compile: rejected places in a line" rejected 2000 "$RB" compile -q --no-meta @IN@ -o /dev/null
+# (each removed copy asked every junk span before it whether it sat in between, and each run
+# every chapter before it)
+case_ "compile: a text copied many times" repeats 10000 "$RB" compile -q --no-meta @IN@ -o /dev/null
 case_ "check --baseline: many findings" gaps 8000 sh "$T/base.sh" "$RB" @IN@
 case_ "check: one action, many deadlines" deadlines 8000 "$RB" check --min-severity error @IN@
 case_ "diff: identical texts" text 30000 "$RB" diff -q @IN@ @IN@
