@@ -474,17 +474,21 @@ static rb_severity rule_sev(const char *id, rb_severity dflt)
 
 /* ---- helpers over a document ------------------------------------------------------------------ */
 
-/* The article whose text holds a line (0 in the preface). */
+/* The article whose text holds a line (0 in the preface): the last that starts at or before
+ * it. The articles of a parsed document are in the order of their lines (check parses every
+ * input, a compiled file's text too), so a binary search: a finding each, where a scan of the
+ * articles made a text of many findings quadratic. */
 static long article_at_line(const rb_doc *d, unsigned line)
 {
-    long a = 0;
-    for (size_t i = 0; i < d->narticles; i++) {
-        const rb_article *ar = &d->articles[i];
-        if (ar->line > line)
-            break;
-        a = ar->ordinal;
+    size_t lo = 0, hi = d->narticles;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (d->articles[mid].line > line)
+            hi = mid;
+        else
+            lo = mid + 1;
     }
-    return a;
+    return lo ? d->articles[lo - 1].ordinal : 0;
 }
 
 /* A block's text as the patterns see it (the view, junk taken out). A block without junk is

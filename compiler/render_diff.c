@@ -223,12 +223,14 @@ static void render_text(const rb_diff *df, int md, int color, rb_buf *b)
         free(h);
         free(h2);
     }
+    /* the new chapters no old one maps to are added (marked once: a scan of the old chapters
+     * for each new one made a text of many chapters quadratic) */
+    char *mapped = rb_xcalloc(df->b->nchapters + 1, 1);
+    for (size_t c = 0; c < df->a->nchapters; c++)
+        if (df->chap_map[c] >= 0 && (size_t)df->chap_map[c] < df->b->nchapters)
+            mapped[df->chap_map[c]] = 1;
     for (size_t k = 0; k < df->b->nchapters; k++) {
-        int hit = 0;
-        for (size_t c = 0; c < df->a->nchapters; c++)
-            if (df->chap_map[c] == (long)k)
-                hit = 1;
-        if (!hit && !df->partial_old) {
+        if (!mapped[k] && !df->partial_old) {
             char *nh = df->b->chapters[k].heading.len ? rb_doc_text(df->b, df->b->chapters[k].heading)
                                                       : rb_xstrdup("");
             rb_buf_printf(b, "%s— → 第%ld章 %s (added)\n", li, df->b->chapters[k].ordinal, nh);
@@ -236,6 +238,7 @@ static void render_text(const rb_diff *df, int md, int color, rb_buf *b)
             any = 1;
         }
     }
+    free(mapped);
     if (!any)
         rb_buf_printf(b, "%s(no change)\n", li);
     /* articles */

@@ -551,6 +551,47 @@ static void test_too_different(void **state)
     rb_buf_free(&out);
 }
 
+/* The chapters section: a chapter renamed, one removed, two added; a chapter that keeps its
+ * heading and articles is not listed. */
+static void test_chapters(void **state)
+{
+    (void)state;
+    const char *a = "某市人民政府工作规则\n第一章 总则\n一、市政府实行市长负责制。\n"
+                    "第二章 会议\n二、市政府实行常务会议制度。\n"
+                    "第三章 公文\n三、公文由市长签发。\n"
+                    "第四章 纪律\n四、各部门遵守纪律。\n";
+    const char *b = "某市人民政府工作规则\n第一章 总则\n一、市政府实行市长负责制。\n"
+                    "第二章 会议制度\n二、市政府实行常务会议制度。\n"
+                    "第三章 纪律\n三、各部门遵守纪律。\n"
+                    "第四章 监督\n四、市政府接受监督。\n"
+                    "第五章 附则\n五、本规则自印发之日起施行。\n";
+    rb_doc *da = compile_text("a.txt", a, strlen(a)), *db = compile_text("b.txt", b, strlen(b));
+    rb_diff *df = rb_diff_new(da, db);
+    rb_buf out;
+    rb_buf_init(&out);
+    rb_diff_render(df, RB_DIFF_TEXT, 0, &out);
+    const char *ch = strstr(out.data, "Chapters"), *arts = strstr(out.data, "Articles (old");
+    assert_non_null(ch);
+    assert_non_null(arts);
+    char *sect = rb_xstrndup(ch, (size_t)(arts - ch));
+    const char *lines[] = {"第2章 会议 → 第2章 会议制度", "第3章 公文 → — (removed)",
+                           "第4章 纪律 → 第3章 纪律", "— → 第4章 监督 (added)",
+                           "— → 第5章 附则 (added)"};
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++)
+        if (!strstr(sect, lines[i]))
+            fail_msg("no '%s' in the chapters section: %s", lines[i], sect);
+    assert_null(strstr(sect, "总则"));
+    size_t added = 0;
+    for (const char *p = sect; (p = strstr(p, "(added)")); p++)
+        added++;
+    assert_int_equal(added, 2);
+    free(sect);
+    rb_buf_free(&out);
+    rb_diff_free(df);
+    rb_doc_free(da);
+    rb_doc_free(db);
+}
+
 static void test_wujin_2017(void **state)
 {
     (void)state;
@@ -615,7 +656,7 @@ int main(void)
         cmocka_unit_test(test_delete_insert), cmocka_unit_test(test_move_split_merge),
         cmocka_unit_test(test_edit_facts),    cmocka_unit_test(test_no_difference),
         cmocka_unit_test(test_wujin_2017),    cmocka_unit_test(test_too_different),
-        cmocka_unit_test(test_excerpt_itself),
+        cmocka_unit_test(test_excerpt_itself), cmocka_unit_test(test_chapters),
     };
     return cmocka_run_group_tests(tests, tu_setup, tu_teardown);
 }

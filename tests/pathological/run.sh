@@ -36,6 +36,9 @@ gen() {
     repeats) # a chapter of two articles copied N times: N duplicate runs, each a junk span
       awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"
         for (i = 1; i <= n; i++) printf "第一章 总则\n第一条 市政府各部门应当认真履行职责。\n第二条 市政府实行市长负责制。\n" }' >"$3" ;;
+    chapters) # N chapters of one article each
+      awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"
+        for (i = 1; i <= n; i++) printf "第%d章 第%d部分\n第%d条 市政府各部门应当认真履行职责。\n", i, i, i }' >"$3" ;;
     gaps) # N articles numbered 2, 4, 6, ...: a numbering gap before each
       awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"
         for (i = 1; i <= n; i++) printf "第%d条 市政府各部门应当认真履行第%d项职责。\n", 2 * i, i }' >"$3" ;;
@@ -97,6 +100,10 @@ case_ "compile: rejected places in a line" rejected 2000 "$RB" compile -q --no-m
 case_ "compile: a text copied many times" repeats 10000 "$RB" compile -q --no-meta @IN@ -o /dev/null
 case_ "check --baseline: many findings" gaps 8000 sh "$T/base.sh" "$RB" @IN@
 case_ "check: one action, many deadlines" deadlines 8000 "$RB" check --min-severity error @IN@
+# (each finding looked for its article among all the articles before it)
+case_ "check: many findings in many articles" gaps 20000 "$RB" check --min-severity error @IN@
+# (each new chapter looked for an old one that maps to it among all the old chapters)
+case_ "diff: many chapters" chapters 40000 "$RB" diff -q @IN@ @IN@
 case_ "diff: identical texts" text 30000 "$RB" diff -q @IN@ @IN@
 case_ "diff: two different texts" text 5000 "$RB" diff -q @IN@ @IN2@
 case_ "compare csv: many facts" deadlines 8000 "$RB" compare -q --format csv @IN@
