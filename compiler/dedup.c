@@ -18,13 +18,8 @@ typedef struct artchars {
     size_t n;
 } artchars;
 
-static void append_span(const rb_doc *d, rb_span s, artchars *ac, size_t *cap)
+static void append_span(const rb_doc *d, rb_span s, artchars *ac)
 {
-    if (ac->n + s.len > *cap) { /* (no more characters than bytes) */
-        *cap = (ac->n + s.len) * 2 + 16;
-        ac->cp = rb_xrealloc(ac->cp, *cap * sizeof *ac->cp);
-        ac->off = rb_xrealloc(ac->off, *cap * sizeof *ac->off);
-    }
     ac->n += rb_utf8_to_cps_in(d->view->text + s.off, s.len, ac->cp + ac->n, ac->off + ac->n,
                                s.off);
 }
@@ -48,11 +43,20 @@ static rb_span *article_spans(const rb_doc *d, const rb_article *a, size_t *ns)
 static artchars article_chars(const rb_doc *d, const rb_article *a)
 {
     artchars ac = {0};
-    size_t cap = 0, ns;
+    size_t ns, bytes = 0;
     rb_span *v = article_spans(d, a, &ns);
     for (size_t k = 0; k < ns; k++)
-        append_span(d, v[k], &ac, &cap);
+        bytes += v[k].len;
+    /* no more characters than bytes; what the characters leave is given back (a run keeps
+     * every pair's characters until it is reported: sized by bytes, twice over, they were
+     * 24 bytes for each byte of a CJK text) */
+    ac.cp = rb_xmalloc((bytes + 1) * sizeof *ac.cp);
+    ac.off = rb_xmalloc((bytes + 1) * sizeof *ac.off);
+    for (size_t k = 0; k < ns; k++)
+        append_span(d, v[k], &ac);
     free(v);
+    ac.cp = rb_xrealloc(ac.cp, (ac.n + 1) * sizeof *ac.cp);
+    ac.off = rb_xrealloc(ac.off, (ac.n + 1) * sizeof *ac.off);
     return ac;
 }
 
