@@ -1283,8 +1283,13 @@ static void reference_rules(const rb_grammar *g, const rb_doc *d, const cites *c
 /* One citation that is another plus inserted characters (a word-breaking insertion, as in
  * the Chongqing copy). Citations are grouped by distinct title; a title x can only be a title
  * y plus one inserted run when they share their first two or their last two characters, so
- * candidates come from two buckets, and the test is a common prefix and suffix: linear in
- * the citations, not quadratic (2,800 rulebooks cite some 50,000 times). */
+ * candidates come from two buckets, and the test is a common prefix and suffix. A text of
+ * many titles alike (a list of regulations: thousands that start with the city's name or end
+ * in 办法) makes the buckets long, and walking them for every citation quadratic; past a
+ * budget of as many steps as the other way takes, the candidates are asked the other way:
+ * every title x less one run of 1 to 24 characters (the most an insertion can be), looked up
+ * by a hash of its characters. Both ways find every y that x is with a run inserted, and a
+ * finding names the first citation of them, so the findings do not depend on the way. */
 typedef struct utitle {
     uint32_t *cp;
     size_t ncp, bytes;
@@ -1319,6 +1324,82 @@ static int inserted_run(const utitle *x, const utitle *y, size_t *at, size_t *le
     *at = p;
     *len = n;
     return 1;
+}
+
+/* The distinct titles that can be the clean title y of a variant (18 bytes or more: see
+ * inserted_run), by a polynomial hash of their characters: open addressing, a quarter full at
+ * most; equal hashes are all kept (the candidates are tested by inserted_run). */
+#define TITLE_HASH_BASE 0x100000001B3ull
+typedef struct title_index {
+    uint64_t *h;
+    size_t *t; /* the title, or SIZE_MAX: empty */
+    size_t mask;
+} title_index;
+
+static uint64_t title_slot(uint64_t h)
+{
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9ull;
+    return h ^ (h >> 32);
+}
+
+static void title_index_build(title_index *ti, const utitle *u, size_t nu)
+{
+    size_t cap = 16;
+    while (cap < 4 * nu)
+        cap *= 2;
+    ti->mask = cap - 1;
+    ti->h = rb_xmalloc(cap * sizeof *ti->h);
+    ti->t = rb_xmalloc(cap * sizeof *ti->t);
+    for (size_t k = 0; k < cap; k++)
+        ti->t[k] = SIZE_MAX;
+    for (size_t k = 0; k < nu; k++) {
+        if (u[k].bytes < 18)
+            continue;
+        uint64_t h = 0;
+        for (size_t i = 0; i < u[k].ncp; i++)
+            h = h * TITLE_HASH_BASE + u[k].cp[i] + 1;
+        size_t p = (size_t)title_slot(h) & ti->mask;
+        while (ti->t[p] != SIZE_MAX)
+            p = (p + 1) & ti->mask;
+        ti->h[p] = h;
+        ti->t[p] = k;
+    }
+}
+
+static void title_index_free(title_index *ti)
+{
+    free(ti->h);
+    free(ti->t);
+}
+
+/* What the search for one citation x found: the first citation (in input order) of a title
+ * that x is with a run inserted, in x's own text (same) and in the reference list (other),
+ * with where the run is in x and how long. */
+typedef struct variant_best {
+    size_t same, at_s, n_s, other, at_o, n_o;
+} variant_best;
+
+static void variant_candidate(const cites *cs, const utitle *u, const size_t *cite_next,
+                              const cite *x, const utitle *ux, size_t c, variant_best *b)
+{
+    size_t at, len;
+    if (!inserted_run(ux, &u[c], &at, &len))
+        return;
+    for (size_t j = u[c].first_cite; j != (size_t)-1; j = cite_next[j]) {
+        if (cs->v[j].d == NULL) { /* a title of the reference list */
+            if (j < b->other)
+                b->other = j, b->at_o = at, b->n_o = len;
+            break;
+        }
+    }
+    for (size_t j = u[c].first_cite; j != (size_t)-1; j = cite_next[j]) {
+        if (cs->v[j].d == x->d) {
+            if (j < b->same)
+                b->same = j, b->at_s = at, b->n_s = len;
+            break;
+        }
+    }
 }
 
 static void citation_variants(const cites *cs, rb_findings *fs)
@@ -1356,43 +1437,63 @@ static void citation_variants(const cites *cs, rb_findings *fs)
         cite_u[i] = *slot;
     }
     size_t *seen = rb_xcalloc(nu ? nu : 1, sizeof *seen); /* stamp: citation index + 1 */
+    title_index ti = {0};
+    uint64_t *pre = NULL, *pw = NULL; /* x's prefix hashes and the base's powers */
+    size_t cap_pre = 0;
     for (size_t i = 0; i < cs->n; i++) {
         const cite *x = &cs->v[i];
         const utitle *ux = &u[cite_u[i]];
         if (x->article == 0 || ux->ncp < 2)
             continue;
-        /* the first citation (in input order) of a matching title in another rulebook, else
-         * in this one */
-        size_t best_other = (size_t)-1, best_same = (size_t)-1, at_o = 0, n_o = 0, at_s = 0,
-               n_s = 0;
-        for (int pass = 0; pass < 2; pass++) {
+        variant_best vb = {(size_t)-1, 0, 0, (size_t)-1, 0, 0};
+        /* the two buckets, within a budget of as many steps as the other way takes */
+        size_t budget = 24 * ux->ncp + 64, steps = 0;
+        for (int pass = 0; pass < 2 && steps <= budget; pass++) {
             size_t h = rb_omap_get(pass ? &last2 : &first2,
                                    pass ? pair_key(ux->cp[ux->ncp - 2], ux->cp[ux->ncp - 1])
                                         : pair_key(ux->cp[0], ux->cp[1]));
             for (size_t c = h == (size_t)-1 ? (size_t)-1 : h - 1; c != (size_t)-1;
                  c = pass ? u[c].next_last : u[c].next_first) {
+                if (++steps > budget)
+                    break;
                 if (seen[c] == i + 1)
                     continue;
                 seen[c] = i + 1;
-                size_t at, len;
-                if (!inserted_run(ux, &u[c], &at, &len))
-                    continue;
-                for (size_t j = u[c].first_cite; j != (size_t)-1; j = cite_next[j]) {
-                    if (cs->v[j].d == NULL) { /* a title of the reference list */
-                        if (j < best_other)
-                            best_other = j, at_o = at, n_o = len;
-                        break;
-                    }
-                }
-                for (size_t j = u[c].first_cite; j != (size_t)-1; j = cite_next[j]) {
-                    if (cs->v[j].d == x->d) {
-                        if (j < best_same)
-                            best_same = j, at_s = at, n_s = len;
-                        break;
+                variant_candidate(cs, u, cite_next, x, ux, c, &vb);
+            }
+        }
+        if (steps > budget) { /* the other way: x less each run of 1 to 24 characters */
+            if (!ti.t)
+                title_index_build(&ti, u, nu);
+            size_t na = ux->ncp;
+            if (na + 1 > cap_pre) {
+                cap_pre = 2 * (na + 1);
+                pre = rb_xrealloc(pre, cap_pre * sizeof *pre);
+                pw = rb_xrealloc(pw, cap_pre * sizeof *pw);
+            }
+            pre[0] = 0;
+            pw[0] = 1;
+            for (size_t k = 0; k < na; k++) {
+                pre[k + 1] = pre[k] * TITLE_HASH_BASE + ux->cp[k] + 1;
+                pw[k + 1] = pw[k] * TITLE_HASH_BASE;
+            }
+            for (size_t n = 1; n <= 24 && n < na; n++) {
+                size_t nb = na - n;
+                for (size_t k = 0; k <= nb; k++) { /* x[0..k) x[k+n..na) */
+                    uint64_t h = pre[k] * pw[nb - k] + (pre[na] - pre[k + n] * pw[nb - k]);
+                    for (size_t p = (size_t)title_slot(h) & ti.mask; ti.t[p] != SIZE_MAX;
+                         p = (p + 1) & ti.mask) {
+                        size_t c = ti.t[p];
+                        if (ti.h[p] != h || seen[c] == i + 1)
+                            continue;
+                        seen[c] = i + 1;
+                        variant_candidate(cs, u, cite_next, x, ux, c, &vb);
                     }
                 }
             }
         }
+        size_t best_same = vb.same, best_other = vb.other, at_s = vb.at_s, n_s = vb.n_s,
+               at_o = vb.at_o, n_o = vb.n_o;
         /* the same text first (its clean citation is in front of the reader), then the
          * reference list of titles */
         size_t b = best_same != (size_t)-1 ? best_same : best_other;
@@ -1422,6 +1523,10 @@ static void citation_variants(const cites *cs, rb_findings *fs)
         free(u[k].cp);
     free(u);
     free(seen);
+    free(pre);
+    free(pw);
+    if (ti.t)
+        title_index_free(&ti);
     free(cite_u);
     free(cite_next);
     rb_smap_free(&byname);

@@ -401,6 +401,103 @@ static void test_baseline_keys(void **state)
 }
 
 /* A compiled .xml checks like its text: the same rules at the same lines. */
+/* A citation that is another with characters inserted, in a text of n titles alike (all
+ * start 某市 and end 办法, as a list of a city's regulations): with a few the candidates come
+ * from the buckets of the first and last two characters, with many (past the budget) from
+ * each title less a run. Both find exactly the variants planted: a run at the start, in the
+ * middle, at the end, of one character and of eight (24 bytes, the most), and not one of
+ * nine; of 24 ASCII letters and not of 25. */
+static void citation_variants_among(size_t n)
+{
+    static const char *const pool[] = {"管", "理", "工", "作", "规", "定", "实", "施", "细",
+                                       "则", "城", "乡", "建", "设", "交", "通", "安", "全"};
+    unsigned long seed = 12345;
+    rb_buf b;
+    rb_buf_init(&b);
+    rb_buf_puts(&b, "某市人民政府工作规则\n");
+    char **titles = rb_xmalloc(n * sizeof *titles);
+    for (size_t i = 0; i < n; i++) {
+        rb_buf t;
+        rb_buf_init(&t);
+        rb_buf_puts(&t, "某市");
+        seed = seed * 6364136223846793005ul + 1442695040888963407ul;
+        size_t len = 4 + (seed >> 33) % 7;
+        for (size_t k = 0; k < len; k++) {
+            seed = seed * 6364136223846793005ul + 1442695040888963407ul;
+            rb_buf_puts(&t, pool[(seed >> 33) % (sizeof pool / sizeof *pool)]);
+        }
+        rb_buf_printf(&t, "%zu办法", i); /* distinct titles */
+        titles[i] = t.data;
+        rb_buf_printf(&b, "第%zu条 根据《%s》的规定执行。\n", i + 1, titles[i]);
+    }
+    /* title index, where the run goes (a character index; -1: the end), the run */
+    static const struct {
+        size_t t;
+        long at;
+        const char *run;
+        int found;
+    } plant[] = {{0, 0, "鑫", 1},
+                 {1, 3, "龘齉", 1},
+                 {2, -1, "靐", 1},
+                 {3, 2, "鱻爨厵灪麤鑫龘齉", 1},
+                 {4, 2, "鱻爨厵灪麤鑫龘齉靐", 0},
+                 {5, 2, "qwxzkvjqwxzkvjqwxzkvjqwx", 1},
+                 {6, 2, "qwxzkvjqwxzkvjqwxzkvjqwxz", 0}};
+    size_t np = sizeof plant / sizeof *plant;
+    unsigned line0 = (unsigned)n + 2;
+    for (size_t k = 0; k < np; k++) {
+        const char *t = titles[plant[k].t];
+        size_t at = 0;
+        if (plant[k].at < 0)
+            at = strlen(t);
+        else
+            for (long c = 0; c < plant[k].at; c++) {
+                uint32_t cp;
+                at += (size_t)rb_utf8_decode(t + at, strlen(t + at), &cp);
+            }
+        rb_buf_printf(&b, "第%zu条 依照《%.*s%s%s》办理。\n", n + k + 1, (int)at, t, plant[k].run,
+                      t + at);
+    }
+    rb_buf_printf(&b, "第%zu条 本规则自印发之日起施行。\n", n + np + 1);
+    char path[] = "/tmp/rb-titles-XXXXXX.txt";
+    write_tmp(path, b.data);
+    run r;
+    const char *files[] = {path};
+    check_files(&r, files, 1);
+    size_t found = 0;
+    for (size_t i = 0; i < r.fs.n; i++)
+        if (strcmp(r.fs.v[i].rule, "citation-variant") == 0)
+            found++;
+    size_t want = 0;
+    for (size_t k = 0; k < np; k++) {
+        char ins[64];
+        snprintf(ins, sizeof ins, "with '%s' inserted", plant[k].run);
+        const rb_finding *f = find(&r.fs, path, "citation-variant", line0 + (unsigned)k, ins);
+        if (plant[k].found && !f)
+            fail_msg("n=%zu: the run '%s' planted at line %u is not found", n, plant[k].run,
+                     line0 + (unsigned)k);
+        if (!plant[k].found && find(&r.fs, path, "citation-variant", line0 + (unsigned)k, NULL))
+            fail_msg("n=%zu: a run of nine characters at line %u is taken for an insertion", n,
+                     line0 + (unsigned)k);
+        want += (size_t)plant[k].found;
+    }
+    if (found != want)
+        fail_msg("n=%zu: %zu citation variants, want %zu", n, found, want);
+    run_free(&r);
+    unlink(path);
+    for (size_t i = 0; i < n; i++)
+        free(titles[i]);
+    free(titles);
+    rb_buf_free(&b);
+}
+
+static void test_citation_variants_many(void **state)
+{
+    (void)state;
+    citation_variants_among(8);    /* the buckets */
+    citation_variants_among(2000); /* past the budget: each title less a run */
+}
+
 static void test_xml_input(void **state)
 {
     (void)state;
@@ -437,7 +534,7 @@ int main(void)
         cmocka_unit_test(test_corpora_findings), cmocka_unit_test(test_alone_equals_batch),
         cmocka_unit_test(test_counts_do_not_carry), cmocka_unit_test(test_across_files),
         cmocka_unit_test(test_sarif),            cmocka_unit_test(test_baseline), cmocka_unit_test(test_baseline_keys),
-        cmocka_unit_test(test_xml_input),
+        cmocka_unit_test(test_xml_input), cmocka_unit_test(test_citation_variants_many),
     };
     return cmocka_run_group_tests(tests, tu_setup, tu_teardown);
 }

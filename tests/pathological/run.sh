@@ -39,6 +39,9 @@ gen() {
     chapters) # N chapters of one article each
       awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"
         for (i = 1; i <= n; i++) printf "第%d章 第%d部分\n第%d条 市政府各部门应当认真履行职责。\n", i, i, i }' >"$3" ;;
+    titles) # N articles citing N titles alike (a list of a city's regulations)
+      awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"
+        for (i = 1; i <= n; i++) printf "第%d条 根据《某市第%d号城乡建设管理办法》的规定执行。\n", i, i }' >"$3" ;;
     gaps) # N articles numbered 2, 4, 6, ...: a numbering gap before each
       awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"
         for (i = 1; i <= n; i++) printf "第%d条 市政府各部门应当认真履行第%d项职责。\n", 2 * i, i }' >"$3" ;;
@@ -104,6 +107,8 @@ case_ "check: one action, many deadlines" deadlines 8000 "$RB" check --min-sever
 case_ "check: many findings in many articles" gaps 20000 "$RB" check --min-severity error @IN@
 # (each new chapter looked for an old one that maps to it among all the old chapters)
 case_ "diff: many chapters" chapters 40000 "$RB" diff -q @IN@ @IN@
+# (each citation walked every title that shares its first or last two characters)
+case_ "check: many titles alike" titles 10000 "$RB" check --min-severity error @IN@
 case_ "diff: identical texts" text 30000 "$RB" diff -q @IN@ @IN@
 case_ "diff: two different texts" text 5000 "$RB" diff -q @IN@ @IN2@
 case_ "compare csv: many facts" deadlines 8000 "$RB" compare -q --format csv @IN@
