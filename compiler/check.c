@@ -16,6 +16,7 @@
  * Pattern and table rules are in grammar/check.yaml. */
 #include "internal.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,20 +391,26 @@ static rb_finding *add_finding(rb_findings *fs, const char *rule, rb_severity se
                                const char *file, const char *docid, unsigned line, unsigned col,
                                long article, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 10, 11)));
-/* A finding; the same rule on the same words in the same article again is counted on the first
- * (repeats), not reported apart: NULL then. */
-static rb_finding *add_finding(rb_findings *fs, const char *rule, rb_severity sev,
-                               const char *file, const char *docid, unsigned line, unsigned col,
-                               long article, const char *key, const char *fmt, ...)
+/* The fingerprint of a finding ignores lines and columns: rule, rulebook, article and the
+ * words. */
+static uint64_t fingerprint(const char *rule, const char *docid, long article, const char *key)
 {
-    /* the fingerprint ignores lines and columns: rule, rulebook, article and the words */
     char art[32];
     snprintf(art, sizeof art, "|%ld|", article);
     uint64_t h = fnv(rule, 0xcbf29ce484222325ull);
     h = fnv("|", h);
     h = fnv(docid ? docid : "", h);
     h = fnv(art, h);
-    h = fnv(key ? key : "", h);
+    return fnv(key ? key : "", h);
+}
+
+/* A finding; the same rule on the same words in the same article again is counted on the first
+ * (repeats), not reported apart: NULL then. */
+static rb_finding *add_finding(rb_findings *fs, const char *rule, rb_severity sev,
+                               const char *file, const char *docid, unsigned line, unsigned col,
+                               long article, const char *key, const char *fmt, ...)
+{
+    uint64_t h = fingerprint(rule, docid, article, key);
     int fresh = 0;
     size_t *slot = rb_omap_slot(&fs->seen, (long)(h >> 2) | 1, &fresh);
     if (!fresh) {
@@ -431,6 +438,15 @@ static rb_finding *add_finding(rb_findings *fs, const char *rule, rb_severity se
     f->key = rb_xstrdup(key ? key : "");
     snprintf(f->fingerprint, sizeof f->fingerprint, "%016llx", (unsigned long long)h);
     return f;
+}
+
+/* A finding made by add_finding given `times` more times: its repeats. */
+static void repeat_finding(rb_findings *fs, const char *rule, const char *docid, long article,
+                           const char *key, size_t times)
+{
+    size_t at = rb_omap_get(&fs->seen, (long)(fingerprint(rule, docid, article, key) >> 2) | 1);
+    if (at != (size_t)-1)
+        fs->v[at - 1].repeats += times;
 }
 
 /* the codes of a finding, for JSON and SARIF */
@@ -1597,7 +1613,85 @@ static void summarize(rb_checker *ch, const rb_doc *d, const cites *one)
 }
 
 /* A deadline longer than the same action's in the higher-level rulebook a text cites (the
- * first other document of the run with that title). */
+ * first other document of the run with that title): one finding, on the first of the higher
+ * one's deadlines it is longer than, with a repeat for each of the others. The higher one's
+ * deadlines are sorted once by action, unit, bound and amount (with the least index of each
+ * prefix), so that those shorter than a deadline are a count and a lookup: comparing each
+ * deadline with each made two long rulebooks of one action quadratic. */
+typedef struct dl_sorted {
+    size_t *ix;    /* the deadlines' indexes, sorted; NULL: not made yet */
+    size_t *first; /* the least index among ix[start of its group .. k] */
+} dl_sorted;
+
+static int dl_group_cmp(const xdeadline *a, const xdeadline *b)
+{
+    int c = strcmp(a->key, b->key);
+    if (!c)
+        c = strcmp(a->unit, b->unit);
+    return c ? c : strcmp(a->bound, b->bound);
+}
+
+static int dl_cmp(const void *pa, const void *pb, void *doc)
+{
+    size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
+    const xsummary *x = doc;
+    const xdeadline *a = &x->dl[ia], *b = &x->dl[ib];
+    int c = dl_group_cmp(a, b);
+    if (c)
+        return c;
+    int na = isnan(a->amount), nb = isnan(b->amount); /* (last: never shorter) */
+    if (na != nb)
+        return na - nb;
+    if (!na && a->amount != b->amount)
+        return a->amount < b->amount ? -1 : 1;
+    return ia < ib ? -1 : ia > ib;
+}
+
+static const dl_sorted *deadlines_sorted(dl_sorted *s, const xsummary *x)
+{
+    if (s->ix)
+        return s;
+    size_t n = x->ndl;
+    s->ix = rb_xmalloc((n ? n : 1) * sizeof *s->ix);
+    s->first = rb_xmalloc((n ? n : 1) * sizeof *s->first);
+    for (size_t k = 0; k < n; k++)
+        s->ix[k] = k;
+    qsort_r(s->ix, n, sizeof *s->ix, dl_cmp, (void *)x);
+    for (size_t k = 0; k < n; k++)
+        s->first[k] = k && dl_group_cmp(&x->dl[s->ix[k]], &x->dl[s->ix[k - 1]]) == 0 &&
+                              s->first[k - 1] < s->ix[k]
+                          ? s->first[k - 1]
+                          : s->ix[k];
+    return s;
+}
+
+/* The deadlines of x's sorted s of lf's action, unit and bound that lf is longer than:
+ * how many, and the least index of them in *first. */
+static size_t shorter_than(const dl_sorted *s, const xsummary *x, const xdeadline *lf,
+                           size_t *first)
+{
+    size_t lo = 0, hi = x->ndl; /* the group: the first not before lf's */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (dl_group_cmp(&x->dl[s->ix[mid]], lf) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t g = lo;
+    hi = x->ndl; /* then the first of the group not shorter than lf */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const xdeadline *hf = &x->dl[s->ix[mid]];
+        if (dl_group_cmp(hf, lf) == 0 && lf->amount > hf->amount)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo > g)
+        *first = s->first[lo - 1];
+    return lo - g;
+}
 static void superior_deadlines(rb_checker *ch)
 {
     size_t n = ch->n;
@@ -1616,35 +1710,42 @@ static void superior_deadlines(rb_checker *ch)
             next[last[*slot]] = k;
         last[*slot] = k;
     }
+    dl_sorted *sorted = rb_xcalloc(n ? n : 1, sizeof *sorted);
     for (size_t i = 0; i < ch->ncites; i++) {
         const xcite *c = &ch->cites[i];
         const xsummary *low = &ch->docs[c->doc], *high = NULL;
+        size_t hk = 0;
         for (size_t k = rb_smap_get(&first, c->title); k != (size_t)-1 && !high; k = next[k])
             if (k != c->doc)
-                high = &ch->docs[k];
+                high = &ch->docs[k], hk = k;
         if (!high)
             continue;
+        const dl_sorted *hs = deadlines_sorted(&sorted[hk], high);
         for (size_t a = 0; a < low->ndl; a++) {
             const xdeadline *lf = &low->dl[a];
             /* an upper bound on an action named in more than a word */
             if (strlen(lf->key) < 4 ||
                 (strcmp(lf->bound, "within") != 0 && strcmp(lf->bound, "at_most") != 0))
                 continue;
-            for (size_t b = 0; b < high->ndl; b++) {
-                const xdeadline *hf = &high->dl[b];
-                if (strcmp(lf->key, hf->key) == 0 && strcmp(lf->unit, hf->unit) == 0 &&
-                    strcmp(lf->bound, hf->bound) == 0 && lf->amount > hf->amount)
-                    set_codes(add_finding(ch->out, "deadline-longer-than-superior", RB_WARNING,
-                                          low->name, low->id, lf->line, lf->col, lf->article,
-                                          lf->key,
-                                          "'%s' here, but '%s' in the higher-level %s (%s, "
-                                          "article %ld), which this rulebook cites",
-                                          lf->text, hf->text, high->title, high->id,
-                                          hf->article),
-                              "%s; %s", lf->value ? lf->value : "?", hf->value ? hf->value : "?");
-            }
+            size_t b = 0, times = shorter_than(hs, high, lf, &b);
+            if (!times)
+                continue;
+            const xdeadline *hf = &high->dl[b];
+            set_codes(add_finding(ch->out, "deadline-longer-than-superior", RB_WARNING, low->name,
+                                  low->id, lf->line, lf->col, lf->article, lf->key,
+                                  "'%s' here, but '%s' in the higher-level %s (%s, article %ld), "
+                                  "which this rulebook cites",
+                                  lf->text, hf->text, high->title, high->id, hf->article),
+                      "%s; %s", lf->value ? lf->value : "?", hf->value ? hf->value : "?");
+            repeat_finding(ch->out, "deadline-longer-than-superior", low->id, lf->article, lf->key,
+                           times - 1);
         }
     }
+    for (size_t k = 0; k < n; k++) {
+        free(sorted[k].ix);
+        free(sorted[k].first);
+    }
+    free(sorted);
     free(next);
     free(last);
     rb_smap_free(&first);

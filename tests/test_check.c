@@ -242,6 +242,42 @@ static void test_across_files(void **state)
     unlink(dist);
 }
 
+/* A deadline longer than several of the higher-level rulebook's for the same action: one
+ * finding, on the first of them in the text (not the shortest), with a repeat for each other;
+ * an equal one does not count. */
+static void test_superior_first_and_count(void **state)
+{
+    (void)state;
+    char city[] = "/tmp/rbcity-XXXXXX.txt", dist[] = "/tmp/rbdist-XXXXXX.txt";
+    write_tmp(city, "某市人民政府工作规则\n"
+                    "一、各部门报送的公文,承办部门应在8个工作日内办结回复意见。\n"
+                    "二、各部门报送的公文,承办部门应在5个工作日内办结回复意见。\n"
+                    "三、各部门报送的公文,承办部门应在3个工作日内办结回复意见。\n"
+                    "四、各部门报送的公文,承办部门应在12个工作日内办结回复意见。\n"
+                    "五、各部门报送的公文,承办部门应在6个工作日内办结回复意见。\n"
+                    "六、本规则自印发之日起施行。\n");
+    write_tmp(dist, "某市某区人民政府工作规则\n"
+                    "一、根据《某市人民政府工作规则》,制定本规则。\n"
+                    "二、各部门报送的公文,承办部门应在6个工作日内办结回复意见。\n"
+                    "三、本规则自印发之日起施行。\n");
+    const char *files[] = {city, dist};
+    run r;
+    check_files(&r, files, 2);
+    size_t n = 0;
+    const rb_finding *f = NULL;
+    for (size_t i = 0; i < r.fs.n; i++)
+        if (strcmp(r.fs.v[i].rule, "deadline-longer-than-superior") == 0)
+            f = &r.fs.v[i], n++;
+    assert_int_equal(n, 1);
+    assert_non_null(strstr(f->file, dist));
+    if (!strstr(f->message, "5个工作日") || !strstr(f->message, "article 2"))
+        fail_msg("not on the first shorter deadline (article 2, 5个工作日): %s", f->message);
+    assert_int_equal(f->repeats, 1); /* and the 3个工作日 of article 3 (6 is not longer than 6) */
+    run_free(&r);
+    unlink(city);
+    unlink(dist);
+}
+
 static void test_sarif(void **state)
 {
     (void)state;
@@ -535,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_counts_do_not_carry), cmocka_unit_test(test_across_files),
         cmocka_unit_test(test_sarif),            cmocka_unit_test(test_baseline), cmocka_unit_test(test_baseline_keys),
         cmocka_unit_test(test_xml_input), cmocka_unit_test(test_citation_variants_many),
+        cmocka_unit_test(test_superior_first_and_count),
     };
     return cmocka_run_group_tests(tests, tu_setup, tu_teardown);
 }

@@ -42,6 +42,12 @@ gen() {
     titles) # N articles citing N titles alike (a list of a city's regulations)
       awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"
         for (i = 1; i <= n; i++) printf "第%d条 根据《某市第%d号城乡建设管理办法》的规定执行。\n", i, i }' >"$3" ;;
+    superior) # N deadlines of one action: a higher-level rulebook (seed 1), a lower one that
+      # cites it (seed 2), each deadline of the lower one longer than most of the higher's
+      awk -v n="$2" -v s="$4" 'BEGIN {
+        if (s == 1) print "某省人民政府工作规则"
+        else { print "某市人民政府工作规则"; print "第1条 根据《某省人民政府工作规则》制定本规则。" }
+        for (i = 1; i <= n; i++) printf "第%d条 第%d项请示事项应当在%d个工作日内办结。\n", i + (s != 1), i, i % 9 + s }' >"$3" ;;
     gaps) # N articles numbered 2, 4, 6, ...: a numbering gap before each
       awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"
         for (i = 1; i <= n; i++) printf "第%d条 市政府各部门应当认真履行第%d项职责。\n", 2 * i, i }' >"$3" ;;
@@ -109,6 +115,8 @@ case_ "check: many findings in many articles" gaps 20000 "$RB" check --min-sever
 case_ "diff: many chapters" chapters 40000 "$RB" diff -q @IN@ @IN@
 # (each citation walked every title that shares its first or last two characters)
 case_ "check: many titles alike" titles 10000 "$RB" check --min-severity error @IN@
+# (each deadline of the lower rulebook was compared with each of the higher one's)
+case_ "check: a lower rulebook's deadlines" superior 4000 "$RB" check --min-severity error @IN@ @IN2@
 case_ "diff: identical texts" text 30000 "$RB" diff -q @IN@ @IN@
 case_ "diff: two different texts" text 5000 "$RB" diff -q @IN@ @IN2@
 case_ "compare csv: many facts" deadlines 8000 "$RB" compare -q --format csv @IN@
