@@ -747,7 +747,7 @@ static void detect_injected(const rb_doc *d, const bicount *bc, const hblock *hb
              * sentence, two thirds at a clause edge, where no bridge bigram vouches) */
             size_t hapax = 0;
             for (size_t q = rs; q < re; q++)
-                if (unigram(bc, cp[q]) <= 1 && rb_ref_char(cp[q]) == 0)
+                if (unigram(bc, cp[q]) <= 1 && !rb_ref_has_char(cp[q]))
                     hapax++;
             int inside = rs == s + 1 && re == e + 1;
             int strange = hapax >= 1 && (inside ? 2 * hapax >= re - rs : 3 * hapax >= 2 * (re - rs));

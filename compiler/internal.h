@@ -332,7 +332,7 @@ void rb_facts_sax_drop(rb_facts_sax *s);
 
 /* Is the character bigram a,b inside some word of jieba's list? */
 int rb_lex_has(uint32_t a, uint32_t b);
-/* How often the bigram a,b, or the character c, occurs in the clean reference texts. */
+/* How often the bigram a,b occurs in the clean reference texts. */
 size_t rb_ref_bigram(uint32_t a, uint32_t b);
 /* The reference bigrams as a hash table, for a loop that asks for every bigram of a text
  * (rb_ref_lookup inline, where a call of rb_ref_bigram each and a table half full were an
@@ -354,7 +354,7 @@ static inline size_t rb_ref_lookup(const rb_refslot *t, size_t mask, uint32_t a,
             return t[p].n;
     return 0;
 }
-size_t rb_ref_char(uint32_t c);
+int rb_ref_has_char(uint32_t c); /* does the character occur in them? (a bitmap) */
 
 /* ---- character diff (chardiff.c) ----------------------------------------------------------- */
 

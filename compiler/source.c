@@ -119,7 +119,7 @@ static double common_share(const char *s, size_t n)
         i += (size_t)rb_utf8_decode(simp + i, ln - i, &cp);
         if (cp >= 0x3400 && cp <= 0x9FFF) {
             han++;
-            known += rb_ref_char(cp) > 0;
+            known += (size_t)rb_ref_has_char(cp);
         }
     }
     free(simp);

@@ -1118,8 +1118,8 @@ static void test_output_protect(void **state)
 
 /* The reference bigrams' table gives every bigram of the built-in list its count, and 0 to
  * what the list lacks: its neighbours, the pair turned round, characters outside the BMP. */
-extern const uint32_t rb_refbigram[], rb_refbigram_n[];
-extern const size_t rb_nrefbigram;
+extern const uint32_t rb_refbigram[], rb_refbigram_n[], rb_refchar[], rb_refchar_n[];
+extern const size_t rb_nrefbigram, rb_nrefchar;
 static void test_reference_table(void **state)
 {
     (void)state;
@@ -1142,6 +1142,19 @@ static void test_reference_table(void **state)
     assert_true(absent > 100);
     assert_int_equal(rb_ref_lookup(t, mask, 0x20000, 0x4E00), 0);
     assert_int_equal(rb_ref_lookup(t, mask, 0, 0), 0);
+    /* the characters' bitmap: each listed one, and a neighbour not listed */
+    assert_true(rb_nrefchar > 1000);
+    absent = 0;
+    for (size_t i = 0; i < rb_nrefchar; i++) {
+        assert_int_equal(rb_ref_has_char(rb_refchar[i]), rb_refchar_n[i] > 0);
+        uint32_t c = rb_refchar[i] + 1;
+        if (i + 1 < rb_nrefchar && rb_refchar[i + 1] != c) {
+            assert_int_equal(rb_ref_has_char(c), 0);
+            absent++;
+        }
+    }
+    assert_true(absent > 100);
+    assert_int_equal(rb_ref_has_char(0x10000 + rb_refchar[0]), 0);
 }
 
 static void test_input_read(void **state)
