@@ -183,25 +183,79 @@ static size_t cp_end(const rb_doc *d, const artchars *ac, size_t idx)
     return off + (size_t)rb_utf8_decode(d->view->text + off, d->view->len - off, &cp);
 }
 
+/* The junk spans of the document as the stage asks about them, kept up with the spans it adds
+ * (junk is only appended here: `seen` spans are indexed, the rest at the next question). A scan
+ * of every span for each question made a text of many copies, or of many insertions,
+ * quadratic (each adds a span).
+ *   at:  where spans start (view offset + 1 -> how many start there), for dup_span's question
+ *        whether any sits between two removed elements, asked of the few bytes between them;
+ *   ins: the insertion spans by their start (view offset + 1 -> the last one's index + 1),
+ *        chained through ins_next (index + 1, 0 at the end), for insertion_known. */
+typedef struct junkstarts {
+    rb_omap at, ins;
+    size_t *ins_next, cap;
+    size_t seen;
+} junkstarts;
+
+static void junk_sync(const rb_doc *d, junkstarts *js)
+{
+    for (; js->seen < d->njunk; js->seen++) {
+        const rb_junk *j = &d->junk[js->seen];
+        int fresh;
+        ++*rb_omap_slot(&js->at, (long)j->span.off + 1, &fresh);
+        if (strcmp(j->kind, "insertion") != 0)
+            continue;
+        if (js->seen >= js->cap) {
+            js->cap = 2 * js->seen + 16;
+            js->ins_next = rb_xrealloc(js->ins_next, js->cap * sizeof *js->ins_next);
+        }
+        size_t *head = rb_omap_slot(&js->ins, (long)j->span.off + 1, &fresh);
+        js->ins_next[js->seen] = *head; /* (0 when fresh) */
+        *head = js->seen + 1;
+    }
+}
+
+static void junkstarts_free(junkstarts *js)
+{
+    rb_omap_free(&js->at);
+    rb_omap_free(&js->ins);
+    free(js->ins_next);
+}
+
+/* Does a junk span other than d->junk[except] start in [from, to)? */
+static int junk_starts_in(const rb_doc *d, junkstarts *js, size_t from, size_t to,
+                          size_t except)
+{
+    junk_sync(d, js);
+    for (size_t o = from; o < to; o++) {
+        size_t c = rb_omap_get(&js->at, (long)o + 1);
+        if (c != (size_t)-1 && c > (d->junk[except].span.off == o))
+            return 1;
+    }
+    return 0;
+}
+
 /* Whether an insertion record already covers exactly this span: the kept copy compared with
  * a second later copy finds the same insertion again. */
-static int insertion_known(const rb_doc *d, rb_span s)
+static int insertion_known(const rb_doc *d, junkstarts *js, rb_span s)
 {
-    for (size_t k = 0; k < d->njunk; k++)
-        if (d->junk[k].span.off == s.off && d->junk[k].span.len == s.len &&
-            strcmp(d->junk[k].kind, "insertion") == 0)
+    junk_sync(d, js);
+    size_t k = rb_omap_get(&js->ins, (long)s.off + 1);
+    for (; k != (size_t)-1 && k != 0; k = js->ins_next[k - 1])
+        if (d->junk[k - 1].span.len == s.len)
             return 1;
     return 0;
 }
 
 /* Report (and for the kept copy, set aside) one inserted run of characters that stand side
  * by side in the view, the characters src[idx, idx + n). */
-static void report_run(rb_doc *d, rb_diags *diags, const pairinfo *pi, const rb_article *keep,
-                       const rb_article *dup, int in_kept, size_t idx, size_t n, size_t oidx)
+static void report_run(rb_doc *d, rb_diags *diags, junkstarts *js, const pairinfo *pi,
+                       const rb_article *keep, const rb_article *dup, int in_kept, size_t idx,
+                       size_t n, size_t oidx)
 {
     const artchars *src = in_kept ? &pi->a : &pi->b;
     size_t vs = src->off[idx], ve = cp_end(d, src, idx + n - 1);
-    if (in_kept && insertion_known(d, (rb_span){vs, ve - vs}))
+    if (in_kept && insertion_known(d, js, (rb_span){vs, ve - vs}))
         return; /* reported when the first copy without it was compared */
     unsigned line, col, oline, ocol;
     rb_doc_linecol(d, vs, &line, &col);
@@ -224,7 +278,7 @@ static void report_run(rb_doc *d, rb_diags *diags, const pairinfo *pi, const rb_
 /* Report each inserted run. The characters of an article are its pieces one after the
  * other, so one run of the diff may end a line and go on in the next: it is reported (and
  * set aside) as one insertion a piece, never with what lies between the pieces. */
-static void report_insertions(rb_doc *d, rb_diags *diags, const pairinfo *pi,
+static void report_insertions(rb_doc *d, rb_diags *diags, junkstarts *js, const pairinfo *pi,
                               const rb_article *keep, const rb_article *dup)
 {
     for (size_t i = 0; i < pi->ned; i++) {
@@ -237,7 +291,7 @@ static void report_insertions(rb_doc *d, rb_diags *diags, const pairinfo *pi,
         size_t start = idx;
         for (size_t k = idx + 1; k <= idx + e->n; k++)
             if (k == idx + e->n || src->off[k] != cp_end(d, src, k - 1)) {
-                report_run(d, diags, pi, keep, dup, in_kept, start, k - start, oidx);
+                report_run(d, diags, js, pi, keep, dup, in_kept, start, k - start, oidx);
                 start = k;
             }
     }
@@ -268,32 +322,6 @@ static void report_difference(rb_doc *d, rb_diags *diags, const pairinfo *pi,
                  keep->ordinal, lb, cb, ta, tb);
     free(ta);
     free(tb);
-}
-
-/* Where the document's junk spans start (view offset + 1 -> how many start there), for
- * dup_span's question whether any sits between two removed elements: asked of the few bytes
- * between them, where a scan of every junk span made a text of many repeated copies quadratic
- * (each copy adds one). Junk is only appended during the stage: `seen` spans are in the map,
- * the rest are added at the next question. */
-typedef struct junkstarts {
-    rb_omap at;
-    size_t seen;
-} junkstarts;
-
-/* Does a junk span other than d->junk[except] start in [from, to)? */
-static int junk_starts_in(const rb_doc *d, junkstarts *js, size_t from, size_t to,
-                          size_t except)
-{
-    for (; js->seen < d->njunk; js->seen++) {
-        int fresh;
-        ++*rb_omap_slot(&js->at, (long)d->junk[js->seen].span.off + 1, &fresh);
-    }
-    for (size_t o = from; o < to; o++) {
-        size_t c = rb_omap_get(&js->at, (long)o + 1);
-        if (c != (size_t)-1 && c > (d->junk[except].span.off == o))
-            return 1;
-    }
-    return 0;
 }
 
 /* Mark the lines of a removed element as a duplicate-copy junk span, merging with the
@@ -333,7 +361,8 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
      * (chap_known of them asked; a chapter a run drops opens inside it, after those) */
     rb_omap chap_first = {0};
     size_t chap_known = 0;
-    junkstarts js = {{0}, 0};
+    junkstarts js;
+    memset(&js, 0, sizeof js);
     size_t known = 0;
     while (i < n) {
         if (d->articles[i].ordinal > d->articles[i - 1].ordinal) {
@@ -428,7 +457,7 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
                     break;
                 case C_A_INSERTED:
                 case C_B_INSERTED:
-                    report_insertions(d, diags, &pi[k], a, b);
+                    report_insertions(d, diags, &js, &pi[k], a, b);
                     break;
                 case C_DIFFERENT:
                     report_difference(d, diags, &pi[k], a, b);
@@ -458,7 +487,7 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
     }
     rb_omap_free(&kept);
     rb_omap_free(&chap_first);
-    rb_omap_free(&js.at);
+    junkstarts_free(&js);
     if (changed) {
         /* compact chapters and articles, remapping chapter indexes */
         long *remap = rb_xmalloc((d->nchapters ? d->nchapters : 1) * sizeof *remap);

@@ -42,6 +42,11 @@ gen() {
     titles) # N articles citing N titles alike (a list of a city's regulations)
       awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"
         for (i = 1; i <= n; i++) printf "第%d条 根据《某市第%d号城乡建设管理办法》的规定执行。\n", i, i }' >"$3" ;;
+    insertions) # N articles with an insertion each, then two copies without (each insertion is
+      # set aside, and found again against the second copy)
+      awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"
+        for (c = 0; c < 3; c++) for (i = 1; i <= n; i++)
+          printf "第%d条 市政府%s各部门第%d项工作。\n", i, c ? "" : "甲乙", i }' >"$3" ;;
     superior) # N deadlines of one action: a higher-level rulebook (seed 1), a lower one that
       # cites it (seed 2), each deadline of the lower one longer than most of the higher's
       awk -v n="$2" -v s="$4" 'BEGIN {
@@ -115,6 +120,8 @@ case_ "check: many findings in many articles" gaps 20000 "$RB" check --min-sever
 case_ "diff: many chapters" chapters 40000 "$RB" diff -q @IN@ @IN@
 # (each citation walked every title that shares its first or last two characters)
 case_ "check: many titles alike" titles 10000 "$RB" check --min-severity error @IN@
+# (each insertion asked every junk span whether it was known)
+case_ "compile: insertions in copies" insertions 10000 "$RB" compile -q --no-meta @IN@ -o /dev/null
 # (each deadline of the lower rulebook was compared with each of the higher one's)
 case_ "check: a lower rulebook's deadlines" superior 4000 "$RB" check --min-severity error @IN@ @IN2@
 case_ "diff: identical texts" text 30000 "$RB" diff -q @IN@ @IN@
