@@ -47,6 +47,9 @@ gen() {
       awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"
         for (c = 0; c < 3; c++) for (i = 1; i <= n; i++)
           printf "第%d条 市政府%s各部门第%d项工作。\n", i, c ? "" : "甲乙", i }' >"$3" ;;
+    list) # one sentence listing N meeting types, all different
+      awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"; s = "第一条 市人民政府实行第1类会议"
+        for (i = 2; i <= n; i++) s = s sprintf("、第%d类会议", i); print s "制度。" }' >"$3" ;;
     superior) # N deadlines of one action: a higher-level rulebook (seed 1), a lower one that
       # cites it (seed 2), each deadline of the lower one longer than most of the higher's
       awk -v n="$2" -v s="$4" 'BEGIN {
@@ -122,6 +125,8 @@ case_ "diff: many chapters" chapters 40000 "$RB" diff -q @IN@ @IN@
 case_ "check: many titles alike" titles 10000 "$RB" check --min-severity error @IN@
 # (each insertion asked every junk span whether it was known)
 case_ "compile: insertions in copies" insertions 10000 "$RB" compile -q --no-meta @IN@ -o /dev/null
+# (each item of a list was compared with every value before it)
+case_ "compile: a list of many items" list 8000 "$RB" compile -q --no-meta @IN@ -o /dev/null
 # (each deadline of the lower rulebook was compared with each of the higher one's)
 case_ "check: a lower rulebook's deadlines" superior 4000 "$RB" check --min-severity error @IN@ @IN2@
 case_ "diff: identical texts" text 30000 "$RB" diff -q @IN@ @IN@
