@@ -1343,50 +1343,36 @@ static int inserted_run(const utitle *x, const utitle *y, size_t *at, size_t *le
 }
 
 /* The distinct titles that can be the clean title y of a variant (18 bytes or more: see
- * inserted_run), by a polynomial hash of their characters: open addressing, a quarter full at
- * most; equal hashes are all kept (the candidates are tested by inserted_run). */
+ * inserted_run), by a polynomial hash of their characters: the first title of each key in a
+ * map, the others chained (the candidates are tested by inserted_run). */
 #define TITLE_HASH_BASE 0x100000001B3ull
 typedef struct title_index {
-    uint64_t *h;
-    size_t *t; /* the title, or SIZE_MAX: empty */
-    size_t mask;
+    rb_omap first; /* key -> its first title + 1 */
+    size_t *next;  /* the next title of the same key + 1, or 0; NULL: not built yet */
 } title_index;
 
-static uint64_t title_slot(uint64_t h)
-{
-    h ^= h >> 29;
-    h *= 0xBF58476D1CE4E5B9ull;
-    return h ^ (h >> 32);
-}
+static long title_key(uint64_t h) { return (long)(h >> 1) | 1; }
 
 static void title_index_build(title_index *ti, const utitle *u, size_t nu)
 {
-    size_t cap = 16;
-    while (cap < 4 * nu)
-        cap *= 2;
-    ti->mask = cap - 1;
-    ti->h = rb_xmalloc(cap * sizeof *ti->h);
-    ti->t = rb_xmalloc(cap * sizeof *ti->t);
-    for (size_t k = 0; k < cap; k++)
-        ti->t[k] = SIZE_MAX;
+    ti->next = rb_xcalloc(nu ? nu : 1, sizeof *ti->next);
     for (size_t k = 0; k < nu; k++) {
         if (u[k].bytes < 18)
             continue;
         uint64_t h = 0;
         for (size_t i = 0; i < u[k].ncp; i++)
             h = h * TITLE_HASH_BASE + u[k].cp[i] + 1;
-        size_t p = (size_t)title_slot(h) & ti->mask;
-        while (ti->t[p] != SIZE_MAX)
-            p = (p + 1) & ti->mask;
-        ti->h[p] = h;
-        ti->t[p] = k;
+        int fresh;
+        size_t *head = rb_omap_slot(&ti->first, title_key(h), &fresh);
+        ti->next[k] = *head; /* (0 when fresh) */
+        *head = k + 1;
     }
 }
 
 static void title_index_free(title_index *ti)
 {
-    free(ti->h);
-    free(ti->t);
+    rb_omap_free(&ti->first);
+    free(ti->next);
 }
 
 /* What the search for one citation x found: the first citation (in input order) of a title
@@ -1479,7 +1465,7 @@ static void citation_variants(const cites *cs, rb_findings *fs)
             }
         }
         if (steps > budget) { /* the other way: x less each run of 1 to 24 characters */
-            if (!ti.t)
+            if (!ti.next)
                 title_index_build(&ti, u, nu);
             size_t na = ux->ncp;
             if (na + 1 > cap_pre) {
@@ -1497,10 +1483,10 @@ static void citation_variants(const cites *cs, rb_findings *fs)
                 size_t nb = na - n;
                 for (size_t k = 0; k <= nb; k++) { /* x[0..k) x[k+n..na) */
                     uint64_t h = pre[k] * pw[nb - k] + (pre[na] - pre[k + n] * pw[nb - k]);
-                    for (size_t p = (size_t)title_slot(h) & ti.mask; ti.t[p] != SIZE_MAX;
-                         p = (p + 1) & ti.mask) {
-                        size_t c = ti.t[p];
-                        if (ti.h[p] != h || seen[c] == i + 1)
+                    size_t t = rb_omap_get(&ti.first, title_key(h));
+                    for (; t != (size_t)-1 && t != 0; t = ti.next[t - 1]) {
+                        size_t c = t - 1;
+                        if (seen[c] == i + 1)
                             continue;
                         seen[c] = i + 1;
                         variant_candidate(cs, u, cite_next, x, ux, c, &vb);
@@ -1508,14 +1494,13 @@ static void citation_variants(const cites *cs, rb_findings *fs)
                 }
             }
         }
-        size_t best_same = vb.same, best_other = vb.other, at_s = vb.at_s, n_s = vb.n_s,
-               at_o = vb.at_o, n_o = vb.n_o;
         /* the same text first (its clean citation is in front of the reader), then the
          * reference list of titles */
-        size_t b = best_same != (size_t)-1 ? best_same : best_other;
+        int same = vb.same != (size_t)-1;
+        size_t b = same ? vb.same : vb.other;
         if (b == (size_t)-1)
             continue;
-        size_t at = best_same != (size_t)-1 ? at_s : at_o, len = best_same != (size_t)-1 ? n_s : n_o;
+        size_t at = same ? vb.at_s : vb.at_o, len = same ? vb.n_s : vb.n_o;
         const cite *y = &cs->v[b];
         rb_buf ins;
         rb_buf_init(&ins);
@@ -1541,8 +1526,7 @@ static void citation_variants(const cites *cs, rb_findings *fs)
     free(seen);
     free(pre);
     free(pw);
-    if (ti.t)
-        title_index_free(&ti);
+    title_index_free(&ti);
     free(cite_u);
     free(cite_next);
     rb_smap_free(&byname);

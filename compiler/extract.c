@@ -165,9 +165,8 @@ typedef struct xwords {
     const xtext *x;
     size_t base;
 } xwords;
-typedef struct vset vset;
 static void push_found(rb_arena *ar, rb_field *x, const char *v, const xwords *w, size_t at,
-                       size_t len, vset *vs);
+                       size_t len, rb_smap *vs);
 typedef struct xrun xrun;
 static void context_fields(const struct rb_extract_rules *r, const xrule *x, rb_fact *f,
                            xrun *R);
@@ -1742,80 +1741,12 @@ static int field_holds(const rb_field *x, const char *s)
     return 0;
 }
 
-/* The values of one field being filled with many items (apply_field over a long list): a set
- * of them, asked where a scan of the values for each new one made a list of many distinct
- * items quadratic. The strings are the field's (arena strings, kept while it is filled). */
-struct vset {
-    const char **s; /* NULL: an empty slot */
-    size_t *len;
-    size_t mask, n;
-};
-
-static uint64_t vhash(const char *s, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
-    return h ^ (h >> 29);
-}
-
-static void vset_init(vset *v, size_t n)
-{
-    size_t cap = 16;
-    while (cap < 2 * n)
-        cap *= 2;
-    v->mask = cap - 1;
-    v->n = 0;
-    v->s = rb_xcalloc(cap, sizeof *v->s);
-    v->len = rb_xmalloc(cap * sizeof *v->len);
-}
-
-static void vset_free(vset *v)
-{
-    free(v->s);
-    free(v->len);
-}
-
-/* Is s[0..n) in the set? Else *slot is where it goes. */
-static int vset_has(const vset *v, const char *s, size_t n, size_t *slot)
-{
-    size_t p = (size_t)vhash(s, n) & v->mask;
-    for (; v->s[p]; p = (p + 1) & v->mask)
-        if (v->len[p] == n && memcmp(v->s[p], s, n) == 0)
-            return 1;
-    if (slot)
-        *slot = p;
-    return 0;
-}
-
-static void vset_add(vset *v, const char *s)
-{
-    size_t n = strlen(s), p;
-    if (vset_has(v, s, n, &p))
-        return;
-    if (2 * (v->n + 1) > v->mask + 1) { /* at most half full: twice the room */
-        vset w;
-        vset_init(&w, v->mask + 1);
-        for (size_t k = 0; k <= v->mask; k++)
-            if (v->s[k]) {
-                size_t q;
-                vset_has(&w, v->s[k], v->len[k], &q);
-                w.s[q] = v->s[k];
-                w.len[q] = v->len[k];
-                w.n++;
-            }
-        vset_free(v);
-        *v = w;
-        vset_has(v, s, n, &p);
-    }
-    v->s[p] = s;
-    v->len[p] = n;
-    v->n++;
-}
-
+/* A field filled from a long list (apply_field) keeps its values in a map (vs: the field's own
+ * strings, kept while it is filled), asked where a scan of the values for each new one made a
+ * list of many distinct items quadratic. */
 /* field_put, with the values of x in vs when it is not NULL */
 static void field_put_in(rb_arena *a, rb_field *x, const char *s, const char *words, int own_s,
-                         int own_w, vset *vs);
+                         int own_w, rb_smap *vs);
 
 static void field_put(rb_arena *a, rb_field *x, const char *s, const char *words, int own_s,
                       int own_w)
@@ -1824,9 +1755,9 @@ static void field_put(rb_arena *a, rb_field *x, const char *s, const char *words
 }
 
 static void field_put_in(rb_arena *a, rb_field *x, const char *s, const char *words, int own_s,
-                         int own_w, vset *vs)
+                         int own_w, rb_smap *vs)
 {
-    if (vs ? vset_has(vs, s, strlen(s), NULL) : field_holds(x, s))
+    if (vs ? rb_smap_get(vs, s) != (size_t)-1 : field_holds(x, s))
         return; /* a list of distinct values */
     x->items = rb_arena_push(a, x->items, x->n, sizeof *x->items);
     if (words && !x->iwords) { /* the earlier items have no words: room as items has */
@@ -1841,8 +1772,10 @@ static void field_put_in(rb_arena *a, rb_field *x, const char *s, const char *wo
     if (x->iwords)
         x->iwords[x->n] = !words ? NULL : own_w ? (char *)words : rb_arena_strdup(a, words);
     x->items[x->n++] = own_s ? (char *)s : rb_arena_strdup(a, s);
-    if (vs)
-        vset_add(vs, x->items[x->n - 1]);
+    if (vs) {
+        int fresh;
+        rb_smap_slot(vs, x->items[x->n - 1], &fresh);
+    }
 }
 
 void rb_field_push(rb_arena *a, rb_field *x, const char *s, const char *words)
@@ -1962,7 +1895,7 @@ static int starts_conj(const char *s, size_t n)
 }
 
 static void table_all(const xtable *t, const char *s, size_t n, int heads, rb_arena *a,
-                      rb_field *out, const xwords *w, vset *vs)
+                      rb_field *out, const xwords *w, rb_smap *vs)
 {
     typedef struct {
         size_t at, len;
@@ -2129,12 +2062,11 @@ static void apply_field(const struct rb_extract_rules *r, const xfield *f, const
         ni = 1;
     }
     rb_field *out = NULL;
-    /* a list of many items: its values in a set (a field is made empty by fact_set) */
-    vset set, *vs = NULL;
-    if (ni > 16) {
-        vset_init(&set, ni);
-        vs = &set;
-    }
+    /* a list of many items: its values in a map (a field is made empty by fact_set); key: an
+     * item's text as a string */
+    rb_smap set = {0}, *vs = ni > 16 ? &set : NULL;
+    rb_buf key;
+    rb_buf_init(&key);
     for (size_t i = 0; i < ni; i++) {
         const char *p = items[i].p;
         size_t l = items[i].n;
@@ -2168,15 +2100,25 @@ static void apply_field(const struct rb_extract_rules *r, const xfield *f, const
             char b[64];
             if (parse_range(p, l, b, sizeof b) == 0)
                 field_put_in(fact->arena, out, b, NULL, 0, 0, vs);
-        } else if (vs ? !vset_has(vs, p, l, NULL) : !holds_text(out, p, l)) {
-            field_put_in(fact->arena, out, rb_arena_strndup(fact->arena, p, l), NULL, 1, 0, vs);
+        } else {
+            int held;
+            if (vs) {
+                key.len = 0;
+                rb_buf_put(&key, p, l);
+                held = rb_smap_get(vs, rb_buf_cstr(&key)) != (size_t)-1;
+            } else {
+                held = holds_text(out, p, l);
+            }
+            if (!held)
+                field_put_in(fact->arena, out, rb_arena_strndup(fact->arena, p, l), NULL, 1, 0,
+                             vs);
         }
         if (f->nseps)
             out->list = 1;
         free(stripped);
     }
-    if (vs)
-        vset_free(vs);
+    rb_smap_free(&set);
+    rb_buf_free(&key);
     if (items != few)
         free(items);
     if (out && out->n == 0) {
@@ -2345,9 +2287,9 @@ static char *words_of(rb_arena *ar, const rb_doc *d, const xtext *x, size_t a, s
 /* The value v with the words it was found as (w's text at at, len bytes) pushed to x: the words
  * are taken only for a value x does not hold yet */
 static void push_found(rb_arena *ar, rb_field *x, const char *v, const xwords *w, size_t at,
-                       size_t len, vset *vs)
+                       size_t len, rb_smap *vs)
 {
-    if (vs ? vset_has(vs, v, strlen(v), NULL) : field_holds(x, v))
+    if (vs ? rb_smap_get(vs, v) != (size_t)-1 : field_holds(x, v))
         return; /* (field_put would drop it too, after its words were taken) */
     int has = w && w->d && w->x && len && w->base + at + len <= w->x->n;
     field_put_in(ar, x, v,

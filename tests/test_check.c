@@ -167,22 +167,34 @@ static void test_counts_do_not_carry(void **state)
     unlink(b);
 }
 
+/* A city rulebook and a district one (that may cite it), written to city and dist (mkstemps
+ * templates) and checked together into r. */
+static void check_city_district(run *r, char *city, const char *city_text, char *dist,
+                                const char *dist_text)
+{
+    write_tmp(city, city_text);
+    write_tmp(dist, dist_text);
+    const char *files[] = {city, dist};
+    check_files(r, files, 2);
+}
+
 static void test_across_files(void **state)
 {
     (void)state;
     /* a city rulebook and a district one that cites it */
     char city[] = "/tmp/rbcity-XXXXXX.txt", dist[] = "/tmp/rbdist-XXXXXX.txt";
-    write_tmp(city, "某市人民政府工作规则\n"
-                    "一、根据《中华人民共和国地方各级人民代表大会和地方各级人民政府组织法》,制定本规则。\n"
-                    "二、各部门报送的公文,承办部门应在7个工作日内办结回复意见。\n"
-                    "三、本规则自印发之日起施行。\n");
-    write_tmp(dist, "某市某区人民政府工作规则\n"
-                    "一、根据《中华人民共和国地方各级人民代表大会和悼故祖地方各级人民政府组织法》和《某市人民政府工作规则》,制定本规则。\n"
-                    "二、各部门报送的公文,承办部门应在10个工作日内办结回复意见。\n"
-                    "三、本规则自印发之日起施行。\n");
-    const char *files[] = {city, dist};
     run r;
-    check_files(&r, files, 2);
+    check_city_district(
+        &r, city,
+        "某市人民政府工作规则\n"
+        "一、根据《中华人民共和国地方各级人民代表大会和地方各级人民政府组织法》,制定本规则。\n"
+        "二、各部门报送的公文,承办部门应在7个工作日内办结回复意见。\n"
+        "三、本规则自印发之日起施行。\n",
+        dist,
+        "某市某区人民政府工作规则\n"
+        "一、根据《中华人民共和国地方各级人民代表大会和悼故祖地方各级人民政府组织法》和《某市人民政府工作规则》,制定本规则。\n"
+        "二、各部门报送的公文,承办部门应在10个工作日内办结回复意见。\n"
+        "三、本规则自印发之日起施行。\n");
     const rb_finding *f = find(&r.fs, dist, "citation-variant", 2, "悼故祖");
     assert_non_null(f);
     /* found against the title as enacted, not against the other file */
@@ -249,20 +261,20 @@ static void test_superior_first_and_count(void **state)
 {
     (void)state;
     char city[] = "/tmp/rbcity-XXXXXX.txt", dist[] = "/tmp/rbdist-XXXXXX.txt";
-    write_tmp(city, "某市人民政府工作规则\n"
-                    "一、各部门报送的公文,承办部门应在8个工作日内办结回复意见。\n"
-                    "二、各部门报送的公文,承办部门应在5个工作日内办结回复意见。\n"
-                    "三、各部门报送的公文,承办部门应在3个工作日内办结回复意见。\n"
-                    "四、各部门报送的公文,承办部门应在12个工作日内办结回复意见。\n"
-                    "五、各部门报送的公文,承办部门应在6个工作日内办结回复意见。\n"
-                    "六、本规则自印发之日起施行。\n");
-    write_tmp(dist, "某市某区人民政府工作规则\n"
-                    "一、根据《某市人民政府工作规则》,制定本规则。\n"
-                    "二、各部门报送的公文,承办部门应在6个工作日内办结回复意见。\n"
-                    "三、本规则自印发之日起施行。\n");
-    const char *files[] = {city, dist};
     run r;
-    check_files(&r, files, 2);
+    check_city_district(&r, city,
+                        "某市人民政府工作规则\n"
+                        "一、各部门报送的公文,承办部门应在8个工作日内办结回复意见。\n"
+                        "二、各部门报送的公文,承办部门应在5个工作日内办结回复意见。\n"
+                        "三、各部门报送的公文,承办部门应在3个工作日内办结回复意见。\n"
+                        "四、各部门报送的公文,承办部门应在12个工作日内办结回复意见。\n"
+                        "五、各部门报送的公文,承办部门应在6个工作日内办结回复意见。\n"
+                        "六、本规则自印发之日起施行。\n",
+                        dist,
+                        "某市某区人民政府工作规则\n"
+                        "一、根据《某市人民政府工作规则》,制定本规则。\n"
+                        "二、各部门报送的公文,承办部门应在6个工作日内办结回复意见。\n"
+                        "三、本规则自印发之日起施行。\n");
     size_t n = 0;
     const rb_finding *f = NULL;
     for (size_t i = 0; i < r.fs.n; i++)
