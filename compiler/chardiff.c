@@ -52,47 +52,96 @@ static void push(rb_edit **v, size_t *n, size_t *cap, rb_edit_op op, size_t a, s
     (*n)++;
 }
 
-size_t rb_chardiff(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, size_t max_d,
-                   rb_edit **out)
+/* (the greedy match: each character of the longer is matched or skipped) */
+int rb_chardiff_nested(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
 {
-    *out = NULL;
-    static const uint32_t none[1];
-    if (!a) /* an empty text may come as NULL */
-        a = none;
-    if (!b)
-        b = none;
-    size_t lim = na + nb;
-    if (max_d > lim)
-        max_d = lim;
-    /* common prefix and suffix need no search */
-    size_t pre = 0;
-    while (pre < na && pre < nb && a[pre] == b[pre])
-        pre++;
-    size_t suf = 0;
-    while (suf < na - pre && suf < nb - pre && a[na - 1 - suf] == b[nb - 1 - suf])
-        suf++;
-    const uint32_t *A = a + pre, *B = b + pre;
-    long N = (long)(na - pre - suf), M = (long)(nb - pre - suf);
-    long D = (long)max_d;
+    if (na > nb) {
+        const uint32_t *t = a;
+        a = b;
+        b = t;
+        size_t tn = na;
+        na = nb;
+        nb = tn;
+    }
+    size_t x = 0;
+    for (size_t y = 0; y < nb && x < na; y++)
+        x += a[x] == b[y];
+    return x == na;
+}
+
+/* Append a run, extending the last one when it has the same operation. */
+static void put_run(rb_edit **v, size_t *n, size_t *cap, rb_edit_op op, size_t a, size_t b,
+                    size_t len)
+{
+    if (*n && (*v)[*n - 1].op == op) {
+        (*v)[*n - 1].n += len;
+        return;
+    }
+    RB_GROW(*v, *n, *cap);
+    (*v)[(*n)++] = (rb_edit){op, a, b, len};
+}
+
+/* The script of two texts one of which is the other with characters inserted (A and B past
+ * their common prefix pre and suffix suf): Myers' search then keeps to the edge diagonal (-d
+ * when B is the longer, +d when A is), each step one edit and a run of equal characters, and
+ * its script is the greedy match of the shorter in the longer. Found in one pass here, without
+ * the trace of about D^2 cells; the same runs, in the same order, as the search gives. */
+static size_t nested_script(const uint32_t *A, size_t N, const uint32_t *B, size_t M,
+                            size_t pre, size_t suf, size_t na, size_t nb, rb_edit **out)
+{
+    rb_edit *res = NULL;
+    size_t nr = 0, cap = 0;
+    if (pre)
+        put_run(&res, &nr, &cap, RB_EQ, 0, 0, pre);
+    size_t x = 0, y = 0;
+    for (;;) {
+        size_t x0 = x, y0 = y;
+        while (x < N && y < M && A[x] == B[y]) {
+            x++;
+            y++;
+        }
+        if (x > x0)
+            put_run(&res, &nr, &cap, RB_EQ, pre + x0, pre + y0, x - x0);
+        if (M > N ? y == M : x == N)
+            break; /* the longer's end (nested: the shorter's too) */
+        if (M > N) /* B[y] inserted */
+            put_run(&res, &nr, &cap, RB_INS, pre + x, pre + y++, 1);
+        else /* A[x] deleted */
+            put_run(&res, &nr, &cap, RB_DEL, pre + x++, pre + y, 1);
+    }
+    if (suf)
+        put_run(&res, &nr, &cap, RB_EQ, na - suf, nb - suf, suf);
+    if (!res)
+        res = rb_xmalloc(sizeof *res);
+    *out = res;
+    return nr;
+}
+
+/* Myers' forward search from (0, 0) to (N, M): the number of edits, or -1 when more than D.
+ * With trace, V before each step d is kept in *trace, diagonals -d-1 .. d+1 only (the
+ * backtrack reads no others): rows take d^2 + 2d cells before row d, so D steps need about
+ * D^2 cells, not 2D^2, and the trace grows by doubling rather than one realloc per step.
+ * Without it the search takes O(D) memory. */
+static long forward(const uint32_t *A, long N, const uint32_t *B, long M, long D,
+                    int32_t **trace)
+{
     long off = D + 1;
     size_t width = (size_t)(2 * D + 3);
     int32_t *V = rb_xcalloc(width, sizeof *V);
-    /* Row d of the trace is V before step d, diagonals -d-1 .. d+1 only (the backtrack reads
-     * no others): rows take d^2 + 2d cells before row d, so D steps need about D^2 cells, not
-     * 2D^2, and the trace grows by doubling rather than one realloc per step. */
-    int32_t *trace = NULL;
     size_t tcap = 0;
     long found = -1;
     V[off + 1] = 0;
-    for (long d = 0; d <= D; d++) {
-        size_t row = (size_t)d * (size_t)d + 2 * (size_t)d, rowlen = 2 * (size_t)d + 3;
-        if (row + rowlen > tcap) {
-            tcap = tcap ? 2 * tcap : 1024;
-            while (tcap < row + rowlen)
-                tcap *= 2;
-            trace = rb_xrealloc(trace, tcap * sizeof *trace);
+    for (long d = 0; d <= D && found < 0; d++) {
+        if (trace) {
+            size_t row = (size_t)d * (size_t)d + 2 * (size_t)d, rowlen = 2 * (size_t)d + 3;
+            if (row + rowlen > tcap) {
+                tcap = tcap ? 2 * tcap : 1024;
+                while (tcap < row + rowlen)
+                    tcap *= 2;
+                *trace = rb_xrealloc(*trace, tcap * sizeof **trace);
+            }
+            memcpy(*trace + row, V + off - d - 1, rowlen * sizeof *V);
         }
-        memcpy(trace + row, V + off - d - 1, rowlen * sizeof *V);
         for (long k = -d; k <= d; k += 2) {
             long x;
             if (k == -d || (k != d && V[off + k - 1] < V[off + k + 1]))
@@ -110,11 +159,87 @@ size_t rb_chardiff(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, s
                 break;
             }
         }
-        if (found >= 0)
-            break;
     }
+    free(V);
+    return found;
+}
+
+/* The common prefix and suffix of a and b (they need no search). */
+static void common_ends(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, size_t *pre,
+                        size_t *suf)
+{
+    size_t p = 0;
+    while (p < na && p < nb && a[p] == b[p])
+        p++;
+    size_t s = 0;
+    while (s < na - p && s < nb - p && a[na - 1 - s] == b[nb - 1 - s])
+        s++;
+    *pre = p;
+    *suf = s;
+}
+
+/* The two texts' ends (an empty text may come as NULL) and the bound, for every way in: the common prefix and suffix *pre, *suf. */
+static size_t prepare(const uint32_t **a, size_t na, const uint32_t **b, size_t nb, size_t max_d,
+                      size_t *pre, size_t *suf)
+{
+    static const uint32_t none[1];
+    if (!*a)
+        *a = none;
+    if (!*b)
+        *b = none;
+    common_ends(*a, na, *b, nb, pre, suf);
+    return max_d < na + nb ? max_d : na + nb;
+}
+
+size_t rb_chardiff_distance(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
+                            size_t max_d)
+{
+    size_t pre, suf;
+    max_d = prepare(&a, na, &b, nb, max_d, &pre, &suf);
+    size_t N = na - pre - suf, M = nb - pre - suf;
+    if (rb_chardiff_nested(a + pre, N, b + pre, M)) { /* the length difference is the distance */
+        size_t d = N > M ? N - M : M - N;
+        return d <= max_d ? d : (size_t)-1;
+    }
+    long d = forward(a + pre, (long)N, b + pre, (long)M, (long)max_d, NULL);
+    return d < 0 ? (size_t)-1 : (size_t)d;
+}
+
+static size_t search(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, size_t max_d,
+                     size_t pre, size_t suf, rb_edit **out);
+
+size_t rb_chardiff(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, size_t max_d,
+                   rb_edit **out)
+{
+    *out = NULL;
+    size_t pre, suf;
+    max_d = prepare(&a, na, &b, nb, max_d, &pre, &suf);
+    size_t N = na - pre - suf, M = nb - pre - suf;
+    if (!rb_chardiff_nested(a + pre, N, b + pre, M))
+        return search(a, na, b, nb, max_d, pre, suf, out);
+    if ((N > M ? N - M : M - N) > max_d)
+        return (size_t)-1;
+    return nested_script(a + pre, N, b + pre, M, pre, suf, na, nb, out);
+}
+
+size_t rb_chardiff_search(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
+                          size_t max_d, rb_edit **out)
+{
+    *out = NULL;
+    size_t pre, suf;
+    max_d = prepare(&a, na, &b, nb, max_d, &pre, &suf);
+    return search(a, na, b, nb, max_d, pre, suf, out);
+}
+
+/* Myers' search and its backtrack, past the common prefix and suffix. */
+static size_t search(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, size_t max_d,
+                     size_t pre, size_t suf, rb_edit **out)
+{
+    const uint32_t *A = a + pre, *B = b + pre;
+    long N = (long)(na - pre - suf), M = (long)(nb - pre - suf);
+    int32_t *trace = NULL;
+    long found = forward(A, N, B, M, (long)max_d, &trace);
     if (found < 0) {
-        free(V);
         free(trace);
         return (size_t)-1;
     }
@@ -156,7 +281,6 @@ size_t rb_chardiff(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, s
         y--;
         push(&ed, &ne, &cap, RB_EQ, pre + (size_t)x, pre + (size_t)y);
     }
-    free(V);
     free(trace);
     /* add prefix and suffix equal runs, reverse into order */
     rb_edit *res = rb_xmalloc((ne + 2) * sizeof *res);

@@ -101,8 +101,9 @@ typedef enum cmpres { C_SAME, C_A_INSERTED, C_B_INSERTED, C_DIFFERENT, C_UNRELAT
 typedef struct pairinfo {
     size_t orig;  /* index of the earlier article with the same number */
     cmpres res;
-    rb_edit *ed;
+    rb_edit *ed; /* the script of an insertion */
     size_t ned;
+    size_t first; /* where a difference starts (the same index in both) */
     artchars a, b;
 } pairinfo;
 
@@ -121,19 +122,36 @@ static size_t distance_bound(const artchars *a, const artchars *b)
     return l1 / 2;
 }
 
-static cmpres compare(const artchars *a, const artchars *b, rb_edit **ed, size_t *ned)
+/* The most edits sought between two copies neither of which is the other with insertions:
+ * Myers' search costs up to (N+M)·D steps, so a bound of a fifth of the longer made two long
+ * copies of one article in another order quadratic (and, while the search kept its trace, so
+ * was their memory). Articles under 5 × DEDUP_MAX_D characters keep the fifth. */
+#define DEDUP_MAX_D 2048
+
+/* Compare two copies. Only the insertions need a script (*ed, *ned); a difference needs where
+ * it starts (*first, the same index in both: the common prefix). */
+static cmpres compare(const artchars *a, const artchars *b, rb_edit **ed, size_t *ned,
+                      size_t *first)
 {
     size_t big = a->n > b->n ? a->n : b->n;
     size_t max_d = big / 5 > 8 ? big / 5 : 8;
-    if (distance_bound(a, b) > max_d) {
-        *ned = 0;
-        *ed = NULL;
+    *ned = 0;
+    *ed = NULL;
+    if (distance_bound(a, b) > max_d)
         return C_UNRELATED;
+    size_t pre = 0;
+    while (pre < a->n && pre < b->n && a->cp[pre] == b->cp[pre])
+        pre++;
+    *first = pre;
+    if (!rb_chardiff_nested(a->cp, a->n, b->cp, b->n)) {
+        size_t cap = max_d < DEDUP_MAX_D ? max_d : DEDUP_MAX_D;
+        return rb_chardiff_distance(a->cp, a->n, b->cp, b->n, cap) == (size_t)-1 ? C_UNRELATED
+                                                                                 : C_DIFFERENT;
     }
+    /* the same, or one the other with insertions: the script (rb_chardiff finds it in one pass) */
     *ned = rb_chardiff(a->cp, a->n, b->cp, b->n, max_d, ed);
-    if (*ned == (size_t)-1) {
+    if (*ned == (size_t)-1) { /* more characters inserted than a fifth */
         *ned = 0;
-        *ed = NULL;
         return C_UNRELATED;
     }
     int del = 0, ins = 0;
@@ -145,11 +163,7 @@ static cmpres compare(const artchars *a, const artchars *b, rb_edit **ed, size_t
     }
     if (!del && !ins)
         return C_SAME;
-    if (del && !ins)
-        return C_A_INSERTED;
-    if (ins && !del)
-        return C_B_INSERTED;
-    return C_DIFFERENT;
+    return del ? C_A_INSERTED : C_B_INSERTED;
 }
 
 static rb_span art_extent(const rb_doc *d, const rb_article *a)
@@ -300,14 +314,7 @@ static void report_insertions(rb_doc *d, rb_diags *diags, junkstarts *js, const 
 static void report_difference(rb_doc *d, rb_diags *diags, const pairinfo *pi,
                               const rb_article *keep, const rb_article *dup)
 {
-    /* first differing position in each copy */
-    size_t ia = 0, ib = 0;
-    for (size_t i = 0; i < pi->ned; i++)
-        if (pi->ed[i].op != RB_EQ) {
-            ia = pi->ed[i].a;
-            ib = pi->ed[i].b;
-            break;
-        }
+    size_t ia = pi->first, ib = pi->first; /* the first differing position in each copy */
     size_t va = ia < pi->a.n ? pi->a.off[ia] : keep->num.off;
     size_t vb = ib < pi->b.n ? pi->b.off[ib] : dup->num.off;
     unsigned la, ca, lb, cb;
@@ -390,7 +397,7 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
             } else {
                 pi[k].a = article_chars(d, &d->articles[pi[k].orig]);
                 pi[k].b = article_chars(d, b);
-                pi[k].res = compare(&pi[k].a, &pi[k].b, &pi[k].ed, &pi[k].ned);
+                pi[k].res = compare(&pi[k].a, &pi[k].b, &pi[k].ed, &pi[k].ned, &pi[k].first);
             }
             if (pi[k].res != C_UNRELATED)
                 alike++;

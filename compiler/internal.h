@@ -365,9 +365,21 @@ typedef struct rb_edit {
 } rb_edit;
 
 /* Myers diff of two code-point arrays. Returns the number of edit runs written to *out
- * (malloc'd), or (size_t)-1 when the edit distance exceeds max_d. */
+ * (malloc'd), or (size_t)-1 when the edit distance exceeds max_d. When one is the other with
+ * characters inserted, the script (the search's own) is found in one pass; else by the search,
+ * whose trace takes about D^2 cells. */
 size_t rb_chardiff(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, size_t max_d,
                    rb_edit **out);
+/* The same by the search alone, whatever the texts (the tests hold the one pass to it). */
+size_t rb_chardiff_search(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
+                          size_t max_d, rb_edit **out);
+/* The edit distance alone (insertions plus deletions), or (size_t)-1 when it exceeds max_d: the
+ * same search without the script's trace, in O(max_d) memory. */
+size_t rb_chardiff_distance(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
+                            size_t max_d);
+/* Is the shorter of a and b a subsequence of the longer (the one the other with characters
+ * inserted, their script insertions or deletions only)? O(na + nb). */
+int rb_chardiff_nested(const uint32_t *a, size_t na, const uint32_t *b, size_t nb);
 /* Decode UTF-8 into code points, dropping whitespace; offs (optional) gets the byte offset of
  * each kept code point. Returns the count. Caller frees *cps and *offs. */
 size_t rb_utf8_to_cps(const char *s, size_t n, uint32_t **cps, size_t **offs);

@@ -3400,6 +3400,155 @@ static void test_chardiff(void **state)
     free(a);
 }
 
+/* A copy of a long article with n characters replaced (one deleted, one inserted each):
+ * the duplicate-run stage tells a difference from an unrelated article by the edits between
+ * them, up to a fifth of the longer, and past 10,240 characters up to 2,048 edits only (the
+ * search costs up to its length times the edits). Returns the copy-difference diagnostic. */
+static char *long_copy_verdict(rb_grammar *g, size_t len, size_t n)
+{
+    static const char alpha[] = "的是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成"
+                                "会可主发年动同工也能下过子说产种面而方后多定行学法所民得经之进着";
+    size_t m = (sizeof alpha - 1) / 3;
+    rb_buf art, t;
+    rb_buf_init(&art);
+    rb_buf_init(&t);
+    unsigned seed = 7;
+    for (size_t i = 0; i < len; i++) {
+        seed = seed * 1103515245u + 12345u;
+        rb_buf_put(&art, alpha + 3 * ((seed >> 16) % m), 3);
+    }
+    rb_buf_puts(&t, "某市人民政府工作规则\n");
+    const char *rest = "第二条 市政府实行市长负责制。\n第三条 本规则自印发之日起施行。\n";
+    rb_buf_printf(&t, "第一条 %s。\n%s第一条 ", art.data, rest);
+    for (size_t i = 0; i < n; i++) /* 甲 (not among the characters) for every tenth */
+        memcpy(art.data + 30 * i, "甲", 3);
+    rb_buf_printf(&t, "%s。\n%s", art.data, rest);
+    rb_diags diags;
+    rb_diags_init(&diags);
+    rb_doc_free(compile_bytes_diags(g, t.data, t.len, &diags));
+    char *msg = NULL;
+    for (size_t i = 0; i < diags.n; i++)
+        if (strcmp(diags.items[i].rule, "copy-difference") == 0) {
+            assert_null(msg);
+            msg = rb_xstrdup(diags.items[i].message);
+        }
+    assert_non_null(msg);
+    rb_diags_free(&diags);
+    rb_buf_free(&art);
+    rb_buf_free(&t);
+    return msg;
+}
+
+static void test_dedup_long_copies(void **state)
+{
+    (void)state;
+    rb_grammar *g = tu_grammar();
+    static const struct {
+        size_t len, n;
+        int differs;
+    } c[] = {
+        {4000, 390, 1},   /* 780 edits, a fifth 800 */
+        {4000, 410, 0},   /* 820 */
+        {12000, 1000, 1}, /* 2,000 edits, under 2,048 */
+        {12000, 1100, 0}, /* 2,200: under a fifth (2,400), past 2,048 */
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        char *msg = long_copy_verdict(g, c[i].len, c[i].n);
+        int differs = strstr(msg, "differs from its copy") != NULL;
+        if (differs != c[i].differs || (!differs && !strstr(msg, "not their text")))
+            fail_msg("%zu characters, %zu replaced: %s", c[i].len, c[i].n, msg);
+        free(msg);
+    }
+    rb_grammar_free(g);
+}
+
+/* The edits a script makes, and whether two scripts are the same runs. */
+static size_t script_edits(const rb_edit *e, size_t n)
+{
+    size_t d = 0;
+    for (size_t i = 0; i < n; i++)
+        d += e[i].op == RB_EQ ? 0 : e[i].n;
+    return d;
+}
+
+static void assert_same_script(const rb_edit *x, const rb_edit *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(x[i].op, y[i].op);
+        assert_int_equal(x[i].a, y[i].a);
+        assert_int_equal(x[i].b, y[i].b);
+        assert_int_equal(x[i].n, y[i].n);
+    }
+}
+
+/* One text the other with characters inserted or deleted: rb_chardiff's one-pass script is the
+ * search's own, run for run (random pairs of three characters, so that where an edit goes is
+ * a choice among repeats), and the distance alone is the search's count of edits, or -1 past
+ * the bound, for any pair. */
+static void test_chardiff_nested(void **state)
+{
+    (void)state;
+    unsigned seed = 12345;
+#define NEXT() ((seed = seed * 1103515245u + 12345u) >> 16)
+    size_t nested = 0, found = 0;
+    for (int it = 0; it < 30000; it++) {
+        uint32_t a[40], b[120];
+        size_t na = NEXT() % 40, nb = 0;
+        for (size_t i = 0; i < na; i++)
+            a[i] = 0x7532 + NEXT() % 3; /* 甲乙... */
+        unsigned way = NEXT() % 4; /* inserted, deleted, both, another text */
+        for (size_t i = 0; way < 3 && i <= na; i++) {
+            for (unsigned k = NEXT() % 4; way != 1 && k == 0 && nb < 80; k = NEXT() % 4)
+                b[nb++] = 0x7532 + NEXT() % 3; /* inserted before a[i] */
+            if (i < na && (way == 0 || NEXT() % 4))
+                b[nb++] = a[i]; /* (else deleted) */
+        }
+        for (size_t n = way == 3 ? NEXT() % 40 : 0; nb < n; nb++)
+            b[nb] = 0x7532 + NEXT() % 3;
+        size_t max_d = NEXT() % 32;
+        rb_edit *e1, *e2;
+        size_t n1 = rb_chardiff(a, na, b, nb, max_d, &e1);
+        size_t n2 = rb_chardiff_search(a, na, b, nb, max_d, &e2);
+        assert_int_equal(n1, n2);
+        size_t d = rb_chardiff_distance(a, na, b, nb, max_d);
+        nested += (size_t)rb_chardiff_nested(a, na, b, nb);
+        if (n1 == (size_t)-1) {
+            assert_true(d == (size_t)-1);
+            continue;
+        }
+        found++;
+        assert_same_script(e1, e2, n1);
+        /* nested: the script inserts only or deletes only */
+        int del = 0, ins = 0;
+        for (size_t i = 0; i < n2; i++) {
+            del |= e2[i].op == RB_DEL;
+            ins |= e2[i].op == RB_INS;
+        }
+        assert_int_equal(rb_chardiff_nested(a, na, b, nb), !(del && ins));
+        assert_int_equal(d, script_edits(e2, n2));
+        free(e1);
+        free(e2);
+    }
+#undef NEXT
+    /* both kinds of pair came, and most within their bound */
+    assert_true(nested > 10000 && nested < 25000);
+    assert_true(found > 15000);
+    /* a deletion among repeats: after the common start 甲乙丙乙, its 丙乙 goes */
+    uint32_t *a, *b;
+    size_t na = cps("甲乙丙乙丙乙丁", &a), nb = cps("甲乙丙乙丁", &b);
+    rb_edit *e;
+    assert_int_equal(rb_chardiff(a, na, b, nb, 4, &e), 3);
+    assert_int_equal(e[1].op, RB_DEL);
+    assert_int_equal(e[1].a, 4);
+    assert_int_equal(e[1].b, 4);
+    assert_int_equal(e[1].n, 2);
+    free(e);
+    assert_true(rb_chardiff(a, na, b, nb, 1, &e) == (size_t)-1); /* two edits, one allowed */
+    assert_int_equal(rb_chardiff_distance(a, na, b, nb, 2), 2);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3425,7 +3574,7 @@ int main(void)
         cmocka_unit_test(test_empty_match_restart),
         cmocka_unit_test(test_check_match_limit),
         cmocka_unit_test(test_resource_limits),
-        cmocka_unit_test(test_match_limit),      cmocka_unit_test(test_chardiff),
+        cmocka_unit_test(test_match_limit),      cmocka_unit_test(test_chardiff), cmocka_unit_test(test_chardiff_nested), cmocka_unit_test(test_dedup_long_copies),
         cmocka_unit_test(test_xml_scanner),    cmocka_unit_test(test_read_declined_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

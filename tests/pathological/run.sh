@@ -56,6 +56,14 @@ gen() {
         if (s == 1) print "某省人民政府工作规则"
         else { print "某市人民政府工作规则"; print "第1条 根据《某省人民政府工作规则》制定本规则。" }
         for (i = 1; i <= n; i++) printf "第%d条 第%d项请示事项应当在%d个工作日内办结。\n", i + (s != 1), i, i % 9 + s }' >"$3" ;;
+    reordered) # an article of N pseudo-random characters and two short ones, then a copy of
+      # the three whose long article has its halves the other way round (as `text`)
+      LC_ALL=C awk -v n="$2" 'BEGIN { srand(1); c = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教"
+        m = int(length(c) / 3); s = ""
+        for (k = 0; k < n; k++) s = s substr(c, 3 * int(rand() * m) + 1, 3)
+        h = 3 * int(n / 2); print "某市人民政府工作规则"
+        printf "第一条 %s。\n第二条 市政府实行市长负责制。\n第三条 本规则自印发之日起施行。\n", s
+        printf "第一条 %s%s。\n第二条 市政府实行市长负责制。\n第三条 本规则自印发之日起施行。\n", substr(s, h + 1), substr(s, 1, h) }' >"$3" ;;
     gaps) # N articles numbered 2, 4, 6, ...: a numbering gap before each
       awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"
         for (i = 1; i <= n; i++) printf "第%d条 市政府各部门应当认真履行第%d项职责。\n", 2 * i, i }' >"$3" ;;
@@ -125,6 +133,9 @@ case_ "diff: many chapters" chapters 40000 "$RB" diff -q @IN@ @IN@
 case_ "check: many titles alike" titles 10000 "$RB" check --min-severity error @IN@
 # (each insertion asked every junk span whether it was known)
 case_ "compile: insertions in copies" insertions 10000 "$RB" compile -q --no-meta @IN@ -o /dev/null
+# (the copy of a long article was searched for up to a fifth of its length in edits, with a
+# trace of the search's steps: quadratic in time and in memory)
+case_ "compile: a long article reordered" reordered 20000 "$RB" compile -q --no-meta @IN@ -o /dev/null
 # (each item of a list was compared with every value before it)
 case_ "compile: a list of many items" list 8000 "$RB" compile -q --no-meta @IN@ -o /dev/null
 # (each deadline of the lower rulebook was compared with each of the higher one's)
