@@ -80,16 +80,17 @@ static void dart_free(dart *a)
     free(a->grams);
 }
 
+/* The bigrams two articles share: a merge of their sorted, distinct lists, without branches
+ * on the comparison (of two texts' bigrams, each one a coin toss to the predictor). */
 static size_t common(const dart *a, const dart *b)
 {
-    size_t i = 0, j = 0, c = 0;
-    while (i < a->ng && j < b->ng) {
-        if (a->grams[i] == b->grams[j])
-            c++, i++, j++;
-        else if (a->grams[i] < b->grams[j])
-            i++;
-        else
-            j++;
+    const uint64_t *x = a->grams, *y = b->grams;
+    size_t i = 0, j = 0, c = 0, nx = a->ng, ny = b->ng;
+    while (i < nx && j < ny) {
+        uint64_t u = x[i], v = y[j];
+        c += u == v;
+        i += u <= v;
+        j += v <= u;
     }
     return c;
 }
@@ -334,9 +335,12 @@ static void exact_pass(rb_diff *df)
     free(left);
 }
 
-/* More candidate pairs than this (unpaired old x unpaired new) and the similarity steps look
- * only near the expected position: two long texts with little in common stay linear. */
+/* More candidate pairs than this (unpaired old x unpaired new), or more work in comparing
+ * them all (each comparison walks the two articles' bigrams: the sum over the pairs of both
+ * counts), and the similarity steps look only near the expected position: two long texts
+ * with little in common stay linear, whether of many articles or of long ones. */
 #define PAIR_BUDGET 4e6
+#define WORK_BUDGET 1e8
 #define PAIR_WINDOW 64
 
 /* The range of the other side's unpaired list to compare item x (of na) with: all of it, or a
@@ -382,7 +386,13 @@ static void align(rb_diff *df)
     for (size_t i = 0; i < nn; i++)
         if (N[i].pair < 0)
             un[nun++] = i;
-    int windowed = (double)nuo * (double)nun > PAIR_BUDGET;
+    double grams_o = 0, grams_n = 0;
+    for (size_t x = 0; x < nuo; x++)
+        grams_o += (double)O[uo[x]].ng;
+    for (size_t y = 0; y < nun; y++)
+        grams_n += (double)N[un[y]].ng;
+    int windowed = (double)nuo * (double)nun > PAIR_BUDGET ||
+                   grams_o * (double)nun + grams_n * (double)nuo > WORK_BUDGET;
     /* 2. splits and merges: one article's text spread over several */
     for (int side = 0; side < 2; side++) {
         dart *A = side ? N : O, *B = side ? O : N;

@@ -20,11 +20,11 @@ gen() {
     deadlines) # N articles giving one action nine different deadlines
       awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"
         for (i = 1; i <= n; i++) printf "第%d条 会议纪要应当在会后%d个工作日内印发。\n", i, i % 9 + 1 }' >"$3" ;;
-    text) # N articles of pseudo-random characters (seeded: the same every run; bytes, three to
-      # a character, whatever the awk)
-      LC_ALL=C awk -v n="$2" -v seed="$4" 'BEGIN { srand(seed); c = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教"
+    text|long) # N articles of 20 (long: 100) pseudo-random characters (seeded: the same every
+      # run; bytes, three to a character, whatever the awk)
+      LC_ALL=C awk -v n="$2" -v seed="$4" -v len=$([ "$1" = long ] && echo 100 || echo 20) 'BEGIN { srand(seed); c = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教"
         m = int(length(c) / 3); print "某市人民政府工作规则"
-        for (i = 1; i <= n; i++) { s = ""; for (k = 0; k < 20; k++) s = s substr(c, 3 * int(rand() * m) + 1, 3)
+        for (i = 1; i <= n; i++) { s = ""; for (k = 0; k < len; k++) s = s substr(c, 3 * int(rand() * m) + 1, 3)
           printf "第%d条 %s。\n", i, s } }' >"$3" ;;
     inline) # one line holding N articles numbered in sequence
       awk -v n="$2" 'BEGIN { print "某市人民政府工作规则"; s = ""
@@ -142,6 +142,9 @@ case_ "compile: a list of many items" list 8000 "$RB" compile -q --no-meta @IN@ 
 case_ "check: a lower rulebook's deadlines" superior 4000 "$RB" check --min-severity error @IN@ @IN2@
 case_ "diff: identical texts" text 30000 "$RB" diff -q @IN@ @IN@
 case_ "diff: two different texts" text 5000 "$RB" diff -q @IN@ @IN2@
+# (under the budget of pairs, every pair was compared, each comparison as long as the two
+# articles: long articles made it quadratic)
+case_ "diff: texts of long articles" long 1000 "$RB" diff -q @IN@ @IN2@
 case_ "compare csv: many facts" deadlines 8000 "$RB" compare -q --format csv @IN@
 case_ "compare json: many facts" deadlines 8000 "$RB" compare -q --format json @IN@
 # and the findings of the deadlines stay one per conflicting set, whatever N
