@@ -199,42 +199,56 @@ static size_t cp_end(const rb_doc *d, const artchars *ac, size_t idx)
 
 /* The junk spans of the document as the stage asks about them, kept up with the spans it adds
  * (junk is only appended here: `seen` spans are indexed, the rest at the next question). A scan
- * of every span for each question made a text of many copies, or of many insertions,
- * quadratic (each adds a span).
+ * of every span for each question made a text of many copies quadratic (each adds a span).
  *   at:  where spans start (view offset + 1 -> how many start there), for dup_span's question
- *        whether any sits between two removed elements, asked of the few bytes between them;
- *   ins: the insertion spans by their start (view offset + 1 -> the last one's index + 1),
- *        chained through ins_next (index + 1, 0 at the end), for insertion_known. */
+ *        whether any sits between two removed elements, asked of the few bytes between them. */
 typedef struct junkstarts {
-    rb_omap at, ins;
-    size_t *ins_next, cap;
+    rb_omap at;
     size_t seen;
 } junkstarts;
 
 static void junk_sync(const rb_doc *d, junkstarts *js)
 {
     for (; js->seen < d->njunk; js->seen++) {
-        const rb_junk *j = &d->junk[js->seen];
         int fresh;
-        ++*rb_omap_slot(&js->at, (long)j->span.off + 1, &fresh);
-        if (strcmp(j->kind, "insertion") != 0)
-            continue;
-        if (js->seen >= js->cap) {
-            js->cap = 2 * js->seen + 16;
-            js->ins_next = rb_xrealloc(js->ins_next, js->cap * sizeof *js->ins_next);
-        }
-        size_t *head = rb_omap_slot(&js->ins, (long)j->span.off + 1, &fresh);
-        js->ins_next[js->seen] = *head; /* (0 when fresh) */
-        *head = js->seen + 1;
+        ++*rb_omap_slot(&js->at, (long)d->junk[js->seen].span.off + 1, &fresh);
     }
 }
 
-static void junkstarts_free(junkstarts *js)
+/* The characters of kept articles set aside as insertions: a bit for each of the article's
+ * characters (as article_chars gives them), for the articles that have any. A kept copy
+ * compared with a later copy finds an insertion again, or a part of it (甲乙 set aside, and a
+ * third copy that reads 乙 lacks 甲): a run whose characters are all set aside is known. */
+typedef struct setaside {
+    rb_omap of; /* article index + 1 -> map index + 1 */
+    unsigned char **map;
+    size_t n, cap;
+} setaside;
+
+static void setaside_free(setaside *sa)
 {
-    rb_omap_free(&js->at);
-    rb_omap_free(&js->ins);
-    free(js->ins_next);
+    for (size_t i = 0; i < sa->n; i++)
+        free(sa->map[i]);
+    free(sa->map);
+    rb_omap_free(&sa->of);
 }
+
+/* The map of kept article art (of nchars characters), made when first asked for. */
+static unsigned char *aside_map(setaside *sa, size_t art, size_t nchars)
+{
+    int fresh;
+    size_t *slot = rb_omap_slot(&sa->of, (long)art + 1, &fresh);
+    if (fresh) {
+        RB_GROW(sa->map, sa->n, sa->cap);
+        sa->map[sa->n++] = rb_xcalloc(nchars / 8 + 1, 1);
+        *slot = sa->n;
+    }
+    return sa->map[*slot - 1];
+}
+
+static int aside(const unsigned char *m, size_t i) { return m[i >> 3] >> (i & 7) & 1; }
+
+static void junkstarts_free(junkstarts *js) { rb_omap_free(&js->at); }
 
 /* Does a junk span other than d->junk[except] start in [from, to)? */
 static int junk_starts_in(const rb_doc *d, junkstarts *js, size_t from, size_t to,
@@ -249,28 +263,19 @@ static int junk_starts_in(const rb_doc *d, junkstarts *js, size_t from, size_t t
     return 0;
 }
 
-/* Whether an insertion record already covers exactly this span: the kept copy compared with
- * a second later copy finds the same insertion again. */
-static int insertion_known(const rb_doc *d, junkstarts *js, rb_span s)
-{
-    junk_sync(d, js);
-    size_t k = rb_omap_get(&js->ins, (long)s.off + 1);
-    for (; k != (size_t)-1 && k != 0; k = js->ins_next[k - 1])
-        if (d->junk[k - 1].span.len == s.len)
-            return 1;
-    return 0;
-}
-
 /* Report (and for the kept copy, set aside) one inserted run of characters that stand side
  * by side in the view, the characters src[idx, idx + n). */
-static void report_run(rb_doc *d, rb_diags *diags, junkstarts *js, const pairinfo *pi,
+static void report_run(rb_doc *d, rb_diags *diags, setaside *sa, const pairinfo *pi,
                        const rb_article *keep, const rb_article *dup, int in_kept, size_t idx,
                        size_t n, size_t oidx)
 {
     const artchars *src = in_kept ? &pi->a : &pi->b;
     size_t vs = src->off[idx], ve = cp_end(d, src, idx + n - 1);
-    if (in_kept && insertion_known(d, js, (rb_span){vs, ve - vs}))
-        return; /* reported when the first copy without it was compared */
+    if (in_kept) {
+        unsigned char *m = aside_map(sa, (size_t)(keep - d->articles), pi->a.n);
+        for (size_t i = idx; i < idx + n; i++)
+            m[i >> 3] |= (unsigned char)(1u << (i & 7));
+    }
     unsigned line, col, oline, ocol;
     rb_doc_linecol(d, vs, &line, &col);
     /* where the other copy reads on without the insertion */
@@ -291,8 +296,10 @@ static void report_run(rb_doc *d, rb_diags *diags, junkstarts *js, const pairinf
 
 /* Report each inserted run. The characters of an article are its pieces one after the
  * other, so one run of the diff may end a line and go on in the next: it is reported (and
- * set aside) as one insertion a piece, never with what lies between the pieces. */
-static void report_insertions(rb_doc *d, rb_diags *diags, junkstarts *js, const pairinfo *pi,
+ * set aside) as one insertion a piece, never with what lies between the pieces. Of a run in
+ * the kept copy, the characters set aside already (when an earlier copy was compared) are
+ * not reported again: the junk records never overlap. */
+static void report_insertions(rb_doc *d, rb_diags *diags, setaside *sa, const pairinfo *pi,
                               const rb_article *keep, const rb_article *dup)
 {
     for (size_t i = 0; i < pi->ned; i++) {
@@ -302,10 +309,14 @@ static void report_insertions(rb_doc *d, rb_diags *diags, junkstarts *js, const 
         int in_kept = e->op == RB_DEL; /* DEL: chars of a (the kept copy) missing from b */
         const artchars *src = in_kept ? &pi->a : &pi->b;
         size_t idx = in_kept ? e->a : e->b, oidx = in_kept ? e->b : e->a;
+        const unsigned char *m =
+            in_kept ? aside_map(sa, (size_t)(keep - d->articles), pi->a.n) : NULL;
         size_t start = idx;
         for (size_t k = idx + 1; k <= idx + e->n; k++)
-            if (k == idx + e->n || src->off[k] != cp_end(d, src, k - 1)) {
-                report_run(d, diags, js, pi, keep, dup, in_kept, start, k - start, oidx);
+            if (k == idx + e->n || src->off[k] != cp_end(d, src, k - 1) ||
+                (m && aside(m, k) != aside(m, k - 1))) {
+                if (!m || !aside(m, start))
+                    report_run(d, diags, sa, pi, keep, dup, in_kept, start, k - start, oidx);
                 start = k;
             }
     }
@@ -370,6 +381,8 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
     size_t chap_known = 0;
     junkstarts js;
     memset(&js, 0, sizeof js);
+    setaside sa;
+    memset(&sa, 0, sizeof sa);
     size_t known = 0;
     while (i < n) {
         if (d->articles[i].ordinal > d->articles[i - 1].ordinal) {
@@ -464,7 +477,7 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
                     break;
                 case C_A_INSERTED:
                 case C_B_INSERTED:
-                    report_insertions(d, diags, &js, &pi[k], a, b);
+                    report_insertions(d, diags, &sa, &pi[k], a, b);
                     break;
                 case C_DIFFERENT:
                     report_difference(d, diags, &pi[k], a, b);
@@ -495,6 +508,7 @@ void rb_dedup(rb_doc *d, rb_diags *diags)
     rb_omap_free(&kept);
     rb_omap_free(&chap_first);
     junkstarts_free(&js);
+    setaside_free(&sa);
     if (changed) {
         /* compact chapters and articles, remapping chapter indexes */
         long *remap = rb_xmalloc((d->nchapters ? d->nchapters : 1) * sizeof *remap);
