@@ -178,7 +178,8 @@ static void common_ends(const uint32_t *a, size_t na, const uint32_t *b, size_t 
     *suf = s;
 }
 
-/* The two texts' ends (an empty text may come as NULL) and the bound, for every way in: the common prefix and suffix *pre, *suf. */
+/* For every way in: the texts (an empty one may come as NULL), their common prefix *pre and
+ * suffix *suf; returns the bound, at most their lengths together. */
 static size_t prepare(const uint32_t **a, size_t na, const uint32_t **b, size_t nb, size_t max_d,
                       size_t *pre, size_t *suf)
 {

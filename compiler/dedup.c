@@ -216,9 +216,10 @@ static void junk_sync(const rb_doc *d, junkstarts *js)
 }
 
 /* The characters of kept articles set aside as insertions: a bit for each of the article's
- * characters (as article_chars gives them), for the articles that have any. A kept copy
- * compared with a later copy finds an insertion again, or a part of it (甲乙 set aside, and a
- * third copy that reads 乙 lacks 甲): a run whose characters are all set aside is known. */
+ * characters (as article_chars gives them, the same at every comparison), for the articles
+ * that have any. A kept copy compared with a later copy finds an insertion again, a part of
+ * it (甲乙 set aside, and a third copy that reads 乙 lacks 甲), or it with more around it: only
+ * the characters not set aside yet are new. */
 typedef struct setaside {
     rb_omap of; /* article index + 1 -> map index + 1 */
     unsigned char **map;
