@@ -3400,10 +3400,10 @@ static void test_chardiff(void **state)
     free(a);
 }
 
-/* A copy of a long article with n characters replaced (one deleted, one inserted each):
- * the duplicate-run stage tells a difference from an unrelated article by the edits between
- * them, up to a fifth of the longer, and past 10,240 characters up to 2,048 edits only (the
- * search costs up to its length times the edits). Returns the copy-difference diagnostic. */
+/* A copy of an article of len characters with n of them replaced (one deleted, one inserted
+ * each): the duplicate-run stage tells a difference from an unrelated article by the edits
+ * between them, up to a fifth of the longer, and past 10,240 characters up to 2,048 edits only
+ * (the search costs up to its length times the edits). Returns the copy-difference warning. */
 static char *long_copy_verdict(rb_grammar *g, size_t len, size_t n)
 {
     static const char alpha[] = "的是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成"
@@ -3420,8 +3420,9 @@ static char *long_copy_verdict(rb_grammar *g, size_t len, size_t n)
     rb_buf_puts(&t, "某市人民政府工作规则\n");
     const char *rest = "第二条 市政府实行市长负责制。\n第三条 本规则自印发之日起施行。\n";
     rb_buf_printf(&t, "第一条 %s。\n%s第一条 ", art.data, rest);
-    for (size_t i = 0; i < n; i++) /* 甲 (not among the characters) for every tenth */
-        memcpy(art.data + 30 * i, "甲", 3);
+    assert_true(n > 0 && len / n >= 2); /* (two edits each: no two side by side) */
+    for (size_t i = 0; i < n; i++) /* 甲 (not among the characters), spread evenly */
+        memcpy(art.data + 3 * (len / n) * i, "甲", 3);
     rb_buf_printf(&t, "%s。\n%s", art.data, rest);
     rb_diags diags;
     rb_diags_init(&diags);
