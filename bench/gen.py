@@ -11,6 +11,8 @@
                           with Taiwan phrasing)
   WORKDIR/revisions/      for diff: 280 pairs (a national file and a revised copy of it: an
                           article dropped, one reworded, a deadline changed)
+  WORKDIR/wrapped.txt     a 20 MB rulebook as a copy out of a PDF gives it: every line broken
+                          after 30 characters (a line record and a block of the model each)
   WORKDIR/small/          20,000 excerpts of a title and three to six articles (~1 KB each):
                           a run of many inputs, whose time should grow with their number only
 
@@ -89,6 +91,22 @@ def big(path, arts, rng, target):
     return n
 
 
+def wrapped(path, arts, rng, target, width=30):
+    """Articles as big() writes them, each line broken after width characters."""
+    n = size = 0
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("某市人民政府工作规则\n")
+        while size < target:
+            n += 1
+            a = arts[rng.randrange(len(arts))]
+            for line in ["第%d条 %s" % (n, a[0])] + a[1:]:
+                for k in range(0, len(line), width):
+                    piece = line[k:k + width] + "\n"
+                    f.write(piece)
+                    size += len(piece.encode())
+    return n
+
+
 def revise(text, rng):
     """A later revision: drop one article's last line, reword one, change one number."""
     lines = text.split("\n")
@@ -125,6 +143,8 @@ def main():
     n1 = big(os.path.join(work, "big.txt"), arts, random.Random(7), target)
     n2 = big(os.path.join(work, "big-trad.txt"), arts_t, random.Random(7), target)
     assert len(arts) == len(arts_t), "the traditional corpora split into other articles"
+    wrapped(os.path.join(work, "wrapped.txt"), arts, random.Random(7),
+            int(os.environ.get("BENCH_WRAPPED_MB", "20")) * 1000 * 1000)
 
     rng = random.Random(11)
     for i in range(nat):

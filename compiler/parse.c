@@ -398,6 +398,12 @@ static rb_status classify(parser *P)
     const rb_view *v = P->d->view;
     P->last_chapter = P->last_article = -1;
     P->last_point = 0;
+    /* a segment a line, as a rule: room for them at once, not by doubling (a text of short
+     * lines held up to twice its segments) */
+    if (P->cap < v->nlines) {
+        P->cap = v->nlines;
+        P->li = rb_xrealloc(P->li, P->cap * sizeof *P->li);
+    }
     for (size_t i = 0; i < v->nlines; i++) {
         size_t s = v->line_start[i];
         size_t e = i + 1 < v->nlines ? v->line_start[i + 1] - 1 : v->len;
@@ -1163,6 +1169,12 @@ rb_status rb_parse(const rb_grammar *g, rb_doc *d, rb_diags *diags, rb_error *er
                      1, "title-missing", "no title line (…工作规则) before the first chapter or article");
     if (cont)
         continuation(&P, cs, body_start);
+    /* a block a segment at most, as a rule: room for them at once (the array is cut to its
+     * length below) */
+    if (d->cblocks < d->nblocks + (P.n - body_start)) {
+        d->cblocks = d->nblocks + (P.n - body_start);
+        d->blocks = rb_xrealloc(d->blocks, d->cblocks * sizeof *d->blocks);
+    }
     body(&P, body_start);
     if (d->narticles == 0) {
         unsigned line = d->cont ? d->cont->line : 1;
