@@ -265,18 +265,17 @@ static int junk_starts_in(const rb_doc *d, junkstarts *js, size_t from, size_t t
 }
 
 /* Report (and for the kept copy, set aside) one inserted run of characters that stand side
- * by side in the view, the characters src[idx, idx + n). */
-static void report_run(rb_doc *d, rb_diags *diags, setaside *sa, const pairinfo *pi,
-                       const rb_article *keep, const rb_article *dup, int in_kept, size_t idx,
-                       size_t n, size_t oidx)
+ * by side in the view, the characters src[idx, idx + n). m: the kept article's map of the
+ * characters set aside, when the run is in the kept copy (else NULL). */
+static void report_run(rb_doc *d, rb_diags *diags, unsigned char *m, const pairinfo *pi,
+                       const rb_article *keep, const rb_article *dup, size_t idx, size_t n,
+                       size_t oidx)
 {
+    int in_kept = m != NULL;
     const artchars *src = in_kept ? &pi->a : &pi->b;
     size_t vs = src->off[idx], ve = cp_end(d, src, idx + n - 1);
-    if (in_kept) {
-        unsigned char *m = aside_map(sa, (size_t)(keep - d->articles), pi->a.n);
-        for (size_t i = idx; i < idx + n; i++)
-            m[i >> 3] |= (unsigned char)(1u << (i & 7));
-    }
+    for (size_t i = idx; in_kept && i < idx + n; i++)
+        m[i >> 3] |= (unsigned char)(1u << (i & 7));
     unsigned line, col, oline, ocol;
     rb_doc_linecol(d, vs, &line, &col);
     /* where the other copy reads on without the insertion */
@@ -303,6 +302,7 @@ static void report_run(rb_doc *d, rb_diags *diags, setaside *sa, const pairinfo 
 static void report_insertions(rb_doc *d, rb_diags *diags, setaside *sa, const pairinfo *pi,
                               const rb_article *keep, const rb_article *dup)
 {
+    unsigned char *kept_map = NULL; /* (looked up at the first run in the kept copy) */
     for (size_t i = 0; i < pi->ned; i++) {
         const rb_edit *e = &pi->ed[i];
         if (e->op == RB_EQ)
@@ -310,14 +310,15 @@ static void report_insertions(rb_doc *d, rb_diags *diags, setaside *sa, const pa
         int in_kept = e->op == RB_DEL; /* DEL: chars of a (the kept copy) missing from b */
         const artchars *src = in_kept ? &pi->a : &pi->b;
         size_t idx = in_kept ? e->a : e->b, oidx = in_kept ? e->b : e->a;
-        const unsigned char *m =
-            in_kept ? aside_map(sa, (size_t)(keep - d->articles), pi->a.n) : NULL;
+        if (in_kept && !kept_map)
+            kept_map = aside_map(sa, (size_t)(keep - d->articles), pi->a.n);
+        unsigned char *m = in_kept ? kept_map : NULL;
         size_t start = idx;
         for (size_t k = idx + 1; k <= idx + e->n; k++)
             if (k == idx + e->n || src->off[k] != cp_end(d, src, k - 1) ||
                 (m && aside(m, k) != aside(m, k - 1))) {
                 if (!m || !aside(m, start))
-                    report_run(d, diags, sa, pi, keep, dup, in_kept, start, k - start, oidx);
+                    report_run(d, diags, m, pi, keep, dup, start, k - start, oidx);
                 start = k;
             }
     }
