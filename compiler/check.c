@@ -642,7 +642,7 @@ static hblock *count_bigrams(const rb_doc *d, bicount *bc, size_t *nb)
         const rb_article *a = &d->articles[i];
         for (size_t q = 0; q < a->nblocks; q++, k++) {
             hb[k].art = a;
-            btext_of(d, d->blocks[a->first_block + q].text, &hb[k].t);
+            btext_of(d, rb_span_of(d->blocks[a->first_block + q].text), &hb[k].t);
             room += hb[k].t.n + 1;
         }
     }
@@ -816,7 +816,7 @@ static void structure_rules(const rb_grammar *g, const rb_doc *d, rb_findings *f
     if (last->nblocks) {
         const rb_block *b = &d->blocks[last->first_block + last->nblocks - 1];
         btext t;
-        btext_of(d, b->text, &t);
+        btext_of(d, rb_span_of(b->text), &t);
         if (t.n && !ends_sentence(t.s, t.n)) {
             unsigned line, col;
             pos_of(d, &t, t.n - 1, &line, &col);
@@ -837,7 +837,7 @@ static void structure_rules(const rb_grammar *g, const rb_doc *d, rb_findings *f
         for (size_t i = from; i < d->narticles && !found; i++) {
             const rb_article *a = &d->articles[i];
             for (size_t k = 0; k < a->nblocks && !found; k++) {
-                char *t = rb_doc_norm(d, d->blocks[a->first_block + k].text);
+                char *t = rb_doc_norm(d, rb_span_of(d->blocks[a->first_block + k].text));
                 size_t ov[4];
                 for (size_t c = 0; c < r->nclosing && !found; c++)
                     if (cmatch(g, fs, d, a->line, r->closing[c], "closing", t, strlen(t), 0, ov,
@@ -879,7 +879,7 @@ static void pattern_rules(const rb_grammar *g, const rb_doc *d, rb_findings *fs)
         const rb_article *a = &d->articles[i];
         for (size_t k = 0; k < a->nblocks; k++) {
             btext t;
-            btext_of(d, d->blocks[a->first_block + k].text, &t);
+            btext_of(d, rb_span_of(d->blocks[a->first_block + k].text), &t);
             for (size_t p = 0; p < r->npats; p++) {
                 size_t pos = 0, ov[4];
                 while (pos < t.n && cmatch(g, fs, d, a->line, r->pats[p].code, r->pats[p].id,
@@ -1209,7 +1209,7 @@ static void collect_cites(const rb_doc *d, cites *cs)
     for (size_t i = 0; i < d->narticles; i++) {
         const rb_article *a = &d->articles[i];
         for (size_t k = 0; k < a->nblocks; k++)
-            collect_cites_in(d, d->blocks[a->first_block + k].text, a->ordinal, cs);
+            collect_cites_in(d, rb_span_of(d->blocks[a->first_block + k].text), a->ordinal, cs);
     }
 }
 
@@ -1256,7 +1256,7 @@ static void reference_rules(const rb_grammar *g, const rb_doc *d, const cites *c
             const rb_article *a = &d->articles[i];
             for (size_t b = 0; b < a->nblocks; b++) {
                 btext t;
-                btext_of(d, d->blocks[a->first_block + b].text, &t);
+                btext_of(d, rb_span_of(d->blocks[a->first_block + b].text), &t);
                 size_t ov[4];
                 if (cmatch(g, fs, d, a->line, r->ren[k].code, "renamed", t.s, t.n, 0, ov, 2) ==
                     1) {

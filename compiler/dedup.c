@@ -33,8 +33,8 @@ static rb_span *article_spans(const rb_doc *d, const rb_article *a, size_t *ns)
     for (size_t k = 0; k < a->nblocks; k++) {
         const rb_block *b = &d->blocks[a->first_block + k];
         if (b->kind == RB_BLOCK_POINT)
-            v[n++] = b->num;
-        v[n++] = b->text;
+            v[n++] = rb_span_of(b->num);
+        v[n++] = rb_span_of(b->text);
     }
     *ns = n;
     return v;

@@ -38,8 +38,8 @@ static void dart_build(const rb_doc *d, size_t i, dart *a)
     size_t *vo = NULL, vcap = 0;
     for (size_t k = 0; k < ar->nblocks; k++) {
         const rb_block *b = &d->blocks[ar->first_block + k];
-        rb_doc_append_norm(d, b->num, &t, &vo, &vcap);
-        rb_doc_append_norm(d, b->text, &t, &vo, &vcap);
+        rb_doc_append_norm(d, rb_span_of(b->num), &t, &vo, &vcap);
+        rb_doc_append_norm(d, rb_span_of(b->text), &t, &vo, &vcap);
     }
     /* code points without whitespace, each with its view offset */
     a->cp = rb_xmalloc((t.len + 1) * sizeof *a->cp);
@@ -161,7 +161,7 @@ static int is_partial(const rb_doc *d, const rb_doc *other)
     const rb_article *last = &d->articles[d->narticles - 1];
     int cut = 0;
     if (last->nblocks) {
-        char *t = rb_doc_norm(d, d->blocks[last->first_block + last->nblocks - 1].text);
+        char *t = rb_doc_norm(d, rb_span_of(d->blocks[last->first_block + last->nblocks - 1].text));
         size_t n = strlen(t);
         static const char *const ends[] = {"。", ";", "!", "?", "”", ")", "…", ":"};
         cut = 1;
@@ -176,7 +176,7 @@ static int is_partial(const rb_doc *d, const rb_doc *other)
     for (size_t i = d->narticles > 3 ? d->narticles - 3 : 0; i < d->narticles && !closing; i++) {
         const rb_article *a = &d->articles[i];
         for (size_t k = 0; k < a->nblocks && !closing; k++) {
-            char *t = rb_doc_norm(d, d->blocks[a->first_block + k].text);
+            char *t = rb_doc_norm(d, rb_span_of(d->blocks[a->first_block + k].text));
             closing = strstr(t, "施行") || strstr(t, "适用本规则") || strstr(t, "废止");
             free(t);
         }

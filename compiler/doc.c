@@ -238,12 +238,12 @@ static void dump_block(rb_buf *out, const rb_doc *d, const rb_block *b, const ch
 {
     if (b->kind == RB_BLOCK_POINT) {
         rb_buf_printf(out, "%spoint %ld @%u ", indent, b->ordinal, b->line);
-        dump_str(out, d, b->num);
+        dump_str(out, d, rb_span_of(b->num));
         rb_buf_putc(out, ' ');
     } else {
         rb_buf_printf(out, "%sp @%u ", indent, b->line);
     }
-    dump_str(out, d, b->text);
+    dump_str(out, d, rb_span_of(b->text));
     rb_buf_putc(out, '\n');
 }
 
@@ -353,11 +353,11 @@ static void article_line(const rb_doc *d, const rb_article *a, rb_buf *out)
         if (k)
             rb_buf_putc(out, ' ');
         if (b->num.len) {
-            char *bn = rb_doc_text(d, b->num);
+            char *bn = rb_doc_text(d, rb_span_of(b->num));
             rb_buf_puts(out, bn);
             free(bn);
         }
-        char *t = rb_doc_text(d, b->text);
+        char *t = rb_doc_text(d, rb_span_of(b->text));
         rb_buf_puts(out, t);
         free(t);
     }

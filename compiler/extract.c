@@ -2192,8 +2192,8 @@ static size_t block_text(const rb_doc *d, const rb_article *a, size_t bi, xtext 
     size_t npc = 0;
     do {
         const rb_block *b = &d->blocks[a->first_block + bi];
-        rb_doc_append_pieces(d, b->num, buf, pc, &npc, pccap);
-        rb_doc_append_pieces(d, b->text, buf, pc, &npc, pccap);
+        rb_doc_append_pieces(d, rb_span_of(b->num), buf, pc, &npc, pccap);
+        rb_doc_append_pieces(d, rb_span_of(b->text), buf, pc, &npc, pccap);
         bi++;
     } while (bi < a->nblocks && d->blocks[a->first_block + bi].kind == RB_BLOCK_P &&
              buf->len && !ends_clause(buf->data, buf->len));

@@ -374,16 +374,26 @@ typedef struct rb_span {
     size_t off, len; /* in the view */
 } rb_span;
 
+/* A span in 32 bits, where one is kept for every line (rb_block): view offsets fit, as the
+ * view is under 4 GiB (rb_view_build refuses a larger one). rb_span_of widens it. */
+typedef struct rb_span32 {
+    uint32_t off, len;
+} rb_span32;
+
+static inline rb_span rb_span_of(rb_span32 s) { return (rb_span){s.off, s.len}; }
+
 typedef enum rb_block_kind { RB_BLOCK_P = 0, RB_BLOCK_POINT } rb_block_kind;
 
-/* One line of article (or chapter intro) text: a plain paragraph line or a numbered point. */
+/* One line of article (or chapter intro) text: a plain paragraph line or a numbered point.
+ * 32 bytes: a text copied out of a PDF has a block for every 30 characters or so. */
 typedef struct rb_block {
-    rb_block_kind kind;
-    rb_span num;  /* point number as written, e.g. （一）; len 0 for P */
-    long ordinal; /* point ordinal */
-    rb_span text; /* the content after the number */
+    rb_span32 num;  /* point number as written, e.g. （一）; len 0 for P */
+    rb_span32 text; /* the content after the number */
+    long ordinal;   /* point ordinal */
     unsigned line;
-    unsigned style; /* numbering style of a point (its pattern), for the sequence checks */
+    uint16_t style; /* numbering style of a point (its pattern, up to 65,535), for the
+                       sequence checks */
+    uint8_t kind;   /* rb_block_kind */
 } rb_block;
 
 typedef struct rb_article {

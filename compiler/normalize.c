@@ -956,7 +956,6 @@ static void view_drop(rb_buf *b, mapbuf *m)
 
 rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
 {
-    (void)err;
     rb_view *v = rb_xcalloc(1, sizeof *v);
     /* the first pass (the script's evidence) is the fold at level 0, which the view of any
      * text not traditional is: both at once, the tally finished alone where the text turns
@@ -1003,6 +1002,14 @@ rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
     if (!b.data)
         fold_view(src->text, src->len, level, &tw, &b, &m, NULL);
     free(tw.gate);
+    if (b.len >= UINT32_MAX) { /* the model keeps 32-bit view offsets (rb_span32, parse.c) */
+        size_t n = b.len;
+        rb_buf_free(&b);
+        free(m.v);
+        free(v);
+        return rb_error_set(err, RB_ELIMIT, "normalize", src->path, 1, 1, "input-too-large",
+                            "the normalized text is %zu bytes; the limit is 4 GiB", n);
+    }
     v->len = b.len;
     v->text = b.data ? rb_xrealloc(b.data, b.len + 1) : rb_xstrdup(""); /* drop the slack */
     v->map = m.v;

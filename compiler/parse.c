@@ -16,8 +16,9 @@ typedef enum lkind { L_BLANK, L_JUNK, L_TOC, L_CHAPTER, L_ARTICLE, L_POINT, L_TI
 
 /* One per segment of a line: a line is one segment, unless a chapter, an article or a point
  * starts inside it (a copy that lost its line breaks, 第四十六条 … 第四十七条 … on one line).
- * 48 bytes, as a 100 MB text has a million lines. Offsets fit 32 bits because inputs are
- * limited to 1 GiB. */
+ * 56 bytes, as a 100 MB text has a million lines (and a copy out of a PDF five); they are
+ * freed once the blocks are built. Offsets fit 32 bits: the view is under 4 GiB
+ * (rb_view_build). */
 typedef struct lineinfo {
     uint32_t s, e;   /* trimmed content (view offsets) */
     uint32_t ns, ne; /* number as written */
@@ -563,12 +564,14 @@ static size_t push_block(rb_doc *d, rb_block_kind k, rb_span num, long ord, rb_s
 {
     RB_GROW(d->blocks, d->nblocks, d->cblocks);
     rb_block *b = &d->blocks[d->nblocks];
-    b->kind = k;
-    b->num = num;
+    b->kind = (uint8_t)k;
+    b->num = (rb_span32){(uint32_t)num.off, (uint32_t)num.len}; /* (the view is under 4 GiB) */
     b->ordinal = ord;
-    b->text = text;
+    b->text = (rb_span32){(uint32_t)text.off, (uint32_t)text.len};
     b->line = line;
-    b->style = style;
+    /* a grammar of more point patterns than that (none is) would have its last ones share a
+     * style */
+    b->style = style < UINT16_MAX ? (uint16_t)style : UINT16_MAX;
     return d->nblocks++;
 }
 
@@ -1068,13 +1071,13 @@ static void check_points(rb_doc *d, rb_diags *diags, const rb_article *a, int ta
         while (q < depth && stack[q] != b->style)
             q++;
         if (q < depth) {
-            check_sequence(d, diags, "point", prev[q], b->ordinal, b->num, 0);
+            check_sequence(d, diags, "point", prev[q], b->ordinal, rb_span_of(b->num), 0);
             prev[q] = b->ordinal;
             depth = q + 1; /* the deeper lists ended */
         } else if (depth < 8) {
             /* the tail of an article may open in the middle of its list */
             if (!(tail && k == 0))
-                check_sequence(d, diags, "point", 0, b->ordinal, b->num, 1);
+                check_sequence(d, diags, "point", 0, b->ordinal, rb_span_of(b->num), 1);
             stack[depth] = b->style;
             prev[depth++] = b->ordinal;
         }
@@ -1176,6 +1179,12 @@ rb_status rb_parse(const rb_grammar *g, rb_doc *d, rb_diags *diags, rb_error *er
         d->blocks = rb_xrealloc(d->blocks, d->cblocks * sizeof *d->blocks);
     }
     body(&P, body_start);
+    /* the lines' segments are the model's blocks now: freed before the stages below, which
+     * ask the model only (a text of short lines held both, a segment and a block a line, at
+     * its peak) */
+    free(P.li);
+    P.li = NULL;
+    P.n = P.cap = 0;
     if (d->narticles == 0) {
         unsigned line = d->cont ? d->cont->line : 1;
         rb_diags_add(diags, RB_WARNING, d->name, line, 1, "no-articles",

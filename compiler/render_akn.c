@@ -261,11 +261,11 @@ static void point(wr *W, const rb_block *b, const char *list_eid, size_t k)
     rb_xw_attr_int(W->w, "rb:ordinal", (long long)b->ordinal);
     rb_xw_attr_int(W->w, "rb:line", (long long)b->line);
     start(W, "num");
-    col_attr(W, b->num);
-    span_text(W, b->num);
+    col_attr(W, rb_span_of(b->num));
+    span_text(W, rb_span_of(b->num));
     end(W);
     start(W, "content");
-    content_p(W, b->text, b->line);
+    content_p(W, rb_span_of(b->text), b->line);
     end(W);
     end(W);
 }
@@ -302,7 +302,7 @@ static void article(wr *W, const rb_article *a, int cont)
             end(W);
         }
         for (size_t k = 0; k < a->nblocks; k++)
-            content_p(W, bl[k].text, bl[k].line);
+            content_p(W, rb_span_of(bl[k].text), bl[k].line);
         end(W);
         end(W);
         return;
@@ -317,7 +317,7 @@ static void article(wr *W, const rb_article *a, int cont)
         int list_follows = intro ? (k + 1 < a->nblocks && bl[k + 1].kind == RB_BLOCK_POINT) : 1;
         if (!list_follows) {
             start(W, "content");
-            content_p(W, bl[k].text, bl[k].line);
+            content_p(W, rb_span_of(bl[k].text), bl[k].line);
             end(W);
             end(W);
             k++;
@@ -328,7 +328,7 @@ static void article(wr *W, const rb_article *a, int cont)
         attr(W, "eId", leid);
         if (intro) {
             start(W, "intro");
-            content_p(W, bl[k].text, bl[k].line);
+            content_p(W, rb_span_of(bl[k].text), bl[k].line);
             end(W);
             k++;
         }
@@ -366,14 +366,14 @@ static void chapter_open(wr *W, const rb_chapter *c)
             end(W);
         }
         for (size_t k = 0; k < c->nintro; k++)
-            content_p(W, d->blocks[c->first_intro + k].text, d->blocks[c->first_intro + k].line);
+            content_p(W, rb_span_of(d->blocks[c->first_intro + k].text), d->blocks[c->first_intro + k].line);
         end(W);
         return;
     }
     if (c->nintro) {
         start(W, "intro");
         for (size_t k = 0; k < c->nintro; k++)
-            content_p(W, d->blocks[c->first_intro + k].text, d->blocks[c->first_intro + k].line);
+            content_p(W, rb_span_of(d->blocks[c->first_intro + k].text), d->blocks[c->first_intro + k].line);
         end(W);
     }
 }

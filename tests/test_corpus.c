@@ -96,8 +96,8 @@ static void test_view_pieces(void **state)
         rb_diags_init(&diags);
         rb_doc *d = compile_corpus(CORPORA[i].id, &diags);
         for (size_t k = 0; k < d->nblocks; k++) {
-            same_pieces(d, d->blocks[k].num, CORPORA[i].id);
-            same_pieces(d, d->blocks[k].text, CORPORA[i].id);
+            same_pieces(d, rb_span_of(d->blocks[k].num), CORPORA[i].id);
+            same_pieces(d, rb_span_of(d->blocks[k].text), CORPORA[i].id);
         }
         for (size_t k = 0; k < d->narticles; k++) {
             const rb_article *a = &d->articles[k];
@@ -148,7 +148,7 @@ static void test_counts_and_ends(void **state)
         }
         const rb_article *last = &d->articles[d->narticles - 1];
         assert_true(last->nblocks >= 1);
-        char *t = rb_doc_text(d, d->blocks[last->first_block + last->nblocks - 1].text);
+        char *t = rb_doc_text(d, rb_span_of(d->blocks[last->first_block + last->nblocks - 1].text));
         if (!ends_with(t, c->last_ends))
             fail_msg("%s: the last article ends '%s'", c->id, t);
         free(t);
@@ -178,7 +178,7 @@ static void test_no_article_absorbs_junk(void **state)
         for (size_t a = 0; a < d->narticles; a++) {
             const rb_article *ar = &d->articles[a];
             for (size_t k = 0; k < ar->nblocks; k++) {
-                char *t = rb_doc_norm(d, d->blocks[ar->first_block + k].text);
+                char *t = rb_doc_norm(d, rb_span_of(d->blocks[ar->first_block + k].text));
                 for (size_t r = 0; r < sizeof roles / sizeof roles[0]; r++)
                     for (size_t q = 0; q < G->nby_role[roles[r]]; q++) {
                         const rb_pattern *p = &G->patterns[G->by_role[roles[r]][q]];
@@ -230,14 +230,14 @@ static void test_nothing_lost(void **state)
             cover(cnt, c->num, junk);
             cover(cnt, c->heading, junk);
             for (size_t b = 0; b < c->nintro; b++)
-                cover(cnt, d->blocks[c->first_intro + b].text, junk);
+                cover(cnt, rb_span_of(d->blocks[c->first_intro + b].text), junk);
         }
         for (size_t k = 0; k < d->narticles; k++) {
             const rb_article *a = &d->articles[k];
             cover(cnt, a->num, junk);
             for (size_t b = 0; b < a->nblocks; b++) {
-                cover(cnt, d->blocks[a->first_block + b].num, junk);
-                cover(cnt, d->blocks[a->first_block + b].text, junk);
+                cover(cnt, rb_span_of(d->blocks[a->first_block + b].num), junk);
+                cover(cnt, rb_span_of(d->blocks[a->first_block + b].text), junk);
             }
         }
         size_t lost = 0, twice = 0, first_lost = (size_t)-1;
@@ -516,7 +516,7 @@ static void test_chongqing_duplicate_run(void **state)
         const rb_article *a = &d->articles[ins[i].art - 1];
         assert_int_equal(a->ordinal, ins[i].art);
         for (size_t k = 0; k < a->nblocks; k++) {
-            char *t = rb_doc_text(d, d->blocks[a->first_block + k].text);
+            char *t = rb_doc_text(d, rb_span_of(d->blocks[a->first_block + k].text));
             assert_null(strstr(t, ins[i].junk));
             free(t);
         }
@@ -538,7 +538,7 @@ static void test_chongqing_duplicate_run(void **state)
         assert_true(reported);
     }
     /* the clean reading of article 16 */
-    char *t = rb_doc_text(d, d->blocks[d->articles[15].first_block].text);
+    char *t = rb_doc_text(d, rb_span_of(d->blocks[d->articles[15].first_block].text));
     assert_non_null(strstr(t, "建設職能科學、權責法定"));
     free(t);
     /* the second copy is one duplicate-copy span from line 142 */

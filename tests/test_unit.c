@@ -1464,9 +1464,9 @@ static void test_one_line_units(void **state)
         rb_buf_init(&x);
         rb_buf_init(&y);
         for (size_t q = 0; q < one->articles[i].nblocks; q++)
-            rb_doc_append_norm(one, one->blocks[one->articles[i].first_block + q].text, &x, NULL, NULL);
+            rb_doc_append_norm(one, rb_span_of(one->blocks[one->articles[i].first_block + q].text), &x, NULL, NULL);
         for (size_t q = 0; q < lines->articles[i].nblocks; q++)
-            rb_doc_append_norm(lines, lines->blocks[lines->articles[i].first_block + q].text, &y, NULL, NULL);
+            rb_doc_append_norm(lines, rb_span_of(lines->blocks[lines->articles[i].first_block + q].text), &y, NULL, NULL);
         assert_int_equal(x.len, y.len);
         assert_memory_equal(x.data, y.data, x.len);
         rb_buf_free(&x);

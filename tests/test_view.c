@@ -85,8 +85,8 @@ static char *article_view(const rb_doc *d, size_t idx)
     rb_buf_init(&b);
     for (size_t k = 0; k < a->nblocks; k++) {
         const rb_block *bl = &d->blocks[a->first_block + k];
-        char *t = rb_doc_norm(d, bl->num);
-        char *u = rb_doc_norm(d, bl->text);
+        char *t = rb_doc_norm(d, rb_span_of(bl->num));
+        char *u = rb_doc_norm(d, rb_span_of(bl->text));
         for (const char *p = t; *p; p++)
             if (*p != ' ' && *p != '\n')
                 rb_buf_putc(&b, *p);
