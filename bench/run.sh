@@ -25,6 +25,7 @@ size() { cat "$@" | wc -c; }
 B_BIG=$(size $W/big.txt)
 B_BIGT=$(size $W/big-trad.txt)
 B_WRAP=$(size $W/wrapped.txt)
+B_WRAPT=$(size $W/wrapped-trad.txt)
 B_NAT=$(size $NAT)
 B_CORP=$(size corpora/*.txt)
 NCORP=$(ls corpora/*.txt | wc -l)
@@ -75,6 +76,7 @@ measure_vs "$PEER_BIG" "traditional: compile, structure only, to a file" "$B_BIG
 measure_vs "$PEER_BIG" "traditional: compile + facts, to a file" "$B_BIGT" 1 "$RUNS" "$RB" compile -q $W/big-trad.txt -o "$TMP/out/big-trad.xml"
 # (its peak against its size: a line of 30 characters costs the model what a long one does)
 measure "lines of 30 characters: compile + facts, to a file" "$B_WRAP" 1 "$RUNS" "$RB" compile -q $W/wrapped.txt -o "$TMP/out/wrapped.xml"
+measure "lines of 30 characters, traditional: compile + facts, to a file" "$B_WRAPT" 1 "$RUNS" "$RB" compile -q $W/wrapped-trad.txt -o "$TMP/out/wrapped-trad.xml"
 
 echo "== the national set: $NNAT files (median of $RUNS)" >&2
 measure "floor: read (cat)" "$B_NAT" "$NNAT" "$RUNS" sh -c "cat $W/national/*.txt >/dev/null"

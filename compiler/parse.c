@@ -559,6 +559,8 @@ static rb_status annotations(parser *P)
     return RB_OK;
 }
 
+_Static_assert(sizeof(rb_block) <= 32, "a block a line: kept small (model.h)");
+
 static size_t push_block(rb_doc *d, rb_block_kind k, rb_span num, long ord, rb_span text,
                          unsigned line, unsigned style)
 {
