@@ -954,8 +954,18 @@ static void view_drop(rb_buf *b, mapbuf *m)
     memset(m, 0, sizeof *m);
 }
 
+/* The model keeps 32-bit view offsets (rb_span32, parse.c's segments): a view of 4 GiB or
+ * more is refused (under the default 1 GiB input limit none is that large). */
+static rb_status view_too_large(const rb_source *src, size_t n, rb_error *err)
+{
+    return rb_error_set(err, RB_ELIMIT, "normalize", src->path, 1, 1, "input-too-large",
+                        "the normalized text is %zu bytes; the limit is 4 GiB", n);
+}
+
 rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
 {
+    if (src->len >= UINT32_MAX)
+        return view_too_large(src, src->len, err);
     rb_view *v = rb_xcalloc(1, sizeof *v);
     /* the first pass (the script's evidence) is the fold at level 0, which the view of any
      * text not traditional is: both at once, the tally finished alone where the text turns
@@ -1002,13 +1012,12 @@ rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
     if (!b.data)
         fold_view(src->text, src->len, level, &tw, &b, &m, NULL);
     free(tw.gate);
-    if (b.len >= UINT32_MAX) { /* the model keeps 32-bit view offsets (rb_span32, parse.c) */
+    if (b.len >= UINT32_MAX) { /* (folding made it longer) */
         size_t n = b.len;
         rb_buf_free(&b);
         free(m.v);
         free(v);
-        return rb_error_set(err, RB_ELIMIT, "normalize", src->path, 1, 1, "input-too-large",
-                            "the normalized text is %zu bytes; the limit is 4 GiB", n);
+        return view_too_large(src, n, err);
     }
     v->len = b.len;
     v->text = b.data ? rb_xrealloc(b.data, b.len + 1) : rb_xstrdup(""); /* drop the slack */

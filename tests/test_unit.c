@@ -652,6 +652,27 @@ static rb_view *view_of(const char *bytes, size_t n, rb_source **src)
     return v;
 }
 
+/* The model's view offsets are 32-bit: a view of 4 GiB or more is refused, not wrapped. A
+ * source that says it is that long (its text is never read: the length is asked first). */
+static void test_view_too_large(void **state)
+{
+    (void)state;
+    rb_source src;
+    memset(&src, 0, sizeof src);
+    char path[] = "huge.txt", text[] = "x";
+    src.path = path;
+    src.text = text;
+    src.len = (size_t)UINT32_MAX;
+    rb_view *v = NULL;
+    rb_error err;
+    rb_error_clear(&err);
+    assert_int_equal(rb_view_build(&src, &v, &err), RB_ELIMIT);
+    assert_null(v);
+    assert_string_equal(err.rule, "input-too-large");
+    assert_string_equal(err.file, "huge.txt");
+    assert_non_null(strstr(err.message, "4294967295 bytes"));
+}
+
 /* 著 is a simplified character (著作, 显著) and a Taiwan variant of 着 (著力 -> 着力): a
  * simplified text keeps it, a traditional one is folded, phrases first. */
 static void test_ambiguous_characters(void **state)
@@ -3564,6 +3585,7 @@ int main(void)
         cmocka_unit_test(test_fold_width),       cmocka_unit_test(test_fold_script),
         cmocka_unit_test(test_ambiguous_characters),
         cmocka_unit_test(test_view_map),
+        cmocka_unit_test(test_view_too_large),
         cmocka_unit_test(test_view_map_expansion),         cmocka_unit_test(test_script_detection),
         cmocka_unit_test(test_taiwan_phrasing),
         cmocka_unit_test(test_taiwan_phrase_one_character),
