@@ -49,7 +49,7 @@ static void dart_build(const rb_doc *d, size_t i, dart *a)
         int l = rb_utf8_decode(t.data + o, t.len - o, &c);
         if (!(c == ' ' || c == '\t' || c == '\n')) {
             a->cp[a->n] = c;
-            a->vo[a->n] = vo[o];
+            a->vo[a->n] = (uint32_t)vo[o];
             a->n++;
         }
         o += (size_t)l;

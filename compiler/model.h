@@ -832,7 +832,7 @@ typedef struct dart {
     long ordinal;
     long chapter;    /* index in d->chapters, -1 none */
     uint32_t *cp;    /* normalized code points, no whitespace, junk removed */
-    size_t *vo;      /* view offset of each */
+    uint32_t *vo;    /* view offset of each (the view is under 4 GiB: rb_view_build) */
     size_t n;
     uint64_t *grams; /* sorted distinct bigrams */
     size_t ng;
