@@ -11,7 +11,7 @@
                           with Taiwan phrasing)
   WORKDIR/revisions/      for diff: 280 pairs (a national file and a revised copy of it: an
                           article dropped, one reworded, a deadline changed)
-  WORKDIR/wrapped.txt     a 20 MB rulebook as a copy out of a PDF gives it: every line broken
+  WORKDIR/wrapped.txt     a 100 MB rulebook as a copy out of a PDF gives it: every line broken
                           after 30 characters (a line record and a block of the model each)
   WORKDIR/wrapped-trad.txt  the same in traditional script (the articles of big-trad.txt)
   WORKDIR/small/          20,000 excerpts of a title and three to six articles (~1 KB each):
@@ -144,7 +144,7 @@ def main():
     n1 = big(os.path.join(work, "big.txt"), arts, random.Random(7), target)
     n2 = big(os.path.join(work, "big-trad.txt"), arts_t, random.Random(7), target)
     assert len(arts) == len(arts_t), "the traditional corpora split into other articles"
-    wrap_mb = int(os.environ.get("BENCH_WRAPPED_MB", "20")) * 1000 * 1000
+    wrap_mb = int(os.environ.get("BENCH_WRAPPED_MB", "100")) * 1000 * 1000
     wrapped(os.path.join(work, "wrapped.txt"), arts, random.Random(7), wrap_mb)
     wrapped(os.path.join(work, "wrapped-trad.txt"), arts_t, random.Random(7), wrap_mb)
 
