@@ -402,6 +402,42 @@ static void test_edit_facts(void **state)
     free_fixture(&f);
 }
 
+/* An edit more than 64 KiB into the text: the character diff shows the words at their place
+ * (an article's view offsets are kept in 32 bits: one narrowed further printed other
+ * characters). Article 1 of both versions gets a long paragraph, the same in both. */
+static void test_edit_far_in(void **state)
+{
+    (void)state;
+    char *raw = tu_read("corpora/wuhan-2018.txt", NULL);
+    assert_non_null(raw);
+    rb_buf pad;
+    rb_buf_init(&pad);
+    rb_buf_puts(&pad, "结合本市实际,制定本规则。\n");
+    for (int i = 0; i < 2000; i++)
+        rb_buf_puts(&pad, "本规则所称工作,包括市人民政府的各项日常事务。");
+    rb_buf_putc(&pad, '\n');
+    char *s0 = replace_once(raw, "结合本市实际,制定本规则。\n", pad.data);
+    char *s1 = replace_once(s0, "15个工作日内办毕回复", "10个工作日内办毕回复");
+    const char *at = strstr(s0, "15个工作日内办毕回复");
+    assert_true(at && at - s0 > 70000); /* past 64 KiB */
+    rb_doc *od = compile_text("old.txt", s0, strlen(s0));
+    rb_doc *nd = compile_text("new.txt", s1, strlen(s1));
+    rb_diff *df = rb_diff_new(od, nd);
+    rb_buf b;
+    rb_buf_init(&b);
+    rb_diff_render(df, RB_DIFF_TEXT, 0, &b);
+    assert_non_null(strstr(b.data, "deadlines 自收到之日起办毕回复: 15个工作日内 → 10个工作日内"));
+    assert_non_null(strstr(b.data, "1[-5-]{+0+}个工作日内办毕回复"));
+    rb_buf_free(&b);
+    rb_diff_free(df);
+    rb_doc_free(od);
+    rb_doc_free(nd);
+    rb_buf_free(&pad);
+    free(s0);
+    free(s1);
+    free(raw);
+}
+
 static char *run_opencc(const char *config, const char *path, size_t *n)
 {
     char cmd[512];
@@ -657,6 +693,7 @@ int main(void)
         cmocka_unit_test(test_edit_facts),    cmocka_unit_test(test_no_difference),
         cmocka_unit_test(test_wujin_2017),    cmocka_unit_test(test_too_different),
         cmocka_unit_test(test_excerpt_itself), cmocka_unit_test(test_chapters),
+        cmocka_unit_test(test_edit_far_in),
     };
     return cmocka_run_group_tests(tests, tu_setup, tu_teardown);
 }
