@@ -1439,6 +1439,40 @@ static rb_doc *compile_text(rb_grammar *g, const char *text)
     return d;
 }
 
+/* The spans of the model's blocks are 32-bit: points far into a text (past 64 KiB) keep their
+ * numbers and texts where they are (a span narrowed to 16 bits went unseen by every other
+ * test). The first article is a long paragraph. */
+static void test_points_far_in(void **state)
+{
+    (void)state;
+    rb_grammar *g = tu_grammar();
+    rb_buf t;
+    rb_buf_init(&t);
+    rb_buf_puts(&t, "某市人民政府工作规则\n一、");
+    for (int i = 0; i < 2000; i++)
+        rb_buf_puts(&t, "本规则所称工作,包括市人民政府的各项日常事务。");
+    rb_buf_puts(&t, "\n二、会议分为:\n(一)全体会议;\n(二)常务会议。\n");
+    rb_doc *d = compile_text(g, t.data);
+    assert_int_equal(d->narticles, 2);
+    const rb_article *a = &d->articles[1];
+    assert_int_equal(a->nblocks, 3);
+    static const char *const num[] = {"", "(一)", "(二)"}, *const text[] = {"会议分为:", "全体会议;", "常务会议。"};
+    for (size_t k = 0; k < 3; k++) {
+        const rb_block *b = &d->blocks[a->first_block + k];
+        assert_true(b->text.off > 65536);
+        assert_int_equal(b->kind, k ? RB_BLOCK_POINT : RB_BLOCK_P);
+        char *n = rb_doc_norm(d, rb_span_of(b->num)), *x = rb_doc_norm(d, rb_span_of(b->text));
+        assert_string_equal(n, num[k]);
+        assert_string_equal(x, text[k]);
+        assert_int_equal(b->line, (unsigned)(k + 3));
+        free(n);
+        free(x);
+    }
+    rb_doc_free(d);
+    rb_buf_free(&t);
+    rb_grammar_free(g);
+}
+
 /* A text of n articles 第k条 on one line (sep ' ') or a line each (sep '\n'), a pinyin
  * annotation in the first: compiled, its diagnostics counted by rule into *limit_warnings. */
 static rb_doc *articles_text(rb_grammar *g, size_t n, char sep, size_t *limit_warnings)
@@ -3577,6 +3611,7 @@ int main(void)
         cmocka_unit_test(test_numerals_fixed),   cmocka_unit_test(test_numerals_roundtrip),
         cmocka_unit_test(test_utf8),             cmocka_unit_test(test_sha256),
         cmocka_unit_test(test_source_digest),
+        cmocka_unit_test(test_points_far_in),
         cmocka_unit_test(test_script_counts),    cmocka_unit_test(test_script_counts_fold),    cmocka_unit_test(test_doc_text_ways), cmocka_unit_test(test_huge_blocks),    cmocka_unit_test(test_arena_pool),    cmocka_unit_test(test_arena_huge_blocks),    cmocka_unit_test(test_needs_reach),    cmocka_unit_test(test_sentence_ends),    cmocka_unit_test(test_read_back_columns),    cmocka_unit_test(test_twctx_lookup),    cmocka_unit_test(test_examples_stamp),    cmocka_unit_test(test_utf8_blocks),    cmocka_unit_test(test_source_scans),    cmocka_unit_test(test_memmem),    cmocka_unit_test(test_buf_spill),    cmocka_unit_test(test_buf_int),    cmocka_unit_test(test_topic_anchor),    cmocka_unit_test(test_ahead_macro),    cmocka_unit_test(test_reach_many_rules),    cmocka_unit_test(test_linecol_cursor),    cmocka_unit_test(test_omap),    cmocka_unit_test(test_xml_escaping),    cmocka_unit_test(test_xml_writer_names),
         cmocka_unit_test(test_xml_refs),         cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_regex_literals),   cmocka_unit_test(test_arena),
