@@ -413,8 +413,7 @@ static void test_edit_far_in(void **state)
     rb_buf pad;
     rb_buf_init(&pad);
     rb_buf_puts(&pad, "结合本市实际,制定本规则。\n");
-    for (int i = 0; i < 2000; i++)
-        rb_buf_puts(&pad, "本规则所称工作,包括市人民政府的各项日常事务。");
+    tu_put_long_paragraph(&pad);
     rb_buf_putc(&pad, '\n');
     char *s0 = replace_once(raw, "结合本市实际,制定本规则。\n", pad.data);
     char *s1 = replace_once(s0, "15个工作日内办毕回复", "10个工作日内办毕回复");

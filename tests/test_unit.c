@@ -1449,8 +1449,7 @@ static void test_points_far_in(void **state)
     rb_buf t;
     rb_buf_init(&t);
     rb_buf_puts(&t, "某市人民政府工作规则\n一、");
-    for (int i = 0; i < 2000; i++)
-        rb_buf_puts(&t, "本规则所称工作,包括市人民政府的各项日常事务。");
+    tu_put_long_paragraph(&t);
     rb_buf_puts(&t, "\n二、会议分为:\n(一)全体会议;\n(二)常务会议。\n");
     rb_doc *d = compile_text(g, t.data);
     assert_int_equal(d->narticles, 2);

@@ -51,6 +51,14 @@ static inline int tu_teardown(void **state)
     return 0;
 }
 
+/* A paragraph of about 96 KB (one sentence 2,000 times), which puts what follows it past
+ * 64 KiB into a text: for the model's 32-bit offsets, which 16 would not hold. */
+static inline void tu_put_long_paragraph(rb_buf *b)
+{
+    for (int i = 0; i < 2000; i++)
+        rb_buf_puts(b, "本规则所称工作,包括市人民政府的各项日常事务。");
+}
+
 static inline char *tu_read(const char *path, size_t *n)
 {
     FILE *f = fopen(path, "rb");
