@@ -164,13 +164,19 @@ static long forward(const uint32_t *A, long N, const uint32_t *B, long M, long D
     return found;
 }
 
-/* The common prefix and suffix of a and b (they need no search). */
-static void common_ends(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, size_t *pre,
-                        size_t *suf)
+size_t rb_chardiff_prefix(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
 {
     size_t p = 0;
     while (p < na && p < nb && a[p] == b[p])
         p++;
+    return p;
+}
+
+/* The common prefix and suffix of a and b (they need no search). */
+static void common_ends(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, size_t *pre,
+                        size_t *suf)
+{
+    size_t p = rb_chardiff_prefix(a, na, b, nb);
     size_t s = 0;
     while (s < na - p && s < nb - p && a[na - 1 - s] == b[nb - 1 - s])
         s++;

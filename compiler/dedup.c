@@ -139,10 +139,7 @@ static cmpres compare(const artchars *a, const artchars *b, rb_edit **ed, size_t
     *ed = NULL;
     if (distance_bound(a, b) > max_d)
         return C_UNRELATED;
-    size_t pre = 0;
-    while (pre < a->n && pre < b->n && a->cp[pre] == b->cp[pre])
-        pre++;
-    *first = pre;
+    *first = rb_chardiff_prefix(a->cp, a->n, b->cp, b->n);
     if (!rb_chardiff_nested(a->cp, a->n, b->cp, b->n)) {
         size_t cap = max_d < DEDUP_MAX_D ? max_d : DEDUP_MAX_D;
         return rb_chardiff_distance(a->cp, a->n, b->cp, b->n, cap) == (size_t)-1 ? C_UNRELATED

@@ -380,6 +380,8 @@ size_t rb_chardiff_distance(const uint32_t *a, size_t na, const uint32_t *b, siz
 /* Is the shorter of a and b a subsequence of the longer (the one the other with characters
  * inserted, their script insertions or deletions only)? O(na + nb). */
 int rb_chardiff_nested(const uint32_t *a, size_t na, const uint32_t *b, size_t nb);
+/* How many characters a and b have in common at their start (where a difference starts). */
+size_t rb_chardiff_prefix(const uint32_t *a, size_t na, const uint32_t *b, size_t nb);
 /* Decode UTF-8 into code points, dropping whitespace; offs (optional) gets the byte offset of
  * each kept code point. Returns the count. Caller frees *cps and *offs. */
 size_t rb_utf8_to_cps(const char *s, size_t n, uint32_t **cps, size_t **offs);

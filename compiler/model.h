@@ -375,12 +375,17 @@ typedef struct rb_span {
 } rb_span;
 
 /* A span in 32 bits, where one is kept for every line (rb_block): view offsets fit, as the
- * view is under 4 GiB (rb_view_build refuses a larger one). rb_span_of widens it. */
+ * view is under 4 GiB (rb_view_build refuses a larger one). rb_span_of widens it,
+ * rb_span32_of narrows a span of the view. */
 typedef struct rb_span32 {
     uint32_t off, len;
 } rb_span32;
 
 static inline rb_span rb_span_of(rb_span32 s) { return (rb_span){s.off, s.len}; }
+static inline rb_span32 rb_span32_of(rb_span s)
+{
+    return (rb_span32){(uint32_t)s.off, (uint32_t)s.len};
+}
 
 typedef enum rb_block_kind { RB_BLOCK_P = 0, RB_BLOCK_POINT } rb_block_kind;
 

@@ -955,7 +955,8 @@ static void view_drop(rb_buf *b, mapbuf *m)
 }
 
 /* The model keeps 32-bit view offsets (rb_span32, parse.c's segments): a view of 4 GiB or
- * more is refused (under the default 1 GiB input limit none is that large). */
+ * more is refused. Folding can make the view longer than its source (U+FDFA folds to 33
+ * bytes, eleven times its own), so an input under the 1 GiB limit can reach it. */
 static rb_status view_too_large(const rb_source *src, size_t n, rb_error *err)
 {
     return rb_error_set(err, RB_ELIMIT, "normalize", src->path, 1, 1, "input-too-large",

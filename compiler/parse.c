@@ -567,9 +567,9 @@ static size_t push_block(rb_doc *d, rb_block_kind k, rb_span num, long ord, rb_s
     RB_GROW(d->blocks, d->nblocks, d->cblocks);
     rb_block *b = &d->blocks[d->nblocks];
     b->kind = (uint8_t)k;
-    b->num = (rb_span32){(uint32_t)num.off, (uint32_t)num.len}; /* (the view is under 4 GiB) */
+    b->num = rb_span32_of(num);
     b->ordinal = ord;
-    b->text = (rb_span32){(uint32_t)text.off, (uint32_t)text.len};
+    b->text = rb_span32_of(text);
     b->line = line;
     /* a grammar of more point patterns than that (none is) would have its last ones share a
      * style */
