@@ -165,7 +165,8 @@ typedef struct rb_source {
     int xml_controls;     /* text holds a C0 control other than tab, LF, CR (not in XML 1.0) */
     char sha256[65];      /* hex digest of the raw input bytes ("" when not asked for) */
     size_t raw_len;
-    size_t *line_start;   /* offsets in text of each line; nlines entries */
+    uint32_t *line_start; /* offsets in text of each line; nlines entries (32 bits: a text of
+                             4 GiB or more is refused, index_lines) */
     size_t nlines;
     /* While a traditional text's simplified view is in use (rb_source_compact), text is NULL
      * and the source is that view plus the characters where the two differ: a third of its
@@ -229,7 +230,7 @@ typedef struct rb_view {
     size_t len;
     rb_mapent *map;
     size_t nmap;
-    size_t *line_start; /* view offsets; nlines entries, same count as the source */
+    uint32_t *line_start; /* view offsets; nlines entries, same count as the source */
     size_t nlines;
     rb_script script;
     size_t n_trad, n_simp; /* characters that only one script uses */

@@ -1041,7 +1041,7 @@ rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
     v->line_start[nl++] = 0;
     for (const char *p = v->text, *e = v->text + v->len; nl < src->nlines && (p = memchr(p, '\n', (size_t)(e - p)));) {
         p++;
-        v->line_start[nl++] = (size_t)(p - v->text);
+        v->line_start[nl++] = (uint32_t)(p - v->text); /* (the view is under 4 GiB) */
     }
     v->nlines = nl;
     v->first_trad = ft == SIZE_MAX ? SIZE_MAX : view_from_orig(v, ft);

@@ -189,8 +189,13 @@ static int looks_binary(const char *s, size_t n, unsigned max_pct, size_t *where
 
 static rb_status index_lines(rb_source *src, const rb_limits *lim, rb_error *err)
 {
+    /* a line's start is kept in 32 bits (a text of short lines has one for every 30
+     * characters or so) */
+    if (src->len >= UINT32_MAX)
+        return rb_error_set(err, RB_ELIMIT, "source", src->path, 1, 1, "input-too-large",
+                            "the text is %zu bytes; the limit is 4 GiB", src->len);
     size_t cap = 64, n = 0;
-    size_t *ls = rb_xmalloc(cap * sizeof *ls);
+    uint32_t *ls = rb_xmalloc(cap * sizeof *ls);
     ls[n++] = 0;
     const char *t = src->text;
     size_t len = src->len;
@@ -216,7 +221,7 @@ static rb_status index_lines(rb_source *src, const rb_limits *lim, rb_error *err
             }
         }
         RB_GROW(ls, n, cap);
-        ls[n++] = i + 1;
+        ls[n++] = (uint32_t)(i + 1);
         start = i + 1;
     }
     if (len - start > lim->max_line) {
@@ -230,6 +235,8 @@ static rb_status index_lines(rb_source *src, const rb_limits *lim, rb_error *err
     /* A final line break does not start another line. */
     if (n > 1 && ls[n - 1] == len)
         n--;
+    if (cap > n) /* the doubling's slack: the index lives as long as the source */
+        ls = rb_xrealloc(ls, n * sizeof *ls);
     src->line_start = ls;
     src->nlines = n;
     return RB_OK;
@@ -931,7 +938,7 @@ void rb_source_linecol(rb_source *src, size_t off, unsigned *line, unsigned *col
     /* the offsets come mostly in order (the elements written, the facts of a text: nine in
      * ten on the line of the one before or the next): those two lines are tried before a
      * search of the line index, whose steps wait on each other's loads */
-    const size_t *ls = src->line_start;
+    const uint32_t *ls = src->line_start;
     size_t lo = 0, hi = src->nlines, c = src->last_line;
     if (c < hi && ls[c] <= off && (c + 1 == hi || off < ls[c + 1]))
         lo = c;
