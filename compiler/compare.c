@@ -33,6 +33,7 @@ rb_rulebook *rb_rulebook_from_doc(rb_doc *d)
     r->file = dup0(d->name);
     r->chapters = d->nchapters;
     r->articles = d->narticles;
+    rb_facts_settle(d->facts, d); /* (they outlive d) */
     r->facts = d->facts ? d->facts : rb_xcalloc(1, sizeof *r->facts);
     d->facts = NULL;
     return r;

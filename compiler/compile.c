@@ -99,6 +99,7 @@ static rb_status analyze(const rb_grammar *g, rb_doc *d, const rb_compile_opts *
     d->grammar_version = rb_xstrdup(g->version);
     d->max_articles = o->limits.max_articles;
     d->facts_store = o->facts_store;
+    d->facts_text_lazy = o->write_only;
     rb_status st = rb_parse(g, d, diags, err);
     if (st != RB_OK)
         return st;

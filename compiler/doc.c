@@ -331,13 +331,17 @@ void rb_doc_dump(const rb_doc *d, rb_buf *out)
         free(t);
         rb_buf_puts(out, "\"\n");
     }
-    if (d->facts)
+    if (d->facts) {
+        rb_buf tmp;
+        rb_buf_init(&tmp);
         for (size_t i = 0; i < d->facts->n; i++) {
             const rb_fact *f = &d->facts->v[i];
             rb_buf_printf(out, "fact %s @%u:%u art %ld %s: %s", f->dim, f->line, f->col,
                           f->article, f->rule, f->value ? f->value : "");
-            rb_buf_printf(out, " | %s\n", f->text);
+            rb_buf_printf(out, " | %s\n", rb_fact_text(f, d, &tmp));
         }
+        rb_buf_free(&tmp);
+    }
 }
 
 /* One line per preface line, chapter and article (its paragraphs and points joined), in the

@@ -2206,9 +2206,10 @@ static size_t block_text(const rb_doc *d, const rb_article *a, size_t bi, xtext 
     return bi;
 }
 
-/* dim, rule and eid: strings of fs's arena, shared by the facts (see run_str) */
+/* dim, rule and eid: strings of fs's arena, shared by the facts (see run_str); tmp: a buffer
+ * to reuse */
 static rb_fact *new_fact(rb_facts *fs, const rb_doc *d, const rb_article *a, char *dim,
-                         char *rule, char *eid, const xtext *x, size_t s, size_t e)
+                         char *rule, char *eid, const xtext *x, size_t s, size_t e, rb_buf *tmp)
 {
     rb_fact *f = facts_push(fs);
     f->dim = dim;
@@ -2221,11 +2222,17 @@ static rb_fact *new_fact(rb_facts *fs, const rb_doc *d, const rb_article *a, cha
     while (ve < d->view->len && ((unsigned char)d->view->text[ve] & 0xC0) == 0x80)
         ve++;
     rb_doc_linecol(d, vs, &f->line, &f->col);
-    f->text = rb_doc_text_in(d, (rb_span){vs, ve - vs}, &fs->arena);
-    /* simplified text: the normalized words are often the words themselves */
-    f->norm = strlen(f->text) == e - s && memcmp(f->text, x->s + s, e - s) == 0
-                  ? f->text
-                  : rb_arena_strndup(&fs->arena, x->s + s, e - s);
+    f->at = rb_span32_of((rb_span){vs, ve - vs});
+    tmp->len = 0;
+    rb_doc_text_to(d, rb_span_of(f->at), tmp);
+    f->norm = rb_arena_strndup(&fs->arena, x->s + s, e - s);
+    /* simplified text: the normalized words are often the words themselves; else a document
+     * only written out reads them again then (a traditional text's facts held their words
+     * twice) */
+    if (tmp->len == e - s && memcmp(tmp->data, x->s + s, e - s) == 0)
+        f->text = f->norm;
+    else if (!d->facts_text_lazy)
+        f->text = rb_arena_strndup(&fs->arena, tmp->data, tmp->len);
     return f;
 }
 
@@ -2243,7 +2250,36 @@ static void add_unmatched(rb_facts *fs, const rb_doc *d, const rb_article *a, ch
     size_t vs = xt_vo(x, s), ve = xt_vo(x, e - 1) + 1;
     while (ve < d->view->len && ((unsigned char)d->view->text[ve] & 0xC0) == 0x80)
         ve++;
-    u->text = rb_doc_text_in(d, (rb_span){vs, ve - vs}, &fs->arena);
+    u->at = rb_span32_of((rb_span){vs, ve - vs});
+    u->text = d->facts_text_lazy ? NULL : rb_doc_text_in(d, rb_span_of(u->at), &fs->arena);
+}
+
+const char *rb_fact_text(const rb_fact *f, const rb_doc *d, rb_buf *tmp)
+{
+    if (f->text)
+        return f->text;
+    tmp->len = 0;
+    rb_doc_text_to(d, rb_span_of(f->at), tmp);
+    return rb_buf_cstr(tmp);
+}
+
+const char *rb_unmatched_text(const rb_unmatched *u, const rb_doc *d, rb_buf *tmp)
+{
+    if (u->text)
+        return u->text;
+    tmp->len = 0;
+    rb_doc_text_to(d, rb_span_of(u->at), tmp);
+    return rb_buf_cstr(tmp);
+}
+
+void rb_facts_settle(rb_facts *fs, const rb_doc *d)
+{
+    for (size_t i = 0; fs && i < fs->n; i++)
+        if (!fs->v[i].text)
+            fs->v[i].text = rb_doc_text_in(d, rb_span_of(fs->v[i].at), &fs->arena);
+    for (size_t i = 0; fs && i < fs->nu; i++)
+        if (!fs->u[i].text)
+            fs->u[i].text = rb_doc_text_in(d, rb_span_of(fs->u[i].at), &fs->arena);
 }
 
 static int is_sentence_end(const char *s, size_t n, size_t i, size_t *len)
@@ -2349,6 +2385,7 @@ typedef struct xrun {
     size_t *last;       /* per rule: its latest fact in this paragraph (inherit) */
     size_t unit_first;  /* the first fact of this article (context) */
     rb_buf tbuf;        /* paragraph text, reused */
+    rb_buf ttmp;        /* a fact's original text, reused (new_fact) */
     rb_piece *tpc;      /* its pieces of the view */
     size_t tpccap;
     const char **topic; /* per table: what the text is about; NULL until asked, "" none */
@@ -2583,7 +2620,7 @@ static rb_status run_sentence(xrun *R, const rb_article *a, const xtext *x, size
             char *dim_s = run_str(R, &R->dim_s[xr->dim], r->dims[xr->dim].id);
             char *rule_s = run_str(R, &R->rule_s[ri], xr->id), *eid_s = run_eid(R, a);
             rb_arena_mark mark = rb_arena_mark_now(&fs->arena);
-            rb_fact *f = new_fact(fs, d, a, dim_s, rule_s, eid_s, x, ts, te);
+            rb_fact *f = new_fact(fs, d, a, dim_s, rule_s, eid_s, x, ts, te, &R->ttmp);
             /* `before` fields see the text since the previous match of this rule */
             apply_fields(r, xr, x->s, pos, ov, f, d, x);
             if (last_fact_of_rule[ri] != (size_t)-1)
@@ -2873,6 +2910,7 @@ static void merge_meetings(const struct rb_extract_rules *r, rb_facts *fs)
                 f->col = at->col;
                 f->text = at->text;
                 f->norm = at->norm;
+                f->at = at->at;
                 set_str_field(f, "type", M->type, 0);
                 set_str_field(f, "name", M->name, 0);
                 copy_list(f, "members", M->members, "members");
@@ -3108,6 +3146,7 @@ rb_status rb_extract(const rb_grammar *g, rb_doc *d, rb_timings *tm, rb_error *e
     free(R.rule_s);
     free(R.dim_s);
     rb_buf_free(&R.tbuf);
+    rb_buf_free(&R.ttmp);
     free(R.tpc);
     if (st != RB_OK)
         return st;

@@ -298,7 +298,8 @@ int rb_xel_is(const rb_xel *e, const char *ns, const char *name);
 
 /* ---- the facts XML (render_facts.c) -------------------------------------------------------- */
 
-void rb_facts_write_xml(rb_xw *w, const rb_facts *fs);
+/* d: the document whose texts a fact without its own is read from (rb_fact_text) */
+void rb_facts_write_xml(rb_xw *w, const rb_facts *fs, const rb_doc *d);
 /* An rb:fact or rb:unmatched element into fs (others are ignored). */
 rb_status rb_facts_read_node(xmlNodePtr n, rb_facts *fs, const char *path, rb_error *err);
 /* The start tag of an rb:fact or rb:unmatched checked as the readers above read it (its

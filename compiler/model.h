@@ -487,6 +487,10 @@ struct rb_doc {
     char *eids;             /* the articles' eIds, one after another */
     struct rb_facts *facts; /* extract.c; NULL until extracted */
     rb_factstore *facts_store; /* where the facts' strings go (rb_compile_opts; borrowed) */
+    /* the document is only written out (rb_compile_opts.write_only): the facts' verbatim
+     * texts that differ from their normalized ones are read from it when written, not copied
+     * (rb_fact_text) */
+    int facts_text_lazy;
 };
 
 rb_doc *rb_doc_new(void);
@@ -638,8 +642,11 @@ typedef struct rb_fact {
     long article;
     char *eid;
     unsigned line, col;
-    char *text;  /* verbatim original text */
+    char *text;  /* verbatim original text; NULL in a document compiled to be written out
+                    (rb_compile_opts.write_only) where it differs from norm: rb_fact_text
+                    reads it from the document, at the view span `at` */
     char *norm;  /* normalized (simplified) text */
+    rb_span32 at;
     char *value; /* summary of the normalized value */
     rb_field *fields;
     size_t nfields;
@@ -652,7 +659,8 @@ typedef struct rb_unmatched {
     long article;
     char *eid;
     unsigned line;
-    char *text;
+    char *text; /* NULL in a document written out (as rb_fact.text): rb_unmatched_text */
+    rb_span32 at;
 } rb_unmatched;
 
 typedef struct rb_facts {
@@ -664,6 +672,12 @@ typedef struct rb_facts {
 } rb_facts;
 
 void rb_facts_free(rb_facts *f);
+/* The verbatim text of a fact or an unmatched sentence of d: its own, or (where that is NULL)
+ * read from d into tmp, which the caller reuses and frees. */
+const char *rb_fact_text(const rb_fact *f, const rb_doc *d, rb_buf *tmp);
+const char *rb_unmatched_text(const rb_unmatched *u, const rb_doc *d, rb_buf *tmp);
+/* Every fact's and unmatched sentence's text of d made its own (facts that outlive d). */
+void rb_facts_settle(rb_facts *fs, const rb_doc *d);
 void rb_fact_clear(rb_fact *f); /* free a fact's fields array (the rest is the arena's) */
 /* Append the value s (with the words it was read from, or NULL) unless the field holds it;
  * the copies are made in the arena a. */

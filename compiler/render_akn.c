@@ -97,7 +97,7 @@ static void meta(wr *W)
     end(W);
     end(W); /* identification */
 
-    rb_facts_write_xml(W->w, d->facts);
+    rb_facts_write_xml(W->w, d->facts, d);
 
     start(W, "references");
     attr(W, "source", "#rulebook");

@@ -44,10 +44,12 @@ static void write_field(rb_xw *w, const rb_field *x)
     rb_xw_end(w);
 }
 
-void rb_facts_write_xml(rb_xw *w, const rb_facts *fs)
+void rb_facts_write_xml(rb_xw *w, const rb_facts *fs, const rb_doc *d)
 {
     if (!fs || (fs->n == 0 && fs->nu == 0))
         return;
+    rb_buf tmp; /* a text read from d */
+    rb_buf_init(&tmp);
     rb_xw_start(w, "analysis");
     rb_xw_attr(w, "source", "#rulebook");
     rb_xw_start(w, "otherAnalysis");
@@ -64,7 +66,7 @@ void rb_facts_write_xml(rb_xw *w, const rb_facts *fs)
         rb_xw_attr_int(w, "line", (long long)f->line);
         rb_xw_attr_int(w, "col", (long long)f->col);
         rb_xw_attr(w, "value", f->value ? f->value : "");
-        rb_xw_element(w, "rb:text", f->text);
+        rb_xw_element(w, "rb:text", rb_fact_text(f, d, &tmp));
         rb_xw_element(w, "rb:normalized", f->norm);
         for (size_t k = 0; k < f->nfields; k++)
             write_field(w, &f->fields[k]);
@@ -77,12 +79,14 @@ void rb_facts_write_xml(rb_xw *w, const rb_facts *fs)
         rb_xw_attr_int(w, "article", (long long)u->article);
         rb_xw_attr(w, "eId", u->eid);
         rb_xw_attr_int(w, "line", (long long)u->line);
-        rb_xw_text(w, u->text, strlen(u->text));
+        const char *t = rb_unmatched_text(u, d, &tmp);
+        rb_xw_text(w, t, strlen(t));
         rb_xw_end(w);
     }
     rb_xw_end(w); /* rb:facts */
     rb_xw_end(w); /* otherAnalysis */
     rb_xw_end(w); /* analysis */
+    rb_buf_free(&tmp);
 }
 
 /* ---- reading ------------------------------------------------------------------------------ */
