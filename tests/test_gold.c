@@ -249,6 +249,62 @@ static void test_traditional_facts(void **state)
     rb_diags_free(&diags);
 }
 
+/* Compiled to be written out, a traditional text keeps no copy of a fact's verbatim words
+ * (they differ from the normalized ones): they are read from the document, the same words,
+ * and a rulebook taken from it gets its own. */
+static void test_written_facts_read_from_text(void **state)
+{
+    (void)state;
+    rb_doc *d[2] = {NULL, NULL};
+    rb_buf xml[2];
+    for (int w = 0; w < 2; w++) {
+        rb_diags diags;
+        rb_diags_init(&diags);
+        rb_error err;
+        rb_error_clear(&err);
+        rb_compile_opts o;
+        rb_compile_opts_default(&o);
+        o.write_only = w;
+        assert_int_equal(rb_compile_file(G, "corpora/chongqing-2018.txt", &o, &d[w], &diags, &err),
+                         RB_OK);
+        rb_buf_init(&xml[w]);
+        assert_int_equal(rb_akn_write_buf(d[w], &xml[w], &err), RB_OK);
+        rb_diags_free(&diags);
+    }
+    const rb_facts *all = d[0]->facts, *lazy = d[1]->facts;
+    assert_int_equal(lazy->n, all->n);
+    assert_int_equal(lazy->nu, all->nu);
+    assert_true(lazy->nu > 0);
+    rb_buf tmp;
+    rb_buf_init(&tmp);
+    size_t read = 0;
+    for (size_t i = 0; i < lazy->n; i++) {
+        const rb_fact *f = &lazy->v[i];
+        assert_non_null(all->v[i].text);
+        read += f->text == NULL;
+        assert_string_equal(rb_fact_text(f, d[1], &tmp), all->v[i].text);
+        assert_string_equal(f->norm, all->v[i].norm);
+    }
+    for (size_t i = 0; i < lazy->nu; i++) {
+        assert_null(lazy->u[i].text);
+        assert_string_equal(rb_unmatched_text(&lazy->u[i], d[1], &tmp), all->u[i].text);
+    }
+    assert_true(read > lazy->n / 2); /* (a traditional text's words differ, as a rule) */
+    assert_int_equal(xml[1].len, xml[0].len);
+    assert_memory_equal(xml[1].data, xml[0].data, xml[0].len);
+    rb_rulebook *r = rb_rulebook_from_doc(d[1]);
+    for (size_t i = 0; i < r->facts->n; i++)
+        assert_string_equal(r->facts->v[i].text, all->v[i].text);
+    for (size_t i = 0; i < r->facts->nu; i++)
+        assert_string_equal(r->facts->u[i].text, all->u[i].text);
+    rb_rulebook_free(r);
+    rb_buf_free(&tmp);
+    for (int w = 0; w < 2; w++) {
+        rb_buf_free(&xml[w]);
+        rb_doc_free(d[w]);
+    }
+}
+
 /* A dimension declared only in YAML: no C change, and compare shows it. */
 static void test_yaml_dimension(void **state)
 {
@@ -299,6 +355,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_precision_recall),
         cmocka_unit_test(test_traditional_facts),
+        cmocka_unit_test(test_written_facts_read_from_text),
         cmocka_unit_test(test_yaml_dimension),
     };
     return cmocka_run_group_tests(tests, tu_setup, tu_teardown);
