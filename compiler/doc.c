@@ -308,7 +308,7 @@ void rb_doc_dump(const rb_doc *d, rb_buf *out)
         }
         const char *ind = a->chapter >= 0 ? "  " : "";
         rb_buf_printf(out, "%sarticle %ld @%u ", ind, a->ordinal, a->line);
-        dump_str(out, d, a->num);
+        dump_str(out, d, rb_span_of(a->num));
         rb_buf_printf(out, " %s\n", a->eid);
         char bi[16];
         snprintf(bi, sizeof bi, "%s  ", ind);
@@ -349,7 +349,7 @@ void rb_doc_dump(const rb_doc *d, rb_buf *out)
 /* An article (or the continuation) on one line: its number, then its blocks. */
 static void article_line(const rb_doc *d, const rb_article *a, rb_buf *out)
 {
-    char *n = rb_doc_text(d, a->num);
+    char *n = rb_doc_text(d, rb_span_of(a->num));
     rb_buf_puts(out, n);
     free(n);
     for (size_t k = 0; k < a->nblocks; k++) {

@@ -402,13 +402,15 @@ typedef struct rb_block {
     uint8_t kind;   /* rb_block_kind */
 } rb_block;
 
+/* 40 bytes: a text of many short articles has one for every 400 bytes or so. Counts of blocks
+ * and chapters fit 32 bits as the view is under 4 GiB (a block a line at the least). */
 typedef struct rb_article {
-    rb_span num; /* 一、 or 第一条 as written */
+    rb_span32 num; /* 一、 or 第一条 as written */
     long ordinal;
-    unsigned line;
-    long chapter; /* index into chapters, or -1 */
-    size_t first_block, nblocks;
     const char *eid; /* in the document's eids (or a constant); at most RB_EID_MAX - 1 bytes */
+    unsigned line;
+    int32_t chapter; /* index into chapters, or -1 */
+    uint32_t first_block, nblocks;
 } rb_article;
 #define RB_EID_MAX 64
 
@@ -521,9 +523,9 @@ typedef struct rb_field {
     char **items;
     char **iwords; /* per item, the words it was read from (original script), or NULL; the
                       array itself is NULL when no item has words */
-    size_t n;
-    int list;   /* written as a list even with one item */
-    int number; /* items are numbers */
+    uint32_t n;     /* (40 bytes a field: a fact has four or five) */
+    uint8_t list;   /* written as a list even with one item */
+    uint8_t number; /* items are numbers */
 } rb_field;
 
 /* The dimensions the C code reads, resolved from the grammar's dimension ids once (at grammar

@@ -809,7 +809,7 @@ static void new_article(parser *P, size_t i, long chapter)
     RB_GROW(d->articles, d->narticles, d->carticles);
     rb_article *a = &d->articles[d->narticles++];
     memset(a, 0, sizeof *a);
-    a->num = span(L->ns, L->ne);
+    a->num = rb_span32_of(span(L->ns, L->ne));
     a->ordinal = L->ordinal;
     a->line = L->line + 1;
     a->chapter = chapter;
@@ -1093,7 +1093,7 @@ static void check_numbering(rb_doc *d, rb_diags *diags)
                        d->chapters[i].ordinal, d->chapters[i].num, i == 0);
     for (size_t i = 0; i < d->narticles; i++)
         check_sequence(d, diags, "article", i ? d->articles[i - 1].ordinal : 0,
-                       d->articles[i].ordinal, d->articles[i].num, i == 0);
+                       d->articles[i].ordinal, rb_span_of(d->articles[i].num), i == 0);
     for (size_t i = 0; i < d->narticles; i++)
         check_points(d, diags, &d->articles[i], 0);
 }

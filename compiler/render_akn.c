@@ -286,8 +286,8 @@ static void article(wr *W, const rb_article *a, int cont)
         rb_xw_attr_int(W->w, "rb:ordinal", (long long)a->ordinal);
         rb_xw_attr_int(W->w, "rb:line", (long long)a->line);
         start(W, "num");
-        col_attr(W, a->num);
-        span_text(W, a->num);
+        col_attr(W, rb_span_of(a->num));
+        span_text(W, rb_span_of(a->num));
         end(W);
     }
     const rb_block *bl = a->nblocks ? &d->blocks[a->first_block] : NULL;
