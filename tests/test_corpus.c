@@ -234,7 +234,7 @@ static void test_nothing_lost(void **state)
         }
         for (size_t k = 0; k < d->narticles; k++) {
             const rb_article *a = &d->articles[k];
-            cover(cnt, a->num, junk);
+            cover(cnt, rb_span_of(a->num), junk);
             for (size_t b = 0; b < a->nblocks; b++) {
                 cover(cnt, rb_span_of(d->blocks[a->first_block + b].num), junk);
                 cover(cnt, rb_span_of(d->blocks[a->first_block + b].text), junk);
