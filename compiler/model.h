@@ -213,10 +213,13 @@ typedef enum rb_script {
 } rb_script;
 const char *rb_script_name(rb_script s);
 
+/* 8 bytes: the view and its source are under 4 GiB, and a text whose punctuation is full-width
+ * (， -> ,) has an entry for every dozen characters */
 typedef struct rb_mapent {
-    size_t view; /* from this view offset on ... */
-    int64_t delta; /* ... orig offset = view offset + delta */
+    uint32_t view; /* from this view offset on ... */
+    uint32_t orig; /* ... orig offset = view offset + delta (rb_mapent_delta), orig here */
 } rb_mapent;
+static inline int64_t rb_mapent_delta(rb_mapent e) { return (int64_t)e.orig - (int64_t)e.view; }
 
 /* The matching view: NFKC width folding (full-width forms, U+3000/NBSP spaces, small-form
  * punctuation; full-width ，：；（） become ASCII), zero-width characters dropped, CR LF and CR

@@ -401,13 +401,15 @@ typedef struct mapbuf {
 
 static void map_push(mapbuf *m, size_t view, int64_t delta)
 {
-    if (m->n && m->v[m->n - 1].view == view) {
-        m->v[m->n - 1].delta = delta;
+    /* (offsets past 4 GiB are cut: such a view is refused once folded, rb_view_build) */
+    uint32_t orig = (uint32_t)((int64_t)view + delta);
+    if (m->n && m->v[m->n - 1].view == (uint32_t)view) {
+        m->v[m->n - 1].orig = orig;
         return;
     }
     RB_GROW(m->v, m->n, m->cap);
-    m->v[m->n].view = view;
-    m->v[m->n].delta = delta;
+    m->v[m->n].view = (uint32_t)view;
+    m->v[m->n].orig = orig;
     m->n++;
 }
 
@@ -777,16 +779,16 @@ static void set_script(rb_view *v, const tally *c)
 static size_t view_from_orig(const rb_view *v, size_t orig)
 {
     size_t lo = 0, hi = v->nmap;
-    if (hi == 0 || orig < v->map[0].view + (size_t)v->map[0].delta)
+    if (hi == 0 || orig < v->map[0].orig)
         return orig < v->len ? orig : v->len;
     while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;
-        if ((int64_t)v->map[mid].view + v->map[mid].delta <= (int64_t)orig)
+        if (v->map[mid].orig <= orig)
             lo = mid;
         else
             hi = mid;
     }
-    int64_t r = (int64_t)orig - v->map[lo].delta;
+    int64_t r = (int64_t)orig - rb_mapent_delta(v->map[lo]);
     return r < 0 ? 0 : (size_t)r > v->len ? v->len : (size_t)r;
 }
 
@@ -1083,11 +1085,11 @@ size_t rb_view_to_orig(const rb_view *v, size_t off)
             else
                 hi = mid;
         }
-        r = (int64_t)off + v->map[lo].delta;
+        r = (int64_t)off + rb_mapent_delta(v->map[lo]);
         next = lo + 1;
     }
     if (next < v->nmap) {
-        int64_t end = (int64_t)v->map[next].view + v->map[next].delta;
+        int64_t end = (int64_t)v->map[next].orig;
         if (r >= end)
             r = end > 0 ? end - 1 : 0;
     }

@@ -631,14 +631,18 @@ void rb_source_free(rb_source *src)
    LF, a full-width form -> ASCII: the view's map says where). In runs, bits has a bit per byte
    of the source, set where a substituted character starts; cp holds the source's characters
    there, in order; rank[b] counts the bits before block b of 512 bytes. At 100 MB of
-   traditional text (a third of its characters differ) that is 12.5 + 20 MB instead of 100. */
+   traditional text (a third of its characters differ) that is 12.5 + 20 MB instead of 100.
+   A replacement is 12 bytes (32-bit, as the source is under 4 GiB: rb_source_compact), since
+   a text whose punctuation is full-width has one every dozen characters (， -> ,): its bytes
+   are in the pool one after another, where pbase[j / 64] says where replacement j's block of
+   64 starts (rep_pool). */
 typedef struct patch_rep {
-    size_t s;      /* source offset */
-    size_t slen;   /* source bytes (in the pool), and the view's bytes they stand for */
-    size_t vlen;
-    size_t pool;   /* offset in the pool */
-    size_t delta;  /* after it: source offset - view offset */
+    uint32_t s;     /* source offset */
+    uint32_t slen;  /* source bytes (in the pool) */
+    uint32_t delta; /* after it: source offset - view offset */
 } patch_rep;
+
+#define PATCH_REP_BLOCK 64
 
 struct rb_source_patch {
     const char *base; /* the view */
@@ -648,9 +652,20 @@ struct rb_source_patch {
     size_t ncp;
     patch_rep *rep;
     size_t nrep, crep;
+    uint32_t *pbase; /* the pool offset of replacement 64 k */
+    size_t npbase, cpbase;
     char *pool;
     size_t npool, cpool;
 };
+
+/* Where replacement j's bytes are in the pool. */
+static size_t rep_pool(const struct rb_source_patch *p, size_t j)
+{
+    size_t o = p->pbase[j / PATCH_REP_BLOCK];
+    for (size_t i = j - j % PATCH_REP_BLOCK; i < j; i++)
+        o += p->rep[i].slen;
+    return o;
+}
 
 #define PATCH_BLOCK_WORDS 8 /* 512 bytes a rank entry */
 
@@ -673,16 +688,20 @@ static void patch_free(struct rb_source_patch *p)
     free(p->rank);
     free(p->cp);
     free(p->rep);
+    free(p->pbase);
     free(p->pool);
     free(p);
 }
 
-/* Source bytes [s, s + slen) kept for the view's vlen bytes; the delta after is d. */
-static void add_rep(struct rb_source_patch *p, const char *src, size_t s, size_t slen,
-                    size_t vlen, size_t d)
+/* Source bytes [s, s + slen) kept (for view bytes of another length); the delta after is d. */
+static void add_rep(struct rb_source_patch *p, const char *src, size_t s, size_t slen, size_t d)
 {
+    if (p->nrep % PATCH_REP_BLOCK == 0) {
+        RB_GROW(p->pbase, p->npbase, p->cpbase);
+        p->pbase[p->npbase++] = (uint32_t)p->npool;
+    }
     RB_GROW(p->rep, p->nrep, p->crep);
-    p->rep[p->nrep++] = (patch_rep){s, slen, vlen, p->npool, d};
+    p->rep[p->nrep++] = (patch_rep){(uint32_t)s, (uint32_t)slen, (uint32_t)d};
     while (p->npool + slen > p->cpool) {
         p->cpool = p->cpool ? 2 * p->cpool : 256;
         p->pool = rb_xrealloc(p->pool, p->cpool);
@@ -703,7 +722,7 @@ static int patch_build(struct rb_source_patch *p, const rb_source *src, const rb
         size_t next = k < v->nmap ? v->map[k].view : m;
         while (k + 1 < v->nmap && v->map[k + 1].view == next)
             k++;
-        int64_t dn = k < v->nmap ? v->map[k].delta : (int64_t)n - (int64_t)m;
+        int64_t dn = k < v->nmap ? rb_mapent_delta(v->map[k]) : (int64_t)n - (int64_t)m;
         if (next > m || dn < 0 || next + (size_t)dn > n || si != vi + d)
             return 0;
         size_t region_s = si;
@@ -748,7 +767,7 @@ static int patch_build(struct rb_source_patch *p, const rb_source *src, const rb
             /* not one character for another: the rest of the region is a replacement */
             if (next + (size_t)dn < cs)
                 return 0;
-            add_rep(p, src->text, cs, next + (size_t)dn - cs, next - cv, (size_t)dn);
+            add_rep(p, src->text, cs, next + (size_t)dn - cs, (size_t)dn);
             si = next + (size_t)dn;
             vi = next;
             d = (size_t)dn;
@@ -756,7 +775,7 @@ static int patch_build(struct rb_source_patch *p, const rb_source *src, const rb
         if (si != vi + (size_t)dn) { /* the view's bytes to here stand for more source bytes */
             if (vi + (size_t)dn < si)
                 return 0; /* fewer: the view is longer here (not held this way) */
-            add_rep(p, src->text, si, vi + (size_t)dn - si, 0, (size_t)dn);
+            add_rep(p, src->text, si, vi + (size_t)dn - si, (size_t)dn);
             si = vi + (size_t)dn;
         }
         d = (size_t)dn;
@@ -817,11 +836,13 @@ static void patch_pieces(const rb_source *src, size_t a, size_t z, piece_fn fn, 
 {
     const struct rb_source_patch *p = src->patch;
     size_t j = rep_after(p, a);
+    size_t po = j < p->nrep ? rep_pool(p, j) : 0; /* replacement j's bytes in the pool */
     for (size_t pos = a; pos < z;) {
         if (j < p->nrep && pos >= p->rep[j].s) {
             const patch_rep *r = &p->rep[j++];
             size_t e = r->s + r->slen < z ? r->s + r->slen : z;
-            fn(ud, pos, p->pool + r->pool + (pos - r->s), e - pos);
+            fn(ud, pos, p->pool + po + (pos - r->s), e - pos);
+            po += r->slen;
             pos = e;
             continue;
         }
@@ -911,14 +932,17 @@ char *rb_source_restore(rb_source *src, char *buf)
     /* the source is at least as long as the view at every point (patch_build): grow the
      * view's buffer and move its runs right, from the last, then the replacements' bytes */
     buf = rb_xrealloc(buf, n + 1);
+    size_t po = p->npool; /* the end of replacement j - 1's bytes in the pool */
     for (size_t j = p->nrep + 1; j-- > 0;) {
         size_t rs = j ? p->rep[j - 1].s + p->rep[j - 1].slen : 0;
         size_t re = j < p->nrep ? p->rep[j].s : n;
         size_t d = j ? p->rep[j - 1].delta : 0;
         if (re > rs && d)
             memmove(buf + rs, buf + rs - d, re - rs);
-        if (j)
-            memcpy(buf + p->rep[j - 1].s, p->pool + p->rep[j - 1].pool, p->rep[j - 1].slen);
+        if (j) {
+            po -= p->rep[j - 1].slen;
+            memcpy(buf + p->rep[j - 1].s, p->pool + po, p->rep[j - 1].slen);
+        }
     }
     size_t k = 0; /* the characters, all of them (substitute without its range) */
     for (size_t w = 0; w <= n >> 6; w++)
