@@ -250,7 +250,9 @@ typedef struct rb_compile_opts {
     rb_timings *timings;   /* when non-NULL, stage times are added here */
     /* the caller only writes the document out (XML, tree, lines): a traditional text's source
      * is held compactly while its view is in use, and the view's text is given up at the end
-     * (the document's view->text is NULL after) */
+     * (the document's view->text is NULL after); a fact's original words, where they differ
+     * from its normalized ones, are not copied but read from the document when written (its
+     * text is NULL: rb_fact_text; rb_rulebook_from_doc gives them back) */
     int write_only;
     /* with write_only, the source is held so from this many bytes on (0: any size): a small
      * text saves nothing worth the passes over it */
