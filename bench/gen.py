@@ -14,6 +14,9 @@
   WORKDIR/wrapped.txt     a 100 MB rulebook as a copy out of a PDF gives it: every line broken
                           after 30 characters (a line record and a block of the model each)
   WORKDIR/wrapped-trad.txt  the same in traditional script (the articles of big-trad.txt)
+  WORKDIR/fullwidth-trad.txt  big-trad.txt with its punctuation full-width (，；：（）), as most
+                          web copies print it: the view folds each mark to ASCII, a change of
+                          length every dozen characters (the corpora's copies use ASCII)
   WORKDIR/small/          20,000 excerpts of a title and three to six articles (~1 KB each):
                           a run of many inputs, whose time should grow with their number only
 
@@ -27,6 +30,7 @@ import subprocess
 import sys
 
 NUM = "一二三四五六七八九十百零〇两"
+FULLWIDTH = str.maketrans({",": "，", ";": "；", ":": "：", "(": "（", ")": "）"})
 HEAD = re.compile(r"^\s*(?:第[%s]+条|[%s]+、)\s*" % (NUM, NUM))
 CHAPTER = re.compile(r"^\s*第[%s]+章" % NUM)
 # place names of the corpora, replaced in the national set
@@ -147,6 +151,11 @@ def main():
     wrap_mb = int(os.environ.get("BENCH_WRAPPED_MB", "100")) * 1000 * 1000
     wrapped(os.path.join(work, "wrapped.txt"), arts, random.Random(7), wrap_mb)
     wrapped(os.path.join(work, "wrapped-trad.txt"), arts_t, random.Random(7), wrap_mb)
+    with open(os.path.join(work, "big-trad.txt"), encoding="utf-8") as f:
+        t = f.read().translate(FULLWIDTH)
+    with open(os.path.join(work, "fullwidth-trad.txt"), "w", encoding="utf-8") as f:
+        f.write(t)
+    del t
 
     rng = random.Random(11)
     for i in range(nat):
