@@ -241,6 +241,10 @@ typedef struct rb_view {
     int taiwan_phrasing;           /* Taiwan phrases were folded too */
     int aliased;                   /* text and line_start are the source's (nothing to fold) */
     int lines_aliased;             /* line_start only is the source's (same-length folds) */
+    /* rb_view_to_orig's last map entry (a cache it keeps, the view being const to it: the
+     * offsets come mostly in order, and a text with full-width punctuation has an entry every
+     * dozen characters) */
+    size_t map_cur;
 } rb_view;
 
 rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err);

@@ -1067,6 +1067,25 @@ void rb_view_free(rb_view *v)
 /* Entries are pushed at the end of each replacement that changes the offset delta. An offset
  * inside a longer replacement (㌂ -> アンペア) would map past the character it came from:
  * it is held to that character's last byte, the end given by the next entry. */
+/* The last map entry at or before view offset off (off >= map[0].view): the entry of the
+ * offset asked before or the next, else by a search. */
+static size_t map_entry(const rb_view *v, size_t off)
+{
+    size_t n = v->nmap;
+    for (size_t k = v->map_cur; k < n && k <= v->map_cur + 1; k++)
+        if (v->map[k].view <= off && (k + 1 == n || off < v->map[k + 1].view))
+            return k;
+    size_t lo = 0, hi = n;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (v->map[mid].view <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 size_t rb_view_to_orig(const rb_view *v, size_t off)
 {
     if (v->nmap == 0)
@@ -1077,14 +1096,8 @@ size_t rb_view_to_orig(const rb_view *v, size_t off)
         r = (int64_t)off;
         next = 0;
     } else {
-        size_t lo = 0, hi = v->nmap;
-        while (hi - lo > 1) {
-            size_t mid = (lo + hi) / 2;
-            if (v->map[mid].view <= off)
-                lo = mid;
-            else
-                hi = mid;
-        }
+        size_t lo = map_entry(v, off);
+        ((rb_view *)v)->map_cur = lo;
         r = (int64_t)off + rb_mapent_delta(v->map[lo]);
         next = lo + 1;
     }
