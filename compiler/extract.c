@@ -2254,22 +2254,24 @@ static void add_unmatched(rb_facts *fs, const rb_doc *d, const rb_article *a, ch
     u->text = d->facts_text_lazy ? NULL : rb_doc_text_in(d, rb_span_of(u->at), &fs->arena);
 }
 
+/* own, or the original text at the view span at read from d into tmp */
+static const char *text_or_read(const char *own, rb_span32 at, const rb_doc *d, rb_buf *tmp)
+{
+    if (own)
+        return own;
+    tmp->len = 0;
+    rb_doc_text_to(d, rb_span_of(at), tmp);
+    return rb_buf_cstr(tmp);
+}
+
 const char *rb_fact_text(const rb_fact *f, const rb_doc *d, rb_buf *tmp)
 {
-    if (f->text)
-        return f->text;
-    tmp->len = 0;
-    rb_doc_text_to(d, rb_span_of(f->at), tmp);
-    return rb_buf_cstr(tmp);
+    return text_or_read(f->text, f->at, d, tmp);
 }
 
 const char *rb_unmatched_text(const rb_unmatched *u, const rb_doc *d, rb_buf *tmp)
 {
-    if (u->text)
-        return u->text;
-    tmp->len = 0;
-    rb_doc_text_to(d, rb_span_of(u->at), tmp);
-    return rb_buf_cstr(tmp);
+    return text_or_read(u->text, u->at, d, tmp);
 }
 
 void rb_facts_settle(rb_facts *fs, const rb_doc *d)
