@@ -1325,6 +1325,41 @@ static void test_source_compact(void **state)
     compact_roundtrip("國務院㌂會議\n", 3, 0);
 }
 
+/* A compacted source past 64 KiB, its punctuation full-width (a replacement every few
+ * characters, their offsets and deltas 32-bit): every byte and the ranges near its end read
+ * as the source's, and it is given back whole. */
+static void test_source_compact_far_in(void **state)
+{
+    (void)state;
+    rb_buf t;
+    rb_buf_init(&t);
+    for (int k = 0; k < 9000; k++) /* (the view 72,000 bytes shorter at the end) */
+        rb_buf_puts(&t, "國務院，會議；市長簽發（一）。\n");
+    rb_source *src = NULL;
+    rb_view *v = view_of(t.data, t.len, &src);
+    size_t n = src->len;
+    assert_true(n - v->len > 65536);
+    char *orig = malloc(n + 1);
+    memcpy(orig, src->text, n + 1);
+    assert_int_equal(rb_source_compact(src, v), 1);
+    for (size_t off = 0; off < n; off++)
+        if (rb_source_byte(src, off) != (unsigned char)orig[off])
+            fail_msg("byte %zu differs", off);
+    char *out = malloc(n + 1);
+    for (size_t a = n - 4000; a < n; a += 37) {
+        rb_source_copy(src, a, n, out);
+        assert_memory_equal(out, orig + a, n - a);
+    }
+    v->text = rb_source_restore(src, v->text);
+    assert_memory_equal(src->text, orig, n + 1);
+    v->text = NULL; /* the source's */
+    free(out);
+    free(orig);
+    rb_view_free(v);
+    rb_source_free(src);
+    rb_buf_free(&t);
+}
+
 /* An integer map starts small and grows by doubling: every key put (0, negative ones, and
  * keys that share their hash's top bits) is found again with its value after each growth,
  * once, and a key never put is absent. */
@@ -1467,6 +1502,69 @@ static void test_points_far_in(void **state)
         free(n);
         free(x);
     }
+    rb_doc_free(d);
+    rb_buf_free(&t);
+    rb_grammar_free(g);
+}
+
+/* Full-width punctuation past 64 KiB: the view is shorter than the source there, and its own
+ * line starts and its map to the source hold the offsets (32-bit) */
+static void test_fullwidth_far_in(void **state)
+{
+    (void)state;
+    rb_grammar *g = tu_grammar();
+    rb_buf t;
+    rb_buf_init(&t);
+    rb_buf_puts(&t, "某市人民政府工作规则\n一、");
+    for (int i = 0; i < 2000; i++)
+        rb_buf_puts(&t, "本规则所称工作，包括市人民政府的各项日常事务。");
+    rb_buf_puts(&t, "\n二、会议分为：（一）全体会议；\n");
+    rb_doc *d = compile_text(g, t.data);
+    assert_true(d->view->len < d->src->len);
+    assert_int_equal(d->narticles, 2);
+    assert_int_equal(d->articles[0].nblocks, 1); /* (the first line one block) */
+    const rb_article *a = &d->articles[1];
+    assert_int_equal(a->line, 3);
+    const rb_block *b = &d->blocks[a->first_block];
+    assert_true(b->text.off > 65536);
+    char *x = rb_doc_norm(d, rb_span_of(b->text)), *o = rb_doc_text(d, rb_span_of(b->text));
+    assert_non_null(strstr(x, "会议分为:"));
+    assert_non_null(strstr(o, "会议分为："));
+    unsigned line, col;
+    rb_doc_linecol(d, b->text.off, &line, &col);
+    assert_int_equal(line, 3);
+    assert_int_equal(col, 3);
+    free(x);
+    free(o);
+    rb_doc_free(d);
+    rb_buf_free(&t);
+    rb_grammar_free(g);
+}
+
+/* An article of more than 65,536 lines: the blocks past it are counted and found (an
+ * article's block index and count are 32-bit) */
+static void test_blocks_past_65536(void **state)
+{
+    (void)state;
+    rb_grammar *g = tu_grammar();
+    rb_buf t;
+    rb_buf_init(&t);
+    rb_buf_puts(&t, "某市人民政府工作规则\n一、");
+    for (size_t k = 1; k <= 70000; k++)
+        rb_buf_printf(&t, "第%zu项工作按时完成。\n", k);
+    rb_buf_puts(&t, "二、尾款按期支付。\n");
+    rb_doc *d = compile_text(g, t.data);
+    assert_int_equal(d->narticles, 2);
+    assert_int_equal(d->articles[0].nblocks, 70000);
+    const rb_article *a = &d->articles[1];
+    assert_int_equal(a->first_block, d->articles[0].first_block + 70000);
+    assert_int_equal(a->nblocks, 1);
+    assert_int_equal(a->line, 70002);
+    const rb_block *b = &d->blocks[a->first_block];
+    char *x = rb_doc_norm(d, rb_span_of(b->text));
+    assert_string_equal(x, "尾款按期支付。");
+    assert_int_equal(b->line, 70002);
+    free(x);
     rb_doc_free(d);
     rb_buf_free(&t);
     rb_grammar_free(g);
@@ -3620,6 +3718,9 @@ int main(void)
         cmocka_unit_test(test_ambiguous_characters),
         cmocka_unit_test(test_view_map),
         cmocka_unit_test(test_view_too_large),
+        cmocka_unit_test(test_blocks_past_65536),
+        cmocka_unit_test(test_fullwidth_far_in),
+        cmocka_unit_test(test_source_compact_far_in),
         cmocka_unit_test(test_view_map_expansion),         cmocka_unit_test(test_script_detection),
         cmocka_unit_test(test_taiwan_phrasing),
         cmocka_unit_test(test_taiwan_phrase_one_character),
