@@ -2206,6 +2206,16 @@ static size_t block_text(const rb_doc *d, const rb_article *a, size_t bi, xtext 
     return bi;
 }
 
+/* The view span of s[a..b) of a paragraph's text, to the end of its last character (empty
+ * when b == a). */
+static rb_span view_span(const rb_doc *d, const xtext *x, size_t a, size_t b)
+{
+    size_t vs = xt_vo(x, a), ve = b > a ? xt_vo(x, b - 1) + 1 : vs;
+    while (ve < d->view->len && ((unsigned char)d->view->text[ve] & 0xC0) == 0x80)
+        ve++;
+    return (rb_span){vs, ve - vs};
+}
+
 /* dim, rule and eid: strings of fs's arena, shared by the facts (see run_str); tmp: a buffer
  * to reuse */
 static rb_fact *new_fact(rb_facts *fs, const rb_doc *d, const rb_article *a, char *dim,
@@ -2217,12 +2227,9 @@ static rb_fact *new_fact(rb_facts *fs, const rb_doc *d, const rb_article *a, cha
     f->rule = rule;
     f->article = a->ordinal;
     f->eid = eid;
-    size_t vs = xt_vo(x, s), ve = e > s ? xt_vo(x, e - 1) + 1 : vs;
-    /* extend to the end of the last character */
-    while (ve < d->view->len && ((unsigned char)d->view->text[ve] & 0xC0) == 0x80)
-        ve++;
-    rb_doc_linecol(d, vs, &f->line, &f->col);
-    f->at = rb_span32_of((rb_span){vs, ve - vs});
+    rb_span at = view_span(d, x, s, e);
+    rb_doc_linecol(d, at.off, &f->line, &f->col);
+    f->at = rb_span32_of(at);
     tmp->len = 0;
     rb_doc_text_to(d, rb_span_of(f->at), tmp);
     f->norm = rb_arena_strndup(&fs->arena, x->s + s, e - s);
@@ -2245,12 +2252,10 @@ static void add_unmatched(rb_facts *fs, const rb_doc *d, const rb_article *a, ch
     u->kind = rb_dim_of(dim);
     u->article = a->ordinal;
     u->eid = eid;
+    rb_span at = view_span(d, x, s, e);
     unsigned col;
-    rb_doc_linecol(d, xt_vo(x, s), &u->line, &col);
-    size_t vs = xt_vo(x, s), ve = xt_vo(x, e - 1) + 1;
-    while (ve < d->view->len && ((unsigned char)d->view->text[ve] & 0xC0) == 0x80)
-        ve++;
-    u->at = rb_span32_of((rb_span){vs, ve - vs});
+    rb_doc_linecol(d, at.off, &u->line, &col);
+    u->at = rb_span32_of(at);
     u->text = d->facts_text_lazy ? NULL : rb_doc_text_in(d, rb_span_of(u->at), &fs->arena);
 }
 
@@ -2316,10 +2321,7 @@ static int group_alt(const xfield *f, const size_t *ov, size_t *gs, size_t *ge);
 /* The original-script words of s[a..b) of a block, in the arena ar. */
 static char *words_of(rb_arena *ar, const rb_doc *d, const xtext *x, size_t a, size_t b)
 {
-    size_t vs = xt_vo(x, a), ve = xt_vo(x, b - 1) + 1;
-    while (ve < d->view->len && ((unsigned char)d->view->text[ve] & 0xC0) == 0x80)
-        ve++;
-    return rb_doc_text_in(d, (rb_span){vs, ve - vs}, ar);
+    return rb_doc_text_in(d, view_span(d, x, a, b), ar);
 }
 
 /* The value v with the words it was found as (w's text at at, len bytes) pushed to x: the words
