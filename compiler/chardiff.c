@@ -164,7 +164,7 @@ static long forward(const uint32_t *A, long N, const uint32_t *B, long M, long D
     return found;
 }
 
-size_t rb_chardiff_prefix(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+static size_t prefix_len(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
 {
     size_t p = 0;
     while (p < na && p < nb && a[p] == b[p])
@@ -176,7 +176,7 @@ size_t rb_chardiff_prefix(const uint32_t *a, size_t na, const uint32_t *b, size_
 static void common_ends(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, size_t *pre,
                         size_t *suf)
 {
-    size_t p = rb_chardiff_prefix(a, na, b, nb);
+    size_t p = prefix_len(a, na, b, nb);
     size_t s = 0;
     while (s < na - p && s < nb - p && a[na - 1 - s] == b[nb - 1 - s])
         s++;
@@ -214,6 +214,25 @@ size_t rb_chardiff_distance(const uint32_t *a, size_t na, const uint32_t *b, siz
 
 static size_t search(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, size_t max_d,
                      size_t pre, size_t suf, rb_edit **out);
+
+int rb_chardiff_classify(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
+                         size_t max_nested, size_t max_apart, rb_edit **out, size_t *nout,
+                         size_t *pre)
+{
+    *out = NULL;
+    *nout = 0;
+    size_t suf, lim = prepare(&a, na, &b, nb, (size_t)-1, pre, &suf);
+    size_t N = na - *pre - suf, M = nb - *pre - suf;
+    if (rb_chardiff_nested(a + *pre, N, b + *pre, M)) {
+        if ((N > M ? N - M : M - N) > max_nested)
+            return -1;
+        *nout = nested_script(a + *pre, N, b + *pre, M, *pre, suf, na, nb, out);
+        return 1;
+    }
+    long d = forward(a + *pre, (long)N, b + *pre, (long)M,
+                     (long)(max_apart < lim ? max_apart : lim), NULL);
+    return d < 0 ? -1 : 0;
+}
 
 size_t rb_chardiff(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, size_t max_d,
                    rb_edit **out)

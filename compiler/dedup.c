@@ -139,18 +139,12 @@ static cmpres compare(const artchars *a, const artchars *b, rb_edit **ed, size_t
     *ed = NULL;
     if (distance_bound(a, b) > max_d)
         return C_UNRELATED;
-    *first = rb_chardiff_prefix(a->cp, a->n, b->cp, b->n);
-    if (!rb_chardiff_nested(a->cp, a->n, b->cp, b->n)) {
-        size_t cap = max_d < DEDUP_MAX_D ? max_d : DEDUP_MAX_D;
-        return rb_chardiff_distance(a->cp, a->n, b->cp, b->n, cap) == (size_t)-1 ? C_UNRELATED
-                                                                                 : C_DIFFERENT;
-    }
-    /* the same, or one the other with insertions: the script (rb_chardiff finds it in one pass) */
-    *ned = rb_chardiff(a->cp, a->n, b->cp, b->n, max_d, ed);
-    if (*ned == (size_t)-1) { /* more characters inserted than a fifth */
-        *ned = 0;
-        return C_UNRELATED;
-    }
+    /* the same, or one the other with insertions: the script (found in one pass); else
+     * only whether they are near */
+    int r = rb_chardiff_classify(a->cp, a->n, b->cp, b->n, max_d,
+                                 max_d < DEDUP_MAX_D ? max_d : DEDUP_MAX_D, ed, ned, first);
+    if (r <= 0)
+        return r < 0 ? C_UNRELATED : C_DIFFERENT;
     int del = 0, ins = 0;
     for (size_t i = 0; i < *ned; i++) {
         if ((*ed)[i].op == RB_DEL)

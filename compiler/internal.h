@@ -381,8 +381,14 @@ size_t rb_chardiff_distance(const uint32_t *a, size_t na, const uint32_t *b, siz
 /* Is the shorter of a and b a subsequence of the longer (the one the other with characters
  * inserted, their script insertions or deletions only)? O(na + nb). */
 int rb_chardiff_nested(const uint32_t *a, size_t na, const uint32_t *b, size_t nb);
-/* How many characters a and b have in common at their start (where a difference starts). */
-size_t rb_chardiff_prefix(const uint32_t *a, size_t na, const uint32_t *b, size_t nb);
+/* For a caller that needs a script only where one text is the other with characters inserted
+ * (dedup): then 1, the script in *out (*nout runs, as rb_chardiff gives it), or -1 when more
+ * than max_nested were inserted; else 0 when the edit distance is at most max_apart (no
+ * script: *out NULL), -1 when more. *pre: how many characters they share at their start
+ * (where a difference starts). Their ends and the nested test are computed once. */
+int rb_chardiff_classify(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
+                         size_t max_nested, size_t max_apart, rb_edit **out, size_t *nout,
+                         size_t *pre);
 /* Decode UTF-8 into code points, dropping whitespace; offs (optional) gets the byte offset of
  * each kept code point. Returns the count. Caller frees *cps and *offs. */
 size_t rb_utf8_to_cps(const char *s, size_t n, uint32_t **cps, size_t **offs);

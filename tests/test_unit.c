@@ -3698,6 +3698,26 @@ static void test_chardiff_nested(void **state)
     free(e);
     assert_true(rb_chardiff(a, na, b, nb, 1, &e) == (size_t)-1); /* two edits, one allowed */
     assert_int_equal(rb_chardiff_distance(a, na, b, nb, 2), 2);
+    /* classify: the nested pair's script (as rb_chardiff's) within its bound, none beyond */
+    size_t ne, pre;
+    assert_int_equal(rb_chardiff_classify(a, na, b, nb, 2, 0, &e, &ne, &pre), 1);
+    assert_int_equal(ne, 3);
+    assert_int_equal(e[1].op, RB_DEL);
+    assert_int_equal(e[1].a, 4);
+    assert_int_equal(e[1].n, 2);
+    assert_int_equal(pre, 4);
+    free(e);
+    assert_int_equal(rb_chardiff_classify(a, na, b, nb, 1, 100, &e, &ne, &pre), -1);
+    assert_null(e);
+    free(b);
+    /* neither in the other (甲乙丙乙丙乙丁 and 甲乙戊乙丙乙丁: one substitution, two edits):
+     * no script, near within max_apart only */
+    nb = cps("甲乙戊乙丙乙丁", &b);
+    assert_int_equal(rb_chardiff_classify(a, na, b, nb, 100, 2, &e, &ne, &pre), 0);
+    assert_null(e);
+    assert_int_equal(ne, 0);
+    assert_int_equal(pre, 2);
+    assert_int_equal(rb_chardiff_classify(a, na, b, nb, 100, 1, &e, &ne, &pre), -1);
     free(a);
     free(b);
 }
