@@ -233,14 +233,13 @@ typedef struct rb_view {
     size_t len;
     rb_mapent *map;
     size_t nmap;
-    uint32_t *line_start; /* view offsets; nlines entries, same count as the source */
-    size_t nlines;
+    size_t nlines; /* the source's count: line i starts after the view's i-th LF (the parse
+                      walks them in order; no index is kept) */
     rb_script script;
     size_t n_trad, n_simp; /* characters that only one script uses */
     size_t first_trad, first_simp; /* view offset of the first such character, or SIZE_MAX */
     int taiwan_phrasing;           /* Taiwan phrases were folded too */
-    int aliased;                   /* text and line_start are the source's (nothing to fold) */
-    int lines_aliased;             /* line_start only is the source's (same-length folds) */
+    int aliased;                   /* text is the source's (nothing to fold) */
     /* rb_view_to_orig's last map entry (a cache it keeps, the view being const to it: the
      * offsets come mostly in order, and a text with full-width punctuation has an entry every
      * dozen characters) */

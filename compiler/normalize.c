@@ -1012,7 +1012,6 @@ rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
         free(m.v);
         v->text = src->text;
         v->len = src->len;
-        v->line_start = src->line_start;
         v->nlines = src->nlines;
         v->aliased = 1;
         v->first_trad = ft;
@@ -1035,23 +1034,19 @@ rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
     v->map = m.v;
     v->nmap = m.n;
     if (v->nmap == 0 && v->len == src->len && !memchr(src->text, '\r', src->len)) {
-        /* every change kept its length (traditional to simplified, mostly): the lines start
-         * where the source's do */
-        v->line_start = src->line_start;
+        /* every change kept its length (traditional to simplified, mostly): the lines are
+         * the source's */
         v->nlines = src->nlines;
-        v->lines_aliased = 1;
         v->first_trad = ft;
         v->first_simp = fs;
         *out = v;
         return RB_OK;
     }
-    /* line starts: one LF per source line break, so the counts agree */
-    v->line_start = rb_xmalloc((src->nlines + 1) * sizeof *v->line_start);
-    size_t nl = 0;
-    v->line_start[nl++] = 0;
+    /* one LF per source line break, so the counts agree */
+    size_t nl = 1;
     for (const char *p = v->text, *e = v->text + v->len; nl < src->nlines && (p = memchr(p, '\n', (size_t)(e - p)));) {
         p++;
-        v->line_start[nl++] = (uint32_t)(p - v->text); /* (the view is under 4 GiB) */
+        nl++;
     }
     v->nlines = nl;
     v->first_trad = ft == SIZE_MAX ? SIZE_MAX : view_from_orig(v, ft);
@@ -1066,8 +1061,6 @@ void rb_view_free(rb_view *v)
         return;
     if (!v->aliased)
         free(v->text);
-    if (!v->aliased && !v->lines_aliased)
-        free(v->line_start);
     free(v->map);
     free(v);
 }

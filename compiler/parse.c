@@ -394,6 +394,14 @@ static int split_points(parser *P, size_t s, size_t e)
     return 0;
 }
 
+/* The end of line i of the view, which starts at s: its LF, or the end of the text for the last
+ * line (the lines are walked in order: the view keeps no index of them) */
+static size_t line_end(const rb_view *v, size_t i, size_t s)
+{
+    const char *lf = i + 1 < v->nlines ? memchr(v->text + s, '\n', v->len - s) : NULL;
+    return lf ? (size_t)(lf - v->text) : v->len;
+}
+
 static rb_status classify(parser *P)
 {
     const rb_view *v = P->d->view;
@@ -405,9 +413,9 @@ static rb_status classify(parser *P)
         P->cap = v->nlines;
         P->li = rb_xrealloc(P->li, P->cap * sizeof *P->li);
     }
-    for (size_t i = 0; i < v->nlines; i++) {
-        size_t s = v->line_start[i];
-        size_t e = i + 1 < v->nlines ? v->line_start[i + 1] - 1 : v->len;
+    for (size_t i = 0, next = 0; i < v->nlines; i++) {
+        size_t s = next, e = line_end(v, i, s);
+        next = e + 1;
         trim(v->text, &s, &e);
         P->ncut = 0;
         if (s < e && split_points(P, s, e) < 0)
@@ -494,9 +502,9 @@ static rb_status annotations(parser *P)
     size_t ov[2 * NOV];
     rb_buf words;
     rb_buf_init(&words);
-    for (size_t i = 0; i < v->nlines; i++) {
-        size_t s = v->line_start[i];
-        size_t e = i + 1 < v->nlines ? v->line_start[i + 1] - 1 : v->len;
+    for (size_t i = 0, next = 0; i < v->nlines; i++) {
+        size_t s = next, e = line_end(v, i, s);
+        next = e + 1;
         size_t first = P->nannot, firstj = 0;
         const char *rule = NULL;
         words.len = 0;
