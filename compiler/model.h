@@ -202,6 +202,9 @@ unsigned char rb_source_byte(const rb_source *src, size_t off);
 /* Undo rb_source_compact in the view's own buffer buf, which the source takes (grown, perhaps
  * moved: returned); the caller gives the view's text up. */
 char *rb_source_restore(rb_source *src, char *buf);
+/* The bytes the source holds its text in: len + 1, or a compacted source's own (the view's
+ * text and map, which it reads, not counted). */
+size_t rb_source_held(const rb_source *src);
 
 /* ---- normalized view (normalize.c) ------------------------------------------------------- */
 
@@ -247,10 +250,11 @@ typedef struct rb_view {
 } rb_view;
 
 rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err);
-/* Keep src as its view v (which the caller keeps alive and unchanged) plus where the two
- * differ: characters the view has another 3-byte character for, and the source's own bytes
- * where the view's differ in length (v's map says where); the text is freed (NULL) and
- * rb_source_copy reads it. Returns 1, else 0 with the source as it was (where the view is
+/* Keep src as its view v (whose text and map the caller keeps alive and unchanged) plus where
+ * the two differ: characters the view has another 3-byte character for, and the source's own
+ * bytes where the view's differ in length (v's map says where; a full-width form of the
+ * view's ASCII byte is a bit of its map entry); the text is freed (NULL) and rb_source_copy
+ * reads it. Returns 1, else 0 with the source as it was (where the view is
  * longer than the source at some point, or the source is too large). */
 int rb_source_compact(rb_source *src, const rb_view *v);
 void rb_view_free(rb_view *v);

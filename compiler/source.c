@@ -632,10 +632,13 @@ void rb_source_free(rb_source *src)
    of the source, set where a substituted character starts; cp holds the source's characters
    there, in order; rank[b] counts the bits before block b of 512 bytes. At 100 MB of
    traditional text (a third of its characters differ) that is 12.5 + 20 MB instead of 100.
-   A replacement is 12 bytes (32-bit, as the source is under 4 GiB: rb_source_compact), since
-   a text whose punctuation is full-width has one every dozen characters (， -> ,): its bytes
-   are in the pool one after another, where pbase[j / 64] says where replacement j's block of
-   64 starts (rep_pool). */
+   A replacement is 12 bytes (32-bit, as the source is under 4 GiB: rb_source_compact): its
+   bytes are in the pool one after another, where pbase[j / 64] says where replacement j's
+   block of 64 starts (rep_pool). A text whose punctuation is full-width has one every dozen
+   characters (， -> ,), and the map an entry for each: such a replacement, the full-width form
+   of the view's byte before an entry (width_form), is a bit of that entry (fw) and nothing
+   more. Its source offsets are the entry's: it ends at the entry's source offset, with the
+   entry's delta after it. The replacements are then two streams in source order (rep_next). */
 typedef struct patch_rep {
     uint32_t s;     /* source offset */
     uint32_t slen;  /* source bytes (in the pool) */
@@ -646,6 +649,10 @@ typedef struct patch_rep {
 
 struct rb_source_patch {
     const char *base; /* the view */
+    const rb_mapent *map; /* the view's */
+    size_t nmap;
+    uint64_t *fw; /* a bit per map entry: the replacement before it is its view byte's full-width
+                     form */
     uint64_t *bits;
     uint32_t *rank;
     uint16_t *cp;
@@ -685,6 +692,7 @@ static void patch_free(struct rb_source_patch *p)
     if (!p)
         return;
     free(p->bits);
+    free(p->fw);
     free(p->rank);
     free(p->cp);
     free(p->rep);
@@ -711,6 +719,14 @@ static void add_rep(struct rb_source_patch *p, const char *src, size_t s, size_t
 }
 
 static int is_cont(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+/* The full-width form of ASCII byte c (U+FF01..U+FF5E for ! to ~, U+3000 for a space) in
+ * out[0..3): 0 when it has none. */
+static int width_form(unsigned char c, char out[4])
+{
+    uint32_t cp = c == ' ' ? 0x3000 : c > ' ' && c < 0x7F ? c + 0xFEE0u : 0;
+    return cp ? rb_utf8_encode(cp, out) : 0;
+}
 
 /* Walk source and view from the map: 0 when the source is not held this way (it stays). */
 static int patch_build(struct rb_source_patch *p, const rb_source *src, const rb_view *v)
@@ -764,6 +780,16 @@ static int patch_build(struct rb_source_patch *p, const rb_source *src, const rb
                 vi = cv + 3;
                 continue;
             }
+            /* the region ends in a full-width form the view has in ASCII: the entry's bit */
+            char f[4];
+            if (cv + 1 == next && cs + 3 == next + (size_t)dn && k < v->nmap &&
+                width_form(w[cv], f) == 3 && memcmp(s + cs, f, 3) == 0) {
+                p->fw[k >> 6] |= 1ull << (k & 63);
+                si = next + (size_t)dn;
+                vi = next;
+                d = (size_t)dn;
+                continue;
+            }
             /* not one character for another: the rest of the region is a replacement */
             if (next + (size_t)dn < cs)
                 return 0;
@@ -793,7 +819,10 @@ int rb_source_compact(rb_source *src, const rb_view *v)
     size_t n = src->len, nw = n / 64 + 1;
     struct rb_source_patch *p = rb_xcalloc(1, sizeof *p);
     p->base = v->text;
+    p->map = v->map;
+    p->nmap = v->nmap;
     p->bits = rb_xcalloc(nw, sizeof *p->bits);
+    p->fw = rb_xcalloc(v->nmap / 64 + 1, sizeof *p->fw);
     if (!patch_build(p, src, v)) {
         patch_free(p);
         return 0;
@@ -828,6 +857,81 @@ static size_t rep_after(const struct rb_source_patch *p, size_t a)
     return lo;
 }
 
+/* The first map entry at or after k with its bit (fw), or nmap. */
+static size_t fw_next(const struct rb_source_patch *p, size_t k)
+{
+    if (k >= p->nmap)
+        return p->nmap;
+    size_t w = k >> 6, last = (p->nmap - 1) >> 6;
+    uint64_t m = p->fw[w] & (~0ull << (k & 63));
+    while (!m) {
+        if (++w > last)
+            return p->nmap;
+        m = p->fw[w];
+    }
+    return (w << 6) + (size_t)__builtin_ctzll(m); /* (no bit past nmap is set) */
+}
+
+/* The last map entry before k with its bit, or nmap when none. */
+static size_t fw_prev(const struct rb_source_patch *p, size_t k)
+{
+    if (k == 0)
+        return p->nmap;
+    k--;
+    size_t w = k >> 6;
+    uint64_t m = p->fw[w] & (~0ull >> (63 - (k & 63)));
+    while (!m) {
+        if (w-- == 0)
+            return p->nmap;
+        m = p->fw[w];
+    }
+    return (w << 6) + 63 - (size_t)__builtin_clzll(m);
+}
+
+/* A replacement of either stream: source bytes [s, e) and the delta after it. */
+typedef struct rep_ev {
+    size_t s, e, delta;
+    const char *bytes;
+    char form[4]; /* a width replacement's bytes */
+} rep_ev;
+
+/* Where the two streams stand: explicit replacement j (its bytes at po in the pool) and map
+ * entry k (a width replacement's, or nmap). */
+typedef struct rep_cur {
+    size_t j, po, k;
+} rep_cur;
+
+/* The width replacement of entry k, reading its view byte in text (the view, or the buffer
+ * being restored, where that byte has not moved yet). */
+static void width_ev(const struct rb_source_patch *p, size_t k, const char *text, rep_ev *ev)
+{
+    ev->e = p->map[k].orig;
+    ev->s = ev->e - 3;
+    ev->delta = (size_t)rb_mapent_delta(p->map[k]);
+    width_form((unsigned char)text[p->map[k].view - 1], ev->form);
+    ev->bytes = ev->form;
+}
+
+/* The next replacement in source order from c (0 at the end), c moved past it. */
+static int rep_next(const struct rb_source_patch *p, rep_cur *c, rep_ev *ev)
+{
+    int ex = c->j < p->nrep, wd = c->k < p->nmap;
+    if (wd && (!ex || p->map[c->k].orig <= p->rep[c->j].s)) {
+        width_ev(p, c->k, p->base, ev);
+        c->k = fw_next(p, c->k + 1);
+        return 1;
+    }
+    if (!ex)
+        return 0;
+    const patch_rep *r = &p->rep[c->j++];
+    ev->s = r->s;
+    ev->e = r->s + r->slen;
+    ev->delta = r->delta;
+    ev->bytes = p->pool + c->po;
+    c->po += r->slen;
+    return 1;
+}
+
 /* The pieces of source bytes [a,z): each a pointer to bytes that read as the source's but for
  * substituted characters (a run of the view, or a replacement's own bytes), in order. */
 typedef void (*piece_fn)(void *ud, size_t at, const char *bytes, size_t len);
@@ -835,19 +939,32 @@ typedef void (*piece_fn)(void *ud, size_t at, const char *bytes, size_t len);
 static void patch_pieces(const rb_source *src, size_t a, size_t z, piece_fn fn, void *ud)
 {
     const struct rb_source_patch *p = src->patch;
-    size_t j = rep_after(p, a);
-    size_t po = j < p->nrep ? rep_pool(p, j) : 0; /* replacement j's bytes in the pool */
+    rep_cur c = {rep_after(p, a), 0, 0};
+    c.po = c.j < p->nrep ? rep_pool(p, c.j) : 0;
+    size_t lo = 0, hi = p->nmap; /* the first entry whose source offset is past a */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (p->map[mid].orig <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    c.k = fw_next(p, lo);
+    /* the delta at a, outside a replacement: the last entry's before it (every change of
+     * delta ends a replacement, at the entry of the change) */
+    size_t d = lo ? (size_t)rb_mapent_delta(p->map[lo - 1]) : 0;
+    rep_ev ev;
+    int more = rep_next(p, &c, &ev);
     for (size_t pos = a; pos < z;) {
-        if (j < p->nrep && pos >= p->rep[j].s) {
-            const patch_rep *r = &p->rep[j++];
-            size_t e = r->s + r->slen < z ? r->s + r->slen : z;
-            fn(ud, pos, p->pool + po + (pos - r->s), e - pos);
-            po += r->slen;
+        if (more && pos >= ev.s) {
+            size_t e = ev.e < z ? ev.e : z;
+            fn(ud, pos, ev.bytes + (pos - ev.s), e - pos);
+            d = ev.delta;
             pos = e;
+            more = rep_next(p, &c, &ev);
             continue;
         }
-        size_t e = j < p->nrep && p->rep[j].s < z ? p->rep[j].s : z;
-        size_t d = j ? p->rep[j - 1].delta : 0;
+        size_t e = more && ev.s < z ? ev.s : z;
         fn(ud, pos, p->base + (pos - d), e - pos);
         pos = e;
     }
@@ -923,6 +1040,17 @@ static size_t source_count(const rb_source *src, size_t a, size_t z)
     return c;
 }
 
+size_t rb_source_held(const rb_source *src)
+{
+    const struct rb_source_patch *p = src->patch;
+    if (!p)
+        return src->len + 1;
+    size_t nw = src->len / 64 + 1;
+    return nw * sizeof *p->bits + (nw / PATCH_BLOCK_WORDS + 1) * sizeof *p->rank +
+           p->ncp * sizeof *p->cp + p->nrep * sizeof *p->rep + p->npbase * sizeof *p->pbase +
+           p->npool + (p->nmap / 64 + 1) * sizeof *p->fw;
+}
+
 char *rb_source_restore(rb_source *src, char *buf)
 {
     struct rb_source_patch *p = src->patch;
@@ -932,17 +1060,24 @@ char *rb_source_restore(rb_source *src, char *buf)
     /* the source is at least as long as the view at every point (patch_build): grow the
      * view's buffer and move its runs right, from the last, then the replacements' bytes */
     buf = rb_xrealloc(buf, n + 1);
-    size_t po = p->npool; /* the end of replacement j - 1's bytes in the pool */
-    for (size_t j = p->nrep + 1; j-- > 0;) {
-        size_t rs = j ? p->rep[j - 1].s + p->rep[j - 1].slen : 0;
-        size_t re = j < p->nrep ? p->rep[j].s : n;
-        size_t d = j ? p->rep[j - 1].delta : 0;
-        if (re > rs && d)
-            memmove(buf + rs, buf + rs - d, re - rs);
-        if (j) {
-            po -= p->rep[j - 1].slen;
-            memcpy(buf + p->rep[j - 1].s, p->pool + po, p->rep[j - 1].slen);
+    size_t po = p->npool, j = p->nrep; /* the end of replacement j - 1's bytes in the pool */
+    size_t kw = fw_prev(p, p->nmap), re = n; /* the last width replacement; the run's end */
+    for (;;) {
+        rep_ev ev; /* the last replacement before re, of either stream */
+        if (kw < p->nmap && (j == 0 || p->map[kw].orig > p->rep[j - 1].s)) {
+            width_ev(p, kw, buf, &ev); /* (its view byte is before re: not moved yet) */
+            kw = fw_prev(p, kw);
+        } else if (j) {
+            const patch_rep *r = &p->rep[--j];
+            po -= r->slen;
+            ev = (rep_ev){r->s, r->s + r->slen, r->delta, p->pool + po, {0}};
+        } else {
+            break; /* the first run has delta 0 */
         }
+        if (re > ev.e && ev.delta)
+            memmove(buf + ev.e, buf + ev.e - ev.delta, re - ev.e);
+        memcpy(buf + ev.s, ev.bytes, ev.e - ev.s);
+        re = ev.s;
     }
     size_t k = 0; /* the characters, all of them (substitute without its range) */
     for (size_t w = 0; w <= n >> 6; w++)

@@ -1320,6 +1320,10 @@ static void test_source_compact(void **state)
      * the end too */
     compact_roundtrip("\r\nab（一）國務院\xE2\x80\x8B會議；\r\n第二條　市政府，ＡＢ\r\n", 20, 1);
     compact_roundtrip("會議（二）", 1, 1);
+    /* full-width forms (a bit of their map entry each) next to folds of another length that
+     * keep their bytes: a small-form comma, NBSP, a zero-width space, CR LF, ～ at the end */
+    compact_roundtrip("﹐，\xC2\xA0　\xE2\x80\x8B，會\r\n，議\xE2\x80\x8B；（\r\n）１～", 9, 1);
+    compact_roundtrip("，", 1, 1);
     /* the view longer (㌂ reads アンペア): not held this way */
     compact_roundtrip("國務院㌂會議\n", 3, 0);
 }
@@ -1357,6 +1361,37 @@ static void test_source_compact_far_in(void **state)
     rb_view_free(v);
     rb_source_free(src);
     rb_buf_free(&t);
+}
+
+/* A full-width form the view has in ASCII (，；（）ＡＢ１２ and the ideographic space) costs
+ * a compacted source a bit of its map entry, not a replacement with its bytes: 9,000 lines of
+ * them are held in their ASCII twin's bytes and less than one more a mark. */
+static void test_source_compact_width_forms(void **state)
+{
+    (void)state;
+    size_t held[2], marks = 0;
+    for (int w = 0; w < 2; w++) {
+        rb_buf t;
+        rb_buf_init(&t);
+        for (int k = 0; k < 9000; k++)
+            rb_buf_puts(&t, w ? "國務院，會議；市長簽發（一）ＡＢ１２　第\n"
+                              : "國務院,會議;市長簽發(一)AB12 第\n");
+        rb_source *src = NULL;
+        rb_view *v = view_of(t.data, t.len, &src);
+        if (w)
+            marks = v->nmap;
+        assert_int_equal(rb_source_compact(src, v), 1);
+        held[w] = rb_source_held(src);
+        v->text = rb_source_restore(src, v->text);
+        assert_memory_equal(src->text, t.data, t.len + 1);
+        v->text = NULL; /* the source's */
+        rb_view_free(v);
+        rb_source_free(src);
+        rb_buf_free(&t);
+    }
+    assert_int_equal(marks, 9000 * 9);
+    assert_true(held[1] > held[0]);
+    assert_true(held[1] - held[0] < marks);
 }
 
 /* An integer map starts small and grows by doubling: every key put (0, negative ones, and
@@ -3740,6 +3775,7 @@ int main(void)
         cmocka_unit_test(test_blocks_past_65536),
         cmocka_unit_test(test_fullwidth_far_in),
         cmocka_unit_test(test_source_compact_far_in),
+        cmocka_unit_test(test_source_compact_width_forms),
         cmocka_unit_test(test_view_map_expansion),         cmocka_unit_test(test_script_detection),
         cmocka_unit_test(test_taiwan_phrasing),
         cmocka_unit_test(test_taiwan_phrase_one_character),
