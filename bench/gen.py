@@ -17,6 +17,7 @@
   WORKDIR/fullwidth-trad.txt  big-trad.txt with its punctuation full-width (，；：（）), as most
                           web copies print it: the view folds each mark to ASCII, a change of
                           length every dozen characters (the corpora's copies use ASCII)
+  WORKDIR/fullwidth-wrapped-trad.txt  wrapped-trad.txt so: the layout of the largest peak
   WORKDIR/small/          20,000 excerpts of a title and three to six articles (~1 KB each):
                           a run of many inputs, whose time should grow with their number only
 
@@ -151,11 +152,13 @@ def main():
     wrap_mb = int(os.environ.get("BENCH_WRAPPED_MB", "100")) * 1000 * 1000
     wrapped(os.path.join(work, "wrapped.txt"), arts, random.Random(7), wrap_mb)
     wrapped(os.path.join(work, "wrapped-trad.txt"), arts_t, random.Random(7), wrap_mb)
-    with open(os.path.join(work, "big-trad.txt"), encoding="utf-8") as f:
-        t = f.read().translate(FULLWIDTH)
-    with open(os.path.join(work, "fullwidth-trad.txt"), "w", encoding="utf-8") as f:
-        f.write(t)
-    del t
+    for plain, wide in (("big-trad.txt", "fullwidth-trad.txt"),
+                        ("wrapped-trad.txt", "fullwidth-wrapped-trad.txt")):
+        with open(os.path.join(work, plain), encoding="utf-8") as f:
+            t = f.read().translate(FULLWIDTH)
+        with open(os.path.join(work, wide), "w", encoding="utf-8") as f:
+            f.write(t)
+        del t
 
     rng = random.Random(11)
     for i in range(nat):

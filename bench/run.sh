@@ -27,6 +27,7 @@ B_BIGT=$(size $W/big-trad.txt)
 B_WRAP=$(size $W/wrapped.txt)
 B_WRAPT=$(size $W/wrapped-trad.txt)
 B_FWT=$(size $W/fullwidth-trad.txt)
+B_FWWT=$(size $W/fullwidth-wrapped-trad.txt)
 B_NAT=$(size $NAT)
 B_CORP=$(size corpora/*.txt)
 NCORP=$(ls corpora/*.txt | wc -l)
@@ -79,6 +80,7 @@ measure_vs "$PEER_BIG" "traditional: compile + facts, to a file" "$B_BIGT" 1 "$R
 measure "lines of 30 characters: compile + facts, to a file" "$B_WRAP" 1 "$RUNS" "$RB" compile -q $W/wrapped.txt -o "$TMP/out/wrapped.xml"
 measure "lines of 30 characters, traditional: compile + facts, to a file" "$B_WRAPT" 1 "$RUNS" "$RB" compile -q $W/wrapped-trad.txt -o "$TMP/out/wrapped-trad.xml"
 measure "full-width punctuation, traditional: compile + facts, to a file" "$B_FWT" 1 "$RUNS" "$RB" compile -q $W/fullwidth-trad.txt -o "$TMP/out/fullwidth-trad.xml"
+measure "lines of 30 characters, full-width punctuation, traditional: compile + facts, to a file" "$B_FWWT" 1 "$RUNS" "$RB" compile -q $W/fullwidth-wrapped-trad.txt -o "$TMP/out/fullwidth-wrapped-trad.xml"
 
 echo "== the national set: $NNAT files (median of $RUNS)" >&2
 measure "floor: read (cat)" "$B_NAT" "$NNAT" "$RUNS" sh -c "cat $W/national/*.txt >/dev/null"
@@ -160,6 +162,8 @@ same_tree=no
 [ "$(tree $TMP/out/big.xml)" = "$(tree $TMP/out/big-trad.xml)" ] && same_tree=yes
 same_fw=no
 [ "$(facts $TMP/out/big.xml)" = "$(facts $TMP/out/fullwidth-trad.xml)" ] && same_fw=yes
+same_fww=no
+[ "$(facts $TMP/out/wrapped-trad.xml)" = "$(facts $TMP/out/fullwidth-wrapped-trad.xml)" ] && same_fww=yes
 nfacts=$(grep -c '<rb:fact ' $TMP/out/big.xml)
 
 {
@@ -190,6 +194,7 @@ nfacts=$(grep -c '<rb:fact ' $TMP/out/big.xml)
   echo
   echo "Traditional input: the same model (eIds, lines) as simplified: $same_tree; the same $nfacts facts: $same_facts."
   echo "Full-width punctuation (traditional): the same $nfacts facts as the simplified ASCII text: $same_fw."
+  echo "Full-width punctuation in lines of 30 characters: the same facts as its ASCII twin: $same_fww."
   echo "Many small files: $NSMALL take ${SCALE}x the time of $NQ (in proportion: 4)."
   echo "Runs: median of $RUNS (start-up: of 21). Peak RSS: the largest of the runs. × peer: against"
   echo "the peer's median over runs alternated with the row's own (the peer row: its runs alone)."
