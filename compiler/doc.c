@@ -237,7 +237,7 @@ static void dump_str(rb_buf *out, const rb_doc *d, rb_span s)
 static void dump_block(rb_buf *out, const rb_doc *d, const rb_block *b, const char *indent)
 {
     if (b->kind == RB_BLOCK_POINT) {
-        rb_buf_printf(out, "%spoint %ld @%u ", indent, b->ordinal, b->line);
+        rb_buf_printf(out, "%spoint %ld @%u ", indent, (long)b->ordinal, b->line);
         dump_str(out, d, rb_span_of(b->num));
         rb_buf_putc(out, ' ');
     } else {

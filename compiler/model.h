@@ -401,11 +401,11 @@ static inline rb_span32 rb_span32_of(rb_span s)
 typedef enum rb_block_kind { RB_BLOCK_P = 0, RB_BLOCK_POINT } rb_block_kind;
 
 /* One line of article (or chapter intro) text: a plain paragraph line or a numbered point.
- * 32 bytes: a text copied out of a PDF has a block for every 30 characters or so. */
+ * 28 bytes: a text copied out of a PDF has a block for every 30 characters or so. */
 typedef struct rb_block {
-    rb_span32 num;  /* point number as written, e.g. （一）; len 0 for P */
-    rb_span32 text; /* the content after the number */
-    long ordinal;   /* point ordinal */
+    rb_span32 num;    /* point number as written, e.g. （一）; len 0 for P */
+    rb_span32 text;   /* the content after the number */
+    int32_t ordinal;  /* point ordinal (a numeral is at most about 10^9: rb_numeral_parse) */
     unsigned line;
     uint16_t style; /* numbering style of a point (its pattern, up to 65,535), for the
                        sequence checks */

@@ -1,7 +1,8 @@
 /* numeral.c: Chinese numerals as used in article, chapter and point numbers.
  * Accepts 一 … 九十九, 一百零一, 两/兩, 〇/零, 十一 and 一十一, 千, 万 and ASCII digits
  * (the view has already folded full-width digits). Traditional 兩 and 萬 are accepted too,
- * for callers that pass original text. */
+ * for callers that pass original text. A value is at most about 10^9 in every form (a point's
+ * ordinal is kept in 32 bits: rb_block). */
 #include "model.h"
 
 #include <string.h>
@@ -94,6 +95,8 @@ int rb_numeral_parse(const char *s, size_t n, long *value)
             if (section == 0)
                 return -1;
             total += section * 10000;
+            if (total > 1000000000)
+                return -1; /* (万 again and again: about 10^9 at most, as the digits' bound) */
             section = 0;
             digit = -1;
             last_unit = 10000;

@@ -567,7 +567,7 @@ static rb_status annotations(parser *P)
     return RB_OK;
 }
 
-_Static_assert(sizeof(rb_block) <= 32, "a block a line: kept small (model.h)");
+_Static_assert(sizeof(rb_block) <= 28, "a block a line: kept small (model.h)");
 
 static size_t push_block(rb_doc *d, rb_block_kind k, rb_span num, long ord, rb_span text,
                          unsigned line, unsigned style)
@@ -576,7 +576,7 @@ static size_t push_block(rb_doc *d, rb_block_kind k, rb_span num, long ord, rb_s
     rb_block *b = &d->blocks[d->nblocks];
     b->kind = (uint8_t)k;
     b->num = rb_span32_of(num);
-    b->ordinal = ord;
+    b->ordinal = (int32_t)ord; /* (a numeral's value fits: rb_numeral_parse) */
     b->text = rb_span32_of(text);
     b->line = line;
     /* a grammar of more point patterns than that (none is) would have its last ones share a

@@ -23,13 +23,17 @@ static void test_numerals_fixed(void **state)
               {"十", 10},       {"十一", 11},   {"一十一", 11}, {"十九", 19},       {"二十", 20},
               {"二十一", 21},    {"九十九", 99}, {"一百", 100},  {"一百零一", 101},   {"一百一十", 110},
               {"一百一十一", 111}, {"〇", 0},     {"零", 0},     {"二〇一八", 2018},  {"一千零五十", 1050},
-              {"两百", 200},     {"12", 12},    {"0", 0},     {"三十七", 37},      {"六十三", 63}};
+              {"两百", 200},     {"12", 12},    {"0", 0},     {"三十七", 37},      {"六十三", 63},
+              {"九千九百九十九万九千九百九十九", 99999999}, {"999999999", 999999999}};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         long v = -1;
         if (rb_numeral_parse(ok[i].s, strlen(ok[i].s), &v) != 0 || v != ok[i].v)
             fail_msg("'%s': expected %ld, got %ld", ok[i].s, ok[i].v, v);
     }
-    static const char *const bad[] = {"", "十十", "百十", "一百零", "abc", "二三十", "第一", "一、"};
+    /* and past about 10^9, in digits or with 万 again and again (a point's ordinal is 32-bit) */
+    static const char *const bad[] = {"", "十十", "百十", "一百零", "abc", "二三十", "第一", "一、",
+                                      "12345678901", "九千万九千万九千万九千万九千万九千万"
+                                      "九千万九千万九千万九千万九千万九千万"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         long v = -1;
         if (rb_numeral_parse(bad[i], strlen(bad[i]), &v) == 0)
