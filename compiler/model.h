@@ -223,6 +223,21 @@ typedef struct rb_mapent {
     uint32_t orig; /* ... orig offset = view offset + delta (rb_mapent_delta), orig here */
 } rb_mapent;
 static inline int64_t rb_mapent_delta(rb_mapent e) { return (int64_t)e.orig - (int64_t)e.view; }
+/* The last of map[0..n) whose view offset (or, by_orig, source offset) is at or before x, when
+ * map[0]'s is (both grow along the map). Inline: the hot paths of the view's offsets and of a
+ * compacted source's reads search it. */
+static inline size_t rb_map_search(const rb_mapent *map, size_t n, size_t x, int by_orig)
+{
+    size_t lo = 0, hi = n;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if ((by_orig ? map[mid].orig : map[mid].view) <= x)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
 
 /* The matching view: NFKC width folding (full-width forms, U+3000/NBSP spaces, small-form
  * punctuation; full-width ，：；（） become ASCII), zero-width characters dropped, CR LF and CR

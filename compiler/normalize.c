@@ -775,27 +775,12 @@ static void set_script(rb_view *v, const tally *c)
         v->script = RB_SCRIPT_MIXED;
 }
 
-/* The last map entry whose view offset (or, by_orig, source offset) is at or before x, when
- * the first is (both grow along the map). */
-static size_t map_search(const rb_view *v, size_t x, int by_orig)
-{
-    size_t lo = 0, hi = v->nmap;
-    while (hi - lo > 1) {
-        size_t mid = (lo + hi) / 2;
-        if ((by_orig ? v->map[mid].orig : v->map[mid].view) <= x)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 /* Inverse of rb_view_to_orig for character starts (orig = view + delta is monotonic). */
 static size_t view_from_orig(const rb_view *v, size_t orig)
 {
     if (v->nmap == 0 || orig < v->map[0].orig)
         return orig < v->len ? orig : v->len;
-    size_t lo = map_search(v, orig, 1);
+    size_t lo = rb_map_search(v->map, v->nmap, orig, 1);
     int64_t r = (int64_t)orig - rb_mapent_delta(v->map[lo]);
     return r < 0 ? 0 : (size_t)r > v->len ? v->len : (size_t)r;
 }
@@ -1076,7 +1061,7 @@ static size_t map_entry(const rb_view *v, size_t off)
     for (size_t k = v->map_cur; k < n && k <= v->map_cur + 1; k++)
         if (v->map[k].view <= off && (k + 1 == n || off < v->map[k + 1].view))
             return k;
-    return map_search(v, off, 0);
+    return rb_map_search(v->map, v->nmap, off, 0);
 }
 
 size_t rb_view_to_orig(const rb_view *v, size_t off)

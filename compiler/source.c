@@ -941,14 +941,8 @@ static void patch_pieces(const rb_source *src, size_t a, size_t z, piece_fn fn, 
     const struct rb_source_patch *p = src->patch;
     rep_cur c = {rep_after(p, a), 0, 0};
     c.po = c.j < p->nrep ? rep_pool(p, c.j) : 0;
-    size_t lo = 0, hi = p->nmap; /* the first entry whose source offset is past a */
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (p->map[mid].orig <= a)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    /* the first entry whose source offset is past a */
+    size_t lo = p->nmap && p->map[0].orig <= a ? rb_map_search(p->map, p->nmap, a, 1) + 1 : 0;
     c.k = fw_next(p, lo);
     /* the delta at a, outside a replacement: the last entry's before it (every change of
      * delta ends a replacement, at the entry of the change) */

@@ -1545,8 +1545,8 @@ static void test_points_far_in(void **state)
     rb_grammar_free(g);
 }
 
-/* Full-width punctuation past 64 KiB: the view is shorter than the source there, and its own
- * line starts and its map to the source hold the offsets (32-bit) */
+/* Full-width punctuation past 64 KiB: the view is shorter than the source there, and its map
+ * to the source holds the offsets (32-bit) as the parse walks its lines */
 static void test_fullwidth_far_in(void **state)
 {
     (void)state;
