@@ -857,19 +857,25 @@ static size_t rep_after(const struct rb_source_patch *p, size_t a)
     return lo;
 }
 
-/* The first map entry at or after k with its bit (fw), or nmap. */
-static size_t fw_next(const struct rb_source_patch *p, size_t k)
+/* The first map entry in [k, end) with its bit (fw), or nmap when none. A read of a range
+ * looks no further than the entries the range reaches (end): a text of many entries and
+ * few bits (CR LF line ends, with no full-width form after the range) would otherwise scan
+ * the bits to the end for every read. */
+static size_t fw_next(const struct rb_source_patch *p, size_t k, size_t end)
 {
-    if (k >= p->nmap)
+    if (end > p->nmap)
+        end = p->nmap;
+    if (k >= end)
         return p->nmap;
-    size_t w = k >> 6, last = (p->nmap - 1) >> 6;
+    size_t w = k >> 6, last = (end - 1) >> 6;
     uint64_t m = p->fw[w] & (~0ull << (k & 63));
     while (!m) {
         if (++w > last)
             return p->nmap;
         m = p->fw[w];
     }
-    return (w << 6) + (size_t)__builtin_ctzll(m); /* (no bit past nmap is set) */
+    size_t at = (w << 6) + (size_t)__builtin_ctzll(m); /* (no bit past nmap is set) */
+    return at < end ? at : p->nmap;
 }
 
 /* The last map entry before k with its bit, or nmap when none. */
@@ -896,9 +902,9 @@ typedef struct rep_ev {
 } rep_ev;
 
 /* Where the two streams stand: explicit replacement j (its bytes at po in the pool) and map
- * entry k (a width replacement's, or nmap). */
+ * entry k (a width replacement's, or nmap); kend: the first entry past the range read. */
 typedef struct rep_cur {
-    size_t j, po, k;
+    size_t j, po, k, kend;
 } rep_cur;
 
 /* The width replacement of entry k, reading its view byte in text (the view, or the buffer
@@ -918,7 +924,7 @@ static int rep_next(const struct rb_source_patch *p, rep_cur *c, rep_ev *ev)
     int ex = c->j < p->nrep, wd = c->k < p->nmap;
     if (wd && (!ex || p->map[c->k].orig <= p->rep[c->j].s)) {
         width_ev(p, c->k, p->base, ev);
-        c->k = fw_next(p, c->k + 1);
+        c->k = fw_next(p, c->k + 1, c->kend);
         return 1;
     }
     if (!ex)
@@ -939,11 +945,13 @@ typedef void (*piece_fn)(void *ud, size_t at, const char *bytes, size_t len);
 static void patch_pieces(const rb_source *src, size_t a, size_t z, piece_fn fn, void *ud)
 {
     const struct rb_source_patch *p = src->patch;
-    rep_cur c = {rep_after(p, a), 0, 0};
+    rep_cur c = {rep_after(p, a), 0, 0, 0};
     c.po = c.j < p->nrep ? rep_pool(p, c.j) : 0;
-    /* the first entry whose source offset is past a */
+    /* the first entry whose source offset is past a; the first past z + 2 (a width
+     * replacement, 3 source bytes that end at its entry's offset, starts at z or later) */
     size_t lo = p->nmap && p->map[0].orig <= a ? rb_map_search(p->map, p->nmap, a, 1) + 1 : 0;
-    c.k = fw_next(p, lo);
+    c.kend = p->nmap && p->map[0].orig <= z + 2 ? rb_map_search(p->map, p->nmap, z + 2, 1) + 1 : 0;
+    c.k = fw_next(p, lo, c.kend);
     /* the delta at a, outside a replacement: the last entry's before it (every change of
      * delta ends a replacement, at the entry of the change) */
     size_t d = lo ? (size_t)rb_mapent_delta(p->map[lo - 1]) : 0;
