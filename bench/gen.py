@@ -18,6 +18,8 @@
                           web copies print it: the view folds each mark to ASCII, a change of
                           length every dozen characters (the corpora's copies use ASCII)
   WORKDIR/fullwidth-wrapped-trad.txt  wrapped-trad.txt so: the layout of the largest peak
+  WORKDIR/crlf-wrapped-trad.txt  wrapped-trad.txt with CR LF line ends, as a copy saved on
+                          Windows has them: the view drops each CR, a change of length a line
   WORKDIR/small/          20,000 excerpts of a title and three to six articles (~1 KB each):
                           a run of many inputs, whose time should grow with their number only
 
@@ -159,6 +161,12 @@ def main():
         with open(os.path.join(work, wide), "w", encoding="utf-8") as f:
             f.write(t)
         del t
+    with open(os.path.join(work, "wrapped-trad.txt"), encoding="utf-8") as f:
+        t = f.read()
+    with open(os.path.join(work, "crlf-wrapped-trad.txt"), "w", encoding="utf-8",
+              newline="\r\n") as f:
+        f.write(t)
+    del t
 
     rng = random.Random(11)
     for i in range(nat):

@@ -28,6 +28,7 @@ B_WRAP=$(size $W/wrapped.txt)
 B_WRAPT=$(size $W/wrapped-trad.txt)
 B_FWT=$(size $W/fullwidth-trad.txt)
 B_FWWT=$(size $W/fullwidth-wrapped-trad.txt)
+B_CRWT=$(size $W/crlf-wrapped-trad.txt)
 B_NAT=$(size $NAT)
 B_CORP=$(size corpora/*.txt)
 NCORP=$(ls corpora/*.txt | wc -l)
@@ -81,6 +82,7 @@ measure "lines of 30 characters: compile + facts, to a file" "$B_WRAP" 1 "$RUNS"
 measure "lines of 30 characters, traditional: compile + facts, to a file" "$B_WRAPT" 1 "$RUNS" "$RB" compile -q $W/wrapped-trad.txt -o "$TMP/out/wrapped-trad.xml"
 measure "full-width punctuation, traditional: compile + facts, to a file" "$B_FWT" 1 "$RUNS" "$RB" compile -q $W/fullwidth-trad.txt -o "$TMP/out/fullwidth-trad.xml"
 measure "lines of 30 characters, full-width punctuation, traditional: compile + facts, to a file" "$B_FWWT" 1 "$RUNS" "$RB" compile -q $W/fullwidth-wrapped-trad.txt -o "$TMP/out/fullwidth-wrapped-trad.xml"
+measure "lines of 30 characters, CR LF line ends, traditional: compile + facts, to a file" "$B_CRWT" 1 "$RUNS" "$RB" compile -q $W/crlf-wrapped-trad.txt -o "$TMP/out/crlf-wrapped-trad.xml"
 
 echo "== the national set: $NNAT files (median of $RUNS)" >&2
 measure "floor: read (cat)" "$B_NAT" "$NNAT" "$RUNS" sh -c "cat $W/national/*.txt >/dev/null"
@@ -164,6 +166,8 @@ same_fw=no
 [ "$(facts $TMP/out/big.xml)" = "$(facts $TMP/out/fullwidth-trad.xml)" ] && same_fw=yes
 same_fww=no
 [ "$(facts $TMP/out/wrapped-trad.xml)" = "$(facts $TMP/out/fullwidth-wrapped-trad.xml)" ] && same_fww=yes
+same_crlf=no
+[ "$(facts $TMP/out/wrapped-trad.xml)" = "$(facts $TMP/out/crlf-wrapped-trad.xml)" ] && same_crlf=yes
 nfacts=$(grep -c '<rb:fact ' $TMP/out/big.xml)
 
 {
@@ -195,6 +199,7 @@ nfacts=$(grep -c '<rb:fact ' $TMP/out/big.xml)
   echo "Traditional input: the same model (eIds, lines) as simplified: $same_tree; the same $nfacts facts: $same_facts."
   echo "Full-width punctuation (traditional): the same $nfacts facts as the simplified ASCII text: $same_fw."
   echo "Full-width punctuation in lines of 30 characters: the same facts as its ASCII twin: $same_fww."
+  echo "CR LF line ends in lines of 30 characters: the same facts as its LF twin: $same_crlf."
   echo "Many small files: $NSMALL take ${SCALE}x the time of $NQ (in proportion: 4)."
   echo "Runs: median of $RUNS (start-up: of 21). Peak RSS: the largest of the runs. × peer: against"
   echo "the peer's median over runs alternated with the row's own (the peer row: its runs alone)."
