@@ -638,7 +638,10 @@ void rb_source_free(rb_source *src)
    characters (， -> ,), and the map an entry for each: such a replacement, the full-width form
    of the view's byte before an entry (width_form), is a bit of that entry (fw) and nothing
    more. Its source offsets are the entry's: it ends at the entry's source offset, with the
-   entry's delta after it. The replacements are then two streams in source order (rep_next). */
+   entry's delta after it. So is a CR LF the view has as LF (a text saved on Windows has one
+   a line, and the map an entry for each): the entry's bit in cr, the two source bytes before
+   the entry's offset. The replacements are then two streams in source order (rep_next): the
+   explicit ones, and the entries with a bit. */
 typedef struct patch_rep {
     uint32_t s;     /* source offset */
     uint32_t slen;  /* source bytes (in the pool) */
@@ -653,6 +656,7 @@ struct rb_source_patch {
     size_t nmap;
     uint64_t *fw; /* a bit per map entry: the replacement before it is its view byte's full-width
                      form */
+    uint64_t *cr; /* a bit per map entry: the replacement before it is CR LF for the view's LF */
     uint64_t *bits;
     uint32_t *rank;
     uint16_t *cp;
@@ -693,6 +697,7 @@ static void patch_free(struct rb_source_patch *p)
         return;
     free(p->bits);
     free(p->fw);
+    free(p->cr);
     free(p->rank);
     free(p->cp);
     free(p->rep);
@@ -780,11 +785,16 @@ static int patch_build(struct rb_source_patch *p, const rb_source *src, const rb
                 vi = cv + 3;
                 continue;
             }
-            /* the region ends in a full-width form the view has in ASCII: the entry's bit */
+            /* the region ends in a full-width form the view has in ASCII, or in a CR LF (the
+             * view has LF; the bytes are CR LF whatever the view's): the entry's bit */
             char f[4];
-            if (cv + 1 == next && cs + 3 == next + (size_t)dn && k < v->nmap &&
-                width_form(w[cv], f) == 3 && memcmp(s + cs, f, 3) == 0) {
-                p->fw[k >> 6] |= 1ull << (k & 63);
+            int fw = cv + 1 == next && cs + 3 == next + (size_t)dn && k < v->nmap &&
+                     width_form(w[cv], f) == 3 && memcmp(s + cs, f, 3) == 0;
+            int cr = !fw && cs + 2 == next + (size_t)dn && k < v->nmap && s[cs] == '\r' &&
+                     s[cs + 1] == '\n';
+            if (fw || cr) {
+                uint64_t *bits = fw ? p->fw : p->cr;
+                bits[k >> 6] |= 1ull << (k & 63);
                 si = next + (size_t)dn;
                 vi = next;
                 d = (size_t)dn;
@@ -823,6 +833,7 @@ int rb_source_compact(rb_source *src, const rb_view *v)
     p->nmap = v->nmap;
     p->bits = rb_xcalloc(nw, sizeof *p->bits);
     p->fw = rb_xcalloc(v->nmap / 64 + 1, sizeof *p->fw);
+    p->cr = rb_xcalloc(v->nmap / 64 + 1, sizeof *p->cr);
     if (!patch_build(p, src, v)) {
         patch_free(p);
         return 0;
@@ -857,39 +868,38 @@ static size_t rep_after(const struct rb_source_patch *p, size_t a)
     return lo;
 }
 
-/* The first map entry in [k, end) with its bit (fw), or nmap when none. A read of a range
- * looks no further than the entries the range reaches (end): a text of many entries and
- * few bits (CR LF line ends, with no full-width form after the range) would otherwise scan
- * the bits to the end for every read. */
-static size_t fw_next(const struct rb_source_patch *p, size_t k, size_t end)
+/* The first map entry in [k, end) with a bit (fw or cr), or nmap when none. A read of a
+ * range looks no further than the entries the range reaches (end): a text of many entries
+ * and few bits would otherwise scan the bits to the end for every read. */
+static size_t bit_next(const struct rb_source_patch *p, size_t k, size_t end)
 {
     if (end > p->nmap)
         end = p->nmap;
     if (k >= end)
         return p->nmap;
     size_t w = k >> 6, last = (end - 1) >> 6;
-    uint64_t m = p->fw[w] & (~0ull << (k & 63));
+    uint64_t m = (p->fw[w] | p->cr[w]) & (~0ull << (k & 63));
     while (!m) {
         if (++w > last)
             return p->nmap;
-        m = p->fw[w];
+        m = p->fw[w] | p->cr[w];
     }
     size_t at = (w << 6) + (size_t)__builtin_ctzll(m); /* (no bit past nmap is set) */
     return at < end ? at : p->nmap;
 }
 
-/* The last map entry before k with its bit, or nmap when none. */
-static size_t fw_prev(const struct rb_source_patch *p, size_t k)
+/* The last map entry before k with a bit, or nmap when none. */
+static size_t bit_prev(const struct rb_source_patch *p, size_t k)
 {
     if (k == 0)
         return p->nmap;
     k--;
     size_t w = k >> 6;
-    uint64_t m = p->fw[w] & (~0ull >> (63 - (k & 63)));
+    uint64_t m = (p->fw[w] | p->cr[w]) & (~0ull >> (63 - (k & 63)));
     while (!m) {
         if (w-- == 0)
             return p->nmap;
-        m = p->fw[w];
+        m = p->fw[w] | p->cr[w];
     }
     return (w << 6) + 63 - (size_t)__builtin_clzll(m);
 }
@@ -898,23 +908,29 @@ static size_t fw_prev(const struct rb_source_patch *p, size_t k)
 typedef struct rep_ev {
     size_t s, e, delta;
     const char *bytes;
-    char form[4]; /* a width replacement's bytes */
+    char form[4]; /* the bytes of an entry's replacement */
 } rep_ev;
 
 /* Where the two streams stand: explicit replacement j (its bytes at po in the pool) and map
- * entry k (a width replacement's, or nmap); kend: the first entry past the range read. */
+ * entry k (one with a bit, or nmap); kend: the first entry past the range read. */
 typedef struct rep_cur {
     size_t j, po, k, kend;
 } rep_cur;
 
-/* The width replacement of entry k, reading its view byte in text (the view, or the buffer
- * being restored, where that byte has not moved yet). */
-static void width_ev(const struct rb_source_patch *p, size_t k, const char *text, rep_ev *ev)
+/* The replacement of entry k, which has a bit: CR LF for its view byte LF, or the full-width
+ * form of its view byte, read in text (the view, or the buffer being restored, where that
+ * byte has not moved yet). */
+static void bit_ev(const struct rb_source_patch *p, size_t k, const char *text, rep_ev *ev)
 {
     ev->e = p->map[k].orig;
-    ev->s = ev->e - 3;
     ev->delta = (size_t)rb_mapent_delta(p->map[k]);
-    width_form((unsigned char)text[p->map[k].view - 1], ev->form);
+    if (p->cr[k >> 6] >> (k & 63) & 1) {
+        ev->s = ev->e - 2;
+        memcpy(ev->form, "\r\n", 2);
+    } else {
+        ev->s = ev->e - 3;
+        width_form((unsigned char)text[p->map[k].view - 1], ev->form);
+    }
     ev->bytes = ev->form;
 }
 
@@ -923,8 +939,8 @@ static int rep_next(const struct rb_source_patch *p, rep_cur *c, rep_ev *ev)
 {
     int ex = c->j < p->nrep, wd = c->k < p->nmap;
     if (wd && (!ex || p->map[c->k].orig <= p->rep[c->j].s)) {
-        width_ev(p, c->k, p->base, ev);
-        c->k = fw_next(p, c->k + 1, c->kend);
+        bit_ev(p, c->k, p->base, ev);
+        c->k = bit_next(p, c->k + 1, c->kend);
         return 1;
     }
     if (!ex)
@@ -951,7 +967,7 @@ static void patch_pieces(const rb_source *src, size_t a, size_t z, piece_fn fn, 
      * replacement, 3 source bytes that end at its entry's offset, starts at z or later) */
     size_t lo = p->nmap && p->map[0].orig <= a ? rb_map_search(p->map, p->nmap, a, 1) + 1 : 0;
     c.kend = p->nmap && p->map[0].orig <= z + 2 ? rb_map_search(p->map, p->nmap, z + 2, 1) + 1 : 0;
-    c.k = fw_next(p, lo, c.kend);
+    c.k = bit_next(p, lo, c.kend);
     /* the delta at a, outside a replacement: the last entry's before it (every change of
      * delta ends a replacement, at the entry of the change) */
     size_t d = lo ? (size_t)rb_mapent_delta(p->map[lo - 1]) : 0;
@@ -1050,7 +1066,7 @@ size_t rb_source_held(const rb_source *src)
     size_t nw = src->len / 64 + 1;
     return nw * sizeof *p->bits + (nw / PATCH_BLOCK_WORDS + 1) * sizeof *p->rank +
            p->ncp * sizeof *p->cp + p->nrep * sizeof *p->rep + p->npbase * sizeof *p->pbase +
-           p->npool + (p->nmap / 64 + 1) * sizeof *p->fw;
+           p->npool + 2 * (p->nmap / 64 + 1) * sizeof *p->fw;
 }
 
 char *rb_source_restore(rb_source *src, char *buf)
@@ -1063,12 +1079,12 @@ char *rb_source_restore(rb_source *src, char *buf)
      * view's buffer and move its runs right, from the last, then the replacements' bytes */
     buf = rb_xrealloc(buf, n + 1);
     size_t po = p->npool, j = p->nrep; /* the end of replacement j - 1's bytes in the pool */
-    size_t kw = fw_prev(p, p->nmap), re = n; /* the last width replacement; the run's end */
+    size_t kw = bit_prev(p, p->nmap), re = n; /* the last entry with a bit; the run's end */
     for (;;) {
         rep_ev ev; /* the last replacement before re, of either stream */
         if (kw < p->nmap && (j == 0 || p->map[kw].orig > p->rep[j - 1].s)) {
-            width_ev(p, kw, buf, &ev); /* (its view byte is before re: not moved yet) */
-            kw = fw_prev(p, kw);
+            bit_ev(p, kw, buf, &ev); /* (its view byte is before re: not moved yet) */
+            kw = bit_prev(p, kw);
         } else if (j) {
             const patch_rep *r = &p->rep[--j];
             po -= r->slen;
