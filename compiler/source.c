@@ -629,9 +629,13 @@ void rb_source_free(rb_source *src)
    characters the view has another 3-byte character for, and replacements, the source bytes
    kept as they are where the view's differ in length (a Taiwan phrase 最佳化 -> 优化, CR LF ->
    LF, a full-width form -> ASCII: the view's map says where). In runs, bits has a bit per byte
-   of the source, set where a substituted character starts; cp holds the source's characters
-   there, in order; rank[b] counts the bits before block b of 512 bytes. At 100 MB of
-   traditional text (a third of its characters differ) that is 12.5 + 20 MB instead of 100.
+   of the source, set where a substituted character starts; rank[b] counts the bits before
+   block b of 512 bytes. The source's character there is, as a rule, the one the text used
+   for the view's character the first time (dflt: 發 for 发, 會 for 会): a text is converted
+   one way throughout. The others (髮 where 發 came first) are kept in cp, in order, a bit of
+   xbits set for each, by substitution; xrank[b] counts those before substitution 512 b. At
+   100 MB of traditional text (a third of its characters differ) that is 12.5 MB and a bit
+   a substitution (1.3 MB) instead of 100, where a character each took 2 bytes (20 MB).
    A replacement is 12 bytes (32-bit, as the source is under 4 GiB: rb_source_compact): its
    bytes are in the pool one after another, where pbase[j / 64] says where replacement j's
    block of 64 starts (rep_pool). A text whose punctuation is full-width has one every dozen
@@ -659,8 +663,14 @@ struct rb_source_patch {
     uint64_t *cr; /* a bit per map entry: the replacement before it is CR LF for the view's LF */
     uint64_t *bits;
     uint32_t *rank;
+    size_t nsub;     /* the substituted characters (bits set) */
+    uint64_t *xbits; /* a bit per substitution: its character is in cp, not dflt's */
+    uint32_t *xrank;
     uint16_t *cp;
     size_t ncp;
+    uint16_t **dflt; /* the source's character for view character c: dflt[c >> 8][c & 255], a
+                        page of 256 where the view has a substituted one (0: none yet) */
+    size_t ndpage;
     patch_rep *rep;
     size_t nrep, crep;
     uint32_t *pbase; /* the pool offset of replacement 64 k */
@@ -678,17 +688,81 @@ static size_t rep_pool(const struct rb_source_patch *p, size_t j)
     return o;
 }
 
-#define PATCH_BLOCK_WORDS 8 /* 512 bytes a rank entry */
+#define PATCH_BLOCK_WORDS 8 /* 512 bits a rank entry */
+
+/* The bits set before bit pos, rank[b] counting those before block b. */
+static inline size_t rank_at(const uint64_t *bits, const uint32_t *rank, size_t pos)
+{
+    size_t w = pos >> 6, blk = w / PATCH_BLOCK_WORDS;
+    size_t r = rank[blk];
+    for (size_t k = blk * PATCH_BLOCK_WORDS; k < w; k++)
+        r += (size_t)__builtin_popcountll(bits[k]);
+    if (pos & 63)
+        r += (size_t)__builtin_popcountll(bits[w] & ((1ull << (pos & 63)) - 1));
+    return r;
+}
+
+/* The rank entries of bits [0, nbits). */
+static uint32_t *rank_build(const uint64_t *bits, size_t nbits)
+{
+    size_t nw = nbits / 64 + 1, nblk = nw / PATCH_BLOCK_WORDS + 1;
+    uint32_t *rank = rb_xmalloc(nblk * sizeof *rank);
+    uint32_t r = 0;
+    for (size_t b = 0; b < nblk; b++) {
+        rank[b] = r;
+        for (size_t k = b * PATCH_BLOCK_WORDS; k < (b + 1) * PATCH_BLOCK_WORDS && k < nw; k++)
+            r += (uint32_t)__builtin_popcountll(bits[k]);
+    }
+    return rank;
+}
 
 static size_t patch_rank(const struct rb_source_patch *p, size_t pos)
 {
-    size_t w = pos >> 6, blk = w / PATCH_BLOCK_WORDS;
-    size_t r = p->rank[blk];
-    for (size_t k = blk * PATCH_BLOCK_WORDS; k < w; k++)
-        r += (size_t)__builtin_popcountll(p->bits[k]);
-    if (pos & 63)
-        r += (size_t)__builtin_popcountll(p->bits[w] & ((1ull << (pos & 63)) - 1));
-    return r;
+    return rank_at(p->bits, p->rank, pos);
+}
+
+/* The source's character for view character vc (one with a substitution) where it is not an
+ * exception. */
+static uint32_t dflt_get(const struct rb_source_patch *p, uint32_t vc)
+{
+    return p->dflt[vc >> 8][vc & 255];
+}
+
+/* Substitution number sub: the source's character c stands where the view has vc. */
+static void add_sub(struct rb_source_patch *p, uint32_t vc, uint32_t c, size_t *cxw, size_t *ccp)
+{
+    size_t sub = p->nsub++;
+    if (sub % 64 == 0) {
+        size_t nw = sub / 64;
+        RB_GROW(p->xbits, nw, *cxw);
+        p->xbits[nw] = 0;
+    }
+    if (!p->dflt)
+        p->dflt = rb_xcalloc(256, sizeof *p->dflt);
+    if (!p->dflt[vc >> 8]) {
+        p->dflt[vc >> 8] = rb_xcalloc(256, sizeof **p->dflt);
+        p->ndpage++;
+    }
+    uint16_t *d = &p->dflt[vc >> 8][vc & 255];
+    if (!*d) {
+        *d = (uint16_t)c; /* the first: the text's own */
+    } else if (*d != c) {
+        p->xbits[sub / 64] |= 1ull << (sub % 64);
+        RB_GROW(p->cp, p->ncp, *ccp);
+        p->cp[p->ncp++] = (uint16_t)c;
+    }
+}
+
+/* Substitution k's character: its own in cp (e: the exceptions before it, SIZE_MAX when not
+ * counted yet (most reads meet none), moved past it), or the text's for view character vc. */
+static inline uint32_t sub_char(const struct rb_source_patch *p, size_t k, size_t *e, uint32_t vc)
+{
+    if (p->xbits[k / 64] >> (k % 64) & 1) {
+        if (*e == SIZE_MAX)
+            *e = rank_at(p->xbits, p->xrank, k);
+        return p->cp[(*e)++];
+    }
+    return dflt_get(p, vc);
 }
 
 static void patch_free(struct rb_source_patch *p)
@@ -698,6 +772,12 @@ static void patch_free(struct rb_source_patch *p)
     free(p->bits);
     free(p->fw);
     free(p->cr);
+    free(p->xbits);
+    free(p->xrank);
+    if (p->dflt)
+        for (size_t i = 0; i < 256; i++)
+            free(p->dflt[i]);
+    free(p->dflt);
     free(p->rank);
     free(p->cp);
     free(p->rep);
@@ -737,7 +817,7 @@ static int width_form(unsigned char c, char out[4])
 static int patch_build(struct rb_source_patch *p, const rb_source *src, const rb_view *v)
 {
     const unsigned char *s = (const unsigned char *)src->text, *w = (const unsigned char *)v->text;
-    size_t n = src->len, m = v->len, si = 0, vi = 0, d = 0, k = 0, ccp = 0;
+    size_t n = src->len, m = v->len, si = 0, vi = 0, d = 0, k = 0, ccp = 0, cxw = 0;
     for (;;) {
         /* the region up to the next change of delta (the map's next entry, or the end) */
         size_t next = k < v->nmap ? v->map[k].view : m;
@@ -776,11 +856,11 @@ static int patch_build(struct rb_source_patch *p, const rb_source *src, const rb
             size_t cv = cs - d;
             if ((s[cs] & 0xF0) == 0xE0 && (w[cv] & 0xF0) == 0xE0 && cv + 3 <= next &&
                 cs + 3 <= n && is_cont(w[cv + 1]) && is_cont(w[cv + 2])) {
-                uint32_t c;
+                uint32_t c, vc;
                 rb_utf8_decode(src->text + cs, 3, &c);
+                rb_utf8_decode(v->text + cv, 3, &vc);
                 p->bits[cs >> 6] |= 1ull << (cs & 63);
-                RB_GROW(p->cp, p->ncp, ccp);
-                p->cp[p->ncp++] = (uint16_t)c;
+                add_sub(p, vc, c, &cxw, &ccp);
                 si = cs + 3;
                 vi = cv + 3;
                 continue;
@@ -840,14 +920,13 @@ int rb_source_compact(rb_source *src, const rb_view *v)
     }
     if (p->ncp)
         p->cp = rb_xrealloc(p->cp, p->ncp * sizeof *p->cp);
-    size_t nblk = nw / PATCH_BLOCK_WORDS + 1;
-    p->rank = rb_xmalloc(nblk * sizeof *p->rank);
-    uint32_t r = 0;
-    for (size_t b = 0; b < nblk; b++) {
-        p->rank[b] = r;
-        for (size_t k = b * PATCH_BLOCK_WORDS; k < (b + 1) * PATCH_BLOCK_WORDS && k < nw; k++)
-            r += (uint32_t)__builtin_popcountll(p->bits[k]);
-    }
+    /* (rank_build reads a word past the last substitution's: there is one, zeroed) */
+    size_t nxw = p->nsub / 64 + 1;
+    p->xbits = rb_xrealloc(p->xbits, nxw * sizeof *p->xbits);
+    if (p->nsub % 64 == 0)
+        p->xbits[nxw - 1] = 0;
+    p->xrank = rank_build(p->xbits, p->nsub);
+    p->rank = rank_build(p->bits, n);
     free(src->text);
     src->text = NULL;
     src->patch = p;
@@ -999,11 +1078,24 @@ static void copy_piece(void *ud, size_t at, const char *bytes, size_t len)
     memcpy(c->out + (at - c->a), bytes, len);
 }
 
-/* The substituted characters over [a,z) of out (which holds bytes [a,z)). */
+/* The view's character where the source's substituted one at pos is: in a run, at pos less
+ * the delta of the last entry at or before pos. */
+static uint32_t view_char_at(const struct rb_source_patch *p, size_t pos)
+{
+    size_t d = 0;
+    if (p->nmap && p->map[0].orig <= pos)
+        d = (size_t)rb_mapent_delta(p->map[rb_map_search(p->map, p->nmap, pos, 1)]);
+    uint32_t vc;
+    rb_utf8_decode(p->base + (pos - d), 3, &vc);
+    return vc;
+}
+
+/* The substituted characters over [a,z) of out (which holds bytes [a,z): the view's bytes
+ * where a substituted character is, as a run's are). */
 static void substitute(const struct rb_source_patch *p, size_t a, size_t z, char *out)
 {
     size_t from = a >= 2 ? a - 2 : 0; /* a character that starts there reaches into [a,z) */
-    size_t k = patch_rank(p, from);
+    size_t k = patch_rank(p, from), e = SIZE_MAX;
     for (size_t w = from >> 6; w << 6 < z; w++) {
         uint64_t m = p->bits[w];
         if (w == from >> 6)
@@ -1012,8 +1104,13 @@ static void substitute(const struct rb_source_patch *p, size_t a, size_t z, char
             size_t pos = (w << 6) + (size_t)__builtin_ctzll(m);
             if (pos >= z)
                 return;
+            uint32_t vc; /* (a character across a or z: not all of it in out) */
+            if (pos >= a && pos + 3 <= z)
+                rb_utf8_decode(out + (pos - a), 3, &vc);
+            else
+                vc = view_char_at(p, pos);
             char c3[4];
-            rb_utf8_encode(p->cp[k++], c3); /* 3 bytes: a 3-byte character was recorded */
+            rb_utf8_encode(sub_char(p, k++, &e, vc), c3); /* 3 bytes: one was recorded */
             for (size_t j = 0; j < 3; j++)
                 if (pos + j >= a && pos + j < z)
                     out[pos + j - a] = c3[j];
@@ -1038,6 +1135,14 @@ unsigned char rb_source_byte(const rb_source *src, size_t off)
 {
     if (!src->patch)
         return (unsigned char)src->text[off];
+    /* in a substituted character: the whole of it (its view character read in place) */
+    const uint64_t *bits = src->patch->bits;
+    for (size_t at = off >= 2 ? off - 2 : 0; at <= off; at++)
+        if (bits[at >> 6] >> (at & 63) & 1) {
+            char c3[3];
+            rb_source_copy(src, at, at + 3, c3);
+            return (unsigned char)c3[off - at];
+        }
     char c;
     rb_source_copy(src, off, off + 1, &c);
     return (unsigned char)c;
@@ -1063,10 +1168,13 @@ size_t rb_source_held(const rb_source *src)
     const struct rb_source_patch *p = src->patch;
     if (!p)
         return src->len + 1;
-    size_t nw = src->len / 64 + 1;
+    size_t nw = src->len / 64 + 1, nxw = p->nsub / 64 + 1;
     return nw * sizeof *p->bits + (nw / PATCH_BLOCK_WORDS + 1) * sizeof *p->rank +
-           p->ncp * sizeof *p->cp + p->nrep * sizeof *p->rep + p->npbase * sizeof *p->pbase +
-           p->npool + 2 * (p->nmap / 64 + 1) * sizeof *p->fw;
+           nxw * sizeof *p->xbits + (nxw / PATCH_BLOCK_WORDS + 1) * sizeof *p->xrank +
+           (p->dflt ? 256 * sizeof *p->dflt : 0) + p->ndpage * 256 * sizeof **p->dflt +
+           p->ncp * sizeof *p->cp +
+           p->nrep * sizeof *p->rep + p->npbase * sizeof *p->pbase + p->npool +
+           2 * (p->nmap / 64 + 1) * sizeof *p->fw;
 }
 
 char *rb_source_restore(rb_source *src, char *buf)
@@ -1097,10 +1205,15 @@ char *rb_source_restore(rb_source *src, char *buf)
         memcpy(buf + ev.s, ev.bytes, ev.e - ev.s);
         re = ev.s;
     }
-    size_t k = 0; /* the characters, all of them (substitute without its range) */
+    size_t k = 0, e = 0; /* the characters, all of them (substitute without its range), over
+                            the view's, which the runs moved into place */
     for (size_t w = 0; w <= n >> 6; w++)
-        for (uint64_t m = p->bits[w]; m; m &= m - 1)
-            rb_utf8_encode(p->cp[k++], buf + (w << 6) + (size_t)__builtin_ctzll(m));
+        for (uint64_t m = p->bits[w]; m; m &= m - 1) {
+            char *at = buf + (w << 6) + (size_t)__builtin_ctzll(m);
+            uint32_t vc;
+            rb_utf8_decode(at, 3, &vc);
+            rb_utf8_encode(sub_char(p, k++, &e, vc), at);
+        }
     buf[n] = 0;
     src->text = buf;
     src->patch = NULL;

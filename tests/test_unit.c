@@ -1328,6 +1328,11 @@ static void test_source_compact(void **state)
      * keep their bytes: a small-form comma, NBSP, a zero-width space, CR LF, ～ at the end */
     compact_roundtrip("﹐，\xC2\xA0　\xE2\x80\x8B，會\r\n，議\xE2\x80\x8B；（\r\n）１～", 9, 1);
     compact_roundtrip("，", 1, 1);
+    /* one simplified character for two traditional ones (发: 發 and 髮, 干: 幹 and 乾, 里: 裡
+     * and 裏): the first the text used is the rule, the other kept as it is, at a range's
+     * edge too (the view's character read where the range does not hold it) */
+    compact_roundtrip("頭髮發展,幹部乾燥;裡外裏面。髮發\n", 80, 1); /* past 512 of them */
+    compact_roundtrip("發髮", 1, 1);
     /* the view longer (㌂ reads アンペア): not held this way */
     compact_roundtrip("國務院㌂會議\n", 3, 0);
 }
@@ -1392,7 +1397,7 @@ static size_t compacted_held(const char *line, int reps, size_t *nmap)
 /* A full-width form the view has in ASCII (，；（）ＡＢ１２ and the ideographic space), and a
  * CR LF the view has as LF, cost a compacted source a bit of its map entry, not a replacement
  * with its bytes: 9,000 lines of them are held in their ASCII (LF) twin's bytes and less than
- * one more a mark. */
+ * one more a mark. A substituted character costs less than a quarter of a byte. */
 static void test_source_compact_width_forms(void **state)
 {
     (void)state;
@@ -1407,6 +1412,16 @@ static void test_source_compact_width_forms(void **state)
     assert_int_equal(m2, 9000);
     assert_true(h2 > h0);
     assert_true(h2 - h0 < m2);
+    /* a traditional character for the view's simplified one (國務會議長簽發, seven a line)
+     * costs a bit where the text uses it throughout, not its two bytes: against its
+     * simplified twin (a full-width comma each, so that both are held so) */
+    size_t m3, m4;
+    size_t h3 = compacted_held("國務院,會議;市長簽發(一)AB12 第，\n", 9000, &m3);
+    size_t h4 = compacted_held("国务院,会议;市长签发(一)AB12 第，\n", 9000, &m4);
+    assert_int_equal(m3, 9000);
+    assert_int_equal(m4, 9000);
+    assert_true(h3 > h4);
+    assert_true(h3 - h4 < 7 * 9000 / 4);
 }
 
 /* An integer map starts small and grows by doubling: every key put (0, negative ones, and
