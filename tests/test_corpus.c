@@ -6,7 +6,6 @@
 
 #include <dirent.h>
 
-#include <iconv.h>
 #include <libxml/parser.h>
 #include <libxml/xmlschemas.h>
 #include <unistd.h>
@@ -336,19 +335,6 @@ static char *dump_of(const char *bytes, size_t n)
     return t;
 }
 
-static char *iconv_to(const char *to, const char *in, size_t n, size_t *outn)
-{
-    iconv_t cd = iconv_open(to, "UTF-8");
-    assert_true(cd != (iconv_t)-1);
-    size_t cap = n * 4 + 16;
-    char *out = malloc(cap), *op = out, *ip = (char *)in;
-    size_t il = n, ol = cap;
-    assert_true(iconv(cd, &ip, &il, &op, &ol) != (size_t)-1);
-    iconv_close(cd);
-    *outn = cap - ol;
-    return out;
-}
-
 /* The same model from other encodings and line ends of the same text. */
 static void test_same_model_from_copies(void **state)
 {
@@ -384,7 +370,7 @@ static void test_same_model_from_copies(void **state)
         rb_buf_free(&bom);
         /* GB18030 */
         size_t gn;
-        char *gb = iconv_to("GB18030", raw, n, &gn);
+        char *gb = tu_iconv_to("GB18030", raw, n, &gn);
         t = dump_of(gb, gn);
         if (strcmp(t, base) != 0)
             fail_msg("%s: the GB18030 copy compiles to another model", CORPORA[i].id);
@@ -392,7 +378,7 @@ static void test_same_model_from_copies(void **state)
         free(gb);
         /* UTF-16LE with a BOM */
         size_t un;
-        char *u16 = iconv_to("UTF-16LE", raw, n, &un);
+        char *u16 = tu_iconv_to("UTF-16LE", raw, n, &un);
         rb_buf ub;
         rb_buf_init(&ub);
         rb_buf_put(&ub, "\xFF\xFE", 2);

@@ -1256,6 +1256,64 @@ static void test_source_encodings(void **state)
     rb_source_free(src);
 }
 
+/* `line` repeated past 2 MB after one ASCII byte, and `tail` once, in encoding enc: read back
+ * as UTF-8 it is the text, told as `name` (NULL: refused as encoding-invalid); the byte at
+ * `poison` from the end (0: none) made `byte` first. */
+static void legacy_long(const char *line, const char *tail, const char *enc, int poison,
+                        unsigned char byte, const char *name)
+{
+    rb_buf t;
+    rb_buf_init(&t);
+    rb_buf_putc(&t, 'A'); /* the characters at odd offsets: the sample ends inside one */
+    while (t.len < 2000000)
+        rb_buf_puts(&t, line);
+    rb_buf_puts(&t, tail);
+    size_t n;
+    char *b = tu_iconv_to(enc, t.data, t.len, &n);
+    assert_true(n > ((size_t)1 << 20));
+    assert_true((unsigned char)b[((size_t)1 << 20) - 1] >= 0x81); /* a first byte */
+    if (poison)
+        b[n - (size_t)poison] = (char)byte;
+    rb_source *src = NULL;
+    rb_error err;
+    rb_error_clear(&err);
+    rb_status st = rb_source_from_bytes("x", b, n, NULL, &src, &err);
+    if (name) {
+        assert_int_equal(st, RB_OK);
+        assert_string_equal(src->encoding, name);
+        assert_int_equal(src->len, t.len);
+        assert_memory_equal(src->text, t.data, t.len);
+        rb_source_free(src);
+    } else {
+        assert_int_equal(st, RB_EENCODING);
+        assert_null(src);
+        assert_string_equal(err.rule, "encoding-invalid");
+    }
+    free(b);
+    rb_buf_free(&t);
+}
+
+/* A legacy-encoded text longer than the sample its encoding is told from (1 MiB), the sample
+ * cut inside a character: GB18030 and Big5 copies decode to the text; a Big5 one that GB18030
+ * reads too (into rare characters) is Big5; one whose euro sign (CP950's, not BIG5-HKSCS's)
+ * comes after the sample is CP950's; a byte further on that no encoding has, or a character
+ * cut at the end, is refused (the whole is converted, not the sample only). */
+static void test_source_legacy_long(void **state)
+{
+    (void)state;
+    /* (94 bytes a line in both encodings: even) */
+    const char *gov = "第一條為了規範市人民政府的工作制度，提高行政效能，根據有關法律法規，"
+                      "結合本市實際，制定本規則。 \n";
+    /* (Big5 first bytes 0xB0 and over: GB18030 reads them as characters too) */
+    const char *rare = "規範會議處理報請務機構總編議關。 \n";
+    legacy_long(gov, "", "GB18030", 0, 0, "GB18030");
+    legacy_long(gov, "", "BIG5-HKSCS", 0, 0, "Big5");
+    legacy_long(rare, "", "BIG5-HKSCS", 0, 0, "Big5");
+    legacy_long(gov, "€。\n", "CP950", 0, 0, "Big5");
+    legacy_long(gov, "", "GB18030", 100, 0xFF, NULL);
+    legacy_long(gov, "", "GB18030", 1, 0xB5, NULL);
+}
+
 /* A traditional source held as its view plus where the two differ reads back the same bytes
  * over every range (a character cut at either end included), counts the same columns, and
  * turns the view's buffer back into itself; where the view is longer than the source at some
@@ -3806,6 +3864,7 @@ int main(void)
         cmocka_unit_test(test_fullwidth_far_in),
         cmocka_unit_test(test_source_compact_far_in),
         cmocka_unit_test(test_source_compact_width_forms),
+        cmocka_unit_test(test_source_legacy_long),
         cmocka_unit_test(test_view_map_expansion),         cmocka_unit_test(test_script_detection),
         cmocka_unit_test(test_taiwan_phrasing),
         cmocka_unit_test(test_taiwan_phrase_one_character),

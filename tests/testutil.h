@@ -3,6 +3,7 @@
 #ifndef RB_TESTUTIL_H
 #define RB_TESTUTIL_H
 
+#include <iconv.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,20 @@
 #include <cmocka.h>
 
 #include "internal.h"
+
+/* in[0..n) (UTF-8) in encoding `to`, *outn bytes (malloc'd); the conversion must succeed. */
+static inline char *tu_iconv_to(const char *to, const char *in, size_t n, size_t *outn)
+{
+    iconv_t cd = iconv_open(to, "UTF-8");
+    assert_true(cd != (iconv_t)-1);
+    size_t cap = n * 4 + 16;
+    char *out = malloc(cap), *op = out, *ip = (char *)in;
+    size_t il = n, ol = cap;
+    assert_true(iconv(cd, &ip, &il, &op, &ol) != (size_t)-1);
+    iconv_close(cd);
+    *outn = cap - ol;
+    return out;
+}
 
 static inline const char *tu_grammar_dir(void)
 {
