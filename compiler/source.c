@@ -1007,24 +1007,22 @@ static size_t rep_after(const struct rb_source_patch *p, size_t a)
     return lo;
 }
 
-/* The first map entry in [k, end) with a bit (fw or cr), or nmap when none. A read of a
- * range looks no further than the entries the range reaches (end): a text of many entries
- * and few bits would otherwise scan the bits to the end for every read. */
-static size_t bit_next(const struct rb_source_patch *p, size_t k, size_t end)
+/* The first map entry from k with a bit (fw or cr), or nmap when none. A read of a range
+ * looks no further than the words of entries whose source offsets are at most lim: a text of
+ * many entries and few bits would otherwise scan the bits to the end for every read. (An
+ * entry past lim that it returns is a replacement past the range, which the read skips.) */
+static size_t bit_next(const struct rb_source_patch *p, size_t k, size_t lim)
 {
-    if (end > p->nmap)
-        end = p->nmap;
-    if (k >= end)
+    if (k >= p->nmap)
         return p->nmap;
-    size_t w = k >> 6, last = (end - 1) >> 6;
+    size_t w = k >> 6, last = (p->nmap - 1) >> 6;
     uint64_t m = (p->fw[w] | p->cr[w]) & (~0ull << (k & 63));
     while (!m) {
-        if (++w > last)
-            return p->nmap;
+        if (++w > last || p->map[w << 6].orig > lim)
+            return p->nmap; /* (the entries from there on are all past lim) */
         m = p->fw[w] | p->cr[w];
     }
-    size_t at = (w << 6) + (size_t)__builtin_ctzll(m); /* (no bit past nmap is set) */
-    return at < end ? at : p->nmap;
+    return (w << 6) + (size_t)__builtin_ctzll(m); /* (no bit past nmap is set) */
 }
 
 /* The last map entry before k with a bit, or nmap when none. */
@@ -1051,9 +1049,10 @@ typedef struct rep_ev {
 } rep_ev;
 
 /* Where the two streams stand: explicit replacement j (its bytes at po in the pool) and map
- * entry k (one with a bit, or nmap); kend: the first entry past the range read. */
+ * entry k (one with a bit, or nmap); lim: the last source offset an entry's replacement can
+ * end at and start in the range read. */
 typedef struct rep_cur {
-    size_t j, po, k, kend;
+    size_t j, po, k, lim;
 } rep_cur;
 
 /* The replacement of entry k, which has a bit: CR LF for its view byte LF, or the full-width
@@ -1079,7 +1078,7 @@ static int rep_next(const struct rb_source_patch *p, rep_cur *c, rep_ev *ev)
     int ex = c->j < p->nrep, wd = c->k < p->nmap;
     if (wd && (!ex || p->map[c->k].orig <= p->rep[c->j].s)) {
         bit_ev(p, c->k, p->base, ev);
-        c->k = bit_next(p, c->k + 1, c->kend);
+        c->k = bit_next(p, c->k + 1, c->lim);
         return 1;
     }
     if (!ex)
@@ -1100,13 +1099,13 @@ typedef void (*piece_fn)(void *ud, size_t at, const char *bytes, size_t len);
 static void patch_pieces(const rb_source *src, size_t a, size_t z, piece_fn fn, void *ud)
 {
     const struct rb_source_patch *p = src->patch;
-    rep_cur c = {rep_after(p, a), 0, 0, 0};
+    /* (an entry's replacement, 2 or 3 source bytes that end at its offset, starts at z or
+     * later where the offset is past z + 2) */
+    rep_cur c = {rep_after(p, a), 0, 0, z + 2};
     c.po = c.j < p->nrep ? rep_pool(p, c.j) : 0;
-    /* the first entry whose source offset is past a; the first past z + 2 (a width
-     * replacement, 3 source bytes that end at its entry's offset, starts at z or later) */
+    /* the first entry whose source offset is past a */
     size_t lo = p->nmap && p->map[0].orig <= a ? rb_map_search(p->map, p->nmap, a, 1) + 1 : 0;
-    c.kend = p->nmap && p->map[0].orig <= z + 2 ? rb_map_search(p->map, p->nmap, z + 2, 1) + 1 : 0;
-    c.k = bit_next(p, lo, c.kend);
+    c.k = bit_next(p, lo, c.lim);
     /* the delta at a, outside a replacement: the last entry's before it (every change of
      * delta ends a replacement, at the entry of the change) */
     size_t d = lo ? (size_t)rb_mapent_delta(p->map[lo - 1]) : 0;
