@@ -161,7 +161,7 @@ typedef struct rb_source {
     char *text;           /* decoded UTF-8, NUL-terminated, BOM removed */
     size_t len;
     const char *encoding; /* "UTF-8", "UTF-8+BOM", "UTF-16LE", "UTF-16BE", "GB18030" */
-    int crlf;             /* the input used CR LF line ends */
+    unsigned line_ends;   /* the line ends the input used: RB_LE_LF | RB_LE_CRLF | RB_LE_CR */
     int xml_controls;     /* text holds a C0 control other than tab, LF, CR (not in XML 1.0) */
     char sha256[65];      /* hex digest of the raw input bytes ("" when not asked for) */
     size_t raw_len;
@@ -194,6 +194,10 @@ rb_status rb_source_from_bytes_as(const char *name, const char *bytes, size_t n,
                                   const rb_limits *lim, int digest, rb_source **out,
                                   rb_error *err);
 void rb_source_free(rb_source *src);
+enum { RB_LE_LF = 1, RB_LE_CRLF = 2, RB_LE_CR = 4 };
+/* The input's line ends, as rb:source/@lineEnd says them: "LF" (also for a text without
+ * any), "CRLF", "CR" (a lone CR, an old Mac file's), or "mixed" (more than one kind). */
+const char *rb_source_line_end_name(const rb_source *src);
 /* 1-based line and code-point column of a byte offset in text (moves the source's cursor). */
 void rb_source_linecol(rb_source *src, size_t off, unsigned *line, unsigned *col);
 /* Bytes [a,z) of the source's text into out (z - a bytes, no NUL), compacted or not. */

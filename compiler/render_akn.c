@@ -123,7 +123,7 @@ static void meta(wr *W)
         attr(W, "sha256", d->src->sha256);
     rb_xw_attr_int(W->w, "bytes", (long long)d->src->raw_len);
     attr(W, "encoding", d->src->encoding);
-    attr(W, "lineEnd", d->src->crlf ? "CRLF" : "LF");
+    attr(W, "lineEnd", rb_source_line_end_name(d->src));
     rb_xw_attr_int(W->w, "lines", (long long)d->src->nlines);
     attr(W, "script", rb_script_name(d->view->script));
     rb_xw_attr_int(W->w, "traditionalChars", (long long)d->view->n_trad);

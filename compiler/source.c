@@ -287,11 +287,11 @@ static rb_status index_lines(rb_source *src, const rb_limits *lim, rb_error *err
                                 "rulebook text?)",
                                 line, i - start, lim->max_line);
         }
-        if (c == '\r') {
-            if (i + 1 < len && t[i + 1] == '\n') {
-                src->crlf = 1;
-                i++;
-            }
+        if (c == '\r' && i + 1 < len && t[i + 1] == '\n') {
+            src->line_ends |= RB_LE_CRLF;
+            i++;
+        } else {
+            src->line_ends |= c == '\r' ? RB_LE_CR : RB_LE_LF;
         }
         RB_GROW(ls, n, cap);
         ls[n++] = (uint32_t)(i + 1);
@@ -692,7 +692,8 @@ void rb_source_free(rb_source *src)
    of the source, set where a substituted character starts; rank[b] counts the bits before
    block b of 512 bytes. The source's character there is, as a rule, the one the text used
    for the view's character the first time (dflt: 發 for 发, 會 for 会): a text is converted
-   one way throughout. The others (髮 where 發 came first) are kept in cp, in order, a bit of
+   one way throughout. (A lone CR, an old Mac file's line end, which the view has as LF, is
+   such a substitution too, of one byte: dflt's '\r' for '\n'.) The others (髮 where 發 came first) are kept in cp, in order, a bit of
    xbits set for each, by substitution; xrank[b] counts those before substitution 512 b. At
    100 MB of traditional text (a third of its characters differ) that is 12.5 MB and a bit
    a substitution (1.3 MB) instead of 100, where a character each took 2 bytes (20 MB).
@@ -940,6 +941,15 @@ static int patch_build(struct rb_source_patch *p, const rb_source *src, const rb
                 d = (size_t)dn;
                 continue;
             }
+            /* a lone CR (an old Mac file's line end), which the view has as LF at the same
+             * length: a substitution of one byte, of '\r' for '\n' (dflt) */
+            if (s[cs] == '\r' && w[cv] == '\n' && (cs + 1 == n || s[cs + 1] != '\n')) {
+                p->bits[cs >> 6] |= 1ull << (cs & 63);
+                add_sub(p, '\n', '\r', &cxw, &ccp);
+                si = cs + 1;
+                vi = cv + 1;
+                continue;
+            }
             /* not one character for another: the rest of the region is a replacement */
             if (next + (size_t)dn < cs)
                 return 0;
@@ -1165,12 +1175,13 @@ static void substitute(const struct rb_source_patch *p, size_t a, size_t z, char
                 return;
             uint32_t vc; /* (a character across a or z: not all of it in out) */
             if (pos >= a && pos + 3 <= z)
-                rb_utf8_decode(out + (pos - a), 3, &vc);
+                rb_utf8_decode(out + (pos - a), 3, &vc); /* (a lone CR's LF: one byte read) */
             else
                 vc = view_char_at(p, pos);
             char c3[4];
-            rb_utf8_encode(sub_char(p, k++, &e, vc), c3); /* 3 bytes: one was recorded */
-            for (size_t j = 0; j < 3; j++)
+            /* 3 bytes, or 1 for a lone CR: of the view character's length */
+            size_t len = (size_t)rb_utf8_encode(sub_char(p, k++, &e, vc), c3);
+            for (size_t j = 0; j < len; j++)
                 if (pos + j >= a && pos + j < z)
                     out[pos + j - a] = c3[j];
         }
@@ -1198,8 +1209,8 @@ unsigned char rb_source_byte(const rb_source *src, size_t off)
     const uint64_t *bits = src->patch->bits;
     for (size_t at = off >= 2 ? off - 2 : 0; at <= off; at++)
         if (bits[at >> 6] >> (at & 63) & 1) {
-            char c3[3];
-            rb_source_copy(src, at, at + 3, c3);
+            char c3[3]; /* (a lone CR's bit: a byte, and the copy goes on past it) */
+            rb_source_copy(src, at, at + 3 < src->len ? at + 3 : src->len, c3);
             return (unsigned char)c3[off - at];
         }
     char c;
@@ -1278,6 +1289,21 @@ char *rb_source_restore(rb_source *src, char *buf)
     src->patch = NULL;
     patch_free(p);
     return buf;
+}
+
+const char *rb_source_line_end_name(const rb_source *src)
+{
+    switch (src->line_ends) {
+    case 0:
+    case RB_LE_LF:
+        return "LF";
+    case RB_LE_CRLF:
+        return "CRLF";
+    case RB_LE_CR:
+        return "CR";
+    default:
+        return "mixed";
+    }
 }
 
 void rb_source_linecol(rb_source *src, size_t off, unsigned *line, unsigned *col)

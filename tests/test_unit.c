@@ -567,6 +567,8 @@ static void test_memmem(void **state)
     assert_ptr_equal(rb_memmem("", 0, "", 0), "");
 }
 
+/* The source's scans: the C0 controls XML cannot carry, wherever they are; the line starts
+ * after LF, a lone CR and CR LF; and the line ends the text used (rb:source/@lineEnd). */
 static void test_source_scans(void **state)
 {
     (void)state;
@@ -641,9 +643,29 @@ static void test_source_scans(void **state)
             assert_int_equal(src->nlines, 3);
             assert_int_equal(src->line_start[1], at + l);
             assert_int_equal(src->line_start[2], second + l);
-            assert_int_equal(src->crlf, b == 2);
+            static const unsigned kind[] = {RB_LE_LF, RB_LE_CR, RB_LE_CRLF};
+            static const char *const name[] = {"LF", "CR", "CRLF"};
+            assert_int_equal(src->line_ends, kind[b]);
+            assert_string_equal(rb_source_line_end_name(src), name[b]);
             rb_source_free(src);
         }
+    /* a text without a line end says LF; one with two kinds (CR LF and a lone CR at its end
+     * too) says mixed */
+    static const struct {
+        const char *text, *name;
+    } ends[] = {{"abc", "LF"},     {"a\r\nb\nc", "mixed"}, {"a\rb\r\n", "mixed"},
+                {"a\r\nb\r", "mixed"}, {"a\rb\r", "CR"},     {"\r\n\r\n", "CRLF"}};
+    for (size_t k = 0; k < sizeof ends / sizeof *ends; k++) {
+        rb_source *src = NULL;
+        rb_error err;
+        rb_error_clear(&err);
+        assert_int_equal(
+            rb_source_from_bytes("t", ends[k].text, strlen(ends[k].text), NULL, &src, &err),
+            RB_OK);
+        if (strcmp(rb_source_line_end_name(src), ends[k].name) != 0)
+            fail_msg("%zu: %s, not %s", k, rb_source_line_end_name(src), ends[k].name);
+        rb_source_free(src);
+    }
 }
 
 static rb_view *view_of(const char *bytes, size_t n, rb_source **src)
@@ -1391,6 +1413,10 @@ static void test_source_compact(void **state)
      * edge too (the view's character read where the range does not hold it) */
     compact_roundtrip("頭髮發展,幹部乾燥;裡外裏面。髮發\n", 80, 1); /* past 512 of them */
     compact_roundtrip("發髮", 1, 1);
+    /* a lone CR (an old Mac file's line end; the view has LF, at the same length): a
+     * one-byte substitution, among CR LF and LF, at the start and as the last byte */
+    compact_roundtrip("\r國務院\r會議\r\r第二條\r\n市政府，\n發\r", 20, 1);
+    compact_roundtrip("國\r", 1, 1);
     /* the view longer (㌂ reads アンペア): not held this way */
     compact_roundtrip("國務院㌂會議\n", 3, 0);
 }
@@ -1455,7 +1481,8 @@ static size_t compacted_held(const char *line, int reps, size_t *nmap)
 /* A full-width form the view has in ASCII (，；（）ＡＢ１２ and the ideographic space), and a
  * CR LF the view has as LF, cost a compacted source a bit of its map entry, not a replacement
  * with its bytes: 9,000 lines of them are held in their ASCII (LF) twin's bytes and less than
- * one more a mark. A substituted character costs less than a quarter of a byte. */
+ * one more a mark. A substituted character, and a lone CR, cost less than a quarter of a
+ * byte. */
 static void test_source_compact_width_forms(void **state)
 {
     (void)state;
@@ -1470,6 +1497,13 @@ static void test_source_compact_width_forms(void **state)
     assert_int_equal(m2, 9000);
     assert_true(h2 > h0);
     assert_true(h2 - h0 < m2);
+    /* a lone CR (the view's LF, of the same length: no map entry) costs less than a quarter
+     * of a byte: a substitution of '\r' for '\n' */
+    size_t m5;
+    size_t h5 = compacted_held("國務院,會議;市長簽發(一)AB12 第\r", 9000, &m5);
+    assert_int_equal(m5, 0);
+    assert_true(h5 > h0);
+    assert_true(h5 - h0 < 9000 / 4);
     /* a traditional character for the view's simplified one (國務會議長簽發, seven a line)
      * costs a bit where the text uses it throughout, not its two bytes: against its
      * simplified twin (a full-width comma each, so that both are held so) */
