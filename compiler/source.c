@@ -142,44 +142,61 @@ static double common_share(const char *s, size_t n)
 static const char *const legacy[] = {"GB18030", "BIG5-HKSCS", "CP950"};
 #define NLEGACY (sizeof legacy / sizeof *legacy)
 
-/* A text up to this long is told by the whole of it; a longer one by its first bytes as long,
- * then converted whole in the encoding they read best in (the next best where the whole does
- * not convert). Each try converted and scored the whole text (common_share folds it): at
- * 68 MB of GB18030, three conversions and three views held at once, 1.5 s and 267 MiB. */
+/* A text up to this long is told by the whole of it; a longer one by as many bytes from the
+ * line of its first byte that is not UTF-8 (what comes before is ASCII, as a rule: a header,
+ * a long English preface), then converted whole in the encoding they read best in (the next
+ * best where the whole does not convert). Where they read as Chinese in none, the whole text
+ * decides, as for a short one. Each try converted and scored the whole text (common_share
+ * folds it): at 68 MB of GB18030, three conversions and three views held at once, 1.5 s and
+ * 267 MiB. */
 #define LEGACY_SAMPLE ((size_t)1 << 20)
 
-/* The decoding of bytes that are not UTF-8 whose characters are the common ones of government
- * prose, with its score (-1: none converted into Chinese text) and encoding; NULL when none
- * converts. */
-static char *legacy_decode(const char *bytes, size_t n, size_t *len, double *score,
-                           const char **enc)
+/* The decoding of bytes[0, n) in the legacy encoding whose characters are the common ones of
+ * government prose, each tried on the whole, with its score (-1: none converted into Chinese
+ * text) and encoding; NULL when none converts. */
+static char *legacy_whole(const char *bytes, size_t n, size_t *len, double *score,
+                          const char **enc)
 {
     char *best = NULL;
     *score = -1;
-    if (n <= LEGACY_SAMPLE) {
-        for (size_t k = 0; k < NLEGACY; k++) {
-            size_t bad = 0, olen = 0;
-            char *t = convert(legacy[k], bytes, n, &olen, &bad);
-            double sc = t && looks_chinese(t, olen) ? common_share(t, olen) : -1;
-            if (sc > *score) {
-                free(best);
-                best = t;
-                *len = olen;
-                *score = sc;
-                *enc = legacy[k];
-            } else {
-                free(t);
-            }
-        }
-        return best;
-    }
-    double sc[NLEGACY];
     for (size_t k = 0; k < NLEGACY; k++) {
         size_t bad = 0, olen = 0;
-        char *t = convert_as(legacy[k], bytes, LEGACY_SAMPLE, 1, &olen, &bad);
+        char *t = convert(legacy[k], bytes, n, &olen, &bad);
+        double sc = t && looks_chinese(t, olen) ? common_share(t, olen) : -1;
+        if (sc > *score) {
+            free(best);
+            best = t;
+            *len = olen;
+            *score = sc;
+            *enc = legacy[k];
+        } else {
+            free(t);
+        }
+    }
+    return best;
+}
+
+/* The same, told by the sample of LEGACY_SAMPLE bytes from `from` (the start of the line of
+ * the first byte that is not UTF-8: LF is no byte of a legacy character but itself) where the
+ * text is longer. */
+static char *legacy_decode(const char *bytes, size_t n, size_t from, size_t *len, double *score,
+                           const char **enc)
+{
+    if (n <= LEGACY_SAMPLE)
+        return legacy_whole(bytes, n, len, score, enc);
+    size_t sn = n - from < LEGACY_SAMPLE ? n - from : LEGACY_SAMPLE;
+    double sc[NLEGACY];
+    int any = 0;
+    for (size_t k = 0; k < NLEGACY; k++) {
+        size_t bad = 0, olen = 0;
+        char *t = convert_as(legacy[k], bytes + from, sn, from + sn < n, &olen, &bad);
         sc[k] = t && looks_chinese(t, olen) ? common_share(t, olen) : -1;
+        any |= sc[k] >= 0;
         free(t);
     }
+    if (!any) /* not Chinese text there */
+        return legacy_whole(bytes, n, len, score, enc);
+    *score = -1;
     for (;;) { /* the best sample first (the first of equals) */
         size_t k = NLEGACY;
         for (size_t j = 0; j < NLEGACY; j++)
@@ -471,8 +488,12 @@ static rb_status from_bytes(const char *name, char *owned, const char *bytes, si
             size_t best_len = 0;
             double best_score = -1;
             const char *best_enc = NULL;
-            if (!skip)
-                best = legacy_decode(bytes, n, &best_len, &best_score, &best_enc);
+            if (!skip) {
+                size_t line = inv; /* (the line of the first byte that is not UTF-8) */
+                while (line > 0 && bytes[line - 1] != '\n')
+                    line--;
+                best = legacy_decode(bytes, n, line, &best_len, &best_score, &best_enc);
+            }
             if (best && best_score >= 0.5) {
                 src->text = best;
                 src->len = best_len;

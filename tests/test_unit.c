@@ -1281,19 +1281,23 @@ static void test_source_encodings(void **state)
 /* `line` repeated past 2 MB after one ASCII byte, and `tail` once, in encoding enc: read back
  * as UTF-8 it is the text, told as `name` (NULL: refused as encoding-invalid); the byte at
  * `poison` from the end (0: none) made `byte` first. */
-static void legacy_long(const char *line, const char *tail, const char *enc, int poison,
-                        unsigned char byte, const char *name)
+static void legacy_long(const char *lead, size_t pad, const char *line, const char *tail,
+                        const char *enc, int poison, unsigned char byte, const char *name)
 {
     rb_buf t;
     rb_buf_init(&t);
+    rb_buf_puts(&t, lead);
+    for (size_t k = 0; k < pad; k++) /* ASCII lines before the Chinese */
+        rb_buf_puts(&t, "Lorem ipsum dolor sit amet, consectetur adipiscing elit 0123456789\n");
     rb_buf_putc(&t, 'A'); /* the characters at odd offsets: the sample ends inside one */
-    while (t.len < 2000000)
+    while (t.len < 2000000 + pad * 68)
         rb_buf_puts(&t, line);
     rb_buf_puts(&t, tail);
     size_t n;
     char *b = tu_iconv_to(enc, t.data, t.len, &n);
     assert_true(n > ((size_t)1 << 20));
-    assert_true((unsigned char)b[((size_t)1 << 20) - 1] >= 0x81); /* a first byte */
+    if (!pad)
+        assert_true((unsigned char)b[((size_t)1 << 20) - 1] >= 0x81); /* a first byte */
     if (poison)
         b[n - (size_t)poison] = (char)byte;
     rb_source *src = NULL;
@@ -1319,7 +1323,8 @@ static void legacy_long(const char *line, const char *tail, const char *enc, int
  * cut inside a character: GB18030 and Big5 copies decode to the text; a Big5 one that GB18030
  * reads too (into rare characters) is Big5; one whose euro sign (CP950's, not BIG5-HKSCS's)
  * comes after the sample is CP950's; a byte further on that no encoding has, or a character
- * cut at the end, is refused (the whole is converted, not the sample only). */
+ * cut at the end, is refused (the whole is converted, not the sample only). After more than
+ * the sample of ASCII, the text is told all the same. */
 static void test_source_legacy_long(void **state)
 {
     (void)state;
@@ -1328,12 +1333,18 @@ static void test_source_legacy_long(void **state)
                       "結合本市實際，制定本規則。 \n";
     /* (Big5 first bytes 0xB0 and over: GB18030 reads them as characters too) */
     const char *rare = "規範會議處理報請務機構總編議關。 \n";
-    legacy_long(gov, "", "GB18030", 0, 0, "GB18030");
-    legacy_long(gov, "", "BIG5-HKSCS", 0, 0, "Big5");
-    legacy_long(rare, "", "BIG5-HKSCS", 0, 0, "Big5");
-    legacy_long(gov, "€。\n", "CP950", 0, 0, "Big5");
-    legacy_long(gov, "", "GB18030", 100, 0xFF, NULL);
-    legacy_long(gov, "", "GB18030", 1, 0xB5, NULL);
+    legacy_long("", 0, gov, "", "GB18030", 0, 0, "GB18030");
+    legacy_long("", 0, gov, "", "BIG5-HKSCS", 0, 0, "Big5");
+    legacy_long("", 0, rare, "", "BIG5-HKSCS", 0, 0, "Big5");
+    legacy_long("", 0, gov, "€。\n", "CP950", 0, 0, "Big5");
+    legacy_long("", 0, gov, "", "GB18030", 100, 0xFF, NULL);
+    legacy_long("", 0, gov, "", "GB18030", 1, 0xB5, NULL);
+    /* more than the sample of ASCII first (the sample starts at the first line that is not
+     * UTF-8); a few characters before it (the sample reads as no Chinese text: the whole
+     * decides) */
+    legacy_long("", 20000, gov, "", "GB18030", 0, 0, "GB18030");
+    legacy_long("", 20000, rare, "", "BIG5-HKSCS", 0, 0, "Big5");
+    legacy_long("規則\n", 20000, gov, "", "GB18030", 0, 0, "GB18030");
 }
 
 /* A traditional source held as its view plus where the two differ reads back the same bytes
