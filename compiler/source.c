@@ -714,10 +714,11 @@ void rb_source_free(rb_source *src)
    block b of 512 bytes. The source's character there is, as a rule, the one the text used
    for the view's character the first time (dflt: 發 for 发, 會 for 会): a text is converted
    one way throughout. (A lone CR, an old Mac file's line end, which the view has as LF, is
-   such a substitution too, of one byte: dflt's '\r' for '\n'.) The others (髮 where 發 came first) are kept in cp, in order, a bit of
-   xbits set for each, by substitution; xrank[b] counts those before substitution 512 b. At
-   100 MB of traditional text (a third of its characters differ) that is 12.5 MB and a bit
-   a substitution (1.3 MB) instead of 100, where a character each took 2 bytes (20 MB).
+   such a substitution too, of one byte: dflt's '\r' for '\n'.) The others (髮 where 發
+   came first) are kept in cp, in order, a bit of xbits set for each, by substitution;
+   xrank[b] counts those before substitution 512 b. At 100 MB of traditional text (a third of
+   its characters differ) that is 12.5 MB and a bit a substitution (1.3 MB) instead of 100,
+   where a character each took 2 bytes (20 MB).
    A replacement is 12 bytes (32-bit, as the source is under 4 GiB: rb_source_compact): its
    bytes are in the pool one after another, where pbase[j / 64] says where replacement j's
    block of 64 starts (rep_pool). A text whose punctuation is full-width has one every dozen
