@@ -1425,8 +1425,9 @@ static void test_source_compact(void **state)
     compact_roundtrip("頭髮發展,幹部乾燥;裡外裏面。髮發\n", 80, 1); /* past 512 of them */
     compact_roundtrip("發髮", 1, 1);
     /* a lone CR (an old Mac file's line end; the view has LF, at the same length): a
-     * one-byte substitution, among CR LF and LF, at the start and as the last byte */
-    compact_roundtrip("\r國務院\r會議\r\r第二條\r\n市政府，\n發\r", 20, 1);
+     * one-byte substitution, among CR LF and LF, before a CR LF (CR CR LF, a copy converted
+     * twice), at the start and as the last byte */
+    compact_roundtrip("\r國務院\r會議\r\r第二條\r\n市政府，\n發\r\r\n會\r", 20, 1);
     compact_roundtrip("國\r", 1, 1);
     /* the view longer (㌂ reads アンペア): not held this way */
     compact_roundtrip("國務院㌂會議\n", 3, 0);
