@@ -176,14 +176,16 @@ static char *legacy_whole(const char *bytes, size_t n, size_t *len, double *scor
     return best;
 }
 
-/* The same, told by the sample of LEGACY_SAMPLE bytes from `from` (the start of the line of
- * the first byte that is not UTF-8: LF is no byte of a legacy character but itself) where the
+/* The same, told by the sample of LEGACY_SAMPLE bytes from the start of the line of inv, the
+ * first byte that is not UTF-8 (LF is no byte of a legacy character but itself), where the
  * text is longer. */
-static char *legacy_decode(const char *bytes, size_t n, size_t from, size_t *len, double *score,
+static char *legacy_decode(const char *bytes, size_t n, size_t inv, size_t *len, double *score,
                            const char **enc)
 {
     if (n <= LEGACY_SAMPLE)
         return legacy_whole(bytes, n, len, score, enc);
+    const char *nl = memrchr(bytes, '\n', inv);
+    size_t from = nl ? (size_t)(nl - bytes) + 1 : 0;
     size_t sn = n - from < LEGACY_SAMPLE ? n - from : LEGACY_SAMPLE;
     double sc[NLEGACY];
     int any = 0;
@@ -488,12 +490,8 @@ static rb_status from_bytes(const char *name, char *owned, const char *bytes, si
             size_t best_len = 0;
             double best_score = -1;
             const char *best_enc = NULL;
-            if (!skip) {
-                size_t line = inv; /* (the line of the first byte that is not UTF-8) */
-                while (line > 0 && bytes[line - 1] != '\n')
-                    line--;
-                best = legacy_decode(bytes, n, line, &best_len, &best_score, &best_enc);
-            }
+            if (!skip)
+                best = legacy_decode(bytes, n, inv, &best_len, &best_score, &best_enc);
             if (best && best_score >= 0.5) {
                 src->text = best;
                 src->len = best_len;
@@ -965,7 +963,7 @@ static int patch_build(struct rb_source_patch *p, const rb_source *src, const rb
             }
             /* a lone CR (an old Mac file's line end), which the view has as LF at the same
              * length: a substitution of one byte, of '\r' for '\n' (dflt) */
-            if (s[cs] == '\r' && w[cv] == '\n' && (cs + 1 == n || s[cs + 1] != '\n')) {
+            if (s[cs] == '\r' && w[cv] == '\n') {
                 p->bits[cs >> 6] |= 1ull << (cs & 63);
                 add_sub(p, '\n', '\r', &cxw, &ccp);
                 si = cs + 1;

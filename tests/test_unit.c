@@ -1286,11 +1286,12 @@ static void legacy_long(const char *lead, size_t pad, const char *line, const ch
 {
     rb_buf t;
     rb_buf_init(&t);
+    const char *ascii = "Lorem ipsum dolor sit amet, consectetur adipiscing elit 0123456789\n";
     rb_buf_puts(&t, lead);
     for (size_t k = 0; k < pad; k++) /* ASCII lines before the Chinese */
-        rb_buf_puts(&t, "Lorem ipsum dolor sit amet, consectetur adipiscing elit 0123456789\n");
+        rb_buf_puts(&t, ascii);
     rb_buf_putc(&t, 'A'); /* the characters at odd offsets: the sample ends inside one */
-    while (t.len < 2000000 + pad * 68)
+    while (t.len < 2000000 + pad * strlen(ascii))
         rb_buf_puts(&t, line);
     rb_buf_puts(&t, tail);
     size_t n;
