@@ -692,6 +692,16 @@ static int has_sentence(parser *P, size_t i)
     return rb_utf8_count(t, n) >= 8 && (memmem(t, n, "。", 3) || memchr(t, ';', n));
 }
 
+/* Do lines [from, to) hold points, or a text line that reads as running text? */
+static void running_text(parser *P, size_t from, size_t to, int *points, int *sentences)
+{
+    *points = *sentences = 0;
+    for (size_t i = from; i < to; i++) {
+        *points |= P->li[i].kind == L_POINT;
+        *sentences |= (P->li[i].kind == L_TEXT || P->li[i].kind == L_TITLE) && has_sentence(P, i);
+    }
+}
+
 static void preface(parser *P, size_t body_start, size_t title_line)
 {
     rb_doc *d = P->d;
@@ -1156,13 +1166,23 @@ rb_status rb_parse(const rb_grammar *g, rb_doc *d, rb_diags *diags, rb_error *er
     while (cs < body_start && (P.li[cs].kind == L_BLANK || P.li[cs].kind == L_JUNK ||
                                P.li[cs].kind == L_TOC))
         cs++;
-    int points = 0, sentences = 0;
-    for (size_t i = cs; i < body_start; i++) {
-        points |= P.li[i].kind == L_POINT;
-        sentences |= (P.li[i].kind == L_TEXT || P.li[i].kind == L_TITLE) && has_sentence(&P, i);
-    }
+    int points, sentences;
+    running_text(&P, cs, body_start, &points, &sentences);
     int cont = cs < body_start &&
                (points || (sentences && (last_notice == (size_t)-1 || body_start == P.n)));
+    if (body_start == P.n && !cont) {
+        /* No articles, and no running text after the last line that looks like the notice's:
+         * that line may close the text instead (an excerpt's signature and date, or a line
+         * that a wrap cut to look like one). Then the notice is only the text's head, the
+         * lines before its first other line, and the passage runs from there to the end with
+         * the signature in it, as an article keeps one that follows it. */
+        cs = 0;
+        while (cs < P.n && (P.li[cs].kind == L_BLANK || P.li[cs].kind == L_JUNK ||
+                            P.li[cs].kind == L_TOC || notice_line(&P, cs)))
+            cs++;
+        running_text(&P, cs, P.n, &points, &sentences);
+        cont = cs < P.n && (points || sentences);
+    }
     size_t pre_end = cont ? cs : body_start;
     if (body_start == P.n && !cont) {
         st = rb_error_set(err, RB_EINPUT, "parse", d->name, 1, 1, "no-articles",
