@@ -97,11 +97,43 @@ static void raw_linecol(const char *s, size_t off, unsigned *line, unsigned *col
     *col = c;
 }
 
-/* Share of CJK code points among the non-ASCII ones: GB18030 decodes most byte soup into
- * *something*, so only accept it when the result reads as Chinese text. */
+/* The pinyin letters with tone marks of GB2312's row 8 (a reading after a character, 規(guī)則,
+ * as some sites annotate their copies; ü, ê and the letters of the plain tones are among
+ * them): Chinese text's own. */
+static int pinyin_letter(uint32_t cp)
+{
+    static const uint16_t letters[] = {0xE0,  0xE1,  0xE8,  0xE9,  0xEA,  0xEC,  0xED,  0xF2,
+                                       0xF3,  0xF9,  0xFA,  0xFC,  0x101, 0x113, 0x11B, 0x12B,
+                                       0x144, 0x148, 0x14D, 0x16B, 0x1CE, 0x1D0, 0x1D2, 0x1D4,
+                                       0x1D6, 0x1D8, 0x1DA, 0x1DC, 0x1F9, 0x251, 0x261};
+    for (size_t k = 0; k < sizeof letters / sizeof *letters; k++)
+        if (cp == letters[k])
+            return 1;
+    return 0;
+}
+
+/* The other characters that GB2312/GBK and Big5 carry for Chinese text beside the Han ones,
+ * and that a rulebook uses: pinyin letters and tone marks (ˇ ˉ ˊ ˋ ˙), § ° ± · × ÷, Greek,
+ * ℃ № Ⅰ and arrows, ≥ ≤ ∶, ① ⑴ ⒈, box drawing, ■ ○ ★, Bopomofo, ㈠ ㎡, the vertical forms ︵︶. */
+static int chinese_companion(uint32_t cp)
+{
+    return pinyin_letter(cp) || cp == 0xA7 || cp == 0xA8 || cp == 0xB0 || cp == 0xB1 ||
+           cp == 0xB7 || cp == 0xD7 || cp == 0xF7 || (cp >= 0x2C7 && cp <= 0x2D9) ||
+           (cp >= 0x391 && cp <= 0x3C9) ||
+           (cp >= 0x2100 && cp <= 0x22FF) || (cp >= 0x2460 && cp <= 0x24FF) ||
+           (cp >= 0x2500 && cp <= 0x26FF) || (cp >= 0x3100 && cp <= 0x312F) ||
+           (cp >= 0x31A0 && cp <= 0x31BF) || (cp >= 0x3200 && cp <= 0x33FF) ||
+           (cp >= 0xFE30 && cp <= 0xFE4F);
+}
+
+/* Does a decoding read as Chinese text? GB18030 decodes most byte soup into *something*, so it
+ * is accepted only where nine in ten of the non-ASCII characters are CJK ones (ideographs, CJK
+ * punctuation, full-width forms, general punctuation). The other characters of the legacy
+ * character sets (chinese_companion) count on neither side, as long as the CJK ones are at
+ * least half of all: a copy annotated with pinyin throughout has one such letter in eight. */
 static int looks_chinese(const char *s, size_t n)
 {
-    size_t cjk = 0, other = 0;
+    size_t cjk = 0, other = 0, companion = 0;
     for (size_t i = 0; i < n;) {
         uint32_t cp;
         int k = rb_utf8_decode(s + i, n - i, &cp);
@@ -111,10 +143,12 @@ static int looks_chinese(const char *s, size_t n)
         if ((cp >= 0x3000 && cp <= 0x303F) || (cp >= 0x3400 && cp <= 0x9FFF) ||
             (cp >= 0xFF00 && cp <= 0xFFEF) || (cp >= 0x2010 && cp <= 0x206F) || cp == 0xA0)
             cjk++;
+        else if (chinese_companion(cp))
+            companion++;
         else
             other++;
     }
-    return cjk >= 4 && cjk * 10 >= (cjk + other) * 9;
+    return cjk >= 4 && cjk * 10 >= (cjk + other) * 9 && cjk * 2 >= cjk + other + companion;
 }
 
 /* The share of the Han characters of a decoded text that occur in the reference of clean

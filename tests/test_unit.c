@@ -1348,6 +1348,47 @@ static void test_source_legacy_long(void **state)
     legacy_long("規則\n", 20000, gov, "", "GB18030", 0, 0, "GB18030");
 }
 
+/* text in encoding enc: read back as UTF-8 it is the text, told as `name` (NULL: refused as
+ * encoding-invalid) */
+static void legacy_short(const char *text, const char *enc, const char *name)
+{
+    size_t n;
+    char *b = tu_iconv_to(enc, text, strlen(text), &n);
+    assert_non_null(b);
+    rb_source *src = NULL;
+    rb_error err;
+    rb_error_clear(&err);
+    rb_status st = rb_source_from_bytes("x", b, n, NULL, &src, &err);
+    if (name) {
+        assert_int_equal(st, RB_OK);
+        assert_string_equal(src->encoding, name);
+        assert_string_equal(src->text, text);
+        rb_source_free(src);
+    } else {
+        assert_int_equal(st, RB_EENCODING);
+        assert_null(src);
+        assert_string_equal(err.rule, "encoding-invalid");
+    }
+    free(b);
+}
+
+/* A legacy-encoded text with the other characters of its character set beside the Han ones
+ * is told all the same: a copy annotated with pinyin throughout (one letter in eight of its
+ * characters is a pinyin one), circled numbers, ℃, ≥, ㎡, Bopomofo. One that is mostly such
+ * characters is no Chinese text. */
+static void test_source_legacy_companions(void **state)
+{
+    (void)state;
+    legacy_short("第一條 為了規(guī)範(fàn)市人民政府的工作,根據(jù)有關(guān)法律法規(guī),制定本規(guī)則。\n"
+                 "二、市政府會(huì)議(yì)一般每月召開(kāi)兩次。\n",
+                 "GB18030", "GB18030");
+    legacy_short("一、会议议题:①传达;②研究;③讨论;④审议;⑤通报。\n", "GB18030", "GB18030");
+    legacy_short("二、会场温度≥18℃,≤26℃,Ⅰ类Ⅱ类±2。\n", "GB18030", "GB18030");
+    legacy_short("一、會議議題︰︵一︶傳達文件;ㄅ、研究工作;ㄆ、其他事項。注音ㄓㄨˋ ㄧㄣ,聲調ˉˊˇˋ˙ˊˇˋ。\n",
+                 "BIG5-HKSCS", "Big5");
+    legacy_short("第一条规定如下āáǎà①②③④ⅠⅡⅢ×÷±āáǎàēéěè①②③④ⅠⅡⅢ×÷±。\n", "GB18030", NULL);
+}
+
 /* A traditional source held as its view plus where the two differ reads back the same bytes
  * over every range (a character cut at either end included), counts the same columns, and
  * turns the view's buffer back into itself; where the view is longer than the source at some
@@ -3912,6 +3953,7 @@ int main(void)
         cmocka_unit_test(test_source_compact_far_in),
         cmocka_unit_test(test_source_compact_width_forms),
         cmocka_unit_test(test_source_legacy_long),
+        cmocka_unit_test(test_source_legacy_companions),
         cmocka_unit_test(test_view_map_expansion),         cmocka_unit_test(test_script_detection),
         cmocka_unit_test(test_taiwan_phrasing),
         cmocka_unit_test(test_taiwan_phrase_one_character),
