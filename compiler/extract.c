@@ -2216,6 +2216,41 @@ static rb_span view_span(const rb_doc *d, const xtext *x, size_t a, size_t b)
     return (rb_span){vs, ve - vs};
 }
 
+/* The words of a fact (its text, a field's words) are the source's, but with its line ends as
+ * the view has them: a fact across a line break of a CR LF (or CR) copy reads as the one of
+ * its LF twin. The model keeps the line ends (rb:source/@lineEnd, the lines' numbers). s[0, n)
+ * is rewritten in place; returns its new length. */
+static size_t lf_ends(char *s, size_t n)
+{
+    char *cr = n ? memchr(s, '\r', n) : NULL;
+    if (!cr)
+        return n;
+    size_t k = (size_t)(cr - s);
+    for (size_t i = k; i < n; i++) {
+        if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')
+            continue; /* (the LF comes next) */
+        s[k++] = s[i] == '\r' ? '\n' : s[i];
+    }
+    s[k] = 0;
+    return k;
+}
+
+/* rb_doc_text_to and rb_doc_text_in for the words of facts (lf_ends) */
+static void words_to(const rb_doc *d, rb_span s, rb_buf *out)
+{
+    size_t at = out->len;
+    rb_doc_text_to(d, s, out);
+    if (out->data)
+        out->len = at + lf_ends(out->data + at, out->len - at);
+}
+
+static char *words_in(const rb_doc *d, rb_span s, rb_arena *a)
+{
+    char *t = rb_doc_text_in(d, s, a);
+    lf_ends(t, strlen(t));
+    return t;
+}
+
 /* dim, rule and eid: strings of fs's arena, shared by the facts (see run_str); tmp: a buffer
  * to reuse */
 static rb_fact *new_fact(rb_facts *fs, const rb_doc *d, const rb_article *a, char *dim,
@@ -2231,7 +2266,7 @@ static rb_fact *new_fact(rb_facts *fs, const rb_doc *d, const rb_article *a, cha
     rb_doc_linecol(d, at.off, &f->line, &f->col);
     f->at = rb_span32_of(at);
     tmp->len = 0;
-    rb_doc_text_to(d, rb_span_of(f->at), tmp);
+    words_to(d, rb_span_of(f->at), tmp);
     f->norm = rb_arena_strndup(&fs->arena, x->s + s, e - s);
     /* simplified text: the normalized words are often the words themselves; else a document
      * only written out reads them again then (a traditional text's facts held their words
@@ -2256,7 +2291,7 @@ static void add_unmatched(rb_facts *fs, const rb_doc *d, const rb_article *a, ch
     unsigned col;
     rb_doc_linecol(d, at.off, &u->line, &col);
     u->at = rb_span32_of(at);
-    u->text = d->facts_text_lazy ? NULL : rb_doc_text_in(d, rb_span_of(u->at), &fs->arena);
+    u->text = d->facts_text_lazy ? NULL : words_in(d, rb_span_of(u->at), &fs->arena);
 }
 
 /* own, or the original text at the view span at read from d into tmp */
@@ -2265,7 +2300,7 @@ static const char *text_or_read(const char *own, rb_span32 at, const rb_doc *d, 
     if (own)
         return own;
     tmp->len = 0;
-    rb_doc_text_to(d, rb_span_of(at), tmp);
+    words_to(d, rb_span_of(at), tmp);
     return rb_buf_cstr(tmp);
 }
 
@@ -2283,10 +2318,10 @@ void rb_facts_settle(rb_facts *fs, const rb_doc *d)
 {
     for (size_t i = 0; fs && i < fs->n; i++)
         if (!fs->v[i].text)
-            fs->v[i].text = rb_doc_text_in(d, rb_span_of(fs->v[i].at), &fs->arena);
+            fs->v[i].text = words_in(d, rb_span_of(fs->v[i].at), &fs->arena);
     for (size_t i = 0; fs && i < fs->nu; i++)
         if (!fs->u[i].text)
-            fs->u[i].text = rb_doc_text_in(d, rb_span_of(fs->u[i].at), &fs->arena);
+            fs->u[i].text = words_in(d, rb_span_of(fs->u[i].at), &fs->arena);
 }
 
 static int is_sentence_end(const char *s, size_t n, size_t i, size_t *len)
@@ -2321,7 +2356,7 @@ static int group_alt(const xfield *f, const size_t *ov, size_t *gs, size_t *ge);
 /* The original-script words of s[a..b) of a block, in the arena ar. */
 static char *words_of(rb_arena *ar, const rb_doc *d, const xtext *x, size_t a, size_t b)
 {
-    return rb_doc_text_in(d, view_span(d, x, a, b), ar);
+    return words_in(d, view_span(d, x, a, b), ar);
 }
 
 /* The value v with the words it was found as (w's text at at, len bytes) pushed to x: the words

@@ -1684,6 +1684,39 @@ static rb_doc *compile_text(rb_grammar *g, const char *text)
     return d;
 }
 
+/* A fact across a line break of a CR LF or CR copy: its text and its fields' words give the
+ * line end as LF, as its LF twin's do. */
+static void test_fact_words_line_ends(void **state)
+{
+    (void)state;
+    rb_grammar *g = tu_grammar();
+    static const char *const texts[] = {
+        "某市人民政府工作规则\r\n一、市人民政府常务会议由市长、副市长、\r\n秘书长组成,"
+        "一般每月召开一次,根据工作需要\r\n也可临时召开。\r\n",
+        "某市人民政府工作规则\r一、市人民政府常务会议由市长、副市长、\r秘书长组成,"
+        "一般每月召开一次,根据工作需要\r也可临时召开。\r"};
+    for (size_t k = 0; k < 2; k++) {
+        rb_doc *d = compile_text(g, texts[k]);
+        int members = 0, as_needed = 0;
+        for (size_t i = 0; i < d->facts->n; i++) {
+            const rb_fact *f = &d->facts->v[i];
+            assert_null(strchr(f->text, '\r'));
+            if (strcmp(f->rule, "meeting-as-needed") == 0) {
+                assert_string_equal(f->text, "根据工作需要\n也可临时召开");
+                as_needed++;
+            }
+            const rb_field *x = rb_fact_field(f, "members");
+            if (x && x->words) {
+                assert_string_equal(x->words, "市长、副市长、\n秘书长");
+                members++;
+            }
+        }
+        assert_true(as_needed >= 1 && members >= 1);
+        rb_doc_free(d);
+    }
+    rb_grammar_free(g);
+}
+
 /* The spans of the model's blocks are 32-bit: points far into a text (past 64 KiB) keep their
  * numbers and texts where they are (a span narrowed to 16 bits went unseen by every other
  * test). The first article is a long paragraph. */
@@ -3954,6 +3987,7 @@ int main(void)
         cmocka_unit_test(test_source_compact_width_forms),
         cmocka_unit_test(test_source_legacy_long),
         cmocka_unit_test(test_source_legacy_companions),
+        cmocka_unit_test(test_fact_words_line_ends),
         cmocka_unit_test(test_view_map_expansion),         cmocka_unit_test(test_script_detection),
         cmocka_unit_test(test_taiwan_phrasing),
         cmocka_unit_test(test_taiwan_phrase_one_character),
