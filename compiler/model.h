@@ -143,6 +143,10 @@ size_t rb_utf8_cut(const char *s, size_t max);
  * character with an ellipsis instead of inside one. */
 void rb_utf8_fit(char *buf, size_t cap, int written);
 size_t rb_utf8_count(const char *s, size_t n); /* code points */
+/* Drop from the string s, in place, the invisible format characters the view drops too (zero
+ * width space, joiners, marks of direction, word joiner, BOM, soft hyphen): a site's hidden
+ * watermark inside a title or a document number. Returns s. */
+char *rb_utf8_drop_invisible(char *s);
 uint32_t rb_utf8_last(const char *s, size_t n);  /* the last code point, 0 for none */
 /* memmem's answer (the first place of k in s, or NULL), sixteen places a step where SSE2 is
  * (a place whose first and last bytes fit is compared whole): glibc's memmem takes a hash

@@ -1717,6 +1717,29 @@ static void test_fact_words_line_ends(void **state)
     rb_grammar_free(g);
 }
 
+/* A site's hidden watermark (zero-width characters, a soft hyphen, a BOM inside the text) in
+ * the title, the document number, the issuer or the adopting meeting is not part of them:
+ * the title still names the jurisdiction and its level. */
+static void test_metadata_invisible(void **state)
+{
+    (void)state;
+    rb_grammar *g = tu_grammar();
+    rb_doc *d = compile_text(g, "某\u200B省人民\u200D政府工作\u00AD规则\n某政〔2018〕\u2060" "54号\n"
+                                "《某省人民政府工作规则》已经\uFEFF省人民政府常务会议审议通过,现予印发。\n"
+                                "某省人\u200C民政府\n2018年11月1日\n一、为了规范工作,制定本规则。\n");
+    assert_string_equal(d->title, "某省人民政府工作规则");
+    assert_string_equal(d->docnumber, "某政〔2018〕54号");
+    assert_string_equal(d->adopted, "省人民政府常务会议");
+    assert_string_equal(d->issuer, "某省人民政府");
+    rb_doc_guess_place(d); /* (compile_text reads no sidecar, and guesses nothing) */
+    assert_string_equal(d->jurisdiction, "某省");
+    assert_string_equal(d->level, "province");
+    rb_doc_free(d);
+    char s[] = "a\u200Bb\u200Ec\u200Fd\u00AD\uFEFFe\u2060f\u2061g";
+    assert_string_equal(rb_utf8_drop_invisible(s), "abcdef\u2061g");
+    rb_grammar_free(g);
+}
+
 /* The spans of the model's blocks are 32-bit: points far into a text (past 64 KiB) keep their
  * numbers and texts where they are (a span narrowed to 16 bits went unseen by every other
  * test). The first article is a long paragraph. */
@@ -3988,6 +4011,7 @@ int main(void)
         cmocka_unit_test(test_source_legacy_long),
         cmocka_unit_test(test_source_legacy_companions),
         cmocka_unit_test(test_fact_words_line_ends),
+        cmocka_unit_test(test_metadata_invisible),
         cmocka_unit_test(test_view_map_expansion),         cmocka_unit_test(test_script_detection),
         cmocka_unit_test(test_taiwan_phrasing),
         cmocka_unit_test(test_taiwan_phrase_one_character),
