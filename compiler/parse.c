@@ -79,10 +79,9 @@ static size_t first_at(const size_t *v, size_t n, size_t x)
  * range holds that of every range inside it (the bytes whose offsets lie there, in a row):
  * a line's pieces are cut from the line's copy, not copied again each (a line of thousands
  * of places where a unit may start classifies a growing piece at each). */
-static const char *piece(parser *P, size_t s, size_t e, size_t *n, const size_t **map)
+/* The first inline junk span that ends after s (P->nannot: none). */
+static size_t annot_from(const parser *P, size_t s)
 {
-    *map = NULL;
-    *n = e - s;
     size_t lo = 0, hi = P->nannot;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
@@ -91,6 +90,14 @@ static const char *piece(parser *P, size_t s, size_t e, size_t *n, const size_t 
         else
             hi = mid;
     }
+    return lo;
+}
+
+static const char *piece(parser *P, size_t s, size_t e, size_t *n, const size_t **map)
+{
+    *map = NULL;
+    *n = e - s;
+    size_t lo = annot_from(P, s);
     if (lo == P->nannot || P->annot[lo].off >= e)
         return P->d->view->text + s;
     if (P->cnannot == P->nannot && P->cs <= s && e <= P->ce) { /* (e > 0 here) */
@@ -316,10 +323,19 @@ static lineinfo *push_seg(parser *P)
     return &P->li[P->n++];
 }
 
-static void trim(const char *t, size_t *s, size_t *e)
+/* [*s, *e) of the view without the spaces at either end, nor the inline junk at its start
+ * (&nbsp; or a <p> before an article's number), with the spaces after it */
+static void trim(const parser *P, size_t *s, size_t *e)
 {
-    while (*s < *e && is_space(t[*s]))
-        (*s)++;
+    const char *t = P->d->view->text;
+    for (;;) {
+        while (*s < *e && is_space(t[*s]))
+            (*s)++;
+        size_t j = annot_from(P, *s);
+        if (j == P->nannot || P->annot[j].off != *s || P->annot[j].off + P->annot[j].len > *e)
+            break;
+        *s += P->annot[j].len;
+    }
     while (*e > *s && (is_space(t[*e - 1]) || t[*e - 1] == '\n'))
         (*e)--;
 }
@@ -416,7 +432,7 @@ static rb_status classify(parser *P)
     for (size_t i = 0, next = 0; i < v->nlines; i++) {
         size_t s = next, e = line_end(v, i, s);
         next = e + 1;
-        trim(v->text, &s, &e);
+        trim(P, &s, &e);
         P->ncut = 0;
         if (s < e && split_points(P, s, e) < 0)
             return limit_error(P, i);
@@ -438,8 +454,8 @@ static rb_status classify(parser *P)
             if (k < nc) {
                 lineinfo head, tail;
                 size_t hs = seg_start, he = c, ts = c, te = k + 1 < nc ? cut[k + 1] : e;
-                trim(v->text, &hs, &he);
-                trim(v->text, &ts, &te);
+                trim(P, &hs, &he);
+                trim(P, &ts, &te);
                 if (classify_piece(P, ts, te, &tail) < 0 || classify_piece(P, hs, he, &head) < 0)
                     return limit_error(P, i);
                 parser Q = *P; /* the numbering after the head */
@@ -448,7 +464,7 @@ static rb_status classify(parser *P)
                     continue;
             }
             size_t a = seg_start, z = c;
-            trim(v->text, &a, &z);
+            trim(P, &a, &z);
             if (a < z || k == 0) {
                 lineinfo *L = push_seg(P);
                 if (classify_piece(P, a, z, L) < 0)
