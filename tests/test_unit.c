@@ -1278,6 +1278,27 @@ static void test_source_encodings(void **state)
     rb_source_free(src);
 }
 
+/* The bytes b[0, n) read back as UTF-8 are text[0, len), told as `name` (NULL: refused as
+ * encoding-invalid). */
+static void expect_decoded(const char *b, size_t n, const char *text, size_t len, const char *name)
+{
+    rb_source *src = NULL;
+    rb_error err;
+    rb_error_clear(&err);
+    rb_status st = rb_source_from_bytes("x", b, n, NULL, &src, &err);
+    if (name) {
+        assert_int_equal(st, RB_OK);
+        assert_string_equal(src->encoding, name);
+        assert_int_equal(src->len, len);
+        assert_memory_equal(src->text, text, len);
+        rb_source_free(src);
+    } else {
+        assert_int_equal(st, RB_EENCODING);
+        assert_null(src);
+        assert_string_equal(err.rule, "encoding-invalid");
+    }
+}
+
 /* `line` repeated past 2 MB after one ASCII byte, and `tail` once, in encoding enc: read back
  * as UTF-8 it is the text, told as `name` (NULL: refused as encoding-invalid); the byte at
  * `poison` from the end (0: none) made `byte` first. */
@@ -1301,21 +1322,7 @@ static void legacy_long(const char *lead, size_t pad, const char *line, const ch
         assert_true((unsigned char)b[((size_t)1 << 20) - 1] >= 0x81); /* a first byte */
     if (poison)
         b[n - (size_t)poison] = (char)byte;
-    rb_source *src = NULL;
-    rb_error err;
-    rb_error_clear(&err);
-    rb_status st = rb_source_from_bytes("x", b, n, NULL, &src, &err);
-    if (name) {
-        assert_int_equal(st, RB_OK);
-        assert_string_equal(src->encoding, name);
-        assert_int_equal(src->len, t.len);
-        assert_memory_equal(src->text, t.data, t.len);
-        rb_source_free(src);
-    } else {
-        assert_int_equal(st, RB_EENCODING);
-        assert_null(src);
-        assert_string_equal(err.rule, "encoding-invalid");
-    }
+    expect_decoded(b, n, t.data, t.len, name);
     free(b);
     rb_buf_free(&t);
 }
@@ -1355,20 +1362,7 @@ static void legacy_short(const char *text, const char *enc, const char *name)
     size_t n;
     char *b = tu_iconv_to(enc, text, strlen(text), &n);
     assert_non_null(b);
-    rb_source *src = NULL;
-    rb_error err;
-    rb_error_clear(&err);
-    rb_status st = rb_source_from_bytes("x", b, n, NULL, &src, &err);
-    if (name) {
-        assert_int_equal(st, RB_OK);
-        assert_string_equal(src->encoding, name);
-        assert_string_equal(src->text, text);
-        rb_source_free(src);
-    } else {
-        assert_int_equal(st, RB_EENCODING);
-        assert_null(src);
-        assert_string_equal(err.rule, "encoding-invalid");
-    }
+    expect_decoded(b, n, text, strlen(text), name);
     free(b);
 }
 
