@@ -74,11 +74,6 @@ static size_t first_at(const size_t *v, size_t n, size_t x)
     return lo;
 }
 
-/* The text patterns see for view range [s,e): the view itself, or, when inline junk lies
- * inside it, a copy without the junk and the view offset of each byte (*map). The copy of a
- * range holds that of every range inside it (the bytes whose offsets lie there, in a row):
- * a line's pieces are cut from the line's copy, not copied again each (a line of thousands
- * of places where a unit may start classifies a growing piece at each). */
 /* The first inline junk span that ends after s (P->nannot: none). */
 static size_t annot_from(const parser *P, size_t s)
 {
@@ -93,6 +88,11 @@ static size_t annot_from(const parser *P, size_t s)
     return lo;
 }
 
+/* The text patterns see for view range [s,e): the view itself, or, when inline junk lies
+ * inside it, a copy without the junk and the view offset of each byte (*map). The copy of a
+ * range holds that of every range inside it (the bytes whose offsets lie there, in a row):
+ * a line's pieces are cut from the line's copy, not copied again each (a line of thousands
+ * of places where a unit may start classifies a growing piece at each). */
 static const char *piece(parser *P, size_t s, size_t e, size_t *n, const size_t **map)
 {
     *map = NULL;

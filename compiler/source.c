@@ -119,11 +119,10 @@ static int chinese_companion(uint32_t cp)
 {
     return pinyin_letter(cp) || cp == 0xA7 || cp == 0xA8 || cp == 0xB0 || cp == 0xB1 ||
            cp == 0xB7 || cp == 0xD7 || cp == 0xF7 || (cp >= 0x2C7 && cp <= 0x2D9) ||
-           (cp >= 0x391 && cp <= 0x3C9) ||
-           (cp >= 0x2100 && cp <= 0x22FF) || (cp >= 0x2460 && cp <= 0x24FF) ||
-           (cp >= 0x2500 && cp <= 0x26FF) || (cp >= 0x3100 && cp <= 0x312F) ||
-           (cp >= 0x31A0 && cp <= 0x31BF) || (cp >= 0x3200 && cp <= 0x33FF) ||
-           (cp >= 0xFE30 && cp <= 0xFE4F);
+           (cp >= 0x391 && cp <= 0x3C9) || (cp >= 0x2100 && cp <= 0x22FF) ||
+           (cp >= 0x2460 && cp <= 0x24FF) || (cp >= 0x2500 && cp <= 0x26FF) ||
+           (cp >= 0x3100 && cp <= 0x312F) || (cp >= 0x31A0 && cp <= 0x31BF) ||
+           (cp >= 0x3200 && cp <= 0x33FF) || (cp >= 0xFE30 && cp <= 0xFE4F);
 }
 
 /* Does a decoding read as Chinese text? GB18030 decodes most byte soup into *something*, so it
