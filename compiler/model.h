@@ -143,10 +143,6 @@ size_t rb_utf8_cut(const char *s, size_t max);
  * character with an ellipsis instead of inside one. */
 void rb_utf8_fit(char *buf, size_t cap, int written);
 size_t rb_utf8_count(const char *s, size_t n); /* code points */
-/* Drop from the string s, in place, the invisible format characters the view drops too (zero
- * width space, joiners, marks of direction, word joiner, BOM, soft hyphen): a site's hidden
- * watermark inside a title or a document number. Returns s. */
-char *rb_utf8_drop_invisible(char *s);
 uint32_t rb_utf8_last(const char *s, size_t n);  /* the last code point, 0 for none */
 /* memmem's answer (the first place of k in s, or NULL), sixteen places a step where SSE2 is
  * (a place whose first and last bytes fit is compared whole): glibc's memmem takes a hash
@@ -287,6 +283,10 @@ size_t rb_view_to_orig(const rb_view *v, size_t view_off);
  * prose say the mainland reading is the likely one (規範性檔案 -> 规范性文件, 程式 -> 程序).
  * Returns a malloc'd NUL-terminated string. */
 char *rb_normalize_str(const char *s, size_t n, int trad, size_t *outlen);
+/* Drop from the string s (valid UTF-8), in place, the characters the view drops (zero width
+ * space, joiners, marks of direction, word joiner, BOM, soft hyphen): a site's hidden
+ * watermark inside a title or a document number. Returns s. */
+char *rb_drop_invisible(char *s);
 /* The first BMP code point whose script class in the generated 2-bit table (the view's first
  * pass reads it) disagrees with its fold entry, or UINT32_MAX: none does (for the tests). */
 uint32_t rb_script_class_mismatch(void);

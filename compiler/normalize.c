@@ -1105,3 +1105,19 @@ char *rb_normalize_str(const char *s, size_t n, int trad, size_t *outlen)
         *outlen = b.len;
     return rb_buf_detach(&b);
 }
+
+char *rb_drop_invisible(char *s)
+{
+    size_t n = strlen(s), k = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t l = (size_t)rb_utf8_decode(s + i, n - i, &cp);
+        if (!(fold_entry(cp) & F_DELETE)) {
+            memmove(s + k, s + i, l);
+            k += l;
+        }
+        i += l;
+    }
+    s[k] = 0;
+    return s;
+}

@@ -255,28 +255,3 @@ void rb_utf8_fit(char *buf, size_t cap, int written)
     size_t n = rb_utf8_cut(buf, cap - 4); /* room for … (three bytes) and the NUL */
     memcpy(buf + n, "\xE2\x80\xA6", 4);
 }
-
-/* (as tools/gentables.c marks them F_DELETE for the view) */
-char *rb_utf8_drop_invisible(char *s)
-{
-    size_t k = 0;
-    for (size_t i = 0; s[i];) {
-        const unsigned char *u = (const unsigned char *)s + i;
-        size_t skip = 0;
-        if (u[0] == 0xC2 && u[1] == 0xAD)
-            skip = 2; /* U+00AD */
-        else if (u[0] == 0xE2 && u[1] == 0x80 && u[2] >= 0x8B && u[2] <= 0x8F)
-            skip = 3; /* U+200B..U+200F */
-        else if (u[0] == 0xE2 && u[1] == 0x81 && u[2] == 0xA0)
-            skip = 3; /* U+2060 */
-        else if (u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
-            skip = 3; /* U+FEFF */
-        if (skip) {
-            i += skip;
-            continue;
-        }
-        s[k++] = s[i++];
-    }
-    s[k] = 0;
-    return s;
-}

@@ -1730,7 +1730,7 @@ static void test_metadata_invisible(void **state)
     assert_string_equal(d->level, "province");
     rb_doc_free(d);
     char s[] = "a\u200Bb\u200Ec\u200Fd\u00AD\uFEFFe\u2060f\u2061g";
-    assert_string_equal(rb_utf8_drop_invisible(s), "abcdef\u2061g");
+    assert_string_equal(rb_drop_invisible(s), "abcdef\u2061g");
     rb_grammar_free(g);
 }
 
