@@ -195,14 +195,25 @@ static size_t cp_end(const rb_doc *d, const artchars *ac, size_t idx)
  *        whether any sits between two removed elements, asked of the few bytes between them. */
 typedef struct junkstarts {
     rb_omap at;
+    rb_omap line_at; /* view offset + 1 -> the junk of whole lines that starts there (index) */
     size_t seen;
 } junkstarts;
+
+/* Junk that sits inside a line (the model reads on without it); the rest is of whole lines
+ * (a page footer, a table of contents). */
+static int inline_kind(const rb_junk *j)
+{
+    return strcmp(j->kind, "annotation") == 0 || strcmp(j->kind, "insertion") == 0;
+}
 
 static void junk_sync(const rb_doc *d, junkstarts *js)
 {
     for (; js->seen < d->njunk; js->seen++) {
         int fresh;
-        ++*rb_omap_slot(&js->at, (long)d->junk[js->seen].span.off + 1, &fresh);
+        const rb_junk *j = &d->junk[js->seen];
+        ++*rb_omap_slot(&js->at, (long)j->span.off + 1, &fresh);
+        if (!inline_kind(j) && j->span.len)
+            rb_omap_put_first(&js->line_at, (long)j->span.off + 1, js->seen);
     }
 }
 
@@ -240,7 +251,11 @@ static unsigned char *aside_map(setaside *sa, size_t art, size_t nchars)
 
 static int aside(const unsigned char *m, size_t i) { return m[i >> 3] >> (i & 7) & 1; }
 
-static void junkstarts_free(junkstarts *js) { rb_omap_free(&js->at); }
+static void junkstarts_free(junkstarts *js)
+{
+    rb_omap_free(&js->at);
+    rb_omap_free(&js->line_at);
+}
 
 /* Does a junk span other than d->junk[except] start in [from, to)? */
 static int junk_starts_in(const rb_doc *d, junkstarts *js, size_t from, size_t to,
@@ -337,7 +352,7 @@ static void report_difference(rb_doc *d, rb_diags *diags, const pairinfo *pi,
 
 /* Mark the lines of a removed element as a duplicate-copy junk span, merging with the
  * previous span when only blank lines separate them. */
-static void dup_span(rb_doc *d, rb_span s, size_t *open_junk, junkstarts *js)
+static void dup_piece(rb_doc *d, rb_span s, size_t *open_junk, junkstarts *js)
 {
     if (*open_junk != (size_t)-1) {
         rb_junk *j = &d->junk[*open_junk];
@@ -356,6 +371,33 @@ static void dup_span(rb_doc *d, rb_span s, size_t *open_junk, junkstarts *js)
         }
     }
     *open_junk = rb_doc_add_junk(d, s, "duplicate-copy", "duplicate-run");
+}
+
+/* ... in the pieces the junk of whole lines inside it leaves (a page footer amid a repeated
+ * article has its own record: the text is set aside once, and a read-back puts every line
+ * back once); pieces of white space only are blank lines, no record. */
+static void dup_span(rb_doc *d, rb_span s, size_t *open_junk, junkstarts *js)
+{
+    junk_sync(d, js);
+    const char *t = d->view->text;
+    size_t a = s.off, end = s.off + s.len;
+    for (size_t o = s.off; a < end; o++) {
+        size_t k = o < end ? rb_omap_get(&js->line_at, (long)o + 1) : (size_t)-1;
+        if (o < end && (k == (size_t)-1 || k == *open_junk))
+            continue;
+        size_t z = o < end ? o : end;
+        while (z > a && (t[z - 1] == '\n' || t[z - 1] == ' ' || t[z - 1] == '\t'))
+            z--;
+        size_t b = a;
+        while (b < z && (t[b] == '\n' || t[b] == ' ' || t[b] == '\t'))
+            b++;
+        if (z > b)
+            dup_piece(d, (rb_span){b, z - b}, open_junk, js);
+        if (o >= end)
+            break;
+        a = o + d->junk[k].span.len;
+        o = a - 1;
+    }
 }
 
 void rb_dedup(rb_doc *d, rb_diags *diags)
