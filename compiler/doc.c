@@ -119,6 +119,11 @@ static void span_append(const rb_doc *d, rb_span s, int orig, rb_buf *out)
         }
         if (je > pos)
             pos = je;
+        /* junk of whole lines (a page number amid a sentence) goes with its line end: the
+         * text reads on as if the line were not there */
+        if (k < d->njunk && je == pos && pos < end && d->view->text[pos] == '\n' &&
+            (js == 0 || d->view->text[js - 1] == '\n'))
+            pos++;
     }
 }
 
