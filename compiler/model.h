@@ -287,6 +287,9 @@ char *rb_normalize_str(const char *s, size_t n, int trad, size_t *outlen);
  * space, joiners, marks of direction, word joiner, BOM, soft hyphen): a site's hidden
  * watermark inside a title or a document number. Returns s. */
 char *rb_drop_invisible(char *s);
+/* Drop from s, in place, the white space between two Han characters: a title spaced out
+ * for display (武 汉 市 人 民 政 府 工 作 规 则, 某市人民政府　工作规则). Returns s. */
+char *rb_join_spaced(char *s);
 /* The first BMP code point whose script class in the generated 2-bit table (the view's first
  * pass reads it) disagrees with its fold entry, or UINT32_MAX: none does (for the tests). */
 uint32_t rb_script_class_mismatch(void);

@@ -1121,3 +1121,37 @@ char *rb_drop_invisible(char *s)
     s[k] = 0;
     return s;
 }
+
+static int han_cp(uint32_t c) { return (c >= 0x3400 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF); }
+
+static int space_cp(uint32_t c) { return c == ' ' || c == '\t' || c == 0xA0 || c == 0x3000; }
+
+char *rb_join_spaced(char *s)
+{
+    size_t n = strlen(s), k = 0;
+    uint32_t last = 0; /* the last character kept */
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t l = (size_t)rb_utf8_decode(s + i, n - i, &cp);
+        if (space_cp(cp) && han_cp(last)) {
+            size_t j = i + l;
+            uint32_t next = 0;
+            while (j < n) {
+                size_t m = (size_t)rb_utf8_decode(s + j, n - j, &next);
+                if (!space_cp(next))
+                    break;
+                j += m;
+            }
+            if (j < n && han_cp(next)) {
+                i = j; /* the run between two Han characters goes */
+                continue;
+            }
+        }
+        memmove(s + k, s + i, l);
+        k += l;
+        last = cp;
+        i += l;
+    }
+    s[k] = 0;
+    return s;
+}

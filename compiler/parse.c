@@ -756,7 +756,7 @@ static void preface(parser *P, size_t body_start, size_t title_line)
             size_t a, b;
             if (match_at(P, L->pat, L->s, L->e, ov) > 0 && group(L->pat, "title", ov, &a, &b) == 0) {
                 add_mark(d, RB_MARK_TITLE, a, b, NULL);
-                set_str(&d->title, rb_drop_invisible(rb_doc_text(d, span(a, b))));
+                set_str(&d->title, rb_join_spaced(rb_drop_invisible(rb_doc_text(d, span(a, b)))));
                 d->title_from = "text";
             }
         }

@@ -1734,6 +1734,37 @@ static void test_metadata_invisible(void **state)
     rb_grammar_free(g);
 }
 
+/* A title spaced out for display still names the rulebook and its place: the spaces between
+ * Han characters go from the title (only there), and 工 作 规 则 is still a title. */
+static void test_metadata_spaced_title(void **state)
+{
+    (void)state;
+    rb_grammar *g = tu_grammar();
+    static const struct {
+        const char *text, *title, *place, *level;
+    } C[] = {
+        {"某 县 人 民 政 府 工 作 规 则\n一、为了规范工作。\n", "某县人民政府工作规则", "某县", "county"},
+        {"某市人民政府\u3000工作规则(试行)\n一、为了规范工作。\n", "某市人民政府工作规则(试行)",
+         "某市", "city"},
+        {"\u3000某 区 人 民 政 府  工 作 规 程 \n一、为了规范工作。\n", "某区人民政府工作规程", "某区",
+         "district"},
+    };
+    for (size_t i = 0; i < sizeof C / sizeof C[0]; i++) {
+        rb_doc *d = compile_text(g, C[i].text);
+        assert_non_null(d->title);
+        assert_string_equal(d->title, C[i].title);
+        rb_doc_guess_place(d);
+        assert_string_equal(d->jurisdiction, C[i].place);
+        assert_string_equal(d->level, C[i].level);
+        rb_doc_free(d);
+    }
+    /* only the space between two Han characters: Latin words, and a space at either end or
+     * next to punctuation, stay */
+    char s[] = "某 市 A B 规则 (试行) 第 3 条\u3000\u3000工作 ";
+    assert_string_equal(rb_join_spaced(s), "某市 A B 规则 (试行) 第 3 条工作 ");
+    rb_grammar_free(g);
+}
+
 /* The spans of the model's blocks are 32-bit: points far into a text (past 64 KiB) keep their
  * numbers and texts where they are (a span narrowed to 16 bits went unseen by every other
  * test). The first article is a long paragraph. */
@@ -4005,7 +4036,7 @@ int main(void)
         cmocka_unit_test(test_source_legacy_long),
         cmocka_unit_test(test_source_legacy_companions),
         cmocka_unit_test(test_fact_words_line_ends),
-        cmocka_unit_test(test_metadata_invisible),
+        cmocka_unit_test(test_metadata_invisible), cmocka_unit_test(test_metadata_spaced_title),
         cmocka_unit_test(test_view_map_expansion),         cmocka_unit_test(test_script_detection),
         cmocka_unit_test(test_taiwan_phrasing),
         cmocka_unit_test(test_taiwan_phrase_one_character),
