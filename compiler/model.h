@@ -290,6 +290,10 @@ char *rb_drop_invisible(char *s);
 /* Drop from s, in place, the white space between two Han characters: a title spaced out
  * for display (武 汉 市 人 民 政 府 工 作 规 则, 某市人民政府　工作规则). Returns s. */
 char *rb_join_spaced(char *s);
+/* 1 when the text s[0..n) is spaced out character by character (第 一 条 为 了 …), as its
+ * first 512 Han characters show: its view leaves out the white space inside its lines
+ * (normalize.c). */
+int rb_letter_spaced(const char *s, size_t n);
 /* The first BMP code point whose script class in the generated 2-bit table (the view's first
  * pass reads it) disagrees with its fold entry, or UINT32_MAX: none does (for the tests). */
 uint32_t rb_script_class_mismatch(void);

@@ -941,6 +941,98 @@ static unsigned char *tw_gate(const char *s, size_t n, rb_buf *v1, mapbuf *m1)
     return gate;
 }
 
+/* ---- letter-spaced copies ------------------------------------------------------------------
+ * A copy whose characters are spaced out one by one (第 一 条 为 了 规 范 …, the text layer of
+ * some PDFs and of pages laid out for print) has a space where no pattern expects one, and
+ * loses every article and fact. It is told from its first 512 Han characters (in 16 KiB at
+ * most): most of them have white space and another Han character after them (a text with only its headings
+ * spaced, 总 则, has few). Its view then leaves out the white space inside a line, except
+ * between two Latin letters (Word Excel); the source keeps every space, and the text and
+ * words written out are the source's. */
+enum { SPACED_WINDOW = 16384, SPACED_MIN_HAN = 64, SPACED_ENOUGH = 512 };
+
+static inline int han_lead(unsigned c) { return c >= 0xE4 && c <= 0xE9; } /* U+4000..U+9FFF */
+
+/* The bytes of the run of spaces, tabs and ideographic spaces at u[i..n). */
+static size_t space_run(const unsigned char *u, size_t i, size_t n)
+{
+    size_t j = i;
+    for (;;) {
+        if (j < n && (u[j] == ' ' || u[j] == '\t'))
+            j++;
+        else if (j + 3 <= n && u[j] == 0xE3 && u[j + 1] == 0x80 && u[j + 2] == 0x80)
+            j += 3;
+        else
+            return j - i;
+    }
+}
+
+int rb_letter_spaced(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t lim = n < SPACED_WINDOW ? n : SPACED_WINDOW, han = 0, spaced = 0;
+    for (size_t i = 0; i + 3 <= lim && han < SPACED_ENOUGH;) {
+        if (!han_lead(u[i]) || (u[i + 1] & 0xC0) != 0x80 || (u[i + 2] & 0xC0) != 0x80) {
+            i++;
+            continue;
+        }
+        han++;
+        i += 3;
+        size_t r = space_run(u, i, n);
+        if (r && i + r + 3 <= n && han_lead(u[i + r]))
+            spaced++;
+        i += r;
+    }
+    return han >= SPACED_MIN_HAN && spaced * 2 >= han;
+}
+
+static inline int latin(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+
+/* The source offset of view offset i, by the map m (as rb_view_to_orig reads it); *e: the
+ * entry of the offset asked before (offsets come in order). */
+static size_t map_orig(const mapbuf *m, size_t i, size_t *e)
+{
+    if (!m->n || i < m->v[0].view)
+        return i;
+    while (*e + 1 < m->n && m->v[*e + 1].view <= i)
+        ++*e;
+    int64_t r = (int64_t)i + rb_mapent_delta(m->v[*e]);
+    if (*e + 1 < m->n && r >= (int64_t)m->v[*e + 1].orig)
+        r = (int64_t)m->v[*e + 1].orig - 1;
+    return (size_t)r;
+}
+
+/* The view b (map m) without the white space inside its lines (see above): in place, the map
+ * made anew. */
+static void unspace(rb_buf *b, mapbuf *m)
+{
+    const unsigned char *u = (const unsigned char *)b->data;
+    size_t n = b->len, j = 0, e = 0, next = 0; /* next: the old map's next entry */
+    mapbuf nm = {0};
+    int moved = 0; /* a run was left out: the next kept byte starts an entry */
+    for (size_t i = 0; i < n;) {
+        size_t r = (u[i] == ' ' || u[i] == '\t' || u[i] == 0xE3) ? space_run(u, i, n) : 0;
+        if (r && i > 0 && u[i - 1] != '\n' && i + r < n && u[i + r] != '\n' &&
+            !(latin(u[i - 1]) && latin(u[i + r]))) {
+            i += r;
+            moved = 1;
+            continue;
+        }
+        if (moved || (next < m->n && m->v[next].view <= i)) {
+            size_t o = map_orig(m, i, &e);
+            map_push(&nm, j, (int64_t)o - (int64_t)j);
+            moved = 0;
+        }
+        while (next < m->n && m->v[next].view <= i)
+            next++;
+        b->data[j++] = b->data[i++];
+    }
+    b->len = j;
+    b->data[j] = 0;
+    free(m->v);
+    *m = nm;
+}
+
 /* A view folded in vain, and its map, given up (both empty after). */
 static void view_drop(rb_buf *b, mapbuf *m)
 {
@@ -981,7 +1073,8 @@ rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
     }
     set_script(v, &c);
     size_t ft = c.first_t, fs = c.first_s;
-    int changes = c.ch || memchr(src->text, '\r', src->len) != NULL;
+    int spaced = rb_letter_spaced(src->text, src->len);
+    int changes = c.ch || spaced || memchr(src->text, '\r', src->len) != NULL;
     int level = 0;
     twstate tw = {src->text, NULL};
     if (v->script == RB_SCRIPT_TRADITIONAL) {
@@ -1004,9 +1097,13 @@ rb_status rb_view_build(const rb_source *src, rb_view **out, rb_error *err)
         *out = v;
         return RB_OK;
     }
+    if (b.data && !b.len && src->len)
+        view_drop(&b, &m); /* the first pass found nothing to change, and kept no copy */
     if (!b.data)
         fold_view(src->text, src->len, level, &tw, &b, &m, NULL);
     free(tw.gate);
+    if (spaced)
+        unspace(&b, &m);
     if (b.len >= UINT32_MAX) { /* (folding made it longer) */
         size_t n = b.len;
         rb_buf_free(&b);

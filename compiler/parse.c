@@ -767,7 +767,7 @@ static void preface(parser *P, size_t body_start, size_t title_line)
             if (match_at(P, p, L->s, L->e, ov) > 0 && group(p, "docnumber", ov, &a, &b) == 0) {
                 add_mark(d, RB_MARK_DOCNUMBER, a, b, NULL);
                 if (!d->docnumber) {
-                    d->docnumber = rb_drop_invisible(rb_doc_text(d, span(a, b)));
+                    d->docnumber = rb_join_spaced(rb_drop_invisible(rb_doc_text(d, span(a, b))));
                     d->docnumber_from = "text";
                 }
                 break;
@@ -796,7 +796,7 @@ static void preface(parser *P, size_t body_start, size_t title_line)
             if (match_at(P, p, L->s, L->e, ov) > 0 && group(p, "meeting", ov, &a, &b) == 0) {
                 add_mark(d, RB_MARK_ADOPTED, a, b, NULL);
                 if (!d->adopted)
-                    d->adopted = rb_drop_invisible(rb_doc_text(d, span(a, b)));
+                    d->adopted = rb_join_spaced(rb_drop_invisible(rb_doc_text(d, span(a, b))));
                 break;
             }
         }
@@ -808,7 +808,7 @@ static void preface(parser *P, size_t body_start, size_t title_line)
                 if (match_at(P, p, L->s, L->e, ov) > 0 && group(p, "issuer", ov, &a, &b) == 0) {
                     add_mark(d, RB_MARK_ISSUER, a, b, NULL);
                     if (!d->issuer)
-                        d->issuer = rb_drop_invisible(rb_doc_text(d, span(a, b)));
+                        d->issuer = rb_join_spaced(rb_drop_invisible(rb_doc_text(d, span(a, b))));
                     break;
                 }
             }

@@ -913,6 +913,60 @@ static void test_view_map_expansion(void **state)
     rb_source_free(src);
 }
 
+/* A copy spaced out character by character: its view leaves out the white space inside its
+ * lines, except between Latin letters and at a line's start, and every character it keeps
+ * maps back to itself in the source (the spaces stay there, for the text written out). */
+static void test_view_map_spaced(void **state)
+{
+    (void)state;
+    rb_buf in, want;
+    rb_buf_init(&in);
+    rb_buf_init(&want);
+    for (int i = 0; i < 8; i++) {
+        rb_buf_puts(&in, "\u3000第 一 条\u3000为 了 规 范 Word Excel 文 档 ， 制 定 本 规 则 。\r\n");
+        rb_buf_puts(&want, " 第一条为了规范Word Excel文档,制定本规则。\n");
+    }
+    rb_buf_puts(&in, "2 0 1 8 年 1 2 月");
+    rb_buf_puts(&want, "2018年12月");
+    rb_source *src;
+    rb_view *v = view_of(in.data, in.len, &src);
+    assert_string_equal(v->text, want.data);
+    assert_int_equal(v->nlines, 9);
+    size_t kept = 0;
+    for (size_t off = 0; off < v->len;) {
+        uint32_t cp;
+        int l = rb_utf8_decode(v->text + off, v->len - off, &cp);
+        if (cp >= 0x4E00 && cp <= 0x9FFF) {
+            size_t o = rb_view_to_orig(v, off);
+            if (memcmp(in.data + o, v->text + off, (size_t)l) != 0)
+                fail_msg("view offset %zu maps to source offset %zu, another character", off, o);
+            kept++;
+        }
+        off += (size_t)l;
+    }
+    assert_int_equal(kept, 8 * 14 + 2);
+    unsigned line, col;
+    rb_source_linecol(src, rb_view_to_orig(v, (size_t)(strstr(v->text, "定本") - v->text)), &line,
+                      &col);
+    assert_int_equal(line, 1);
+    assert_int_equal(col, 35); /* 定 in "　第 一 条　为 了 规 范 Word Excel 文 档 ， 制 定" */
+    rb_view_free(v);
+    rb_source_free(src);
+    /* nothing else to fold (no full-width form, no CR): the view is still made */
+    in.len = want.len = 0;
+    for (int i = 0; i < 40; i++) {
+        rb_buf_puts(&in, "第 一 条 为 了 规 范 工 作。\n");
+        rb_buf_puts(&want, "第一条为了规范工作。\n");
+    }
+    v = view_of(in.data, in.len, &src);
+    assert_string_equal(v->text, want.data);
+    assert_int_equal(rb_view_to_orig(v, want.len - 4), in.len - 4); /* the last 。 */
+    rb_view_free(v);
+    rb_source_free(src);
+    rb_buf_free(&in);
+    rb_buf_free(&want);
+}
+
 static void test_view_map(void **state)
 {
     (void)state;
@@ -1760,6 +1814,18 @@ static void test_metadata_spaced_title(void **state)
     }
     /* only the space between two Han characters: Latin words, and a space at either end or
      * next to punctuation, stay */
+    /* a text spaced out character by character, and one with only its headings spaced */
+    rb_buf t;
+    rb_buf_init(&t);
+    for (int i = 0; i < 40; i++)
+        rb_buf_puts(&t, "第 一 条 为 了 规 范 工 作,制 定 本 规 则。\n");
+    assert_int_equal(rb_letter_spaced(t.data, t.len), 1);
+    t.len = 0;
+    for (int i = 0; i < 40; i++)
+        rb_buf_puts(&t, "第一章 总 则\n第一条 为了规范工作,制定本规则。\n");
+    assert_int_equal(rb_letter_spaced(t.data, t.len), 0);
+    assert_int_equal(rb_letter_spaced("第 一 条 为 了", strlen("第 一 条 为 了")), 0); /* too few */
+    rb_buf_free(&t);
     char s[] = "某 市 A B 规则 (试行) 第 3 条\u3000\u3000工作 ";
     assert_string_equal(rb_join_spaced(s), "某市 A B 规则 (试行) 第 3 条工作 ");
     rb_grammar_free(g);
@@ -4037,7 +4103,7 @@ int main(void)
         cmocka_unit_test(test_source_legacy_companions),
         cmocka_unit_test(test_fact_words_line_ends),
         cmocka_unit_test(test_metadata_invisible), cmocka_unit_test(test_metadata_spaced_title),
-        cmocka_unit_test(test_view_map_expansion),         cmocka_unit_test(test_script_detection),
+        cmocka_unit_test(test_view_map_expansion), cmocka_unit_test(test_view_map_spaced),         cmocka_unit_test(test_script_detection),
         cmocka_unit_test(test_taiwan_phrasing),
         cmocka_unit_test(test_taiwan_phrase_one_character),
         cmocka_unit_test(test_source_refusals), cmocka_unit_test(test_input_read), cmocka_unit_test(test_output_clash), cmocka_unit_test(test_reference_table), cmocka_unit_test(test_output_protect), cmocka_unit_test(test_source_compact),  cmocka_unit_test(test_source_encodings),
