@@ -104,8 +104,9 @@ static void span_append(const rb_doc *d, rb_span s, int orig, rb_buf *out)
 {
     size_t pos = s.off, end = s.off + s.len;
     for (size_t k = first_junk(d, s.off); k <= d->njunk && pos < end; k++) {
-        size_t js = k < d->njunk ? d->junk[k].span.off : end;
-        size_t je = k < d->njunk ? js + d->junk[k].span.len : end;
+        rb_span jk = k < d->njunk ? (d->junk[k].lines.len ? d->junk[k].lines : d->junk[k].span)
+                                  : (rb_span){end, 0};
+        size_t js = jk.off, je = jk.off + jk.len;
         if (js > end)
             js = je = end;
         if (js > pos) {
@@ -119,11 +120,6 @@ static void span_append(const rb_doc *d, rb_span s, int orig, rb_buf *out)
         }
         if (je > pos)
             pos = je;
-        /* junk of whole lines (a page number amid a sentence) goes with its line end: the
-         * text reads on as if the line were not there */
-        if (k < d->njunk && je == pos && pos < end && d->view->text[pos] == '\n' &&
-            (js == 0 || d->view->text[js - 1] == '\n'))
-            pos++;
     }
 }
 

@@ -491,6 +491,9 @@ typedef struct rb_mark {
  * copy). Junk spans are subtracted from any node text that contains them. */
 typedef struct rb_junk {
     rb_span span;
+    /* junk of a line of its own: the whole line, its indent and line end included (a text
+     * that runs over it reads on as if the line were not there); len 0 otherwise */
+    rb_span lines;
     unsigned line, col;
     char kind[32]; /* page-junk, toc, insertion, duplicate-copy */
     char rule[64];

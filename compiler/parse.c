@@ -621,7 +621,16 @@ static void set_str(char **dst, char *val)
 static void junk_line(parser *P, size_t i, const char *kind)
 {
     lineinfo *L = &P->li[i];
-    rb_doc_add_junk(P->d, span(L->s, L->e), kind, L->pat ? L->pat->id : kind);
+    size_t k = rb_doc_add_junk(P->d, span(L->s, L->e), kind, L->pat ? L->pat->id : kind);
+    /* the whole line, when only white space is around the junk on it */
+    const char *t = P->d->view->text;
+    size_t n = P->d->view->len, a = L->s, z = L->e;
+    while (a > 0 && (t[a - 1] == ' ' || t[a - 1] == '\t'))
+        a--;
+    while (z < n && (t[z] == ' ' || t[z] == '\t'))
+        z++;
+    if ((a == 0 || t[a - 1] == '\n') && (z == n || t[z] == '\n'))
+        P->d->junk[k].lines = span(a, z < n ? z + 1 : z);
     unsigned line, col;
     rb_doc_linecol(P->d, L->s, &line, &col);
     rb_diags_add(P->diags, RB_NOTE, P->d->name, line, col, L->pat ? L->pat->id : kind,
